@@ -1,0 +1,121 @@
+/* cache.h - TTL cache of immutable values with single flight
+ *
+ * Values are opaque immutable blocks produced by a fetch function and
+ * shared by reference: a reader pins the value it got (struct cache_ref)
+ * and may keep using it while a refresh installs a newer one.
+ *
+ * - TTL per kind (0: never cached: every get fetches, concurrent gets of
+ *   one key still share one fetch).
+ * - Single flight: concurrent gets of one missing key wait for one fetch.
+ * - Stale while revalidate: an expired value is returned at once (marked
+ *   stale=0 but expired) while one background refresh runs.
+ * - A failed refresh keeps the old value and marks it stale; a stale value
+ *   is served until max_stale_ms past its expiry, then gets fail with the
+ *   last error.
+ * - Errors are cached for error_ttl_ms (short) so a failing key is not
+ *   hammered; then the next get fetches again.
+ * - LRU eviction past max_bytes, of values no reader pins.
+ * - The clock is injectable; no lock is held while fetch runs.
+ */
+#ifndef ORGFS_CACHE_H
+#define ORGFS_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "aws.h"
+
+struct cache;
+struct cache_entry;
+
+struct cache_kind {
+	const char *name;               /* "accounts", "tags", ... (stats) */
+	uint64_t ttl_ms;
+	uint64_t error_ttl_ms;          /* default 5000 when 0 */
+};
+
+/* Produce the value of key.  On success set *data, *size (bytes the value
+ * holds, for the cap) and *hash (content hash: a refresh whose hash
+ * differs from the old one counts as a change).  Runs without any cache
+ * lock held, on the caller's thread or a cache worker. */
+typedef int (*cache_fetch_fn)(void *ctx, int kind, const char *key,
+			      void **data, size_t *size, uint64_t *hash,
+			      struct aws_error *err);
+typedef void (*cache_free_fn)(void *ctx, int kind, void *data);
+/* A refresh replaced a value with different content (hash changed), or
+ * the cache was dropped.  Called without any cache lock held. */
+typedef void (*cache_change_fn)(void *ctx, int kind, const char *key);
+
+struct cache_config {
+	const struct cache_kind *kinds;
+	int nkinds;
+	cache_fetch_fn fetch;
+	cache_free_fn free_data;
+	cache_change_fn on_change;      /* may be NULL */
+	void *ctx;
+	size_t max_bytes;               /* 0: unlimited */
+	uint64_t max_stale_ms;          /* how long past expiry stale data is
+					   served when refreshes fail */
+	int workers;                    /* background threads (refresh and
+					   prefetch); 0: 4 */
+	int max_queue;                  /* pending background jobs; 0: 100000 */
+	/* For mocking, leave NULL otherwise */
+	uint64_t (*clock_ms)(void);     /* monotonic milliseconds */
+	time_t (*wall_clock)(void);     /* fetch time shown as mtime */
+};
+
+struct cache_ref {
+	const void *data;               /* the value; NULL when not found */
+	struct cache_entry *entry;      /* pin; release with cache_release */
+	time_t fetched;                 /* wall-clock time of the fetch */
+	uint64_t generation;            /* increases with every change */
+	uint64_t hash;
+	int stale;                      /* last refresh failed */
+	int expired;                    /* past TTL, refresh scheduled */
+};
+
+struct cache *cache_new(const struct cache_config *cfg);
+/* Stops the workers (waiting for running fetches) and frees everything;
+ * no ref may be pinned. */
+void cache_free(struct cache *c);
+
+/* Get the value of (kind, key), fetching it if needed.
+ * @return 0 with *ref pinned, or -errno with err filled (the fetch's
+ *	error, fresh or cached) */
+int cache_get(struct cache *c, int kind, const char *key,
+	      struct cache_ref *ref, struct aws_error *err);
+/* Like cache_get but never fetches: -ENOENT when absent or failed. */
+int cache_peek(struct cache *c, int kind, const char *key,
+	       struct cache_ref *ref);
+void cache_release(struct cache *c, struct cache_ref *ref);
+
+/* Schedule a background fetch of (kind, key) unless it is cached fresh or
+ * already in flight.  Bounded queue: @return 0 or -EAGAIN when full. */
+int cache_prefetch(struct cache *c, int kind, const char *key);
+/* Wait until no background job is queued or running (tests, crawls). */
+void cache_wait_idle(struct cache *c);
+
+/* Forget every value (SIGHUP); pinned values stay valid until released.
+ * on_change is not called per key; callers invalidate the kernel caches
+ * themselves. */
+void cache_drop_all(struct cache *c);
+
+struct cache_stats {
+	uint64_t entries;
+	uint64_t bytes;
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t stale_serves;
+	uint64_t refreshes;
+	uint64_t evictions;
+	uint64_t errors;
+	uint64_t fetches_in_flight;
+	uint64_t queued;
+};
+void cache_get_stats(struct cache *c, struct cache_stats *out);
+
+/* Timing knobs per kind may change at runtime (tests, SIGHUP reload). */
+void cache_set_ttl(struct cache *c, int kind, uint64_t ttl_ms);
+
+#endif

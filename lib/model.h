@@ -1,0 +1,132 @@
+/* model.h - the organization's entities as orgfs keeps them
+ *
+ * Every value a source returns is a self-contained, immutable block once
+ * built: the cache shares it between readers and frees it with the
+ * matching *_free().  Strings are UTF-8, never NULL (empty "" when AWS
+ * left a member out), unless said otherwise.
+ */
+#ifndef ORGFS_MODEL_H
+#define ORGFS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct org_tag {
+	char *key;
+	char *value;
+};
+
+/* Tags of one object, sorted by key (byte order). */
+struct org_tags {
+	size_t n;
+	struct org_tag *v;
+};
+
+struct org_account {
+	char *id;                       /* 12 digits */
+	char *arn;
+	char *name;
+	char *email;
+	char *state;                    /* State, or Status when State is absent */
+	char *joined_method;            /* INVITED | CREATED */
+	time_t joined;                  /* 0 when unknown */
+};
+
+/* All accounts of the organization, sorted by id. */
+struct org_accounts {
+	size_t n;
+	struct org_account *v;
+};
+
+struct org_ou {
+	char *id;                       /* r-xxxx for a root, ou-xxxx-yyyyyyyy */
+	char *arn;
+	char *name;
+	char *parent_id;                /* NULL for a root */
+};
+
+struct org_parent_link {
+	char *child_id;                 /* account id */
+	char *parent_id;                /* root or OU id */
+};
+
+/* The hierarchy: every root and OU (roots first, then OUs sorted by id),
+ * and the parent of every account (sorted by account id). */
+struct org_hier {
+	size_t nous;
+	struct org_ou *ous;
+	size_t nlinks;
+	struct org_parent_link *links;
+};
+
+struct org_policy_type {
+	char *type;                     /* SERVICE_CONTROL_POLICY, TAG_POLICY, ... */
+	char *status;                   /* ENABLED, PENDING_ENABLE, ... */
+};
+
+struct org_info {
+	char *id;                       /* o-xxxxxxxxxx */
+	char *arn;
+	char *feature_set;
+	char *management_account_id;
+	char *management_account_arn;
+	char *management_account_email;
+	size_t ntypes;                  /* policy types enabled on the root */
+	struct org_policy_type *types;
+};
+
+struct org_policy_summary {
+	char *id;                       /* p-xxxxxxxx */
+	char *arn;
+	char *name;
+	char *type;
+	char *description;
+	int aws_managed;
+};
+
+/* All policies of every enabled type, sorted by id. */
+struct org_policies {
+	size_t n;
+	struct org_policy_summary *v;
+};
+
+struct org_policy_target {
+	char *id;                       /* account id, ou-..., r-... */
+	char *arn;
+	char *name;
+	char *type;                     /* ACCOUNT | ORGANIZATIONAL_UNIT | ROOT */
+};
+
+/* One policy with its content and targets (targets sorted by id). */
+struct org_policy {
+	struct org_policy_summary summary;
+	char *content;                  /* the policy document as AWS holds it */
+	size_t ntargets;
+	struct org_policy_target *targets;
+};
+
+void org_tags_free(struct org_tags *t);
+void org_accounts_free(struct org_accounts *a);
+void org_hier_free(struct org_hier *h);
+void org_info_free(struct org_info *o);
+void org_policies_free(struct org_policies *p);
+void org_policy_free(struct org_policy *p);
+
+/* Sort helpers: sources call them before returning. */
+void org_tags_sort(struct org_tags *t);
+void org_accounts_sort(struct org_accounts *a);
+void org_hier_sort(struct org_hier *h);
+void org_policies_sort(struct org_policies *p);
+void org_policy_sort(struct org_policy *p);
+
+/* Lookups by id in the sorted arrays (binary search); NULL when absent. */
+const struct org_account *org_accounts_find(const struct org_accounts *a,
+					    const char *id);
+const struct org_ou *org_hier_find_ou(const struct org_hier *h,
+				      const char *id);
+const char *org_hier_parent_of(const struct org_hier *h,
+			       const char *account_id);
+const char *org_tags_get(const struct org_tags *t, const char *key);
+
+#endif

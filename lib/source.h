@@ -1,0 +1,44 @@
+/* source.h - where the organization comes from: "aws" or "demo"
+ *
+ * A source answers one question per call, synchronously, and may block on
+ * the network: callers never hold a lock across a call.  Each call returns
+ * 0 with a new, sorted, self-contained value in *out, or -errno with err
+ * filled.  A listing that could not be fetched completely is an error,
+ * never a shorter list.  Every operation is thread-safe.
+ */
+#ifndef ORGFS_SOURCE_H
+#define ORGFS_SOURCE_H
+
+#include "model.h"
+
+struct aws_error;
+struct buf;
+
+struct org_source;
+
+struct org_source_ops {
+	const char *name;               /* "aws", "demo" */
+	int (*describe_org)(struct org_source *s, struct org_info **out,
+			    struct aws_error *err);
+	int (*list_accounts)(struct org_source *s, struct org_accounts **out,
+			     struct aws_error *err);
+	int (*walk_hierarchy)(struct org_source *s, struct org_hier **out,
+			      struct aws_error *err);
+	/* id: account id, root, OU or policy id */
+	int (*list_tags)(struct org_source *s, const char *id,
+			 struct org_tags **out, struct aws_error *err);
+	int (*list_policies)(struct org_source *s, struct org_policies **out,
+			     struct aws_error *err);
+	int (*describe_policy)(struct org_source *s, const char *id,
+			       struct org_policy **out, struct aws_error *err);
+	/* One line describing where the data comes from, for README and
+	 * .orgfs/config (never a secret). */
+	void (*describe)(struct org_source *s, struct buf *out);
+	void (*destroy)(struct org_source *s);
+};
+
+struct org_source {
+	const struct org_source_ops *ops;
+};
+
+#endif
