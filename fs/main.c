@@ -1,38 +1,602 @@
-/* main.c - orgfs: options, mount and the FUSE session loop */
+/* main.c - orgfs: options, the source, mount and the FUSE session loop
+ *
+ * Everything that can fail because of the user's input (options, profile,
+ * credentials, endpoint, mountpoint) fails here, before the process
+ * daemonizes, with one line on the terminal.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fuse_lowlevel.h>
+#include <fuse_opt.h>
 
+#include "aws.h"
 #include "config.h"
+#include "demo.h"
+#include "fs.h"
 #include "http.h"
 #include "log.h"
+#include "mountsrc.h"
+
+struct options {
+	int help;
+	int version;
+	char *demo;                     /* NULL: aws source; "": default size */
+	char *seed;
+	char *profile;
+	char *region;
+	char *endpoint;
+	char *ttl;
+	char *ttl_kind[ORG_NKINDS];
+	char *error_ttl;
+	char *max_stale;
+	char *cache_max;
+	char *concurrency;
+	char *max_attempts;
+	char *retry_mode;
+	char *ca_bundle;
+	int insecure;
+	char *log_level;
+};
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_DEMO,
+};
+
+#define OPT(t, p) { t, offsetof(struct options, p), 1 }
+
+static const struct fuse_opt orgfs_opts[] = {
+	OPT("--demo=%s", demo),
+	OPT("demo=%s", demo),
+	FUSE_OPT_KEY("--demo", KEY_DEMO),
+	FUSE_OPT_KEY("demo", KEY_DEMO),
+	OPT("seed=%s", seed),
+	OPT("--profile=%s", profile),
+	OPT("--profile %s", profile),
+	OPT("profile=%s", profile),
+	OPT("--region=%s", region),
+	OPT("--region %s", region),
+	OPT("region=%s", region),
+	OPT("--endpoint=%s", endpoint),
+	OPT("--endpoint %s", endpoint),
+	OPT("endpoint=%s", endpoint),
+	OPT("ttl=%s", ttl),
+	OPT("ttl_org=%s", ttl_kind[ORG_INFO]),
+	OPT("ttl_accounts=%s", ttl_kind[ORG_ACCOUNTS]),
+	OPT("ttl_ous=%s", ttl_kind[ORG_HIER]),
+	OPT("ttl_tags=%s", ttl_kind[ORG_TAGS]),
+	OPT("ttl_policies=%s", ttl_kind[ORG_POLICIES]),
+	OPT("error_ttl=%s", error_ttl),
+	OPT("max_stale=%s", max_stale),
+	OPT("cache_max=%s", cache_max),
+	OPT("concurrency=%s", concurrency),
+	OPT("max_attempts=%s", max_attempts),
+	OPT("retry_mode=%s", retry_mode),
+	OPT("ca_bundle=%s", ca_bundle),
+	OPT("insecure", insecure),
+	OPT("log_level=%s", log_level),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	/* noise from /etc/fstab and mount(8) */
+	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_END
+};
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct options *o = data;
+
+	(void)arg;
+	(void)outargs;
+	switch (key) {
+	case KEY_HELP:
+		o->help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->version = 1;
+		return 0;
+	case KEY_DEMO:
+		free(o->demo);
+		o->demo = strdup("");
+		return 0;
+	}
+	return 1;
+}
 
 static void usage(const char *prog)
 {
 	printf("usage: %s [options] <mountpoint>\n"
 	       "       fusermount3 -u <mountpoint>\n\n", prog);
-	printf("orgfs mounts an AWS Organization as a read-only file system.\n\n"
-	       "    -h, --help             print this help and exit\n"
-	       "    -V, --version          print the version and exit\n");
+	printf(
+"orgfs mounts an AWS Organization as a read-only file system: accounts,\n"
+"organizational units, tags and policies as directories and files.\n"
+"Every option is also an -o option (-o profile=x), for /etc/fstab.\n"
+"\n"
+"Source:\n"
+"    --demo[=N]             the built-in demo organization of N accounts\n"
+"                           (10 to 100000, default 50); needs no credentials\n"
+"    -o seed=N              demo organization seed (default 1)\n"
+"    --profile=NAME         AWS profile (default: $AWS_PROFILE, then\n"
+"                           $AWS_DEFAULT_PROFILE, then \"default\")\n"
+"    --region=REGION        region (default: $AWS_REGION, $AWS_DEFAULT_REGION,\n"
+"                           then the profile's region, then us-east-1)\n"
+"    --endpoint=URL         send every AWS call to URL (tests, proxies)\n"
+"    -o max_attempts=N      attempts per AWS call, 1-20 (default:\n"
+"                           $AWS_MAX_ATTEMPTS, else 3)\n"
+"    -o retry_mode=MODE     standard, legacy or adaptive (default:\n"
+"                           $AWS_RETRY_MODE, else standard)\n"
+"    -o ca_bundle=FILE      CA certificates (default: $AWS_CA_BUNDLE, else\n"
+"                           the system's)\n"
+"    -o insecure            do not verify TLS certificates (never do this)\n"
+"\n"
+"Caching:\n"
+"    -o ttl=SECONDS         cache lifetime of everything (default 300);\n"
+"                           0 disables caching\n"
+"    -o ttl_org=S, ttl_accounts=S, ttl_ous=S, ttl_tags=S, ttl_policies=S\n"
+"                           cache lifetime of one kind of data\n"
+"    -o error_ttl=SECONDS   how long a failed fetch is remembered (default 5)\n"
+"    -o max_stale=SECONDS   how long data whose refresh fails is still served,\n"
+"                           marked stale, before reads fail (default 3600)\n"
+"    -o cache_max=SIZE      memory cap of the cache, e.g. 512M (default 1G)\n"
+"    -o concurrency=N       background fetches at once (default 8)\n"
+"\n"
+"General:\n"
+"    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
+"                           -d sets debug)\n"
+"    -f                     stay in the foreground\n"
+"    -d                     debug: foreground, log every FUSE request\n"
+"    -s                     single-threaded\n"
+"    -o allow_other         let other users see the mount\n"
+"    -h, --help             print this help and exit\n"
+"    -V, --version          print the version and exit\n"
+"\n"
+"Signals: SIGHUP drops the cache; SIGTERM and SIGINT unmount.\n"
+"See orgfs(1) for the layout of the tree.\n");
+}
+
+/* Parse a whole number within [min, max]; "what" names the option. */
+static int parse_num(const char *what, const char *s, unsigned long long min,
+		     unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "orgfs: invalid %s '%s': expected a whole number "
+		"from %llu to %llu\n", what, s ? s : "", min, max);
+	return -EINVAL;
+}
+
+/* "512M", "1G", "1048576" */
+static int parse_size(const char *what, const char *s, size_t *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	case '\0': break;
+	default: goto bad;
+	}
+	if (*end || v > (1ULL << 50) / mul || v * mul < (1ULL << 20))
+		goto bad;
+	*out = (size_t)(v * mul);
+	return 0;
+bad:
+	fprintf(stderr, "orgfs: invalid %s '%s': expected a size of at least "
+		"1M, such as 512M or 2G\n", what, s ? s : "");
+	return -EINVAL;
+}
+
+static int parse_level(const char *s, int *out)
+{
+	static const struct { const char *n; int l; } levels[] = {
+		{ "error", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (!strcmp(s, levels[i].n)) {
+			*out = levels[i].l;
+			return 0;
+		}
+	fprintf(stderr, "orgfs: invalid log_level '%s': expected error, "
+		"warning, info or debug\n", s);
+	return -EINVAL;
+}
+
+/* The mountpoint must be an empty directory we can use. */
+static int check_mountpoint(const char *mp)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+
+	if (stat(mp, &st)) {
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': %s\n", mp,
+			strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': not a "
+			"directory\n", mp);
+		return -1;
+	}
+	d = opendir(mp);
+	if (!d) {
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': %s\n", mp,
+			strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			closedir(d);
+			fprintf(stderr, "orgfs: cannot use mountpoint '%s': "
+				"directory is not empty\n", mp);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+static void syslog_sink(int level, const char *msg, void *arg)
+{
+	(void)arg;
+	syslog(level, "%s", msg);
+}
+
+/* libfuse's own messages go through our logger too. */
+static void fuse_log_to_olog(enum fuse_log_level level, const char *fmt,
+			     va_list ap)
+{
+	volog((int)level, fmt, ap);
+}
+
+/* SIGHUP arrives here, not in a handler: blocked in every thread. */
+static void *sighup_main(void *arg)
+{
+	struct orgfs *fs = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		olog(LOG_INFO, "SIGHUP: dropping the cache");
+		org_drop(fs->org);
+		ops_data_changed(fs);
+	}
+	return NULL;
+}
+
+static void config_line(struct orgfs *fs, const char *key, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
+static void config_line(struct orgfs *fs, const char *key, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	buf_printf(&fs->config_text, "%s\t", key);
+	va_start(ap, fmt);
+	buf_vprintf(&fs->config_text, fmt, ap);
+	va_end(ap);
+	buf_putc(&fs->config_text, '\n');
 }
 
 int main(int argc, char *argv[])
 {
-	int i;
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cl;
+	struct fuse_loop_config *loop_cfg = NULL;
+	struct options o;
+	struct orgfs fs;
+	struct org_config oc;
+	struct org_source *src = NULL;
+	struct mountsrc ms;
+	struct fuse_session *se = NULL;
+	pthread_t hup_thread;
+	sigset_t hup;
+	unsigned long long v;
+	int level = LOG_WARNING, k, ret = 1;
+	char fsname[64];
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage(argv[0]);
-			return 0;
-		}
-		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("orgfs %s\n", PACKAGE_VERSION);
-			printf("FUSE library version %s\n", fuse_pkgversion());
-			return 0;
-		}
+	memset(&o, 0, sizeof(o));
+	memset(&fs, 0, sizeof(fs));
+	memset(&ms, 0, sizeof(ms));
+	memset(&cl, 0, sizeof(cl));
+	buf_init(&fs.config_text, 1 << 16);
+
+	if (fuse_opt_parse(&args, &o, orgfs_opts, opt_proc) == -1)
+		goto out_args;
+	if (o.help) {
+		usage(argv[0]);
+		ret = 0;
+		goto out_args;
 	}
-	usage(argv[0]);
-	return 1;
+	if (o.version) {
+		printf("orgfs %s\nFUSE library version %s\n", PACKAGE_VERSION,
+		       fuse_pkgversion());
+		ret = 0;
+		goto out_args;
+	}
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		goto out_args;
+	if (cl.show_help || cl.show_version) {
+		usage(argv[0]);
+		ret = 0;
+		goto out_args;
+	}
+	if (!cl.mountpoint) {
+		fprintf(stderr, "orgfs: no mountpoint given (see orgfs --help)\n");
+		goto out_args;
+	}
+
+	/* options, checked before anything else happens */
+	oc = (struct org_config){ 0 };
+	for (k = 0; k < ORG_NKINDS; k++)
+		oc.ttl_ms[k] = 300000;
+	if (o.ttl) {
+		if (parse_num("ttl", o.ttl, 0, 31536000, &v))
+			goto out_args;
+		for (k = 0; k < ORG_NKINDS; k++)
+			oc.ttl_ms[k] = v * 1000;
+	}
+	for (k = 0; k < ORG_NKINDS; k++) {
+		char what[32];
+
+		if (!o.ttl_kind[k])
+			continue;
+		snprintf(what, sizeof(what), "ttl_%s",
+			 k == ORG_INFO ? "org" : k == ORG_HIER ? "ous" :
+			 org_kind_name(k));
+		if (parse_num(what, o.ttl_kind[k], 0, 31536000, &v))
+			goto out_args;
+		oc.ttl_ms[k] = v * 1000;
+	}
+	/* a policy's content and targets live as long as the policy list */
+	oc.ttl_ms[ORG_POLICY] = oc.ttl_ms[ORG_POLICIES];
+	oc.error_ttl_ms = 5000;
+	if (o.error_ttl) {
+		if (parse_num("error_ttl", o.error_ttl, 0, 3600, &v))
+			goto out_args;
+		oc.error_ttl_ms = v * 1000;
+	}
+	oc.max_stale_ms = 3600000;
+	if (o.max_stale) {
+		if (parse_num("max_stale", o.max_stale, 0, 31536000, &v))
+			goto out_args;
+		oc.max_stale_ms = v * 1000;
+	}
+	oc.max_bytes = (size_t)1 << 30;
+	if (o.cache_max && parse_size("cache_max", o.cache_max, &oc.max_bytes))
+		goto out_args;
+	oc.workers = 8;
+	if (o.concurrency) {
+		if (parse_num("concurrency", o.concurrency, 1, 256, &v))
+			goto out_args;
+		oc.workers = (int)v;
+	}
+	if (o.log_level && parse_level(o.log_level, &level))
+		goto out_args;
+	if (cl.debug)
+		level = LOG_DEBUG;
+	log_set_level(level);
+	fuse_set_log_func(fuse_log_to_olog);
+
+	if (check_mountpoint(cl.mountpoint))
+		goto out_args;
+
+	/* the source: demo, or AWS with credentials proven now */
+	json_object_seed(0);
+	if (o.demo) {
+		unsigned long long n = 50, seed = 1;
+
+		if (*o.demo && parse_num("demo size", o.demo, 10, 100000, &n))
+			goto out_args;
+		if (o.seed && parse_num("seed", o.seed, 0, 4294967295ULL, &seed))
+			goto out_args;
+		src = demo_source_new((unsigned)n, (unsigned)seed);
+		if (!src) {
+			fprintf(stderr, "orgfs: cannot build the demo "
+				"organization: out of memory\n");
+			goto out_args;
+		}
+		fs.identity = strdup("demo (no credentials)");
+		config_line(&fs, "source", "demo");
+		config_line(&fs, "demo_accounts", "%llu", n);
+		config_line(&fs, "demo_seed", "%llu", seed);
+	} else {
+		struct mountsrc_options mo = {
+			.profile = o.profile,
+			.region = o.region,
+			.endpoint = o.endpoint,
+			.max_attempts = o.max_attempts,
+			.retry_mode = o.retry_mode,
+			.ca_bundle = o.ca_bundle,
+			.insecure = o.insecure,
+			.concurrency = oc.workers,
+			.interactive = isatty(STDIN_FILENO),
+		};
+
+		if (http_global_init()) {
+			fprintf(stderr, "orgfs: cannot initialise libcurl\n");
+			goto out_args;
+		}
+		/* prints its own one-line error */
+		if (mountsrc_open(&mo, &ms))
+			goto out_http;
+		src = ms.source;
+		fs.client = ms.client;
+		fs.identity = strdup(ms.identity);
+		config_line(&fs, "source", "aws");
+		config_line(&fs, "profile", "%s", ms.profile);
+		config_line(&fs, "region", "%s", ms.region);
+		config_line(&fs, "endpoint", "%s",
+			    o.endpoint ? o.endpoint : "(standard)");
+		config_line(&fs, "max_attempts", "%d", ms.max_attempts);
+		config_line(&fs, "retry_mode", "%s", ms.retry_mode);
+		config_line(&fs, "tls_verify", "%s",
+			    o.insecure ? "no" : "yes");
+	}
+	{
+		struct buf d;
+
+		buf_init(&d, 4096);
+		src->ops->describe(src, &d);
+		fs.source_desc = buf_steal(&d);
+	}
+	for (k = 0; k < ORG_NKINDS; k++)
+		if (k != ORG_POLICY)
+			config_line(&fs, k == ORG_INFO ? "ttl_org" :
+				    k == ORG_ACCOUNTS ? "ttl_accounts" :
+				    k == ORG_HIER ? "ttl_ous" :
+				    k == ORG_TAGS ? "ttl_tags" : "ttl_policies",
+				    "%llu",
+				    (unsigned long long)(oc.ttl_ms[k] / 1000));
+	config_line(&fs, "error_ttl", "%llu",
+		    (unsigned long long)(oc.error_ttl_ms / 1000));
+	config_line(&fs, "max_stale", "%llu",
+		    (unsigned long long)(oc.max_stale_ms / 1000));
+	config_line(&fs, "cache_max", "%zu", oc.max_bytes);
+	config_line(&fs, "concurrency", "%d", oc.workers);
+	config_line(&fs, "log_level", "%s", level == LOG_DEBUG ? "debug" :
+		    level == LOG_INFO ? "info" : level == LOG_ERR ? "error" :
+		    "warning");
+
+	/* SIGHUP is taken by a thread of its own: block it before any
+	 * thread starts so that every thread inherits the mask */
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+
+	for (k = 0; k < ORG_NKINDS; k++)
+		fs.ttl_ms[k] = oc.ttl_ms[k];
+	oc.on_change = ops_data_changed;
+	oc.on_change_arg = &fs;
+	fs.org = org_new(src, &oc);
+	if (!fs.org) {
+		fprintf(stderr, "orgfs: cannot create the cache: out of memory\n");
+		src->ops->destroy(src);
+		goto out_src;
+	}
+	fs.mount_time = time(NULL);
+	fs.uid = getuid();
+	fs.gid = getgid();
+
+	/* read-only, no atime updates, and clean up after a crash */
+	snprintf(fsname, sizeof(fsname), "-ofsname=orgfs,subtype=orgfs");
+	if (fuse_opt_add_arg(&args, fsname) ||
+	    fuse_opt_add_arg(&args, "-oro,noatime,default_permissions") ||
+	    fuse_opt_add_arg(&args, "-oauto_unmount")) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		goto out_org;
+	}
+	se = fuse_session_new(&args, &orgfs_ops, sizeof(orgfs_ops), &fs);
+	if (!se)
+		goto out_org;           /* libfuse printed why */
+	fs.se = se;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, cl.mountpoint) != 0)
+		goto out_signals;
+	if (ops_start(&fs)) {
+		fprintf(stderr, "orgfs: cannot start: out of memory\n");
+		goto out_unmount;
+	}
+	if (pthread_create(&hup_thread, NULL, sighup_main, &fs) == 0)
+		pthread_detach(hup_thread);
+	if (!cl.foreground) {
+		openlog("orgfs", LOG_PID, LOG_DAEMON);
+		log_set_sink(syslog_sink, NULL);
+	}
+	fuse_daemonize(cl.foreground);
+
+	if (cl.singlethread) {
+		ret = fuse_session_loop(se);
+	} else {
+		loop_cfg = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(loop_cfg, cl.clone_fd);
+		fuse_loop_cfg_set_max_threads(loop_cfg, cl.max_threads);
+		ret = fuse_session_loop_mt(se, loop_cfg);
+		fuse_loop_cfg_destroy(loop_cfg);
+	}
+	ret = ret ? 1 : 0;
+
+	ops_stop(&fs);
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_org:
+	org_free(fs.org);              /* frees the source too */
+	src = NULL;
+out_src:
+	mountsrc_close(&ms);
+out_http:
+	if (!o.demo)
+		http_global_cleanup();
+out_args:
+	free(fs.identity);
+	free(fs.source_desc);
+	buf_free(&fs.config_text);
+	free(cl.mountpoint);
+	fuse_opt_free_args(&args);
+	free(o.demo);
+	free(o.seed);
+	free(o.profile);
+	free(o.region);
+	free(o.endpoint);
+	free(o.ttl);
+	for (k = 0; k < ORG_NKINDS; k++)
+		free(o.ttl_kind[k]);
+	free(o.error_ttl);
+	free(o.max_stale);
+	free(o.cache_max);
+	free(o.concurrency);
+	free(o.max_attempts);
+	free(o.retry_mode);
+	free(o.ca_bundle);
+	free(o.log_level);
+	return ret;
 }

@@ -1,0 +1,75 @@
+/* fs.h - what the FUSE layer's files share */
+#ifndef ORGFS_FS_H
+#define ORGFS_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "org.h"
+
+struct fuse_session;
+
+/* Everything a mounted orgfs knows; one per process. */
+struct orgfs {
+	struct org *org;
+	struct aws_client *client;      /* NULL for the demo source */
+	struct fuse_session *se;
+	uint64_t ttl_ms[ORG_NKINDS];
+	double neg_timeout;             /* seconds the kernel may remember ENOENT */
+	time_t mount_time;
+	uid_t uid;
+	gid_t gid;
+	char *source_desc;              /* one line: where the data comes from */
+	char *identity;                 /* caller ARN, or "demo" */
+	struct buf config_text;         /* .orgfs/config: effective settings */
+};
+
+enum node_type {
+	NODE_DIR,
+	NODE_FILE,
+	NODE_LINK,
+};
+
+/* What a path is: its type, its content (file) or target (link). */
+struct node {
+	enum node_type type;
+	struct buf data;
+	time_t mtime;                   /* when the data was fetched */
+	int stale;                      /* some data behind it failed to refresh */
+	int dynamic;                    /* changes on every read (.orgfs/) */
+	double timeout;                 /* kernel entry/attr timeout, seconds */
+};
+
+struct dent {
+	char *name;                     /* escaped file name */
+	enum node_type type;
+};
+
+struct dlist {
+	struct dent *v;
+	size_t n;
+	size_t cap;
+};
+
+/* layout.c: the tree.  path is absolute, made of escaped names.
+ * @return 0, -ENOENT, -ENOTDIR, or the errno of the data behind it */
+int layout_get(struct orgfs *fs, const char *path, struct node *out);
+int layout_list(struct orgfs *fs, const char *path, struct dlist *out);
+/* Read-ahead for a directory just listed. */
+void layout_prefetch(struct orgfs *fs, const char *path);
+void node_init(struct node *n);
+void node_free(struct node *n);
+void dlist_free(struct dlist *d);
+
+/* ops.c: the FUSE low-level operations */
+extern const struct fuse_lowlevel_ops orgfs_ops;
+/* Start/stop the thread that tells the kernel what changed. */
+int ops_start(struct orgfs *fs);
+void ops_stop(struct orgfs *fs);
+/* Data changed or the cache was dropped: revalidate what the kernel holds. */
+void ops_data_changed(void *arg);
+
+#endif

@@ -1,0 +1,1557 @@
+/* layout.c - the tree: which paths exist, what they list and hold
+ *
+ * The table below is the ABI.  Each row maps a path pattern ('*' is one
+ * escaped name, '**' any number of them) to a node type, the kind of data
+ * whose TTL governs the kernel's caching of it, and the handlers that say
+ * whether a path exists and what it holds (get) and what a directory lists
+ * (list).  A row without get exists when its parent lists its name.
+ * Rows are tried in order: specific patterns before generic ones.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "awstime.h"
+#include "escape.h"
+#include "fs.h"
+#include "log.h"
+
+#define MAX_ARGS 8
+
+struct lctx {
+	struct orgfs *fs;
+	const char *path;               /* the escaped path served */
+	char *arg[MAX_ARGS];            /* unescaped '*' components */
+	int narg;
+	char **rest;                    /* '**' components, unescaped */
+	int nrest;
+	struct cache_ref *pins;         /* data pinned while serving */
+	int npins;
+	int cappins;
+	time_t mtime;
+	int stale;
+	struct aws_error err;
+};
+
+typedef int (*get_fn)(struct lctx *c, struct node *out);
+static int listed(struct orgfs *fs, const char *path);
+typedef int (*list_fn)(struct lctx *c, struct dlist *out);
+
+struct layout_row {
+	const char *pattern;
+	enum node_type type;
+	enum org_kind kind;             /* TTL that governs kernel caching */
+	get_fn get;
+	list_fn list;
+};
+
+/* ------------------------------------------------------------------ */
+/* helpers */
+
+void node_init(struct node *n)
+{
+	memset(n, 0, sizeof(*n));
+	buf_init(&n->data, 256u << 20);
+}
+
+void node_free(struct node *n)
+{
+	buf_free(&n->data);
+}
+
+void dlist_free(struct dlist *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->v[i].name);
+	free(d->v);
+	d->v = NULL;
+	d->n = d->cap = 0;
+}
+
+static int dl_add_raw(struct dlist *d, char *name, enum node_type type)
+{
+	if (!name)
+		return -ENOMEM;
+	if (d->n == d->cap) {
+		size_t ncap = d->cap ? d->cap * 2 : 32;
+		struct dent *v = realloc(d->v, ncap * sizeof(*v));
+
+		if (!v) {
+			free(name);
+			return -ENOMEM;
+		}
+		d->v = v;
+		d->cap = ncap;
+	}
+	d->v[d->n].name = name;
+	d->v[d->n].type = type;
+	d->n++;
+	return 0;
+}
+
+/* Add an AWS-provided name: escaped as DESIGN.md §1 says. */
+static int dl_add(struct dlist *d, const char *name, enum node_type type)
+{
+	return dl_add_raw(d, escape_name(name), type);
+}
+
+static int dl_addf(struct dlist *d, enum node_type type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int dl_addf(struct dlist *d, enum node_type type, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	return dl_add(d, tmp, type);
+}
+
+static const void *need(struct lctx *c, enum org_kind kind, const char *key)
+{
+	struct cache_ref ref;
+	int res;
+
+	if (c->npins == c->cappins) {
+		int ncap = c->cappins ? c->cappins * 2 : 8;
+		struct cache_ref *p = realloc(c->pins, ncap * sizeof(*p));
+
+		if (!p) {
+			aws_error_set(&c->err, ENOMEM, "OutOfMemory",
+				      "out of memory");
+			return NULL;
+		}
+		c->pins = p;
+		c->cappins = ncap;
+	}
+	res = org_get(c->fs->org, kind, key, c->path, &ref, &c->err);
+	if (res) {
+		if (!c->err.err)
+			c->err.err = -res;
+		return NULL;
+	}
+	c->pins[c->npins++] = ref;
+	if (ref.fetched > c->mtime)
+		c->mtime = ref.fetched;
+	if (ref.stale)
+		c->stale = 1;
+	return ref.data;
+}
+
+/* The errno of the last failed need(). */
+static int failed(struct lctx *c)
+{
+	return -(c->err.err ? c->err.err : EIO);
+}
+
+static void lctx_done(struct lctx *c)
+{
+	int i;
+
+	for (i = 0; i < c->npins; i++)
+		org_put(c->fs->org, &c->pins[i]);
+	free(c->pins);
+	for (i = 0; i < c->narg; i++)
+		free(c->arg[i]);
+	for (i = 0; i < c->nrest; i++)
+		free(c->rest[i]);
+	free(c->rest);
+}
+
+static int put_line(struct node *out, const char *value)
+{
+	int res = buf_puts(&out->data, value ? value : "");
+
+	return res ? res : buf_putc(&out->data, '\n');
+}
+
+static int put_time(struct node *out, time_t t)
+{
+	char ts[21];
+
+	if (!t)
+		return put_line(out, "");
+	awstime_format(t, ts);
+	return put_line(out, ts);
+}
+
+static int set_link(struct node *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int set_link(struct node *out, const char *fmt, ...)
+{
+	va_list ap;
+	int res;
+
+	out->type = NODE_LINK;
+	va_start(ap, fmt);
+	res = buf_vprintf(&out->data, fmt, ap);
+	va_end(ap);
+	return res;
+}
+
+/* TSV fields: tabs and newlines inside values become spaces. */
+static int put_tsv(struct buf *b, const char *s, char end)
+{
+	int res = 0;
+
+	for (s = s ? s : ""; *s && !res; s++)
+		res = buf_putc(b, (*s == '\t' || *s == '\n' || *s == '\r')
+				  ? ' ' : *s);
+	return res ? res : buf_putc(b, end);
+}
+
+/* ------------------------------------------------------------------ */
+/* organization data, resolved */
+
+static const struct org_account *find_account(struct lctx *c, const char *id)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+
+	if (!a)
+		return NULL;
+	return org_accounts_find(a, id);
+}
+
+static const struct org_hier *hier(struct lctx *c)
+{
+	return need(c, ORG_HIER, "");
+}
+
+/* "Root/Workloads/Prod": names from the root down to id (an OU or root). */
+static int ou_path(const struct org_hier *h, const char *id, struct buf *b)
+{
+	const struct org_ou *chain[64];
+	int n = 0, res = 0;
+
+	while (id && n < 64) {
+		const struct org_ou *u = org_hier_find_ou(h, id);
+
+		if (!u)
+			break;
+		chain[n++] = u;
+		id = u->parent_id;
+	}
+	while (n-- > 0 && !res) {
+		res = buf_puts(b, chain[n]->name);
+		if (!res && n)
+			res = buf_putc(b, '/');
+	}
+	return res;
+}
+
+/* Ids of the object and its ancestors, the object first. */
+static int ancestry(const struct org_hier *h, const char *id,
+		    const char **ids, int max)
+{
+	int n = 0;
+	const char *p = org_hier_parent_of(h, id);
+
+	ids[n++] = id;
+	if (!p) {
+		const struct org_ou *u = org_hier_find_ou(h, id);
+
+		p = u ? u->parent_id : NULL;
+	}
+	while (p && n < max) {
+		const struct org_ou *u = org_hier_find_ou(h, p);
+
+		ids[n++] = p;
+		p = u ? u->parent_id : NULL;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* / */
+
+static int ls_root(struct lctx *c, struct dlist *d)
+{
+	static const struct {
+		const char *name;
+		enum node_type type;
+	} top[] = {
+		{ "README", NODE_FILE }, { "accounts.tsv", NODE_FILE },
+		{ "org", NODE_DIR }, { "accounts", NODE_DIR },
+		{ "by-name", NODE_DIR }, { "ous", NODE_DIR },
+		{ "tree", NODE_DIR }, { "policies", NODE_DIR },
+		{ ".orgfs", NODE_DIR },
+	};
+	size_t i;
+	int res = 0;
+
+	for (i = 0; i < sizeof(top) / sizeof(top[0]) && !res; i++)
+		res = dl_add_raw(d, strdup(top[i].name), top[i].type);
+	return res;
+}
+
+static int f_readme(struct lctx *c, struct node *out)
+{
+	struct orgfs *fs = c->fs;
+	const struct org_info *oi = need(c, ORG_INFO, "");
+	struct buf *b = &out->data;
+
+	if (!oi)
+		return failed(c);
+	return buf_printf(b,
+		"This is orgfs: AWS Organization %s, read-only.\n"
+		"\n"
+		"Source:    %s\n"
+		"Identity:  %s\n"
+		"Cached for (seconds): organization %llu, accounts %llu, "
+		"OUs %llu, tags %llu, policies %llu\n"
+		"\n"
+		"Where to start:\n"
+		"  accounts.tsv          one line per account (id name email state path)\n"
+		"  accounts/<id>/        name email state arn joined_method joined parent path tags/ policies/\n"
+		"  by-name/<name>        links to accounts by name\n"
+		"  ous/<id>/             organizational units and roots\n"
+		"  tree/                 the hierarchy by name\n"
+		"  policies/<id>/        organization policies with content.json and targets/\n"
+		"  .orgfs/               status, config and errors of this mount\n"
+		"\n"
+		"Examples:\n"
+		"  grep -L . accounts/*/tags/Owner 2>/dev/null    accounts whose Owner tag is empty\n"
+		"  grep -rl prod tree/                           where prod accounts sit\n"
+		"\n"
+		"See orgfs(1) for the whole layout.\n",
+		oi->id, fs->source_desc, fs->identity,
+		(unsigned long long)(fs->ttl_ms[ORG_INFO] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_ACCOUNTS] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_HIER] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_TAGS] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_POLICIES] / 1000));
+}
+
+static int f_accounts_tsv(struct lctx *c, struct node *out)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	const struct org_hier *h = a ? hier(c) : NULL;
+	struct buf *b = &out->data;
+	struct buf path;
+	size_t i;
+	int res;
+
+	if (!a || !h)
+		return failed(c);
+	buf_init(&path, 1 << 20);
+	res = buf_puts(b, "id\tname\temail\tstate\tpath\n");
+	for (i = 0; i < a->n && !res; i++) {
+		const struct org_account *ac = &a->v[i];
+
+		buf_reset(&path);
+		res = ou_path(h, org_hier_parent_of(h, ac->id), &path);
+		if (!res)
+			res = put_tsv(b, ac->id, '\t');
+		if (!res)
+			res = put_tsv(b, ac->name, '\t');
+		if (!res)
+			res = put_tsv(b, ac->email, '\t');
+		if (!res)
+			res = put_tsv(b, ac->state, '\t');
+		if (!res)
+			res = put_tsv(b, buf_str(&path), '\n');
+	}
+	buf_free(&path);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /org */
+
+static const char *const org_fields[] = {
+	"id", "arn", "management_account_id", "management_account_email",
+	"management_account_arn", "feature_set", "policy_types",
+};
+
+static int ls_org(struct lctx *c, struct dlist *d)
+{
+	size_t i;
+	int res = 0;
+
+	for (i = 0; i < sizeof(org_fields) / sizeof(org_fields[0]) && !res; i++)
+		res = dl_add(d, org_fields[i], NODE_FILE);
+	return res;
+}
+
+static int f_org_field(struct lctx *c, struct node *out)
+{
+	const struct org_info *oi = need(c, ORG_INFO, "");
+	const char *f = c->arg[0];
+	size_t i;
+	int res = 0;
+
+	if (!oi)
+		return failed(c);
+	if (!strcmp(f, "id"))
+		return put_line(out, oi->id);
+	if (!strcmp(f, "arn"))
+		return put_line(out, oi->arn);
+	if (!strcmp(f, "management_account_id"))
+		return put_line(out, oi->management_account_id);
+	if (!strcmp(f, "management_account_email"))
+		return put_line(out, oi->management_account_email);
+	if (!strcmp(f, "management_account_arn"))
+		return put_line(out, oi->management_account_arn);
+	if (!strcmp(f, "feature_set"))
+		return put_line(out, oi->feature_set);
+	if (!strcmp(f, "policy_types")) {
+		/* one "<TYPE>\t<STATUS>" line per type enabled on the root */
+		for (i = 0; i < oi->ntypes && !res; i++)
+			res = buf_printf(&out->data, "%s\t%s\n",
+					 oi->types[i].type, oi->types[i].status);
+		return res;
+	}
+	return -ENOENT;
+}
+
+/* ------------------------------------------------------------------ */
+/* /accounts */
+
+static int ls_accounts(struct lctx *c, struct dlist *d)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	size_t i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	for (i = 0; i < a->n && !res; i++)
+		res = dl_add(d, a->v[i].id, NODE_DIR);
+	return res;
+}
+
+static int d_account(struct lctx *c, struct node *out)
+{
+	const struct org_account *ac = find_account(c, c->arg[0]);
+
+	if (!ac)
+		return c->err.err ? failed(c) : -ENOENT;
+	return 0;
+}
+
+static const char *const account_fields[] = {
+	"name", "email", "state", "arn", "joined_method", "joined",
+};
+
+static int ls_account(struct lctx *c, struct dlist *d)
+{
+	size_t i;
+	int res = d_account(c, NULL);
+
+	for (i = 0; i < sizeof(account_fields) / sizeof(account_fields[0]) &&
+		    !res; i++)
+		res = dl_add(d, account_fields[i], NODE_FILE);
+	if (!res)
+		res = dl_add(d, "parent", NODE_LINK);
+	if (!res)
+		res = dl_add(d, "path", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "tags", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "policies", NODE_DIR);
+	return res;
+}
+
+static int f_account_field(struct lctx *c, struct node *out)
+{
+	const struct org_account *ac = find_account(c, c->arg[0]);
+	const char *f = c->arg[1];
+
+	if (!ac)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!strcmp(f, "name"))
+		return put_line(out, ac->name);
+	if (!strcmp(f, "email"))
+		return put_line(out, ac->email);
+	if (!strcmp(f, "state"))
+		return put_line(out, ac->state);
+	if (!strcmp(f, "arn"))
+		return put_line(out, ac->arn);
+	if (!strcmp(f, "joined_method"))
+		return put_line(out, ac->joined_method);
+	if (!strcmp(f, "joined"))
+		return put_time(out, ac->joined);
+	return -ENOENT;
+}
+
+static int l_account_parent(struct lctx *c, struct node *out)
+{
+	const struct org_account *ac = find_account(c, c->arg[0]);
+	const struct org_hier *h = ac ? hier(c) : NULL;
+	const char *p;
+	char *e;
+	int res;
+
+	if (!ac || !h)
+		return c->err.err ? failed(c) : -ENOENT;
+	p = org_hier_parent_of(h, ac->id);
+	if (!p)
+		return -ENOENT;
+	e = escape_name(p);
+	if (!e)
+		return -ENOMEM;
+	res = set_link(out, "../../ous/%s", e);
+	free(e);
+	return res;
+}
+
+static int f_account_path(struct lctx *c, struct node *out)
+{
+	const struct org_account *ac = find_account(c, c->arg[0]);
+	const struct org_hier *h = ac ? hier(c) : NULL;
+	int res;
+
+	if (!ac || !h)
+		return c->err.err ? failed(c) : -ENOENT;
+	res = ou_path(h, org_hier_parent_of(h, ac->id), &out->data);
+	return res ? res : buf_putc(&out->data, '\n');
+}
+
+/* tags/ of an account, OU or root: id is c->arg[0] */
+static int ls_tags(struct lctx *c, struct dlist *d)
+{
+	const struct org_tags *t = need(c, ORG_TAGS, c->arg[0]);
+	size_t i;
+	int res = 0;
+
+	if (!t)
+		return failed(c);
+	for (i = 0; i < t->n && !res; i++)
+		res = dl_add(d, t->v[i].key, NODE_FILE);
+	return res;
+}
+
+static int f_tag(struct lctx *c, struct node *out)
+{
+	const struct org_tags *t = need(c, ORG_TAGS, c->arg[0]);
+	const char *v;
+
+	if (!t)
+		return failed(c);
+	v = org_tags_get(t, c->arg[1]);
+	if (!v)
+		return -ENOENT;
+	return put_line(out, v);
+}
+
+static int ls_account_tags(struct lctx *c, struct dlist *d)
+{
+	int res = d_account(c, NULL);
+
+	return res ? res : ls_tags(c, d);
+}
+
+static int f_account_tag(struct lctx *c, struct node *out)
+{
+	int res = d_account(c, NULL);
+
+	return res ? res : f_tag(c, out);
+}
+
+/* Policies attached to the object or to any of its ancestors. */
+static int object_policies(struct lctx *c, const char *id, struct dlist *d)
+{
+	const struct org_policies *ps = need(c, ORG_POLICIES, "");
+	const struct org_hier *h = ps ? hier(c) : NULL;
+	const char *ids[70];
+	size_t i, j;
+	int n, k, res = 0;
+
+	if (!ps || !h)
+		return failed(c);
+	n = ancestry(h, id, ids, 70);
+	for (i = 0; i < ps->n; i++)
+		org_prefetch(c->fs->org, ORG_POLICY, ps->v[i].id);
+	for (i = 0; i < ps->n && !res; i++) {
+		const struct org_policy *p = need(c, ORG_POLICY, ps->v[i].id);
+		int hit = 0;
+
+		if (!p)
+			return failed(c);
+		for (j = 0; j < p->ntargets && !hit; j++)
+			for (k = 0; k < n && !hit; k++)
+				hit = !strcmp(p->targets[j].id, ids[k]);
+		if (hit)
+			res = dl_add(d, p->summary.id, NODE_LINK);
+	}
+	return res;
+}
+
+static int ls_account_policies(struct lctx *c, struct dlist *d)
+{
+	int res = d_account(c, NULL);
+
+	return res ? res : object_policies(c, c->arg[0], d);
+}
+
+static int l_object_policy(struct lctx *c, struct node *out)
+{
+	char *e;
+	int res = listed(c->fs, c->path);
+
+	if (res)
+		return res;
+	e = escape_name(c->arg[1]);
+	if (!e)
+		return -ENOMEM;
+	res = set_link(out, "../../../policies/%s", e);
+	free(e);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /by-name: accounts by name; a name two accounts share becomes
+ * "<name> (<id>)" for each of them */
+
+static int dup_name(const struct org_accounts *a, size_t i)
+{
+	return (i > 0 && !strcmp(a->v[i - 1].name, a->v[i].name)) ||
+	       (i + 1 < a->n && !strcmp(a->v[i + 1].name, a->v[i].name));
+}
+
+static int cmp_account_name(const void *x, const void *y)
+{
+	const struct org_account *a = x, *b = y;
+	int r = strcmp(a->name, b->name);
+
+	return r ? r : strcmp(a->id, b->id);
+}
+
+/* A copy of the accounts sorted by name (shallow: strings borrowed). */
+static struct org_accounts *by_name(const struct org_accounts *a)
+{
+	struct org_accounts *s = malloc(sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->n = a->n;
+	s->v = malloc((a->n ? a->n : 1) * sizeof(*s->v));
+	if (!s->v) {
+		free(s);
+		return NULL;
+	}
+	memcpy(s->v, a->v, a->n * sizeof(*s->v));
+	qsort(s->v, s->n, sizeof(*s->v), cmp_account_name);
+	return s;
+}
+
+static int ls_by_name(struct lctx *c, struct dlist *d)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	struct org_accounts *s;
+	size_t i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	s = by_name(a);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < s->n && !res; i++) {
+		if (dup_name(s, i))
+			res = dl_addf(d, NODE_LINK, "%s (%s)", s->v[i].name,
+				      s->v[i].id);
+		else
+			res = dl_add(d, s->v[i].name, NODE_LINK);
+	}
+	free(s->v);
+	free(s);
+	return res;
+}
+
+static int l_by_name(struct lctx *c, struct node *out)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	struct org_accounts *s;
+	const char *want = c->arg[0];
+	size_t i;
+	int res = -ENOENT;
+
+	if (!a)
+		return failed(c);
+	s = by_name(a);
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < s->n; i++) {
+		char tmp[1024];
+		const char *n = s->v[i].name;
+
+		if (dup_name(s, i)) {
+			snprintf(tmp, sizeof(tmp), "%s (%s)", s->v[i].name,
+				 s->v[i].id);
+			n = tmp;
+		}
+		if (!strcmp(n, want)) {
+			res = set_link(out, "../accounts/%s", s->v[i].id);
+			break;
+		}
+	}
+	free(s->v);
+	free(s);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /ous: roots and OUs by id */
+
+static int ls_ous(struct lctx *c, struct dlist *d)
+{
+	const struct org_hier *h = hier(c);
+	size_t i;
+	int res = 0;
+
+	if (!h)
+		return failed(c);
+	for (i = 0; i < h->nous && !res; i++)
+		res = dl_add(d, h->ous[i].id, NODE_DIR);
+	return res;
+}
+
+static const struct org_ou *find_ou(struct lctx *c)
+{
+	const struct org_hier *h = hier(c);
+
+	return h ? org_hier_find_ou(h, c->arg[0]) : NULL;
+}
+
+static int d_ou(struct lctx *c, struct node *out)
+{
+	if (!find_ou(c))
+		return c->err.err ? failed(c) : -ENOENT;
+	return 0;
+}
+
+static int ls_ou(struct lctx *c, struct dlist *d)
+{
+	const struct org_ou *u = find_ou(c);
+	int res = 0;
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	res = dl_add(d, "name", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "arn", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "path", NODE_FILE);
+	if (!res && u->parent_id)
+		res = dl_add(d, "parent", NODE_LINK);
+	if (!res)
+		res = dl_add(d, "accounts", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "children", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "tags", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "policies", NODE_DIR);
+	return res;
+}
+
+static int f_ou_field(struct lctx *c, struct node *out)
+{
+	const struct org_ou *u = find_ou(c);
+	const char *f = c->arg[1];
+	int res;
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!strcmp(f, "name"))
+		return put_line(out, u->name);
+	if (!strcmp(f, "arn"))
+		return put_line(out, u->arn);
+	if (!strcmp(f, "path")) {
+		res = ou_path(hier(c), u->id, &out->data);
+		return res ? res : buf_putc(&out->data, '\n');
+	}
+	return -ENOENT;
+}
+
+static int l_ou_parent(struct lctx *c, struct node *out)
+{
+	const struct org_ou *u = find_ou(c);
+	char *e;
+	int res;
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!u->parent_id)
+		return -ENOENT;
+	e = escape_name(u->parent_id);
+	if (!e)
+		return -ENOMEM;
+	res = set_link(out, "../%s", e);
+	free(e);
+	return res;
+}
+
+static int ls_ou_accounts(struct lctx *c, struct dlist *d)
+{
+	const struct org_ou *u = find_ou(c);
+	const struct org_hier *h;
+	size_t i;
+	int res = 0;
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	h = hier(c);
+	for (i = 0; i < h->nlinks && !res; i++)
+		if (!strcmp(h->links[i].parent_id, u->id))
+			res = dl_add(d, h->links[i].child_id, NODE_LINK);
+	return res;
+}
+
+static int l_ou_account(struct lctx *c, struct node *out)
+{
+	int res = listed(c->fs, c->path);
+
+	return res ? res : set_link(out, "../../../accounts/%s", c->arg[1]);
+}
+
+static int ls_ou_children(struct lctx *c, struct dlist *d)
+{
+	const struct org_ou *u = find_ou(c);
+	const struct org_hier *h;
+	size_t i;
+	int res = 0;
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	h = hier(c);
+	for (i = 0; i < h->nous && !res; i++)
+		if (h->ous[i].parent_id && !strcmp(h->ous[i].parent_id, u->id))
+			res = dl_add(d, h->ous[i].id, NODE_LINK);
+	return res;
+}
+
+static int l_ou_child(struct lctx *c, struct node *out)
+{
+	char *e;
+	int res = listed(c->fs, c->path);
+
+	if (res)
+		return res;
+	e = escape_name(c->arg[1]);
+	if (!e)
+		return -ENOMEM;
+	res = set_link(out, "../../%s", e);
+	free(e);
+	return res;
+}
+
+static int ls_ou_tags(struct lctx *c, struct dlist *d)
+{
+	int res = d_ou(c, NULL);
+
+	return res ? res : ls_tags(c, d);
+}
+
+static int f_ou_tag(struct lctx *c, struct node *out)
+{
+	int res = d_ou(c, NULL);
+
+	return res ? res : f_tag(c, out);
+}
+
+static int ls_ou_policies(struct lctx *c, struct dlist *d)
+{
+	int res = d_ou(c, NULL);
+
+	return res ? res : object_policies(c, c->arg[0], d);
+}
+
+/* ------------------------------------------------------------------ */
+/* /tree: the hierarchy by name.  OUs are directories, accounts symlinks.
+ * Where siblings share a name (two OUs, two accounts, or an OU and an
+ * account), each of them is shown as "<name> (<id>)". */
+
+struct tree_item {
+	const char *name;
+	const char *id;
+	int is_ou;
+};
+
+static int cmp_tree_item(const void *x, const void *y)
+{
+	const struct tree_item *a = x, *b = y;
+	int r = strcmp(a->name, b->name);
+
+	return r ? r : strcmp(a->id, b->id);
+}
+
+/* Children of parent (NULL: the roots), sorted by name. */
+static struct tree_item *tree_children(struct lctx *c,
+				       const struct org_hier *h,
+				       const struct org_accounts *a,
+				       const char *parent, size_t *n)
+{
+	struct tree_item *v;
+	size_t i, k = 0;
+
+	v = malloc((h->nous + h->nlinks + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (i = 0; i < h->nous; i++) {
+		const struct org_ou *u = &h->ous[i];
+
+		if ((!parent && !u->parent_id) ||
+		    (parent && u->parent_id && !strcmp(u->parent_id, parent))) {
+			v[k].name = u->name;
+			v[k].id = u->id;
+			v[k].is_ou = 1;
+			k++;
+		}
+	}
+	for (i = 0; parent && i < h->nlinks; i++) {
+		const struct org_account *ac;
+
+		if (strcmp(h->links[i].parent_id, parent))
+			continue;
+		ac = org_accounts_find(a, h->links[i].child_id);
+		v[k].name = ac ? ac->name : h->links[i].child_id;
+		v[k].id = h->links[i].child_id;
+		v[k].is_ou = 0;
+		k++;
+	}
+	qsort(v, k, sizeof(*v), cmp_tree_item);
+	*n = k;
+	return v;
+}
+
+static int tree_dup(const struct tree_item *v, size_t n, size_t i)
+{
+	return (i > 0 && !strcmp(v[i - 1].name, v[i].name)) ||
+	       (i + 1 < n && !strcmp(v[i + 1].name, v[i].name));
+}
+
+static int tree_name(const struct tree_item *v, size_t n, size_t i,
+		     char *out, size_t len)
+{
+	if (tree_dup(v, n, i))
+		return snprintf(out, len, "%s (%s)", v[i].name, v[i].id);
+	return snprintf(out, len, "%s", v[i].name);
+}
+
+/* Walk c->rest down the tree.  On success *id is the OU (or root) the
+ * path names, or *account the account a last component names. */
+static int tree_resolve(struct lctx *c, const struct org_hier *h,
+			const struct org_accounts *a, int upto,
+			const char **id, const char **account)
+{
+	const char *cur = NULL;
+	int depth;
+
+	*account = NULL;
+	for (depth = 0; depth < upto; depth++) {
+		struct tree_item *v;
+		size_t n, i;
+		int found = 0;
+
+		if (*account)
+			return -ENOTDIR;
+		v = tree_children(c, h, a, cur, &n);
+		if (!v)
+			return -ENOMEM;
+		for (i = 0; i < n && !found; i++) {
+			char name[1024];
+
+			tree_name(v, n, i, name, sizeof(name));
+			if (strcmp(name, c->rest[depth]))
+				continue;
+			found = 1;
+			if (v[i].is_ou)
+				cur = v[i].id;
+			else
+				*account = v[i].id;
+		}
+		free(v);
+		if (!found)
+			return -ENOENT;
+	}
+	*id = cur;
+	return 0;
+}
+
+static int g_tree(struct lctx *c, struct node *out)
+{
+	const struct org_hier *h = hier(c);
+	const struct org_accounts *a = h ? need(c, ORG_ACCOUNTS, "") : NULL;
+	const char *id, *account;
+	int res, i;
+
+	if (!h || !a)
+		return failed(c);
+	res = tree_resolve(c, h, a, c->nrest, &id, &account);
+	if (res)
+		return res;
+	if (!account)
+		return 0;               /* a directory */
+	out->type = NODE_LINK;
+	/* /tree/<1>/.../<n>: n-1 levels below tree/, then tree/ itself */
+	for (i = 0; i < c->nrest && !res; i++)
+		res = buf_puts(&out->data, "../");
+	return res ? res : buf_printf(&out->data, "accounts/%s", account);
+}
+
+static int ls_tree(struct lctx *c, struct dlist *d)
+{
+	const struct org_hier *h = hier(c);
+	const struct org_accounts *a = h ? need(c, ORG_ACCOUNTS, "") : NULL;
+	const char *id = NULL, *account;
+	struct tree_item *v;
+	size_t n, i;
+	int res;
+
+	if (!h || !a)
+		return failed(c);
+	res = tree_resolve(c, h, a, c->nrest, &id, &account);
+	if (res)
+		return res;
+	if (account)
+		return -ENOTDIR;
+	v = tree_children(c, h, a, id, &n);
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < n && !res; i++) {
+		char name[1024];
+
+		tree_name(v, n, i, name, sizeof(name));
+		res = dl_add(d, name, v[i].is_ou ? NODE_DIR : NODE_LINK);
+	}
+	free(v);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /policies */
+
+static int ls_policies(struct lctx *c, struct dlist *d)
+{
+	const struct org_policies *ps = need(c, ORG_POLICIES, "");
+	size_t i;
+	int res = 0;
+
+	if (!ps)
+		return failed(c);
+	for (i = 0; i < ps->n && !res; i++)
+		res = dl_add(d, ps->v[i].id, NODE_DIR);
+	return res;
+}
+
+static const struct org_policy_summary *find_policy(struct lctx *c)
+{
+	const struct org_policies *ps = need(c, ORG_POLICIES, "");
+	size_t lo = 0, hi;
+
+	if (!ps)
+		return NULL;
+	hi = ps->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(ps->v[mid].id, c->arg[0]);
+
+		if (!r)
+			return &ps->v[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int d_policy(struct lctx *c, struct node *out)
+{
+	if (!find_policy(c))
+		return c->err.err ? failed(c) : -ENOENT;
+	return 0;
+}
+
+static int ls_policy(struct lctx *c, struct dlist *d)
+{
+	static const char *const files[] = {
+		"name", "type", "description", "aws_managed", "arn",
+		"content.json",
+	};
+	size_t i;
+	int res = d_policy(c, NULL);
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !res; i++)
+		res = dl_add(d, files[i], NODE_FILE);
+	if (!res)
+		res = dl_add(d, "tags", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "targets", NODE_DIR);
+	return res;
+}
+
+static int f_policy_field(struct lctx *c, struct node *out)
+{
+	const struct org_policy_summary *p = find_policy(c);
+	const char *f = c->arg[1];
+
+	if (!p)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!strcmp(f, "name"))
+		return put_line(out, p->name);
+	if (!strcmp(f, "type"))
+		return put_line(out, p->type);
+	if (!strcmp(f, "description"))
+		return put_line(out, p->description);
+	if (!strcmp(f, "arn"))
+		return put_line(out, p->arn);
+	if (!strcmp(f, "aws_managed"))
+		return put_line(out, p->aws_managed ? "true" : "false");
+	return -ENOENT;
+}
+
+static int f_policy_content(struct lctx *c, struct node *out)
+{
+	const struct org_policy *p;
+	json_error_t jerr;
+	json_t *doc;
+	char *pretty;
+	int res;
+
+	if (d_policy(c, NULL))
+		return c->err.err ? failed(c) : -ENOENT;
+	p = need(c, ORG_POLICY, c->arg[0]);
+	if (!p)
+		return failed(c);
+	/* pretty-printed when it is JSON, as AWS holds it otherwise */
+	doc = json_loads(p->content, 0, &jerr);
+	if (!doc)
+		return put_line(out, p->content);
+	pretty = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!pretty)
+		return -ENOMEM;
+	res = put_line(out, pretty);
+	free(pretty);
+	return res;
+}
+
+static int ls_policy_tags(struct lctx *c, struct dlist *d)
+{
+	int res = d_policy(c, NULL);
+
+	return res ? res : ls_tags(c, d);
+}
+
+static int f_policy_tag(struct lctx *c, struct node *out)
+{
+	int res = d_policy(c, NULL);
+
+	return res ? res : f_tag(c, out);
+}
+
+static int ls_policy_targets(struct lctx *c, struct dlist *d)
+{
+	const struct org_policy *p;
+	size_t i;
+	int res = d_policy(c, NULL);
+
+	if (res)
+		return res;
+	p = need(c, ORG_POLICY, c->arg[0]);
+	if (!p)
+		return failed(c);
+	for (i = 0; i < p->ntargets && !res; i++)
+		res = dl_add(d, p->targets[i].id, NODE_LINK);
+	return res;
+}
+
+static int l_policy_target(struct lctx *c, struct node *out)
+{
+	const struct org_policy *p;
+	size_t i;
+	char *e;
+	int res;
+
+	if (d_policy(c, NULL))
+		return c->err.err ? failed(c) : -ENOENT;
+	p = need(c, ORG_POLICY, c->arg[0]);
+	if (!p)
+		return failed(c);
+	for (i = 0; i < p->ntargets; i++)
+		if (!strcmp(p->targets[i].id, c->arg[1]))
+			break;
+	if (i == p->ntargets)
+		return -ENOENT;
+	e = escape_name(c->arg[1]);
+	if (!e)
+		return -ENOMEM;
+	if (!strcmp(p->targets[i].type, "ACCOUNT"))
+		res = set_link(out, "../../../accounts/%s", e);
+	else
+		res = set_link(out, "../../../ous/%s", e);
+	free(e);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /.orgfs: the mount itself; changes from one read to the next */
+
+static int ls_dot(struct lctx *c, struct dlist *d)
+{
+	int res = dl_add_raw(d, strdup("status"), NODE_FILE);
+
+	if (!res)
+		res = dl_add_raw(d, strdup("config"), NODE_FILE);
+	if (!res)
+		res = dl_add_raw(d, strdup("errors"), NODE_FILE);
+	return res;
+}
+
+static int f_dot(struct lctx *c, struct node *out)
+{
+	struct orgfs *fs = c->fs;
+	const char *f = c->arg[0];
+	int res;
+
+	out->dynamic = 1;
+	out->mtime = time(NULL);
+	if (!strcmp(f, "config"))
+		return buf_puts(&out->data, buf_str(&fs->config_text));
+	if (!strcmp(f, "errors"))
+		return org_render_errors(fs->org, &out->data);
+	if (strcmp(f, "status"))
+		return -ENOENT;
+	res = buf_printf(&out->data, "source\t%s\nidentity\t%s\n",
+			 fs->source_desc, fs->identity);
+	if (!res)
+		res = org_render_status(fs->org, &out->data);
+	if (!res && fs->client) {
+		struct aws_stats_totals t;
+
+		aws_client_stats(fs->client, &t);
+		res = buf_printf(&out->data,
+				 "api_calls\t%llu\napi_requests\t%llu\n"
+				 "api_retries\t%llu\napi_throttles\t%llu\n"
+				 "api_errors\t%llu\napi_in_flight\t%llu\n",
+				 (unsigned long long)t.calls,
+				 (unsigned long long)t.requests,
+				 (unsigned long long)t.retries,
+				 (unsigned long long)t.throttles,
+				 (unsigned long long)t.errors,
+				 (unsigned long long)t.in_flight);
+		if (!res)
+			res = aws_client_stats_render(fs->client, &out->data);
+	}
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* The layout */
+
+#define D NODE_DIR
+#define F NODE_FILE
+#define L NODE_LINK
+
+static const struct layout_row layout[] = {
+/*	  pattern                        type kind           get                list */
+	{ "/",                            D, ORG_INFO,     NULL,              ls_root },
+	{ "/README",                      F, ORG_INFO,     f_readme,          NULL },
+	{ "/accounts.tsv",                F, ORG_ACCOUNTS, f_accounts_tsv,    NULL },
+
+	{ "/org",                         D, ORG_INFO,     NULL,              ls_org },
+	{ "/org/*",                       F, ORG_INFO,     f_org_field,       NULL },
+
+	{ "/accounts",                    D, ORG_ACCOUNTS, NULL,              ls_accounts },
+	{ "/accounts/*",                  D, ORG_ACCOUNTS, d_account,         ls_account },
+	{ "/accounts/*/parent",           L, ORG_HIER,     l_account_parent,  NULL },
+	{ "/accounts/*/path",             F, ORG_HIER,     f_account_path,    NULL },
+	{ "/accounts/*/tags",             D, ORG_TAGS,     d_account,         ls_account_tags },
+	{ "/accounts/*/tags/*",           F, ORG_TAGS,     f_account_tag,     NULL },
+	{ "/accounts/*/policies",         D, ORG_POLICY,   d_account,         ls_account_policies },
+	{ "/accounts/*/policies/*",       L, ORG_POLICY,   l_object_policy,   NULL },
+	{ "/accounts/*/*",                F, ORG_ACCOUNTS, f_account_field,   NULL },
+
+	{ "/by-name",                     D, ORG_ACCOUNTS, NULL,              ls_by_name },
+	{ "/by-name/*",                   L, ORG_ACCOUNTS, l_by_name,         NULL },
+
+	{ "/ous",                         D, ORG_HIER,     NULL,              ls_ous },
+	{ "/ous/*",                       D, ORG_HIER,     d_ou,              ls_ou },
+	{ "/ous/*/parent",                L, ORG_HIER,     l_ou_parent,       NULL },
+	{ "/ous/*/accounts",              D, ORG_HIER,     d_ou,              ls_ou_accounts },
+	{ "/ous/*/accounts/*",            L, ORG_HIER,     l_ou_account,      NULL },
+	{ "/ous/*/children",              D, ORG_HIER,     d_ou,              ls_ou_children },
+	{ "/ous/*/children/*",            L, ORG_HIER,     l_ou_child,        NULL },
+	{ "/ous/*/tags",                  D, ORG_TAGS,     d_ou,              ls_ou_tags },
+	{ "/ous/*/tags/*",                F, ORG_TAGS,     f_ou_tag,          NULL },
+	{ "/ous/*/policies",              D, ORG_POLICY,   d_ou,              ls_ou_policies },
+	{ "/ous/*/policies/*",            L, ORG_POLICY,   l_object_policy,   NULL },
+	{ "/ous/*/*",                     F, ORG_HIER,     f_ou_field,        NULL },
+
+	{ "/tree",                        D, ORG_HIER,     NULL,              ls_tree },
+	{ "/tree/**",                     D, ORG_HIER,     g_tree,            ls_tree },
+
+	{ "/policies",                    D, ORG_POLICIES, NULL,              ls_policies },
+	{ "/policies/*",                  D, ORG_POLICIES, d_policy,          ls_policy },
+	{ "/policies/*/content.json",     F, ORG_POLICY,   f_policy_content,  NULL },
+	{ "/policies/*/tags",             D, ORG_TAGS,     d_policy,          ls_policy_tags },
+	{ "/policies/*/tags/*",           F, ORG_TAGS,     f_policy_tag,      NULL },
+	{ "/policies/*/targets",          D, ORG_POLICY,   d_policy,          ls_policy_targets },
+	{ "/policies/*/targets/*",        L, ORG_POLICY,   l_policy_target,   NULL },
+	{ "/policies/*/*",                F, ORG_POLICIES, f_policy_field,    NULL },
+
+	{ "/.orgfs",                      D, ORG_INFO,     NULL,              ls_dot },
+	{ "/.orgfs/*",                    F, ORG_INFO,     f_dot,             NULL },
+};
+
+#undef D
+#undef F
+#undef L
+
+#define LAYOUT_ROWS (sizeof(layout) / sizeof(layout[0]))
+
+/* Match path against pattern, collecting wildcard components into c. */
+static int match(const char *pattern, const char *path, struct lctx *c)
+{
+	const char *p = pattern, *s = path;
+
+	c->narg = 0;
+	c->nrest = 0;
+	if (!strcmp(pattern, "/"))
+		return !strcmp(path, "/");
+	while (*p && *s) {
+		const char *pe, *se;
+		size_t pl, sl;
+
+		if (*p != '/' || *s != '/')
+			return 0;
+		p++;
+		s++;
+		pe = strchrnul(p, '/');
+		se = strchrnul(s, '/');
+		pl = (size_t)(pe - p);
+		sl = (size_t)(se - s);
+		if (pl == 2 && !strncmp(p, "**", 2)) {
+			/* the rest, one or more components */
+			return sl > 0;
+		}
+		if (pl == 1 && *p == '*') {
+			if (!sl || c->narg == MAX_ARGS)
+				return 0;
+			c->narg++;
+		} else if (pl != sl || strncmp(p, s, pl)) {
+			return 0;
+		}
+		p = pe;
+		s = se;
+	}
+	return !*p && !*s;
+}
+
+/* Fill c->arg / c->rest with the unescaped components. */
+static int capture(const char *pattern, const char *path, struct lctx *c)
+{
+	const char *p = pattern, *s = path;
+	int n = 0;
+
+	c->narg = 0;
+	while (*p && *s) {
+		const char *pe, *se;
+		char *comp;
+
+		p++;
+		s++;
+		pe = strchrnul(p, '/');
+		se = strchrnul(s, '/');
+		if (pe - p == 2 && !strncmp(p, "**", 2)) {
+			while (*s) {
+				char **r;
+
+				se = strchrnul(s, '/');
+				comp = strndup(s, (size_t)(se - s));
+				r = realloc(c->rest, (c->nrest + 1) * sizeof(*r));
+				if (!comp || !r) {
+					free(comp);
+					if (r)
+						c->rest = r;
+					return -ENOMEM;
+				}
+				c->rest = r;
+				if (unescape_name(comp, &c->rest[c->nrest])) {
+					free(comp);
+					return -ENOENT;
+				}
+				free(comp);
+				c->nrest++;
+				s = *se ? se + 1 : se;
+			}
+			return 0;
+		}
+		if (pe - p == 1 && *p == '*') {
+			comp = strndup(s, (size_t)(se - s));
+			if (!comp)
+				return -ENOMEM;
+			if (unescape_name(comp, &c->arg[n])) {
+				free(comp);
+				return -ENOENT;
+			}
+			free(comp);
+			n++;
+			c->narg = n;
+		}
+		p = pe;
+		s = se;
+	}
+	return 0;
+}
+
+static const struct layout_row *find_row(const char *path, struct lctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < LAYOUT_ROWS; i++)
+		if (match(layout[i].pattern, path, c))
+			return &layout[i];
+	return NULL;
+}
+
+static void lctx_init(struct lctx *c, struct orgfs *fs, const char *path)
+{
+	memset(c, 0, sizeof(*c));
+	c->fs = fs;
+	c->path = path;
+	aws_error_clear(&c->err);
+}
+
+static double row_timeout(struct orgfs *fs, const struct layout_row *r)
+{
+	return (double)fs->ttl_ms[r->kind] / 1000.0;
+}
+
+/* Is name listed by the directory at parent? */
+static int listed(struct orgfs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+	struct dlist d = { 0 };
+	size_t i;
+	int res;
+
+	parent = slash == path ? strdup("/") :
+		 strndup(path, (size_t)(slash - path));
+	if (!parent)
+		return -ENOMEM;
+	res = layout_list(fs, parent, &d);
+	free(parent);
+	if (res)
+		return res;
+	res = -ENOENT;
+	for (i = 0; i < d.n; i++)
+		if (!strcmp(d.v[i].name, slash + 1)) {
+			res = 0;
+			break;
+		}
+	dlist_free(&d);
+	return res;
+}
+
+int layout_get(struct orgfs *fs, const char *path, struct node *out)
+{
+	const struct layout_row *r;
+	struct lctx c;
+	int res;
+
+	lctx_init(&c, fs, path);
+	r = find_row(path, &c);
+	if (!r)
+		return -ENOENT;
+	res = capture(r->pattern, path, &c);
+	out->type = r->type;
+	out->timeout = row_timeout(fs, r);
+	if (!res && r->get)
+		res = r->get(&c, out);
+	else if (!res && strcmp(path, "/"))
+		res = listed(fs, path);
+	out->mtime = c.mtime ? c.mtime : (out->mtime ? out->mtime : fs->mount_time);
+	out->stale = c.stale;
+	lctx_done(&c);
+	return res;
+}
+
+static int cmp_dent(const void *a, const void *b)
+{
+	return strcmp(((const struct dent *)a)->name,
+		      ((const struct dent *)b)->name);
+}
+
+int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
+{
+	const struct layout_row *r;
+	struct lctx c;
+	size_t i, k;
+	int res;
+
+	lctx_init(&c, fs, path);
+	r = find_row(path, &c);
+	if (!r) {
+		lctx_done(&c);
+		return -ENOENT;
+	}
+	if (!r->list) {
+		lctx_done(&c);
+		return -ENOTDIR;
+	}
+	res = capture(r->pattern, path, &c);
+	if (!res)
+		res = r->list(&c, out);
+	lctx_done(&c);
+	if (res) {
+		dlist_free(out);
+		return res;
+	}
+	/* sorted, and no name twice (tag keys that escape alike) */
+	qsort(out->v, out->n, sizeof(*out->v), cmp_dent);
+	for (i = k = 0; i < out->n; i++) {
+		if (k && !strcmp(out->v[k - 1].name, out->v[i].name)) {
+			free(out->v[i].name);
+			continue;
+		}
+		out->v[k++] = out->v[i];
+	}
+	out->n = k;
+	return 0;
+}
+
+/* Listing accounts/ (or ous/) warms what each child will need, so that a
+ * walk over them does not wait one round trip per object. */
+void layout_prefetch(struct orgfs *fs, const char *path)
+{
+	struct cache_ref ref;
+	struct aws_error err;
+	size_t i;
+
+	aws_error_clear(&err);
+	if (!strcmp(path, "/accounts")) {
+		org_prefetch(fs->org, ORG_HIER, "");
+		if (org_get(fs->org, ORG_ACCOUNTS, "", path, &ref, &err))
+			return;
+		const struct org_accounts *a = ref.data;
+
+		for (i = 0; i < a->n; i++)
+			org_prefetch(fs->org, ORG_TAGS, a->v[i].id);
+		org_put(fs->org, &ref);
+	} else if (!strcmp(path, "/ous")) {
+		if (org_get(fs->org, ORG_HIER, "", path, &ref, &err))
+			return;
+		const struct org_hier *h = ref.data;
+
+		for (i = 0; i < h->nous; i++)
+			org_prefetch(fs->org, ORG_TAGS, h->ous[i].id);
+		org_put(fs->org, &ref);
+	} else if (!strcmp(path, "/policies")) {
+		if (org_get(fs->org, ORG_POLICIES, "", path, &ref, &err))
+			return;
+		const struct org_policies *p = ref.data;
+
+		for (i = 0; i < p->n; i++)
+			org_prefetch(fs->org, ORG_POLICY, p->v[i].id);
+		org_put(fs->org, &ref);
+	}
+}

@@ -1,0 +1,43 @@
+/* mountsrc.h - the AWS source of a mount: credentials proven at mount */
+#ifndef ORGFS_MOUNTSRC_H
+#define ORGFS_MOUNTSRC_H
+
+struct aws_client;
+struct org_source;
+struct http_ctx;
+struct creds_provider;
+struct credchain;
+
+struct mountsrc_options {
+	const char *profile;            /* NULL: environment, then "default" */
+	const char *region;             /* NULL: environment, then profile */
+	const char *endpoint;           /* -o endpoint=URL */
+	const char *max_attempts;       /* unparsed option values, or NULL */
+	const char *retry_mode;
+	const char *ca_bundle;
+	int insecure;
+	int concurrency;
+	int interactive;                /* may ask for an MFA code */
+};
+
+struct mountsrc {
+	struct http_ctx *http;
+	struct credchain *chain;
+	struct creds_provider *creds;
+	struct aws_client *client;
+	struct org_source *source;      /* handed to the org, which frees it */
+	char *profile;
+	char *region;
+	char *identity;                 /* the caller's ARN */
+	int max_attempts;
+	const char *retry_mode;
+};
+
+/* Resolve the profile and credentials, prove them with
+ * sts:GetCallerIdentity, and build the source.  On failure prints one line
+ * to stderr and returns -1. */
+int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *out);
+/* Frees all but the source. */
+void mountsrc_close(struct mountsrc *ms);
+
+#endif

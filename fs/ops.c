@@ -1,0 +1,963 @@
+/* ops.c - the FUSE low-level operations, the inode table, and the thread
+ * that tells the kernel what changed
+ *
+ * Every node is named by its path; the inode table maps paths to inode
+ * numbers and back for as long as the kernel remembers them (lookup
+ * counts, forget).  Content is rendered from the cached model on demand
+ * (layout.c), so getattr and read agree on st_size.
+ *
+ * Kernel caching: open and opendir answer ENOSYS (zero-message opens), the
+ * kernel keeps file contents until told otherwise (explicit invalidation),
+ * and entry/attribute timeouts follow the TTL of the data behind a node.
+ * When a refresh changes data, the invalidation thread re-renders every
+ * node the kernel knows and invalidates those whose content changed or
+ * that no longer exist.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "awstime.h"
+#include "fs.h"
+#include "log.h"
+
+/* st_ino of an entry whose inode the kernel should not learn from readdir */
+#ifndef FUSE_UNKNOWN_INO
+#define FUSE_UNKNOWN_INO 0xffffffff
+#endif
+
+struct inode {
+	fuse_ino_t ino;
+	char *path;                     /* escaped absolute path */
+	fuse_ino_t parent;
+	uint64_t nlookup;               /* protected by itab.lock */
+	uint64_t content_hash;          /* what the kernel was last shown,
+					   protected by itab.lock */
+	struct inode *next_path;        /* hash chains, protected by itab.lock */
+	struct inode *next_ino;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct inode **by_path;
+	struct inode **by_ino;
+	size_t nbuckets;                /* power of two */
+	size_t count;
+	fuse_ino_t next_ino;
+} itab = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The invalidation thread's queue; protected by inv.lock. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	int running;
+	int stop;
+	int sweep;                      /* data changed: revalidate everything */
+	fuse_ino_t *inos;               /* dynamic files just read */
+	size_t ninos;
+	size_t capinos;
+	struct orgfs *fs;
+} inv = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t hash_node(const struct node *n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	h ^= (uint64_t)n->type + 1;
+	h *= 0x100000001b3ULL;
+	for (i = 0; i < n->data.len; i++) {
+		h ^= (unsigned char)n->data.data[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= (uint64_t)n->mtime;
+	return h;
+}
+
+/* ------------------------------------------------------------------ */
+/* inode table */
+
+static int itab_init(void)
+{
+	itab.nbuckets = 1024;
+	itab.by_path = calloc(itab.nbuckets, sizeof(*itab.by_path));
+	itab.by_ino = calloc(itab.nbuckets, sizeof(*itab.by_ino));
+	itab.next_ino = FUSE_ROOT_ID + 1;
+	return itab.by_path && itab.by_ino ? 0 : -ENOMEM;
+}
+
+/* Called with itab.lock held. */
+static void itab_grow(void)
+{
+	size_t nb = itab.nbuckets * 2, i;
+	struct inode **bp = calloc(nb, sizeof(*bp));
+	struct inode **bi = calloc(nb, sizeof(*bi));
+
+	if (!bp || !bi) {
+		free(bp);
+		free(bi);
+		return;                 /* longer chains, still correct */
+	}
+	for (i = 0; i < itab.nbuckets; i++) {
+		struct inode *n = itab.by_path[i], *next;
+
+		for (; n; n = next) {
+			size_t h = hash_str(n->path) & (nb - 1);
+
+			next = n->next_path;
+			n->next_path = bp[h];
+			bp[h] = n;
+		}
+		n = itab.by_ino[i];
+		for (; n; n = next) {
+			size_t h = n->ino & (nb - 1);
+
+			next = n->next_ino;
+			n->next_ino = bi[h];
+			bi[h] = n;
+		}
+	}
+	free(itab.by_path);
+	free(itab.by_ino);
+	itab.by_path = bp;
+	itab.by_ino = bi;
+	itab.nbuckets = nb;
+}
+
+/* Called with itab.lock held. */
+static struct inode *itab_find_ino(fuse_ino_t ino)
+{
+	struct inode *n = itab.by_ino[ino & (itab.nbuckets - 1)];
+
+	while (n && n->ino != ino)
+		n = n->next_ino;
+	return n;
+}
+
+/* Look up or create the inode of path and count one kernel reference. */
+static struct inode *itab_ref(const char *path, fuse_ino_t parent,
+			      uint64_t content_hash)
+{
+	size_t h;
+	struct inode *n;
+
+	pthread_mutex_lock(&itab.lock);
+	h = hash_str(path) & (itab.nbuckets - 1);
+	for (n = itab.by_path[h]; n; n = n->next_path)
+		if (!strcmp(n->path, path))
+			break;
+	if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (n)
+			n->path = strdup(path);
+		if (!n || !n->path) {
+			if (n)
+				free(n);
+			pthread_mutex_unlock(&itab.lock);
+			return NULL;
+		}
+		n->ino = !strcmp(path, "/") ? FUSE_ROOT_ID : itab.next_ino++;
+		n->parent = parent;
+		n->next_path = itab.by_path[h];
+		itab.by_path[h] = n;
+		h = n->ino & (itab.nbuckets - 1);
+		n->next_ino = itab.by_ino[h];
+		itab.by_ino[h] = n;
+		if (++itab.count > itab.nbuckets)
+			itab_grow();
+	}
+	n->nlookup++;
+	n->content_hash = content_hash;
+	pthread_mutex_unlock(&itab.lock);
+	return n;
+}
+
+/* A copy of the path of ino, or NULL when the kernel sent an unknown one. */
+static char *itab_path(fuse_ino_t ino)
+{
+	struct inode *n;
+	char *p = NULL;
+
+	if (ino == FUSE_ROOT_ID)
+		return strdup("/");
+	pthread_mutex_lock(&itab.lock);
+	n = itab_find_ino(ino);
+	if (n)
+		p = strdup(n->path);
+	pthread_mutex_unlock(&itab.lock);
+	return p;
+}
+
+static void itab_set_hash(fuse_ino_t ino, uint64_t h)
+{
+	struct inode *n;
+
+	pthread_mutex_lock(&itab.lock);
+	n = itab_find_ino(ino);
+	if (n)
+		n->content_hash = h;
+	pthread_mutex_unlock(&itab.lock);
+}
+
+static void itab_unlink(struct inode *n)
+{
+	struct inode **pp;
+
+	pp = &itab.by_path[hash_str(n->path) & (itab.nbuckets - 1)];
+	while (*pp && *pp != n)
+		pp = &(*pp)->next_path;
+	if (*pp)
+		*pp = n->next_path;
+	pp = &itab.by_ino[n->ino & (itab.nbuckets - 1)];
+	while (*pp && *pp != n)
+		pp = &(*pp)->next_ino;
+	if (*pp)
+		*pp = n->next_ino;
+	itab.count--;
+}
+
+static void itab_forget(fuse_ino_t ino, uint64_t nlookup)
+{
+	struct inode *n;
+
+	if (ino == FUSE_ROOT_ID)
+		return;
+	pthread_mutex_lock(&itab.lock);
+	n = itab_find_ino(ino);
+	if (n) {
+		n->nlookup = n->nlookup > nlookup ? n->nlookup - nlookup : 0;
+		if (!n->nlookup)
+			itab_unlink(n);
+		else
+			n = NULL;
+	}
+	pthread_mutex_unlock(&itab.lock);
+	if (n) {
+		free(n->path);
+		free(n);
+	}
+}
+
+static void itab_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < itab.nbuckets; i++) {
+		struct inode *n = itab.by_path[i], *next;
+
+		for (; n; n = next) {
+			next = n->next_path;
+			free(n->path);
+			free(n);
+		}
+	}
+	free(itab.by_path);
+	free(itab.by_ino);
+	itab.by_path = itab.by_ino = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* helpers */
+
+static struct orgfs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static char *child_path(const char *parent, const char *name)
+{
+	size_t pl = strlen(parent), nl = strlen(name);
+	char *p = malloc(pl + nl + 2);
+
+	if (!p)
+		return NULL;
+	memcpy(p, parent, pl);
+	if (pl != 1)
+		p[pl++] = '/';
+	memcpy(p + pl, name, nl + 1);
+	return p;
+}
+
+static void fill_stat(struct orgfs *fs, fuse_ino_t ino, const struct node *n,
+		      struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	switch (n->type) {
+	case NODE_DIR:
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2;
+		break;
+	case NODE_FILE:
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+		st->st_size = (off_t)n->data.len;
+		break;
+	case NODE_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)n->data.len;
+		break;
+	}
+	st->st_blksize = 4096;
+	st->st_blocks = (st->st_size + 511) / 512;
+	st->st_mtim.tv_sec = n->mtime;
+	st->st_ctim = st->st_mtim;
+	st->st_atim = st->st_mtim;
+}
+
+static double timeout_of(const struct node *n)
+{
+	/* .orgfs/ changes on every read: the kernel must ask every time */
+	return n->dynamic ? 0.0 : n->timeout;
+}
+
+static void inv_queue_ino(fuse_ino_t ino)
+{
+	pthread_mutex_lock(&inv.lock);
+	if (inv.running && inv.ninos < 4096) {
+		if (inv.ninos == inv.capinos) {
+			size_t nc = inv.capinos ? inv.capinos * 2 : 16;
+			fuse_ino_t *v = realloc(inv.inos, nc * sizeof(*v));
+
+			if (v) {
+				inv.inos = v;
+				inv.capinos = nc;
+			}
+		}
+		if (inv.ninos < inv.capinos)
+			inv.inos[inv.ninos++] = ino;
+		pthread_cond_signal(&inv.cond);
+	}
+	pthread_mutex_unlock(&inv.lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* operations */
+
+/* Set once by init: the kernel handles opens itself when we say ENOSYS. */
+static int no_open, no_opendir;
+
+static void orgfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	no_open = !!(conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
+	no_opendir = !!(conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
+	/* explicit invalidation only: a changed mtime does not flush pages */
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA)
+		conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want |= FUSE_CAP_READDIRPLUS;
+	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+}
+
+static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct orgfs *fs = fs_of(req);
+	struct fuse_entry_param e;
+	struct node n;
+	struct inode *in;
+	char *ppath, *path;
+	int res;
+
+	ppath = itab_path(parent);
+	if (!ppath) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	path = child_path(ppath, name);
+	free(ppath);
+	if (!path) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	node_init(&n);
+	res = layout_get(fs, path, &n);
+	if (res) {
+		node_free(&n);
+		free(path);
+		fuse_reply_err(req, -res);
+		return;
+	}
+	in = itab_ref(path, parent, hash_node(&n));
+	free(path);
+	if (!in) {
+		node_free(&n);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = in->ino;
+	e.generation = 1;
+	fill_stat(fs, in->ino, &n, &e.attr);
+	e.attr_timeout = timeout_of(&n);
+	e.entry_timeout = n.dynamic ? n.timeout : timeout_of(&n);
+	node_free(&n);
+	if (fuse_reply_entry(req, &e) == -ENOENT)
+		itab_forget(e.ino, 1);  /* the kernel dropped the request */
+}
+
+static void orgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	itab_forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void orgfs_forget_multi(fuse_req_t req, size_t count,
+			       struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		itab_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+/* Render the node of ino; replies with the error itself on failure. */
+static int get_node(fuse_req_t req, fuse_ino_t ino, struct node *n)
+{
+	char *path = itab_path(ino);
+	int res;
+
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return -ESTALE;
+	}
+	node_init(n);
+	res = layout_get(fs_of(req), path, n);
+	free(path);
+	if (res) {
+		node_free(n);
+		fuse_reply_err(req, -res);
+	}
+	return res;
+}
+
+static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	struct stat st;
+	struct node n;
+
+	(void)fi;
+	if (get_node(req, ino, &n))
+		return;
+	fill_stat(fs_of(req), ino, &n, &st);
+	itab_set_hash(ino, hash_node(&n));
+	fuse_reply_attr(req, &st, timeout_of(&n));
+	node_free(&n);
+}
+
+static void orgfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node n;
+
+	if (get_node(req, ino, &n))
+		return;
+	if (n.type != NODE_LINK)
+		fuse_reply_err(req, EINVAL);
+	else
+		fuse_reply_readlink(req, buf_str(&n.data));
+	node_free(&n);
+}
+
+static void orgfs_open(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
+	    (fi->flags & (O_TRUNC | O_CREAT))) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	/* Zero-message opens where the kernel offers them: it then keeps
+	 * the page cache, and we invalidate it when data changes.  Older
+	 * kernels get an open that keeps the cache. */
+	if (no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct node n;
+
+	(void)fi;
+	if (get_node(req, ino, &n))
+		return;
+	if (n.type != NODE_FILE) {
+		fuse_reply_err(req, EISDIR);
+	} else if ((size_t)off >= n.data.len) {
+		fuse_reply_buf(req, NULL, 0);
+	} else {
+		size_t len = n.data.len - (size_t)off;
+
+		fuse_reply_buf(req, n.data.data + off, len < size ? len : size);
+	}
+	if (n.dynamic)
+		inv_queue_ino(ino);     /* the next read renders afresh */
+	node_free(&n);
+}
+
+static void orgfs_opendir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	(void)ino;
+	if (no_opendir) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       int plus)
+{
+	struct orgfs *fs = fs_of(req);
+	struct dlist d = { 0 };
+	char *path, *buf;
+	size_t pos = 0, i;
+	int res;
+
+	path = itab_path(ino);
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	res = layout_list(fs, path, &d);
+	if (res) {
+		free(path);
+		fuse_reply_err(req, -res);
+		return;
+	}
+	if (off == 0)
+		layout_prefetch(fs, path);
+	buf = malloc(size);
+	if (!buf) {
+		free(path);
+		dlist_free(&d);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* offsets: 1 ".", 2 "..", then 3 + index */
+	for (i = (size_t)off; i < d.n + 2; i++) {
+		struct fuse_entry_param e;
+		const char *name;
+		size_t need;
+		struct node n;
+		char *cpath = NULL;
+
+		memset(&e, 0, sizeof(e));
+		if (i < 2) {
+			name = i == 0 ? "." : "..";
+			e.attr.st_mode = S_IFDIR;
+			e.attr.st_ino = i == 0 ? ino : FUSE_UNKNOWN_INO;
+			if (plus) {
+				need = fuse_add_direntry_plus(req, buf + pos,
+							      size - pos, name,
+							      &e, (off_t)i + 1);
+			} else {
+				need = fuse_add_direntry(req, buf + pos,
+							 size - pos, name,
+							 &e.attr, (off_t)i + 1);
+			}
+			if (need > size - pos)
+				break;
+			pos += need;
+			continue;
+		}
+		name = d.v[i - 2].name;
+		e.attr.st_mode = d.v[i - 2].type == NODE_DIR ? S_IFDIR :
+				 d.v[i - 2].type == NODE_LINK ? S_IFLNK : S_IFREG;
+		e.attr.st_ino = FUSE_UNKNOWN_INO;
+		if (!plus) {
+			need = fuse_add_direntry(req, buf + pos, size - pos,
+						 name, &e.attr, (off_t)i + 1);
+			if (need > size - pos)
+				break;
+			pos += need;
+			continue;
+		}
+		/* readdirplus: answer the lookups the walker is about to do */
+		node_init(&n);
+		cpath = child_path(path, name);
+		if (cpath && !layout_get(fs, cpath, &n)) {
+			struct inode *in;
+
+			/* measure first: a reference is only taken for an
+			 * entry that fits */
+			need = fuse_add_direntry_plus(req, NULL, 0, name, &e,
+						      (off_t)i + 1);
+			if (need > size - pos) {
+				node_free(&n);
+				free(cpath);
+				break;
+			}
+			in = itab_ref(cpath, ino, hash_node(&n));
+			if (in) {
+				e.ino = in->ino;
+				e.generation = 1;
+				fill_stat(fs, in->ino, &n, &e.attr);
+				e.attr_timeout = timeout_of(&n);
+				e.entry_timeout = timeout_of(&n);
+			}
+		}
+		need = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
+					      &e, (off_t)i + 1);
+		node_free(&n);
+		free(cpath);
+		if (need > size - pos) {
+			if (e.ino)
+				itab_forget(e.ino, 1);
+			break;
+		}
+		pos += need;
+	}
+	fuse_reply_buf(req, buf, pos);
+	free(buf);
+	free(path);
+	dlist_free(&d);
+}
+
+static void orgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
+			  off_t off, struct fuse_file_info *fi)
+{
+	(void)fi;
+	do_readdir(req, ino, size, off, 0);
+}
+
+static void orgfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			      off_t off, struct fuse_file_info *fi)
+{
+	(void)fi;
+	do_readdir(req, ino, size, off, 1);
+}
+
+static void orgfs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs st;
+
+	(void)ino;
+	memset(&st, 0, sizeof(st));
+	st.f_bsize = 4096;
+	st.f_frsize = 4096;
+	st.f_namemax = 255;
+	st.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+	fuse_reply_statfs(req, &st);
+}
+
+/* xattrs say how fresh a node's data is. */
+static const char xattr_names[] = "user.orgfs.stale\0user.orgfs.fetched\0";
+
+static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			   size_t size)
+{
+	struct node n;
+	char val[32];
+	size_t len;
+
+	if (get_node(req, ino, &n))
+		return;
+	if (!strcmp(name, "user.orgfs.stale")) {
+		snprintf(val, sizeof(val), "%d", n.stale);
+	} else if (!strcmp(name, "user.orgfs.fetched")) {
+		awstime_format(n.mtime, val);
+	} else {
+		node_free(&n);
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	node_free(&n);
+	len = strlen(val);
+	if (!size)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, val, len);
+}
+
+static void orgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	(void)ino;
+	if (!size)
+		fuse_reply_xattr(req, sizeof(xattr_names) - 1);
+	else if (size < sizeof(xattr_names) - 1)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, xattr_names, sizeof(xattr_names) - 1);
+}
+
+/* Everything that would change the tree: EROFS. */
+static void orgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+			  int to_set, struct fuse_file_info *fi)
+{
+	(void)ino; (void)attr; (void)to_set; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+			mode_t mode, dev_t rdev)
+{
+	(void)parent; (void)name; (void)mode; (void)rdev;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+			mode_t mode)
+{
+	(void)parent; (void)name; (void)mode;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent; (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+			  const char *name)
+{
+	(void)link; (void)parent; (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 fuse_ino_t newparent, const char *newname,
+			 unsigned int flags)
+{
+	(void)parent; (void)name; (void)newparent; (void)newname; (void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		       const char *newname)
+{
+	(void)ino; (void)newparent; (void)newname;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+			size_t size, off_t off, struct fuse_file_info *fi)
+{
+	(void)ino; (void)buf; (void)size; (void)off; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			   const char *value, size_t size, int flags)
+{
+	(void)ino; (void)name; (void)value; (void)size; (void)flags;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	(void)ino; (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 mode_t mode, struct fuse_file_info *fi)
+{
+	(void)parent; (void)name; (void)mode; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			    off_t offset, off_t length,
+			    struct fuse_file_info *fi)
+{
+	(void)ino; (void)mode; (void)offset; (void)length; (void)fi;
+	fuse_reply_err(req, EROFS);
+}
+
+const struct fuse_lowlevel_ops orgfs_ops = {
+	.init = orgfs_init,
+	.lookup = orgfs_lookup,
+	.forget = orgfs_forget,
+	.forget_multi = orgfs_forget_multi,
+	.getattr = orgfs_getattr,
+	.readlink = orgfs_readlink,
+	.open = orgfs_open,
+	.read = orgfs_read,
+	.opendir = orgfs_opendir,
+	.readdir = orgfs_readdir,
+	.readdirplus = orgfs_readdirplus,
+	.statfs = orgfs_statfs,
+	.getxattr = orgfs_getxattr,
+	.listxattr = orgfs_listxattr,
+	.setattr = orgfs_setattr,
+	.mknod = orgfs_mknod,
+	.mkdir = orgfs_mkdir,
+	.unlink = orgfs_unlink,
+	.rmdir = orgfs_unlink,
+	.symlink = orgfs_symlink,
+	.rename = orgfs_rename,
+	.link = orgfs_link,
+	.write = orgfs_write,
+	.setxattr = orgfs_setxattr,
+	.removexattr = orgfs_removexattr,
+	.create = orgfs_create,
+	.fallocate = orgfs_fallocate,
+};
+
+/* ------------------------------------------------------------------ */
+/* invalidation */
+
+struct snap {
+	fuse_ino_t ino;
+	fuse_ino_t parent;
+	char *path;
+	uint64_t hash;
+};
+
+/* Re-render every node the kernel holds; tell it about those that
+ * changed or are gone.  Runs on the invalidation thread, no lock held
+ * while rendering (which may fetch). */
+static void sweep(struct orgfs *fs)
+{
+	struct snap *v;
+	size_t n = 0, i, b;
+
+	pthread_mutex_lock(&itab.lock);
+	v = calloc(itab.count + 1, sizeof(*v));
+	for (b = 0; v && b < itab.nbuckets; b++) {
+		struct inode *in;
+
+		for (in = itab.by_ino[b]; in; in = in->next_ino) {
+			v[n].ino = in->ino;
+			v[n].parent = in->parent;
+			v[n].hash = in->content_hash;
+			v[n].path = strdup(in->path);
+			if (v[n].path)
+				n++;
+		}
+	}
+	pthread_mutex_unlock(&itab.lock);
+	if (!v)
+		return;
+	for (i = 0; i < n; i++) {
+		struct node nd;
+		int res;
+
+		node_init(&nd);
+		res = layout_get(fs, v[i].path, &nd);
+		if (res == -ENOENT && v[i].ino != FUSE_ROOT_ID) {
+			const char *name = strrchr(v[i].path, '/') + 1;
+
+			fuse_lowlevel_notify_inval_entry(fs->se, v[i].parent,
+							 name, strlen(name));
+		} else if (!res && hash_node(&nd) != v[i].hash) {
+			fuse_lowlevel_notify_inval_inode(fs->se, v[i].ino, 0, 0);
+			itab_set_hash(v[i].ino, hash_node(&nd));
+		}
+		node_free(&nd);
+		free(v[i].path);
+	}
+	free(v);
+}
+
+static void *inv_main(void *arg)
+{
+	struct orgfs *fs = arg;
+
+	pthread_mutex_lock(&inv.lock);
+	while (!inv.stop) {
+		if (inv.ninos) {
+			fuse_ino_t ino = inv.inos[--inv.ninos];
+
+			pthread_mutex_unlock(&inv.lock);
+			/* waits for the read that queued it to finish */
+			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+			pthread_mutex_lock(&inv.lock);
+			continue;
+		}
+		if (inv.sweep) {
+			inv.sweep = 0;
+			pthread_mutex_unlock(&inv.lock);
+			sweep(fs);
+			pthread_mutex_lock(&inv.lock);
+			continue;
+		}
+		pthread_cond_wait(&inv.cond, &inv.lock);
+	}
+	pthread_mutex_unlock(&inv.lock);
+	return NULL;
+}
+
+void ops_data_changed(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&inv.lock);
+	inv.sweep = 1;
+	pthread_cond_signal(&inv.cond);
+	pthread_mutex_unlock(&inv.lock);
+}
+
+int ops_start(struct orgfs *fs)
+{
+	int res = itab_init();
+
+	if (res)
+		return res;
+	inv.fs = fs;
+	inv.stop = 0;
+	res = pthread_create(&inv.thread, NULL, inv_main, fs);
+	if (res)
+		return -res;
+	pthread_mutex_lock(&inv.lock);
+	inv.running = 1;
+	pthread_mutex_unlock(&inv.lock);
+	return 0;
+}
+
+void ops_stop(struct orgfs *fs)
+{
+	(void)fs;
+	pthread_mutex_lock(&inv.lock);
+	if (!inv.running) {
+		pthread_mutex_unlock(&inv.lock);
+		itab_free();
+		return;
+	}
+	inv.stop = 1;
+	inv.running = 0;
+	pthread_cond_signal(&inv.cond);
+	pthread_mutex_unlock(&inv.lock);
+	pthread_join(inv.thread, NULL);
+	free(inv.inos);
+	inv.inos = NULL;
+	inv.ninos = inv.capinos = 0;
+	itab_free();
+}

@@ -1,0 +1,79 @@
+/* org.h - the organization as the tree sees it: a source behind a cache
+ *
+ * Each kind of data is one cache entry per key:
+ *   ORG_INFO      ""            DescribeOrganization + roots' policy types
+ *   ORG_ACCOUNTS  ""            every account
+ *   ORG_HIER      ""            roots, OUs and every account's parent
+ *   ORG_TAGS      "<id>"        tags of an account, root, OU or policy
+ *   ORG_POLICIES  ""            every policy of every enabled type
+ *   ORG_POLICY    "<policy id>" content and targets of one policy
+ * Values are the model.h structs, immutable, shared by reference.
+ */
+#ifndef ORGFS_ORG_H
+#define ORGFS_ORG_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "cache.h"
+#include "model.h"
+#include "source.h"
+
+enum org_kind {
+	ORG_INFO,
+	ORG_ACCOUNTS,
+	ORG_HIER,
+	ORG_TAGS,
+	ORG_POLICIES,
+	ORG_POLICY,
+	ORG_NKINDS
+};
+
+struct org_config {
+	uint64_t ttl_ms[ORG_NKINDS];    /* 0: not cached */
+	uint64_t error_ttl_ms;
+	uint64_t max_stale_ms;
+	size_t max_bytes;
+	int workers;                    /* read-ahead and refresh concurrency */
+	/* called (without locks) when refreshed data differs from what the
+	 * tree showed: the FUSE layer invalidates the kernel's caches */
+	void (*on_change)(void *arg);
+	void *on_change_arg;
+	/* For mocking, leave NULL otherwise */
+	uint64_t (*clock_ms)(void);
+	time_t (*wall_clock)(void);
+};
+
+struct org;
+
+/* Takes ownership of src. */
+struct org *org_new(struct org_source *src, const struct org_config *cfg);
+void org_free(struct org *o);
+struct org_source *org_source(struct org *o);
+const char *org_kind_name(enum org_kind k);
+
+/* Pin the value of (kind, key): ref->data points to the model struct.
+ * @return 0 or -errno with err filled; failures are recorded for
+ *	.orgfs/errors with path */
+int org_get(struct org *o, enum org_kind kind, const char *key,
+	    const char *path, struct cache_ref *ref, struct aws_error *err);
+void org_put(struct org *o, struct cache_ref *ref);
+/* Schedule a background fetch (read-ahead); never blocks. */
+void org_prefetch(struct org *o, enum org_kind kind, const char *key);
+void org_wait_idle(struct org *o);
+/* SIGHUP: forget everything. */
+void org_drop(struct org *o);
+/* Bumped on every change of data and every drop. */
+uint64_t org_generation(struct org *o);
+
+/* Recent errors, newest last, as shown in .orgfs/errors:
+ * "<time>\t<path>\t<code>\t<message>\t<request id>" */
+void org_record_error(struct org *o, const char *path,
+		      const struct aws_error *err);
+int org_render_errors(struct org *o, struct buf *out);
+/* Cache section of .orgfs/status. */
+int org_render_status(struct org *o, struct buf *out);
+
+#endif

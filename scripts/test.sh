@@ -1,0 +1,69 @@
+#!/bin/sh
+# test.sh - set up everything, build, and run every test suite of orgfs:
+#   unit tests (Check) in a normal build, under ASan+UBSan, and the
+#   concurrency tests under TSan; the fake-endpoint, client, SigV4 oracle
+#   and real-mount suites (pytest).  Ends with one line "N passed, N failed".
+# Options: --quick  skip the sanitizer builds
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+scripts/setup.sh || { echo "test.sh: setup failed" >&2; exit 1; }
+
+results=$(mktemp -d /tmp/orgfs-results.XXXXXX)
+status=0
+
+build() {
+	dir=$1; shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$results/$dir.setup.log" 2>&1 ||
+			{ cat "$results/$dir.setup.log" >&2; return 1; }
+	fi
+	ninja -C "$dir" >"$results/$dir.build.log" 2>&1 ||
+		{ cat "$results/$dir.build.log" >&2; return 1; }
+}
+
+if ! build build; then
+	echo "test.sh: build failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+meson test -C build --suite unit --print-errorlogs --num-processes 2 || status=1
+counted="build"
+
+export ORGFS_BUILD_DIR="$top/build"
+PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
+for suite in tests/fakeaws tests/sigv4 tests/client tests/mount; do
+	ls "$suite"/test_*.py >/dev/null 2>&1 || continue
+	name=$(basename "$suite")
+	$PYTEST "$suite" --junitxml="$results/pytest-$name.xml" || status=1
+	counted="$counted $results/pytest-$name.xml"
+done
+
+if [ "$quick" -eq 0 ]; then
+	# AddressSanitizer + UndefinedBehaviorSanitizer over every unit test
+	if build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			meson test -C build-asan --suite unit --print-errorlogs \
+			--num-processes 2 || status=1
+		counted="$counted build-asan"
+	else
+		status=1
+	fi
+	# ThreadSanitizer over the concurrency tests
+	if build build-tsan -Db_sanitize=thread -Db_lundef=false; then
+		TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+			meson test -C build-tsan --suite concurrency \
+			--print-errorlogs --num-processes 1 || status=1
+		counted="$counted build-tsan"
+	else
+		status=1
+	fi
+fi
+
+/usr/bin/python3 scripts/count.py $counted || status=1
+rm -rf "$results"
+exit $status

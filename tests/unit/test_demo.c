@@ -1,0 +1,649 @@
+/* test_demo.c - the built-in demo organization */
+#include <check.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "demo.h"
+#include "model.h"
+#include "source.h"
+
+/* Patterns from botocore's organizations model (aws-model-dump.txt),
+ * anchored at both ends. */
+#define P_ORG "o-[a-z0-9]{10,32}"
+#define P_ROOT "r-[0-9a-z]{4,32}"
+#define P_OU "ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
+#define P_ACCT "[0-9]{12}"
+#define P_POLICY "p-[0-9a-zA-Z_]{8,128}"
+#define P_ARN "arn:aws:organizations::[0-9]{12}:"
+
+struct demo_data {
+	struct org_source *src;
+	struct org_info *info;
+	struct org_accounts *acc;
+	struct org_hier *hier;
+	struct org_policies *pol;
+};
+
+static void load(struct demo_data *d, unsigned n, unsigned seed)
+{
+	struct aws_error err;
+
+	d->src = demo_source_new(n, seed);
+	ck_assert_ptr_nonnull(d->src);
+	ck_assert_int_eq(d->src->ops->describe_org(d->src, &d->info, &err), 0);
+	ck_assert_int_eq(d->src->ops->list_accounts(d->src, &d->acc, &err), 0);
+	ck_assert_int_eq(d->src->ops->walk_hierarchy(d->src, &d->hier, &err),
+			 0);
+	ck_assert_int_eq(d->src->ops->list_policies(d->src, &d->pol, &err), 0);
+}
+
+static void unload(struct demo_data *d)
+{
+	org_info_free(d->info);
+	org_accounts_free(d->acc);
+	org_hier_free(d->hier);
+	org_policies_free(d->pol);
+	d->src->ops->destroy(d->src);
+}
+
+static struct org_tags *tags_of(struct org_source *s, const char *id)
+{
+	struct org_tags *t = NULL;
+	struct aws_error err;
+
+	ck_assert_msg(s->ops->list_tags(s, id, &t, &err) == 0,
+		      "list_tags %s failed", id);
+	return t;
+}
+
+static int matches(const char *re, const char *s)
+{
+	char full[512];
+	regex_t rx;
+	int res;
+
+	snprintf(full, sizeof(full), "^(%s)$", re);
+	ck_assert_int_eq(regcomp(&rx, full, REG_EXTENDED | REG_NOSUB), 0);
+	res = regexec(&rx, s, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return res;
+}
+
+#define ck_match(re, s) \
+	ck_assert_msg(matches(re, s), "\"%s\" does not match %s", s, re)
+
+static const unsigned sizes[] = { 10, 11, 16, 50, 99, 100, 999, 1000, 4321 };
+
+START_TEST(test_shape)
+{
+	unsigned n = sizes[_i];
+	struct demo_data d;
+	size_t i, nroots = 0;
+	char re[256];
+
+	load(&d, n, 1);
+	ck_assert_uint_eq(d.acc->n, n);
+	ck_assert_uint_eq(d.hier->nlinks, n);
+	ck_match(P_ORG, d.info->id);
+	snprintf(re, sizeof(re), P_ARN "organization/%s", d.info->id);
+	ck_match(re, d.info->arn);
+	ck_assert_str_eq(d.info->feature_set, "ALL");
+	ck_assert_ptr_nonnull(org_accounts_find(d.acc,
+						d.info->management_account_id));
+	snprintf(re, sizeof(re), "arn:aws:organizations::%s:account/%s/%s",
+		 d.info->management_account_id, d.info->id,
+		 d.info->management_account_id);
+	ck_assert_str_eq(d.info->management_account_arn, re);
+
+	for (i = 0; i < d.acc->n; i++) {
+		const struct org_account *a = &d.acc->v[i];
+
+		if (i)
+			ck_assert_int_lt(strcmp(d.acc->v[i - 1].id, a->id), 0);
+		ck_match(P_ACCT, a->id);
+		snprintf(re, sizeof(re), "arn:aws:organizations::%s:account/%s/%s",
+			 d.info->management_account_id, d.info->id, a->id);
+		ck_assert_str_eq(a->arn, re);
+		ck_match("[^[:space:]@]+@[^[:space:]@]+\\.[^[:space:]@]+",
+			 a->email);
+		ck_assert_uint_ge(strlen(a->email), 6);
+		ck_assert_uint_le(strlen(a->email), 64);
+		ck_assert_uint_ge(strlen(a->name), 1);
+		ck_assert_uint_le(strlen(a->name), 128);
+		ck_match("ACTIVE|SUSPENDED|PENDING_CLOSURE|CLOSED", a->state);
+		ck_match("CREATED|INVITED", a->joined_method);
+		/* between the organization's creation and mid-2025 */
+		ck_assert_int_ge(a->joined, 1457949731);
+		ck_assert_int_le(a->joined, 1751241600 + 86400);
+		/* every account's parent exists */
+		ck_assert_msg(org_hier_find_ou(d.hier,
+			      org_hier_parent_of(d.hier, a->id)) != NULL,
+			      "parent of %s missing", a->id);
+	}
+	for (i = 0; i < d.hier->nous; i++) {
+		const struct org_ou *o = &d.hier->ous[i];
+		const struct org_ou *p = o;
+		int depth = 0;
+
+		if (!o->parent_id) {
+			nroots++;
+			ck_match(P_ROOT, o->id);
+			snprintf(re, sizeof(re), P_ARN "root/%s/%s",
+				 d.info->id, o->id);
+			ck_match(re, o->arn);
+			ck_assert_str_eq(o->name, "Root");
+			continue;
+		}
+		ck_match(P_OU, o->id);
+		/* an OU id embeds its root's id */
+		ck_assert_int_eq(strncmp(o->id + 3, d.hier->ous[0].id + 2, 4),
+				 0);
+		snprintf(re, sizeof(re), P_ARN "ou/%s/%s", d.info->id, o->id);
+		ck_match(re, o->arn);
+		/* every chain reaches the root: no dangling parent, no
+		 * cycle, nesting within AWS's limit of five */
+		while (p->parent_id) {
+			p = org_hier_find_ou(d.hier, p->parent_id);
+			ck_assert_ptr_nonnull(p);
+			ck_assert_int_le(++depth, 5);
+		}
+		ck_assert_int_le(depth, 3);
+	}
+	ck_assert_uint_eq(nroots, 1);
+	unload(&d);
+}
+END_TEST
+
+START_TEST(test_policies)
+{
+	unsigned n = sizes[_i];
+	struct demo_data d;
+	struct aws_error err;
+	size_t i, j, full_targets = 0;
+	char re[256];
+
+	load(&d, n, 3);
+	ck_assert_uint_ge(d.pol->n, 10);
+	for (i = 0; i < d.pol->n; i++) {
+		const struct org_policy_summary *s = &d.pol->v[i];
+		struct org_policy *p = NULL;
+		json_error_t jerr;
+		json_t *js;
+		int enabled = 0;
+
+		if (i)
+			ck_assert_int_lt(strcmp(d.pol->v[i - 1].id, s->id), 0);
+		ck_match(P_POLICY, s->id);
+		if (s->aws_managed)
+			ck_match("arn:aws:organizations::aws:policy/[0-9a-z_]+/"
+				 "p-[0-9a-zA-Z_]{10,128}", s->arn);
+		else
+			ck_match(P_ARN "policy/" P_ORG "/[0-9a-z_]+/"
+				 "p-[0-9a-z]{10,32}", s->arn);
+		for (j = 0; j < d.info->ntypes; j++)
+			enabled |= !strcmp(d.info->types[j].type, s->type) &&
+				   !strcmp(d.info->types[j].status, "ENABLED");
+		ck_assert_msg(enabled, "%s: type %s not enabled", s->id,
+			      s->type);
+		ck_assert_int_eq(d.src->ops->describe_policy(d.src, s->id, &p,
+							     &err), 0);
+		ck_assert_str_eq(p->summary.id, s->id);
+		ck_assert_str_eq(p->summary.arn, s->arn);
+		js = json_loads(p->content, 0, &jerr);
+		ck_assert_msg(js != NULL, "%s content: %s", s->name, jerr.text);
+		if (!strcmp(s->type, "SERVICE_CONTROL_POLICY"))
+			ck_assert_ptr_nonnull(json_object_get(js, "Statement"));
+		else if (!strcmp(s->type, "TAG_POLICY"))
+			ck_assert_ptr_nonnull(json_object_get(js, "tags"));
+		else if (!strcmp(s->type, "BACKUP_POLICY"))
+			ck_assert_ptr_nonnull(json_object_get(js, "plans"));
+		json_decref(js);
+		/* every target exists and is described right */
+		for (j = 0; j < p->ntargets; j++) {
+			const struct org_policy_target *t = &p->targets[j];
+			const struct org_ou *o;
+
+			if (j)
+				ck_assert_int_lt(strcmp(p->targets[j - 1].id,
+							t->id), 0);
+			if (!strcmp(t->type, "ACCOUNT")) {
+				const struct org_account *a =
+					org_accounts_find(d.acc, t->id);
+
+				ck_assert_ptr_nonnull(a);
+				ck_assert_str_eq(a->name, t->name);
+				ck_assert_str_eq(a->arn, t->arn);
+				continue;
+			}
+			o = org_hier_find_ou(d.hier, t->id);
+			ck_assert_msg(o != NULL, "target %s missing", t->id);
+			ck_assert_str_eq(o->name, t->name);
+			ck_assert_str_eq(o->arn, t->arn);
+			ck_assert_str_eq(t->type, o->parent_id ?
+					 "ORGANIZATIONAL_UNIT" : "ROOT");
+		}
+		if (!strcmp(s->name, "FullAWSAccess")) {
+			ck_assert(s->aws_managed);
+			ck_assert_str_eq(s->id, "p-FullAWSAccess");
+			full_targets = p->ntargets;
+		}
+		org_policy_free(p);
+	}
+	/* as in AWS, FullAWSAccess sits on the root, every OU, every
+	 * account */
+	ck_assert_uint_eq(full_targets, d.hier->nous + d.acc->n);
+	snprintf(re, sizeof(re), "p-%s", "doesnotexist");
+	{
+		struct org_policy *p = NULL;
+
+		ck_assert_int_eq(d.src->ops->describe_policy(d.src, re, &p,
+							     &err), -ENOENT);
+		ck_assert_ptr_null(p);
+		ck_assert_str_eq(err.code, "PolicyNotFoundException");
+		ck_assert_int_eq(err.err, ENOENT);
+	}
+	unload(&d);
+}
+END_TEST
+
+/* Tag keys and values within AWS's limits and character set (ASCII
+ * subset of [\p{L}\p{Z}\p{N}_.:/=+\-@]). */
+static void check_tags(const struct org_tags *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const char *k = t->v[i].key, *v = t->v[i].value;
+
+		if (i)
+			ck_assert_int_lt(strcmp(t->v[i - 1].key, k), 0);
+		ck_assert_uint_ge(strlen(k), 1);
+		ck_assert_uint_le(strlen(k), 128);
+		ck_assert_uint_le(strlen(v), 256);
+		ck_assert_msg(matches("[A-Za-z0-9 _.:/=+@-]+", k) &&
+			      matches("[A-Za-z0-9 _.:/=+@-]*", v),
+			      "%s: bad tag \"%s\"=\"%s\"", id, k, v);
+	}
+}
+
+struct gaps {
+	int unowned, inherits, typo, lower_owner, empty_value, padded,
+	    slash, long_value, dup_names, owned;
+};
+
+static int has_owner(const struct org_tags *t)
+{
+	return org_tags_get(t, "Owner") || org_tags_get(t, "Team");
+}
+
+static void find_gaps(unsigned n, unsigned seed, struct gaps *g)
+{
+	struct demo_data d;
+	size_t i, j;
+
+	memset(g, 0, sizeof(*g));
+	load(&d, n, seed);
+	for (i = 0; i < d.hier->nous; i++) {
+		struct org_tags *t = tags_of(d.src, d.hier->ous[i].id);
+
+		check_tags(t, d.hier->ous[i].id);
+		org_tags_free(t);
+	}
+	for (i = 0; i < d.acc->n; i++) {
+		const char *id = d.acc->v[i].id, *parent;
+		struct org_tags *t = tags_of(d.src, id);
+		int own = has_owner(t), up = 0;
+
+		check_tags(t, id);
+		for (j = 0; j < t->n; j++) {
+			const char *k = t->v[j].key, *v = t->v[j].value;
+			size_t len = strlen(v);
+
+			g->typo |= !strcmp(v, "platfrom");
+			g->lower_owner |= !strcmp(k, "owner");
+			g->empty_value |= !len;
+			g->padded |= len && (v[0] == ' ' || v[len - 1] == ' ');
+			g->slash |= !!strchr(v, '/');
+			g->long_value |= len == 256;
+		}
+		org_tags_free(t);
+		for (parent = org_hier_parent_of(d.hier, id); parent && !up;
+		     parent = org_hier_find_ou(d.hier, parent)->parent_id) {
+			t = tags_of(d.src, parent);
+			up = has_owner(t);
+			org_tags_free(t);
+		}
+		g->owned += own;
+		g->inherits += !own && up;
+		g->unowned += !own && !up;
+		if (i) {
+			for (j = 0; j < i; j++)
+				if (!strcmp(d.acc->v[j].name, d.acc->v[i].name))
+					g->dup_names++;
+		}
+	}
+	unload(&d);
+}
+
+START_TEST(test_gaps_smallest)
+{
+	struct gaps g;
+	unsigned seed;
+
+	for (seed = 0; seed < 4; seed++) {
+		find_gaps(DEMO_MIN_ACCOUNTS, seed, &g);
+		ck_assert_int_gt(g.unowned, 0);
+		ck_assert_int_gt(g.inherits, 0);
+		ck_assert_int_gt(g.owned, g.unowned);
+		ck_assert(g.typo);
+		ck_assert(g.lower_owner);
+		ck_assert(g.empty_value);
+		ck_assert(g.padded);
+		ck_assert_int_eq(g.dup_names, 1);
+	}
+}
+END_TEST
+
+START_TEST(test_gaps)
+{
+	static const unsigned n[] = { 50, 1000 };
+	struct gaps g;
+
+	find_gaps(n[_i], 42, &g);
+	ck_assert_int_gt(g.unowned, 0);
+	ck_assert_int_gt(g.inherits, 0);
+	ck_assert_int_gt(g.owned, g.unowned + g.inherits);
+	ck_assert(g.typo && g.lower_owner && g.empty_value && g.padded);
+	ck_assert(g.slash);
+	ck_assert(g.long_value);
+	/* the two "sandbox" accounts, and no accidental duplicates */
+	ck_assert_int_eq(g.dup_names, 1);
+}
+END_TEST
+
+static void summary_states(unsigned n, unsigned seed, int *st)
+{
+	static const char *const names[] = {
+		"ACTIVE", "SUSPENDED", "CLOSED", "PENDING_CLOSURE"
+	};
+	struct demo_data d;
+	size_t i, k;
+
+	load(&d, n, seed);
+	memset(st, 0, 4 * sizeof(*st));
+	for (i = 0; i < d.acc->n; i++)
+		for (k = 0; k < 4; k++)
+			st[k] += !strcmp(d.acc->v[i].state, names[k]);
+	unload(&d);
+}
+
+START_TEST(test_states)
+{
+	int st[4];
+
+	summary_states(1000, 5, st);
+	ck_assert_int_gt(st[0], 900);   /* mostly ACTIVE */
+	ck_assert_int_gt(st[1], 0);
+	ck_assert_int_gt(st[2], 0);
+	ck_assert_int_gt(st[3], 0);
+	ck_assert_int_eq(st[0] + st[1] + st[2] + st[3], 1000);
+	summary_states(16, 5, st);
+	ck_assert(st[1] && st[2] && st[3]);
+}
+END_TEST
+
+static int accounts_equal(const struct org_accounts *a,
+			  const struct org_accounts *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++) {
+		const struct org_account *x = &a->v[i], *y = &b->v[i];
+
+		if (strcmp(x->id, y->id) || strcmp(x->arn, y->arn) ||
+		    strcmp(x->name, y->name) || strcmp(x->email, y->email) ||
+		    strcmp(x->state, y->state) ||
+		    strcmp(x->joined_method, y->joined_method) ||
+		    x->joined != y->joined)
+			return 0;
+	}
+	return 1;
+}
+
+static int tags_equal(const struct org_tags *a, const struct org_tags *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].key, b->v[i].key) ||
+		    strcmp(a->v[i].value, b->v[i].value))
+			return 0;
+	return 1;
+}
+
+START_TEST(test_determinism)
+{
+	struct demo_data a, b, c;
+	size_t i, same = 0;
+
+	load(&a, 500, 1);
+	load(&b, 500, 1);
+	load(&c, 500, 2);
+	ck_assert(accounts_equal(a.acc, b.acc));
+	ck_assert_str_eq(a.info->id, b.info->id);
+	ck_assert_uint_eq(a.hier->nous, b.hier->nous);
+	for (i = 0; i < a.hier->nous; i++) {
+		ck_assert_str_eq(a.hier->ous[i].id, b.hier->ous[i].id);
+		ck_assert_str_eq(a.hier->ous[i].name, b.hier->ous[i].name);
+	}
+	for (i = 0; i < a.hier->nlinks; i++)
+		ck_assert_str_eq(a.hier->links[i].parent_id,
+				 b.hier->links[i].parent_id);
+	for (i = 0; i < a.acc->n; i++) {
+		struct org_tags *x = tags_of(a.src, a.acc->v[i].id);
+		struct org_tags *y = tags_of(b.src, b.acc->v[i].id);
+
+		ck_assert(tags_equal(x, y));
+		org_tags_free(x);
+		org_tags_free(y);
+	}
+	for (i = 0; i < a.pol->n; i++)
+		ck_assert_str_eq(a.pol->v[i].id, b.pol->v[i].id);
+
+	/* another seed, another organization of the same size */
+	ck_assert_uint_eq(c.acc->n, a.acc->n);
+	ck_assert_str_ne(a.info->id, c.info->id);
+	ck_assert_str_ne(a.hier->ous[0].id, c.hier->ous[0].id);
+	for (i = 0; i < a.acc->n; i++)
+		same += org_accounts_find(c.acc, a.acc->v[i].id) != NULL;
+	ck_assert_uint_lt(same, 5);
+	ck_assert(!accounts_equal(a.acc, c.acc));
+	unload(&a);
+	unload(&b);
+	unload(&c);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	struct org_source *s;
+	struct org_tags *t = NULL;
+	struct aws_error err;
+	struct buf b;
+
+	errno = 0;
+	ck_assert_ptr_null(demo_source_new(DEMO_MIN_ACCOUNTS - 1, 1));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(demo_source_new(DEMO_MAX_ACCOUNTS + 1, 1));
+	ck_assert_int_eq(errno, EINVAL);
+	s = demo_source_new(50, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_str_eq(s->ops->name, "demo");
+	ck_assert_int_eq(s->ops->list_tags(s, "000000000000", &t, &err),
+			 -ENOENT);
+	ck_assert_ptr_null(t);
+	ck_assert_str_eq(err.code, "TargetNotFoundException");
+	ck_assert_int_eq(err.err, ENOENT);
+	ck_assert_int_eq(s->ops->list_tags(s, "ou-zzzz-zzzzzzzz", &t, &err),
+			 -ENOENT);
+	ck_assert_int_eq(s->ops->list_tags(s, "p-zzzzzzzzzz", &t, &err),
+			 -ENOENT);
+	ck_assert_int_eq(s->ops->list_tags(s, "", &t, &err), -ENOENT);
+	/* AWS-managed policies carry no tags; roots may be untagged */
+	t = tags_of(s, "p-FullAWSAccess");
+	ck_assert_uint_eq(t->n, 0);
+	org_tags_free(t);
+	buf_init(&b, 256);
+	s->ops->describe(s, &b);
+	ck_assert_str_eq(buf_str(&b), "demo organization, 50 accounts, seed 1");
+	buf_free(&b);
+	s->ops->destroy(s);
+}
+END_TEST
+
+/* The plain build needs about 0.1s; sanitizers slow it down 5x. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GEN_LIMIT 3.0
+#else
+#define GEN_LIMIT 1.0
+#endif
+
+static double now(void)
+{
+	struct timespec ts;
+
+	/* CPU time: a loaded machine must not fail the test */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+START_TEST(test_largest)
+{
+	struct org_accounts *acc = NULL;
+	struct org_hier *h = NULL;
+	struct org_policy *p = NULL;
+	struct aws_error err;
+	struct org_source *s;
+	double t0, t1, t2, t3, t4;
+	size_t i;
+
+	t0 = now();
+	s = demo_source_new(DEMO_MAX_ACCOUNTS, 1);
+	t1 = now();
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->ops->list_accounts(s, &acc, &err), 0);
+	t2 = now();
+	ck_assert_int_eq(s->ops->walk_hierarchy(s, &h, &err), 0);
+	t3 = now();
+	ck_assert_int_eq(s->ops->describe_policy(s, "p-FullAWSAccess", &p,
+						 &err), 0);
+	t4 = now();
+	printf("demo %u accounts (CPU time): new %.3fs, list_accounts %.3fs, "
+	       "walk_hierarchy %.3fs, FullAWSAccess targets %.3fs, %zu OUs\n",
+	       DEMO_MAX_ACCOUNTS, t1 - t0, t2 - t1, t3 - t2, t4 - t3, h->nous);
+	ck_assert_uint_eq(acc->n, DEMO_MAX_ACCOUNTS);
+	ck_assert_uint_eq(h->nlinks, DEMO_MAX_ACCOUNTS);
+	ck_assert_uint_eq(p->ntargets, DEMO_MAX_ACCOUNTS + h->nous);
+	for (i = 1; i < acc->n; i++)
+		ck_assert_int_lt(strcmp(acc->v[i - 1].id, acc->v[i].id), 0);
+	ck_assert_msg(t1 - t0 < GEN_LIMIT, "generation took %.3fs", t1 - t0);
+	org_accounts_free(acc);
+	org_hier_free(h);
+	org_policy_free(p);
+	s->ops->destroy(s);
+}
+END_TEST
+
+struct thr {
+	struct org_source *s;
+	const struct org_accounts *ref;
+	int ok;
+};
+
+static void *reader(void *arg)
+{
+	struct thr *t = arg;
+	struct org_accounts *a = NULL;
+	struct org_tags *tags = NULL;
+	struct aws_error err;
+	int k;
+
+	t->ok = 1;
+	for (k = 0; k < 5; k++) {
+		if (t->s->ops->list_accounts(t->s, &a, &err) ||
+		    !accounts_equal(a, t->ref))
+			t->ok = 0;
+		if (a && t->s->ops->list_tags(t->s, a->v[k].id, &tags, &err))
+			t->ok = 0;
+		org_tags_free(tags);
+		org_accounts_free(a);
+		a = NULL;
+		tags = NULL;
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	struct demo_data d;
+	pthread_t th[4];
+	struct thr arg[4];
+	int i;
+
+	load(&d, 2000, 9);
+	for (i = 0; i < 4; i++) {
+		arg[i].s = d.src;
+		arg[i].ref = d.acc;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, reader, &arg[i]),
+				 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert(arg[i].ok);
+	}
+	unload(&d);
+}
+END_TEST
+
+static Suite *demo_suite(void)
+{
+	Suite *s = suite_create("demo");
+	TCase *tc = tcase_create("Core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_shape, 0, sizeof(sizes) / sizeof(*sizes));
+	tcase_add_loop_test(tc, test_policies, 0,
+			    sizeof(sizes) / sizeof(*sizes));
+	tcase_add_test(tc, test_gaps_smallest);
+	tcase_add_loop_test(tc, test_gaps, 0, 2);
+	tcase_add_test(tc, test_states);
+	tcase_add_test(tc, test_determinism);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_largest);
+	tcase_add_test(tc, test_threads);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(demo_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

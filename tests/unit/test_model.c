@@ -1,0 +1,305 @@
+/* test_model.c - sorting, lookups and freeing of the model's values */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+static char *xs(const char *s)
+{
+	char *r = strdup(s);
+
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static struct org_tags *make_tags(const char *const *kv, size_t n)
+{
+	struct org_tags *t = calloc(1, sizeof(*t));
+	size_t i;
+
+	ck_assert_ptr_nonnull(t);
+	t->v = calloc(n ? n : 1, sizeof(*t->v));
+	ck_assert_ptr_nonnull(t->v);
+	for (i = 0; i < n; i++) {
+		t->v[i].key = xs(kv[2 * i]);
+		t->v[i].value = xs(kv[2 * i + 1]);
+	}
+	t->n = n;
+	return t;
+}
+
+START_TEST(test_tags_sort_get)
+{
+	static const char *const kv[] = {
+		"Team", "payments", "owner", "lower", "CostCenter", "",
+		"Owner", "upper", "Environment", "prod", "a:b/c", "x",
+	};
+	struct org_tags *t = make_tags(kv, 6);
+	size_t i;
+
+	org_tags_sort(t);
+	for (i = 1; i < t->n; i++)
+		ck_assert_int_lt(strcmp(t->v[i - 1].key, t->v[i].key), 0);
+	/* keys are case-sensitive, as AWS's are */
+	ck_assert_str_eq(org_tags_get(t, "Owner"), "upper");
+	ck_assert_str_eq(org_tags_get(t, "owner"), "lower");
+	ck_assert_str_eq(org_tags_get(t, "CostCenter"), "");
+	ck_assert_str_eq(org_tags_get(t, "Team"), "payments");
+	ck_assert_str_eq(org_tags_get(t, "a:b/c"), "x");
+	ck_assert_ptr_null(org_tags_get(t, "OWNER"));
+	ck_assert_ptr_null(org_tags_get(t, ""));
+	ck_assert_ptr_null(org_tags_get(t, "Zzz"));
+	ck_assert_ptr_null(org_tags_get(t, "A"));
+	ck_assert_ptr_null(org_tags_get(NULL, "Owner"));
+	org_tags_free(t);
+}
+END_TEST
+
+START_TEST(test_tags_empty)
+{
+	struct org_tags *t = make_tags(NULL, 0);
+
+	org_tags_sort(t);
+	ck_assert_ptr_null(org_tags_get(t, "Owner"));
+	org_tags_free(t);
+	org_tags_free(NULL);
+}
+END_TEST
+
+static struct org_accounts *make_accounts(size_t n, unsigned seed)
+{
+	struct org_accounts *a = calloc(1, sizeof(*a));
+	size_t i;
+
+	ck_assert_ptr_nonnull(a);
+	a->v = calloc(n ? n : 1, sizeof(*a->v));
+	ck_assert_ptr_nonnull(a->v);
+	srand(seed);
+	for (i = 0; i < n; i++) {
+		char id[13];
+
+		/* unique by construction: i in the low digits */
+		snprintf(id, sizeof(id), "%06u%06u", (unsigned)rand() % 1000000,
+			 (unsigned)i % 1000000);
+		a->v[i].id = xs(id);
+		a->v[i].arn = xs("arn");
+		a->v[i].name = xs(id + 6);
+		a->v[i].email = xs("e@example.com");
+		a->v[i].state = xs("ACTIVE");
+		a->v[i].joined_method = xs("CREATED");
+		a->v[i].joined = (time_t)i;
+	}
+	a->n = n;
+	return a;
+}
+
+START_TEST(test_accounts_sort_find)
+{
+	struct org_accounts *a = make_accounts(1000, 7);
+	char **ids = calloc(a->n, sizeof(*ids));
+	size_t i;
+
+	ck_assert_ptr_nonnull(ids);
+	for (i = 0; i < a->n; i++)
+		ids[i] = xs(a->v[i].id);
+	org_accounts_sort(a);
+	for (i = 1; i < a->n; i++)
+		ck_assert_int_lt(strcmp(a->v[i - 1].id, a->v[i].id), 0);
+	for (i = 0; i < a->n; i++) {
+		const struct org_account *x = org_accounts_find(a, ids[i]);
+
+		ck_assert_ptr_nonnull(x);
+		ck_assert_str_eq(x->id, ids[i]);
+		/* the whole record moved with its key */
+		ck_assert_str_eq(x->name, ids[i] + 6);
+		free(ids[i]);
+	}
+	free(ids);
+	ck_assert_ptr_null(org_accounts_find(a, "999999999999x"));
+	ck_assert_ptr_null(org_accounts_find(a, ""));
+	ck_assert_ptr_null(org_accounts_find(a, "0"));
+	ck_assert_ptr_null(org_accounts_find(NULL, "0"));
+	org_accounts_free(a);
+}
+END_TEST
+
+START_TEST(test_accounts_small)
+{
+	struct org_accounts *a;
+
+	a = make_accounts(0, 1);
+	org_accounts_sort(a);
+	ck_assert_ptr_null(org_accounts_find(a, "000000000000"));
+	org_accounts_free(a);
+	a = make_accounts(1, 1);
+	org_accounts_sort(a);
+	ck_assert_ptr_nonnull(org_accounts_find(a, a->v[0].id));
+	ck_assert_ptr_null(org_accounts_find(a, "000000000000"));
+	org_accounts_free(a);
+}
+END_TEST
+
+static void set_ou(struct org_ou *o, const char *id, const char *parent)
+{
+	o->id = xs(id);
+	o->arn = xs("arn");
+	o->name = xs(id);
+	o->parent_id = parent ? xs(parent) : NULL;
+}
+
+START_TEST(test_hier)
+{
+	struct org_hier *h = calloc(1, sizeof(*h));
+	static const char *const links[][2] = {
+		{ "333333333333", "ou-ab12-bbbbbbbb" },
+		{ "000000000001", "r-ab12" },
+		{ "222222222222", "ou-ab12-aaaaaaaa" },
+		{ "111111111111", "ou-ab12-zzzzzzzz" },
+	};
+	size_t i;
+
+	ck_assert_ptr_nonnull(h);
+	h->ous = calloc(4, sizeof(*h->ous));
+	h->links = calloc(4, sizeof(*h->links));
+	/* the root sorts after "ou-" by id, but must come first */
+	set_ou(&h->ous[0], "ou-ab12-zzzzzzzz", "r-ab12");
+	set_ou(&h->ous[1], "ou-ab12-bbbbbbbb", "ou-ab12-aaaaaaaa");
+	set_ou(&h->ous[2], "r-ab12", NULL);
+	set_ou(&h->ous[3], "ou-ab12-aaaaaaaa", "r-ab12");
+	h->nous = 4;
+	for (i = 0; i < 4; i++) {
+		h->links[i].child_id = xs(links[i][0]);
+		h->links[i].parent_id = xs(links[i][1]);
+	}
+	h->nlinks = 4;
+	org_hier_sort(h);
+	ck_assert_str_eq(h->ous[0].id, "r-ab12");
+	ck_assert_ptr_null(h->ous[0].parent_id);
+	ck_assert_str_eq(h->ous[1].id, "ou-ab12-aaaaaaaa");
+	ck_assert_str_eq(h->ous[2].id, "ou-ab12-bbbbbbbb");
+	ck_assert_str_eq(h->ous[3].id, "ou-ab12-zzzzzzzz");
+	for (i = 1; i < h->nlinks; i++)
+		ck_assert_int_lt(strcmp(h->links[i - 1].child_id,
+					h->links[i].child_id), 0);
+	ck_assert_str_eq(org_hier_find_ou(h, "r-ab12")->id, "r-ab12");
+	for (i = 0; i < h->nous; i++)
+		ck_assert_ptr_eq(org_hier_find_ou(h, h->ous[i].id),
+				 &h->ous[i]);
+	ck_assert_str_eq(org_hier_find_ou(h, "ou-ab12-bbbbbbbb")->parent_id,
+			 "ou-ab12-aaaaaaaa");
+	ck_assert_ptr_null(org_hier_find_ou(h, "r-ab13"));
+	ck_assert_ptr_null(org_hier_find_ou(h, "ou-ab12-cccccccc"));
+	for (i = 0; i < 4; i++)
+		ck_assert_str_eq(org_hier_parent_of(h, links[i][0]),
+				 links[i][1]);
+	ck_assert_ptr_null(org_hier_parent_of(h, "444444444444"));
+	ck_assert_ptr_null(org_hier_parent_of(NULL, "444444444444"));
+	org_hier_free(h);
+	org_hier_free(NULL);
+}
+END_TEST
+
+START_TEST(test_policies)
+{
+	struct org_policies *p = calloc(1, sizeof(*p));
+	struct org_policy *one = calloc(1, sizeof(*one));
+	static const char *const ids[] = {
+		"p-zzzzzzzzzz", "p-FullAWSAccess", "p-aaaaaaaaaa", "p-0000000000",
+	};
+	size_t i;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(one);
+	p->v = calloc(4, sizeof(*p->v));
+	for (i = 0; i < 4; i++) {
+		p->v[i].id = xs(ids[i]);
+		p->v[i].arn = xs("arn");
+		p->v[i].name = xs("n");
+		p->v[i].type = xs("SERVICE_CONTROL_POLICY");
+		p->v[i].description = xs("");
+	}
+	p->n = 4;
+	org_policies_sort(p);
+	ck_assert_str_eq(p->v[0].id, "p-0000000000");
+	ck_assert_str_eq(p->v[1].id, "p-FullAWSAccess");
+	ck_assert_str_eq(p->v[2].id, "p-aaaaaaaaaa");
+	ck_assert_str_eq(p->v[3].id, "p-zzzzzzzzzz");
+	org_policies_free(p);
+
+	one->summary.id = xs("p-aaaaaaaaaa");
+	one->summary.arn = xs("arn");
+	one->summary.name = xs("n");
+	one->summary.type = xs("TAG_POLICY");
+	one->summary.description = xs("d");
+	one->content = xs("{}");
+	one->targets = calloc(3, sizeof(*one->targets));
+	one->targets[0].id = xs("r-ab12");
+	one->targets[1].id = xs("123456789012");
+	one->targets[2].id = xs("ou-ab12-aaaaaaaa");
+	for (i = 0; i < 3; i++) {
+		one->targets[i].arn = xs("arn");
+		one->targets[i].name = xs("n");
+		one->targets[i].type = xs("ROOT");
+	}
+	one->ntargets = 3;
+	org_policy_sort(one);
+	ck_assert_str_eq(one->targets[0].id, "123456789012");
+	ck_assert_str_eq(one->targets[1].id, "ou-ab12-aaaaaaaa");
+	ck_assert_str_eq(one->targets[2].id, "r-ab12");
+	org_policy_free(one);
+	org_policy_free(NULL);
+	org_policies_free(NULL);
+}
+END_TEST
+
+START_TEST(test_info_free)
+{
+	struct org_info *o = calloc(1, sizeof(*o));
+
+	ck_assert_ptr_nonnull(o);
+	o->id = xs("o-abcdefghij");
+	o->arn = xs("arn");
+	o->feature_set = xs("ALL");
+	o->management_account_id = xs("123456789012");
+	o->management_account_arn = xs("arn");
+	o->management_account_email = xs("a@example.com");
+	o->types = calloc(2, sizeof(*o->types));
+	o->types[0].type = xs("TAG_POLICY");
+	o->types[0].status = xs("ENABLED");
+	o->types[1].type = xs("BACKUP_POLICY");
+	o->types[1].status = xs("PENDING_ENABLE");
+	o->ntypes = 2;
+	/* leaks show under ASan */
+	org_info_free(o);
+	org_info_free(NULL);
+}
+END_TEST
+
+static Suite *model_suite(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("Core");
+
+	tcase_add_test(tc, test_tags_sort_get);
+	tcase_add_test(tc, test_tags_empty);
+	tcase_add_test(tc, test_accounts_sort_find);
+	tcase_add_test(tc, test_accounts_small);
+	tcase_add_test(tc, test_hier);
+	tcase_add_test(tc, test_policies);
+	tcase_add_test(tc, test_info_free);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(model_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
