@@ -18,7 +18,8 @@ struct orgfs {
 	struct aws_client *client;      /* NULL for the demo source */
 	struct fuse_session *se;
 	uint64_t ttl_ms[ORG_NKINDS];
-	double neg_timeout;             /* seconds the kernel may remember ENOENT */
+	double kernel_timeout;          /* cap on entry/attr timeouts, seconds;
+					   < 0: none (the TTL) */
 	time_t mount_time;
 	uid_t uid;
 	gid_t gid;

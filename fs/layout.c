@@ -1422,7 +1422,11 @@ static void lctx_init(struct lctx *c, struct orgfs *fs, const char *path)
 
 static double row_timeout(struct orgfs *fs, const struct layout_row *r)
 {
-	return (double)fs->ttl_ms[r->kind] / 1000.0;
+	double t = (double)fs->ttl_ms[r->kind] / 1000.0;
+
+	if (fs->kernel_timeout >= 0 && t > fs->kernel_timeout)
+		t = fs->kernel_timeout;
+	return t;
 }
 
 /* Is name listed by the directory at parent? */

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct options {
 	char *max_stale;
 	char *cache_max;
 	char *concurrency;
+	char *kernel_timeout;
 	char *max_attempts;
 	char *retry_mode;
 	char *ca_bundle;
@@ -63,13 +65,10 @@ static const struct fuse_opt orgfs_opts[] = {
 	FUSE_OPT_KEY("demo", KEY_DEMO),
 	OPT("seed=%s", seed),
 	OPT("--profile=%s", profile),
-	OPT("--profile %s", profile),
 	OPT("profile=%s", profile),
 	OPT("--region=%s", region),
-	OPT("--region %s", region),
 	OPT("region=%s", region),
 	OPT("--endpoint=%s", endpoint),
-	OPT("--endpoint %s", endpoint),
 	OPT("endpoint=%s", endpoint),
 	OPT("ttl=%s", ttl),
 	OPT("ttl_org=%s", ttl_kind[ORG_INFO]),
@@ -81,6 +80,7 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("max_stale=%s", max_stale),
 	OPT("cache_max=%s", cache_max),
 	OPT("concurrency=%s", concurrency),
+	OPT("kernel_timeout=%s", kernel_timeout),
 	OPT("max_attempts=%s", max_attempts),
 	OPT("retry_mode=%s", retry_mode),
 	OPT("ca_bundle=%s", ca_bundle),
@@ -158,6 +158,8 @@ static void usage(const char *prog)
 "                           marked stale, before reads fail (default 3600)\n"
 "    -o cache_max=SIZE      memory cap of the cache, e.g. 512M (default 1G)\n"
 "    -o concurrency=N       background fetches at once (default 8)\n"
+"    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
+"                           attributes without asking (default: the TTL)\n"
 "\n"
 "General:\n"
 "    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
@@ -276,6 +278,22 @@ static int check_mountpoint(const char *mp)
 	return 0;
 }
 
+/* Tests pin the cache's clock: ORGFS_TEST_CLOCK_FILE names a file that
+ * holds the current time in milliseconds. */
+static uint64_t test_clock_ms(void)
+{
+	const char *path = getenv("ORGFS_TEST_CLOCK_FILE");
+	unsigned long long v = 0;
+	FILE *f = path ? fopen(path, "r") : NULL;
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 static void syslog_sink(int level, const char *msg, void *arg)
 {
 	(void)arg;
@@ -322,9 +340,39 @@ static void config_line(struct orgfs *fs, const char *key, const char *fmt,
 	buf_putc(&fs->config_text, '\n');
 }
 
+/* "--profile x" becomes "--profile=x": fuse_opt applies every template
+ * that matches, so one spelling per option is kept in the table. */
+static int join_long_options(struct fuse_args *args, int argc, char *argv[])
+{
+	static const char *const with_value[] = {
+		"--profile", "--region", "--endpoint",
+	};
+	int i;
+	size_t k;
+
+	for (i = 0; i < argc; i++) {
+		char *joined = NULL;
+
+		for (k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+			if (!strcmp(argv[i], with_value[k]) && i + 1 < argc)
+				break;
+		if (k < sizeof(with_value) / sizeof(with_value[0])) {
+			if (asprintf(&joined, "%s=%s", argv[i], argv[i + 1]) < 0)
+				return -1;
+			i++;
+		}
+		if (fuse_opt_add_arg(args, joined ? joined : argv[i])) {
+			free(joined);
+			return -1;
+		}
+		free(joined);
+	}
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cl;
 	struct fuse_loop_config *loop_cfg = NULL;
 	struct options o;
@@ -345,6 +393,10 @@ int main(int argc, char *argv[])
 	memset(&cl, 0, sizeof(cl));
 	buf_init(&fs.config_text, 1 << 16);
 
+	if (join_long_options(&args, argc, argv)) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		goto out_args;
+	}
 	if (fuse_opt_parse(&args, &o, orgfs_opts, opt_proc) == -1)
 		goto out_args;
 	if (o.help) {
@@ -415,6 +467,15 @@ int main(int argc, char *argv[])
 			goto out_args;
 		oc.workers = (int)v;
 	}
+	fs.kernel_timeout = -1;
+	if (o.kernel_timeout) {
+		if (parse_num("kernel_timeout", o.kernel_timeout, 0, 31536000,
+			      &v))
+			goto out_args;
+		fs.kernel_timeout = (double)v;
+	}
+	if (getenv("ORGFS_TEST_CLOCK_FILE"))
+		oc.clock_ms = test_clock_ms;
 	if (o.log_level && parse_level(o.log_level, &level))
 		goto out_args;
 	if (cl.debug)
@@ -498,6 +559,10 @@ int main(int argc, char *argv[])
 		    (unsigned long long)(oc.max_stale_ms / 1000));
 	config_line(&fs, "cache_max", "%zu", oc.max_bytes);
 	config_line(&fs, "concurrency", "%d", oc.workers);
+	if (fs.kernel_timeout >= 0)
+		config_line(&fs, "kernel_timeout", "%.0f", fs.kernel_timeout);
+	else
+		config_line(&fs, "kernel_timeout", "ttl");
 	config_line(&fs, "log_level", "%s", level == LOG_DEBUG ? "debug" :
 		    level == LOG_INFO ? "info" : level == LOG_ERR ? "error" :
 		    "warning");
@@ -594,6 +659,7 @@ out_args:
 	free(o.max_stale);
 	free(o.cache_max);
 	free(o.concurrency);
+	free(o.kernel_timeout);
 	free(o.max_attempts);
 	free(o.retry_mode);
 	free(o.ca_bundle);

@@ -154,7 +154,7 @@ static struct inode *itab_find_ino(fuse_ino_t ino)
 
 /* Look up or create the inode of path and count one kernel reference. */
 static struct inode *itab_ref(const char *path, fuse_ino_t parent,
-			      uint64_t content_hash)
+			      uint64_t content_hash, uint64_t *old_hash)
 {
 	size_t h;
 	struct inode *n;
@@ -185,6 +185,8 @@ static struct inode *itab_ref(const char *path, fuse_ino_t parent,
 			itab_grow();
 	}
 	n->nlookup++;
+	if (old_hash)
+		*old_hash = n->content_hash;
 	n->content_hash = content_hash;
 	pthread_mutex_unlock(&itab.lock);
 	return n;
@@ -206,15 +208,30 @@ static char *itab_path(fuse_ino_t ino)
 	return p;
 }
 
-static void itab_set_hash(fuse_ino_t ino, uint64_t h)
+/* Record what the kernel is shown of ino; @return what it was shown
+ * before (0: nothing yet). */
+static uint64_t itab_set_hash(fuse_ino_t ino, uint64_t h)
 {
 	struct inode *n;
+	uint64_t old = 0;
 
 	pthread_mutex_lock(&itab.lock);
 	n = itab_find_ino(ino);
-	if (n)
+	if (n) {
+		old = n->content_hash;
 		n->content_hash = h;
+	}
 	pthread_mutex_unlock(&itab.lock);
+	return old;
+}
+
+/* The kernel may hold pages of what ino used to be: drop them before it
+ * learns the new size, so that a read never mixes old bytes and new. */
+static void inval_if_changed(struct orgfs *fs, fuse_ino_t ino, uint64_t old,
+			     uint64_t now)
+{
+	if (old && old != now)
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 }
 
 static void itab_unlink(struct inode *n)
@@ -381,6 +398,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node n;
 	struct inode *in;
 	char *ppath, *path;
+	uint64_t h, old = 0;
 	int res;
 
 	ppath = itab_path(parent);
@@ -402,13 +420,15 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -res);
 		return;
 	}
-	in = itab_ref(path, parent, hash_node(&n));
+	h = hash_node(&n);
+	in = itab_ref(path, parent, h, &old);
 	free(path);
 	if (!in) {
 		node_free(&n);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	inval_if_changed(fs, in->ino, old, h);
 	memset(&e, 0, sizeof(e));
 	e.ino = in->ino;
 	e.generation = 1;
@@ -461,12 +481,14 @@ static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 {
 	struct stat st;
 	struct node n;
+	uint64_t h;
 
 	(void)fi;
 	if (get_node(req, ino, &n))
 		return;
 	fill_stat(fs_of(req), ino, &n, &st);
-	itab_set_hash(ino, hash_node(&n));
+	h = hash_node(&n);
+	inval_if_changed(fs_of(req), ino, itab_set_hash(ino, h), h);
 	fuse_reply_attr(req, &st, timeout_of(&n));
 	node_free(&n);
 }
@@ -622,7 +644,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				free(cpath);
 				break;
 			}
-			in = itab_ref(cpath, ino, hash_node(&n));
+			uint64_t h = hash_node(&n), old = 0;
+
+			in = itab_ref(cpath, ino, h, &old);
+			if (in)
+				inval_if_changed(fs, in->ino, old, h);
 			if (in) {
 				e.ino = in->ino;
 				e.generation = 1;

@@ -4,17 +4,19 @@
  * shared by reference: a reader pins the value it got (struct cache_ref)
  * and may keep using it while a refresh installs a newer one.
  *
- * - TTL per kind (0: never cached: every get fetches, concurrent gets of
- *   one key still share one fetch).
+ * - TTL per kind (0: never cached, errors included: every get fetches,
+ *   concurrent gets of one key still share one fetch).
  * - Single flight: concurrent gets of one missing key wait for one fetch.
  * - Stale while revalidate: an expired value is returned at once (marked
  *   stale=0 but expired) while one background refresh runs.
  * - A failed refresh keeps the old value and marks it stale; a stale value
- *   is served until max_stale_ms past its expiry, then gets fail with the
- *   last error.
+ *   is served until max_stale_ms past its expiry, then a get fetches
+ *   again (single flight) and fails with that fetch's error.  Refreshes of
+ *   a stale value are retried at most once per error_ttl_ms.
  * - Errors are cached for error_ttl_ms (short) so a failing key is not
  *   hammered; then the next get fetches again.
- * - LRU eviction past max_bytes, of values no reader pins.
+ * - LRU eviction past max_bytes, of entries no fetch is running for; a
+ *   pinned value outlives its eviction until released.
  * - The clock is injectable; no lock is held while fetch runs.
  */
 #ifndef ORGFS_CACHE_H
@@ -43,8 +45,8 @@ typedef int (*cache_fetch_fn)(void *ctx, int kind, const char *key,
 			      void **data, size_t *size, uint64_t *hash,
 			      struct aws_error *err);
 typedef void (*cache_free_fn)(void *ctx, int kind, void *data);
-/* A refresh replaced a value with different content (hash changed), or
- * the cache was dropped.  Called without any cache lock held. */
+/* A refresh replaced a value with different content (hash changed).
+ * Not called by cache_drop_all.  Called without any cache lock held. */
 typedef void (*cache_change_fn)(void *ctx, int kind, const char *key);
 
 struct cache_config {
@@ -85,7 +87,8 @@ void cache_free(struct cache *c);
  *	error, fresh or cached) */
 int cache_get(struct cache *c, int kind, const char *key,
 	      struct cache_ref *ref, struct aws_error *err);
-/* Like cache_get but never fetches: -ENOENT when absent or failed. */
+/* Like cache_get but never fetches nor schedules a refresh (an expired
+ * value comes with expired=1): -ENOENT when absent or failed. */
 int cache_peek(struct cache *c, int kind, const char *key,
 	       struct cache_ref *ref);
 void cache_release(struct cache *c, struct cache_ref *ref);
@@ -101,15 +104,16 @@ void cache_wait_idle(struct cache *c);
  * themselves. */
 void cache_drop_all(struct cache *c);
 
+/* Every cache_get counts once in hits, stale_serves or misses. */
 struct cache_stats {
 	uint64_t entries;
-	uint64_t bytes;
-	uint64_t hits;
-	uint64_t misses;
-	uint64_t stale_serves;
-	uint64_t refreshes;
+	uint64_t bytes;                 /* live values, pinned ones included */
+	uint64_t hits;                  /* fresh value or cached error */
+	uint64_t misses;                /* fetched or waited for a fetch */
+	uint64_t stale_serves;          /* expired value served */
+	uint64_t refreshes;             /* background fetches */
 	uint64_t evictions;
-	uint64_t errors;
+	uint64_t errors;                /* failed fetches */
 	uint64_t fetches_in_flight;
 	uint64_t queued;
 };

@@ -1,0 +1,34 @@
+/* source_aws.h - the organization read live from AWS Organizations
+ *
+ * Every operation is a few Organizations calls made through the client
+ * (which signs, retries and paginates); nothing is cached here, the cache
+ * sits above the source.  The hierarchy is walked breadth first with
+ * ListOrganizationalUnitsForParent and ListChildren per root and OU, so a
+ * walk costs two listings per parent instead of one call per account.
+ */
+#ifndef ORGFS_SOURCE_AWS_H
+#define ORGFS_SOURCE_AWS_H
+
+#include <stddef.h>
+
+#include "source.h"
+
+struct aws_client;
+
+struct source_aws_options {
+	const char *profile;            /* for describe(); NULL: "default" */
+	const char *endpoint;           /* -o endpoint= for describe(); NULL: none */
+	int concurrency;                /* parents listed at once by
+					   walk_hierarchy; 0: 4 */
+	/* Policy types list_policies lists; NULL (or npolicy_types 0): the
+	 * types ENABLED on the root. */
+	const char *const *policy_types;
+	size_t npolicy_types;
+};
+
+/* The client is borrowed and must outlive the source; opt (may be NULL)
+ * is copied.  @return NULL on -ENOMEM */
+struct org_source *source_aws_new(struct aws_client *client,
+				  const struct source_aws_options *opt);
+
+#endif

@@ -1,0 +1,331 @@
+/* srcdump - print what the aws source returns, as JSON (for pytest)
+ *
+ * srcdump --endpoint URL --region R [--access-key K] [--concurrency N]
+ *         [--policy-type T]... [--profile P] [--max-attempts N] [--stats]
+ *         org | accounts | hier | tags ID | policies | policy ID | describe
+ *
+ * The secret key comes from the environment (SRCDUMP_SECRET), never from
+ * the command line.  On failure one line goes to stderr and the exit
+ * status is 1; nothing is printed on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "creds.h"
+#include "http.h"
+#include "log.h"
+#include "model.h"
+#include "source.h"
+#include "source_aws.h"
+
+#define MAX_TYPES 32
+
+static json_t *dump_org(const struct org_info *o)
+{
+	json_t *types = json_array();
+
+	for (size_t i = 0; i < o->ntypes; i++)
+		json_array_append_new(types, json_pack("{s:s, s:s}",
+			"Type", o->types[i].type, "Status", o->types[i].status));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+			 "Id", o->id, "Arn", o->arn,
+			 "FeatureSet", o->feature_set,
+			 "MasterAccountId", o->management_account_id,
+			 "MasterAccountArn", o->management_account_arn,
+			 "MasterAccountEmail", o->management_account_email,
+			 "PolicyTypes", types);
+}
+
+static json_t *dump_accounts(const struct org_accounts *a)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct org_account *x = &a->v[i];
+
+		json_array_append_new(v, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:I}",
+			"Id", x->id, "Arn", x->arn, "Name", x->name,
+			"Email", x->email, "State", x->state,
+			"JoinedMethod", x->joined_method,
+			"Joined", (json_int_t)x->joined));
+	}
+	return v;
+}
+
+static json_t *dump_hier(const struct org_hier *h)
+{
+	json_t *ous = json_array(), *links = json_array();
+
+	for (size_t i = 0; i < h->nous; i++) {
+		const struct org_ou *o = &h->ous[i];
+
+		json_array_append_new(ous, json_pack("{s:s, s:s, s:s, s:o}",
+			"Id", o->id, "Arn", o->arn, "Name", o->name,
+			"ParentId", o->parent_id ? json_string(o->parent_id) :
+						   json_null()));
+	}
+	for (size_t i = 0; i < h->nlinks; i++)
+		json_array_append_new(links, json_pack("{s:s, s:s}",
+			"Id", h->links[i].child_id,
+			"ParentId", h->links[i].parent_id));
+	return json_pack("{s:o, s:o}", "ous", ous, "links", links);
+}
+
+static json_t *dump_tags(const struct org_tags *t)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < t->n; i++)
+		json_array_append_new(v, json_pack("{s:s, s:s}",
+			"Key", t->v[i].key, "Value", t->v[i].value));
+	return v;
+}
+
+static json_t *dump_summary(const struct org_policy_summary *p)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}",
+			 "Id", p->id, "Arn", p->arn, "Name", p->name,
+			 "Type", p->type, "Description", p->description,
+			 "AwsManaged", p->aws_managed);
+}
+
+static json_t *dump_policies(const struct org_policies *p)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < p->n; i++)
+		json_array_append_new(v, dump_summary(&p->v[i]));
+	return v;
+}
+
+static json_t *dump_policy(const struct org_policy *p)
+{
+	json_t *v = dump_summary(&p->summary), *targets = json_array();
+
+	for (size_t i = 0; i < p->ntargets; i++)
+		json_array_append_new(targets, json_pack(
+			"{s:s, s:s, s:s, s:s}",
+			"TargetId", p->targets[i].id, "Arn", p->targets[i].arn,
+			"Name", p->targets[i].name, "Type", p->targets[i].type));
+	json_object_set_new(v, "Content", json_string(p->content));
+	json_object_set_new(v, "Targets", targets);
+	return v;
+}
+
+static int run(struct org_source *src, const char *what, const char *arg,
+	       json_t **out, struct aws_error *err)
+{
+	const struct org_source_ops *ops = src->ops;
+	int rc;
+
+	if (!strcmp(what, "org")) {
+		struct org_info *o;
+
+		rc = ops->describe_org(src, &o, err);
+		if (rc == 0) {
+			*out = dump_org(o);
+			org_info_free(o);
+		}
+	} else if (!strcmp(what, "accounts")) {
+		struct org_accounts *a;
+
+		rc = ops->list_accounts(src, &a, err);
+		if (rc == 0) {
+			*out = dump_accounts(a);
+			org_accounts_free(a);
+		}
+	} else if (!strcmp(what, "hier")) {
+		struct org_hier *h;
+
+		rc = ops->walk_hierarchy(src, &h, err);
+		if (rc == 0) {
+			*out = dump_hier(h);
+			org_hier_free(h);
+		}
+	} else if (!strcmp(what, "tags")) {
+		struct org_tags *t;
+
+		rc = ops->list_tags(src, arg, &t, err);
+		if (rc == 0) {
+			*out = dump_tags(t);
+			org_tags_free(t);
+		}
+	} else if (!strcmp(what, "policies")) {
+		struct org_policies *p;
+
+		rc = ops->list_policies(src, &p, err);
+		if (rc == 0) {
+			*out = dump_policies(p);
+			org_policies_free(p);
+		}
+	} else if (!strcmp(what, "policy")) {
+		struct org_policy *p;
+
+		rc = ops->describe_policy(src, arg, &p, err);
+		if (rc == 0) {
+			*out = dump_policy(p);
+			org_policy_free(p);
+		}
+	} else {
+		struct buf b;
+
+		buf_init(&b, 4096);
+		ops->describe(src, &b);
+		*out = json_string(buf_str(&b));
+		buf_free(&b);
+		rc = 0;
+	}
+	if (rc == 0 && !*out)
+		rc = -ENOMEM;
+	return rc;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: srcdump --endpoint URL --region R "
+		"[--access-key K] [--concurrency N] [--policy-type T]... "
+		"[--profile P] [--max-attempts N] [--stats] "
+		"org|accounts|hier|tags ID|policies|policy ID|describe\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "endpoint", required_argument, NULL, 'e' },
+		{ "region", required_argument, NULL, 'r' },
+		{ "access-key", required_argument, NULL, 'k' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "policy-type", required_argument, NULL, 't' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "max-attempts", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *endpoint = NULL, *region = NULL;
+	const char *akid = "AKIDFAKEROOT000000";
+	const char *types[MAX_TYPES];
+	struct source_aws_options opt = { 0 };
+	struct endpoint_config ecfg = { 0 };
+	struct aws_client_config ccfg = { 0 };
+	struct http_ctx_config hcfg = { 0 };
+	struct http_ctx *http = NULL;
+	struct creds_provider *creds = NULL;
+	struct aws_client *client = NULL;
+	struct org_source *src = NULL;
+	const char *what, *arg = NULL, *secret;
+	struct aws_error err;
+	json_t *out = NULL;
+	size_t ntypes = 0;
+	int stats = 0, max_attempts = 0, c, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': endpoint = optarg; break;
+		case 'r': region = optarg; break;
+		case 'k': akid = optarg; break;
+		case 'c': opt.concurrency = atoi(optarg); break;
+		case 't':
+			if (ntypes == MAX_TYPES)
+				usage();
+			types[ntypes++] = optarg;
+			break;
+		case 'p': opt.profile = optarg; break;
+		case 's': stats = 1; break;
+		case 'm': max_attempts = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!endpoint || !region || optind >= argc)
+		usage();
+	what = argv[optind++];
+	if (!strcmp(what, "tags") || !strcmp(what, "policy")) {
+		if (optind >= argc)
+			usage();
+		arg = argv[optind++];
+	} else if (strcmp(what, "org") && strcmp(what, "accounts") &&
+		   strcmp(what, "hier") && strcmp(what, "policies") &&
+		   strcmp(what, "describe")) {
+		usage();
+	}
+	if (optind != argc)
+		usage();
+	secret = getenv("SRCDUMP_SECRET");
+	if (!secret) {
+		fprintf(stderr, "srcdump: SRCDUMP_SECRET is not set\n");
+		return 1;
+	}
+	if (ntypes) {
+		opt.policy_types = types;
+		opt.npolicy_types = ntypes;
+	}
+	opt.endpoint = endpoint;
+
+	json_object_seed(0);
+	if (http_global_init()) {
+		fprintf(stderr, "srcdump: cannot initialise libcurl\n");
+		return 1;
+	}
+	http = http_ctx_new(&hcfg);
+	creds = creds_static_new(akid, secret, NULL, "srcdump");
+	if (!http || !creds) {
+		fprintf(stderr, "srcdump: out of memory\n");
+		goto out;
+	}
+	ecfg.orgfs_endpoint = endpoint;
+	ccfg.http = http;
+	ccfg.creds = creds;
+	ccfg.region = region;
+	ccfg.endpoints = &ecfg;
+	ccfg.max_attempts = max_attempts;
+	client = aws_client_new(&ccfg);
+	if (!client) {
+		fprintf(stderr, "srcdump: cannot create the aws client\n");
+		goto out;
+	}
+	src = source_aws_new(client, &opt);
+	if (!src) {
+		fprintf(stderr, "srcdump: out of memory\n");
+		goto out;
+	}
+	aws_error_clear(&err);
+	if (run(src, what, arg, &out, &err) < 0) {
+		char line[1024];
+
+		fprintf(stderr, "srcdump: %s\n",
+			aws_error_str(&err, line, sizeof(line)));
+		goto out;
+	}
+	if (json_dumpf(out, stdout, JSON_COMPACT | JSON_ENCODE_ANY) ||
+	    fputc('\n', stdout) == EOF || fflush(stdout)) {
+		fprintf(stderr, "srcdump: cannot write the result\n");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (stats && client) {
+		struct buf b;
+
+		buf_init(&b, 1 << 20);
+		aws_client_stats_render(client, &b);
+		fprintf(stderr, "%s", buf_str(&b));
+		buf_free(&b);
+	}
+	json_decref(out);
+	if (src)
+		src->ops->destroy(src);
+	aws_client_free(client);
+	if (creds)
+		creds_provider_release(creds);
+	http_ctx_free(http);
+	http_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,20 @@
+import os
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'fakeaws'))
+
+from fixture import fakeaws_factory  # noqa: E402,F401  (a fixture)
+from orgfsmount import ORGFS  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.path.exists('/dev/fuse'):
+        skip = pytest.mark.skip(reason='no /dev/fuse')
+        for item in items:
+            item.add_marker(skip)
+    if not os.path.exists(ORGFS):
+        raise pytest.UsageError('orgfs is not built: ' + ORGFS)

@@ -1,0 +1,60 @@
+"""The built-in demo organization through a real mount."""
+import os
+import subprocess
+import time
+
+from orgfsmount import Mount
+
+
+def read(path):
+    with open(path) as fh:
+        return fh.read()
+
+
+def test_demo_basics():
+    with Mount(['--demo=50']) as m:
+        accounts = os.listdir(m.p('accounts'))
+        assert len(accounts) == 50
+        lines = read(m.p('accounts.tsv')).splitlines()
+        assert len(lines) == 51
+        assert sorted(ln.split('\t')[0] for ln in lines[1:]) == sorted(accounts)
+        assert read(m.p('.orgfs', 'config')).startswith('source\tdemo\n')
+        # the README's audit works
+        r = subprocess.run(['grep', '-r', '-l', 'platfrom', m.p('accounts')],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and '/tags/' in r.stdout
+        # duplicate names are told apart in by-name/
+        dups = [n for n in os.listdir(m.p('by-name')) if n.startswith('sandbox (')]
+        assert len(dups) == 2
+        for n in dups:
+            assert read(m.p('by-name', n, 'name')) == 'sandbox\n'
+
+
+def test_demo_deterministic():
+    outs = []
+    for _ in range(2):
+        with Mount(['--demo=40', '-o', 'seed=9']) as m:
+            outs.append(read(m.p('accounts.tsv')))
+    assert outs[0] == outs[1]
+    with Mount(['--demo=40', '-o', 'seed=10']) as m:
+        assert read(m.p('accounts.tsv')) != outs[0]
+
+
+def test_demo_10000_accounts():
+    with Mount(['--demo=10000']) as m:
+        t = time.monotonic()
+        r = subprocess.run('ls %s/accounts | wc -l' % m.path, shell=True,
+                           capture_output=True, text=True, check=True)
+        assert r.stdout.strip() == '10000'
+        print('ls accounts | wc -l over 10,000 accounts: %.2f s'
+              % (time.monotonic() - t))
+
+
+def test_fstab_style_options():
+    # every option as -o, mount.fuse style
+    with Mount(['-o', 'demo=20,seed=2,ttl=60,cache_max=64M,concurrency=2']) as m:
+        assert len(os.listdir(m.p('accounts'))) == 20
+        cfg = read(m.p('.orgfs', 'config'))
+        assert 'ttl_tags\t60\n' in cfg and 'concurrency\t2\n' in cfg
+    out = subprocess.run(['mount'], capture_output=True, text=True).stdout
+    assert m.path not in out
