@@ -1038,7 +1038,7 @@ int aws_query_call(struct aws_client *c, const struct aws_service *svc,
 		.svc = svc, .region = region ? region : c->region,
 		.op = action, .method = "POST", .path = "/", .headers = h,
 		.nheaders = 1, .body = buf_str(&body), .body_len = body.len,
-		.sign = 1, .reply = REPLY_QUERY,
+		.sign = c->creds != NULL, .reply = REPLY_QUERY,
 	}, output, err);
 	/* parameters may hold a web identity token */
 	buf_wipe(&body);

@@ -1038,21 +1038,24 @@ static int sso_expired(struct sso_arg *s, struct aws_error *err,
 static void sso_write_cache(struct sso_arg *s, json_t *tok)
 {
 	char tmp[4200];
-	int fd;
+	int fd, ok;
 
 	snprintf(tmp, sizeof(tmp), "%s.orgfs-%ld", s->cache_path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || json_dumpfd(tok, fd, JSON_INDENT(2) | JSON_SORT_KEYS) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0 || rename(tmp, s->cache_path) < 0) {
+	if (fd < 0) {
+		olog(LOG_WARNING, "profile %s: cannot write the refreshed SSO "
+		     "token to %s: %s", s->profile, tmp, strerror(errno));
+		return;
+	}
+	ok = json_dumpfd(tok, fd, JSON_INDENT(2) | JSON_SORT_KEYS) == 0 &&
+	     fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, s->cache_path) < 0) {
 		olog(LOG_WARNING, "profile %s: cannot write the refreshed SSO "
 		     "token to %s: %s", s->profile, s->cache_path,
 		     strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		unlink(tmp);
-		fd = -1;
 	}
-	(void)fd;
 }
 
 /* OIDC CreateToken with the refresh token; updates tok in place. */

@@ -273,3 +273,54 @@ const char *org_tags_get(const struct org_tags *t, const char *key)
 	tag = find_by_first(t->v, t->n, sizeof(*t->v), key);
 	return tag ? tag->value : NULL;
 }
+
+/* ---- resources ---- */
+
+_Static_assert(offsetof(struct org_resource, arn) == 0, "arn first");
+
+void org_resources_free(struct org_resources *r)
+{
+	size_t i, j;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		struct org_resource *x = &r->v[i];
+
+		free(x->arn);
+		free(x->service);
+		free(x->region);
+		free(x->account);
+		free(x->type);
+		free(x->id);
+		for (j = 0; j < x->tags.n; j++) {
+			free(x->tags.v[j].key);
+			free(x->tags.v[j].value);
+		}
+		free(x->tags.v);
+		free(x->compliance);
+	}
+	free(r->v);
+	free(r);
+}
+
+static int resource_cmp(const void *a, const void *b)
+{
+	const struct org_resource *x = a, *y = b;
+
+	return strcmp(x->arn, y->arn);
+}
+
+void org_resources_sort(struct org_resources *r)
+{
+	if (r && r->n > 1)
+		qsort(r->v, r->n, sizeof(*r->v), resource_cmp);
+}
+
+const struct org_resource *org_resources_find(const struct org_resources *r,
+					      const char *arn)
+{
+	if (!r || !arn)
+		return NULL;
+	return find_by_first(r->v, r->n, sizeof(*r->v), arn);
+}

@@ -106,7 +106,36 @@ struct org_policy {
 	struct org_policy_target *targets;
 };
 
+/* One resource as the Resource Groups Tagging API lists it, with its ARN
+ * parsed (lib/arn.h). */
+struct org_resource {
+	char *arn;
+	char *service;                  /* "ec2", "s3", "iam" */
+	char *region;                   /* "eu-west-1", or "global" when the
+					   ARN has no region */
+	char *account;                  /* owning account (the listing's when
+					   the ARN has none, as for S3) */
+	char *type;                     /* "instance", "bucket", "role"; ""
+					   when the ARN has no type */
+	char *id;                       /* "i-0abc", "my-bucket", "path/role" */
+	struct org_tags tags;           /* sorted by key */
+	/* Tag-policy compliance from IncludeComplianceDetails: one line per
+	 * problem ("noncompliant key: costcenter", "missing key: Owner",
+	 * "noncompliant value: Environment"), "" when compliant or unknown */
+	char *compliance;
+};
+
+/* Resources of one account and region, sorted by ARN. */
+struct org_resources {
+	size_t n;
+	struct org_resource *v;
+};
+
 void org_tags_free(struct org_tags *t);
+void org_resources_free(struct org_resources *r);
+void org_resources_sort(struct org_resources *r);
+const struct org_resource *org_resources_find(const struct org_resources *r,
+					      const char *arn);
 void org_accounts_free(struct org_accounts *a);
 void org_hier_free(struct org_hier *h);
 void org_info_free(struct org_info *o);

@@ -31,6 +31,13 @@ struct org_source_ops {
 			     struct aws_error *err);
 	int (*describe_policy)(struct org_source *s, const char *id,
 			       struct org_policy **out, struct aws_error *err);
+	/* Resources of one member account in one region (the tagging API's
+	 * GetResources through the member role; the management account with
+	 * the base credentials).  An account whose role cannot be assumed
+	 * fails with EACCES.  NULL when the source has no resources. */
+	int (*list_resources)(struct org_source *s, const char *account_id,
+			      const char *region, struct org_resources **out,
+			      struct aws_error *err);
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);

@@ -8,9 +8,12 @@
 
 #include <jansson.h>
 
+#include "arn.h"
 #include "aws.h"
 #include "awstime.h"
 #include "buf.h"
+#include "credchain.h"
+#include "creds.h"
 #include "endpoint.h"
 #include "log.h"
 #include "model.h"
@@ -28,6 +31,14 @@ struct aws_source {
 	int concurrency;
 	char **policy_types;            /* NULL: the types enabled on the root */
 	size_t npolicy_types;
+	char *member_role;
+	char *external_id;              /* NULL when none */
+	char *partition;                /* NULL: the region's */
+	int compliance_details;
+	pthread_mutex_t id_lock;
+	pthread_cond_t id_cond;
+	enum { ID_UNKNOWN, ID_ASKING, ID_KNOWN } id_state;      /* id_lock */
+	char own_account[16];           /* the client's; id_lock */
 };
 
 static struct aws_source *to_aws(struct org_source *s)
@@ -1115,6 +1126,319 @@ out:
 	return rc;
 }
 
+/* ---- list_resources ---- */
+
+#define SRC_TAGGING_OP "resourcegroupstaggingapi:GetResources"
+#define SRC_TAGGING_PAGE_SIZE 100       /* the tagging API's maximum */
+#define SRC_DEFAULT_MEMBER_ROLE "OrganizationAccountAccessRole"
+
+/* The client's own account: known from the options, or asked once with
+ * sts:GetCallerIdentity (single flight; a failure is retried next time). */
+static int own_account(struct aws_source *s, char *out, size_t len,
+		       struct aws_error *err)
+{
+	struct credchain_identity *id;
+	int rc;
+
+	pthread_mutex_lock(&s->id_lock);
+	while (s->id_state == ID_ASKING)
+		pthread_cond_wait(&s->id_cond, &s->id_lock);
+	if (s->id_state == ID_KNOWN) {
+		snprintf(out, len, "%s", s->own_account);
+		pthread_mutex_unlock(&s->id_lock);
+		return 0;
+	}
+	s->id_state = ID_ASKING;
+	pthread_mutex_unlock(&s->id_lock);
+
+	id = calloc(1, sizeof(*id));
+	if (!id)
+		rc = nomem(err, "GetCallerIdentity");
+	else
+		rc = credchain_caller_identity(s->client, id, err);
+
+	pthread_mutex_lock(&s->id_lock);
+	if (rc == 0) {
+		snprintf(s->own_account, sizeof(s->own_account), "%s",
+			 id->account);
+		snprintf(out, len, "%s", s->own_account);
+		s->id_state = ID_KNOWN;
+	} else {
+		s->id_state = ID_UNKNOWN;
+	}
+	pthread_cond_broadcast(&s->id_cond);
+	pthread_mutex_unlock(&s->id_lock);
+	free(id);
+	return rc;
+}
+
+static int is_account_id(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (s[n] < '0' || s[n] > '9')
+			return 0;
+	return n == 12;
+}
+
+struct resources_ctx {
+	struct pager p;
+	const char *account;            /* the listing's */
+	size_t cap;
+	struct org_resources *r;
+};
+
+static int parse_res_tags(struct pager *p, const char *arn, json_t *list,
+			  struct org_tags *t)
+{
+	json_t *it;
+	size_t i;
+
+	if (!list || json_is_null(list))
+		return 0;
+	if (!json_is_array(list))
+		return pager_malformed(p, "resource %s: Tags is not a list", arn);
+	if (!json_array_size(list))
+		return 0;
+	t->v = calloc(json_array_size(list), sizeof(*t->v));
+	if (!t->v)
+		return pager_nomem(p);
+	json_array_foreach(list, i, it) {
+		json_t *value = NULL;
+		const char *key, *sval;
+		json_error_t je;
+
+		if (json_unpack_ex(it, &je, 0, "{s:s, s?o}", "Key", &key,
+				   "Value", &value))
+			return pager_malformed(p, "resource %s: tag: %s", arn,
+					       je.text);
+		if (opt_str(value, &sval))
+			return pager_malformed(p, "resource %s: tag %s: Value is not a string",
+					       arn, key);
+		t->v[t->n].key = strdup(key);
+		t->v[t->n].value = strdup(sval);
+		t->n++;
+		if (!t->v[t->n - 1].key || !t->v[t->n - 1].value)
+			return pager_nomem(p);
+	}
+	org_tags_sort(t);
+	return 0;
+}
+
+/* ComplianceDetails as "noncompliant key: k" lines joined by '\n'. */
+static int parse_compliance(struct pager *p, const char *arn, json_t *cd,
+			    char **out)
+{
+	static const struct {
+		const char *member;
+		const char *label;
+	} kinds[] = {
+		{ "NoncompliantKeys", "noncompliant key" },
+		{ "MissingTagKeys", "missing key" },
+		{ "KeysWithNoncompliantValues", "noncompliant value" },
+	};
+	json_t *status;
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b, 1 << 16);
+	if (cd && !json_is_null(cd)) {
+		if (!json_is_object(cd))
+			return pager_malformed(p, "resource %s: ComplianceDetails is not an object",
+					       arn);
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++) {
+			json_t *list = json_object_get(cd, kinds[k].member), *it;
+			size_t i;
+
+			if (!list || json_is_null(list))
+				continue;
+			if (!json_is_array(list)) {
+				rc = pager_malformed(p, "resource %s: %s is not a list",
+						     arn, kinds[k].member);
+				goto out;
+			}
+			json_array_foreach(list, i, it) {
+				if (!json_is_string(it)) {
+					rc = pager_malformed(p, "resource %s: %s holds a non-string",
+							     arn, kinds[k].member);
+					goto out;
+				}
+				buf_printf(&b, "%s%s: %s", buf_len(&b) ? "\n" : "",
+					   kinds[k].label, json_string_value(it));
+			}
+		}
+		status = json_object_get(cd, "ComplianceStatus");
+		if (json_is_false(status) && !buf_len(&b))
+			buf_puts(&b, "noncompliant");
+	}
+	*out = strdup(buf_str(&b));
+	if (!*out)
+		rc = pager_nomem(p);
+out:
+	buf_free(&b);
+	return rc;
+}
+
+static int resources_page(json_t *page, void *arg)
+{
+	struct resources_ctx *c = arg;
+	json_t *list, *it;
+	size_t i;
+	int rc;
+
+	rc = page_list(&c->p, page, "ResourceTagMappingList", &list);
+	if (rc < 0)
+		return rc;
+	json_array_foreach(list, i, it) {
+		json_t *tags = NULL, *cd = NULL;
+		struct org_resource *r;
+		const char *arn;
+		json_error_t je;
+
+		if (json_unpack_ex(it, &je, 0, "{s:s, s?o, s?o}",
+				   "ResourceARN", &arn, "Tags", &tags,
+				   "ComplianceDetails", &cd))
+			return pager_malformed(&c->p, "resource: %s", je.text);
+		if (grow((void **)&c->r->v, &c->cap, c->r->n, sizeof(*c->r->v)))
+			return pager_nomem(&c->p);
+		r = &c->r->v[c->r->n];
+		memset(r, 0, sizeof(*r));
+		rc = arn_fill_resource(arn, c->account, r);
+		if (rc == -ENOMEM)
+			return pager_nomem(&c->p);
+		if (rc < 0)
+			return pager_malformed(&c->p, "resource ARN is not valid: %.300s",
+					       arn);
+		/* counted now so org_resources_free() owns what was copied */
+		c->r->n++;
+		rc = parse_res_tags(&c->p, arn, tags, &r->tags);
+		if (rc < 0)
+			return rc;
+		rc = parse_compliance(&c->p, arn, cd, &r->compliance);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A listing may meet a resource twice when it changes between pages:
+ * keep the first. */
+static void resources_dedup(struct org_resources *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++) {
+		if (n && !strcmp(r->v[n - 1].arn, r->v[i].arn)) {
+			struct org_resources one = { 1, &r->v[i] };
+			struct org_resources *tmp = malloc(sizeof(*tmp));
+
+			/* org_resources_free() frees the array too: hand it
+			 * a copy of the one element */
+			if (tmp) {
+				tmp->n = 1;
+				tmp->v = malloc(sizeof(*tmp->v));
+				if (tmp->v) {
+					tmp->v[0] = one.v[0];
+					org_resources_free(tmp);
+					continue;
+				}
+				free(tmp);
+			}
+			/* out of memory: keep the duplicate rather than leak */
+		}
+		r->v[n++] = r->v[i];
+	}
+	r->n = n;
+}
+
+static int aws_list_resources(struct org_source *src, const char *account,
+			      const char *region, struct org_resources **out,
+			      struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct resources_ctx c = { 0 };
+	struct aws_client *client = s->client;
+	char own[16];
+	json_t *in = NULL;
+	int rc, member;
+
+	*out = NULL;
+	aws_error_clear(err);
+	if (!account || !is_account_id(account) || !region || !*region) {
+		aws_error_set(err, EINVAL, "InvalidParameterException",
+			      "list resources: not an account id and region: %.20s %.40s",
+			      account ? account : "(null)",
+			      region ? region : "(null)");
+		snprintf(err->operation, sizeof(err->operation), "%s",
+			 SRC_TAGGING_OP);
+		return -EINVAL;
+	}
+	rc = own_account(s, own, sizeof(own), err);
+	if (rc < 0)
+		return rc;
+	member = strcmp(account, own) != 0;
+	if (member) {
+		struct creds_provider *p;
+
+		p = credchain_member_role(s->client, account, s->member_role,
+					  s->external_id,
+					  s->partition ? s->partition :
+					  endpoint_partition(region));
+		client = p ? aws_client_derive(s->client, p) : NULL;
+		creds_provider_release(p);
+		if (!client) {
+			rc = nomem(err, "GetResources");
+			snprintf(err->operation, sizeof(err->operation), "%s",
+				 SRC_TAGGING_OP);
+			return rc;
+		}
+	}
+	c.account = account;
+	c.r = calloc(1, sizeof(*c.r));
+	in = json_pack("{s:i}", "ResourcesPerPage", SRC_TAGGING_PAGE_SIZE);
+	if (in && s->compliance_details &&
+	    json_object_set_new(in, "IncludeComplianceDetails", json_true()))
+		goto oom;
+	if (!c.r || !in)
+		goto oom;
+	c.p.op = "GetResources";
+	rc = aws_json_paginate(client, &aws_svc_tagging, region, "GetResources",
+			       in, "PaginationToken", "PaginationToken",
+			       resources_page, &c, err);
+	if (rc < 0) {
+		if (c.p.failed) {
+			*err = c.p.err;
+			snprintf(err->operation, sizeof(err->operation), "%s",
+				 SRC_TAGGING_OP);
+		}
+		/* the role's error names the account; the tagging API's
+		 * does not */
+		if (!strstr(err->message, account)) {
+			char msg[sizeof(err->message)];
+
+			snprintf(msg, sizeof(msg), "account %s, region %s: %s",
+				 account, region, err->message);
+			memcpy(err->message, msg, sizeof(msg));
+		}
+		goto out;
+	}
+	org_resources_sort(c.r);
+	resources_dedup(c.r);
+	*out = c.r;
+	c.r = NULL;
+	goto out;
+oom:
+	rc = nomem(err, "GetResources");
+	snprintf(err->operation, sizeof(err->operation), "%s", SRC_TAGGING_OP);
+out:
+	json_decref(in);
+	org_resources_free(c.r);
+	if (member)
+		aws_client_free(client);
+	return rc;
+}
+
 /* ---- the rest ---- */
 
 static void aws_describe(struct org_source *src, struct buf *out)
@@ -1138,6 +1462,11 @@ static void aws_destroy(struct org_source *src)
 	if (s->policy_types)
 		free_strs(s->policy_types, s->npolicy_types);
 	free(s->policy_types);
+	free(s->member_role);
+	free(s->external_id);
+	free(s->partition);
+	pthread_mutex_destroy(&s->id_lock);
+	pthread_cond_destroy(&s->id_cond);
 	free(s);
 }
 
@@ -1149,6 +1478,7 @@ static const struct org_source_ops aws_source_ops = {
 	.list_tags = aws_list_tags,
 	.list_policies = aws_list_policies,
 	.describe_policy = aws_describe_policy,
+	.list_resources = aws_list_resources,
 	.describe = aws_describe,
 	.destroy = aws_destroy,
 };
@@ -1166,6 +1496,28 @@ struct org_source *source_aws_new(struct aws_client *client,
 		return NULL;
 	s->base.ops = &aws_source_ops;
 	s->client = client;
+	pthread_mutex_init(&s->id_lock, NULL);
+	pthread_cond_init(&s->id_cond, NULL);
+	s->compliance_details = opt->compliance_details;
+	s->member_role = strdup(opt->member_role && *opt->member_role ?
+				opt->member_role : SRC_DEFAULT_MEMBER_ROLE);
+	if (!s->member_role)
+		goto fail;
+	if (opt->external_id && *opt->external_id) {
+		s->external_id = strdup(opt->external_id);
+		if (!s->external_id)
+			goto fail;
+	}
+	if (opt->partition && *opt->partition) {
+		s->partition = strdup(opt->partition);
+		if (!s->partition)
+			goto fail;
+	}
+	if (opt->caller_account && is_account_id(opt->caller_account)) {
+		snprintf(s->own_account, sizeof(s->own_account), "%s",
+			 opt->caller_account);
+		s->id_state = ID_KNOWN;
+	}
 	s->concurrency = opt->concurrency > 0 ? opt->concurrency :
 			 SRC_AWS_DEFAULT_CONCURRENCY;
 	if (s->concurrency > SRC_AWS_MAX_CONCURRENCY)

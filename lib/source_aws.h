@@ -24,10 +24,25 @@ struct source_aws_options {
 	 * types ENABLED on the root. */
 	const char *const *policy_types;
 	size_t npolicy_types;
+	/* list_resources: member accounts are read through this role
+	 * (sts:AssumeRole with the client's credentials, cached per account
+	 * by credchain_member_role); the client's own account needs none. */
+	const char *member_role;        /* NULL: "OrganizationAccountAccessRole";
+					   may hold a path "path/Name" */
+	const char *external_id;        /* NULL: none */
+	const char *partition;          /* of the role ARNs; NULL: the
+					   listing region's partition */
+	const char *caller_account;     /* the client's own account when the
+					   caller knows it; NULL: asked once
+					   with sts:GetCallerIdentity */
+	int compliance_details;         /* IncludeComplianceDetails: fills
+					   org_resource.compliance */
 };
 
 /* The client is borrowed and must outlive the source; opt (may be NULL)
- * is copied.  @return NULL on -ENOMEM */
+ * is copied.  list_resources registers member-role providers on the
+ * client: call credchain_member_roles_clear() before freeing the client.
+ * @return NULL on -ENOMEM */
 struct org_source *source_aws_new(struct aws_client *client,
 				  const struct source_aws_options *opt);
 

@@ -1,0 +1,59 @@
+#!/bin/sh
+# demo.sh - set up everything, build orgfs, mount the built-in demo
+# organization and show it: ls, cat, and a grep -r audit.
+# Options: --keep   leave it mounted (prints how to unmount)
+#          --size N demo organization of N accounts (default 50)
+set -eu
+cd "$(dirname "$0")/.."
+keep=0
+size=50
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--keep) keep=1 ;;
+	--size) size=$2; shift ;;
+	*) echo "usage: $0 [--keep] [--size N]" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+scripts/setup.sh
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+
+mnt=$(mktemp -d /tmp/orgfs-demo.XXXXXX)
+cleanup() {
+	if [ "$keep" -eq 0 ]; then
+		fusermount3 -u "$mnt" 2>/dev/null || true
+		rmdir "$mnt" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT INT TERM
+./build/fs/orgfs --demo="$size" "$mnt"
+
+run() {
+	printf '\n$ %s\n' "$*"
+	sh -c "$*"
+}
+cd "$mnt"
+run "cat README"
+run "ls"
+run "head -5 accounts.tsv"
+run "ls accounts | head -3"
+a=$(ls accounts | head -1)
+run "ls -l accounts/$a"
+run "cat accounts/$a/name accounts/$a/path"
+run "ls tree/Root"
+run "ls by-name | head -8"
+run "cat policies/p-FullAWSAccess/content.json"
+echo
+echo "# audit: which accounts have no Owner tag of their own?"
+run "grep -L . accounts/*/tags/Owner 2>/dev/null | wc -l; ls -d accounts/*/ | wc -l"
+run "for a in accounts/*; do [ -e \$a/tags/Owner ] || cat \$a/name; done | head -10"
+echo
+echo "# audit: team names that look like typos"
+run "grep -rh . accounts/*/tags/Team | sort | uniq -c | sort -n | head -5"
+cd /
+if [ "$keep" -eq 1 ]; then
+	echo
+	echo "orgfs demo mounted at $mnt; unmount with: fusermount3 -u $mnt"
+fi
