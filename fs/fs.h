@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "org.h"
+#include "owner.h"
 
 struct fuse_session;
 
@@ -26,6 +27,8 @@ struct orgfs {
 	char *source_desc;              /* one line: where the data comes from */
 	char *identity;                 /* caller ARN, or "demo" */
 	struct buf config_text;         /* .orgfs/config: effective settings */
+	struct owner_config owners;     /* owner tag keys */
+	struct owner_list *known_owners;        /* -o owners_file, or NULL */
 };
 
 enum node_type {

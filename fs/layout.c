@@ -8,6 +8,7 @@
  * Rows are tried in order: specific patterns before generic ones.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +93,103 @@ static int dl_add_raw(struct dlist *d, char *name, enum node_type type)
 	return 0;
 }
 
+/* Names too long for a file name are shown shortened with a hash
+ * ("...%~1a2b3c4d"), which cannot be unescaped: remember the names behind
+ * the shortened ones listed, to find them again on lookup. */
+#define LONGNAMES_MAX 65536
+
+struct longname {
+	struct longname *next;
+	char *escaped;
+	char *raw;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct longname *bucket[4096];  /* protected by lock */
+	size_t count;                   /* protected by lock */
+} longnames = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t longname_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % 4096;
+}
+
+static void longnames_clear_locked(void)
+{
+	size_t i;
+
+	for (i = 0; i < 4096; i++) {
+		struct longname *n = longnames.bucket[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(n->escaped);
+			free(n->raw);
+			free(n);
+		}
+		longnames.bucket[i] = NULL;
+	}
+	longnames.count = 0;
+}
+
+static void longname_remember(const char *escaped, const char *raw)
+{
+	size_t h = longname_hash(escaped);
+	struct longname *n;
+
+	pthread_mutex_lock(&longnames.lock);
+	for (n = longnames.bucket[h]; n; n = n->next)
+		if (!strcmp(n->escaped, escaped))
+			break;
+	if (!n) {
+		if (longnames.count >= LONGNAMES_MAX)
+			longnames_clear_locked();
+		n = calloc(1, sizeof(*n));
+		if (n) {
+			n->escaped = strdup(escaped);
+			n->raw = strdup(raw);
+			if (!n->escaped || !n->raw) {
+				free(n->escaped);
+				free(n->raw);
+				free(n);
+			} else {
+				n->next = longnames.bucket[h];
+				longnames.bucket[h] = n;
+				longnames.count++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&longnames.lock);
+}
+
+static char *longname_lookup(const char *escaped)
+{
+	struct longname *n;
+	char *raw = NULL;
+
+	pthread_mutex_lock(&longnames.lock);
+	for (n = longnames.bucket[longname_hash(escaped)]; n; n = n->next)
+		if (!strcmp(n->escaped, escaped)) {
+			raw = strdup(n->raw);
+			break;
+		}
+	pthread_mutex_unlock(&longnames.lock);
+	return raw;
+}
+
 /* Add an AWS-provided name: escaped as DESIGN.md §1 says. */
 static int dl_add(struct dlist *d, const char *name, enum node_type type)
 {
-	return dl_add_raw(d, escape_name(name), type);
+	char *e = escape_name(name);
+
+	if (e && strstr(e, "%~"))
+		longname_remember(e, name);
+	return dl_add_raw(d, e, type);
 }
 
 static int dl_addf(struct dlist *d, enum node_type type, const char *fmt, ...)
@@ -221,28 +315,6 @@ static const struct org_hier *hier(struct lctx *c)
 	return need(c, ORG_HIER, "");
 }
 
-/* "Root/Workloads/Prod": names from the root down to id (an OU or root). */
-static int ou_path(const struct org_hier *h, const char *id, struct buf *b)
-{
-	const struct org_ou *chain[64];
-	int n = 0, res = 0;
-
-	while (id && n < 64) {
-		const struct org_ou *u = org_hier_find_ou(h, id);
-
-		if (!u)
-			break;
-		chain[n++] = u;
-		id = u->parent_id;
-	}
-	while (n-- > 0 && !res) {
-		res = buf_puts(b, chain[n]->name);
-		if (!res && n)
-			res = buf_putc(b, '/');
-	}
-	return res;
-}
-
 /* Ids of the object and its ancestors, the object first. */
 static int ancestry(const struct org_hier *h, const char *id,
 		    const char **ids, int max)
@@ -278,6 +350,8 @@ static int ls_root(struct lctx *c, struct dlist *d)
 		{ "org", NODE_DIR }, { "accounts", NODE_DIR },
 		{ "by-name", NODE_DIR }, { "ous", NODE_DIR },
 		{ "tree", NODE_DIR }, { "policies", NODE_DIR },
+		{ "owners", NODE_DIR }, { "unowned", NODE_DIR },
+		{ "tags", NODE_DIR },
 		{ ".orgfs", NODE_DIR },
 	};
 	size_t i;
@@ -330,20 +404,21 @@ static int f_accounts_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
 	const struct org_hier *h = a ? hier(c) : NULL;
+	const struct org_index *x = h ? need(c, ORG_INDEX, "") : NULL;
 	struct buf *b = &out->data;
 	struct buf path;
 	size_t i;
 	int res;
 
-	if (!a || !h)
+	if (!a || !h || !x)
 		return failed(c);
 	buf_init(&path, 1 << 20);
-	res = buf_puts(b, "id\tname\temail\tstate\tpath\n");
+	res = buf_puts(b, "id\tname\temail\tstate\tpath\towner\n");
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_account *ac = &a->v[i];
 
 		buf_reset(&path);
-		res = ou_path(h, org_hier_parent_of(h, ac->id), &path);
+		res = org_hier_path(h, org_hier_parent_of(h, ac->id), &path);
 		if (!res)
 			res = put_tsv(b, ac->id, '\t');
 		if (!res)
@@ -353,7 +428,13 @@ static int f_accounts_tsv(struct lctx *c, struct node *out)
 		if (!res)
 			res = put_tsv(b, ac->state, '\t');
 		if (!res)
-			res = put_tsv(b, buf_str(&path), '\n');
+			res = put_tsv(b, buf_str(&path), '\t');
+		if (!res) {
+			const struct org_index_obj *ob =
+				org_index_find(x, ac->id);
+
+			res = put_tsv(b, ob && ob->owner ? ob->owner : "", '\n');
+		}
 	}
 	buf_free(&path);
 	return res;
@@ -450,9 +531,35 @@ static int ls_account(struct lctx *c, struct dlist *d)
 	if (!res)
 		res = dl_add(d, "path", NODE_FILE);
 	if (!res)
+		res = dl_add(d, "owner", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "owner.source", NODE_FILE);
+	if (!res)
 		res = dl_add(d, "tags", NODE_DIR);
 	if (!res)
 		res = dl_add(d, "policies", NODE_DIR);
+	return res;
+}
+
+/* owner and owner.source of an account, root or OU (c->arg[0]) */
+static int f_owner(struct lctx *c, struct node *out)
+{
+	struct owner_result r = { 0 };
+	time_t fetched = 0;
+	int stale = 0, res;
+
+	res = org_owner_of(c->fs->org, c->arg[0], c->path, &r, &fetched,
+			   &stale, &c->err);
+	if (res)
+		return res;
+	if (fetched > c->mtime)
+		c->mtime = fetched;
+	c->stale |= stale;
+	if (!strcmp(strrchr(c->path, '/') + 1, "owner"))
+		res = put_line(out, r.value ? r.value : "");
+	else
+		res = put_line(out, r.source);
+	owner_result_free(&r);
 	return res;
 }
 
@@ -507,7 +614,7 @@ static int f_account_path(struct lctx *c, struct node *out)
 
 	if (!ac || !h)
 		return c->err.err ? failed(c) : -ENOENT;
-	res = ou_path(h, org_hier_parent_of(h, ac->id), &out->data);
+	res = org_hier_path(h, org_hier_parent_of(h, ac->id), &out->data);
 	return res ? res : buf_putc(&out->data, '\n');
 }
 
@@ -737,6 +844,10 @@ static int ls_ou(struct lctx *c, struct dlist *d)
 		res = dl_add(d, "arn", NODE_FILE);
 	if (!res)
 		res = dl_add(d, "path", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "owner", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "owner.source", NODE_FILE);
 	if (!res && u->parent_id)
 		res = dl_add(d, "parent", NODE_LINK);
 	if (!res)
@@ -763,7 +874,7 @@ static int f_ou_field(struct lctx *c, struct node *out)
 	if (!strcmp(f, "arn"))
 		return put_line(out, u->arn);
 	if (!strcmp(f, "path")) {
-		res = ou_path(hier(c), u->id, &out->data);
+		res = org_hier_path(hier(c), u->id, &out->data);
 		return res ? res : buf_putc(&out->data, '\n');
 	}
 	return -ENOENT;
@@ -1192,6 +1303,205 @@ static int l_policy_target(struct lctx *c, struct node *out)
 }
 
 /* ------------------------------------------------------------------ */
+/* /owners, /unowned, /tags: views over the org-wide index (one crawl of
+ * every account's and OU's tags) */
+
+static const struct org_index *index_of(struct lctx *c)
+{
+	return need(c, ORG_INDEX, "");
+}
+
+static int ls_owners(struct lctx *c, struct dlist *d)
+{
+	const struct org_index *x = index_of(c);
+	size_t i;
+	int res = 0;
+
+	if (!x)
+		return failed(c);
+	for (i = 0; i < x->n && !res; i++)
+		if (x->v[i].owner)
+			res = dl_add(d, x->v[i].owner, NODE_DIR);
+	return res;
+}
+
+static int ls_owner(struct lctx *c, struct dlist *d)
+{
+	int res = dl_add(d, "accounts", NODE_DIR);
+
+	return res ? res : dl_add(d, "ous", NODE_DIR);
+}
+
+/* Objects of one kind ("account" or other) whose owner is want (NULL:
+ * none), as symlinks. */
+static int ls_owned(struct lctx *c, struct dlist *d, const char *want,
+		    int accounts)
+{
+	const struct org_index *x = index_of(c);
+	size_t i;
+	int res = 0;
+
+	if (!x)
+		return failed(c);
+	for (i = 0; i < x->n && !res; i++) {
+		const struct org_index_obj *ob = &x->v[i];
+
+		if (accounts != !strcmp(ob->kind, "account"))
+			continue;
+		if (want ? (ob->owner && !strcmp(ob->owner, want)) : !ob->owner)
+			res = dl_add(d, ob->id, NODE_LINK);
+	}
+	return res;
+}
+
+static int ls_owner_accounts(struct lctx *c, struct dlist *d)
+{
+	return ls_owned(c, d, c->arg[0], 1);
+}
+
+static int ls_owner_ous(struct lctx *c, struct dlist *d)
+{
+	return ls_owned(c, d, c->arg[0], 0);
+}
+
+static int ls_unowned(struct lctx *c, struct dlist *d)
+{
+	int res = dl_add(d, "accounts", NODE_DIR);
+
+	return res ? res : dl_add(d, "ous", NODE_DIR);
+}
+
+static int ls_unowned_accounts(struct lctx *c, struct dlist *d)
+{
+	return ls_owned(c, d, NULL, 1);
+}
+
+static int ls_unowned_ous(struct lctx *c, struct dlist *d)
+{
+	return ls_owned(c, d, NULL, 0);
+}
+
+/* A symlink from depth levels below the top to accounts/ or ous/. */
+static int l_view_object(struct lctx *c, struct node *out, int depth,
+			 const char *what)
+{
+	char *e;
+	int i, res = listed(c->fs, c->path);
+
+	if (res)
+		return res;
+	e = escape_name(c->arg[c->narg - 1]);
+	if (!e)
+		return -ENOMEM;
+	out->type = NODE_LINK;
+	for (i = 0; i < depth && !res; i++)
+		res = buf_puts(&out->data, "../");
+	if (!res)
+		res = buf_printf(&out->data, "%s/%s", what, e);
+	free(e);
+	return res;
+}
+
+static int l_owner_account(struct lctx *c, struct node *out)
+{
+	return l_view_object(c, out, 3, "accounts");
+}
+
+static int l_owner_ou(struct lctx *c, struct node *out)
+{
+	return l_view_object(c, out, 3, "ous");
+}
+
+static int l_unowned_account(struct lctx *c, struct node *out)
+{
+	return l_view_object(c, out, 2, "accounts");
+}
+
+static int l_unowned_ou(struct lctx *c, struct node *out)
+{
+	return l_view_object(c, out, 2, "ous");
+}
+
+static int l_tag_account(struct lctx *c, struct node *out)
+{
+	return l_view_object(c, out, 4, "accounts");
+}
+
+static int l_tag_ou(struct lctx *c, struct node *out)
+{
+	return l_view_object(c, out, 4, "ous");
+}
+
+static int ls_tag_keys(struct lctx *c, struct dlist *d)
+{
+	const struct org_index *x = index_of(c);
+	size_t i, k;
+	int res = 0;
+
+	if (!x)
+		return failed(c);
+	for (i = 0; i < x->n && !res; i++)
+		for (k = 0; k < x->v[i].tags.n && !res; k++)
+			res = dl_add(d, x->v[i].tags.v[k].key, NODE_DIR);
+	return res;
+}
+
+static int ls_tag_values(struct lctx *c, struct dlist *d)
+{
+	const struct org_index *x = index_of(c);
+	size_t i;
+	int res = 0;
+
+	if (!x)
+		return failed(c);
+	for (i = 0; i < x->n && !res; i++) {
+		const char *v = org_tags_get(&x->v[i].tags, c->arg[0]);
+
+		if (v)
+			res = dl_add(d, v, NODE_DIR);
+	}
+	return res;
+}
+
+static int ls_tag_value(struct lctx *c, struct dlist *d)
+{
+	int res = dl_add(d, "accounts", NODE_DIR);
+
+	return res ? res : dl_add(d, "ous", NODE_DIR);
+}
+
+static int ls_tagged(struct lctx *c, struct dlist *d, int accounts)
+{
+	const struct org_index *x = index_of(c);
+	size_t i;
+	int res = 0;
+
+	if (!x)
+		return failed(c);
+	for (i = 0; i < x->n && !res; i++) {
+		const struct org_index_obj *ob = &x->v[i];
+		const char *v;
+
+		if (accounts != !strcmp(ob->kind, "account"))
+			continue;
+		v = org_tags_get(&ob->tags, c->arg[0]);
+		if (v && !strcmp(v, c->arg[1]))
+			res = dl_add(d, ob->id, NODE_LINK);
+	}
+	return res;
+}
+
+static int ls_tag_accounts(struct lctx *c, struct dlist *d)
+{
+	return ls_tagged(c, d, 1);
+}
+
+static int ls_tag_ous(struct lctx *c, struct dlist *d)
+{
+	return ls_tagged(c, d, 0);
+}
+
+/* ------------------------------------------------------------------ */
 /* /.orgfs: the mount itself; changes from one read to the next */
 
 static int ls_dot(struct lctx *c, struct dlist *d)
@@ -1267,6 +1577,8 @@ static const struct layout_row layout[] = {
 	{ "/accounts/*/tags/*",           F, ORG_TAGS,     f_account_tag,     NULL },
 	{ "/accounts/*/policies",         D, ORG_POLICY,   d_account,         ls_account_policies },
 	{ "/accounts/*/policies/*",       L, ORG_POLICY,   l_object_policy,   NULL },
+	{ "/accounts/*/owner",            F, ORG_TAGS,     f_owner,           NULL },
+	{ "/accounts/*/owner.source",     F, ORG_TAGS,     f_owner,           NULL },
 	{ "/accounts/*/*",                F, ORG_ACCOUNTS, f_account_field,   NULL },
 
 	{ "/by-name",                     D, ORG_ACCOUNTS, NULL,              ls_by_name },
@@ -1283,6 +1595,8 @@ static const struct layout_row layout[] = {
 	{ "/ous/*/tags/*",                F, ORG_TAGS,     f_ou_tag,          NULL },
 	{ "/ous/*/policies",              D, ORG_POLICY,   d_ou,              ls_ou_policies },
 	{ "/ous/*/policies/*",            L, ORG_POLICY,   l_object_policy,   NULL },
+	{ "/ous/*/owner",                 F, ORG_TAGS,     f_owner,           NULL },
+	{ "/ous/*/owner.source",          F, ORG_TAGS,     f_owner,           NULL },
 	{ "/ous/*/*",                     F, ORG_HIER,     f_ou_field,        NULL },
 
 	{ "/tree",                        D, ORG_HIER,     NULL,              ls_tree },
@@ -1296,6 +1610,27 @@ static const struct layout_row layout[] = {
 	{ "/policies/*/targets",          D, ORG_POLICY,   d_policy,          ls_policy_targets },
 	{ "/policies/*/targets/*",        L, ORG_POLICY,   l_policy_target,   NULL },
 	{ "/policies/*/*",                F, ORG_POLICIES, f_policy_field,    NULL },
+
+	{ "/owners",                      D, ORG_INDEX,    NULL,              ls_owners },
+	{ "/owners/*",                    D, ORG_INDEX,    NULL,              ls_owner },
+	{ "/owners/*/accounts",           D, ORG_INDEX,    NULL,              ls_owner_accounts },
+	{ "/owners/*/accounts/*",         L, ORG_INDEX,    l_owner_account,   NULL },
+	{ "/owners/*/ous",                D, ORG_INDEX,    NULL,              ls_owner_ous },
+	{ "/owners/*/ous/*",              L, ORG_INDEX,    l_owner_ou,        NULL },
+
+	{ "/unowned",                     D, ORG_INDEX,    NULL,              ls_unowned },
+	{ "/unowned/accounts",            D, ORG_INDEX,    NULL,              ls_unowned_accounts },
+	{ "/unowned/accounts/*",          L, ORG_INDEX,    l_unowned_account, NULL },
+	{ "/unowned/ous",                 D, ORG_INDEX,    NULL,              ls_unowned_ous },
+	{ "/unowned/ous/*",               L, ORG_INDEX,    l_unowned_ou,      NULL },
+
+	{ "/tags",                        D, ORG_INDEX,    NULL,              ls_tag_keys },
+	{ "/tags/*",                      D, ORG_INDEX,    NULL,              ls_tag_values },
+	{ "/tags/*/*",                    D, ORG_INDEX,    NULL,              ls_tag_value },
+	{ "/tags/*/*/accounts",           D, ORG_INDEX,    NULL,              ls_tag_accounts },
+	{ "/tags/*/*/accounts/*",         L, ORG_INDEX,    l_tag_account,     NULL },
+	{ "/tags/*/*/ous",                D, ORG_INDEX,    NULL,              ls_tag_ous },
+	{ "/tags/*/*/ous/*",              L, ORG_INDEX,    l_tag_ou,          NULL },
 
 	{ "/.orgfs",                      D, ORG_INFO,     NULL,              ls_dot },
 	{ "/.orgfs/*",                    F, ORG_INFO,     f_dot,             NULL },
@@ -1345,11 +1680,38 @@ static int match(const char *pattern, const char *path, struct lctx *c)
 	return !*p && !*s;
 }
 
+/* The name behind one escaped component of path, ending at end. */
+static int unescape_component(struct orgfs *fs, const char *path,
+			      const char *start, const char *comp, char **out)
+{
+	char *parent;
+	struct dlist d = { 0 };
+	int res = unescape_name(comp, out);
+
+	if (res != -ENAMETOOLONG)
+		return res ? -ENOENT : 0;
+	*out = longname_lookup(comp);
+	if (*out)
+		return 0;
+	/* not listed yet: listing the parent makes the name known */
+	parent = start - 1 == path ? strdup("/") :
+		 strndup(path, (size_t)(start - 1 - path));
+	if (!parent)
+		return -ENOMEM;
+	res = layout_list(fs, parent, &d);
+	free(parent);
+	dlist_free(&d);
+	if (res)
+		return res;
+	*out = longname_lookup(comp);
+	return *out ? 0 : -ENOENT;
+}
+
 /* Fill c->arg / c->rest with the unescaped components. */
 static int capture(const char *pattern, const char *path, struct lctx *c)
 {
 	const char *p = pattern, *s = path;
-	int n = 0;
+	int n = 0, res;
 
 	c->narg = 0;
 	while (*p && *s) {
@@ -1374,11 +1736,11 @@ static int capture(const char *pattern, const char *path, struct lctx *c)
 					return -ENOMEM;
 				}
 				c->rest = r;
-				if (unescape_name(comp, &c->rest[c->nrest])) {
-					free(comp);
-					return -ENOENT;
-				}
+				res = unescape_component(c->fs, path, s, comp,
+							 &c->rest[c->nrest]);
 				free(comp);
+				if (res)
+					return res;
 				c->nrest++;
 				s = *se ? se + 1 : se;
 			}
@@ -1388,11 +1750,11 @@ static int capture(const char *pattern, const char *path, struct lctx *c)
 			comp = strndup(s, (size_t)(se - s));
 			if (!comp)
 				return -ENOMEM;
-			if (unescape_name(comp, &c->arg[n])) {
-				free(comp);
-				return -ENOENT;
-			}
+			res = unescape_component(c->fs, path, s, comp,
+						 &c->arg[n]);
 			free(comp);
+			if (res)
+				return res;
 			n++;
 			c->narg = n;
 		}
@@ -1473,6 +1835,14 @@ int layout_get(struct orgfs *fs, const char *path, struct node *out)
 		res = r->get(&c, out);
 	else if (!res && strcmp(path, "/"))
 		res = listed(fs, path);
+	if (!res && out->type == NODE_DIR && r->list) {
+		/* a directory is as fresh as the data its listing comes
+		 * from: that is what its mtime and stale mark tell */
+		struct dlist d = { 0 };
+
+		res = r->list(&c, &d);
+		dlist_free(&d);
+	}
 	out->mtime = c.mtime ? c.mtime : (out->mtime ? out->mtime : fs->mount_time);
 	out->stale = c.stale;
 	lctx_done(&c);

@@ -27,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "mountsrc.h"
+#include "owner.h"
 
 struct options {
 	int help;
@@ -48,6 +49,9 @@ struct options {
 	char *ca_bundle;
 	int insecure;
 	char *log_level;
+	char *owner_tags;
+	int owner_tags_nocase;
+	char *owners_file;
 };
 
 enum {
@@ -86,6 +90,9 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("ca_bundle=%s", ca_bundle),
 	OPT("insecure", insecure),
 	OPT("log_level=%s", log_level),
+	OPT("owner_tags=%s", owner_tags),
+	OPT("owner_tags_nocase", owner_tags_nocase),
+	OPT("owners_file=%s", owners_file),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -160,6 +167,12 @@ static void usage(const char *prog)
 "    -o concurrency=N       background fetches at once (default 8)\n"
 "    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
 "                           attributes without asking (default: the TTL)\n"
+"\n"
+"Ownership:\n"
+"    -o owner_tags=K1,K2    tag keys that name an owner, first present wins\n"
+"                           (default Owner,Team)\n"
+"    -o owner_tags_nocase   match owner tag keys ignoring case\n"
+"    -o owners_file=FILE    the known owners, one per line (# comments)\n"
 "\n"
 "General:\n"
 "    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
@@ -483,6 +496,25 @@ int main(int argc, char *argv[])
 	log_set_level(level);
 	fuse_set_log_func(fuse_log_to_olog);
 
+	{
+		char msg[512];
+
+		if (owner_config_parse(o.owner_tags ? o.owner_tags :
+				       OWNER_TAGS_DEFAULT, o.owner_tags_nocase,
+				       &fs.owners, msg, sizeof(msg))) {
+			fprintf(stderr, "orgfs: %s\n", msg);
+			goto out_args;
+		}
+		if (o.owners_file &&
+		    owner_list_load(o.owners_file, &fs.known_owners, msg,
+				    sizeof(msg))) {
+			fprintf(stderr, "orgfs: %s\n", msg);
+			goto out_args;
+		}
+	}
+	oc.owners = &fs.owners;
+	oc.ttl_ms[ORG_INDEX] = oc.ttl_ms[ORG_TAGS];
+
 	if (check_mountpoint(cl.mountpoint))
 		goto out_args;
 
@@ -546,13 +578,27 @@ int main(int argc, char *argv[])
 		fs.source_desc = buf_steal(&d);
 	}
 	for (k = 0; k < ORG_NKINDS; k++)
-		if (k != ORG_POLICY)
+		if (k != ORG_POLICY && k != ORG_INDEX)
 			config_line(&fs, k == ORG_INFO ? "ttl_org" :
 				    k == ORG_ACCOUNTS ? "ttl_accounts" :
 				    k == ORG_HIER ? "ttl_ous" :
 				    k == ORG_TAGS ? "ttl_tags" : "ttl_policies",
 				    "%llu",
 				    (unsigned long long)(oc.ttl_ms[k] / 1000));
+	{
+		struct buf keys;
+		size_t i;
+
+		buf_init(&keys, 4096);
+		for (i = 0; i < fs.owners.nkeys; i++)
+			buf_printf(&keys, "%s%s", i ? "," : "", fs.owners.keys[i]);
+		config_line(&fs, "owner_tags", "%s", buf_str(&keys));
+		buf_free(&keys);
+		config_line(&fs, "owner_tags_nocase", "%s",
+			    fs.owners.nocase ? "yes" : "no");
+		config_line(&fs, "owners_file", "%s",
+			    o.owners_file ? o.owners_file : "(none)");
+	}
 	config_line(&fs, "error_ttl", "%llu",
 		    (unsigned long long)(oc.error_ttl_ms / 1000));
 	config_line(&fs, "max_stale", "%llu",
@@ -664,5 +710,9 @@ out_args:
 	free(o.retry_mode);
 	free(o.ca_bundle);
 	free(o.log_level);
+	free(o.owner_tags);
+	free(o.owners_file);
+	owner_config_free(&fs.owners);
+	owner_list_free(fs.known_owners);
 	return ret;
 }

@@ -706,8 +706,8 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-int cache_get(struct cache *c, int kind, const char *key,
-	      struct cache_ref *ref, struct aws_error *err)
+static int get_common(struct cache *c, int kind, const char *key,
+		      struct cache_ref *ref, struct aws_error *err, int fresh)
 {
 	struct deferred d = { 0 };
 	struct cache_node *n;
@@ -733,7 +733,17 @@ int cache_get(struct cache *c, int kind, const char *key,
 		pthread_mutex_unlock(&c->lock);
 		return 0;
 	}
-	if (n && n->state == NODE_OK && node_servable(c, n, now)) {
+	if (fresh && n && n->state == NODE_OK && n->stale && !n->flight &&
+	    node_error_current(c, n, now)) {
+		/* the last refresh failed moments ago: that is the answer */
+		c->hits++;
+		rc = -n->err.err;
+		if (err)
+			*err = n->err;
+		pthread_mutex_unlock(&c->lock);
+		return rc ? rc : -EIO;
+	}
+	if (!fresh && n && n->state == NODE_OK && node_servable(c, n, now)) {
 		c->stale_serves++;
 		lru_touch(c, n);
 		fill_ref(ref, n->val, n->stale, 1);
@@ -786,6 +796,18 @@ int cache_get(struct cache *c, int kind, const char *key,
 	flight_unref(c, f, &d);
 	unlock_and_run(c, &d);
 	return rc;
+}
+
+int cache_get(struct cache *c, int kind, const char *key,
+	      struct cache_ref *ref, struct aws_error *err)
+{
+	return get_common(c, kind, key, ref, err, 0);
+}
+
+int cache_get_fresh(struct cache *c, int kind, const char *key,
+		    struct cache_ref *ref, struct aws_error *err)
+{
+	return get_common(c, kind, key, ref, err, 1);
 }
 
 int cache_peek(struct cache *c, int kind, const char *key,

@@ -87,6 +87,12 @@ void cache_free(struct cache *c);
  *	error, fresh or cached) */
 int cache_get(struct cache *c, int kind, const char *key,
 	      struct cache_ref *ref, struct aws_error *err);
+/* Like cache_get, but an expired value is refreshed before it is
+ * returned (joining a refresh in flight), and a failed refresh is an
+ * error, not the stale value: for derived data that must be built from
+ * current inputs.  A fresh value is returned as cache_get does. */
+int cache_get_fresh(struct cache *c, int kind, const char *key,
+		    struct cache_ref *ref, struct aws_error *err);
 /* Like cache_get but never fetches nor schedules a refresh (an expired
  * value comes with expired=1): -ENOENT when absent or failed. */
 int cache_peek(struct cache *c, int kind, const char *key,

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "arn.h"
 #include "aws.h"
 #include "buf.h"
 #include "demo.h"
@@ -450,11 +452,13 @@ struct demo {
 	struct demo_acct *acct; /* by creation order; [0] is management */
 	uint32_t *by_id;        /* indexes into acct, sorted by id */
 	struct demo_policy pol[NPOL];
+	unsigned nres;          /* resources per account and region */
 };
 
 /* ---- deterministic randomness ----------------------------------------- */
 
-enum { H_ID, H_CAT, H_GAP, H_STATE, H_TIME, H_OU, H_ORG, H_POL, H_MORE };
+enum { H_ID, H_CAT, H_GAP, H_STATE, H_TIME, H_OU, H_ORG, H_POL, H_MORE,
+       H_RES };
 
 static uint64_t mix64(uint64_t x)
 {
@@ -1394,6 +1398,459 @@ static int demo_describe_policy(struct org_source *s, const char *id,
 	return 0;
 }
 
+/* ---- resources ------------------------------------------------------------ */
+
+/*
+ * Resources are not kept: each (account, region) listing is generated when
+ * asked, from the account's recipe and a hash of (seed, account, region,
+ * index), so a demo of 100,000 accounts describes millions of resources at
+ * no memory cost until they are read.
+ */
+
+static const char *const demo_regions[] = { "us-east-1", "eu-west-1" };
+
+enum rkind {
+	RK_INSTANCE, RK_BUCKET, RK_FUNCTION, RK_ROLE, RK_TABLE, RK_DB,
+	RK_VOLUME, RK_VPC, RK_TOPIC, RK_QUEUE, RK_LOGGROUP, RK_N
+};
+
+static const char *const w_instance[] = {
+	"web", "api", "worker", "batch", "bastion", "cache", "consumer", "etl",
+};
+static const char *const w_bucket[] = {
+	"artifacts", "logs", "backups", "data", "static-assets", "exports",
+	"reports", "uploads",
+};
+static const char *const w_function[] = {
+	"process-orders", "resize-images", "sync-inventory", "send-notifications",
+	"export-reports", "rotate-keys", "ingest-events", "cleanup-snapshots",
+};
+static const char *const w_role[] = {
+	"lambda-exec", "ecs-task", "deploy", "read-only", "ci-runner", "backup",
+};
+static const char *const w_table[] = {
+	"orders", "sessions", "inventory", "events", "customers", "audit-log",
+	"carts", "idempotency-keys",
+};
+static const char *const w_db[] = {
+	"main", "orders", "users", "reporting", "catalog", "ledger",
+};
+static const char *const w_volume[] = { "data", "root", "scratch", "logs" };
+static const char *const w_vpc[] = { "vpc", "vpc-isolated" };
+static const char *const w_topic[] = {
+	"alerts", "order-events", "deploy-notifications", "audit-events",
+};
+static const char *const w_queue[] = {
+	"orders", "notifications", "orders-dlq", "events", "jobs",
+};
+
+/* Weights of the kinds after the first few (which show one of each). */
+static const struct rkind_info {
+	const char *service;
+	const char *prefix;     /* of the ARN's resource part */
+	int global;             /* listed in us-east-1 only, region "global" */
+	unsigned weight;
+	const char *const *words;
+	unsigned nwords;
+} rkinds[RK_N] = {
+	[RK_INSTANCE] = { "ec2", "instance/", 0, 16, w_instance,
+			  N(w_instance) },
+	[RK_BUCKET]   = { "s3", "", 1, 6, w_bucket, N(w_bucket) },
+	[RK_FUNCTION] = { "lambda", "function:", 0, 12, w_function,
+			  N(w_function) },
+	[RK_ROLE]     = { "iam", "role/", 1, 8, w_role, N(w_role) },
+	[RK_TABLE]    = { "dynamodb", "table/", 0, 6, w_table, N(w_table) },
+	[RK_DB]       = { "rds", "db:", 0, 4, w_db, N(w_db) },
+	[RK_VOLUME]   = { "ec2", "volume/", 0, 16, w_volume, N(w_volume) },
+	[RK_VPC]      = { "ec2", "vpc/", 0, 2, w_vpc, N(w_vpc) },
+	[RK_TOPIC]    = { "sns", "", 0, 5, w_topic, N(w_topic) },
+	[RK_QUEUE]    = { "sqs", "", 0, 6, w_queue, N(w_queue) },
+	[RK_LOGGROUP] = { "logs", "log-group:", 0, 12, w_function,
+			  N(w_function) },
+};
+
+/* Who runs each fixed account's workloads (names, Team and Owner tags),
+ * where, and the cost center its resources carry (NULL: none). */
+static const struct {
+	const char *team;
+	const char *env;
+	const char *cost_center;
+} fixed_res[] = {
+	{ "platform", "prod", "CC-1100" },      /* management */
+	{ "security", "prod", "CC-1000" },
+	{ "security", "prod", "CC-1000" },
+	{ "platform", "prod", "CC-1100" },
+	{ "alice", "sandbox", "CC-9000" },
+	{ "sandbox", "sandbox", NULL },
+	{ "payments", "prod", "CC-2200" },
+	{ "data-platform", "staging", NULL },
+	{ "marketing", "prod", NULL },
+	{ "analytics", "prod", NULL },
+	{ "research", "sandbox", NULL },
+	{ "analytics", "prod", "CC-3000" },
+	{ "payments", "dev", "CC-2200" },
+	{ "platform", "prod", "CC-1100" },
+	{ "checkout", "staging", "CC-2100" },
+	{ "startup", "prod", NULL },
+};
+_Static_assert(N(fixed_res) == N(fixed), "one line per fixed account");
+
+/* What every resource of one listing shares. */
+struct res_ctx {
+	const struct demo *d;
+	const struct demo_acct *a;
+	const char *region;
+	int global;             /* this listing carries the global resources */
+	char team[64];
+	char owner[96];         /* Owner tag value: team, or a person's mail */
+	const char *env;
+	const char *cost_center;        /* NULL: the account has none */
+	unsigned first;                 /* kind the listing starts with */
+	unsigned counter[RK_N];
+};
+
+/* Account states and categories whose member role cannot be assumed:
+ * closed accounts, and invited accounts that never created the role. */
+static int role_refused(const struct demo *d, const struct demo_acct *a)
+{
+	if (a == &d->acct[0])
+		return 0;
+	if (!strcmp(a->state, "SUSPENDED") || !strcmp(a->state, "CLOSED"))
+		return 1;
+	if (a->cat == CAT_TRANSITIONAL)
+		return 1;
+	return a->cat == CAT_FIXED && fixed[a->fixed].ou == OU_TRANSITIONAL;
+}
+
+static void res_ctx_init(struct res_ctx *c, const struct demo *d,
+			 const struct demo_acct *a, const char *region)
+{
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	c->a = a;
+	c->region = region;
+	c->global = !strcmp(region, demo_regions[0]);
+	c->env = "prod";
+	switch ((enum cat)a->cat) {
+	case CAT_FIXED:
+		snprintf(c->team, sizeof(c->team), "%s",
+			 fixed_res[a->fixed].team);
+		c->env = fixed_res[a->fixed].env;
+		c->cost_center = fixed_res[a->fixed].cost_center;
+		break;
+	case CAT_WORKLOAD:
+		snprintf(c->team, sizeof(c->team), "%s", team_name(a));
+		c->env = env_slug[a->env];
+		c->cost_center = bus[a->bu].cost_center;
+		break;
+	case CAT_SANDBOX:
+		snprintf(c->team, sizeof(c->team), "%s", people[a->item]);
+		c->env = "sandbox";
+		c->cost_center = "CC-9000";
+		break;
+	case CAT_DATA:
+		snprintf(c->team, sizeof(c->team), "%s",
+			 a->ou == OU_ANALYTICS ? "analytics" : "data-platform");
+		c->env = env_slug[a->env];
+		c->cost_center = "CC-3000";
+		break;
+	case CAT_INFRA:
+		snprintf(c->team, sizeof(c->team), "platform");
+		c->cost_center = "CC-1100";
+		break;
+	case CAT_SECURITY:
+		snprintf(c->team, sizeof(c->team), "security");
+		c->cost_center = "CC-1000";
+		break;
+	case CAT_TRANSITIONAL:
+		snprintf(c->team, sizeof(c->team), "%s-it",
+			 companies[a->item]);
+		break;
+	case CAT_SUSPENDED:
+		snprintf(c->team, sizeof(c->team), "%s",
+			 legacy_words[a->item]);
+		break;
+	}
+	/* sandboxes belong to people */
+	snprintf(c->owner, sizeof(c->owner), "%s%s", c->team,
+		 !strcmp(c->env, "sandbox") && strcmp(c->team, "sandbox") &&
+		 strcmp(c->team, "research") ? "@example.com" : "");
+}
+
+/* The kind of the i-th resource: one of each first (starting at a kind
+ * that varies by listing), then by weight. */
+static enum rkind pick_kind(const struct res_ctx *c, size_t i, uint64_t h)
+{
+	unsigned total = 0, navail = 0, k, x;
+	enum rkind avail[RK_N];
+
+	for (k = 0; k < RK_N; k++) {
+		if (rkinds[k].global && !c->global)
+			continue;
+		avail[navail++] = (enum rkind)k;
+		total += rkinds[k].weight;
+	}
+	if (i < navail)
+		return avail[(i + c->first) % navail];
+	x = (unsigned)(h % total);
+	for (k = 0; k + 1 < navail && x >= rkinds[avail[k]].weight; k++)
+		x -= rkinds[avail[k]].weight;
+	return avail[k];
+}
+
+/* The root's tag policy CostCenterAndOwner, as the tagging API reports
+ * it: keys that differ from "CostCenter"/"Owner" only in case, and
+ * CostCenter values outside the allowed list. */
+static int cost_center_ok(const char *v)
+{
+	return !strcmp(v, "CC-1000") || !strcmp(v, "CC-1100") ||
+	       !strncmp(v, "CC-2", 4) || !strcmp(v, "CC-3000") ||
+	       !strcmp(v, "CC-9000");
+}
+
+static char *res_compliance(const struct org_tags *t, int *oom)
+{
+	char out[512] = "";
+	size_t len = 0, i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < t->n; i++) {
+			const char *k = t->v[i].key;
+			int cc = !strcasecmp(k, "CostCenter");
+
+			if (pass == 0 && (cc || !strcasecmp(k, "Owner")) &&
+			    strcmp(k, cc ? "CostCenter" : "Owner"))
+				len += snprintf(out + len, sizeof(out) - len,
+						"%snoncompliant key: %s",
+						len ? "\n" : "", k);
+			else if (pass == 1 && cc &&
+				 !cost_center_ok(t->v[i].value))
+				len += snprintf(out + len, sizeof(out) - len,
+						"%snoncompliant value: %s",
+						len ? "\n" : "", k);
+			if (len >= sizeof(out))
+				len = sizeof(out) - 1;
+		}
+	}
+	return xstrdup(oom, out);
+}
+
+static void res_tags(struct res_ctx *c, enum rkind k, const char *name,
+		     uint64_t h, struct tagv *tv)
+{
+	unsigned g = (unsigned)((h >> 8) % 100);
+	unsigned e = (unsigned)((h >> 16) % 100);
+	unsigned cc = (unsigned)((h >> 24) % 100);
+	char tmp[96];
+
+	if (g < 8)
+		return;                 /* tagged once, every tag removed */
+	if (k == RK_INSTANCE || k == RK_VOLUME || k == RK_VPC)
+		tag_add(tv, "Name", name);
+	if (e < 70)
+		tag_add(tv, "Environment", c->env);
+	if (c->cost_center && cc < 60)
+		tag_add(tv, "CostCenter", c->cost_center);
+	else if (c->cost_center && cc < 64)
+		tag_add(tv, "costcenter", c->cost_center);
+	else if (cc < 67)
+		tag_add(tv, "CostCenter", cc & 1 ? "" : "TBD");
+	if ((k == RK_BUCKET || k == RK_TABLE || k == RK_DB) && e % 3)
+		tag_add(tv, "DataClassification",
+			!strcmp(c->env, "prod") ? "confidential" : "internal");
+	if ((k == RK_TABLE || k == RK_DB) && !strcmp(c->env, "prod") &&
+	    e % 2)
+		tag_add(tv, "Backup", "daily");
+	if ((k == RK_FUNCTION || k == RK_QUEUE || k == RK_TOPIC ||
+	     k == RK_LOGGROUP) && (h >> 32) % 3 == 0)
+		tag_addf(tv, "aws:cloudformation:stack-name", "%s-%s-%s",
+			 c->team, c->env, rkinds[k].service);
+	if (g < 45) {
+		/* no owner of its own: the account's applies */
+	} else if (g < 72) {
+		tag_add(tv, "Team", c->team);
+	} else if (g < 88) {
+		tag_add(tv, "Owner", c->owner);
+		if (g % 2 == 0)
+			tag_add(tv, "Team", c->team);
+	} else if (g < 91) {
+		tag_add(tv, "owner", c->owner);
+	} else if (g < 94) {
+		tag_addf(tv, "Owner", "%s@example.com",
+			 people[(h >> 40) % N(people)]);
+	} else if (g < 97) {
+		typo(tmp, sizeof(tmp), c->team);
+		tag_add(tv, "Team", tmp);
+	} else {
+		tag_add(tv, "Owner", "");
+	}
+}
+
+/* One resource: its ARN, parsed fields, tags and compliance into r. */
+static int res_make(struct res_ctx *c, size_t i, uint64_t base,
+		    struct org_resource *r)
+{
+	const struct demo_acct *a = c->a;
+	uint64_t h = mix64(base + i);   /* a bijection: distinct ids */
+	enum rkind k = pick_kind(c, i, mix64(h));
+	const struct rkind_info *ki = &rkinds[k];
+	unsigned n = c->counter[k]++;
+	/* each listing starts the kind's names at another word */
+	const char *w = ki->words[(n + (base >> (4 * k))) % ki->nwords];
+	char sfx[16], name[160] = "", id[200], *arn;
+	struct tagv tv = { .t = &r->tags };
+	int oom = 0, rc;
+
+	copy_suffix(sfx, sizeof(sfx), n / ki->nwords);
+	switch (k) {
+	case RK_INSTANCE:
+		snprintf(name, sizeof(name), "%s-%s-%s%s", c->team, w, c->env,
+			 sfx);
+		snprintf(id, sizeof(id), "i-0%016llx", (unsigned long long)h);
+		break;
+	case RK_VOLUME:
+		snprintf(name, sizeof(name), "%s-%s-%s%s", c->team, w, c->env,
+			 sfx);
+		snprintf(id, sizeof(id), "vol-0%016llx", (unsigned long long)h);
+		break;
+	case RK_VPC:
+		snprintf(name, sizeof(name), "%s-%s-%s%s", c->team, c->env, w,
+			 sfx);
+		snprintf(id, sizeof(id), "vpc-0%016llx", (unsigned long long)h);
+		break;
+	case RK_BUCKET:
+		snprintf(id, sizeof(id), "%s-%s-%s%s", c->team, w, a->id, sfx);
+		break;
+	case RK_ROLE: {
+		unsigned p = (unsigned)((h >> 12) % 4);
+
+		snprintf(id, sizeof(id), "%s%s%s%s-%s%s",
+			 p == 1 ? "service-role/" : p == 2 ? "application/" : "",
+			 p == 2 ? c->team : "", p == 2 ? "/" : "", c->team, w,
+			 sfx);
+		break;
+	}
+	case RK_LOGGROUP:
+		if (h & 0x100)
+			snprintf(id, sizeof(id), "/aws/lambda/%s-%s-%s%s",
+				 c->team, c->env, w, sfx);
+		else
+			snprintf(id, sizeof(id), "/ecs/%s-%s/%s%s", c->team,
+				 c->env, w, sfx);
+		break;
+	case RK_QUEUE:
+		snprintf(id, sizeof(id), "%s-%s%s%s", c->team, w, sfx,
+			 (h >> 20) % 5 == 0 ? ".fifo" : "");
+		break;
+	default:        /* function, table, db, topic */
+		snprintf(id, sizeof(id), "%s-%s-%s%s", c->team, c->env, w,
+			 sfx);
+		break;
+	}
+	if (ki->global)
+		arn = xprintf(&oom, "arn:aws:%s::%s:%s%s", ki->service,
+			      k == RK_BUCKET ? "" : a->id, ki->prefix, id);
+	else
+		arn = xprintf(&oom, "arn:aws:%s:%s:%s:%s%s", ki->service,
+			      c->region, a->id, ki->prefix, id);
+	/* the parser names the parts, as it does for the aws source */
+	rc = oom ? -ENOMEM : arn_fill_resource(arn, a->id, r);
+	free(arn);
+	if (rc < 0)
+		return rc;
+	res_tags(c, k, *name ? name : id, h, &tv);
+	org_tags_sort(&r->tags);
+	r->compliance = res_compliance(&r->tags, &oom);
+	return oom || tv.oom ? -ENOMEM : 0;
+}
+
+static int res_error(struct aws_error *err, int e, const char *op,
+		     const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int res_error(struct aws_error *err, int e, const char *op,
+		     const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		memset(err, 0, sizeof(*err));
+		snprintf(err->code, sizeof(err->code), "%s", code);
+		snprintf(err->operation, sizeof(err->operation), "%s", op);
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+		err->http_status = e == EACCES ? 403 : e == ENOMEM ? 0 : 400;
+		err->err = e;
+	}
+	return -e;
+}
+
+static int demo_list_resources(struct org_source *s, const char *account,
+			       const char *region, struct org_resources **out,
+			       struct aws_error *err)
+{
+	static const char role[] = "OrganizationAccountAccessRole";
+	struct demo *d = (struct demo *)s;
+	const struct demo_acct *a;
+	struct org_resources *r;
+	struct res_ctx *c;
+	uint64_t base;
+	size_t i, n = 0, ridx;
+	int rc = 0;
+
+	*out = NULL;
+	for (i = 0; region && region[i]; i++)
+		if (!((region[i] >= 'a' && region[i] <= 'z') ||
+		      (region[i] >= '0' && region[i] <= '9') ||
+		      region[i] == '-'))
+			break;
+	if (!account || !region || !*region || region[i])
+		return res_error(err, EINVAL, "resourcegroupstaggingapi:GetResources",
+				 "InvalidParameterException",
+				 "list resources: not an account id and region");
+	a = find_account(d, account);
+	if (!a || role_refused(d, a))
+		return res_error(err, EACCES, "sts:AssumeRole", "AccessDenied",
+				 "account %.12s: assume role arn:aws:iam::%.12s:role/%s: "
+				 "User: arn:aws:iam::%s:user/demo is not authorized to "
+				 "perform: sts:AssumeRole on resource: "
+				 "arn:aws:iam::%.12s:role/%s", account, account, role,
+				 mgmt_id(d), account, role);
+	for (ridx = 0; ridx < N(demo_regions); ridx++)
+		if (!strcmp(region, demo_regions[ridx]))
+			break;
+	if (ridx < N(demo_regions))
+		n = d->nres;
+	r = calloc(1, sizeof(*r));
+	c = malloc(sizeof(*c));
+	if (r && n)
+		r->v = calloc(n, sizeof(*r->v));
+	if (!r || !c || (n && !r->v)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	res_ctx_init(c, d, a, region);
+	base = draw(d, H_RES, a->number * N(demo_regions) + ridx);
+	c->first = (unsigned)(base % RK_N);
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = res_make(c, i, base, &r->v[i]);
+		r->n = i + 1;
+	}
+	if (rc == 0) {
+		org_resources_sort(r);
+		*out = r;
+		r = NULL;
+	}
+out:
+	free(c);
+	org_resources_free(r);
+	if (rc < 0)
+		return res_error(err, ENOMEM, "resourcegroupstaggingapi:GetResources",
+				 "OutOfMemory", "demo source: out of memory");
+	return 0;
+}
+
 static void demo_describe(struct org_source *s, struct buf *out)
 {
 	struct demo *d = (struct demo *)s;
@@ -1432,20 +1889,23 @@ static const struct org_source_ops demo_ops = {
 	.list_tags = demo_list_tags,
 	.list_policies = demo_list_policies,
 	.describe_policy = demo_describe_policy,
+	.list_resources = demo_list_resources,
 	.describe = demo_describe,
 	.destroy = demo_destroy,
 };
 
-struct org_source *demo_source_new(unsigned naccounts, unsigned seed)
+struct org_source *demo_source_new_with(const struct demo_options *o)
 {
 	static const char filler[] =
 		"Shared research account for short experiments by the R and D "
 		"group: anything here may be deleted after 30 days. Ask in "
 		"the research channel before storing data. ";
+	unsigned naccounts = o ? o->naccounts : 0;
 	struct demo *d;
 	size_t i;
 
-	if (naccounts < DEMO_MIN_ACCOUNTS || naccounts > DEMO_MAX_ACCOUNTS) {
+	if (!o || naccounts < DEMO_MIN_ACCOUNTS ||
+	    naccounts > DEMO_MAX_ACCOUNTS || o->resources > DEMO_MAX_RESOURCES) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1454,7 +1914,8 @@ struct org_source *demo_source_new(unsigned naccounts, unsigned seed)
 		goto nomem;
 	d->base.ops = &demo_ops;
 	d->naccounts = naccounts;
-	d->seed = seed;
+	d->seed = o->seed;
+	d->nres = o->resources ? o->resources : DEMO_DEFAULT_RESOURCES;
 	d->nbu = naccounts < 100 ? 0 : naccounts < 1000 ? 3 : NBU;
 	d->nteam_bus = d->nbu ? d->nbu : 3;
 	rand_alnum(d->org_id + 2, 10, draw(d, H_ORG, 0));
@@ -1470,4 +1931,11 @@ nomem:
 	demo_destroy(d ? &d->base : NULL);
 	errno = ENOMEM;
 	return NULL;
+}
+
+struct org_source *demo_source_new(unsigned naccounts, unsigned seed)
+{
+	struct demo_options o = { .naccounts = naccounts, .seed = seed };
+
+	return demo_source_new_with(&o);
 }

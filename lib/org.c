@@ -7,6 +7,7 @@
 #include "awstime.h"
 #include "log.h"
 #include "org.h"
+#include "owner.h"
 
 #define ORG_ERRORS_KEPT 200
 
@@ -25,6 +26,12 @@ struct org {
 	pthread_mutex_t err_lock;
 	struct org_err_rec errs[ORG_ERRORS_KEPT];  /* ring, protected by err_lock */
 	unsigned nerrs;                 /* total recorded, protected by err_lock */
+
+	/* the org-wide crawl behind ORG_INDEX; atomics */
+	uint64_t crawl_total;
+	uint64_t crawl_done;
+	uint64_t crawl_runs;
+	int crawl_running;
 };
 
 static const char *const kind_names[ORG_NKINDS] = {
@@ -34,6 +41,7 @@ static const char *const kind_names[ORG_NKINDS] = {
 	[ORG_TAGS] = "tags",
 	[ORG_POLICIES] = "policies",
 	[ORG_POLICY] = "policy",
+	[ORG_INDEX] = "index",
 };
 
 const char *org_kind_name(enum org_kind k)
@@ -188,6 +196,370 @@ static void hash_policy(const struct org_policy *v, uint64_t *h, size_t *sz)
 	}
 }
 
+void org_index_free(struct org_index *x)
+{
+	size_t i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->n; i++) {
+		struct org_index_obj *ob = &x->v[i];
+		size_t k;
+
+		free(ob->id);
+		free(ob->label);
+		free(ob->owner);
+		free(ob->owner_source);
+		for (k = 0; k < ob->tags.n; k++) {
+			free(ob->tags.v[k].key);
+			free(ob->tags.v[k].value);
+		}
+		free(ob->tags.v);
+	}
+	free(x->v);
+	free(x);
+}
+
+static int cmp_index_obj(const void *a, const void *b)
+{
+	return strcmp(((const struct org_index_obj *)a)->id,
+		      ((const struct org_index_obj *)b)->id);
+}
+
+const struct org_index_obj *org_index_find(const struct org_index *x,
+					   const char *id)
+{
+	struct org_index_obj key = { .id = (char *)id };
+
+	return bsearch(&key, x->v, x->n, sizeof(*x->v), cmp_index_obj);
+}
+
+static void hash_index(const struct org_index *v, uint64_t *h, size_t *sz)
+{
+	size_t i;
+
+	*sz += sizeof(*v);
+	for (i = 0; i < v->n; i++) {
+		const struct org_index_obj *ob = &v->v[i];
+
+		h_str(h, ob->id);
+		h_str(h, ob->kind);
+		h_str(h, ob->label);
+		h_str(h, ob->owner);
+		h_str(h, ob->owner_source);
+		hash_tags(&ob->tags, h, sz);
+		*sz += sizeof(*ob) + slen(ob->id) + slen(ob->label) +
+		       slen(ob->owner) + slen(ob->owner_source);
+	}
+}
+
+int org_hier_path(const struct org_hier *h, const char *id, struct buf *b)
+{
+	const struct org_ou *chain[64];
+	int n = 0, res = 0;
+
+	while (id && n < 64) {
+		const struct org_ou *u = org_hier_find_ou(h, id);
+
+		if (!u)
+			break;
+		chain[n++] = u;
+		id = u->parent_id;
+	}
+	while (n-- > 0 && !res) {
+		res = buf_puts(b, chain[n]->name);
+		if (!res && n)
+			res = buf_putc(b, '/');
+	}
+	return res;
+}
+
+/* The parent of an account, OU or root; NULL for a root or unknown id. */
+static const char *parent_of(const struct org_hier *h, const char *id)
+{
+	const struct org_ou *u = org_hier_find_ou(h, id);
+
+	return u ? u->parent_id : org_hier_parent_of(h, id);
+}
+
+static int copy_tags(struct org_tags *dst, const struct org_tags *src)
+{
+	size_t i;
+
+	dst->n = 0;
+	dst->v = calloc(src->n ? src->n : 1, sizeof(*dst->v));
+	if (!dst->v)
+		return -ENOMEM;
+	for (i = 0; i < src->n; i++) {
+		dst->v[i].key = strdup(src->v[i].key);
+		dst->v[i].value = strdup(src->v[i].value);
+		dst->n++;
+		if (!dst->v[i].key || !dst->v[i].value)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static const struct owner_config *owner_cfg(struct org *o)
+{
+	static struct owner_config dflt;
+	static char k1[] = "Owner", k2[] = "Team";
+	static char *keys[] = { k1, k2 };
+
+	if (o->cfg.owners)
+		return o->cfg.owners;
+	dflt.keys = keys;
+	dflt.nkeys = 2;
+	return &dflt;
+}
+
+struct pinned_tags {
+	const char *id;
+	struct cache_ref ref;
+};
+
+static int cmp_pinned(const void *a, const void *b)
+{
+	return strcmp(((const struct pinned_tags *)a)->id,
+		      ((const struct pinned_tags *)b)->id);
+}
+
+static const struct org_tags *pinned_find(const struct pinned_tags *p, size_t n,
+					  const char *id)
+{
+	struct pinned_tags key = { .id = id };
+	const struct pinned_tags *r = bsearch(&key, p, n, sizeof(*p), cmp_pinned);
+
+	return r ? r->ref.data : NULL;
+}
+
+/* Owner of the object chain[0] whose ancestors follow, labels included. */
+static int resolve_chain(struct org *o, const struct org_hier *h,
+			 const struct org_accounts *a, const char *id,
+			 const struct org_tags *(*tags_of)(void *arg,
+							   const char *id),
+			 void *arg, struct owner_result *out)
+{
+	struct owner_level lv[64] = { { 0 } };
+	struct buf labels[64];
+	const char *cur = id;
+	size_t n = 0, i;
+	int res;
+
+	while (cur && n < 64) {
+		const struct org_ou *u = org_hier_find_ou(h, cur);
+
+		buf_init(&labels[n], 1 << 16);
+		if (u) {
+			lv[n].kind = u->parent_id ? "ou" : "root";
+			org_hier_path(h, cur, &labels[n]);
+		} else {
+			const struct org_account *ac = org_accounts_find(a, cur);
+
+			lv[n].kind = "account";
+			buf_puts(&labels[n], ac ? ac->name : "");
+		}
+		lv[n].id = cur;
+		lv[n].label = buf_str(&labels[n]);
+		lv[n].tags = tags_of(arg, cur);
+		n++;
+		cur = parent_of(h, cur);
+	}
+	res = owner_resolve(owner_cfg(o), lv, n, out);
+	for (i = 0; i < n; i++)
+		buf_free(&labels[i]);
+	return res;
+}
+
+struct pinned_set {
+	struct pinned_tags *v;
+	size_t n;
+};
+
+static const struct org_tags *from_pinned(void *arg, const char *id)
+{
+	struct pinned_set *ps = arg;
+
+	return pinned_find(ps->v, ps->n, id);
+}
+
+static int build_index(struct org *o, struct org_index **out,
+		       struct aws_error *err)
+{
+	struct cache_ref ra = { 0 }, rh = { 0 };
+	const struct org_accounts *a;
+	const struct org_hier *h;
+	struct pinned_set ps = { 0 };
+	struct org_index *x = NULL;
+	size_t i, n;
+	int res;
+
+	res = cache_get_fresh(o->cache, ORG_ACCOUNTS, "", &ra, err);
+	if (res)
+		return res;
+	res = cache_get_fresh(o->cache, ORG_HIER, "", &rh, err);
+	if (res) {
+		cache_release(o->cache, &ra);
+		return res;
+	}
+	a = ra.data;
+	h = rh.data;
+	n = a->n + h->nous;
+	ps.v = calloc(n ? n : 1, sizeof(*ps.v));
+	x = calloc(1, sizeof(*x));
+	if (x)
+		x->v = calloc(n ? n : 1, sizeof(*x->v));
+	if (!ps.v || !x || !x->v) {
+		res = -ENOMEM;
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		ps.v[i].id = i < a->n ? a->v[i].id : h->ous[i - a->n].id;
+	__atomic_store_n(&o->crawl_total, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->crawl_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->crawl_running, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&o->crawl_runs, 1, __ATOMIC_RELAXED);
+	/* the workers fetch ahead while this thread collects in order */
+	for (i = 0; i < n; i++)
+		cache_prefetch(o->cache, ORG_TAGS, ps.v[i].id);
+	for (i = 0; i < n; i++) {
+		res = cache_get_fresh(o->cache, ORG_TAGS, ps.v[i].id,
+				      &ps.v[i].ref, err);
+		if (res) {
+			char msg[sizeof(err->message) + 64];
+			size_t len;
+
+			/* say which object: the listing would be incomplete */
+			len = (size_t)snprintf(msg, sizeof(msg), "tags of %s %s: ",
+					       i < a->n ? "account" : "ou",
+					       ps.v[i].id);
+			snprintf(msg + len, sizeof(msg) - len, "%s", err->message);
+			msg[sizeof(err->message) - 1] = '\0';
+			memcpy(err->message, msg, sizeof(err->message));
+			goto out;
+		}
+		ps.n = i + 1;
+		__atomic_add_fetch(&o->crawl_done, 1, __ATOMIC_RELAXED);
+	}
+	qsort(ps.v, ps.n, sizeof(*ps.v), cmp_pinned);
+	for (i = 0; i < n; i++) {
+		struct org_index_obj *ob = &x->v[i];
+		struct owner_result r = { 0 };
+		const char *id = i < a->n ? a->v[i].id : h->ous[i - a->n].id;
+		const struct org_ou *u = i < a->n ? NULL : &h->ous[i - a->n];
+		struct buf label;
+
+		buf_init(&label, 1 << 16);
+		if (u)
+			org_hier_path(h, id, &label);
+		else
+			buf_puts(&label, a->v[i].name);
+		ob->id = strdup(id);
+		ob->kind = u ? (u->parent_id ? "ou" : "root") : "account";
+		ob->label = buf_steal(&label);
+		x->n++;
+		res = resolve_chain(o, h, a, id, from_pinned, &ps, &r);
+		if (!res) {
+			ob->owner = r.value;
+			ob->owner_source = r.source;
+			r.value = r.source = NULL;
+			owner_result_free(&r);
+			res = copy_tags(&ob->tags, pinned_find(ps.v, ps.n, id));
+		}
+		if (res || !ob->id || !ob->label || !ob->owner_source) {
+			res = -ENOMEM;
+			aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+			goto out;
+		}
+	}
+	qsort(x->v, x->n, sizeof(*x->v), cmp_index_obj);
+	*out = x;
+	x = NULL;
+	res = 0;
+out:
+	__atomic_store_n(&o->crawl_running, 0, __ATOMIC_RELAXED);
+	for (i = 0; ps.v && i < n; i++)
+		if (ps.v[i].ref.entry)
+			cache_release(o->cache, &ps.v[i].ref);
+	free(ps.v);
+	org_index_free(x);
+	cache_release(o->cache, &ra);
+	cache_release(o->cache, &rh);
+	return res;
+}
+
+struct owner_of_ctx {
+	struct org *o;
+	struct cache_ref refs[64];
+	const char *ids[64];
+	int n;
+	struct aws_error *err;
+	int failed;
+	time_t fetched;
+	int stale;
+};
+
+static const struct org_tags *fetch_tags_of(void *arg, const char *id)
+{
+	struct owner_of_ctx *c = arg;
+	struct cache_ref *r;
+
+	if (c->failed || c->n == 64)
+		return NULL;
+	r = &c->refs[c->n];
+	if (cache_get(c->o->cache, ORG_TAGS, id, r, c->err)) {
+		c->failed = 1;
+		return NULL;
+	}
+	c->ids[c->n++] = id;
+	if (r->fetched > c->fetched)
+		c->fetched = r->fetched;
+	c->stale |= r->stale;
+	return r->data;
+}
+
+int org_owner_of(struct org *o, const char *id, const char *path,
+		 struct owner_result *out, time_t *fetched, int *stale,
+		 struct aws_error *err)
+{
+	struct cache_ref ra = { 0 }, rh = { 0 };
+	struct owner_of_ctx c;
+	const struct org_hier *h;
+	int res, i;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.err = err;
+	res = org_get(o, ORG_ACCOUNTS, "", path, &ra, err);
+	if (!res)
+		res = org_get(o, ORG_HIER, "", path, &rh, err);
+	if (res)
+		goto out;
+	h = rh.data;
+	if (!org_hier_find_ou(h, id) &&
+	    !org_accounts_find(ra.data, id)) {
+		res = -ENOENT;
+		goto out;
+	}
+	c.fetched = ra.fetched > rh.fetched ? ra.fetched : rh.fetched;
+	c.stale = ra.stale | rh.stale;
+	res = resolve_chain(o, h, ra.data, id, fetch_tags_of, &c, out);
+	if (!res && c.failed) {
+		owner_result_free(out);
+		res = -(err->err ? err->err : EIO);
+		org_record_error(o, path, err);
+	}
+	*fetched = c.fetched;
+	*stale = c.stale;
+out:
+	for (i = 0; i < c.n; i++)
+		cache_release(o->cache, &c.refs[i]);
+	org_put(o, &ra);
+	org_put(o, &rh);
+	return res;
+}
+
 static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		     size_t *size, uint64_t *hash, struct aws_error *err)
 {
@@ -258,6 +630,16 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		}
 		break;
 	}
+	case ORG_INDEX: {
+		struct org_index *v = NULL;
+
+		res = build_index(o, &v, err);
+		if (!res) {
+			hash_index(v, &h, &sz);
+			*data = v;
+		}
+		break;
+	}
 	default:
 		aws_error_set(err, EINVAL, "InternalError", "unknown data kind %d",
 			      kind);
@@ -291,6 +673,9 @@ static void org_free_data(void *ctx, int kind, void *data)
 		break;
 	case ORG_POLICY:
 		org_policy_free(data);
+		break;
+	case ORG_INDEX:
+		org_index_free(data);
 		break;
 	}
 }
@@ -486,7 +871,11 @@ int org_render_status(struct org *o, struct buf *out)
 			  "cache_errors\t%llu\n"
 			  "fetches_in_flight\t%llu\n"
 			  "fetches_queued\t%llu\n"
-			  "errors_recorded\t%u\n",
+			  "errors_recorded\t%u\n"
+			  "crawl_running\t%d\n"
+			  "crawl_runs\t%llu\n"
+			  "crawl_objects_done\t%llu\n"
+			  "crawl_objects_total\t%llu\n",
 			  (unsigned long long)st.entries,
 			  (unsigned long long)st.bytes,
 			  (unsigned long long)st.hits,
@@ -496,5 +885,12 @@ int org_render_status(struct org *o, struct buf *out)
 			  (unsigned long long)st.evictions,
 			  (unsigned long long)st.errors,
 			  (unsigned long long)st.fetches_in_flight,
-			  (unsigned long long)st.queued, nerrs);
+			  (unsigned long long)st.queued, nerrs,
+			  __atomic_load_n(&o->crawl_running, __ATOMIC_RELAXED),
+			  (unsigned long long)__atomic_load_n(&o->crawl_runs,
+							      __ATOMIC_RELAXED),
+			  (unsigned long long)__atomic_load_n(&o->crawl_done,
+							      __ATOMIC_RELAXED),
+			  (unsigned long long)__atomic_load_n(&o->crawl_total,
+							      __ATOMIC_RELAXED));
 }

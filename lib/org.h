@@ -7,6 +7,9 @@
  *   ORG_TAGS      "<id>"        tags of an account, root, OU or policy
  *   ORG_POLICIES  ""            every policy of every enabled type
  *   ORG_POLICY    "<policy id>" content and targets of one policy
+ *   ORG_INDEX     ""            derived: every account and OU with its
+ *                               tags and effective owner (the org-wide
+ *                               crawl behind owners/, unowned/, tags/)
  * Values are the model.h structs, immutable, shared by reference.
  */
 #ifndef ORGFS_ORG_H
@@ -28,10 +31,37 @@ enum org_kind {
 	ORG_TAGS,
 	ORG_POLICIES,
 	ORG_POLICY,
+	ORG_INDEX,
 	ORG_NKINDS
 };
 
+struct owner_config;
+struct owner_result;
+
+/* One account, root or OU in the org-wide index. */
+struct org_index_obj {
+	char *id;
+	const char *kind;               /* "account", "ou" or "root" (static) */
+	char *label;                    /* account name, or the OU's path */
+	char *owner;                    /* effective owner; NULL when none */
+	char *owner_source;             /* provenance, "none" when none */
+	struct org_tags tags;           /* the object's own tags */
+};
+
+/* Every account, root and OU, sorted by id. */
+struct org_index {
+	size_t n;
+	struct org_index_obj *v;
+};
+
+const struct org_index_obj *org_index_find(const struct org_index *x,
+					   const char *id);
+void org_index_free(struct org_index *x);
+/* "Root/Workloads/Prod": names from the root down to id (OU or root). */
+int org_hier_path(const struct org_hier *h, const char *id, struct buf *b);
+
 struct org_config {
+	const struct owner_config *owners;      /* borrowed: owner tag keys */
 	uint64_t ttl_ms[ORG_NKINDS];    /* 0: not cached */
 	uint64_t error_ttl_ms;
 	uint64_t max_stale_ms;
@@ -67,6 +97,13 @@ void org_wait_idle(struct org *o);
 void org_drop(struct org *o);
 /* Bumped on every change of data and every drop. */
 uint64_t org_generation(struct org *o);
+
+/* Effective owner of an account, root or OU, from the tags of it and its
+ * ancestors (no org-wide crawl).  *fetched and *stale describe the data
+ * used.  @return 0, -ENOENT for an unknown id, or -errno with err */
+int org_owner_of(struct org *o, const char *id, const char *path,
+		 struct owner_result *out, time_t *fetched, int *stale,
+		 struct aws_error *err);
 
 /* Recent errors, newest last, as shown in .orgfs/errors:
  * "<time>\t<path>\t<code>\t<message>\t<request id>" */

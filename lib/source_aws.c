@@ -1264,15 +1264,22 @@ static int parse_compliance(struct pager *p, const char *arn, json_t *cd,
 							     arn, kinds[k].member);
 					goto out;
 				}
-				buf_printf(&b, "%s%s: %s", buf_len(&b) ? "\n" : "",
-					   kinds[k].label, json_string_value(it));
+				if (buf_printf(&b, "%s%s: %s", b.len ? "\n" : "",
+					       kinds[k].label,
+					       json_string_value(it)) < 0) {
+					rc = pager_nomem(p);
+					goto out;
+				}
 			}
 		}
 		status = json_object_get(cd, "ComplianceStatus");
-		if (json_is_false(status) && !buf_len(&b))
-			buf_puts(&b, "noncompliant");
+		if (json_is_false(status) && !b.len &&
+		    buf_puts(&b, "noncompliant") < 0) {
+			rc = pager_nomem(p);
+			goto out;
+		}
 	}
-	*out = strdup(buf_str(&b));
+	*out = buf_steal(&b);
 	if (!*out)
 		rc = pager_nomem(p);
 out:
@@ -1322,6 +1329,22 @@ static int resources_page(json_t *page, void *arg)
 	return 0;
 }
 
+static void resource_clear(struct org_resource *x)
+{
+	free(x->arn);
+	free(x->service);
+	free(x->region);
+	free(x->account);
+	free(x->type);
+	free(x->id);
+	for (size_t j = 0; j < x->tags.n; j++) {
+		free(x->tags.v[j].key);
+		free(x->tags.v[j].value);
+	}
+	free(x->tags.v);
+	free(x->compliance);
+}
+
 /* A listing may meet a resource twice when it changes between pages:
  * keep the first. */
 static void resources_dedup(struct org_resources *r)
@@ -1330,22 +1353,8 @@ static void resources_dedup(struct org_resources *r)
 
 	for (i = 0; i < r->n; i++) {
 		if (n && !strcmp(r->v[n - 1].arn, r->v[i].arn)) {
-			struct org_resources one = { 1, &r->v[i] };
-			struct org_resources *tmp = malloc(sizeof(*tmp));
-
-			/* org_resources_free() frees the array too: hand it
-			 * a copy of the one element */
-			if (tmp) {
-				tmp->n = 1;
-				tmp->v = malloc(sizeof(*tmp->v));
-				if (tmp->v) {
-					tmp->v[0] = one.v[0];
-					org_resources_free(tmp);
-					continue;
-				}
-				free(tmp);
-			}
-			/* out of memory: keep the duplicate rather than leak */
+			resource_clear(&r->v[i]);
+			continue;
 		}
 		r->v[n++] = r->v[i];
 	}
@@ -1415,11 +1424,14 @@ static int aws_list_resources(struct org_source *src, const char *account,
 		/* the role's error names the account; the tagging API's
 		 * does not */
 		if (!strstr(err->message, account)) {
-			char msg[sizeof(err->message)];
+			struct buf b;
 
-			snprintf(msg, sizeof(msg), "account %s, region %s: %s",
-				 account, region, err->message);
-			memcpy(err->message, msg, sizeof(msg));
+			buf_init(&b, 4096);
+			buf_printf(&b, "account %s, region %s: %s", account,
+				   region, err->message);
+			snprintf(err->message, sizeof(err->message), "%s",
+				 buf_str(&b));
+			buf_free(&b);
 		}
 		goto out;
 	}

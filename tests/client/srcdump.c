@@ -2,7 +2,13 @@
  *
  * srcdump --endpoint URL --region R [--access-key K] [--concurrency N]
  *         [--policy-type T]... [--profile P] [--max-attempts N] [--stats]
+ *         [--member-role R] [--external-id X] [--compliance]
+ *         [--caller-account ID]
  *         org | accounts | hier | tags ID | policies | policy ID | describe
+ *         | resources ACCOUNT REGION [ACCOUNT REGION]...
+ *
+ * resources prints one JSON list per ACCOUNT REGION pair, one per line,
+ * all listed through the same source (so member credentials are reused).
  *
  * The secret key comes from the environment (SRCDUMP_SECRET), never from
  * the command line.  On failure one line goes to stderr and the exit
@@ -18,6 +24,7 @@
 
 #include "aws.h"
 #include "buf.h"
+#include "credchain.h"
 #include "creds.h"
 #include "http.h"
 #include "log.h"
@@ -120,8 +127,26 @@ static json_t *dump_policy(const struct org_policy *p)
 	return v;
 }
 
+static json_t *dump_resources(const struct org_resources *r)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct org_resource *x = &r->v[i];
+
+		json_array_append_new(v, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s}",
+			"Arn", x->arn, "Service", x->service,
+			"Region", x->region, "Account", x->account,
+			"Type", x->type, "Id", x->id,
+			"Tags", dump_tags(&x->tags),
+			"Compliance", x->compliance));
+	}
+	return v;
+}
+
 static int run(struct org_source *src, const char *what, const char *arg,
-	       json_t **out, struct aws_error *err)
+	       const char *arg2, json_t **out, struct aws_error *err)
 {
 	const struct org_source_ops *ops = src->ops;
 	int rc;
@@ -174,6 +199,16 @@ static int run(struct org_source *src, const char *what, const char *arg,
 			*out = dump_policy(p);
 			org_policy_free(p);
 		}
+	} else if (!strcmp(what, "resources")) {
+		struct org_resources *r;
+
+		if (!ops->list_resources)
+			return -ENOSYS;
+		rc = ops->list_resources(src, arg, arg2, &r, err);
+		if (rc == 0) {
+			*out = dump_resources(r);
+			org_resources_free(r);
+		}
 	} else {
 		struct buf b;
 
@@ -193,7 +228,10 @@ static void usage(void)
 	fprintf(stderr, "usage: srcdump --endpoint URL --region R "
 		"[--access-key K] [--concurrency N] [--policy-type T]... "
 		"[--profile P] [--max-attempts N] [--stats] "
-		"org|accounts|hier|tags ID|policies|policy ID|describe\n");
+		"[--member-role R] [--external-id X] [--compliance] "
+		"[--caller-account ID] "
+		"org|accounts|hier|tags ID|policies|policy ID|describe|"
+		"resources ACCOUNT REGION [ACCOUNT REGION]...\n");
 	exit(2);
 }
 
@@ -208,6 +246,10 @@ int main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "max-attempts", required_argument, NULL, 'm' },
+		{ "member-role", required_argument, NULL, 'R' },
+		{ "external-id", required_argument, NULL, 'X' },
+		{ "compliance", no_argument, NULL, 'C' },
+		{ "caller-account", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *endpoint = NULL, *region = NULL;
@@ -225,7 +267,7 @@ int main(int argc, char **argv)
 	struct aws_error err;
 	json_t *out = NULL;
 	size_t ntypes = 0;
-	int stats = 0, max_attempts = 0, c, rc = 1;
+	int stats = 0, max_attempts = 0, first_pair = 0, c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -241,6 +283,10 @@ int main(int argc, char **argv)
 		case 'p': opt.profile = optarg; break;
 		case 's': stats = 1; break;
 		case 'm': max_attempts = atoi(optarg); break;
+		case 'R': opt.member_role = optarg; break;
+		case 'X': opt.external_id = optarg; break;
+		case 'C': opt.compliance_details = 1; break;
+		case 'A': opt.caller_account = optarg; break;
 		default: usage();
 		}
 	}
@@ -251,6 +297,11 @@ int main(int argc, char **argv)
 		if (optind >= argc)
 			usage();
 		arg = argv[optind++];
+	} else if (!strcmp(what, "resources")) {
+		if (optind + 2 > argc || (argc - optind) % 2)
+			usage();
+		first_pair = optind;
+		optind = argc;
 	} else if (strcmp(what, "org") && strcmp(what, "accounts") &&
 		   strcmp(what, "hier") && strcmp(what, "policies") &&
 		   strcmp(what, "describe")) {
@@ -296,18 +347,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "srcdump: out of memory\n");
 		goto out;
 	}
-	aws_error_clear(&err);
-	if (run(src, what, arg, &out, &err) < 0) {
-		char line[1024];
+	/* one run, or one per ACCOUNT REGION pair */
+	for (int k = 0; k < (first_pair ? (argc - first_pair) / 2 : 1); k++) {
+		const char *a1 = first_pair ? argv[first_pair + 2 * k] : arg;
+		const char *a2 = first_pair ? argv[first_pair + 2 * k + 1] :
+				 NULL;
 
-		fprintf(stderr, "srcdump: %s\n",
-			aws_error_str(&err, line, sizeof(line)));
-		goto out;
-	}
-	if (json_dumpf(out, stdout, JSON_COMPACT | JSON_ENCODE_ANY) ||
-	    fputc('\n', stdout) == EOF || fflush(stdout)) {
-		fprintf(stderr, "srcdump: cannot write the result\n");
-		goto out;
+		aws_error_clear(&err);
+		if (run(src, what, a1, a2, &out, &err) < 0) {
+			char line[1024];
+
+			fprintf(stderr, "srcdump: %s [errno %d]\n",
+				aws_error_str(&err, line, sizeof(line)),
+				err.err);
+			goto out;
+		}
+		if (json_dumpf(out, stdout, JSON_COMPACT | JSON_ENCODE_ANY) ||
+		    fputc('\n', stdout) == EOF || fflush(stdout)) {
+			fprintf(stderr, "srcdump: cannot write the result\n");
+			goto out;
+		}
+		json_decref(out);
+		out = NULL;
 	}
 	rc = 0;
 out:
@@ -322,6 +383,7 @@ out:
 	json_decref(out);
 	if (src)
 		src->ops->destroy(src);
+	credchain_member_roles_clear();
 	aws_client_free(client);
 	if (creds)
 		creds_provider_release(creds);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "arn.h"
 #include "aws.h"
 #include "buf.h"
 #include "demo.h"
@@ -617,6 +619,525 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* ---- resources ---- */
+
+static const char *const res_kinds[] = {
+	"ec2:instance", "ec2:volume", "ec2:vpc", "s3:bucket", "lambda:function",
+	"rds:db", "dynamodb:table", "iam:role", "sns:topic", "sqs:queue",
+	"logs:log-group",
+};
+
+static int res_kind_ok(const struct org_resource *r)
+{
+	char k[64];
+	size_t i;
+
+	snprintf(k, sizeof(k), "%s:%s", r->service, r->type);
+	for (i = 0; i < sizeof(res_kinds) / sizeof(*res_kinds); i++)
+		if (!strcmp(k, res_kinds[i]))
+			return 1;
+	return 0;
+}
+
+/* What the root's tag policy says about these tags, worked out here
+ * independently of the generator. */
+static void expect_compliance(const struct org_tags *t, struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const char *k = t->v[i].key;
+
+		if ((!strcasecmp(k, "CostCenter") && strcmp(k, "CostCenter")) ||
+		    (!strcasecmp(k, "Owner") && strcmp(k, "Owner")))
+			buf_printf(b, "%snoncompliant key: %s",
+				   b->len ? "\n" : "", k);
+	}
+	for (i = 0; i < t->n; i++) {
+		const char *k = t->v[i].key, *v = t->v[i].value;
+
+		if (strcasecmp(k, "CostCenter"))
+			continue;
+		if (!matches("CC-1000|CC-1100|CC-2.*|CC-3000|CC-9000", v))
+			buf_printf(b, "%snoncompliant value: %s",
+				   b->len ? "\n" : "", k);
+	}
+}
+
+/* The listing's invariants; returns the number of resources. */
+static size_t check_listing(const struct org_resources *rs,
+			    const char *account, const char *region)
+{
+	int us = !strcmp(region, "us-east-1");
+	size_t i, j, nglobal = 0;
+	struct buf b;
+
+	for (i = 0; i < rs->n; i++) {
+		const struct org_resource *r = &rs->v[i];
+		struct arn a;
+
+		if (i)
+			ck_assert_int_lt(strcmp(rs->v[i - 1].arn, r->arn), 0);
+		ck_assert_int_eq(arn_parse(r->arn, &a), 0);
+		ck_assert_str_eq(a.partition, "aws");
+		ck_assert_str_eq(r->service, a.service);
+		ck_assert_str_eq(r->region, a.region);
+		ck_assert_str_eq(r->type, a.type);
+		ck_assert_str_eq(r->id, a.id);
+		ck_assert_str_eq(r->account, account);
+		ck_assert_msg(res_kind_ok(r), "%s", r->arn);
+		if (!strcmp(r->service, "s3") || !strcmp(r->service, "iam")) {
+			ck_assert_str_eq(r->region, "global");
+			nglobal++;
+		} else {
+			ck_assert_str_eq(r->region, region);
+			ck_assert_str_eq(a.account, account);
+		}
+		if (!strcmp(r->type, "instance"))
+			ck_match("i-0[0-9a-f]{16}", r->id);
+		else if (!strcmp(r->type, "volume"))
+			ck_match("vol-0[0-9a-f]{16}", r->id);
+		else if (!strcmp(r->type, "vpc"))
+			ck_match("vpc-0[0-9a-f]{16}", r->id);
+		else if (!strcmp(r->type, "bucket"))
+			ck_match("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", r->id);
+		else if (!strcmp(r->type, "db"))
+			ck_match("[a-zA-Z][a-zA-Z0-9-]{0,62}", r->id);
+		else if (!strcmp(r->type, "log-group"))
+			ck_match("/[-a-zA-Z0-9_/.#]+", r->id);
+		else
+			ck_match("[-a-zA-Z0-9_./]{1,80}(\\.fifo)?", r->id);
+		for (j = 1; j < r->tags.n; j++)
+			ck_assert_int_lt(strcmp(r->tags.v[j - 1].key,
+						r->tags.v[j].key), 0);
+		buf_init(&b, 4096);
+		expect_compliance(&r->tags, &b);
+		ck_assert_msg(!strcmp(r->compliance, buf_str(&b)),
+			      "%s: compliance \"%s\", expected \"%s\"",
+			      r->arn, r->compliance, buf_str(&b));
+		buf_free(&b);
+	}
+	/* global resources in us-east-1's listing only; a listing of 11
+	 * or more has one of each kind */
+	if (!us)
+		ck_assert_uint_eq(nglobal, 0);
+	else if (rs->n >= 11)
+		ck_assert_uint_ge(nglobal, 2);
+	return rs->n;
+}
+
+static int list_res(struct org_source *s, const char *account,
+		    const char *region, struct org_resources **out,
+		    struct aws_error *err)
+{
+	*out = NULL;
+	return s->ops->list_resources(s, account, region, out, err);
+}
+
+/* Accounts whose role the demo refuses, worked out from the public model:
+ * closed and suspended ones, and those waiting in Transitional. */
+static int expect_refused(const struct demo_data *d,
+			  const struct org_account *a)
+{
+	const struct org_ou *p = org_hier_find_ou(d->hier,
+				 org_hier_parent_of(d->hier, a->id));
+
+	if (!strcmp(a->id, d->info->management_account_id))
+		return 0;
+	return !strcmp(a->state, "SUSPENDED") || !strcmp(a->state, "CLOSED") ||
+	       !strcmp(p->name, "Transitional");
+}
+
+static const unsigned res_sizes[] = { 10, 16, 100, 1000 };
+
+START_TEST(test_resources_shape)
+{
+	static const char *const regions[] = {
+		"us-east-1", "eu-west-1", "ap-south-1",
+	};
+	unsigned n = res_sizes[_i];
+	struct demo_data d;
+	size_t i, r, refused = 0, listed = 0, total = 0;
+
+	load(&d, n, 3);
+	ck_assert_ptr_nonnull(d.src->ops->list_resources);
+	for (i = 0; i < d.acc->n && i < 400; i++) {
+		const struct org_account *a = &d.acc->v[i];
+
+		for (r = 0; r < 3; r++) {
+			struct org_resources *rs;
+			struct aws_error err;
+			int rc = list_res(d.src, a->id, regions[r], &rs, &err);
+
+			if (expect_refused(&d, a)) {
+				ck_assert_int_eq(rc, -EACCES);
+				ck_assert_ptr_null(rs);
+				ck_assert_int_eq(err.err, EACCES);
+				ck_assert_str_eq(err.code, "AccessDenied");
+				ck_assert_str_eq(err.operation, "sts:AssumeRole");
+				ck_assert_ptr_nonnull(strstr(err.message, a->id));
+				ck_assert_ptr_nonnull(strstr(err.message,
+					"role/OrganizationAccountAccessRole"));
+				refused++;
+				continue;
+			}
+			ck_assert_msg(rc == 0, "%s %s: %s", a->id, regions[r],
+				      err.message);
+			ck_assert_uint_eq(rs->n, r < 2 ? DEMO_DEFAULT_RESOURCES
+						       : 0);
+			total += check_listing(rs, a->id, regions[r]);
+			listed++;
+			org_resources_free(rs);
+		}
+	}
+	printf("demo %u accounts: %zu listings, %zu resources, %zu refused\n",
+	       n, listed, total, refused);
+	/* even the smallest demo has closed accounts; the management
+	 * account is always readable */
+	ck_assert_uint_gt(refused, 0);
+	ck_assert_uint_gt(listed, 0);
+	unload(&d);
+}
+END_TEST
+
+START_TEST(test_resources_gaps)
+{
+	struct demo_data d;
+	size_t i, r, n = 0;
+	size_t untagged = 0, inherit = 0, team = 0, owner = 0, lower = 0,
+	       person = 0, empty_owner = 0, noncompliant = 0, kinds[11] = { 0 };
+
+	load(&d, 1000, 1);
+	for (i = 0; i < d.acc->n; i++) {
+		const struct org_account *a = &d.acc->v[i];
+
+		if (expect_refused(&d, a))
+			continue;
+		for (r = 0; r < 2; r++) {
+			struct org_resources *rs;
+			struct aws_error err;
+			size_t j, k;
+
+			ck_assert_int_eq(list_res(d.src, a->id,
+				r ? "eu-west-1" : "us-east-1", &rs, &err), 0);
+			for (j = 0; j < rs->n; j++) {
+				const struct org_resource *x = &rs->v[j];
+				const char *o = org_tags_get(&x->tags, "Owner");
+				const char *t = org_tags_get(&x->tags, "Team");
+				char kind[64];
+
+				n++;
+				untagged += x->tags.n == 0;
+				inherit += x->tags.n && !o && !t &&
+					   !org_tags_get(&x->tags, "owner");
+				team += t && !o;
+				owner += o && *o;
+				empty_owner += o && !*o;
+				lower += org_tags_get(&x->tags, "owner") != NULL;
+				person += o && strstr(o, "@example.com");
+				noncompliant += *x->compliance != '\0';
+				snprintf(kind, sizeof(kind), "%s:%s",
+					 x->service, x->type);
+				for (k = 0; k < 11; k++)
+					kinds[k] += !strcmp(kind, res_kinds[k]);
+			}
+			org_resources_free(rs);
+		}
+	}
+	printf("demo resources: %zu, untagged %zu, inherit %zu, team %zu, "
+	       "owner %zu, lower-case owner %zu, person %zu, empty owner %zu, "
+	       "noncompliant %zu\n", n, untagged, inherit, team, owner, lower,
+	       person, empty_owner, noncompliant);
+	ck_assert_uint_gt(n, 10000);
+	/* each planned gap is there, in about its planned share */
+	ck_assert_uint_gt(untagged, n * 4 / 100);
+	ck_assert_uint_lt(untagged, n * 12 / 100);
+	ck_assert_uint_gt(inherit, n * 25 / 100);
+	ck_assert_uint_lt(inherit, n * 45 / 100);
+	ck_assert_uint_gt(team, n * 20 / 100);
+	ck_assert_uint_gt(owner, n * 12 / 100);
+	ck_assert_uint_gt(lower, n / 100);
+	ck_assert_uint_gt(person, 0);
+	ck_assert_uint_gt(empty_owner, 0);
+	ck_assert_uint_gt(noncompliant, n / 50);
+	for (i = 0; i < 11; i++)
+		ck_assert_msg(kinds[i] > n / 100, "%s: %zu", res_kinds[i],
+			      kinds[i]);
+	unload(&d);
+}
+END_TEST
+
+static int resources_equal(const struct org_resources *a,
+			   const struct org_resources *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].arn, b->v[i].arn) ||
+		    strcmp(a->v[i].compliance, b->v[i].compliance) ||
+		    !tags_equal(&a->v[i].tags, &b->v[i].tags))
+			return 0;
+	return 1;
+}
+
+START_TEST(test_resources_determinism)
+{
+	struct demo_data a, b, c;
+	struct org_resources *x, *y, *z;
+	struct aws_error err;
+	size_t i, same = 0;
+
+	load(&a, 200, 1);
+	load(&b, 200, 1);
+	load(&c, 200, 2);
+	for (i = 0; i < a.acc->n; i++) {
+		const char *id = a.acc->v[i].id;
+
+		if (expect_refused(&a, &a.acc->v[i]))
+			continue;
+		ck_assert_int_eq(list_res(a.src, id, "eu-west-1", &x, &err), 0);
+		ck_assert_int_eq(list_res(b.src, id, "eu-west-1", &y, &err), 0);
+		ck_assert(resources_equal(x, y));
+		/* another region of the same account is another listing */
+		ck_assert_int_eq(list_res(a.src, id, "us-east-1", &z, &err), 0);
+		ck_assert(!resources_equal(x, z));
+		org_resources_free(x);
+		org_resources_free(y);
+		org_resources_free(z);
+	}
+	/* another seed: the management accounts' instance ids differ */
+	ck_assert_int_eq(list_res(a.src, a.info->management_account_id,
+				  "eu-west-1", &x, &err), 0);
+	ck_assert_int_eq(list_res(c.src, c.info->management_account_id,
+				  "eu-west-1", &y, &err), 0);
+	for (i = 0; i < x->n; i++)
+		same += org_resources_find(y, x->v[i].arn) != NULL;
+	ck_assert_uint_eq(same, 0);
+	org_resources_free(x);
+	org_resources_free(y);
+	unload(&a);
+	unload(&b);
+	unload(&c);
+}
+END_TEST
+
+START_TEST(test_resources_options)
+{
+	struct demo_options o = { .naccounts = 10, .seed = 4 };
+	struct org_resources *rs;
+	struct org_info *info;
+	struct aws_error err;
+	struct org_source *s;
+	size_t i;
+
+	errno = 0;
+	ck_assert_ptr_null(demo_source_new_with(NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	o.resources = DEMO_MAX_RESOURCES + 1;
+	errno = 0;
+	ck_assert_ptr_null(demo_source_new_with(&o));
+	ck_assert_int_eq(errno, EINVAL);
+	o.naccounts = DEMO_MIN_ACCOUNTS - 1;
+	o.resources = 5;
+	ck_assert_ptr_null(demo_source_new_with(&o));
+
+	o.naccounts = 10;
+	o.resources = 3;
+	s = demo_source_new_with(&o);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->ops->describe_org(s, &info, &err), 0);
+	ck_assert_int_eq(list_res(s, info->management_account_id, "us-east-1",
+				  &rs, &err), 0);
+	ck_assert_uint_eq(rs->n, 3);
+	org_resources_free(rs);
+	/* errors */
+	ck_assert_int_eq(list_res(s, info->management_account_id, "EU_WEST",
+				  &rs, &err), -EINVAL);
+	ck_assert_ptr_null(rs);
+	ck_assert_int_eq(err.err, EINVAL);
+	ck_assert_int_eq(list_res(s, info->management_account_id, "",
+				  &rs, &err), -EINVAL);
+	ck_assert_int_eq(list_res(s, NULL, "us-east-1", &rs, &err), -EINVAL);
+	for (i = 0; i < 1000; i++) {
+		char id[16];
+
+		/* an account outside the organization refuses, as in AWS */
+		snprintf(id, sizeof(id), "%012zu", i * 7777777);
+		if (!strcmp(id, info->management_account_id))
+			continue;
+		if (list_res(s, id, "us-east-1", &rs, &err) == 0) {
+			org_resources_free(rs);
+			continue;       /* one of the ten */
+		}
+		ck_assert_int_eq(err.err, EACCES);
+	}
+	org_info_free(info);
+	s->ops->destroy(s);
+
+	/* eleven: one of each kind in us-east-1, nine regional ones in
+	 * eu-west-1 and two more there */
+	o.resources = 11;
+	s = demo_source_new_with(&o);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->ops->describe_org(s, &info, &err), 0);
+	for (i = 0; i < 2; i++) {
+		const char *region = i ? "eu-west-1" : "us-east-1";
+		size_t k, j, distinct = 0;
+
+		ck_assert_int_eq(list_res(s, info->management_account_id,
+					  region, &rs, &err), 0);
+		ck_assert_uint_eq(check_listing(rs, info->management_account_id,
+						region), 11);
+		for (k = 0; k < 11; k++) {
+			for (j = 0; j < rs->n; j++) {
+				char kind[64];
+
+				snprintf(kind, sizeof(kind), "%s:%s",
+					 rs->v[j].service, rs->v[j].type);
+				if (!strcmp(kind, res_kinds[k]))
+					break;
+			}
+			distinct += j < rs->n;
+		}
+		ck_assert_uint_eq(distinct, i ? 9 : 11);
+		org_resources_free(rs);
+	}
+	org_info_free(info);
+	s->ops->destroy(s);
+
+	/* the wrapper keeps the default */
+	s = demo_source_new(10, 4);
+	ck_assert_int_eq(s->ops->describe_org(s, &info, &err), 0);
+	ck_assert_int_eq(list_res(s, info->management_account_id, "eu-west-1",
+				  &rs, &err), 0);
+	ck_assert_uint_eq(rs->n, DEMO_DEFAULT_RESOURCES);
+	org_resources_free(rs);
+	org_info_free(info);
+	s->ops->destroy(s);
+}
+END_TEST
+
+/* The largest listing, and a million resources across the largest demo:
+ * generated on each call, never all at once. */
+START_TEST(test_resources_large)
+{
+	struct demo_options o = { .naccounts = 10, .seed = 6,
+				  .resources = DEMO_MAX_RESOURCES };
+	struct org_resources *rs;
+	struct org_accounts *acc;
+	struct org_info *info;
+	struct aws_error err;
+	struct org_source *s;
+	size_t i, total = 0, listed = 0;
+	double t0, t1, t2;
+
+	s = demo_source_new_with(&o);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->ops->describe_org(s, &info, &err), 0);
+	t0 = now();
+	ck_assert_int_eq(list_res(s, info->management_account_id, "us-east-1",
+				  &rs, &err), 0);
+	t1 = now();
+	ck_assert_uint_eq(rs->n, DEMO_MAX_RESOURCES);
+	/* sorted strictly: no ARN twice among 100,000 */
+	for (i = 1; i < rs->n; i++)
+		ck_assert_int_lt(strcmp(rs->v[i - 1].arn, rs->v[i].arn), 0);
+	org_resources_free(rs);
+	org_info_free(info);
+	s->ops->destroy(s);
+
+	/* 1,000,000 resources: 62,500 listings of the largest demo */
+	o.naccounts = DEMO_MAX_ACCOUNTS;
+	o.resources = DEMO_DEFAULT_RESOURCES;
+	s = demo_source_new_with(&o);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->ops->list_accounts(s, &acc, &err), 0);
+	t2 = now();
+	for (i = 0; i < acc->n && total < 1000000; i++) {
+		int r;
+
+		for (r = 0; r < 2; r++) {
+			if (list_res(s, acc->v[i].id, r ? "eu-west-1" :
+				     "us-east-1", &rs, &err) < 0) {
+				ck_assert_int_eq(err.err, EACCES);
+				continue;
+			}
+			total += rs->n;
+			listed++;
+			org_resources_free(rs);
+		}
+	}
+	printf("demo resources (CPU time): one listing of %u in %.3fs; "
+	       "%zu resources in %zu listings in %.3fs\n", DEMO_MAX_RESOURCES,
+	       t1 - t0, total, listed, now() - t2);
+	ck_assert_uint_ge(total, 1000000);
+	ck_assert_msg(t1 - t0 < 4 * GEN_LIMIT, "100,000 resources took %.3fs",
+		      t1 - t0);
+	org_accounts_free(acc);
+	s->ops->destroy(s);
+}
+END_TEST
+
+struct res_thr {
+	struct org_source *s;
+	const struct org_accounts *acc;
+	const struct org_resources *ref;        /* of acc->v[0], us-east-1 */
+	int ok;
+};
+
+static void *res_reader(void *arg)
+{
+	struct res_thr *t = arg;
+	struct org_resources *rs;
+	struct aws_error err;
+	size_t i;
+
+	t->ok = 1;
+	for (i = 0; i < t->acc->n; i++) {
+		if (t->s->ops->list_resources(t->s, t->acc->v[i].id,
+					      "eu-west-1", &rs, &err) == 0)
+			org_resources_free(rs);
+		else if (err.err != EACCES)
+			t->ok = 0;
+		if (t->s->ops->list_resources(t->s, t->acc->v[0].id,
+					      "us-east-1", &rs, &err) ||
+		    !resources_equal(rs, t->ref))
+			t->ok = 0;
+		org_resources_free(rs);
+	}
+	return NULL;
+}
+
+START_TEST(test_resources_threads)
+{
+	struct demo_data d;
+	struct org_resources *ref;
+	struct aws_error err;
+	pthread_t th[4];
+	struct res_thr arg[4];
+	int i;
+
+	load(&d, 300, 9);
+	ck_assert_int_eq(list_res(d.src, d.acc->v[0].id, "us-east-1", &ref,
+				  &err), 0);
+	for (i = 0; i < 4; i++) {
+		arg[i].s = d.src;
+		arg[i].acc = d.acc;
+		arg[i].ref = ref;
+		ck_assert_int_eq(pthread_create(&th[i], NULL, res_reader,
+						&arg[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert(arg[i].ok);
+	}
+	org_resources_free(ref);
+	unload(&d);
+}
+END_TEST
+
 static Suite *demo_suite(void)
 {
 	Suite *s = suite_create("demo");
@@ -633,6 +1154,13 @@ static Suite *demo_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_largest);
 	tcase_add_test(tc, test_threads);
+	tcase_add_loop_test(tc, test_resources_shape, 0,
+			    sizeof(res_sizes) / sizeof(*res_sizes));
+	tcase_add_test(tc, test_resources_gaps);
+	tcase_add_test(tc, test_resources_determinism);
+	tcase_add_test(tc, test_resources_options);
+	tcase_add_test(tc, test_resources_large);
+	tcase_add_test(tc, test_resources_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }
