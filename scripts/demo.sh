@@ -18,7 +18,7 @@ done
 
 scripts/setup.sh
 [ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null
+ninja -C build >/dev/null || { ninja -C build; exit 1; }
 
 mnt=$(mktemp -d /tmp/orgfs-demo.XXXXXX)
 cleanup() {
@@ -45,13 +45,19 @@ run "cat accounts/$a/name accounts/$a/path"
 run "ls tree/Root"
 run "ls by-name | head -8"
 run "cat policies/p-FullAWSAccess/content.json"
+run "cat accounts/$a/owner accounts/$a/owner.source"
 echo
-echo "# audit: which accounts have no Owner tag of their own?"
-run "grep -L . accounts/*/tags/Owner 2>/dev/null | wc -l; ls -d accounts/*/ | wc -l"
-run "for a in accounts/*; do [ -e \$a/tags/Owner ] || cat \$a/name; done | head -10"
+echo "# audit: who owns what"
+run "ls owners"
+run "ls owners/payments/accounts"
 echo
-echo "# audit: team names that look like typos"
-run "grep -rh . accounts/*/tags/Team | sort | uniq -c | sort -n | head -5"
+echo "# audit: accounts nobody owns, three ways"
+run "ls unowned/accounts"
+run "awk -F'\\t' 'NR > 1 && \$6 == \"\" { print \$1, \$2 }' accounts.tsv"
+run "grep -L . accounts/*/owner"
+echo
+echo "# audit: team names that look like typos (one account each)"
+run "for o in owners/*; do echo \"\$(ls \$o/accounts | wc -l) \${o#owners/}\"; done | sort -n | head -5"
 cd /
 if [ "$keep" -eq 1 ]; then
 	echo

@@ -53,6 +53,24 @@ def aws_env(fake, extra=None):
     return env
 
 
+def status(mnt):
+    """.orgfs/status as a dict of strings."""
+    with open(os.path.join(mnt.path, '.orgfs', 'status')) as fh:
+        out = {}
+        for line in fh:
+            k, _, v = line.rstrip('\n').partition('\t')
+            out[k] = v
+        return out
+
+
+def wait_idle(mnt, timeout=60):
+    """Wait until the daemon has no fetch running or queued."""
+    def idle():
+        st = status(mnt)
+        return st['fetches_in_flight'] == '0' and st['fetches_queued'] == '0'
+    wait_for(idle, timeout=timeout, what='the daemon to be idle')
+
+
 class Mount:
     def __init__(self, args, env=None, allow=(), path=None, wrapper=()):
         self.args = list(args)

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from expected import Org, esc
-from orgfsmount import Mount, aws_env, wait_for
+from orgfsmount import Mount, aws_env, wait_for, wait_idle
 
 WS = ' \t\r\n\v\f'
 
@@ -209,6 +209,7 @@ def test_crawl_failure_is_not_partial(fakeaws_factory, tmp_path):
         errors = read(m.p('.orgfs', 'errors'))
         assert 'tags of ' in errors and 'InternalFailure' in errors
         # with a complete crawl cached, a failed refresh serves it, stale
+        wait_idle(m)        # no failure from before may land later
         fake.control({'fail_page': None})
         clock.write_text('1100000\n')
         full = sorted(os.listdir(m.p('owners')))
