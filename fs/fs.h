@@ -29,6 +29,14 @@ struct orgfs {
 	struct buf config_text;         /* .orgfs/config: effective settings */
 	struct owner_config owners;     /* owner tag keys */
 	struct owner_list *known_owners;        /* -o owners_file, or NULL */
+	int resources;                  /* the resource tree is on */
+	char **regions;                 /* regions listed for resources */
+	size_t nregions;
+	/* the org-wide resource crawl, for .orgfs/status; atomics */
+	uint64_t rcrawl_slices_done;
+	uint64_t rcrawl_slices_total;
+	uint64_t rcrawl_resources;
+	uint64_t rcrawl_unreadable;
 };
 
 enum node_type {
@@ -37,10 +45,19 @@ enum node_type {
 	NODE_LINK,
 };
 
+/* Rendered content shared by readers (big org-wide views), immutable. */
+struct blob {
+	int refs;                       /* atomic */
+	uint64_t hash;
+	size_t len;
+	char data[];
+};
+
 /* What a path is: its type, its content (file) or target (link). */
 struct node {
 	enum node_type type;
-	struct buf data;
+	struct buf data;                /* the content, unless blob is set */
+	struct blob *blob;              /* shared content (a reference) */
 	time_t mtime;                   /* when the data was fetched */
 	int stale;                      /* some data behind it failed to refresh */
 	int dynamic;                    /* changes on every read (.orgfs/) */
@@ -66,6 +83,8 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out);
 void layout_prefetch(struct orgfs *fs, const char *path);
 void node_init(struct node *n);
 void node_free(struct node *n);
+const char *node_ptr(const struct node *n);
+size_t node_len(const struct node *n);
 void dlist_free(struct dlist *d);
 
 /* ops.c: the FUSE low-level operations */

@@ -37,6 +37,7 @@ struct lctx {
 
 typedef int (*get_fn)(struct lctx *c, struct node *out);
 static int listed(struct orgfs *fs, const char *path);
+static int readable_state(const struct org_account *a);
 typedef int (*list_fn)(struct lctx *c, struct dlist *out);
 
 struct layout_row {
@@ -45,6 +46,8 @@ struct layout_row {
 	enum org_kind kind;             /* TTL that governs kernel caching */
 	get_fn get;
 	list_fn list;
+	int view;                       /* org-wide: rendered once per
+					   version of the data (view cache) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -56,9 +59,27 @@ void node_init(struct node *n)
 	buf_init(&n->data, 256u << 20);
 }
 
+static void blob_put(struct blob *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
 void node_free(struct node *n)
 {
 	buf_free(&n->data);
+	blob_put(n->blob);
+	n->blob = NULL;
+}
+
+const char *node_ptr(const struct node *n)
+{
+	return n->blob ? n->blob->data : buf_str(&n->data);
+}
+
+size_t node_len(const struct node *n)
+{
+	return n->blob ? n->blob->len : n->data.len;
 }
 
 void dlist_free(struct dlist *d)
@@ -359,6 +380,10 @@ static int ls_root(struct lctx *c, struct dlist *d)
 
 	for (i = 0; i < sizeof(top) / sizeof(top[0]) && !res; i++)
 		res = dl_add_raw(d, strdup(top[i].name), top[i].type);
+	if (!res && c->fs->resources)
+		res = dl_add_raw(d, strdup("resources.tsv"), NODE_FILE);
+	if (!res && c->fs->resources)
+		res = dl_add_raw(d, strdup("services"), NODE_DIR);
 	return res;
 }
 
@@ -543,6 +568,12 @@ static int ls_account(struct lctx *c, struct dlist *d)
 		res = dl_add(d, "tags", NODE_DIR);
 	if (!res)
 		res = dl_add(d, "policies", NODE_DIR);
+	if (!res && c->fs->resources) {
+		const struct org_account *a = find_account(c, c->arg[0]);
+
+		if (a && readable_state(a))
+			res = dl_add(d, "resources", NODE_DIR);
+	}
 	return res;
 }
 
@@ -1316,6 +1347,9 @@ static const struct org_index *index_of(struct lctx *c)
 	return need(c, ORG_INDEX, "");
 }
 
+static int rnames_walk(struct lctx *c, struct dlist *d, int what,
+		       const char *of);
+
 static int ls_owners(struct lctx *c, struct dlist *d)
 {
 	const struct org_index *x = index_of(c);
@@ -1327,14 +1361,19 @@ static int ls_owners(struct lctx *c, struct dlist *d)
 	for (i = 0; i < x->n && !res; i++)
 		if (x->v[i].owner)
 			res = dl_add(d, x->v[i].owner, NODE_DIR);
-	return res;
+	/* owners that own only resources are owners too */
+	return res ? res : rnames_walk(c, d, 2, NULL);
 }
 
 static int ls_owner(struct lctx *c, struct dlist *d)
 {
 	int res = dl_add(d, "accounts", NODE_DIR);
 
-	return res ? res : dl_add(d, "ous", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "ous", NODE_DIR);
+	if (!res && c->fs->resources)
+		res = dl_add(d, "resources.tsv", NODE_FILE);
+	return res;
 }
 
 /* Objects of one kind ("account" or other) whose owner is want (NULL:
@@ -1373,7 +1412,11 @@ static int ls_unowned(struct lctx *c, struct dlist *d)
 {
 	int res = dl_add(d, "accounts", NODE_DIR);
 
-	return res ? res : dl_add(d, "ous", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "ous", NODE_DIR);
+	if (!res && c->fs->resources)
+		res = dl_add(d, "resources.tsv", NODE_FILE);
+	return res;
 }
 
 static int ls_unowned_accounts(struct lctx *c, struct dlist *d)
@@ -1448,7 +1491,7 @@ static int ls_tag_keys(struct lctx *c, struct dlist *d)
 	for (i = 0; i < x->n && !res; i++)
 		for (k = 0; k < x->v[i].tags.n && !res; k++)
 			res = dl_add(d, x->v[i].tags.v[k].key, NODE_DIR);
-	return res;
+	return res ? res : rnames_walk(c, d, 3, NULL);
 }
 
 static int ls_tag_values(struct lctx *c, struct dlist *d)
@@ -1465,14 +1508,18 @@ static int ls_tag_values(struct lctx *c, struct dlist *d)
 		if (v)
 			res = dl_add(d, v, NODE_DIR);
 	}
-	return res;
+	return res ? res : rnames_walk(c, d, 4, c->arg[0]);
 }
 
 static int ls_tag_value(struct lctx *c, struct dlist *d)
 {
 	int res = dl_add(d, "accounts", NODE_DIR);
 
-	return res ? res : dl_add(d, "ous", NODE_DIR);
+	if (!res)
+		res = dl_add(d, "ous", NODE_DIR);
+	if (!res && c->fs->resources)
+		res = dl_add(d, "resources.tsv", NODE_FILE);
+	return res;
 }
 
 static int ls_tagged(struct lctx *c, struct dlist *d, int accounts)
@@ -1507,6 +1554,543 @@ static int ls_tag_ous(struct lctx *c, struct dlist *d)
 }
 
 /* ------------------------------------------------------------------ */
+/* resources: accounts/<id>/resources/<service>/<region>/<type>/<id>/,
+ * and the org-wide views over every readable account and region */
+
+static int readable_state(const struct org_account *a)
+{
+	/* AWS refuses roles in these: they are not read (man page) */
+	return strcmp(a->state, "SUSPENDED") && strcmp(a->state, "CLOSED");
+}
+
+static void slice_key(char *out, size_t len, const char *account,
+		      const char *region)
+{
+	snprintf(out, len, "%s/%s", account, region);
+}
+
+/* Pin every region's resources of one account; fails as the first
+ * region that fails (EACCES when the role is refused). */
+static int account_slices(struct lctx *c, const char *account,
+			  const struct org_resources **out)
+{
+	char key[64];
+	size_t i;
+
+	for (i = 0; i < c->fs->nregions; i++) {
+		slice_key(key, sizeof(key), account, c->fs->regions[i]);
+		org_prefetch(c->fs->org, ORG_RESOURCES, key);
+	}
+	for (i = 0; i < c->fs->nregions; i++) {
+		slice_key(key, sizeof(key), account, c->fs->regions[i]);
+		out[i] = need(c, ORG_RESOURCES, key);
+		if (!out[i])
+			return failed(c);
+	}
+	return 0;
+}
+
+static const struct org_account *resources_account(struct lctx *c)
+{
+	const struct org_account *a;
+
+	if (!c->fs->resources)
+		return NULL;
+	a = find_account(c, c->arg[0]);
+	return a && readable_state(a) ? a : NULL;
+}
+
+static int d_account_resources(struct lctx *c, struct node *out)
+{
+	const struct org_resources *sl[64];
+
+	if (!resources_account(c))
+		return c->err.err ? failed(c) : -ENOENT;
+	return account_slices(c, c->arg[0], sl);
+}
+
+/* Directory levels below resources/: 0 service, 1 region, 2 type, 3 id. */
+static int ls_resource_level(struct lctx *c, struct dlist *d, int level)
+{
+	const struct org_resources *sl[64];
+	size_t i, k;
+	int res;
+
+	if (!resources_account(c))
+		return c->err.err ? failed(c) : -ENOENT;
+	res = account_slices(c, c->arg[0], sl);
+	for (i = 0; i < c->fs->nregions && !res; i++) {
+		for (k = 0; k < sl[i]->n && !res; k++) {
+			const struct org_resource *r = &sl[i]->v[k];
+			const char *f[4] = { r->service, r->region, r->type,
+					     r->id };
+			int j, match = 1;
+
+			for (j = 0; j < level && match; j++)
+				match = !strcmp(f[j], c->arg[j + 1]);
+			if (match)
+				res = dl_add(d, f[level],
+					     level == 3 ? NODE_DIR : NODE_DIR);
+		}
+	}
+	return res;
+}
+
+static int ls_account_services(struct lctx *c, struct dlist *d)
+{
+	return ls_resource_level(c, d, 0);
+}
+
+static int ls_account_service_regions(struct lctx *c, struct dlist *d)
+{
+	return ls_resource_level(c, d, 1);
+}
+
+static int ls_account_region_types(struct lctx *c, struct dlist *d)
+{
+	return ls_resource_level(c, d, 2);
+}
+
+static int ls_account_type_ids(struct lctx *c, struct dlist *d)
+{
+	return ls_resource_level(c, d, 3);
+}
+
+/* The resource that accounts/<a>/resources/<s>/<r>/<t>/<id> names. */
+static const struct org_resource *find_resource(struct lctx *c)
+{
+	const struct org_resources *sl[64];
+	size_t i, k;
+
+	if (!resources_account(c) || account_slices(c, c->arg[0], sl))
+		return NULL;
+	for (i = 0; i < c->fs->nregions; i++)
+		for (k = 0; k < sl[i]->n; k++) {
+			const struct org_resource *r = &sl[i]->v[k];
+
+			if (!strcmp(r->service, c->arg[1]) &&
+			    !strcmp(r->region, c->arg[2]) &&
+			    !strcmp(r->type, c->arg[3]) &&
+			    !strcmp(r->id, c->arg[4]))
+				return r;
+		}
+	return NULL;
+}
+
+static int d_resource(struct lctx *c, struct node *out)
+{
+	return find_resource(c) ? 0 : (c->err.err ? failed(c) : -ENOENT);
+}
+
+static int ls_resource(struct lctx *c, struct dlist *d)
+{
+	int res = d_resource(c, NULL);
+
+	if (!res)
+		res = dl_add(d, "arn", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "owner", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "owner.source", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "compliance", NODE_FILE);
+	if (!res)
+		res = dl_add(d, "tags", NODE_DIR);
+	return res;
+}
+
+static int f_resource_field(struct lctx *c, struct node *out)
+{
+	const struct org_resource *r = find_resource(c);
+	const char *f = c->arg[5];
+	char *owner = NULL, *source = NULL;
+	struct owner_result ar = { 0 };
+	time_t fetched = 0;
+	int stale = 0, res;
+
+	if (!r)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!strcmp(f, "arn"))
+		return put_line(out, r->arn);
+	if (!strcmp(f, "compliance"))
+		return r->compliance && *r->compliance ?
+		       put_line(out, r->compliance) : put_line(out, "");
+	if (strcmp(f, "owner") && strcmp(f, "owner.source"))
+		return -ENOENT;
+	res = org_owner_of(c->fs->org, c->arg[0], c->path, &ar, &fetched,
+			   &stale, &c->err);
+	if (res)
+		return res;
+	if (fetched > c->mtime)
+		c->mtime = fetched;
+	c->stale |= stale;
+	res = org_resource_owner(c->fs->org, r, ar.value, ar.source, &owner,
+				 &source);
+	owner_result_free(&ar);
+	if (res)
+		return res;
+	res = put_line(out, !strcmp(f, "owner") ? (owner ? owner : "") : source);
+	free(owner);
+	free(source);
+	return res;
+}
+
+static int ls_resource_tags(struct lctx *c, struct dlist *d)
+{
+	const struct org_resource *r = find_resource(c);
+	size_t i;
+	int res = 0;
+
+	if (!r)
+		return c->err.err ? failed(c) : -ENOENT;
+	for (i = 0; i < r->tags.n && !res; i++)
+		res = dl_add(d, r->tags.v[i].key, NODE_FILE);
+	return res;
+}
+
+static int f_resource_tag(struct lctx *c, struct node *out)
+{
+	const struct org_resource *r = find_resource(c);
+	const char *v;
+
+	if (!r)
+		return c->err.err ? failed(c) : -ENOENT;
+	v = org_tags_get(&r->tags, c->arg[5]);
+	return v ? put_line(out, v) : -ENOENT;
+}
+
+/* Every resource of every readable account and region, with its
+ * effective owner.  Accounts that cannot be read are counted, named in
+ * .orgfs/errors, and left out: the views say so at their top. */
+typedef int (*rwalk_fn)(struct lctx *c, const struct org_resource *r,
+			const char *owner, const char *source, void *arg);
+
+struct rwalk_result {
+	unsigned unreadable;            /* accounts */
+};
+
+static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
+			  struct rwalk_result *out)
+{
+	struct orgfs *fs = c->fs;
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	const struct org_index *x = a ? index_of(c) : NULL;
+	char key[64];
+	size_t i, k, j, total = 0;
+	int res = 0;
+
+	out->unreadable = 0;
+	if (!a || !x)
+		return failed(c);
+	for (i = 0; i < a->n; i++) {
+		if (!readable_state(&a->v[i]))
+			continue;
+		for (k = 0; k < fs->nregions; k++) {
+			slice_key(key, sizeof(key), a->v[i].id, fs->regions[k]);
+			org_prefetch(fs->org, ORG_RESOURCES, key);
+			total++;
+		}
+	}
+	__atomic_store_n(&fs->rcrawl_slices_total, total, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->rcrawl_slices_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fs->rcrawl_resources, 0, __ATOMIC_RELAXED);
+	for (i = 0; i < a->n && !res; i++) {
+		const struct org_index_obj *ob;
+		int bad = 0;
+
+		if (!readable_state(&a->v[i]))
+			continue;
+		ob = org_index_find(x, a->v[i].id);
+		for (k = 0; k < fs->nregions && !res; k++) {
+			struct cache_ref ref;
+			struct aws_error err;
+			const struct org_resources *sl;
+			char path[128];
+
+			slice_key(key, sizeof(key), a->v[i].id, fs->regions[k]);
+			snprintf(path, sizeof(path), "/accounts/%s/resources (%s)",
+				 a->v[i].id, fs->regions[k]);
+			aws_error_clear(&err);
+			__atomic_add_fetch(&fs->rcrawl_slices_done, 1,
+					   __ATOMIC_RELAXED);
+			if (org_get(fs->org, ORG_RESOURCES, key, path, &ref,
+				    &err)) {
+				bad = 1;
+				continue;
+			}
+			sl = ref.data;
+			if (ref.stale)
+				c->stale = 1;
+			if (ref.fetched > c->mtime)
+				c->mtime = ref.fetched;
+			__atomic_add_fetch(&fs->rcrawl_resources, sl->n,
+					   __ATOMIC_RELAXED);
+			for (j = 0; j < sl->n && !res; j++) {
+				char *owner = NULL, *source = NULL;
+
+				res = org_resource_owner(fs->org, &sl->v[j],
+					ob ? ob->owner : NULL,
+					ob ? ob->owner_source : NULL,
+					&owner, &source);
+				if (!res)
+					res = fn(c, &sl->v[j], owner, source, arg);
+				free(owner);
+				free(source);
+			}
+			org_put(fs->org, &ref);
+		}
+		out->unreadable += bad;
+	}
+	__atomic_store_n(&fs->rcrawl_unreadable, out->unreadable,
+			 __ATOMIC_RELAXED);
+	return res;
+}
+
+/* resources.tsv rows of the resources a filter keeps */
+struct rtsv {
+	struct buf *b;
+	const char *service;            /* filters; NULL: any */
+	const char *type;
+	int owned;                      /* 1: owner == want, 0: unowned,
+					   -1: any */
+	const char *want;
+	const char *tag_key;
+	const char *tag_value;
+};
+
+static int rtsv_row(struct lctx *c, const struct org_resource *r,
+		    const char *owner, const char *source, void *arg)
+{
+	struct rtsv *t = arg;
+	int res;
+
+	if (t->service && (strcmp(r->service, t->service) ||
+			   strcmp(r->type, t->type)))
+		return 0;
+	if (t->owned == 1 && (!owner || strcmp(owner, t->want)))
+		return 0;
+	if (t->owned == 0 && owner)
+		return 0;
+	if (t->tag_key) {
+		const char *v = org_tags_get(&r->tags, t->tag_key);
+
+		if (!v || strcmp(v, t->tag_value))
+			return 0;
+	}
+	res = put_tsv(t->b, r->arn, '\t');
+	if (!res)
+		res = put_tsv(t->b, r->account, '\t');
+	if (!res)
+		res = put_tsv(t->b, r->region, '\t');
+	if (!res)
+		res = put_tsv(t->b, r->service, '\t');
+	if (!res)
+		res = put_tsv(t->b, r->type, '\t');
+	if (!res)
+		res = put_tsv(t->b, owner ? owner : "", '\n');
+	return res;
+}
+
+static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
+{
+	struct rwalk_result wr;
+	struct buf rows;
+	int res;
+
+	if (!c->fs->resources)
+		return -ENOENT;
+	buf_init(&rows, (size_t)4 << 30);
+	t->b = &rows;
+	res = walk_resources(c, rtsv_row, t, &wr);
+	if (!res && wr.unreadable)
+		res = buf_printf(&out->data, "# incomplete: %u account%s "
+				 "unreadable, see .orgfs/errors\n",
+				 wr.unreadable, wr.unreadable == 1 ? "" : "s");
+	if (!res)
+		res = buf_puts(&out->data,
+			       "arn\taccount\tregion\tservice\ttype\towner\n");
+	if (!res)
+		res = buf_append(&out->data, buf_str(&rows), rows.len);
+	buf_free(&rows);
+	return res;
+}
+
+static int f_resources_tsv(struct lctx *c, struct node *out)
+{
+	struct rtsv t = { .owned = -1 };
+
+	return render_rtsv(c, out, &t);
+}
+
+static int f_service_type_tsv(struct lctx *c, struct node *out)
+{
+	struct rtsv t = { .owned = -1, .service = c->arg[0],
+			  .type = c->arg[1] };
+	int res = listed(c->fs, c->path);
+
+	return res ? res : render_rtsv(c, out, &t);
+}
+
+static int f_owner_resources_tsv(struct lctx *c, struct node *out)
+{
+	struct rtsv t = { .owned = 1, .want = c->arg[0] };
+	int res = listed(c->fs, c->path);
+
+	return res ? res : render_rtsv(c, out, &t);
+}
+
+static int f_unowned_resources_tsv(struct lctx *c, struct node *out)
+{
+	struct rtsv t = { .owned = 0 };
+
+	return render_rtsv(c, out, &t);
+}
+
+static int f_tag_resources_tsv(struct lctx *c, struct node *out)
+{
+	struct rtsv t = { .owned = -1, .tag_key = c->arg[0],
+			  .tag_value = c->arg[1] };
+	int res = listed(c->fs, c->path);
+
+	return res ? res : render_rtsv(c, out, &t);
+}
+
+/* A set of names, so that a walk over a million resources keeps each
+ * name once instead of once per resource. */
+struct nameset {
+	char **v;                       /* open addressing, NULL: free */
+	size_t cap;                     /* power of two */
+	size_t n;
+};
+
+static uint64_t nameset_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* @return 1 when s was new (and is now in), 0 when present, -ENOMEM */
+static int nameset_add(struct nameset *ns, const char *s)
+{
+	size_t i;
+
+	if (ns->n * 2 >= ns->cap) {
+		size_t ncap = ns->cap ? ns->cap * 2 : 256, k;
+		char **nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		for (k = 0; k < ns->cap; k++) {
+			if (!ns->v[k])
+				continue;
+			i = nameset_hash(ns->v[k]) & (ncap - 1);
+			while (nv[i])
+				i = (i + 1) & (ncap - 1);
+			nv[i] = ns->v[k];
+		}
+		free(ns->v);
+		ns->v = nv;
+		ns->cap = ncap;
+	}
+	i = nameset_hash(s) & (ns->cap - 1);
+	while (ns->v[i]) {
+		if (!strcmp(ns->v[i], s))
+			return 0;
+		i = (i + 1) & (ns->cap - 1);
+	}
+	ns->v[i] = strdup(s);
+	if (!ns->v[i])
+		return -ENOMEM;
+	ns->n++;
+	return 1;
+}
+
+static void nameset_free(struct nameset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->cap; i++)
+		free(ns->v[i]);
+	free(ns->v);
+}
+
+/* names a walk collects: services, types, owners, tag keys, values */
+struct rnames {
+	struct dlist *d;
+	struct nameset seen;
+	int what;                       /* 0 service, 1 type of service,
+					   2 owner, 3 tag key, 4 value of key */
+	const char *of;
+};
+
+static int rnames_put(struct rnames *n, const char *name)
+{
+	int res = nameset_add(&n->seen, name);
+
+	return res == 1 ? dl_add(n->d, name, NODE_DIR) : res;
+}
+
+static int rnames_add(struct lctx *c, const struct org_resource *r,
+		      const char *owner, const char *source, void *arg)
+{
+	struct rnames *n = arg;
+	size_t i;
+	int res = 0;
+
+	switch (n->what) {
+	case 0:
+		return rnames_put(n, r->service);
+	case 1:
+		return strcmp(r->service, n->of) ? 0 : rnames_put(n, r->type);
+	case 2:
+		return owner ? rnames_put(n, owner) : 0;
+	case 3:
+		for (i = 0; i < r->tags.n && !res; i++)
+			res = rnames_put(n, r->tags.v[i].key);
+		return res;
+	default: {
+		const char *v = org_tags_get(&r->tags, n->of);
+
+		return v ? rnames_put(n, v) : 0;
+	}
+	}
+}
+
+static int rnames_walk(struct lctx *c, struct dlist *d, int what,
+		       const char *of)
+{
+	struct rnames n = { .d = d, .what = what, .of = of };
+	struct rwalk_result wr;
+	int res;
+
+	if (!c->fs->resources)
+		return 0;
+	res = walk_resources(c, rnames_add, &n, &wr);
+	nameset_free(&n.seen);
+	return res;
+}
+
+static int ls_services(struct lctx *c, struct dlist *d)
+{
+	return c->fs->resources ? rnames_walk(c, d, 0, NULL) : -ENOENT;
+}
+
+static int ls_service_types(struct lctx *c, struct dlist *d)
+{
+	return rnames_walk(c, d, 1, c->arg[0]);
+}
+
+static int ls_service_type(struct lctx *c, struct dlist *d)
+{
+	return dl_add(d, "resources.tsv", NODE_FILE);
+}
+
+/* ------------------------------------------------------------------ */
 /* /.orgfs: the mount itself; changes from one read to the next */
 
 static int ls_dot(struct lctx *c, struct dlist *d)
@@ -1538,6 +2122,20 @@ static int f_dot(struct lctx *c, struct node *out)
 			 fs->source_desc, fs->identity);
 	if (!res)
 		res = org_render_status(fs->org, &out->data);
+	if (!res)
+		res = buf_printf(&out->data,
+			"resource_slices_done\t%llu\n"
+			"resource_slices_total\t%llu\n"
+			"resources_seen\t%llu\n"
+			"resource_accounts_unreadable\t%llu\n",
+			(unsigned long long)__atomic_load_n(
+				&fs->rcrawl_slices_done, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(
+				&fs->rcrawl_slices_total, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(
+				&fs->rcrawl_resources, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(
+				&fs->rcrawl_unreadable, __ATOMIC_RELAXED));
 	if (!res && fs->client) {
 		struct aws_stats_totals t;
 
@@ -1559,6 +2157,151 @@ static int f_dot(struct lctx *c, struct node *out)
 }
 
 /* ------------------------------------------------------------------ */
+/* The view cache: org-wide files and listings (resources.tsv, owners/)
+ * take a walk over the whole organization to render; a rendering stays
+ * right for as long as no data was installed in the cache since
+ * (org_data_version), so it is kept and shared until then. */
+
+#define VIEWS_MAX 64
+
+struct view {
+	char *path;                     /* NULL: free slot */
+	uint64_t version;
+	uint64_t used;                  /* LRU tick */
+	struct blob *blob;              /* file content, or */
+	struct dlist list;              /* a directory listing */
+	time_t mtime;
+	int stale;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct view v[VIEWS_MAX];       /* protected by lock */
+	uint64_t tick;
+} views = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int dlist_copy(struct dlist *dst, const struct dlist *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	for (i = 0; i < src->n; i++)
+		if (dl_add_raw(dst, strdup(src->v[i].name), src->v[i].type)) {
+			dlist_free(dst);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+static void view_clear(struct view *v)
+{
+	free(v->path);
+	v->path = NULL;
+	blob_put(v->blob);
+	v->blob = NULL;
+	dlist_free(&v->list);
+}
+
+/* A current rendering of path: a file's blob (a new reference) or a copy
+ * of a listing.  @return 1 on a hit */
+static int view_get(const char *path, uint64_t version, struct node *file,
+		    struct dlist *list, struct lctx *c)
+{
+	int i, hit = 0;
+
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX; i++) {
+		struct view *v = &views.v[i];
+
+		if (!v->path || strcmp(v->path, path))
+			continue;
+		if (v->version != version || (file && !v->blob) ||
+		    (list && v->blob))
+			break;
+		if (file) {
+			__atomic_add_fetch(&v->blob->refs, 1, __ATOMIC_RELAXED);
+			file->blob = v->blob;
+		} else if (dlist_copy(list, &v->list)) {
+			break;
+		}
+		v->used = ++views.tick;
+		if (v->mtime > c->mtime)
+			c->mtime = v->mtime;
+		c->stale |= v->stale;
+		hit = 1;
+		break;
+	}
+	pthread_mutex_unlock(&views.lock);
+	return hit;
+}
+
+/* Keep a rendering: a file's content moves into a shared blob. */
+static void view_put(const char *path, uint64_t version, struct node *file,
+		     const struct dlist *list, const struct lctx *c)
+{
+	struct view *slot = NULL;
+	struct blob *b = NULL;
+	int i;
+
+	if (file) {
+		b = malloc(sizeof(*b) + file->data.len + 1);
+		if (!b)
+			return;
+		b->refs = 2;            /* the node's and the view's */
+		b->len = file->data.len;
+		memcpy(b->data, buf_str(&file->data), b->len + 1);
+		b->hash = nameset_hash(b->data) ^ b->len;
+		buf_free(&file->data);
+		file->blob = b;
+	}
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX && !slot; i++)
+		if (views.v[i].path && !strcmp(views.v[i].path, path))
+			slot = &views.v[i];
+	for (i = 0; i < VIEWS_MAX && !slot; i++)
+		if (!views.v[i].path)
+			slot = &views.v[i];
+	if (!slot) {
+		/* every slot is in use: the least recently used goes */
+		slot = &views.v[0];
+		for (i = 1; i < VIEWS_MAX; i++)
+			if (views.v[i].used < slot->used)
+				slot = &views.v[i];
+	}
+	view_clear(slot);
+	slot->path = strdup(path);
+	slot->version = version;
+	slot->used = ++views.tick;
+	slot->mtime = c->mtime;
+	slot->stale = c->stale;
+	if (b)
+		slot->blob = b;
+	else if (!slot->path || dlist_copy(&slot->list, list))
+		view_clear(slot);
+	if (!slot->path && b)
+		blob_put(b);
+	pthread_mutex_unlock(&views.lock);
+}
+
+/* List through the view cache where the row says so. */
+static int row_list(const struct layout_row *r, struct lctx *c,
+		    struct dlist *d)
+{
+	uint64_t version;
+	int res;
+
+	if (!r->view)
+		return r->list(c, d);
+	version = org_data_version(c->fs->org);
+	if (view_get(c->path, version, NULL, d, c))
+		return 0;
+	res = r->list(c, d);
+	if (!res)
+		view_put(c->path, version, NULL, d, c);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
 /* The layout */
 
 #define D NODE_DIR
@@ -1566,79 +2309,96 @@ static int f_dot(struct lctx *c, struct node *out)
 #define L NODE_LINK
 
 static const struct layout_row layout[] = {
-/*	  pattern                        type kind           get                list */
-	{ "/",                            D, ORG_INFO,     NULL,              ls_root },
-	{ "/README",                      F, ORG_INFO,     f_readme,          NULL },
-	{ "/accounts.tsv",                F, ORG_ACCOUNTS, f_accounts_tsv,    NULL },
+/*	  pattern                        type kind           get                list   view */
+	{ "/",                            D, ORG_INFO,     NULL,              ls_root, 0 },
+	{ "/README",                      F, ORG_INFO,     f_readme,          NULL, 0 },
+	{ "/accounts.tsv",                F, ORG_ACCOUNTS, f_accounts_tsv,    NULL, 1 },
 
-	{ "/org",                         D, ORG_INFO,     NULL,              ls_org },
-	{ "/org/*",                       F, ORG_INFO,     f_org_field,       NULL },
+	{ "/org",                         D, ORG_INFO,     NULL,              ls_org, 0 },
+	{ "/org/*",                       F, ORG_INFO,     f_org_field,       NULL, 0 },
 
-	{ "/accounts",                    D, ORG_ACCOUNTS, NULL,              ls_accounts },
-	{ "/accounts/*",                  D, ORG_ACCOUNTS, d_account,         ls_account },
-	{ "/accounts/*/parent",           L, ORG_HIER,     l_account_parent,  NULL },
-	{ "/accounts/*/path",             F, ORG_HIER,     f_account_path,    NULL },
-	{ "/accounts/*/tags",             D, ORG_TAGS,     d_account,         ls_account_tags },
-	{ "/accounts/*/tags/*",           F, ORG_TAGS,     f_account_tag,     NULL },
-	{ "/accounts/*/policies",         D, ORG_POLICY,   d_account,         ls_account_policies },
-	{ "/accounts/*/policies/*",       L, ORG_POLICY,   l_object_policy,   NULL },
-	{ "/accounts/*/owner",            F, ORG_TAGS,     f_owner,           NULL },
-	{ "/accounts/*/owner.source",     F, ORG_TAGS,     f_owner,           NULL },
-	{ "/accounts/*/*",                F, ORG_ACCOUNTS, f_account_field,   NULL },
+	{ "/accounts",                    D, ORG_ACCOUNTS, NULL,              ls_accounts, 0 },
+	{ "/accounts/*",                  D, ORG_ACCOUNTS, d_account,         ls_account, 0 },
+	{ "/accounts/*/parent",           L, ORG_HIER,     l_account_parent,  NULL, 0 },
+	{ "/accounts/*/path",             F, ORG_HIER,     f_account_path,    NULL, 0 },
+	{ "/accounts/*/tags",             D, ORG_TAGS,     d_account,         ls_account_tags, 0 },
+	{ "/accounts/*/tags/*",           F, ORG_TAGS,     f_account_tag,     NULL, 0 },
+	{ "/accounts/*/policies",         D, ORG_POLICY,   d_account,         ls_account_policies, 0 },
+	{ "/accounts/*/policies/*",       L, ORG_POLICY,   l_object_policy,   NULL, 0 },
+	{ "/accounts/*/owner",            F, ORG_TAGS,     f_owner,           NULL, 0 },
+	{ "/accounts/*/resources",        D, ORG_RESOURCES, d_account_resources, ls_account_services, 0 },
+	{ "/accounts/*/resources/*",      D, ORG_RESOURCES, NULL,             ls_account_service_regions, 0 },
+	{ "/accounts/*/resources/*/*",    D, ORG_RESOURCES, NULL,             ls_account_region_types, 0 },
+	{ "/accounts/*/resources/*/*/*",  D, ORG_RESOURCES, NULL,             ls_account_type_ids, 0 },
+	{ "/accounts/*/resources/*/*/*/*", D, ORG_RESOURCES, d_resource,      ls_resource, 0 },
+	{ "/accounts/*/resources/*/*/*/*/tags", D, ORG_RESOURCES, d_resource, ls_resource_tags, 0 },
+	{ "/accounts/*/resources/*/*/*/*/tags/*", F, ORG_RESOURCES, f_resource_tag, NULL, 0 },
+	{ "/accounts/*/resources/*/*/*/*/*", F, ORG_RESOURCES, f_resource_field, NULL, 0 },
+	{ "/accounts/*/owner.source",     F, ORG_TAGS,     f_owner,           NULL, 0 },
+	{ "/accounts/*/*",                F, ORG_ACCOUNTS, f_account_field,   NULL, 0 },
 
-	{ "/by-name",                     D, ORG_ACCOUNTS, NULL,              ls_by_name },
-	{ "/by-name/*",                   L, ORG_ACCOUNTS, l_by_name,         NULL },
+	{ "/by-name",                     D, ORG_ACCOUNTS, NULL,              ls_by_name, 0 },
+	{ "/by-name/*",                   L, ORG_ACCOUNTS, l_by_name,         NULL, 0 },
 
-	{ "/ous",                         D, ORG_HIER,     NULL,              ls_ous },
-	{ "/ous/*",                       D, ORG_HIER,     d_ou,              ls_ou },
-	{ "/ous/*/parent",                L, ORG_HIER,     l_ou_parent,       NULL },
-	{ "/ous/*/accounts",              D, ORG_HIER,     d_ou,              ls_ou_accounts },
-	{ "/ous/*/accounts/*",            L, ORG_HIER,     l_ou_account,      NULL },
-	{ "/ous/*/children",              D, ORG_HIER,     d_ou,              ls_ou_children },
-	{ "/ous/*/children/*",            L, ORG_HIER,     l_ou_child,        NULL },
-	{ "/ous/*/tags",                  D, ORG_TAGS,     d_ou,              ls_ou_tags },
-	{ "/ous/*/tags/*",                F, ORG_TAGS,     f_ou_tag,          NULL },
-	{ "/ous/*/policies",              D, ORG_POLICY,   d_ou,              ls_ou_policies },
-	{ "/ous/*/policies/*",            L, ORG_POLICY,   l_object_policy,   NULL },
-	{ "/ous/*/owner",                 F, ORG_TAGS,     f_owner,           NULL },
-	{ "/ous/*/owner.source",          F, ORG_TAGS,     f_owner,           NULL },
-	{ "/ous/*/*",                     F, ORG_HIER,     f_ou_field,        NULL },
+	{ "/ous",                         D, ORG_HIER,     NULL,              ls_ous, 0 },
+	{ "/ous/*",                       D, ORG_HIER,     d_ou,              ls_ou, 0 },
+	{ "/ous/*/parent",                L, ORG_HIER,     l_ou_parent,       NULL, 0 },
+	{ "/ous/*/accounts",              D, ORG_HIER,     d_ou,              ls_ou_accounts, 0 },
+	{ "/ous/*/accounts/*",            L, ORG_HIER,     l_ou_account,      NULL, 0 },
+	{ "/ous/*/children",              D, ORG_HIER,     d_ou,              ls_ou_children, 0 },
+	{ "/ous/*/children/*",            L, ORG_HIER,     l_ou_child,        NULL, 0 },
+	{ "/ous/*/tags",                  D, ORG_TAGS,     d_ou,              ls_ou_tags, 0 },
+	{ "/ous/*/tags/*",                F, ORG_TAGS,     f_ou_tag,          NULL, 0 },
+	{ "/ous/*/policies",              D, ORG_POLICY,   d_ou,              ls_ou_policies, 0 },
+	{ "/ous/*/policies/*",            L, ORG_POLICY,   l_object_policy,   NULL, 0 },
+	{ "/ous/*/owner",                 F, ORG_TAGS,     f_owner,           NULL, 0 },
+	{ "/ous/*/owner.source",          F, ORG_TAGS,     f_owner,           NULL, 0 },
+	{ "/ous/*/*",                     F, ORG_HIER,     f_ou_field,        NULL, 0 },
 
-	{ "/tree",                        D, ORG_HIER,     NULL,              ls_tree },
-	{ "/tree/**",                     D, ORG_HIER,     g_tree,            ls_tree },
+	{ "/tree",                        D, ORG_HIER,     NULL,              ls_tree, 0 },
+	{ "/tree/**",                     D, ORG_HIER,     g_tree,            ls_tree, 0 },
 
-	{ "/policies",                    D, ORG_POLICIES, NULL,              ls_policies },
-	{ "/policies/*",                  D, ORG_POLICIES, d_policy,          ls_policy },
-	{ "/policies/*/content.json",     F, ORG_POLICY,   f_policy_content,  NULL },
-	{ "/policies/*/tags",             D, ORG_TAGS,     d_policy,          ls_policy_tags },
-	{ "/policies/*/tags/*",           F, ORG_TAGS,     f_policy_tag,      NULL },
-	{ "/policies/*/targets",          D, ORG_POLICY,   d_policy,          ls_policy_targets },
-	{ "/policies/*/targets/*",        L, ORG_POLICY,   l_policy_target,   NULL },
-	{ "/policies/*/*",                F, ORG_POLICIES, f_policy_field,    NULL },
+	{ "/policies",                    D, ORG_POLICIES, NULL,              ls_policies, 0 },
+	{ "/policies/*",                  D, ORG_POLICIES, d_policy,          ls_policy, 0 },
+	{ "/policies/*/content.json",     F, ORG_POLICY,   f_policy_content,  NULL, 0 },
+	{ "/policies/*/tags",             D, ORG_TAGS,     d_policy,          ls_policy_tags, 0 },
+	{ "/policies/*/tags/*",           F, ORG_TAGS,     f_policy_tag,      NULL, 0 },
+	{ "/policies/*/targets",          D, ORG_POLICY,   d_policy,          ls_policy_targets, 0 },
+	{ "/policies/*/targets/*",        L, ORG_POLICY,   l_policy_target,   NULL, 0 },
+	{ "/policies/*/*",                F, ORG_POLICIES, f_policy_field,    NULL, 0 },
 
-	{ "/owners",                      D, ORG_INDEX,    NULL,              ls_owners },
-	{ "/owners/*",                    D, ORG_INDEX,    NULL,              ls_owner },
-	{ "/owners/*/accounts",           D, ORG_INDEX,    NULL,              ls_owner_accounts },
-	{ "/owners/*/accounts/*",         L, ORG_INDEX,    l_owner_account,   NULL },
-	{ "/owners/*/ous",                D, ORG_INDEX,    NULL,              ls_owner_ous },
-	{ "/owners/*/ous/*",              L, ORG_INDEX,    l_owner_ou,        NULL },
+	{ "/resources.tsv",               F, ORG_RESOURCES, f_resources_tsv,  NULL, 1 },
+	{ "/services",                    D, ORG_RESOURCES, NULL,             ls_services, 1 },
+	{ "/services/*",                  D, ORG_RESOURCES, NULL,             ls_service_types, 1 },
+	{ "/services/*/*",                D, ORG_RESOURCES, NULL,             ls_service_type, 0 },
+	{ "/services/*/*/resources.tsv",  F, ORG_RESOURCES, f_service_type_tsv, NULL, 1 },
 
-	{ "/unowned",                     D, ORG_INDEX,    NULL,              ls_unowned },
-	{ "/unowned/accounts",            D, ORG_INDEX,    NULL,              ls_unowned_accounts },
-	{ "/unowned/accounts/*",          L, ORG_INDEX,    l_unowned_account, NULL },
-	{ "/unowned/ous",                 D, ORG_INDEX,    NULL,              ls_unowned_ous },
-	{ "/unowned/ous/*",               L, ORG_INDEX,    l_unowned_ou,      NULL },
+	{ "/owners",                      D, ORG_INDEX,    NULL,              ls_owners, 1 },
+	{ "/owners/*",                    D, ORG_INDEX,    NULL,              ls_owner, 0 },
+	{ "/owners/*/accounts",           D, ORG_INDEX,    NULL,              ls_owner_accounts, 0 },
+	{ "/owners/*/accounts/*",         L, ORG_INDEX,    l_owner_account,   NULL, 0 },
+	{ "/owners/*/ous",                D, ORG_INDEX,    NULL,              ls_owner_ous, 0 },
+	{ "/owners/*/ous/*",              L, ORG_INDEX,    l_owner_ou,        NULL, 0 },
+	{ "/owners/*/resources.tsv",      F, ORG_RESOURCES, f_owner_resources_tsv, NULL, 1 },
 
-	{ "/tags",                        D, ORG_INDEX,    NULL,              ls_tag_keys },
-	{ "/tags/*",                      D, ORG_INDEX,    NULL,              ls_tag_values },
-	{ "/tags/*/*",                    D, ORG_INDEX,    NULL,              ls_tag_value },
-	{ "/tags/*/*/accounts",           D, ORG_INDEX,    NULL,              ls_tag_accounts },
-	{ "/tags/*/*/accounts/*",         L, ORG_INDEX,    l_tag_account,     NULL },
-	{ "/tags/*/*/ous",                D, ORG_INDEX,    NULL,              ls_tag_ous },
-	{ "/tags/*/*/ous/*",              L, ORG_INDEX,    l_tag_ou,          NULL },
+	{ "/unowned",                     D, ORG_INDEX,    NULL,              ls_unowned, 0 },
+	{ "/unowned/accounts",            D, ORG_INDEX,    NULL,              ls_unowned_accounts, 0 },
+	{ "/unowned/accounts/*",          L, ORG_INDEX,    l_unowned_account, NULL, 0 },
+	{ "/unowned/ous",                 D, ORG_INDEX,    NULL,              ls_unowned_ous, 0 },
+	{ "/unowned/ous/*",               L, ORG_INDEX,    l_unowned_ou,      NULL, 0 },
+	{ "/unowned/resources.tsv",       F, ORG_RESOURCES, f_unowned_resources_tsv, NULL, 1 },
 
-	{ "/.orgfs",                      D, ORG_INFO,     NULL,              ls_dot },
-	{ "/.orgfs/*",                    F, ORG_INFO,     f_dot,             NULL },
+	{ "/tags",                        D, ORG_INDEX,    NULL,              ls_tag_keys, 1 },
+	{ "/tags/*",                      D, ORG_INDEX,    NULL,              ls_tag_values, 1 },
+	{ "/tags/*/*",                    D, ORG_INDEX,    NULL,              ls_tag_value, 0 },
+	{ "/tags/*/*/accounts",           D, ORG_INDEX,    NULL,              ls_tag_accounts, 0 },
+	{ "/tags/*/*/accounts/*",         L, ORG_INDEX,    l_tag_account,     NULL, 0 },
+	{ "/tags/*/*/ous",                D, ORG_INDEX,    NULL,              ls_tag_ous, 0 },
+	{ "/tags/*/*/ous/*",              L, ORG_INDEX,    l_tag_ou,          NULL, 0 },
+	{ "/tags/*/*/resources.tsv",      F, ORG_RESOURCES, f_tag_resources_tsv, NULL, 1 },
+
+	{ "/.orgfs",                      D, ORG_INFO,     NULL,              ls_dot, 0 },
+	{ "/.orgfs/*",                    F, ORG_INFO,     f_dot,             NULL, 0 },
 };
 
 #undef D
@@ -1836,6 +2596,16 @@ int layout_get(struct orgfs *fs, const char *path, struct node *out)
 	res = capture(r->pattern, path, &c);
 	out->type = r->type;
 	out->timeout = row_timeout(fs, r);
+	if (!res && r->view && r->type == NODE_FILE) {
+		uint64_t version = org_data_version(fs->org);
+
+		if (view_get(path, version, out, NULL, &c))
+			goto done;
+		res = r->get(&c, out);
+		if (!res)
+			view_put(path, version, out, NULL, &c);
+		goto done;
+	}
 	if (!res && r->get)
 		res = r->get(&c, out);
 	else if (!res && strcmp(path, "/"))
@@ -1845,9 +2615,10 @@ int layout_get(struct orgfs *fs, const char *path, struct node *out)
 		 * from: that is what its mtime and stale mark tell */
 		struct dlist d = { 0 };
 
-		res = r->list(&c, &d);
+		res = row_list(r, &c, &d);
 		dlist_free(&d);
 	}
+done:
 	out->mtime = c.mtime ? c.mtime : (out->mtime ? out->mtime : fs->mount_time);
 	out->stale = c.stale;
 	lctx_done(&c);
@@ -1879,7 +2650,7 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 	}
 	res = capture(r->pattern, path, &c);
 	if (!res)
-		res = r->list(&c, out);
+		res = row_list(r, &c, out);
 	lctx_done(&c);
 	if (res) {
 		dlist_free(out);

@@ -52,6 +52,11 @@ struct options {
 	char *owner_tags;
 	int owner_tags_nocase;
 	char *owners_file;
+	char *regions;
+	char *member_role;
+	char *external_id;
+	char *resources;
+	char *demo_resources;
 };
 
 enum {
@@ -93,6 +98,12 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("owner_tags=%s", owner_tags),
 	OPT("owner_tags_nocase", owner_tags_nocase),
 	OPT("owners_file=%s", owners_file),
+	OPT("regions=%s", regions),
+	OPT("member_role=%s", member_role),
+	OPT("external_id=%s", external_id),
+	OPT("resources=%s", resources),
+	OPT("demo_resources=%s", demo_resources),
+	OPT("ttl_resources=%s", ttl_kind[ORG_RESOURCES]),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -142,6 +153,7 @@ static void usage(const char *prog)
 "    --demo[=N]             the built-in demo organization of N accounts\n"
 "                           (10 to 100000, default 50); needs no credentials\n"
 "    -o seed=N              demo organization seed (default 1)\n"
+"    -o demo_resources=N    demo resources per account and region (default 8)\n"
 "    --profile=NAME         AWS profile (default: $AWS_PROFILE, then\n"
 "                           $AWS_DEFAULT_PROFILE, then \"default\")\n"
 "    --region=REGION        region (default: $AWS_REGION, $AWS_DEFAULT_REGION,\n"
@@ -155,11 +167,19 @@ static void usage(const char *prog)
 "                           the system's)\n"
 "    -o insecure            do not verify TLS certificates (never do this)\n"
 "\n"
+"Resources:\n"
+"    -o resources=on|off    the resource tree (default on)\n"
+"    -o regions=R1,R2       regions whose resources are listed (default: the\n"
+"                           region; the demo has us-east-1,eu-west-1)\n"
+"    -o member_role=NAME    role assumed in member accounts (default\n"
+"                           OrganizationAccountAccessRole)\n"
+"    -o external_id=ID      external id for that role\n"
+"\n"
 "Caching:\n"
 "    -o ttl=SECONDS         cache lifetime of everything (default 300);\n"
 "                           0 disables caching\n"
-"    -o ttl_org=S, ttl_accounts=S, ttl_ous=S, ttl_tags=S, ttl_policies=S\n"
-"                           cache lifetime of one kind of data\n"
+"    -o ttl_org=S, ttl_accounts=S, ttl_ous=S, ttl_tags=S, ttl_policies=S,\n"
+"       ttl_resources=S     cache lifetime of one kind of data\n"
 "    -o error_ttl=SECONDS   how long a failed fetch is remembered (default 5)\n"
 "    -o max_stale=SECONDS   how long data whose refresh fails is still served,\n"
 "                           marked stale, before reads fail (default 3600)\n"
@@ -254,6 +274,48 @@ static int parse_level(const char *s, int *out)
 	fprintf(stderr, "orgfs: invalid log_level '%s': expected error, "
 		"warning, info or debug\n", s);
 	return -EINVAL;
+}
+
+/* "us-east-1,eu-west-1" into fs->regions. */
+static int parse_regions(const char *spec, struct orgfs *fs)
+{
+	char *copy = strdup(spec), *save = NULL, *r;
+	int res = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (r = strtok_r(copy, ",", &save); r && !res;
+	     r = strtok_r(NULL, ",", &save)) {
+		const char *p;
+		char **v;
+
+		for (p = r; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-'))
+				break;
+		if (!*r || *p || strlen(r) > 32) {
+			fprintf(stderr, "orgfs: invalid regions '%s': '%s' is "
+				"not a region name\n", spec, r);
+			res = -EINVAL;
+			break;
+		}
+		v = realloc(fs->regions, (fs->nregions + 1) * sizeof(*v));
+		if (!v || !(v[fs->nregions] = strdup(r))) {
+			if (v)
+				fs->regions = v;
+			res = -ENOMEM;
+			break;
+		}
+		fs->regions = v;
+		fs->nregions++;
+	}
+	if (!res && !fs->nregions) {
+		fprintf(stderr, "orgfs: invalid regions '%s': no region\n",
+			spec);
+		res = -EINVAL;
+	}
+	free(copy);
+	return res;
 }
 
 /* The mountpoint must be an empty directory we can use. */
@@ -353,6 +415,65 @@ static void config_line(struct orgfs *fs, const char *key, const char *fmt,
 	buf_putc(&fs->config_text, '\n');
 }
 
+/* Options whose value is a comma-separated list: "-o regions=a,b,ttl=5"
+ * means regions "a,b".  A word without '=' that follows one of them, and
+ * is not an option of its own, continues the list. */
+static const char *const list_options[] = { "regions=", "owner_tags=" };
+static const char *const flag_options[] = {
+	"demo", "insecure", "owner_tags_nocase", "allow_other", "allow_root",
+	"auto_unmount", "default_permissions", "ro", "rw", "noatime", "atime",
+	"nodev", "dev", "nosuid", "suid", "exec", "noexec", "sync", "async",
+	"dirsync", "debug", "clone_fd", "_netdev", "auto", "noauto", "user",
+	"nouser", "users", "nonempty",
+};
+
+static int is_flag_option(const char *w, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++)
+		if (strlen(flag_options[i]) == len &&
+		    !strncmp(flag_options[i], w, len))
+			return 1;
+	return 0;
+}
+
+/* The -o string with the commas inside list values escaped ("\,"), as
+ * fuse_opt reads them. */
+static char *escape_list_commas(const char *opts)
+{
+	size_t len = strlen(opts), i = 0, k;
+	char *out = malloc(2 * len + 1), *q = out;
+	int in_list = 0;
+
+	if (!out)
+		return NULL;
+	while (i <= len) {
+		size_t wl = strcspn(opts + i, ",");
+		const char *w = opts + i;
+
+		if (i > 0) {
+			int cont = in_list && !memchr(w, '=', wl) &&
+				   !is_flag_option(w, wl) && wl > 0;
+
+			if (cont)
+				*q++ = '\\';
+			*q++ = ',';
+			if (!cont)
+				in_list = 0;
+		}
+		for (k = 0; k < sizeof(list_options) / sizeof(list_options[0]);
+		     k++)
+			if (!strncmp(w, list_options[k], strlen(list_options[k])))
+				in_list = 1;
+		memcpy(q, w, wl);
+		q += wl;
+		i += wl + 1;
+	}
+	*q = '\0';
+	return out;
+}
+
 /* "--profile x" becomes "--profile=x": fuse_opt applies every template
  * that matches, so one spelling per option is kept in the table. */
 static int join_long_options(struct fuse_args *args, int argc, char *argv[])
@@ -373,6 +494,25 @@ static int join_long_options(struct fuse_args *args, int argc, char *argv[])
 			if (asprintf(&joined, "%s=%s", argv[i], argv[i + 1]) < 0)
 				return -1;
 			i++;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			char *e = escape_list_commas(argv[i + 1]);
+
+			if (!e || fuse_opt_add_arg(args, "-o") ||
+			    fuse_opt_add_arg(args, e)) {
+				free(e);
+				return -1;
+			}
+			free(e);
+			i++;
+			continue;
+		} else if (!strncmp(argv[i], "-o", 2) && argv[i][2]) {
+			char *e = escape_list_commas(argv[i] + 2);
+
+			if (!e || asprintf(&joined, "-o%s", e) < 0) {
+				free(e);
+				return -1;
+			}
+			free(e);
 		}
 		if (fuse_opt_add_arg(args, joined ? joined : argv[i])) {
 			free(joined);
@@ -452,7 +592,7 @@ int main(int argc, char *argv[])
 			continue;
 		snprintf(what, sizeof(what), "ttl_%s",
 			 k == ORG_INFO ? "org" : k == ORG_HIER ? "ous" :
-			 org_kind_name(k));
+			 k == ORG_POLICIES ? "policies" : org_kind_name(k));
 		if (parse_num(what, o.ttl_kind[k], 0, 31536000, &v))
 			goto out_args;
 		oc.ttl_ms[k] = v * 1000;
@@ -513,6 +653,20 @@ int main(int argc, char *argv[])
 		}
 	}
 	oc.owners = &fs.owners;
+	fs.resources = 1;
+	if (o.resources) {
+		if (!strcmp(o.resources, "on")) {
+			fs.resources = 1;
+		} else if (!strcmp(o.resources, "off")) {
+			fs.resources = 0;
+		} else {
+			fprintf(stderr, "orgfs: invalid resources '%s': expected "
+				"on or off\n", o.resources);
+			goto out_args;
+		}
+	}
+	if (o.regions && parse_regions(o.regions, &fs))
+		goto out_args;
 	oc.ttl_ms[ORG_INDEX] = oc.ttl_ms[ORG_TAGS];
 
 	if (check_mountpoint(cl.mountpoint))
@@ -522,12 +676,24 @@ int main(int argc, char *argv[])
 	json_object_seed(0);
 	if (o.demo) {
 		unsigned long long n = 50, seed = 1;
+		struct demo_options dopt = { 0 };
 
 		if (*o.demo && parse_num("demo size", o.demo, 10, 100000, &n))
 			goto out_args;
 		if (o.seed && parse_num("seed", o.seed, 0, 4294967295ULL, &seed))
 			goto out_args;
-		src = demo_source_new((unsigned)n, (unsigned)seed);
+		dopt.naccounts = (unsigned)n;
+		dopt.seed = (unsigned)seed;
+		dopt.resources = DEMO_DEFAULT_RESOURCES;
+		if (o.demo_resources) {
+			if (parse_num("demo_resources", o.demo_resources, 1,
+				      DEMO_MAX_RESOURCES, &v))
+				goto out_args;
+			dopt.resources = (unsigned)v;
+		}
+		if (!o.regions && parse_regions(DEMO_REGIONS, &fs))
+			goto out_args;
+		src = demo_source_new_with(&dopt);
 		if (!src) {
 			fprintf(stderr, "orgfs: cannot build the demo "
 				"organization: out of memory\n");
@@ -537,6 +703,7 @@ int main(int argc, char *argv[])
 		config_line(&fs, "source", "demo");
 		config_line(&fs, "demo_accounts", "%llu", n);
 		config_line(&fs, "demo_seed", "%llu", seed);
+		config_line(&fs, "demo_resources", "%u", dopt.resources);
 	} else {
 		struct mountsrc_options mo = {
 			.profile = o.profile,
@@ -548,6 +715,8 @@ int main(int argc, char *argv[])
 			.insecure = o.insecure,
 			.concurrency = oc.workers,
 			.interactive = isatty(STDIN_FILENO),
+			.member_role = o.member_role,
+			.external_id = o.external_id,
 		};
 
 		if (http_global_init()) {
@@ -569,6 +738,14 @@ int main(int argc, char *argv[])
 		config_line(&fs, "retry_mode", "%s", ms.retry_mode);
 		config_line(&fs, "tls_verify", "%s",
 			    o.insecure ? "no" : "yes");
+		config_line(&fs, "member_role", "%s", o.member_role ?
+			    o.member_role : "OrganizationAccountAccessRole");
+		config_line(&fs, "external_id", "%s",
+			    o.external_id ? "(set)" : "(none)");
+		if (!o.regions && parse_regions(ms.region, &fs)) {
+			src->ops->destroy(src);
+			goto out_src;
+		}
 	}
 	{
 		struct buf d;
@@ -578,7 +755,7 @@ int main(int argc, char *argv[])
 		fs.source_desc = buf_steal(&d);
 	}
 	for (k = 0; k < ORG_NKINDS; k++)
-		if (k != ORG_POLICY && k != ORG_INDEX)
+		if (k != ORG_POLICY && k != ORG_INDEX && k != ORG_RESOURCES)
 			config_line(&fs, k == ORG_INFO ? "ttl_org" :
 				    k == ORG_ACCOUNTS ? "ttl_accounts" :
 				    k == ORG_HIER ? "ttl_ous" :
@@ -598,6 +775,19 @@ int main(int argc, char *argv[])
 			    fs.owners.nocase ? "yes" : "no");
 		config_line(&fs, "owners_file", "%s",
 			    o.owners_file ? o.owners_file : "(none)");
+	}
+	{
+		struct buf r;
+		size_t i;
+
+		buf_init(&r, 4096);
+		for (i = 0; i < fs.nregions; i++)
+			buf_printf(&r, "%s%s", i ? "," : "", fs.regions[i]);
+		config_line(&fs, "resources", "%s", fs.resources ? "on" : "off");
+		config_line(&fs, "regions", "%s", buf_str(&r));
+		buf_free(&r);
+		config_line(&fs, "ttl_resources", "%llu", (unsigned long long)
+			    (oc.ttl_ms[ORG_RESOURCES] / 1000));
 	}
 	config_line(&fs, "error_ttl", "%llu",
 		    (unsigned long long)(oc.error_ttl_ms / 1000));
@@ -712,6 +902,14 @@ out_args:
 	free(o.log_level);
 	free(o.owner_tags);
 	free(o.owners_file);
+	free(o.regions);
+	free(o.member_role);
+	free(o.external_id);
+	free(o.resources);
+	free(o.demo_resources);
+	for (k = 0; k < (int)fs.nregions; k++)
+		free(fs.regions[k]);
+	free(fs.regions);
 	owner_config_free(&fs.owners);
 	owner_list_free(fs.known_owners);
 	return ret;

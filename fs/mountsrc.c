@@ -130,10 +130,14 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 		goto fail;
 	}
 	ms->identity = strdup(id.arn);
+	snprintf(ms->account, sizeof(ms->account), "%s", id.account);
 
 	so.profile = ms->profile;
 	so.endpoint = o->endpoint;
 	so.concurrency = o->concurrency;
+	so.member_role = o->member_role;
+	so.external_id = o->external_id;
+	so.caller_account = ms->account;
 	ms->source = source_aws_new(ms->client, &so);
 	if (!ms->source) {
 		fprintf(stderr, "orgfs: cannot create the AWS source: out of "

@@ -17,6 +17,8 @@ struct mountsrc_options {
 	const char *ca_bundle;
 	int insecure;
 	int concurrency;
+	const char *member_role;        /* NULL: OrganizationAccountAccessRole */
+	const char *external_id;
 	int interactive;                /* may ask for an MFA code */
 };
 
@@ -29,6 +31,7 @@ struct mountsrc {
 	char *profile;
 	char *region;
 	char *identity;                 /* the caller's ARN */
+	char account[16];               /* the caller's account */
 	int max_attempts;
 	const char *retry_mode;
 };

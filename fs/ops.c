@@ -84,9 +84,14 @@ static uint64_t hash_node(const struct node *n)
 
 	h ^= (uint64_t)n->type + 1;
 	h *= 0x100000001b3ULL;
-	for (i = 0; i < n->data.len; i++) {
-		h ^= (unsigned char)n->data.data[i];
+	if (n->blob) {
+		h ^= n->blob->hash;
 		h *= 0x100000001b3ULL;
+	} else {
+		for (i = 0; i < n->data.len; i++) {
+			h ^= (unsigned char)n->data.data[i];
+			h *= 0x100000001b3ULL;
+		}
 	}
 	h ^= (uint64_t)n->mtime;
 	return h;
@@ -328,12 +333,12 @@ static void fill_stat(struct orgfs *fs, fuse_ino_t ino, const struct node *n,
 	case NODE_FILE:
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		st->st_size = (off_t)n->data.len;
+		st->st_size = (off_t)node_len(n);
 		break;
 	case NODE_LINK:
 		st->st_mode = S_IFLNK | 0777;
 		st->st_nlink = 1;
-		st->st_size = (off_t)n->data.len;
+		st->st_size = (off_t)node_len(n);
 		break;
 	}
 	st->st_blksize = 4096;
@@ -502,7 +507,7 @@ static void orgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 	if (n.type != NODE_LINK)
 		fuse_reply_err(req, EINVAL);
 	else
-		fuse_reply_readlink(req, buf_str(&n.data));
+		fuse_reply_readlink(req, node_ptr(&n));
 	node_free(&n);
 }
 
@@ -536,12 +541,12 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	if (n.type != NODE_FILE) {
 		fuse_reply_err(req, EISDIR);
-	} else if ((size_t)off >= n.data.len) {
+	} else if ((size_t)off >= node_len(&n)) {
 		fuse_reply_buf(req, NULL, 0);
 	} else {
-		size_t len = n.data.len - (size_t)off;
+		size_t len = node_len(&n) - (size_t)off;
 
-		fuse_reply_buf(req, n.data.data + off, len < size ? len : size);
+		fuse_reply_buf(req, node_ptr(&n) + off, len < size ? len : size);
 	}
 	if (n.dynamic)
 		inv_queue_ino(ino);     /* the next read renders afresh */

@@ -1397,14 +1397,49 @@ out:
 	return rc;
 }
 
+int credchain_process_output(const char *text, size_t len,
+			     const char *profile, const char *program,
+			     struct aws_credentials **out,
+			     struct aws_error *err)
+{
+	json_t *j, *v;
+	json_error_t jerr;
+	int rc;
+
+	j = json_loadb(text, len, 0, &jerr);
+	if (!j || !json_is_object(j)) {
+		aws_error_set(err, EIO, "CredentialProcessError",
+			      "profile %s: credential_process %s did not print "
+			      "a JSON object (line %d: %s)", profile,
+			      program, jerr.line, j ? "not an object" : jerr.text);
+		rc = -EIO;
+		goto out;
+	}
+	v = json_object_get(j, "Version");
+	if (!json_is_integer(v) || json_integer_value(v) != 1) {
+		aws_error_set(err, EIO, "CredentialProcessError",
+			      "profile %s: credential_process %s printed an "
+			      "unsupported Version (must be 1)", profile,
+			      program);
+		rc = -EIO;
+		goto out;
+	}
+	rc = creds_from_json(j, "SessionToken", out, err, "credential_process");
+	if (rc < 0) {
+		prefix_err(err, "profile %s", profile);
+		rc = -EIO;
+	}
+out:
+	json_decref(j);
+	return rc;
+}
+
 static int proc_fetch(void *arg, struct aws_credentials **out,
 		      struct aws_error *err)
 {
 	struct proc_arg *p = arg;
 	char **argv = NULL, eline[256] = "", why[300] = "";
 	struct buf ob;
-	json_t *j = NULL, *v;
-	json_error_t jerr;
 	int argc, rc;
 
 	rc = awscfg_shlex_split(p->command, &argv, &argc);
@@ -1432,31 +1467,9 @@ static int proc_fetch(void *arg, struct aws_credentials **out,
 		rc = -EIO;
 		goto out;
 	}
-	j = json_loadb(buf_str(&ob), ob.len, 0, &jerr);
-	if (!j || !json_is_object(j)) {
-		aws_error_set(err, EIO, "CredentialProcessError",
-			      "profile %s: credential_process %s did not print "
-			      "a JSON object (line %d: %s)", p->profile,
-			      argv[0], jerr.line, j ? "not an object" : jerr.text);
-		rc = -EIO;
-		goto out;
-	}
-	v = json_object_get(j, "Version");
-	if (!json_is_integer(v) || json_integer_value(v) != 1) {
-		aws_error_set(err, EIO, "CredentialProcessError",
-			      "profile %s: credential_process %s printed an "
-			      "unsupported Version (must be 1)", p->profile,
-			      argv[0]);
-		rc = -EIO;
-		goto out;
-	}
-	rc = creds_from_json(j, "SessionToken", out, err, "credential_process");
-	if (rc < 0) {
-		prefix_err(err, "profile %s", p->profile);
-		rc = -EIO;
-	}
+	rc = credchain_process_output(buf_str(&ob), ob.len, p->profile,
+				      argv[0], out, err);
 out:
-	json_decref(j);
 	buf_wipe(&ob);
 	awscfg_argv_free(argv);
 	return rc;

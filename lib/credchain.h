@@ -122,6 +122,16 @@ struct creds_provider *credchain_cached_new(const char *name,
 					    void (*arg_free)(void *arg),
 					    time_t (*clock)(void));
 
+/* The output of a credential_process program (its stdout, len bytes):
+ * {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
+ * "Expiration"}.  profile and program name the source in messages.
+ * Exported for the fuzzer (tests/fuzz/fuzz_credproc.c).
+ * @return 0 with *out a new reference, or -EIO with err filled */
+int credchain_process_output(const char *text, size_t len,
+			     const char *profile, const char *program,
+			     struct aws_credentials **out,
+			     struct aws_error *err);
+
 #define CREDCHAIN_ADVISORY_REFRESH (15 * 60)
 #define CREDCHAIN_MANDATORY_REFRESH (10 * 60)
 

@@ -22,6 +22,7 @@ struct org {
 	struct cache *cache;
 	struct org_config cfg;
 	uint64_t generation;            /* atomic */
+	uint64_t data_version;          /* atomic */
 
 	pthread_mutex_t err_lock;
 	struct org_err_rec errs[ORG_ERRORS_KEPT];  /* ring, protected by err_lock */
@@ -41,6 +42,7 @@ static const char *const kind_names[ORG_NKINDS] = {
 	[ORG_TAGS] = "tags",
 	[ORG_POLICIES] = "policies",
 	[ORG_POLICY] = "policy",
+	[ORG_RESOURCES] = "resources",
 	[ORG_INDEX] = "index",
 };
 
@@ -232,6 +234,25 @@ const struct org_index_obj *org_index_find(const struct org_index *x,
 	struct org_index_obj key = { .id = (char *)id };
 
 	return bsearch(&key, x->v, x->n, sizeof(*x->v), cmp_index_obj);
+}
+
+static void hash_resources(const struct org_resources *v, uint64_t *h,
+			   size_t *sz)
+{
+	size_t i;
+
+	*sz += sizeof(*v);
+	for (i = 0; i < v->n; i++) {
+		const struct org_resource *r = &v->v[i];
+
+		h_str(h, r->arn);
+		h_str(h, r->account);
+		h_str(h, r->compliance);
+		hash_tags(&r->tags, h, sz);
+		*sz += sizeof(*r) + slen(r->arn) + slen(r->service) +
+		       slen(r->region) + slen(r->account) + slen(r->type) +
+		       slen(r->id) + slen(r->compliance);
+	}
 }
 
 static void hash_index(const struct org_index *v, uint64_t *h, size_t *sz)
@@ -630,6 +651,30 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		}
 		break;
 	}
+	case ORG_RESOURCES: {
+		struct org_resources *v = NULL;
+		const char *slash = strchr(key, '/');
+		char account[32];
+
+		if (!ops->list_resources) {
+			aws_error_set(err, ENOENT, "NoResources",
+				      "this source lists no resources");
+			return -ENOENT;
+		}
+		if (!slash || (size_t)(slash - key) >= sizeof(account)) {
+			aws_error_set(err, EINVAL, "InternalError",
+				      "bad resources key '%s'", key);
+			return -EINVAL;
+		}
+		memcpy(account, key, (size_t)(slash - key));
+		account[slash - key] = '\0';
+		res = ops->list_resources(o->src, account, slash + 1, &v, err);
+		if (!res) {
+			hash_resources(v, &h, &sz);
+			*data = v;
+		}
+		break;
+	}
 	case ORG_INDEX: {
 		struct org_index *v = NULL;
 
@@ -648,8 +693,45 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 	if (!res) {
 		*size = sz + strlen(key) + 64;
 		*hash = h;
+		__atomic_add_fetch(&o->data_version, 1, __ATOMIC_RELEASE);
 	}
 	return res;
+}
+
+uint64_t org_data_version(struct org *o)
+{
+	return __atomic_load_n(&o->data_version, __ATOMIC_ACQUIRE);
+}
+
+int org_resource_owner(struct org *o, const struct org_resource *r,
+		       const char *account_owner, const char *account_source,
+		       char **owner, char **source)
+{
+	struct owner_level lv = {
+		.kind = "resource", .id = r->arn, .label = NULL,
+		.tags = &r->tags,
+	};
+	struct owner_result res = { 0 };
+	int rc = owner_resolve(owner_cfg(o), &lv, 1, &res);
+
+	if (rc)
+		return rc;
+	if (res.value) {
+		*owner = res.value;
+		*source = res.source;
+		res.value = res.source = NULL;
+		owner_result_free(&res);
+		return 0;
+	}
+	owner_result_free(&res);
+	*owner = account_owner ? strdup(account_owner) : NULL;
+	*source = strdup(account_source ? account_source : "none");
+	if ((account_owner && !*owner) || !*source) {
+		free(*owner);
+		free(*source);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static void org_free_data(void *ctx, int kind, void *data)
@@ -673,6 +755,9 @@ static void org_free_data(void *ctx, int kind, void *data)
 		break;
 	case ORG_POLICY:
 		org_policy_free(data);
+		break;
+	case ORG_RESOURCES:
+		org_resources_free(data);
 		break;
 	case ORG_INDEX:
 		org_index_free(data);
@@ -775,6 +860,7 @@ void org_wait_idle(struct org *o)
 void org_drop(struct org *o)
 {
 	cache_drop_all(o->cache);
+	__atomic_add_fetch(&o->data_version, 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&o->generation, 1, __ATOMIC_RELEASE);
 }
 

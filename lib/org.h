@@ -7,6 +7,7 @@
  *   ORG_TAGS      "<id>"        tags of an account, root, OU or policy
  *   ORG_POLICIES  ""            every policy of every enabled type
  *   ORG_POLICY    "<policy id>" content and targets of one policy
+ *   ORG_RESOURCES "<account>/<region>"  resources of one account and region
  *   ORG_INDEX     ""            derived: every account and OU with its
  *                               tags and effective owner (the org-wide
  *                               crawl behind owners/, unowned/, tags/)
@@ -31,6 +32,7 @@ enum org_kind {
 	ORG_TAGS,
 	ORG_POLICIES,
 	ORG_POLICY,
+	ORG_RESOURCES,
 	ORG_INDEX,
 	ORG_NKINDS
 };
@@ -104,6 +106,18 @@ uint64_t org_generation(struct org *o);
 int org_owner_of(struct org *o, const char *id, const char *path,
 		 struct owner_result *out, time_t *fetched, int *stale,
 		 struct aws_error *err);
+
+/* Effective owner of a resource: its own owner tags, else those of its
+ * account (account_owner / account_source as org_owner_of or the index
+ * gives them; account_owner NULL: none).  Sets malloc'd *owner (NULL:
+ * none) and *source.  @return 0 or -ENOMEM */
+int org_resource_owner(struct org *o, const struct org_resource *r,
+		       const char *account_owner, const char *account_source,
+		       char **owner, char **source);
+/* A monotonic count of data installed in the cache (any kind) and drops:
+ * what was rendered from the cache at one count is still right while the
+ * count has not moved. */
+uint64_t org_data_version(struct org *o);
 
 /* Recent errors, newest last, as shown in .orgfs/errors:
  * "<time>\t<path>\t<code>\t<message>\t<request id>" */

@@ -115,3 +115,26 @@ class Org:
             return json.dumps(json.loads(content), indent=2) + '\n'
         except ValueError:
             return content + '\n'
+
+
+DEFAULT_TYPES = {'codecommit': 'repository', 's3': 'bucket', 'sns': 'topic',
+                 'sqs': 'queue'}
+
+
+def arn_parts(arn):
+    """(service, region, account, type, id) by orgfs(1)'s rules."""
+    f = arn.split(':', 5)
+    service, region, account, res = f[2], f[3] or 'global', f[4], f[5]
+    if service == 's3' and not f[4] and not f[3]:
+        return service, region, account, 'object' if '/' in res else 'bucket', res
+    if res.startswith('/'):
+        res = res[1:]
+    cut = min([i for i in (res.find('/'), res.find(':')) if i >= 0], default=-1)
+    if service == 'sns' and cut >= 0 and res[cut] == ':':
+        return service, region, account, 'subscription', res
+    if cut < 0:
+        return service, region, account, DEFAULT_TYPES.get(service, ''), res
+    typ, rid = res[:cut], res[cut + 1:]
+    if service == 'logs' and typ == 'log-group' and rid.endswith(':*') and len(rid) > 2:
+        rid = rid[:-2]
+    return service, region, account, typ, rid

@@ -1,0 +1,462 @@
+/* fuzz_aws.c - AWS replies through the real client: aws.c's reply and error
+ * parsing for every protocol, and the Organizations source's unpacking of
+ * every operation's JSON
+ *
+ * The replies come from an HTTP server inside this process on 127.0.0.1,
+ * so the bytes take the path a real reply takes (libcurl, http.c, aws.c,
+ * source_aws.c, credchain.c) and nothing in lib/ had to be exported.
+ *
+ * Input (text):
+ *	<operation>\n
+ *	=== <status>\n
+ *	<header>: <value>\n ...
+ *	\n
+ *	<body>
+ *	\n=== <status>\n ...	the next reply, and so on
+ * Requests are answered with the replies in order; once they are used up
+ * every request gets a 400 "FuzzEnd" error, so each operation ends.
+ * Operations: org accounts hier tags policies policy resources identity
+ * json query rest paginate (anything else: picked by its first byte).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aws.h"
+#include "credchain.h"
+#include "creds.h"
+#include "fuzz_util.h"
+#include "http.h"
+#include "model.h"
+#include "source.h"
+#include "source_aws.h"
+
+#define MAX_REPLIES 64
+#define MAX_REQUEST (1u << 20)
+
+struct reply {
+	int status;
+	const char *head;       /* header lines, '\n' separated */
+	size_t head_len;
+	const char *body;
+	size_t body_len;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static struct reply replies[MAX_REPLIES];      /* mu */
+static size_t nreplies, next_reply;             /* mu */
+
+static struct http_ctx *http;
+static struct aws_client *client;
+static struct creds_provider *creds;
+static char endpoint[64];
+
+/* ---- the server ---- */
+
+static int send_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int token_char(char c)
+{
+	return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+/* Header lines that are well-formed and do not frame the message. */
+static int header_ok(const char *l, size_t n)
+{
+	const char *colon = memchr(l, ':', n);
+	size_t nl;
+
+	if (!colon || colon == l)
+		return 0;
+	nl = (size_t)(colon - l);
+	for (size_t i = 0; i < nl; i++)
+		if (!token_char(l[i]))
+			return 0;
+	for (size_t i = nl; i < n; i++)
+		if (l[i] == '\0' || l[i] == '\r')
+			return 0;
+	return !(nl == 14 && !strncasecmp(l, "content-length", nl)) &&
+	       !(nl == 17 && !strncasecmp(l, "transfer-encoding", nl)) &&
+	       !(nl == 10 && !strncasecmp(l, "connection", nl)) &&
+	       !(nl == 16 && !strncasecmp(l, "content-encoding", nl)) &&
+	       !(nl == 10 && !strncasecmp(l, "keep-alive", nl));
+}
+
+static int respond(int fd)
+{
+	static const char end_body[] =
+		"{\"__type\":\"FuzzEnd\",\"message\":\"no more replies\"}";
+	struct reply r = { 400, "", 0, end_body, sizeof(end_body) - 1 };
+	char line[128];
+	int status;
+
+	pthread_mutex_lock(&mu);
+	if (next_reply < nreplies)
+		r = replies[next_reply++];
+	pthread_mutex_unlock(&mu);
+	status = r.status;
+	/* no body or interim replies: they would desynchronise the stream */
+	if (status < 200 || status > 599 || status == 204 || status == 304)
+		status = 200;
+	snprintf(line, sizeof(line), "HTTP/1.1 %d Fuzz\r\n", status);
+	if (send_all(fd, line, strlen(line)))
+		return -1;
+	for (const char *p = r.head; p < r.head + r.head_len;) {
+		const char *e = memchr(p, '\n', (size_t)(r.head + r.head_len - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(r.head + r.head_len - p);
+
+		if (header_ok(p, n) &&
+		    (send_all(fd, p, n) || send_all(fd, "\r\n", 2)))
+			return -1;
+		p += n + 1;
+	}
+	snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", r.body_len);
+	if (send_all(fd, line, strlen(line)))
+		return -1;
+	return send_all(fd, r.body, r.body_len);
+}
+
+/* One connection: requests one after another (libcurl keeps it alive). */
+static void *conn_thread(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char *buf = malloc(MAX_REQUEST);
+	size_t have = 0;
+
+	if (!buf)
+		abort();
+	for (;;) {
+		char *end, *cl;
+		size_t head, need, blen = 0;
+		ssize_t got;
+
+		buf[have] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (!end) {
+			if (have >= MAX_REQUEST - 1)
+				break;
+			got = recv(fd, buf + have, MAX_REQUEST - 1 - have, 0);
+			if (got <= 0)
+				break;
+			have += (size_t)got;
+			continue;
+		}
+		head = (size_t)(end - buf) + 4;
+		*end = '\0';
+		for (cl = buf; (cl = strcasestr(cl, "\r\ncontent-length:")); cl++)
+			blen = strtoul(cl + 17, NULL, 10);
+		*end = '\r';
+		if (blen > MAX_REQUEST - 1 - head)
+			break;
+		need = head + blen;
+		while (have < need) {
+			got = recv(fd, buf + have, MAX_REQUEST - 1 - have, 0);
+			if (got <= 0)
+				goto out;
+			have += (size_t)got;
+		}
+		if (respond(fd))
+			break;
+		memmove(buf, buf + need, have - need);
+		have -= need;
+	}
+out:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+static void *accept_thread(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		pthread_t t;
+
+		if (fd < 0)
+			continue;
+		if (pthread_create(&t, NULL, conn_thread, (void *)(intptr_t)fd)) {
+			close(fd);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	return NULL;
+}
+
+static void setup(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	static struct http_ctx_config hcfg = {
+		.connect_timeout_ms = 2000, .timeout_ms = 10000,
+		.max_response = 1u << 20,
+	};
+	static struct endpoint_config ecfg;
+	struct aws_client_config ccfg = { 0 };
+	pthread_t t;
+	int lfd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(lfd, 64) || getsockname(lfd, (struct sockaddr *)&sa, &sl) ||
+	    pthread_create(&t, NULL, accept_thread, (void *)(intptr_t)lfd))
+		abort();
+	pthread_detach(t);
+	snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d",
+		 ntohs(sa.sin_port));
+
+	json_object_seed(1);
+	if (http_global_init())
+		abort();
+	http = http_ctx_new(&hcfg);
+	creds = creds_static_new("AKIDFUZZ", "fuzz-secret-key", NULL, "fuzz");
+	ecfg.orgfs_endpoint = endpoint;
+	ccfg.http = http;
+	ccfg.creds = creds;
+	ccfg.region = "us-east-1";
+	ccfg.endpoints = &ecfg;
+	/* one attempt: every request takes the next reply, nothing sleeps,
+	 * and the shared retry quota cannot make runs differ */
+	ccfg.max_attempts = 1;
+	client = aws_client_new(&ccfg);
+	if (!http || !creds || !client)
+		abort();
+}
+
+/* ---- the input ---- */
+
+/* Split the input into replies (the format is in the top comment).  A
+ * reply without an empty line after its status has no headers. */
+static void load_replies(const char *p, const char *end)
+{
+	nreplies = next_reply = 0;
+	while (p < end && nreplies < MAX_REPLIES) {
+		struct reply *r = &replies[nreplies++];
+		const char *next, *hend;
+
+		if ((size_t)(end - p) >= 4 && !memcmp(p, "=== ", 4))
+			p += 4;
+		r->status = atoi(p);
+		p = memchr(p, '\n', (size_t)(end - p));
+		p = p ? p + 1 : end;
+		next = memmem(p, (size_t)(end - p), "\n=== ", 5);
+		if (!next)
+			next = end;
+		r->head = p;
+		r->head_len = 0;
+		r->body = p;
+		if (p < next && *p == '\n') {
+			r->body = p + 1;
+		} else {
+			hend = memmem(p, (size_t)(next - p), "\n\n", 2);
+			if (hend) {
+				r->head_len = (size_t)(hend - p);
+				r->body = hend + 2;
+			}
+		}
+		r->body_len = (size_t)(next - r->body);
+		p = next < end ? next + 1 : end;
+	}
+}
+
+static void check_error(int rc, const struct aws_error *e)
+{
+	if (rc >= 0)
+		return;
+	FUZZ_ASSERT(e->err > 0 && rc == -e->err);
+	FUZZ_ASSERT(memchr(e->code, 0, sizeof(e->code)) && e->code[0]);
+	FUZZ_ASSERT(memchr(e->message, 0, sizeof(e->message)));
+	for (const char *s = e->message; *s; s++)
+		FUZZ_ASSERT((unsigned char)*s >= 0x20 && *s != 0x7f);
+	for (const char *s = e->code; *s; s++)
+		FUZZ_ASSERT((unsigned char)*s >= 0x20 && *s != 0x7f);
+	FUZZ_ASSERT(!strstr(e->message, "fuzz-secret-key"));
+}
+
+static int count_page(json_t *page, void *arg)
+{
+	FUZZ_ASSERT(json_is_object(page));
+	++*(int *)arg;
+	return 0;
+}
+
+static const char *const ops[] = {
+	"org", "accounts", "hier", "tags", "policies", "policy", "resources",
+	"identity", "json", "query", "rest", "paginate",
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+
+static int run(size_t op, struct org_source *src, struct aws_error *e)
+{
+	json_t *out = NULL;
+	int rc = 0, pages = 0;
+
+	switch (op) {
+	case 0: {
+		struct org_info *o = NULL;
+
+		rc = src->ops->describe_org(src, &o, e);
+		org_info_free(o);
+		break;
+	}
+	case 1: {
+		struct org_accounts *a = NULL;
+
+		rc = src->ops->list_accounts(src, &a, e);
+		if (rc == 0)
+			for (size_t i = 1; i < a->n; i++)
+				FUZZ_ASSERT(strcmp(a->v[i - 1].id, a->v[i].id) < 0);
+		org_accounts_free(a);
+		break;
+	}
+	case 2: {
+		struct org_hier *h = NULL;
+
+		rc = src->ops->walk_hierarchy(src, &h, e);
+		org_hier_free(h);
+		break;
+	}
+	case 3: {
+		struct org_tags *t = NULL;
+
+		rc = src->ops->list_tags(src, "111111111111", &t, e);
+		org_tags_free(t);
+		break;
+	}
+	case 4: {
+		struct org_policies *p = NULL;
+
+		rc = src->ops->list_policies(src, &p, e);
+		org_policies_free(p);
+		break;
+	}
+	case 5: {
+		struct org_policy *p = NULL;
+
+		rc = src->ops->describe_policy(src, "p-abcd1234", &p, e);
+		org_policy_free(p);
+		break;
+	}
+	case 6: {
+		struct org_resources *r = NULL;
+
+		rc = src->ops->list_resources(src, "111111111111", "us-east-1",
+					      &r, e);
+		org_resources_free(r);
+		break;
+	}
+	case 7: {
+		struct credchain_identity *id = malloc(sizeof(*id));
+
+		if (!id)
+			abort();
+		rc = credchain_caller_identity(client, id, e);
+		free(id);
+		break;
+	}
+	case 8:
+		rc = aws_json_call(client, &aws_svc_organizations, NULL,
+				   "ListRoots", NULL, &out, e);
+		break;
+	case 9: {
+		const struct aws_param p[] = {
+			{ "RoleArn", "arn:aws:iam::111111111111:role/R" },
+			{ "RoleSessionName", "fuzz" },
+		};
+
+		rc = aws_query_call(client, &aws_svc_sts, "us-east-1",
+				    "AssumeRole", p, 2, &out, e);
+		break;
+	}
+	case 10: {
+		const struct aws_param q[] = {
+			{ "role_name", "R" }, { "account_id", "111111111111" },
+		};
+
+		rc = aws_rest_call(client, &aws_svc_sso, "us-east-1", "GET",
+				   "/federation/credentials", q, 2, NULL, 0,
+				   NULL, 0, &out, e);
+		break;
+	}
+	case 11:
+		rc = aws_json_paginate(client, &aws_svc_tagging, "us-east-1",
+				       "GetResources", NULL, "PaginationToken",
+				       "PaginationToken", count_page, &pages,
+				       e);
+		break;
+	}
+	if (out) {
+		FUZZ_ASSERT(rc == 0 && json_is_object(out));
+		json_decref(out);
+	}
+	return rc;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct source_aws_options opt = {
+		.concurrency = 1,               /* replies in a fixed order */
+		.caller_account = "111111111111",
+	};
+	const char *end = (const char *)data + size, *nl;
+	struct org_source *src;
+	struct aws_error e;
+	size_t op = NOPS;
+	char *copy;
+	int rc;
+
+	if (!client)
+		setup();
+	/* the replies point into a copy that outlives the call's requests */
+	copy = malloc(size + 1);
+	if (!copy)
+		abort();
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	end = copy + size;
+	nl = memchr(copy, '\n', size);
+	if (!nl)
+		nl = end;
+	for (size_t i = 0; i < NOPS; i++)
+		if ((size_t)(nl - copy) == strlen(ops[i]) &&
+		    !memcmp(copy, ops[i], strlen(ops[i])))
+			op = i;
+	if (op == NOPS)
+		op = size ? (unsigned char)copy[0] % NOPS : 0;
+
+	pthread_mutex_lock(&mu);
+	load_replies(nl < end ? nl + 1 : end, end);
+	pthread_mutex_unlock(&mu);
+
+	src = source_aws_new(client, &opt);
+	if (!src)
+		abort();
+	aws_error_clear(&e);
+	rc = run(op, src, &e);
+	check_error(rc, &e);
+	src->ops->destroy(src);
+
+	pthread_mutex_lock(&mu);
+	nreplies = next_reply = 0;
+	pthread_mutex_unlock(&mu);
+	free(copy);
+	return 0;
+}

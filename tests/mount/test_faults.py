@@ -1,0 +1,281 @@
+"""Faults survived: a copy of a mount made while the endpoint misbehaves is
+either the same as a fault-free copy, or every path it could not fetch
+failed with an errno, is named in .orgfs/errors, and no listing is shorter
+than it should be (orgfs(1), ERRORS).  Also the max_stale bound.
+
+The cases run three at a time, each against its own fake endpoint serving
+the same organization, so that the slow ones (throttling, latency) overlap
+the others.  The table of outcomes is printed, and written to
+$ORGFS_FAULT_TABLE when that is set.
+"""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from fixture import FakeAWS
+from orgfsmount import Mount, aws_env, status, wait_for
+from treecopy import STRERROR, copy_mount, diff_identical, judge, snapshot
+
+# What a mount may log while its endpoint misbehaves.
+ALLOW = [r'^orgfs: warning: (?!.*(Sanitizer|runtime error))',
+         r'^orgfs: error: (?!.*(Sanitizer|runtime error))',
+         r'^orgfs: [^=]*: (connection|throttl|http|request|5\d\d|reply)']
+
+
+class Case:
+    def __init__(self, name, config=None, opts='', identical=False,
+                 org='big', run=None):
+        self.name = name
+        self.config = config or {}
+        self.opts = opts
+        self.identical = identical
+        self.org = org
+        self.run = run
+
+
+def _down_midcrawl(fake, mnt, dest):
+    """cp -a while the endpoint goes away once the tag crawl has started,
+    and comes back."""
+    box = {}
+
+    def copier():
+        box['cp'] = copy_mount(mnt.path, dest)
+
+    t = threading.Thread(target=copier)
+    t.start()
+    try:
+        def crawling():
+            return not t.is_alive() or \
+                len(fake.requests(op='ListTagsForResource')) >= 15
+        wait_for(crawling, timeout=120, what='the tag crawl', interval=0.05)
+        fake.control({'down': True})
+
+        def refused():
+            return sum(1 for r in fake.requests() if r.get('fault') == 'down')
+        # down long enough to outlast a call's retries
+        wait_for(lambda: refused() >= 12 or not t.is_alive(), timeout=60,
+                 what='refused requests', interval=0.05)
+        box['refused'] = refused()
+    finally:
+        fake.control({'down': False})
+        t.join(300)
+    assert box['refused'] > 0, 'the copy ended before the endpoint went down'
+    return box['cp']
+
+
+CASES = [
+    Case('throttle 30%', {'throttle_rate': 0.3}, 'max_attempts=8',
+         identical=True),
+    Case('latency 500+-250ms', {'latency_ms': 500, 'jitter_ms': 250},
+         'concurrency=16', org='small'),
+    Case('5xx 5%', {'error_rate': 0.05}, 'max_attempts=8', identical=True),
+    Case('resets 10%', {'reset_rate': 0.1}),
+    Case('truncated 10%', {'truncate_rate': 0.1}),
+    Case('malformed 10%', {'malformed_rate': 0.1}),
+    Case('ListAccounts p3 fails',
+         {'fail_page': {'op': 'ListAccounts', 'page': 3}}),
+    Case('ListChildren p2 + ListTags p2 fail',
+         {'fail_page': [{'op': 'ListChildren', 'page': 2},
+                        {'op': 'ListTagsForResource', 'page': 2}]}),
+    Case('down mid-crawl', run=_down_midcrawl),
+]
+
+XFAIL = {}
+
+
+def shaped_org(path, accounts, seed, big_ou=False):
+    """A generated organization, reshaped so that every paginated call a
+    mount makes has a second page somewhere: one OU with more than 20
+    accounts (ListChildren), one account and one OU with 25 tags
+    (ListTagsForResource)."""
+    with FakeAWS(accounts=accounts, seed=seed) as f:
+        data = f.org()
+    if big_ou:
+        mgmt = data['organization']['MasterAccountId']
+        ou = sorted(data['ous'], key=lambda u: u['Id'])[0]['Id']
+        movers = [a for a in data['accounts'] if a['Id'] != mgmt][:24]
+        for a in movers:
+            a['ParentId'] = ou
+        extra = {'Extra%02d' % i: 'value %d' % i for i in range(25)}
+        data['tags'].setdefault(movers[0]['Id'], {}).update(extra)
+        data['tags'].setdefault(ou, {}).update(extra)
+    with open(path, 'w') as fh:
+        json.dump(data, fh)
+    return path
+
+
+@pytest.fixture(scope='module')
+def workdir():
+    d = tempfile.mkdtemp(prefix='orgfs-faults-')
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope='module')
+def orgs(workdir):
+    return {
+        'big': shaped_org(os.path.join(workdir, 'big.json'), 60, 11,
+                          big_ou=True),
+        'small': shaped_org(os.path.join(workdir, 'small.json'), 15, 12),
+    }
+
+
+def read(path):
+    with open(path, encoding='utf-8', errors='surrogateescape') as fh:
+        return fh.read()
+
+
+def error_paths(mnt):
+    out = set()
+    for line in read(mnt.p('.orgfs', 'errors')).splitlines()[1:]:
+        f = line.split('\t')
+        if len(f) > 2:
+            out.add(f[1])
+    return out
+
+
+def reference_copy(orgfile, dest):
+    with FakeAWS(org_json=orgfile) as fake:
+        with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
+            rc, failed, other, err = copy_mount(m.path, dest)
+            assert rc == 0 and not failed, 'fault-free copy failed:\n' + err
+    return snapshot(dest)
+
+
+def run_case(case, orgfile, ref_dir, ref, workdir):
+    dest = os.path.join(workdir, 'copy-%d' % CASES.index(case))
+    t0 = time.monotonic()
+    with FakeAWS(org_json=orgfile) as fake:
+        if case.config:
+            fake.control(case.config)
+        args = ['--endpoint=' + fake.url]
+        if case.opts:
+            args += ['-o', case.opts]
+        with Mount(args, env=aws_env(fake), allow=ALLOW) as m:
+            if case.run:
+                rc, failed, other, err = case.run(fake, m, dest)
+            else:
+                rc, failed, other, err = copy_mount(m.path, dest)
+            secs = time.monotonic() - t0
+            st = status(m)
+            named = error_paths(m)
+            unnamed = [p for p in failed if '/' + p not in named]
+            evicted = []
+            if unnamed and int(st['errors_recorded']) > 200:
+                # the ring keeps the last 200: ask again for what fell out
+                for p in unnamed:
+                    try:
+                        full = m.p(p)
+                        if os.path.isdir(full) and not os.path.islink(full):
+                            os.listdir(full)
+                        elif not os.path.islink(full):
+                            read(full)
+                    except OSError:
+                        pass
+                named = error_paths(m)
+                evicted = [p for p in unnamed if '/' + p in named]
+                unnamed = [p for p in unnamed if '/' + p not in named]
+    copy = snapshot(dest)
+    same, diff = diff_identical(ref_dir, dest)
+    verdict = judge(ref, copy, failed)
+    errnos = sorted({STRERROR.get(e, e) for e in failed.values()})
+    return {
+        'case': case, 'rc': rc, 'failed': failed, 'other': other,
+        'stderr': err, 'identical': same, 'diff': diff, 'verdict': verdict,
+        'unnamed': unnamed, 'evicted': evicted, 'errnos': errnos,
+        'status': st, 'seconds': secs,
+    }
+
+
+def table(results):
+    head = ('case', 'outcome', 'all named', 'short listings', 'requests',
+            'retries', 'throttles', 'seconds')
+    rows = [head]
+    for case in CASES:
+        r = results[case.name]
+        if isinstance(r, Exception):
+            rows.append((case.name, 'ERROR: %s' % str(r).splitlines()[0][:60],
+                         '-', '-', '-', '-', '-', '-'))
+            continue
+        if r['identical'] and not r['failed']:
+            outcome = 'identical'
+        else:
+            outcome = '%d paths failed (%s)' % (len(r['failed']),
+                                                ','.join(r['errnos']) or '-')
+        st = r['status']
+        rows.append((case.name, outcome,
+                     'yes' if not r['unnamed'] else 'no (%d)' % len(r['unnamed']),
+                     str(len(r['verdict']['short'])), st['api_requests'],
+                     st['api_retries'], st['api_throttles'],
+                     '%.1f' % r['seconds']))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return '\n'.join('  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+                     for row in rows) + '\n'
+
+
+@pytest.fixture(scope='module')
+def results(orgs, workdir):
+    refs = {}
+    for k, orgfile in orgs.items():
+        d = os.path.join(workdir, 'ref-' + k)
+        refs[k] = (d, reference_copy(orgfile, d))
+    out = {}
+
+    def one(case):
+        ref_dir, ref = refs[case.org]
+        try:
+            out[case.name] = run_case(case, orgs[case.org], ref_dir, ref,
+                                      workdir)
+        except Exception as e:  # noqa: BLE001 - reported by the case's test
+            out[case.name] = e
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(one, CASES))
+    text = table(out)
+    print('\n' + text)
+    if os.environ.get('ORGFS_FAULT_TABLE'):
+        with open(os.environ['ORGFS_FAULT_TABLE'], 'w') as fh:
+            fh.write(text)
+    return out
+
+
+def _params():
+    out = []
+    for c in CASES:
+        marks = [pytest.mark.xfail(strict=True, reason=XFAIL[c.name])] \
+            if c.name in XFAIL else []
+        out.append(pytest.param(c, id=c.name.replace(' ', '_'), marks=marks))
+    return out
+
+
+@pytest.mark.parametrize('case', _params())
+def test_fault_case(results, case):
+    r = results[case.name]
+    if isinstance(r, Exception):
+        raise r
+    v = r['verdict']
+    why = '%s: cp said:\n%s\ndiff:\n%s' % (case.name, r['stderr'][-3000:],
+                                           r['diff'][-3000:])
+    assert not r['other'], 'cp messages naming no path: %r' % r['other'][:5]
+    assert (r['rc'] == 0) == (not r['failed']), why
+    assert not v['short'], 'short listings: %r\n%s' % (v['short'][:5], why)
+    assert not v['missing'], 'missing without an error: %r\n%s' % (
+        v['missing'][:10], why)
+    assert not v['wrong'], 'different content without an error: %r\n%s' % (
+        v['wrong'][:10], why)
+    assert not v['extra'], 'entries the organization does not have: %r\n%s' % (
+        v['extra'][:10], why)
+    for p, e in r['failed'].items():
+        assert e in STRERROR, 'failure without an errno: %s: %s' % (p, e)
+    assert not r['unnamed'], 'failed paths not in .orgfs/errors: %r' % (
+        sorted(r['unnamed'])[:10],)
+    if not r['failed']:
+        assert r['identical'], why
+    if case.identical:
+        assert r['identical'] and not r['failed'], why

@@ -1,0 +1,206 @@
+"""Resources through a real mount of the fake endpoint: the per-account
+tree, services/, resources.tsv, owners, denied roles, throttling."""
+import errno
+import os
+import subprocess
+
+import pytest
+
+from expected import Org, arn_parts, esc
+from orgfsmount import Mount, aws_env
+from test_owners import owner_of
+
+REGIONS = ['us-east-1', 'eu-west-1']
+WS = ' \t\r\n\v\f'
+
+
+def read(path):
+    with open(path, encoding='utf-8', errors='surrogateescape') as fh:
+        return fh.read()
+
+
+def readable(org, aid):
+    return org.state(org.accounts[aid]) not in ('SUSPENDED', 'CLOSED')
+
+
+def resource_owner(org, r, account):
+    tags = {t['Key']: t['Value'] for t in r['Tags']}
+    for k in ('Owner', 'Team'):
+        if k in tags and tags[k].strip(WS):
+            return tags[k].strip(WS)
+    return owner_of(org, account)[0]
+
+
+def expected_resources(fake, org, skip=()):
+    out = {}
+    for aid in sorted(org.accounts):
+        if not readable(org, aid) or aid in skip:
+            continue
+        for region in REGIONS:
+            for r in fake.resources(aid, region):
+                out[r['ResourceARN']] = (aid, r)
+    return out
+
+
+def tsv_rows(path):
+    lines = read(path).splitlines()
+    comments = [ln for ln in lines if ln.startswith('#')]
+    body = [ln for ln in lines if not ln.startswith('#')]
+    assert body[0] == 'arn\taccount\tregion\tservice\ttype\towner'
+    return comments, [ln.split('\t') for ln in body[1:]]
+
+
+@pytest.fixture(scope='module')
+def fake():
+    from fixture import FakeAWS
+    f = FakeAWS(accounts=12, seed=21, resources=7, regions=','.join(REGIONS))
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope='module')
+def org(fake):
+    return Org(fake.org())
+
+
+@pytest.fixture(scope='module')
+def mnt(fake):
+    m = Mount(['--endpoint=' + fake.url, '-o', 'regions=' + ','.join(REGIONS)],
+              env=aws_env(fake))
+    m.start()
+    yield m
+    m.stop()
+
+
+def test_account_trees(mnt, fake, org):
+    want = expected_resources(fake, org)
+    assert want, 'the fake organization has resources'
+    seen = {}
+    for aid in sorted(org.accounts):
+        d = mnt.p('accounts', aid, 'resources')
+        if not readable(org, aid):
+            assert not os.path.lexists(d)
+            continue
+        for root, dirs, files in os.walk(d):
+            if 'arn' in files:
+                arn = read(os.path.join(root, 'arn'))[:-1]
+                seen.setdefault(arn, []).append(root)
+    assert sorted(seen) == sorted(want)
+    dup = {a: p for a, p in seen.items() if len(p) > 1}
+    assert not dup, dup
+    for arn, (aid, r) in want.items():
+        service, region, _, typ, rid = arn_parts(arn)
+        path = mnt.p('accounts', aid, 'resources', esc(service), esc(region),
+                     esc(typ), esc(rid))
+        assert seen[arn] == [path]
+        tags = {t['Key']: t['Value'] for t in r['Tags']}
+        assert sorted(os.listdir(os.path.join(path, 'tags'))) == \
+            sorted(esc(k) for k in tags)
+        for k, v in tags.items():
+            assert read(os.path.join(path, 'tags', esc(k))) == v + '\n'
+        owner = resource_owner(org, r, aid)
+        assert read(os.path.join(path, 'owner')) == (owner or '') + '\n'
+        src = read(os.path.join(path, 'owner.source'))
+        own = [k for k in ('Owner', 'Team') if tags.get(k, '').strip(WS)]
+        if own:
+            assert src == 'tag %s on resource %s\n' % (own[0], arn)
+        else:
+            assert src == read(mnt.p('accounts', aid, 'owner.source'))
+
+
+def test_org_wide_views(mnt, fake, org):
+    want = expected_resources(fake, org)
+    comments, rows = tsv_rows(mnt.p('resources.tsv'))
+    assert not comments
+    arns = [r[0] for r in rows]
+    assert sorted(arns) == sorted(want) and len(arns) == len(set(arns))
+    by_owner = {}
+    for row in rows:
+        arn, account, region, service, typ, owner = row
+        aid, r = want[arn]
+        s, reg, _, t, _ = arn_parts(arn)
+        assert (account, region, service, typ) == (aid, reg, s, t)
+        assert owner == (resource_owner(org, r, aid) or '')
+        by_owner.setdefault(owner, []).append(arn)
+    # services/<service>/<type>/resources.tsv: each resource once
+    total = 0
+    for service in os.listdir(mnt.p('services')):
+        for typ in os.listdir(mnt.p('services', service)):
+            _, srows = tsv_rows(mnt.p('services', service, typ, 'resources.tsv'))
+            for row in srows:
+                assert esc(row[3]) == service and esc(row[4]) == typ
+            total += len(srows)
+    assert total == len(want)
+    # owners/<owner>/resources.tsv and unowned/resources.tsv
+    for owner, arns_of in by_owner.items():
+        if owner:
+            p = mnt.p('owners', esc(owner), 'resources.tsv')
+        else:
+            p = mnt.p('unowned', 'resources.tsv')
+        _, orows = tsv_rows(p)
+        assert sorted(r[0] for r in orows) == sorted(arns_of)
+
+
+def test_tags_view_has_resources(mnt, fake, org):
+    want = expected_resources(fake, org)
+    by_tag = {}
+    for arn, (aid, r) in want.items():
+        for t in r['Tags']:
+            by_tag.setdefault((t['Key'], t['Value']), []).append(arn)
+    for (k, v), arns in list(by_tag.items())[:25]:
+        _, rows = tsv_rows(mnt.p('tags', esc(k), esc(v), 'resources.tsv'))
+        assert sorted(r[0] for r in rows) == sorted(arns)
+
+
+def test_denied_role_stays_local(fakeaws_factory):
+    fake = fakeaws_factory(accounts=10, seed=22, resources=5,
+                           regions=','.join(REGIONS))
+    org = Org(fake.org())
+    mgmt = fake.mgmt_account
+    denied = [a for a in sorted(org.accounts)
+              if a != mgmt and readable(org, a)][0]
+    fake.control({'deny_assume_role': [denied]})
+    with Mount(['--endpoint=' + fake.url, '-o', 'regions=' + ','.join(REGIONS)],
+               env=aws_env(fake)) as m:
+        with pytest.raises(OSError) as e:
+            os.listdir(m.p('accounts', denied, 'resources'))
+        assert e.value.errno == errno.EACCES
+        comments, rows = tsv_rows(m.p('resources.tsv'))
+        assert comments == ['# incomplete: 1 account unreadable, see .orgfs/errors']
+        want = expected_resources(fake, org, skip=[denied])
+        assert sorted(r[0] for r in rows) == sorted(want)
+        errors = read(m.p('.orgfs', 'errors'))
+        assert denied in errors and 'AccessDenied' in errors
+        # every other account still works
+        for aid in want.values():
+            pass
+        other = [a for a in sorted(org.accounts) if a not in (denied,)
+                 and readable(org, a)]
+        for a in other:
+            os.listdir(m.p('accounts', a, 'resources'))
+
+
+def snapshot(mnt, dest):
+    os.makedirs(dest)
+    subprocess.run(['cp', '-a', mnt.p('accounts'), os.path.join(dest, 'accounts')],
+                   check=True)
+    subprocess.run(['cp', '-a', mnt.p('resources.tsv'), dest], check=True)
+    subprocess.run(['cp', '-a', mnt.p('services'), os.path.join(dest, 'services')],
+                   check=True)
+
+
+def test_throttling_same_tree(fakeaws_factory, tmp_path):
+    fake = fakeaws_factory(accounts=8, seed=23, resources=5,
+                           regions=','.join(REGIONS))
+    args = ['--endpoint=' + fake.url, '-o',
+            'regions=%s,max_attempts=10' % ','.join(REGIONS)]
+    with Mount(args, env=aws_env(fake)) as m:
+        snapshot(m, str(tmp_path / 'clean'))
+    fake.control({'throttle_rate': 0.3})
+    with Mount(args, env=aws_env(fake)) as m:
+        snapshot(m, str(tmp_path / 'throttled'))
+        throttles = [r for r in fake.requests() if r.get('fault') == 'throttle']
+    assert throttles
+    r = subprocess.run(['diff', '-r', '--no-dereference', str(tmp_path / 'clean'),
+                        str(tmp_path / 'throttled')], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[:2000]
