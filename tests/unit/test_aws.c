@@ -1342,7 +1342,7 @@ START_TEST(test_threads_share_stats)
 	pthread_t th[8];
 	void *fails;
 
-	fx_start(h_count, NULL, 5, 0, 0);
+	fx_start(h_count, NULL, 10, 0, 0);
 	p = creds_static_new("AKIDX", "x", NULL, NULL);
 	for (int i = 0; i < 4; i++)
 		d[i] = aws_client_derive(fx.c, p);
