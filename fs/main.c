@@ -57,6 +57,22 @@ struct options {
 	char *external_id;
 	char *resources;
 	char *demo_resources;
+	char *rate[5];
+};
+
+/* Client-side request rates per service (requests per second, burst
+ * twice that): what one management account's Organizations quota
+ * sustains, and per member account for the regional services. */
+static struct aws_rate_limit rate_limits[5] = {
+	{ "organizations", 10, 20, 0 },
+	{ "resourcegroupstaggingapi", 10, 20, 1 },
+	{ "config", 5, 10, 1 },
+	{ "sts", 10, 20, 0 },
+	{ "resource-explorer-2", 5, 10, 0 },
+};
+static const char *const rate_names[5] = {
+	"rate_organizations", "rate_tagging", "rate_config", "rate_sts",
+	"rate_resource_explorer",
 };
 
 enum {
@@ -103,6 +119,11 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("external_id=%s", external_id),
 	OPT("resources=%s", resources),
 	OPT("demo_resources=%s", demo_resources),
+	OPT("rate_organizations=%s", rate[0]),
+	OPT("rate_tagging=%s", rate[1]),
+	OPT("rate_config=%s", rate[2]),
+	OPT("rate_sts=%s", rate[3]),
+	OPT("rate_resource_explorer=%s", rate[4]),
 	OPT("ttl_resources=%s", ttl_kind[ORG_RESOURCES]),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -166,6 +187,11 @@ static void usage(const char *prog)
 "    -o ca_bundle=FILE      CA certificates (default: $AWS_CA_BUNDLE, else\n"
 "                           the system's)\n"
 "    -o insecure            do not verify TLS certificates (never do this)\n"
+"    -o rate_organizations=N, rate_tagging=N, rate_config=N, rate_sts=N,\n"
+"       rate_resource_explorer=N\n"
+"                           requests per second to a service (defaults 10,\n"
+"                           10 per account, 5 per account, 10, 5); halved\n"
+"                           while it throttles; 0: no limit\n"
 "\n"
 "Resources:\n"
 "    -o resources=on|off    the resource tree (default on)\n"
@@ -719,6 +745,16 @@ int main(int argc, char *argv[])
 			.external_id = o.external_id,
 		};
 
+		for (k = 0; k < 5; k++) {
+			if (!o.rate[k])
+				continue;
+			if (parse_num(rate_names[k], o.rate[k], 0, 10000, &v))
+				goto out_args;
+			rate_limits[k].rate = (double)v;
+			rate_limits[k].burst = 2.0 * (double)v;
+		}
+		mo.rate_limits = rate_limits;
+		mo.nrate_limits = 5;
 		if (http_global_init()) {
 			fprintf(stderr, "orgfs: cannot initialise libcurl\n");
 			goto out_args;
@@ -738,6 +774,9 @@ int main(int argc, char *argv[])
 		config_line(&fs, "retry_mode", "%s", ms.retry_mode);
 		config_line(&fs, "tls_verify", "%s",
 			    o.insecure ? "no" : "yes");
+		for (k = 0; k < 5; k++)
+			config_line(&fs, rate_names[k], "%g",
+				    rate_limits[k].rate);
 		config_line(&fs, "member_role", "%s", o.member_role ?
 			    o.member_role : "OrganizationAccountAccessRole");
 		config_line(&fs, "external_id", "%s",
@@ -907,6 +946,8 @@ out_args:
 	free(o.external_id);
 	free(o.resources);
 	free(o.demo_resources);
+	for (k = 0; k < 5; k++)
+		free(o.rate[k]);
 	for (k = 0; k < (int)fs.nregions; k++)
 		free(fs.regions[k]);
 	free(fs.regions);

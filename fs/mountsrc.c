@@ -115,6 +115,8 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	ac.endpoints = &cc->endpoints;
 	ac.max_attempts = ms->max_attempts;
 	ac.retry_mode = mode;
+	ac.rate_limits = o->rate_limits;
+	ac.nrate_limits = o->nrate_limits;
 	ms->client = aws_client_new(&ac);
 	if (!ms->client) {
 		fprintf(stderr, "orgfs: cannot create the AWS client\n");

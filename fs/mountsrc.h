@@ -7,6 +7,7 @@ struct org_source;
 struct http_ctx;
 struct creds_provider;
 struct credchain;
+struct aws_rate_limit;
 
 struct mountsrc_options {
 	const char *profile;            /* NULL: environment, then "default" */
@@ -17,6 +18,8 @@ struct mountsrc_options {
 	const char *ca_bundle;
 	int insecure;
 	int concurrency;
+	const struct aws_rate_limit *rate_limits;
+	size_t nrate_limits;
 	const char *member_role;        /* NULL: OrganizationAccountAccessRole */
 	const char *external_id;
 	int interactive;                /* may ask for an MFA code */

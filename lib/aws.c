@@ -185,8 +185,24 @@ struct op_stats {
 	struct aws_stats_totals t;
 };
 
+/* A client-side token bucket with multiplicative slow-down on throttling
+ * (struct aws_rate_limit). */
+struct bucket {
+	struct bucket *next;
+	char key[160];                  /* service/region[/client id] */
+	double max_rate;
+	double rate;
+	double burst;
+	double tokens;
+	double last;                    /* monotonic seconds */
+};
+
 /* What derived clients share. */
 struct aws_shared {
+	struct aws_rate_limit *limits;  /* owned copy; strings owned */
+	size_t nlimits;
+	struct bucket *buckets;         /* protected by lock */
+	uint64_t next_client_id;        /* atomic */
 	int refcount;                   /* atomic */
 	struct http_ctx *http;          /* borrowed */
 	struct retry_state *retry;
@@ -197,6 +213,7 @@ struct aws_shared {
 
 struct aws_client {
 	struct aws_shared *sh;
+	uint64_t id;                    /* for per-account buckets */
 	struct creds_provider *creds;   /* reference, may be NULL */
 	char *region;
 	struct endpoint_config ep;      /* the strings below are owned */
@@ -216,6 +233,15 @@ static void shared_release(struct aws_shared *sh)
 	for (size_t i = 0; i < sh->nops; i++)
 		free(sh->ops[i].name);
 	free(sh->ops);
+	while (sh->buckets) {
+		struct bucket *b = sh->buckets;
+
+		sh->buckets = b->next;
+		free(b);
+	}
+	for (size_t i = 0; i < sh->nlimits; i++)
+		free((char *)sh->limits[i].service);
+	free(sh->limits);
 	retry_state_release(sh->retry);
 	pthread_mutex_destroy(&sh->lock);
 	free(sh);
@@ -277,6 +303,102 @@ static struct aws_client *client_alloc(struct aws_shared *sh,
 	return c;
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The bucket of a request, created on first use; called with sh->lock.
+ * NULL: no limit for the service. */
+static struct bucket *bucket_of(struct aws_client *c, const char *svc,
+				const char *region)
+{
+	struct aws_shared *sh = c->sh;
+	const struct aws_rate_limit *l = NULL;
+	struct bucket *b;
+	char key[160];
+	size_t i;
+
+	for (i = 0; i < sh->nlimits; i++)
+		if (!strcmp(sh->limits[i].service, svc))
+			l = &sh->limits[i];
+	if (!l || l->rate <= 0)
+		return NULL;
+	if (l->per_account)
+		snprintf(key, sizeof(key), "%s/%s/%llu", svc, region,
+			 (unsigned long long)c->id);
+	else
+		snprintf(key, sizeof(key), "%s/%s", svc, region);
+	for (b = sh->buckets; b; b = b->next)
+		if (!strcmp(b->key, key))
+			return b;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	snprintf(b->key, sizeof(b->key), "%s", key);
+	b->max_rate = b->rate = l->rate;
+	b->burst = l->burst > 0 ? l->burst : (l->rate > 1 ? l->rate : 1);
+	b->tokens = b->burst;
+	b->last = mono_s();
+	b->next = sh->buckets;
+	sh->buckets = b;
+	return b;
+}
+
+/* Take a token; waits (without the lock) when the bucket is empty. */
+static void rate_before_send(struct aws_client *c, const char *svc,
+			     const char *region)
+{
+	struct bucket *b;
+	double wait = 0, now;
+
+	pthread_mutex_lock(&c->sh->lock);
+	b = bucket_of(c, svc, region);
+	if (b) {
+		now = mono_s();
+		b->tokens += (now - b->last) * b->rate;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last = now;
+		b->tokens -= 1;         /* reserved, even when we must wait */
+		if (b->tokens < 0)
+			wait = -b->tokens / b->rate;
+	}
+	pthread_mutex_unlock(&c->sh->lock);
+	if (wait > 0)
+		c->sleep_ms((uint64_t)(wait * 1000.0 + 0.5));
+}
+
+/* Throttled: half the rate (at least one request in ten seconds); else
+ * climb back towards the configured rate. */
+static void rate_after_response(struct aws_client *c, const char *svc,
+				const char *region, int throttled)
+{
+	struct bucket *b;
+
+	pthread_mutex_lock(&c->sh->lock);
+	b = bucket_of(c, svc, region);
+	if (b) {
+		if (throttled) {
+			b->rate /= 2;
+			if (b->rate < 0.1)
+				b->rate = 0.1;
+			/* the service is full now: nobody sends before a
+			 * token has grown back */
+			if (b->tokens > 0)
+				b->tokens = 0;
+		} else {
+			b->rate += b->max_rate / 20;
+			if (b->rate > b->max_rate)
+				b->rate = b->max_rate;
+		}
+	}
+	pthread_mutex_unlock(&c->sh->lock);
+}
+
 struct aws_client *aws_client_new(const struct aws_client_config *cfg)
 {
 	struct aws_shared *sh;
@@ -295,11 +417,28 @@ struct aws_client *aws_client_new(const struct aws_client_config *cfg)
 		shared_release(sh);
 		return NULL;
 	}
+	if (cfg->nrate_limits) {
+		sh->limits = calloc(cfg->nrate_limits, sizeof(*sh->limits));
+		if (!sh->limits) {
+			shared_release(sh);
+			return NULL;
+		}
+		for (size_t i = 0; i < cfg->nrate_limits; i++) {
+			sh->limits[i] = cfg->rate_limits[i];
+			sh->limits[i].service = strdup(cfg->rate_limits[i].service);
+			sh->nlimits++;
+			if (!sh->limits[i].service) {
+				shared_release(sh);
+				return NULL;
+			}
+		}
+	}
 	c = client_alloc(sh, cfg->creds, cfg->region, cfg->endpoints);
 	if (!c) {
 		shared_release(sh);
 		return NULL;
 	}
+	c->id = __atomic_add_fetch(&sh->next_client_id, 1, __ATOMIC_RELAXED);
 	c->mode = cfg->retry_mode;
 	c->max_attempts = cfg->max_attempts;
 	retry_config_from_env(&c->max_attempts, &c->mode,
@@ -324,6 +463,7 @@ struct aws_client *aws_client_derive(struct aws_client *parent,
 		shared_release(parent->sh);
 		return NULL;
 	}
+	c->id = __atomic_add_fetch(&c->sh->next_client_id, 1, __ATOMIC_RELAXED);
 	c->max_attempts = parent->max_attempts;
 	c->mode = parent->mode;
 	c->wall_clock = parent->wall_clock;
@@ -841,6 +981,7 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		uint64_t delay;
 
 		attempt++;
+		rate_before_send(c, r->svc->id, ep.signing_region);
 		if (c->mode == AWS_RETRY_ADAPTIVE)
 			retry_limiter_before_send(c->sh->retry, key, NULL,
 						  c->sleep_ms);
@@ -870,6 +1011,8 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		http_response_free(&resp);
 		err->attempts = attempt;
 		if (!res) {
+			rate_after_response(c, r->svc->id, ep.signing_region,
+					    0);
 			if (c->mode != AWS_RETRY_LEGACY)
 				retry_quota_refund(c->sh->retry, last_taken);
 			if (c->mode == AWS_RETRY_ADAPTIVE)
@@ -883,6 +1026,8 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		throttled = kind == RETRY_THROTTLE;
 		if (throttled)
 			stats_add(c->sh, opname, ST_THROTTLES, 1);
+		rate_after_response(c, r->svc->id, ep.signing_region,
+				    throttled);
 		if (c->mode == AWS_RETRY_ADAPTIVE)
 			retry_limiter_after_response(c->sh->retry, key,
 						     throttled, NULL);

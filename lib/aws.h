@@ -52,7 +52,22 @@ enum aws_retry_mode {
 	AWS_RETRY_ADAPTIVE,             /* standard + client-side rate limit */
 };
 
+/* A client-side limit on one service's request rate: a token bucket of
+ * `rate` requests per second holding up to `burst`, shared by a client
+ * and the clients derived from it (or one per derived client with
+ * per_account, for services whose quota is per account).  A throttling
+ * reply halves the bucket's rate; each success brings it back by a
+ * twentieth of the configured rate, never above it. */
+struct aws_rate_limit {
+	const char *service;            /* aws_service id: "organizations" */
+	double rate;                    /* requests per second; 0: none */
+	double burst;                   /* 0: max(rate, 1) */
+	int per_account;
+};
+
 struct aws_client_config {
+	const struct aws_rate_limit *rate_limits;       /* copied */
+	size_t nrate_limits;
 	struct http_ctx *http;          /* borrowed; outlives the client */
 	struct creds_provider *creds;   /* reference taken; NULL: unsigned only */
 	const char *region;             /* default region for calls with NULL */

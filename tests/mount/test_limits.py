@@ -1,0 +1,50 @@
+"""Client-side rate limits: orgfs stays under a service's quota instead of
+living on retries, and still completes when the quota is lower than its
+configured rate."""
+import os
+
+from expected import Org
+from orgfsmount import Mount, aws_env
+
+
+def throttles(fake):
+    return sum(1 for r in fake.requests() if r.get('fault') == 'throttle')
+
+
+def test_rate_limit_avoids_throttling(fakeaws_factory):
+    fake = fakeaws_factory(accounts=60, seed=31)
+    org = Org(fake.org())
+    fake.control({'rate_limits': {'organizations': {'rate': 8, 'burst': 16}}})
+    # orgfs's bucket: 6 per second, bursts of 12, under the quota's
+    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=6,concurrency=16'],
+               env=aws_env(fake)) as m:
+        owners = os.listdir(m.p('owners'))
+        assert owners
+        assert len(os.listdir(m.p('accounts'))) == len(org.accounts)
+    assert throttles(fake) == 0
+
+
+def test_without_limit_the_quota_throttles(fakeaws_factory):
+    fake = fakeaws_factory(accounts=60, seed=31)
+    fake.control({'rate_limits': {'organizations': {'rate': 8, 'burst': 8}}})
+    with Mount(['--endpoint=' + fake.url, '-o',
+                'rate_organizations=0,concurrency=16,max_attempts=20'],
+               env=aws_env(fake)) as m:
+        os.listdir(m.p('owners'))
+    assert throttles(fake) > 0
+
+
+def test_slows_down_when_throttled(fakeaws_factory):
+    # the configured rate is above the quota: throttles halve it, and the
+    # crawl still completes with the default attempts
+    fake = fakeaws_factory(accounts=60, seed=32)
+    org = Org(fake.org())
+    fake.control({'rate_limits': {'organizations': {'rate': 5, 'burst': 5}}})
+    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=20,concurrency=16'],
+               env=aws_env(fake)) as m:
+        lines = open(m.p('accounts.tsv')).read().splitlines()
+        assert len(lines) == len(org.accounts) + 1
+    n = throttles(fake)
+    calls = sum(1 for r in fake.requests() if r.get('service') == 'organizations')
+    print('throttled %d of %d Organizations calls' % (n, calls))
+    assert 0 < n < calls / 2
