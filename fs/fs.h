@@ -79,8 +79,14 @@ struct dlist {
  * @return 0, -ENOENT, -ENOTDIR, or the errno of the data behind it */
 int layout_get(struct orgfs *fs, const char *path, struct node *out);
 int layout_list(struct orgfs *fs, const char *path, struct dlist *out);
+/* layout_get, and for an org-wide view directory its listing too, so
+ * that mtime and the stale mark are those of the data behind it. */
+int layout_get_full(struct orgfs *fs, const char *path, struct node *out);
 /* Read-ahead for a directory just listed. */
 void layout_prefetch(struct orgfs *fs, const char *path);
+/* Org-wide views, whose attributes take a crawl: readdirplus leaves
+ * them to a later lookup. */
+int layout_is_view(const char *path);
 void node_init(struct node *n);
 void node_free(struct node *n);
 const char *node_ptr(const struct node *n);

@@ -1763,7 +1763,7 @@ static int f_resource_tag(struct lctx *c, struct node *out)
  * effective owner.  Accounts that cannot be read are counted, named in
  * .orgfs/errors, and left out: the views say so at their top. */
 typedef int (*rwalk_fn)(struct lctx *c, const struct org_resource *r,
-			const char *owner, const char *source, void *arg);
+			const char *owner, void *arg);
 
 struct rwalk_result {
 	unsigned unreadable;            /* accounts */
@@ -1775,6 +1775,7 @@ static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
 	struct orgfs *fs = c->fs;
 	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
 	const struct org_index *x = a ? index_of(c) : NULL;
+	const struct owner_config *ocfg = org_owner_config(fs->org);
 	char key[64];
 	size_t i, k, j, total = 0;
 	int res = 0;
@@ -1826,16 +1827,23 @@ static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
 			__atomic_add_fetch(&fs->rcrawl_resources, sl->n,
 					   __ATOMIC_RELAXED);
 			for (j = 0; j < sl->n && !res; j++) {
-				char *owner = NULL, *source = NULL;
+				const struct org_resource *r = &sl->v[j];
+				const char *val;
+				size_t vlen;
+				char own[OWNER_VALUE_MAX + 1];
 
-				res = org_resource_owner(fs->org, &sl->v[j],
-					ob ? ob->owner : NULL,
-					ob ? ob->owner_source : NULL,
-					&owner, &source);
-				if (!res)
-					res = fn(c, &sl->v[j], owner, source, arg);
-				free(owner);
-				free(source);
+				/* hot: a million resources go through here */
+				if (owner_of_tags(ocfg, &r->tags, NULL, &val,
+						  &vlen)) {
+					if (vlen > OWNER_VALUE_MAX)
+						vlen = OWNER_VALUE_MAX;
+					memcpy(own, val, vlen);
+					own[vlen] = '\0';
+					res = fn(c, r, own, arg);
+				} else {
+					res = fn(c, r, ob ? ob->owner : NULL,
+						 arg);
+				}
 			}
 			org_put(fs->org, &ref);
 		}
@@ -1859,7 +1867,7 @@ struct rtsv {
 };
 
 static int rtsv_row(struct lctx *c, const struct org_resource *r,
-		    const char *owner, const char *source, void *arg)
+		    const char *owner, void *arg)
 {
 	struct rtsv *t = arg;
 	int res;
@@ -2036,7 +2044,7 @@ static int rnames_put(struct rnames *n, const char *name)
 }
 
 static int rnames_add(struct lctx *c, const struct org_resource *r,
-		      const char *owner, const char *source, void *arg)
+		      const char *owner, void *arg)
 {
 	struct rnames *n = arg;
 	size_t i;
@@ -2167,6 +2175,9 @@ static int f_dot(struct lctx *c, struct node *out)
 struct view {
 	char *path;                     /* NULL: free slot */
 	uint64_t version;
+	uint64_t expires;               /* org clock, ms: then the data
+					   behind it must be asked again
+					   (refresh, stale mark, max_stale) */
 	uint64_t used;                  /* LRU tick */
 	struct blob *blob;              /* file content, or */
 	struct dlist list;              /* a directory listing */
@@ -2179,6 +2190,19 @@ static struct {
 	struct view v[VIEWS_MAX];       /* protected by lock */
 	uint64_t tick;
 } views = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* A view depends on data of several kinds: it lives as long as the
+ * shortest of their TTLs. */
+static uint64_t view_ttl(struct orgfs *fs)
+{
+	uint64_t t = UINT64_MAX;
+	int k;
+
+	for (k = 0; k < ORG_NKINDS; k++)
+		if (fs->ttl_ms[k] < t)
+			t = fs->ttl_ms[k];
+	return t;
+}
 
 static int dlist_copy(struct dlist *dst, const struct dlist *src)
 {
@@ -2207,6 +2231,7 @@ static void view_clear(struct view *v)
 static int view_get(const char *path, uint64_t version, struct node *file,
 		    struct dlist *list, struct lctx *c)
 {
+	uint64_t now = org_now_ms(c->fs->org);
 	int i, hit = 0;
 
 	pthread_mutex_lock(&views.lock);
@@ -2215,8 +2240,8 @@ static int view_get(const char *path, uint64_t version, struct node *file,
 
 		if (!v->path || strcmp(v->path, path))
 			continue;
-		if (v->version != version || (file && !v->blob) ||
-		    (list && v->blob))
+		if (v->version != version || now >= v->expires ||
+		    (file && !v->blob) || (list && v->blob))
 			break;
 		if (file) {
 			__atomic_add_fetch(&v->blob->refs, 1, __ATOMIC_RELAXED);
@@ -2271,6 +2296,7 @@ static void view_put(const char *path, uint64_t version, struct node *file,
 	view_clear(slot);
 	slot->path = strdup(path);
 	slot->version = version;
+	slot->expires = org_now_ms(c->fs->org) + view_ttl(c->fs);
 	slot->used = ++views.tick;
 	slot->mtime = c->mtime;
 	slot->stale = c->stale;
@@ -2583,7 +2609,21 @@ static int listed(struct orgfs *fs, const char *path)
 	return res;
 }
 
+static int get_node(struct orgfs *fs, const char *path, struct node *out,
+		    int full);
+
 int layout_get(struct orgfs *fs, const char *path, struct node *out)
+{
+	return get_node(fs, path, out, 0);
+}
+
+int layout_get_full(struct orgfs *fs, const char *path, struct node *out)
+{
+	return get_node(fs, path, out, 1);
+}
+
+static int get_node(struct orgfs *fs, const char *path, struct node *out,
+		    int full)
 {
 	const struct layout_row *r;
 	struct lctx c;
@@ -2610,9 +2650,10 @@ int layout_get(struct orgfs *fs, const char *path, struct node *out)
 		res = r->get(&c, out);
 	else if (!res && strcmp(path, "/"))
 		res = listed(fs, path);
-	if (!res && out->type == NODE_DIR && r->list) {
+	if (!res && out->type == NODE_DIR && r->list && (!r->view || full)) {
 		/* a directory is as fresh as the data its listing comes
-		 * from: that is what its mtime and stale mark tell */
+		 * from: that is what its mtime and stale mark tell (not
+		 * for org-wide views: a stat must not start a crawl) */
 		struct dlist d = { 0 };
 
 		res = row_list(r, &c, &d);
@@ -2629,6 +2670,16 @@ static int cmp_dent(const void *a, const void *b)
 {
 	return strcmp(((const struct dent *)a)->name,
 		      ((const struct dent *)b)->name);
+}
+
+int layout_is_view(const char *path)
+{
+	struct lctx c;
+	const struct layout_row *r;
+
+	memset(&c, 0, sizeof(c));
+	r = find_row(path, &c);
+	return r && r->view;
 }
 
 int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
@@ -2657,7 +2708,8 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 		return res;
 	}
 	/* sorted, and no name twice (tag keys that escape alike) */
-	qsort(out->v, out->n, sizeof(*out->v), cmp_dent);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_dent);
 	for (i = k = 0; i < out->n; i++) {
 		if (k && !strcmp(out->v[k - 1].name, out->v[i].name)) {
 			free(out->v[i].name);

@@ -402,10 +402,45 @@ static void syslog_sink(int level, const char *msg, void *arg)
 }
 
 /* libfuse's own messages go through our logger too. */
+/* libfuse's own messages go through our logger too; it writes some of
+ * them in pieces, so pieces are gathered into whole lines first. */
 static void fuse_log_to_olog(enum fuse_log_level level, const char *fmt,
 			     va_list ap)
 {
-	volog((int)level, fmt, ap);
+	static __thread char line[1024];
+	static __thread size_t len;
+	int n;
+
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	if (n < 0)
+		return;
+	len += (size_t)n;
+	if (len >= sizeof(line) - 1)
+		len = sizeof(line) - 1;
+	if (len && line[len - 1] != '\n' && len < sizeof(line) - 1)
+		return;
+	olog((int)level, "%s", line);
+	len = 0;
+}
+
+/* The mountpoint among what is left after the options: the last word
+ * that is not an option (nor an -o value). */
+static const char *find_mountpoint(const struct fuse_args *args)
+{
+	const char *mp = NULL;
+	int i;
+
+	for (i = 1; i < args->argc; i++) {
+		const char *a = args->argv[i];
+
+		if (!strcmp(a, "-o")) {
+			i++;
+			continue;
+		}
+		if (a[0] != '-')
+			mp = a;
+	}
+	return mp;
 }
 
 /* SIGHUP arrives here, not in a handler: blocked in every thread. */
@@ -589,6 +624,11 @@ int main(int argc, char *argv[])
 		ret = 0;
 		goto out_args;
 	}
+	/* before libfuse looks at it, so that its problems read like ours */
+	fuse_set_log_func(fuse_log_to_olog);
+	if (find_mountpoint(&args) && !o.help && !o.version &&
+	    check_mountpoint(find_mountpoint(&args)))
+		goto out_args;
 	if (fuse_parse_cmdline(&args, &cl) != 0)
 		goto out_args;
 	if (cl.show_help || cl.show_version) {
@@ -646,6 +686,16 @@ int main(int argc, char *argv[])
 			goto out_args;
 		oc.workers = (int)v;
 	}
+	{
+		int n;
+		enum aws_retry_mode mode;
+		const char *name;
+
+		/* checked whatever the source, so a typo never waits */
+		if (mountsrc_parse_retry(o.max_attempts, o.retry_mode, &n,
+					 &mode, &name))
+			goto out_args;
+	}
 	fs.kernel_timeout = -1;
 	if (o.kernel_timeout) {
 		if (parse_num("kernel_timeout", o.kernel_timeout, 0, 31536000,
@@ -660,7 +710,6 @@ int main(int argc, char *argv[])
 	if (cl.debug)
 		level = LOG_DEBUG;
 	log_set_level(level);
-	fuse_set_log_func(fuse_log_to_olog);
 
 	{
 		char msg[512];
@@ -695,8 +744,6 @@ int main(int argc, char *argv[])
 		goto out_args;
 	oc.ttl_ms[ORG_INDEX] = oc.ttl_ms[ORG_TAGS];
 
-	if (check_mountpoint(cl.mountpoint))
-		goto out_args;
 
 	/* the source: demo, or AWS with credentials proven now */
 	json_object_seed(0);

@@ -61,6 +61,12 @@ static int parse_mode(const char *s, enum aws_retry_mode *out,
 	return 0;
 }
 
+int mountsrc_parse_retry(const char *attempts, const char *mode, int *n,
+			 enum aws_retry_mode *m, const char **name)
+{
+	return parse_attempts(attempts, n) || parse_mode(mode, m, name) ? -1 : 0;
+}
+
 int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 {
 	struct http_ctx_config hc = { 0 };
@@ -74,8 +80,8 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	char msg[1024];
 
 	memset(ms, 0, sizeof(*ms));
-	if (parse_attempts(o->max_attempts, &ms->max_attempts) ||
-	    parse_mode(o->retry_mode, &mode, &ms->retry_mode))
+	if (mountsrc_parse_retry(o->max_attempts, o->retry_mode,
+				 &ms->max_attempts, &mode, &ms->retry_mode))
 		return -1;
 	if (o->endpoint && endpoint_check_url(o->endpoint, msg, sizeof(msg))) {
 		fprintf(stderr, "orgfs: invalid endpoint: %s\n", msg);
@@ -100,7 +106,13 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	co.http = ms->http;
 	co.interactive = o->interactive;
 	if (credchain_load(&co, &cc, msg, sizeof(msg))) {
-		fprintf(stderr, "orgfs: %s\n", msg);
+		/* say what to do where nothing was found at all */
+		if (strstr(msg, "no credentials"))
+			fprintf(stderr, "orgfs: %s; run 'aws configure', or "
+				"choose a profile with --profile or "
+				"AWS_PROFILE\n", msg);
+		else
+			fprintf(stderr, "orgfs: %s\n", msg);
 		goto fail;
 	}
 	/* the client's endpoint config points into the chain's files */

@@ -39,6 +39,12 @@ struct mountsrc {
 	const char *retry_mode;
 };
 
+/* Check -o max_attempts / retry_mode (and their environment variables);
+ * prints one line and returns -1 when one is not valid. */
+#include "aws.h"
+int mountsrc_parse_retry(const char *attempts, const char *mode, int *n,
+			 enum aws_retry_mode *m, const char **name);
+
 /* Resolve the profile and credentials, prove them with
  * sts:GetCallerIdentity, and build the source.  On failure prints one line
  * to stderr and returns -1. */

@@ -637,7 +637,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		/* readdirplus: answer the lookups the walker is about to do */
 		node_init(&n);
 		cpath = child_path(path, name);
-		if (cpath && !layout_get(fs, cpath, &n)) {
+		if (cpath && !layout_is_view(cpath) &&
+		    !layout_get(fs, cpath, &n)) {
 			struct inode *in;
 
 			/* measure first: a reference is only taken for an
@@ -713,11 +714,23 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			   size_t size)
 {
 	struct node n;
-	char val[32];
+	char val[32], *path;
 	size_t len;
+	int res;
 
-	if (get_node(req, ino, &n))
+	path = itab_path(ino);
+	if (!path) {
+		fuse_reply_err(req, ESTALE);
 		return;
+	}
+	node_init(&n);
+	res = layout_get_full(fs_of(req), path, &n);
+	free(path);
+	if (res) {
+		node_free(&n);
+		fuse_reply_err(req, -res);
+		return;
+	}
 	if (!strcmp(name, "user.orgfs.stale")) {
 		snprintf(val, sizeof(val), "%d", n.stale);
 	} else if (!strcmp(name, "user.orgfs.fetched")) {

@@ -693,9 +693,25 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 	if (!res) {
 		*size = sz + strlen(key) + 64;
 		*hash = h;
-		__atomic_add_fetch(&o->data_version, 1, __ATOMIC_RELEASE);
 	}
+	/* a failed refresh changes what views show too: the stale mark */
+	__atomic_add_fetch(&o->data_version, 1, __ATOMIC_RELEASE);
 	return res;
+}
+
+uint64_t org_now_ms(struct org *o)
+{
+	struct timespec ts;
+
+	if (o->cfg.clock_ms)
+		return o->cfg.clock_ms();
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const struct owner_config *org_owner_config(struct org *o)
+{
+	return owner_cfg(o);
 }
 
 uint64_t org_data_version(struct org *o)

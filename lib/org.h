@@ -114,10 +114,15 @@ int org_owner_of(struct org *o, const char *id, const char *path,
 int org_resource_owner(struct org *o, const struct org_resource *r,
 		       const char *account_owner, const char *account_source,
 		       char **owner, char **source);
-/* A monotonic count of data installed in the cache (any kind) and drops:
+/* A monotonic count of fetches completed (any kind, failed ones too) and
+ * drops:
  * what was rendered from the cache at one count is still right while the
  * count has not moved. */
 uint64_t org_data_version(struct org *o);
+/* The cache's clock, milliseconds (monotonic, or the test clock). */
+uint64_t org_now_ms(struct org *o);
+/* The owner tag keys in force. */
+const struct owner_config *org_owner_config(struct org *o);
 
 /* Recent errors, newest last, as shown in .orgfs/errors:
  * "<time>\t<path>\t<code>\t<message>\t<request id>" */

@@ -165,6 +165,19 @@ static const struct org_tag *find_tag(const struct org_tags *t,
 	return best;
 }
 
+int owner_of_tags(const struct owner_config *c, const struct org_tags *t,
+		  const char **key, const char **val, size_t *vlen)
+{
+	const struct org_tag *tag = NULL;
+	size_t k;
+
+	for (k = 0; k < c->nkeys && !tag; k++)
+		tag = find_tag(t, c->keys[k], c->nocase, val, vlen);
+	if (tag && key)
+		*key = tag->key;
+	return tag != NULL;
+}
+
 int owner_resolve(const struct owner_config *c,
 		  const struct owner_level *chain, size_t n,
 		  struct owner_result *out)

@@ -83,6 +83,12 @@ struct owner_result {
 	int level;      /* index into the chain, -1 when none */
 };
 
+/* The owner one object's own tags name, without allocating: the trimmed
+ * value is (*val, *vlen) inside t, the deciding tag key *key.
+ * @return 1 when found, 0 when none */
+int owner_of_tags(const struct owner_config *c, const struct org_tags *t,
+		  const char **key, const char **val, size_t *vlen);
+
 /* Resolve the owner along chain[0..n-1] (the object first, root last).
  * Finding no owner is a success (value NULL, source "none", level -1).
  * out is written only on success; free it with owner_result_free().

@@ -64,6 +64,12 @@ if [ "$quick" -eq 0 ]; then
 	fi
 fi
 
+# ---- fuzzing (scripts/fuzz.sh, tests/fuzz/): 15 s per libFuzzer harness,
+# clang + ASan + UBSan in build-fuzz; one JUnit testcase per harness ----
+scripts/fuzz.sh --junit "$results/fuzz.xml" 15 || status=1
+counted="$counted $results/fuzz.xml"
+# ---- end of fuzzing ----
+
 /usr/bin/python3 scripts/count.py $counted || status=1
 rm -rf "$results"
 exit $status

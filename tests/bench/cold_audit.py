@@ -55,10 +55,11 @@ def summarize(name, secs, reqs, extra=''):
             'ops': B.calls_by_op(reqs, ok_only=True), 'extra': extra}
 
 
-def orgfs_run(fake, name, cmd, collect):
+def orgfs_run(fake, name, cmd, collect, args=()):
     """Mount, clear the log (GetCallerIdentity is the mount's), run cmd
     in the mount, time it."""
-    with B.mounted(['--endpoint=' + fake.url], env=B.aws_env(fake)) as m:
+    with B.mounted(['--endpoint=' + fake.url] + list(args),
+                   env=B.aws_env(fake)) as m:
         reset(fake)
         t = time.perf_counter()
         r = subprocess.run(cmd, shell=True, cwd=m.path,
@@ -181,11 +182,11 @@ def audit_b(n, per_region):
                                 fake.url, regions])
         py['extra'] = '%d resources listed' % len(lines)
         runs = [py]
-        with B.mounted(['--endpoint=' + fake.url], env=B.aws_env(fake)) as m:
-            avail = B.has_resources(m)
+        args = ['-o', 'regions=' + regions]
+        avail = '-o resources=' in B.orgfs_help()
         if avail:
             s, _ = orgfs_run(fake, 'orgfs cat resources.tsv',
-                             'cat resources.tsv', lambda m: None)
+                             'cat resources.tsv', lambda m: None, args)
             runs.append(s)
         print_runs(runs, 0)
         if avail:

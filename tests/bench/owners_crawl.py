@@ -25,7 +25,7 @@ def main():
         org = fake.org()
         nacc, nou, nroot = len(org['accounts']), len(org['ous']), len(org['roots'])
         fake.control({'latency_ms': 20})
-        with B.mounted(['--endpoint=' + fake.url], env=B.aws_env(fake)) as m:
+        with B.mounted(['--endpoint=' + fake.url] + B.UNLIMITED, env=B.aws_env(fake)) as m:
             fake.clear_requests()
             t = time.perf_counter()
             r = subprocess.run(['ls', m.p('owners')], capture_output=True,

@@ -6,9 +6,12 @@
  *         [--caller-account ID]
  *         org | accounts | hier | tags ID | policies | policy ID | describe
  *         | resources ACCOUNT REGION [ACCOUNT REGION]...
+ *         | agg-config AGGREGATOR [HOME-REGION] | agg-resexp VIEW-ARN
  *
  * resources prints one JSON list per ACCOUNT REGION pair, one per line,
  * all listed through the same source (so member credentials are reused).
+ * agg-config and agg-resexp print the one org-wide list that
+ * source_agg_list_config / source_agg_list_resource_explorer return.
  *
  * The secret key comes from the environment (SRCDUMP_SECRET), never from
  * the command line.  On failure one line goes to stderr and the exit
@@ -30,6 +33,7 @@
 #include "log.h"
 #include "model.h"
 #include "source.h"
+#include "source_agg.h"
 #include "source_aws.h"
 
 #define MAX_TYPES 32
@@ -231,7 +235,8 @@ static void usage(void)
 		"[--member-role R] [--external-id X] [--compliance] "
 		"[--caller-account ID] "
 		"org|accounts|hier|tags ID|policies|policy ID|describe|"
-		"resources ACCOUNT REGION [ACCOUNT REGION]...\n");
+		"resources ACCOUNT REGION [ACCOUNT REGION]...|"
+		"agg-config AGGREGATOR [HOME-REGION]|agg-resexp VIEW-ARN\n");
 	exit(2);
 }
 
@@ -263,7 +268,7 @@ int main(int argc, char **argv)
 	struct creds_provider *creds = NULL;
 	struct aws_client *client = NULL;
 	struct org_source *src = NULL;
-	const char *what, *arg = NULL, *secret;
+	const char *what, *arg = NULL, *arg2 = NULL, *secret;
 	struct aws_error err;
 	json_t *out = NULL;
 	size_t ntypes = 0;
@@ -302,6 +307,16 @@ int main(int argc, char **argv)
 			usage();
 		first_pair = optind;
 		optind = argc;
+	} else if (!strcmp(what, "agg-config")) {
+		if (optind >= argc)
+			usage();
+		arg = argv[optind++];
+		if (optind < argc)
+			arg2 = argv[optind++];
+	} else if (!strcmp(what, "agg-resexp")) {
+		if (optind >= argc)
+			usage();
+		arg = argv[optind++];
 	} else if (strcmp(what, "org") && strcmp(what, "accounts") &&
 		   strcmp(what, "hier") && strcmp(what, "policies") &&
 		   strcmp(what, "describe")) {
@@ -345,6 +360,33 @@ int main(int argc, char **argv)
 	src = source_aws_new(client, &opt);
 	if (!src) {
 		fprintf(stderr, "srcdump: out of memory\n");
+		goto out;
+	}
+	if (!strncmp(what, "agg-", 4)) {
+		struct org_resources *r = NULL;
+
+		aws_error_clear(&err);
+		if (!strcmp(what, "agg-config"))
+			c = source_agg_list_config(client, arg, arg2, &r, &err);
+		else
+			c = source_agg_list_resource_explorer(client, arg, &r,
+							      &err);
+		if (c < 0) {
+			char line[1024];
+
+			fprintf(stderr, "srcdump: %s [errno %d]\n",
+				aws_error_str(&err, line, sizeof(line)),
+				err.err);
+			goto out;
+		}
+		out = dump_resources(r);
+		org_resources_free(r);
+		if (!out || json_dumpf(out, stdout, JSON_COMPACT) ||
+		    fputc('\n', stdout) == EOF || fflush(stdout)) {
+			fprintf(stderr, "srcdump: cannot write the result\n");
+			goto out;
+		}
+		rc = 0;
 		goto out;
 	}
 	/* one run, or one per ACCOUNT REGION pair */

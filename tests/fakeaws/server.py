@@ -664,6 +664,10 @@ class Handler(BaseHTTPRequestHandler):
                 out = [{'ResourceARN': r['ResourceARN'],
                         'Tags': [{'Key': k, 'Value': v} for k, v in r['Tags'].items()],
                         'ResourceType': r['ResourceType'], 'Region': r['Region']} for r in res]
+            elif path == '/_fake/index':
+                out = {'resources': svc_config.fake_index(st, q),
+                       'config_aggregator': svc_config.AGGREGATOR,
+                       'resource_explorer_view': svc_resexp.org_view_arn(st.org)}
             elif path == '/_fake/mutate':
                 st.org.mutate(data)
                 out = {'ok': True}

@@ -1,10 +1,12 @@
 """AWS Config (awsJson1_1, StarlingDoveService)."""
 
 import functools
+import json
 import random
+import re
 
 from common import ApiError, Tokens, int_param
-from orggen import BASE_TIME, _rid
+from orggen import BASE_TIME, _hex, _rid
 
 RULES = [
     ('s3-bucket-public-read-prohibited', 'S3_BUCKET_PUBLIC_READ_PROHIBITED', ['AWS::S3::Bucket'], None),
@@ -26,6 +28,143 @@ CFN_TYPES = {'ec2:instance': 'AWS::EC2::Instance', 'ec2:volume': 'AWS::EC2::Volu
              'logs:log-group': 'AWS::Logs::LogGroup'}
 AGGREGATOR = 'org-aggregator'
 PAGE = 25
+
+# ---------------------------------------------------------------- the org-wide index
+# Resources that never had a tag: the tagging API does not list them (its
+# GetResources only knows resources that have or had tags), the Config
+# aggregator and Resource Explorer do.  They are extra to Org.resources(), so
+# every tagging listing stays what it was.
+NEVER_TAGGED_KINDS = [
+    # (service, type, CloudFormation type, global?)
+    ('ec2', 'security-group', 'AWS::EC2::SecurityGroup', False),
+    ('ec2', 'subnet', 'AWS::EC2::Subnet', False),
+    ('ec2', 'network-interface', 'AWS::EC2::NetworkInterface', False),
+    ('kms', 'key', 'AWS::KMS::Key', False),
+    ('iam', 'policy', 'AWS::IAM::Policy', True),
+]
+NEVER_TAGGED_EVERY = 5          # one never-tagged resource per 5 generated ones
+SELECT_FIELDS = ('resourceId', 'resourceType', 'resourceName', 'arn', 'accountId', 'awsRegion',
+                 'availabilityZone', 'resourceCreationTime', 'tags')
+SELECT_PAGE_EMPTY_EVERY = 4     # every 4th page of a Select is empty but has a NextToken
+for _svc, _typ, _cfn, _g in NEVER_TAGGED_KINDS:
+    CFN_TYPES.setdefault('%s:%s' % (_svc, _typ), _cfn)
+
+
+@functools.lru_cache(maxsize=65536)
+def _never_tagged(seed, account, region, first_region, per_slice):
+    rng = random.Random('nevertagged/%d/%s/%s' % (seed, account, region))
+    kinds = [k for k in NEVER_TAGGED_KINDS if first_region or not k[3]]
+    out = []
+    for i in range(max(1, per_slice // NEVER_TAGGED_EVERY)):
+        svc, rtype, _, glob = kinds[i % len(kinds)]
+        if svc == 'ec2':
+            prefix = {'security-group': 'sg', 'subnet': 'subnet', 'network-interface': 'eni'}[rtype]
+            arn = 'arn:aws:ec2:%s:%s:%s/%s-0%s' % (region, account, rtype, prefix, _hex(rng, 16))
+        elif svc == 'kms':
+            arn = 'arn:aws:kms:%s:%s:key/%s-%s-4%s-8%s-%s' % (region, account, _hex(rng, 8), _hex(rng, 4),
+                                                           _hex(rng, 3), _hex(rng, 3), _hex(rng, 12))
+        else:
+            arn = 'arn:aws:iam::%s:policy/never-tagged/policy-%d-%s' % (account, i, _hex(rng, 6))
+        out.append({'ResourceARN': arn, 'Service': svc, 'Type': rtype,
+                    'ResourceType': '%s:%s' % (svc, rtype),
+                    'Region': 'global' if glob else region, 'Tags': {}, 'NeverTagged': True})
+    return tuple(out)
+
+
+def never_tagged(org, account, region):
+    """The (account, region) slice's never-tagged resources (tags {})."""
+    if account not in org.accounts or region not in org.regions:
+        return []
+    return list(_never_tagged(org.seed, account, region, region == org.regions[0],
+                              org.resources_per_slice))
+
+
+def index_slice(org, account, region):
+    """What an organization-wide index holds for one (account, region): the
+    tagging API's resources (tags as they are now) and the never-tagged ones."""
+    return list(org.resources(account, region)) + never_tagged(org, account, region)
+
+
+def index_all(state, enabled):
+    """[(account, resource)] over every account and region where enabled(account,
+    region) is true, in org order."""
+    org = state.org
+    out = []
+    for acct in org.account_ids():
+        for reg in org.regions:
+            if enabled(acct, reg):
+                out.extend((acct, r) for r in index_slice(org, acct, reg))
+    return out
+
+
+def fake_index(state, query):
+    """GET /_fake/index[?service=config|resource-explorer-2]: everything the
+    org-wide index holds (default: every account and region)."""
+    svc = query.get('service')
+    if svc == 'config':
+        enabled = state.config_enabled
+    elif svc in ('resource-explorer-2', 'resexp'):
+        enabled = state.resexp_enabled
+    else:
+        def enabled(a, r):
+            return True
+    return [{'ResourceARN': r['ResourceARN'], 'Account': acct, 'Region': r['Region'],
+             'ResourceType': r['ResourceType'],
+             'Tags': [{'Key': k, 'Value': v} for k, v in r['Tags'].items()],
+             'NeverTagged': bool(r.get('NeverTagged'))} for acct, r in index_all(state, enabled)]
+
+
+def _select_fields(expr):
+    """Fields of "SELECT a, b, c" (no WHERE, no functions: what orgfs sends)."""
+    m = re.match(r'^\s*SELECT\s+(.+?)\s*$', expr or '', re.I | re.S)
+    if not m:
+        raise ApiError(400, 'InvalidExpressionException', 'The expression is not valid: %s' % expr)
+    fields = [f.strip() for f in m.group(1).split(',')]
+    for f in fields:
+        if f not in SELECT_FIELDS:
+            raise ApiError(400, 'InvalidExpressionException',
+                           'The expression is not valid: unknown field %r' % f)
+    return fields
+
+
+def _select_row(acct, res, fields):
+    arn = res['ResourceARN']
+    tail = arn.split(':', 5)[5]
+    rid = tail.split('/', 1)[1] if '/' in tail else tail.split(':', 1)[-1]
+    full = {'resourceId': rid, 'resourceType': CFN_TYPES.get(res['ResourceType'], res['ResourceType']),
+            'resourceName': rid.rsplit('/', 1)[-1], 'arn': arn, 'accountId': acct,
+            'awsRegion': res['Region'], 'availabilityZone': 'Not Applicable',
+            'resourceCreationTime': '2019-06-01T00:00:00.000Z',
+            'tags': [{'key': k, 'value': v, 'tag': '%s=%s' % (k, v)} for k, v in res['Tags'].items()]}
+    return {f: full[f] for f in fields}
+
+
+def _select(ctx):
+    p = ctx.params
+    if p.get('ConfigurationAggregatorName') != AGGREGATOR or not _aggregator(ctx):
+        raise ApiError(400, 'NoSuchConfigurationAggregatorException',
+                       'The configuration aggregator does not exist. Check the configuration aggregator name and try again.')
+    if 'Expression' not in p:
+        raise ApiError(400, 'ValidationException', 'Expression is required')
+    fields = _select_fields(p['Expression'])
+    key = 'Limit' if p.get('Limit') is not None else 'MaxResults'
+    limit = int_param(p, key, 100, 0, 100, _lim) or 100
+    items = index_all(ctx.state, ctx.state.config_enabled)
+    st = _start(ctx)
+    offset, page = (st['o'], st['p']) if st else (0, 1)
+    scope = Tokens.scope_of(p)
+    out = {'QueryInfo': {'SelectFields': [{'Name': f} for f in fields]}}
+    if page % SELECT_PAGE_EMPTY_EVERY == 0 and offset < len(items):
+        out['Results'] = []
+        out['NextToken'] = ctx.state.tokens.encode(ctx.op, scope, offset, page + 1, a=ctx.account,
+                                                   r=ctx.region, e=1)
+        return out
+    chunk = items[offset:offset + limit]
+    out['Results'] = [json.dumps(_select_row(a, r, fields), separators=(',', ':')) for a, r in chunk]
+    if offset + limit < len(items):
+        out['NextToken'] = ctx.state.tokens.encode(ctx.op, scope, offset + limit, page + 1,
+                                                   a=ctx.account, r=ctx.region)
+    return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -197,4 +336,6 @@ def handle(ctx):
             res['NextToken'] = state.tokens.encode(op, Tokens.scope_of(p), 0, page + 1, ai=ai, ri=ri, ki=ki,
                                                    a=ctx.account, r=ctx.region)
         return res
+    if op == 'SelectAggregateResourceConfig':
+        return _select(ctx)
     raise ApiError(400, 'UnknownOperationException', '')

@@ -17,16 +17,20 @@
  * every request gets a 400 "FuzzEnd" error, so each operation ends.
  * Operations: org accounts hier tags policies policy resources identity
  * json query rest paginate (anything else: picked by its first byte).
+ * FUZZ_AWS_VERBOSE=1 in the environment prints each outcome (for checking
+ * that the seeds get through: tests/fuzz/README.md).
  */
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "aws.h"
+#include "buf.h"
 #include "credchain.h"
 #include "creds.h"
 #include "fuzz_util.h"
@@ -72,7 +76,7 @@ static int send_all(int fd, const char *p, size_t n)
 
 static int token_char(char c)
 {
-	return isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c);
+	return c && (isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~", c));
 }
 
 /* Header lines that are well-formed and do not frame the message. */
@@ -103,7 +107,8 @@ static int respond(int fd)
 		"{\"__type\":\"FuzzEnd\",\"message\":\"no more replies\"}";
 	struct reply r = { 400, "", 0, end_body, sizeof(end_body) - 1 };
 	char line[128];
-	int status;
+	struct buf out;
+	int status, rc = -1;
 
 	pthread_mutex_lock(&mu);
 	if (next_reply < nreplies)
@@ -113,22 +118,27 @@ static int respond(int fd)
 	/* no body or interim replies: they would desynchronise the stream */
 	if (status < 200 || status > 599 || status == 204 || status == 304)
 		status = 200;
+	/* one write: split ones meet Nagle and delayed ACKs (40 ms each) */
+	buf_init(&out, 4u << 20);
 	snprintf(line, sizeof(line), "HTTP/1.1 %d Fuzz\r\n", status);
-	if (send_all(fd, line, strlen(line)))
-		return -1;
+	if (buf_puts(&out, line))
+		goto out;
 	for (const char *p = r.head; p < r.head + r.head_len;) {
 		const char *e = memchr(p, '\n', (size_t)(r.head + r.head_len - p));
 		size_t n = e ? (size_t)(e - p) : (size_t)(r.head + r.head_len - p);
 
 		if (header_ok(p, n) &&
-		    (send_all(fd, p, n) || send_all(fd, "\r\n", 2)))
-			return -1;
+		    (buf_append(&out, p, n) || buf_puts(&out, "\r\n")))
+			goto out;
 		p += n + 1;
 	}
 	snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", r.body_len);
-	if (send_all(fd, line, strlen(line)))
-		return -1;
-	return send_all(fd, r.body, r.body_len);
+	if (buf_puts(&out, line) || buf_append(&out, r.body, r.body_len))
+		goto out;
+	rc = send_all(fd, out.data, out.len);
+out:
+	buf_free(&out);
+	return rc;
 }
 
 /* One connection: requests one after another (libcurl keeps it alive). */
@@ -183,7 +193,7 @@ out:
 
 static void *accept_thread(void *arg)
 {
-	int lfd = (int)(intptr_t)arg;
+	int lfd = (int)(intptr_t)arg, one = 1;
 
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
@@ -191,6 +201,7 @@ static void *accept_thread(void *arg)
 
 		if (fd < 0)
 			continue;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (pthread_create(&t, NULL, conn_thread, (void *)(intptr_t)fd)) {
 			close(fd);
 			continue;
@@ -288,7 +299,34 @@ static void check_error(int rc, const struct aws_error *e)
 		FUZZ_ASSERT((unsigned char)*s >= 0x20 && *s != 0x7f);
 	for (const char *s = e->code; *s; s++)
 		FUZZ_ASSERT((unsigned char)*s >= 0x20 && *s != 0x7f);
-	FUZZ_ASSERT(!strstr(e->message, "fuzz-secret-key"));
+}
+
+/* Secrets in a successful reply (STS, SSO credentials) must not reach an
+ * error message, even when the reply is malformed; nor may the client's
+ * own secret (unless the reply itself repeats it). */
+static void check_secrets(const char *text, size_t size, const struct aws_error *e)
+{
+	static const char *const keys[] = {
+		"SecretAccessKey", "secretAccessKey", "SessionToken",
+		"sessionToken",
+	};
+	int errors = 0;
+
+	if (!memmem(text, size, "fuzz-secret-key", 15))
+		FUZZ_ASSERT(!strstr(e->message, "fuzz-secret-key"));
+	for (size_t i = 0; i < nreplies; i++)
+		errors |= replies[i].status >= 300 && replies[i].status <= 599;
+	if (errors)
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *secret = secret_after(text, keys[i]);
+
+		if (secret && strstr(e->message, secret))
+			fprintf(stderr, "secret in message: %s\n", e->message);
+		if (secret)
+			FUZZ_ASSERT(!strstr(e->message, secret));
+		free(secret);
+	}
 }
 
 static int count_page(json_t *page, void *arg)
@@ -451,7 +489,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	aws_error_clear(&e);
 	rc = run(op, src, &e);
+	if (getenv("FUZZ_AWS_VERBOSE")) {
+		char line[1024];
+
+		fprintf(stderr, "fuzz_aws: %s: rc %d, %zu of %zu replies used%s%s\n",
+			ops[op], rc, next_reply, nreplies, rc < 0 ? ": " : "",
+			rc < 0 ? aws_error_str(&e, line, sizeof(line)) : "");
+	}
 	check_error(rc, &e);
+	if (rc < 0)
+		check_secrets(copy, size, &e);
 	src->ops->destroy(src);
 
 	pthread_mutex_lock(&mu);

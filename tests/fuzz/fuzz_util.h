@@ -2,6 +2,7 @@
 #ifndef ORGFS_FUZZ_UTIL_H
 #define ORGFS_FUZZ_UTIL_H
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,34 @@ static inline char *fuzz_field(const uint8_t **data, size_t *size)
 	*data += nl ? n + 1 : n;
 	*size -= nl ? n + 1 : n;
 	return s;
+}
+
+/* The JSON string value of "key" in text, also when the document around
+ * it is broken ("key" "value" without a colon), when it looks like a
+ * secret: 21 or more base64 characters (AWS secret keys have 40, tokens
+ * hundreds; jansson's messages quote a token only up to 20 bytes, so a
+ * shorter made-up "secret" may be echoed: known, accepted).  NULL
+ * otherwise. */
+static inline char *secret_after(const char *text, const char *key)
+{
+	const char *p = strstr(text, key), *v;
+	size_t n = 0;
+
+	if (!p || p[strlen(key)] != '"')
+		return NULL;
+	p += strlen(key) + 1;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == ':')
+		p++;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p++ != '"')
+		return NULL;
+	for (v = p; isalnum((unsigned char)v[n]) || v[n] == '/' ||
+	     v[n] == '+' || v[n] == '='; n++)
+		;
+	return n >= 21 ? strndup(v, n) : NULL;
 }
 
 #endif

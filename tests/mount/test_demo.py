@@ -20,9 +20,9 @@ def test_demo_basics():
         assert sorted(ln.split('\t')[0] for ln in lines[1:]) == sorted(accounts)
         assert read(m.p('.orgfs', 'config')).startswith('source\tdemo\n')
         # the README's audit works
-        r = subprocess.run(['grep', '-r', '-l', 'platfrom', m.p('accounts')],
-                           capture_output=True, text=True)
-        assert r.returncode == 0 and '/tags/' in r.stdout
+        r = subprocess.run('grep -rl platfrom %s/accounts/*/tags' % m.path,
+                           shell=True, capture_output=True, text=True)
+        assert r.returncode == 0 and '/tags/' in r.stdout, r.stderr
         # duplicate names are told apart in by-name/
         dups = [n for n in os.listdir(m.p('by-name')) if n.startswith('sandbox (')]
         assert len(dups) == 2

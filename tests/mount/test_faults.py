@@ -71,7 +71,11 @@ def _down_midcrawl(fake, mnt, dest):
 
 
 CASES = [
-    Case('throttle 30%', {'throttle_rate': 0.3}, 'max_attempts=8',
+    # client-side rate limits high: halving them on every throttle would
+    # make this case take minutes (what is tested is the retries)
+    Case('throttle 30%', {'throttle_rate': 0.3},
+         'max_attempts=8,rate_organizations=1000,rate_tagging=1000,'
+         'rate_sts=1000',
          identical=True),
     Case('latency 500+-250ms', {'latency_ms': 500, 'jitter_ms': 250},
          'concurrency=16', org='small'),
@@ -81,9 +85,14 @@ CASES = [
     Case('malformed 10%', {'malformed_rate': 0.1}),
     Case('ListAccounts p3 fails',
          {'fail_page': {'op': 'ListAccounts', 'page': 3}}),
-    Case('ListChildren p2 + ListTags p2 fail',
-         {'fail_page': [{'op': 'ListChildren', 'page': 2},
-                        {'op': 'ListTagsForResource', 'page': 2}]}),
+    Case('ListChildren p2 fails',
+         {'fail_page': {'op': 'ListChildren', 'page': 2}}),
+    # The fake numbers every ListTagsForResource page 1 (its tokens carry
+    # page 1), so a second-page failure cannot be injected: fail them all.
+    Case('ListTagsForResource fails',
+         {'fail_page': {'op': 'ListTagsForResource', 'page': 1}}),
+    Case('ListTargetsForPolicy p2 fails',
+         {'fail_page': {'op': 'ListTargetsForPolicy', 'page': 2}}),
     Case('down mid-crawl', run=_down_midcrawl),
 ]
 
@@ -100,7 +109,7 @@ def shaped_org(path, accounts, seed, big_ou=False):
     if big_ou:
         mgmt = data['organization']['MasterAccountId']
         ou = sorted(data['ous'], key=lambda u: u['Id'])[0]['Id']
-        movers = [a for a in data['accounts'] if a['Id'] != mgmt][:24]
+        movers = [a for a in data['accounts'] if a['Id'] != mgmt][:22]
         for a in movers:
             a['ParentId'] = ou
         extra = {'Extra%02d' % i: 'value %d' % i for i in range(25)}
@@ -121,9 +130,9 @@ def workdir():
 @pytest.fixture(scope='module')
 def orgs(workdir):
     return {
-        'big': shaped_org(os.path.join(workdir, 'big.json'), 60, 11,
+        'big': shaped_org(os.path.join(workdir, 'big.json'), 45, 11,
                           big_ou=True),
-        'small': shaped_org(os.path.join(workdir, 'small.json'), 15, 12),
+        'small': shaped_org(os.path.join(workdir, 'small.json'), 10, 12),
     }
 
 
@@ -157,6 +166,27 @@ def reference_copy(orgfile, dest):
     return snap
 
 
+def _ask_again(mnt, paths):
+    """.orgfs/errors keeps the last 200 errors: access again, a few at a
+    time, the failed paths that fell out of it, and look for them."""
+    unnamed, evicted = [], []
+    for i in range(0, len(paths), 20):
+        batch = paths[i:i + 20]
+        for p in batch:
+            full = mnt.p(p)
+            try:
+                if os.path.isdir(full) and not os.path.islink(full):
+                    os.listdir(full)
+                elif not os.path.islink(full):
+                    read(full)
+            except OSError:
+                pass
+        named = error_paths(mnt)
+        for p in batch:
+            (evicted if '/' + p in named else unnamed).append(p)
+    return unnamed, evicted
+
+
 def run_case(case, orgfile, ref_dir, ref, workdir):
     dest = os.path.join(workdir, 'copy-%d' % CASES.index(case))
     t0 = time.monotonic()
@@ -175,22 +205,11 @@ def run_case(case, orgfile, ref_dir, ref, workdir):
             secs = time.monotonic() - t0
             st = status(m)
             named = error_paths(m)
+            errors_text = read(m.p('.orgfs', 'errors'))
             unnamed = [p for p in failed if '/' + p not in named]
             evicted = []
             if unnamed and int(st['errors_recorded']) > 200:
-                # the ring keeps the last 200: ask again for what fell out
-                for p in unnamed:
-                    try:
-                        full = m.p(p)
-                        if os.path.isdir(full) and not os.path.islink(full):
-                            os.listdir(full)
-                        elif not os.path.islink(full):
-                            read(full)
-                    except OSError:
-                        pass
-                named = error_paths(m)
-                evicted = [p for p in unnamed if '/' + p in named]
-                unnamed = [p for p in unnamed if '/' + p not in named]
+                unnamed, evicted = _ask_again(m, unnamed)
     copy = snapshot(dest)
     _mask_source(copy, fake_url)
     same, diff = diff_identical(ref_dir, dest)
@@ -200,7 +219,7 @@ def run_case(case, orgfile, ref_dir, ref, workdir):
         'case': case, 'rc': rc, 'failed': failed, 'other': other,
         'stderr': err, 'identical': same, 'diff': diff, 'verdict': verdict,
         'unnamed': unnamed, 'evicted': evicted, 'errnos': errnos,
-        'status': st, 'seconds': secs,
+        'status': st, 'seconds': secs, 'errors': errors_text,
     }
 
 
@@ -289,3 +308,90 @@ def test_fault_case(results, case):
         assert r['identical'], why
     if case.identical:
         assert r['identical'] and not r['failed'], why
+
+
+def test_judge_catches_what_faults_may_not_do():
+    """The checker itself: a shorter listing, changed content or an extra
+    entry without a failure is caught; a failed path explains its subtree."""
+    ref = {'': ('d', frozenset({'a', 'f'})), 'a': ('d', frozenset({'x', 'y'})),
+           'a/x': ('f', b'1\n'), 'a/y': ('l', '../f'), 'f': ('f', b'2\n')}
+    short = dict(ref, a=('d', frozenset({'x'})))
+    del short['a/y']
+    assert judge(ref, short, {})['short'] == [('a', ['y'])]
+    assert judge(ref, short, {'a/y': 'Input/output error'})['short'] == []
+    assert judge(ref, short, {'a': 'Input/output error'})['short'] == []
+    changed = dict(ref, f=('f', b'3\n'))
+    assert judge(ref, changed, {})['wrong'] == ['f']
+    extra = dict(ref, g=('f', b''))
+    assert judge(ref, extra, {})['extra'] == ['g']
+
+
+class Clock:
+    """The daemon's cache clock (ORGFS_TEST_CLOCK_FILE), in milliseconds."""
+
+    def __init__(self, path):
+        self.path = path
+        self.set(1000000)
+
+    def set(self, ms):
+        self.now = ms
+        with open(self.path + '.tmp', 'w') as fh:
+            fh.write('%d\n' % ms)
+        os.rename(self.path + '.tmp', self.path)
+
+
+def _errno(fn):
+    try:
+        fn()
+        return 0
+    except OSError as e:
+        return e.errno
+
+
+STALE_PROBES = [
+    pytest.param('file', id='account_file'),
+    pytest.param('listing', id='listing'),
+    pytest.param('accounts.tsv', id='accounts.tsv'),
+]
+
+
+@pytest.mark.parametrize('kind', STALE_PROBES)
+def test_stale_bound(fakeaws_factory, tmp_path, kind):
+    """Endpoint down: cached data is served, marked stale, up to max_stale
+    after its TTL ran out, then reads fail with EIO."""
+    fake = fakeaws_factory(accounts=20, seed=21)
+    aid = sorted(a['Id'] for a in fake.org()['accounts'])[3]
+    clock = Clock(str(tmp_path / 'clock'))
+    env = aws_env(fake, {'ORGFS_TEST_CLOCK_FILE': clock.path})
+    ttl, max_stale = 60, 600
+    args = ['--endpoint=' + fake.url, '-o',
+            'ttl=%d,kernel_timeout=0,max_stale=%d,max_attempts=1,error_ttl=0'
+            % (ttl, max_stale)]
+    with Mount(args, env=env, allow=ALLOW) as m:
+        p = {'file': m.p('accounts', aid, 'name'), 'listing': m.p('accounts'),
+             'accounts.tsv': m.p('accounts.tsv')}[kind]
+        if kind == 'listing':
+            def fn():
+                return sorted(os.listdir(p))
+        else:
+            def fn():
+                return read(p)
+        want = fn()
+        assert os.getxattr(p, 'user.orgfs.stale') == b'0'
+        start = clock.now
+        fake.control({'down': True})
+
+        def stale_ok():
+            return fn() == want and os.getxattr(p, 'user.orgfs.stale') == b'1'
+        # just past the TTL, and one second before the bound: still served
+        for t in (ttl * 1000 + 1, (ttl + max_stale) * 1000 - 1000):
+            clock.set(start + t)
+            wait_for(stale_ok, timeout=15,
+                     what='%s served stale at +%d ms' % (kind, t))
+        assert int(status(m)['cache_stale_serves']) > 0
+        # past the bound: EIO, and the reason in .orgfs/errors
+        clock.set(start + (ttl + max_stale) * 1000 + 1000)
+        wait_for(lambda: _errno(fn) == 5, timeout=15,
+                 what='EIO for %s past max_stale' % kind)
+        assert any(n.startswith('/accounts') for n in error_paths(m))
+        fake.control({'down': False})

@@ -66,7 +66,7 @@ def org(fake):
 
 @pytest.fixture(scope='module')
 def mnt(fake):
-    m = Mount(['--endpoint=' + fake.url], env=aws_env(fake))
+    m = Mount(['--endpoint=' + fake.url, '-o', 'resources=off'], env=aws_env(fake))
     m.start()
     yield m
     m.stop()
@@ -178,7 +178,7 @@ def test_accounts_tsv_owner_column(mnt, org):
 def test_crawl_once(fakeaws_factory):
     fake = fakeaws_factory(accounts=200, seed=12)
     org = Org(fake.org())
-    with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
+    with Mount(['--endpoint=' + fake.url, '-o', 'resources=off'], env=aws_env(fake)) as m:
         fake.clear_requests()
         names = os.listdir(m.p('owners'))
         assert names
@@ -198,7 +198,7 @@ def test_crawl_failure_is_not_partial(fakeaws_factory, tmp_path):
     clock.write_text('1000000\n')
     env = aws_env(fake, {'ORGFS_TEST_CLOCK_FILE': str(clock)})
     with Mount(['--endpoint=' + fake.url, '-o',
-                'ttl=60,kernel_timeout=0,max_attempts=1'], env=env,
+                'ttl=60,kernel_timeout=0,max_attempts=1,resources=off'], env=env,
                allow=[]) as m:
         # a failing crawl is an error naming the object, never a short list
         fake.control({'fail_page': {'op': 'ListTagsForResource', 'page': 1,

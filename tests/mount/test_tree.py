@@ -21,7 +21,7 @@ def fake():
 
 @pytest.fixture(scope='module')
 def mnt(fake):
-    m = Mount(['--endpoint=' + fake.url], env=aws_env(fake))
+    m = Mount(['--endpoint=' + fake.url, '-o', 'resources=off'], env=aws_env(fake))
     m.start()
     yield m
     m.stop()

@@ -1,0 +1,1043 @@
+/* rules.c - local policy / standard / guideline rules
+ *
+ * Debian's libinih has no line numbers for handlers, strips ';' inline
+ * comments, joins indented lines to the previous value and cuts lines at
+ * 200 bytes.  As in awsconfig.c, libinih therefore reads the file through
+ * a reader that tokenises each physical line itself and hands libinih a
+ * short placeholder ("[@]" or "k7 = v7"): patterns keep their ';', values
+ * have no length limit, and the line a handler call comes from is known
+ * (libinih calls the handler for a line before it reads the next one; the
+ * placeholder carries the line number to make sure).
+ */
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "awstime.h"
+#include "buf.h"
+#include "model.h"
+#include "owner.h"
+#include "rules.h"
+
+#define RULES_TAG_MAX 128
+#define RULES_MAX_AGE 1000000L
+#define REASON_MAX (4 << 20)
+
+enum rkey {
+	K_LEVEL, K_DESCRIPTION, K_APPLIES_TO, K_SERVICES, K_TYPES, K_OUS,
+	K_TAG, K_REQUIRE_TAG, K_ALLOWED_VALUES, K_NOCASE, K_PATTERN,
+	K_MAX_AGE_DAYS, K_OWNER_KNOWN, K_CONFIG_RULES, NKEYS
+};
+
+static const char *const key_names[NKEYS] = {
+	[K_LEVEL] = "level", [K_DESCRIPTION] = "description",
+	[K_APPLIES_TO] = "applies_to", [K_SERVICES] = "services",
+	[K_TYPES] = "types", [K_OUS] = "ous", [K_TAG] = "tag",
+	[K_REQUIRE_TAG] = "require_tag", [K_ALLOWED_VALUES] = "allowed_values",
+	[K_NOCASE] = "nocase", [K_PATTERN] = "pattern",
+	[K_MAX_AGE_DAYS] = "max_age_days", [K_OWNER_KNOWN] = "owner_known",
+	[K_CONFIG_RULES] = "config_rules",
+};
+
+static const char *const level_names[] = {
+	[RULE_POLICY] = "policy", [RULE_STANDARD] = "standard",
+	[RULE_GUIDELINE] = "guideline",
+};
+
+enum { RK_ACCOUNT = 1, RK_OU = 2, RK_RESOURCE = 4 };
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+struct rule {
+	char *name;
+	int line;
+	enum rule_level level;
+	char *description;
+	unsigned kinds;
+	struct strv services, types, ous;
+	char *tag;
+	int require_tag, nocase, owner_known;
+	struct strv allowed;
+	char *allowed_text;             /* "a, b, c" for messages */
+	char *pattern;
+	regex_t re;
+	int has_re;
+	long max_age_days;              /* -1: no such check */
+	struct strv config_rules;
+	int key_line[NKEYS];            /* 0: key not given */
+};
+
+struct rules {
+	struct rule **v;
+	size_t n;
+	int uses_config;
+	const struct owner_list *known;
+};
+
+struct pctx {
+	const char *text;
+	size_t pos, len;
+	const char *fname;
+	const struct owner_list *known;
+	int line;
+	struct rules *rs;
+	struct rule *cur;
+	char *key, *val;                /* the current line's, for the handler */
+	int err_line;
+	char msg[512];
+	int oom;
+};
+
+static void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static void rule_free(struct rule *ru)
+{
+	if (!ru)
+		return;
+	free(ru->name);
+	free(ru->description);
+	strv_free(&ru->services);
+	strv_free(&ru->types);
+	strv_free(&ru->ous);
+	free(ru->tag);
+	strv_free(&ru->allowed);
+	free(ru->allowed_text);
+	free(ru->pattern);
+	if (ru->has_re)
+		regfree(&ru->re);
+	strv_free(&ru->config_rules);
+	free(ru);
+}
+
+void rules_free(struct rules *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		rule_free(r->v[i]);
+	free(r->v);
+	free(r);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void perr(struct pctx *p, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err_line || p->oom)
+		return;
+	p->err_line = line;
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	       c == '\f';
+}
+
+/* Copy of s[0..n) without surrounding white space. */
+static char *dup_trim(const char *s, size_t n)
+{
+	while (n && is_ws(*s)) {
+		s++;
+		n--;
+	}
+	while (n && is_ws(s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+/* Split a comma list into trimmed, non-empty items. */
+static int parse_list(struct pctx *p, const char *key, const char *val,
+		      struct strv *out)
+{
+	const char *s = val, *comma;
+	char **v;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		size_t n = comma ? (size_t)(comma - s) : strlen(s);
+		char *item = dup_trim(s, n);
+
+		if (!item) {
+			p->oom = 1;
+			return -1;
+		}
+		if (!*item) {
+			free(item);
+			perr(p, p->line, "empty item in %s", key);
+			return -1;
+		}
+		v = reallocarray(out->v, out->n + 1, sizeof(*v));
+		if (!v) {
+			free(item);
+			p->oom = 1;
+			return -1;
+		}
+		out->v = v;
+		out->v[out->n++] = item;
+		if (!comma)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+static int parse_bool(struct pctx *p, const char *key, const char *val,
+		      int *out)
+{
+	if (!strcmp(val, "yes") || !strcmp(val, "true")) {
+		*out = 1;
+		return 0;
+	}
+	if (!strcmp(val, "no") || !strcmp(val, "false")) {
+		*out = 0;
+		return 0;
+	}
+	perr(p, p->line, "invalid %s '%.100s': expected yes or no", key, val);
+	return -1;
+}
+
+static int set_applies_to(struct pctx *p, struct rule *ru, const char *val)
+{
+	struct strv l = { 0 };
+	int rc = 0;
+
+	if (parse_list(p, "applies_to", val, &l) < 0) {
+		strv_free(&l);
+		return -1;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		if (!strcmp(l.v[i], "accounts")) {
+			ru->kinds |= RK_ACCOUNT;
+		} else if (!strcmp(l.v[i], "ous")) {
+			ru->kinds |= RK_OU;
+		} else if (!strcmp(l.v[i], "resources")) {
+			ru->kinds |= RK_RESOURCE;
+		} else {
+			perr(p, p->line, "invalid applies_to '%.100s': "
+			     "expected accounts, ous or resources", l.v[i]);
+			rc = -1;
+			break;
+		}
+	}
+	strv_free(&l);
+	return rc;
+}
+
+static int check_types(struct pctx *p, const struct strv *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const char *c = strchr(t->v[i], ':');
+
+		if (c && (c == t->v[i] || !c[1] || strchr(c + 1, ':'))) {
+			perr(p, p->line, "invalid type '%.100s': expected TYPE "
+			     "or SERVICE:TYPE", t->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int set_max_age(struct pctx *p, struct rule *ru, const char *val)
+{
+	long v = 0;
+
+	for (const char *c = val; ; c++) {
+		if (*c < '0' || *c > '9' || v > RULES_MAX_AGE)
+			break;
+		v = v * 10 + (*c - '0');
+		if (!c[1] && v <= RULES_MAX_AGE) {
+			ru->max_age_days = v;
+			return 0;
+		}
+	}
+	perr(p, p->line, "invalid max_age_days '%.100s': expected a whole "
+	     "number of days", val);
+	return -1;
+}
+
+static char *join_list(const struct strv *l)
+{
+	struct buf b;
+
+	buf_init(&b, RULES_MAX_FILE);
+	for (size_t i = 0; i < l->n; i++) {
+		if ((i && buf_puts(&b, ", ") < 0) || buf_puts(&b, l->v[i]) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	return buf_steal(&b);
+}
+
+static int set_key(struct pctx *p, struct rule *ru, const char *key,
+		   const char *val)
+{
+	int k, l;
+
+	for (k = 0; k < NKEYS; k++)
+		if (!strcmp(key, key_names[k]))
+			break;
+	if (k == NKEYS) {
+		perr(p, p->line, "unknown key '%.100s'", key);
+		return -1;
+	}
+	if (ru->key_line[k]) {
+		perr(p, p->line, "duplicate key '%s' (first at line %d)", key,
+		     ru->key_line[k]);
+		return -1;
+	}
+	ru->key_line[k] = p->line;
+	switch ((enum rkey)k) {
+	case K_LEVEL:
+		for (l = 0; l < 3; l++) {
+			if (!strcmp(val, level_names[l])) {
+				ru->level = (enum rule_level)l;
+				return 0;
+			}
+		}
+		perr(p, p->line, "invalid level '%.100s': expected policy, "
+		     "standard or guideline", val);
+		return -1;
+	case K_DESCRIPTION:
+		free(ru->description);
+		ru->description = strdup(val);
+		break;
+	case K_APPLIES_TO:
+		return set_applies_to(p, ru, val);
+	case K_SERVICES:
+		return parse_list(p, key, val, &ru->services);
+	case K_TYPES:
+		if (parse_list(p, key, val, &ru->types) < 0)
+			return -1;
+		return check_types(p, &ru->types);
+	case K_OUS:
+		return parse_list(p, key, val, &ru->ous);
+	case K_TAG:
+		if (!*val || strlen(val) > RULES_TAG_MAX) {
+			perr(p, p->line, "invalid tag '%.100s': expected a key "
+			     "of 1 to %d bytes", val, RULES_TAG_MAX);
+			return -1;
+		}
+		ru->tag = strdup(val);
+		break;
+	case K_REQUIRE_TAG:
+		return parse_bool(p, key, val, &ru->require_tag);
+	case K_ALLOWED_VALUES:
+		if (parse_list(p, key, val, &ru->allowed) < 0)
+			return -1;
+		ru->allowed_text = join_list(&ru->allowed);
+		if (!ru->allowed_text)
+			p->oom = 1;
+		break;
+	case K_NOCASE:
+		return parse_bool(p, key, val, &ru->nocase);
+	case K_PATTERN:
+		if (!*val) {
+			perr(p, p->line, "invalid pattern '': empty pattern");
+			return -1;
+		}
+		ru->pattern = strdup(val);
+		break;
+	case K_MAX_AGE_DAYS:
+		return set_max_age(p, ru, val);
+	case K_OWNER_KNOWN:
+		if (parse_bool(p, key, val, &ru->owner_known) < 0)
+			return -1;
+		if (ru->owner_known && !p->known) {
+			perr(p, p->line, "owner_known needs -o owners_file");
+			return -1;
+		}
+		break;
+	case K_CONFIG_RULES:
+		if (parse_list(p, key, val, &ru->config_rules) < 0)
+			return -1;
+		p->rs->uses_config = 1;
+		break;
+	case NKEYS:
+		break;
+	}
+	if ((k == K_DESCRIPTION && !ru->description) ||
+	    (k == K_TAG && !ru->tag) || (k == K_PATTERN && !ru->pattern)) {
+		p->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Whole-rule checks, once its section has ended. */
+static int finish_rule(struct pctx *p, struct rule *ru)
+{
+	static const enum rkey needs_tag[] = {
+		K_REQUIRE_TAG, K_ALLOWED_VALUES, K_PATTERN, K_MAX_AGE_DAYS
+	};
+	const int *kl = ru->key_line;
+	int tag_checks, rc;
+
+	if (!kl[K_LEVEL]) {
+		perr(p, ru->line, "rule '%s' has no level", ru->name);
+		return -1;
+	}
+	if (!kl[K_APPLIES_TO]) {
+		perr(p, ru->line, "rule '%s' has no applies_to", ru->name);
+		return -1;
+	}
+	if (!(ru->kinds & RK_RESOURCE) && (kl[K_SERVICES] || kl[K_TYPES])) {
+		int k = kl[K_SERVICES] ? K_SERVICES : K_TYPES;
+
+		perr(p, kl[k], "%s needs applies_to to include resources",
+		     key_names[k]);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(needs_tag) / sizeof(needs_tag[0]); i++) {
+		enum rkey k = needs_tag[i];
+
+		if (kl[k] && !ru->tag && (k != K_REQUIRE_TAG || ru->require_tag)) {
+			perr(p, kl[k], "%s needs 'tag = KEY'", key_names[k]);
+			return -1;
+		}
+	}
+	tag_checks = ru->require_tag || ru->allowed.n || ru->pattern ||
+		     ru->max_age_days >= 0;
+	if (ru->tag && !tag_checks) {
+		perr(p, kl[K_TAG], "tag needs require_tag, allowed_values, "
+		     "pattern or max_age_days");
+		return -1;
+	}
+	if (ru->nocase && !ru->allowed.n && !ru->pattern) {
+		perr(p, kl[K_NOCASE], "nocase needs allowed_values or pattern");
+		return -1;
+	}
+	if (!tag_checks && !ru->owner_known && !ru->config_rules.n) {
+		perr(p, ru->line, "rule '%s' has no check", ru->name);
+		return -1;
+	}
+	if (ru->pattern) {
+		rc = regcomp(&ru->re, ru->pattern, REG_EXTENDED | REG_NOSUB |
+			     (ru->nocase ? REG_ICASE : 0));
+		if (rc == REG_ESPACE) {
+			p->oom = 1;
+			return -1;
+		}
+		if (rc) {
+			char m[256];
+
+			regerror(rc, &ru->re, m, sizeof(m));
+			perr(p, kl[K_PATTERN], "invalid pattern '%.100s': %s",
+			     ru->pattern, m);
+			return -1;
+		}
+		ru->has_re = 1;
+	}
+	return 0;
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > RULES_NAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (; *s; s++) {
+		char c = *s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* "[...]" with inner the text between the brackets, trimmed. */
+static int start_rule(struct pctx *p, const char *inner)
+{
+	const char *w = inner, *name;
+	struct rule *ru, **v;
+
+	if (p->cur && finish_rule(p, p->cur) < 0)
+		return -1;
+	p->cur = NULL;
+	while (*w && !is_ws(*w))
+		w++;
+	if ((size_t)(w - inner) != 4 || strncmp(inner, "rule", 4)) {
+		perr(p, p->line, "unknown section [%.100s]", inner);
+		return -1;
+	}
+	for (name = w; is_ws(*name); name++)
+		;
+	if (!*name) {
+		perr(p, p->line, "section [rule] needs a name");
+		return -1;
+	}
+	if (!valid_name(name)) {
+		perr(p, p->line, "invalid rule name '%.100s'", name);
+		return -1;
+	}
+	for (size_t i = 0; i < p->rs->n; i++) {
+		if (!strcmp(p->rs->v[i]->name, name)) {
+			perr(p, p->line, "duplicate rule '%s' (first at line %d)",
+			     name, p->rs->v[i]->line);
+			return -1;
+		}
+	}
+	ru = calloc(1, sizeof(*ru));
+	v = reallocarray(p->rs->v, p->rs->n + 1, sizeof(*v));
+	if (v)
+		p->rs->v = v;
+	if (!ru || !v || !(ru->name = strdup(name))) {
+		free(ru);
+		p->oom = 1;
+		return -1;
+	}
+	ru->line = p->line;
+	ru->max_age_days = -1;
+	p->rs->v[p->rs->n++] = ru;
+	p->cur = ru;
+	return 0;
+}
+
+/* ini_reader: one physical line in, one placeholder line out. */
+static char *rules_reader(char *str, int num, void *stream)
+{
+	struct pctx *p = stream;
+	const char *l, *eol, *t, *e, *eq;
+	size_t n;
+
+	if (p->err_line || p->oom || p->pos >= p->len || num < 48)
+		return NULL;
+	l = p->text + p->pos;
+	eol = memchr(l, '\n', p->len - p->pos);
+	n = eol ? (size_t)(eol - l) : p->len - p->pos;
+	p->pos += n + (eol ? 1 : 0);
+	p->line++;
+	if (p->line == 1 && n >= 3 && !memcmp(l, "\xef\xbb\xbf", 3)) {
+		l += 3;
+		n -= 3;
+	}
+	for (t = l, e = l + n; t < e && is_ws(*t); t++)
+		;
+	while (e > t && is_ws(e[-1]))
+		e--;
+	if (t == e || *t == '#' || *t == ';') {
+		snprintf(str, (size_t)num, "\n");
+		return str;
+	}
+	if (*t == '[') {
+		char *inner;
+		int rc;
+
+		if (e[-1] != ']' || e - t < 2) {
+			perr(p, p->line, "malformed section header");
+			return NULL;
+		}
+		inner = dup_trim(t + 1, (size_t)(e - t - 2));
+		if (!inner) {
+			p->oom = 1;
+			return NULL;
+		}
+		rc = start_rule(p, inner);
+		free(inner);
+		if (rc < 0)
+			return NULL;
+		snprintf(str, (size_t)num, "[@]\n");
+		return str;
+	}
+	eq = memchr(t, '=', (size_t)(e - t));
+	if (!eq || eq == t) {
+		perr(p, p->line, "expected 'key = value'");
+		return NULL;
+	}
+	if (!p->cur) {
+		perr(p, p->line, "key outside a [rule NAME] section");
+		return NULL;
+	}
+	free(p->key);
+	free(p->val);
+	p->key = dup_trim(t, (size_t)(eq - t));
+	p->val = dup_trim(eq + 1, (size_t)(e - eq - 1));
+	if (!p->key || !p->val) {
+		p->oom = 1;
+		return NULL;
+	}
+	snprintf(str, (size_t)num, "k%d = v%d\n", p->line, p->line);
+	return str;
+}
+
+static int rules_handler(void *user, const char *section, const char *name,
+			 const char *value)
+{
+	struct pctx *p = user;
+	char k[32], v[32];
+
+	(void)section;
+	snprintf(k, sizeof(k), "k%d", p->line);
+	snprintf(v, sizeof(v), "v%d", p->line);
+	if (p->err_line || p->oom)
+		return 0;
+	if (!p->cur || !p->key || strcmp(name, k) || strcmp(value, v)) {
+		perr(p, p->line, "internal error: ini line out of step");
+		return 0;
+	}
+	return set_key(p, p->cur, p->key, p->val) == 0;
+}
+
+int rules_parse_string(const char *text, const char *fname,
+		       const struct owner_list *known, struct rules **out,
+		       char *err, size_t errlen)
+{
+	struct pctx p = { .text = text, .fname = fname, .known = known };
+	int rc, ret = 0;
+
+	if (!text || !fname || !out)
+		return -EINVAL;
+	p.len = strlen(text);
+	p.rs = calloc(1, sizeof(*p.rs));
+	if (!p.rs)
+		return -ENOMEM;
+	p.rs->known = known;
+	rc = ini_parse_stream(rules_reader, &p, rules_handler, &p);
+	if (!p.err_line && !p.oom && rc == 0 && p.cur)
+		finish_rule(&p, p.cur);
+	if (p.oom) {
+		snprintf(err, errlen, "cannot load rules file '%s': out of "
+			 "memory", fname);
+		ret = -ENOMEM;
+	} else if (p.err_line) {
+		snprintf(err, errlen, "%s:%d: %s", fname, p.err_line, p.msg);
+		ret = -EINVAL;
+	} else if (rc) {
+		snprintf(err, errlen, "%s:%d: syntax error", fname,
+			 rc > 0 ? rc : p.line);
+		ret = rc == -2 ? -ENOMEM : -EINVAL;
+	}
+	free(p.key);
+	free(p.val);
+	if (ret) {
+		rules_free(p.rs);
+		return ret;
+	}
+	*out = p.rs;
+	return 0;
+}
+
+int rules_load(const char *path, const struct owner_list *known,
+	       struct rules **out, char *err, size_t errlen)
+{
+	FILE *f;
+	struct buf b;
+	char chunk[4096];
+	const char *nul;
+	size_t n;
+	int ret = 0;
+
+	if (!path || !out)
+		return -EINVAL;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read rules file '%s': %s", path,
+			 strerror(-ret));
+		return ret;
+	}
+	buf_init(&b, RULES_MAX_FILE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		ret = buf_append(&b, chunk, n);
+		if (ret == -EFBIG) {
+			snprintf(err, errlen, "cannot read rules file '%s': "
+				 "larger than %d bytes", path, RULES_MAX_FILE);
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		ret = errno ? -errno : -EIO;
+		snprintf(err, errlen, "cannot read rules file '%s': %s", path,
+			 strerror(-ret));
+		goto out;
+	}
+	nul = memchr(buf_str(&b), '\0', b.len);
+	if (nul) {
+		int line = 1;
+
+		for (const char *c = buf_str(&b); c < nul; c++)
+			line += *c == '\n';
+		snprintf(err, errlen, "%s:%d: NUL byte", path, line);
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = rules_parse_string(buf_str(&b), path, known, out, err, errlen);
+out:
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "cannot load rules file '%s': out of "
+			 "memory", path);
+	buf_free(&b);
+	fclose(f);
+	return ret;
+}
+
+size_t rules_count(const struct rules *r)
+{
+	return r ? r->n : 0;
+}
+
+const struct rule *rules_get(const struct rules *r, size_t i)
+{
+	return r && i < r->n ? r->v[i] : NULL;
+}
+
+const char *rule_name(const struct rule *r)
+{
+	return r->name;
+}
+
+enum rule_level rule_level(const struct rule *r)
+{
+	return r->level;
+}
+
+const char *rule_description(const struct rule *r)
+{
+	return r->description ? r->description : "";
+}
+
+const char *rules_level_name(enum rule_level l)
+{
+	return (unsigned)l < 3 ? level_names[l] : "unknown";
+}
+
+int rules_uses_config(const struct rules *r)
+{
+	return r ? r->uses_config : 0;
+}
+
+/* Evaluation. */
+
+static int kind_bit(const char *kind)
+{
+	if (!kind)
+		return 0;
+	if (!strcmp(kind, "account"))
+		return RK_ACCOUNT;
+	if (!strcmp(kind, "ou") || !strcmp(kind, "root"))
+		return RK_OU;
+	if (!strcmp(kind, "resource"))
+		return RK_RESOURCE;
+	return 0;
+}
+
+static int in_list(const struct strv *l, const char *s)
+{
+	if (!s)
+		return 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return 1;
+	return 0;
+}
+
+static int type_matches(const struct strv *types, const char *service,
+			const char *type)
+{
+	if (!type)
+		return 0;
+	for (size_t i = 0; i < types->n; i++) {
+		const char *t = types->v[i], *c = strchr(t, ':');
+
+		if (!c) {
+			if (!strcmp(t, type))
+				return 1;
+		} else if (service && strlen(service) == (size_t)(c - t) &&
+			   !strncmp(t, service, (size_t)(c - t)) &&
+			   !strcmp(c + 1, type)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int in_ous(const struct rule *ru, const struct rules_object *o,
+		  int kind)
+{
+	if (kind == RK_OU && in_list(&ru->ous, o->id))
+		return 1;
+	for (size_t i = 0; i < o->nancestors; i++) {
+		if (o->ancestor_ids && in_list(&ru->ous, o->ancestor_ids[i]))
+			return 1;
+		if (o->ancestor_paths &&
+		    in_list(&ru->ous, o->ancestor_paths[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static int in_scope(const struct rule *ru, const struct rules_object *o,
+		    int kind)
+{
+	if (!(ru->kinds & (unsigned)kind))
+		return 0;
+	if (kind == RK_RESOURCE) {
+		if (ru->services.n && !in_list(&ru->services, o->service))
+			return 0;
+		if (ru->types.n && !type_matches(&ru->types, o->service,
+						 o->type))
+			return 0;
+	}
+	if (ru->ous.n && !in_ous(ru, o, kind))
+		return 0;
+	return 1;
+}
+
+static const char *tag_get(const struct org_tags *t, const char *key)
+{
+	if (!t)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].key && !strcmp(t->v[i].key, key))
+			return t->v[i].value ? t->v[i].value : "";
+	return NULL;
+}
+
+static int is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!is_ws(*s))
+			return 0;
+	return 1;
+}
+
+/* Append s with control bytes as '?': reasons are one line. */
+static int put_clean(struct buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && !rc; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		rc = buf_putc(b, c < 0x20 || c == 0x7f ? '?' : (char)c);
+	}
+	return rc;
+}
+
+/* Start one failure's text: "; " between failures. */
+static int fail(struct buf *b)
+{
+	return b->len ? buf_puts(b, "; ") : 0;
+}
+
+static int check_tag(const struct rule *ru, const struct rules_object *o,
+		     struct buf *b)
+{
+	const char *v = tag_get(o->tags, ru->tag);
+	int rc = 0;
+
+	if (!v || is_blank(v)) {
+		if (!ru->require_tag)
+			return 0;
+		if ((rc = fail(b)) || (rc = buf_puts(b, "missing tag ")) ||
+		    (rc = put_clean(b, ru->tag)))
+			return rc;
+		return 0;
+	}
+	if (ru->allowed.n) {
+		size_t i;
+
+		for (i = 0; i < ru->allowed.n; i++)
+			if (!(ru->nocase ? strcasecmp : strcmp)(v,
+								ru->allowed.v[i]))
+				break;
+		if (i == ru->allowed.n &&
+		    ((rc = fail(b)) || (rc = buf_puts(b, "tag ")) ||
+		     (rc = put_clean(b, ru->tag)) ||
+		     (rc = buf_puts(b, " value '")) || (rc = put_clean(b, v)) ||
+		     (rc = buf_puts(b, "' not in ")) ||
+		     (rc = put_clean(b, ru->allowed_text))))
+			return rc;
+	}
+	if (ru->has_re && regexec(&ru->re, v, 0, NULL, 0) != 0 &&
+	    ((rc = fail(b)) || (rc = buf_puts(b, "tag ")) ||
+	     (rc = put_clean(b, ru->tag)) || (rc = buf_puts(b, " value '")) ||
+	     (rc = put_clean(b, v)) || (rc = buf_puts(b, "' does not match ")) ||
+	     (rc = put_clean(b, ru->pattern))))
+		return rc;
+	if (ru->max_age_days >= 0) {
+		time_t t;
+
+		if (awstime_parse_iso8601(v, &t) < 0) {
+			if ((rc = fail(b)) || (rc = buf_puts(b, "tag ")) ||
+			    (rc = put_clean(b, ru->tag)) ||
+			    (rc = buf_puts(b, " value '")) ||
+			    (rc = put_clean(b, v)) ||
+			    (rc = buf_puts(b, "' is not a date")))
+				return rc;
+		} else {
+			/* whole days elapsed; a date in the future is 0 */
+			long long age = o->now > t ?
+				(long long)(o->now - t) / 86400 : 0;
+
+			if (age > ru->max_age_days &&
+			    ((rc = fail(b)) || (rc = buf_puts(b, "tag ")) ||
+			     (rc = put_clean(b, ru->tag)) ||
+			     (rc = buf_putc(b, ' ')) || (rc = put_clean(b, v)) ||
+			     (rc = buf_printf(b, " is %lld days old (max %ld)",
+					      age, ru->max_age_days))))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int check_owner(const struct rules *r, const struct rules_object *o,
+		       struct buf *b)
+{
+	int rc;
+
+	if (!o->owner || !*o->owner)
+		return (rc = fail(b)) ? rc : buf_puts(b, "no owner");
+	if (r->known && owner_list_contains(r->known, o->owner))
+		return 0;
+	if ((rc = fail(b)) || (rc = buf_puts(b, "owner '")) ||
+	    (rc = put_clean(b, o->owner)))
+		return rc;
+	return buf_puts(b, "' is not a known owner");
+}
+
+static int check_config(const struct rule *ru, const struct rules_object *o,
+			struct buf *b)
+{
+	int rc;
+
+	for (size_t i = 0; i < ru->config_rules.n; i++) {
+		const char *name = ru->config_rules.v[i], *c = NULL;
+
+		for (size_t j = 0; j < o->nconfig && !c; j++)
+			if (o->config[j].rule &&
+			    !strcmp(o->config[j].rule, name))
+				c = o->config[j].compliance ?
+					o->config[j].compliance : "";
+		if (c && (!strcmp(c, "COMPLIANT") ||
+			  !strcmp(c, "NOT_APPLICABLE")))
+			continue;
+		if ((rc = fail(b)) || (rc = buf_puts(b, "config rule ")) ||
+		    (rc = put_clean(b, name)))
+			return rc;
+		if (!c)
+			rc = buf_puts(b, " not evaluated");
+		else if ((rc = buf_puts(b, " is ")) == 0)
+			rc = put_clean(b, *c ? c : "(no compliance type)");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int cmp_verdict(const void *a, const void *b)
+{
+	const struct rules_verdict *x = a, *y = b;
+
+	if (x->pass != y->pass)
+		return x->pass - y->pass;
+	if (x->level != y->level)
+		return (int)x->level - (int)y->level;
+	return strcmp(x->name, y->name);
+}
+
+void rules_verdicts_free(struct rules_verdict *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i].reason);
+	free(v);
+}
+
+int rules_evaluate(const struct rules *r, const struct rules_object *o,
+		   struct rules_verdict **out, size_t *n)
+{
+	struct rules_verdict *v = NULL;
+	size_t nv = 0;
+	struct buf b;
+	int kind, rc = 0;
+
+	if (!r || !o || !out || !n)
+		return -EINVAL;
+	kind = kind_bit(o->kind);
+	if (!kind)
+		return -EINVAL;
+	buf_init(&b, REASON_MAX);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rule *ru = r->v[i];
+		struct rules_verdict *d;
+
+		if (!in_scope(ru, o, kind))
+			continue;
+		if (!v) {
+			v = calloc(r->n, sizeof(*v));
+			if (!v) {
+				rc = -ENOMEM;
+				goto out;
+			}
+		}
+		buf_reset(&b);
+		if ((ru->tag && (rc = check_tag(ru, o, &b))) ||
+		    (ru->owner_known && (rc = check_owner(r, o, &b))) ||
+		    (rc = check_config(ru, o, &b)))
+			goto out;
+		d = &v[nv++];
+		d->rule = i;
+		d->name = ru->name;
+		d->level = ru->level;
+		d->pass = b.len == 0;
+		if (!d->pass && !(d->reason = buf_steal(&b))) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	if (nv)
+		qsort(v, nv, sizeof(*v), cmp_verdict);
+out:
+	buf_free(&b);
+	if (rc) {
+		rules_verdicts_free(v, nv);
+		return rc == -EFBIG ? -ENOMEM : rc;
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+int rules_render_compliance(const struct rules_verdict *v, size_t n,
+			    struct buf *out)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].pass)
+			continue;
+		rc = buf_printf(out, "%s %s: %s\n", rules_level_name(v[i].level),
+				v[i].name, v[i].reason ? v[i].reason : "");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

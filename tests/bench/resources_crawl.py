@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""Full resource crawl (issue 6).
+
+Fake endpoint with 1,000 accounts x 2 regions x 100 resources (--quick:
+50 x 2 x 20) at 20 ms added latency: wall time of `cat resources.tsv`
+right after mount (the organization-wide resource crawl), the calls made
+against the minimum the data needs (per account: one AssumeRole, and per
+region the GetResources pages at 100 resources a page; plus the
+Organizations calls of the account list), duplicates, and RSS after the
+crawl.  Prints "not available yet" while the tree has no resources.
+"""
+import subprocess
+import time
+
+import benchlib as B
+
+
+def main():
+    B.header('resource crawl, fake endpoint, 20 ms latency')
+    acc, per = (50, 20) if B.QUICK else (1000, 100)
+    regions = ['us-east-1', 'eu-west-1']
+    with B.fake(accounts=acc, regions=','.join(regions), resources=per) as fake:
+        org = fake.org()
+        active = [a for a in org['accounts'] if a['State'] == 'ACTIVE']
+        fake.control({'latency_ms': 20})
+        with B.mounted(['--endpoint=' + fake.url, '-o',
+                        'regions=' + ','.join(regions)] + B.UNLIMITED,
+                       env=B.aws_env(fake)) as m:
+            # The lookup of resources.tsv already crawls (st_size is
+            # exact): time it with the read.
+            fake.clear_requests()
+            t = time.perf_counter()
+            if not B.has_resources(m):
+                print('orgfs: resources not available yet (no /resources.tsv)')
+                return
+            r = subprocess.run(['cat', m.p('resources.tsv')],
+                               capture_output=True, text=True)
+            secs = time.perf_counter() - t
+            reqs = fake.requests()
+            rss = B.rss(m.proc.pid)
+            st = B.status(m)
+    ok, thr, bad, dup = B.call_summary(reqs)
+    ops = B.calls_by_op(reqs, ok_only=True)
+    lines = max(0, len(r.stdout.splitlines()) - 1)
+    pages = -(-per // 100)
+    need_res = len(active) * (1 + len(regions) * pages)
+    B.table([['accounts (active) x regions x per region',
+              '%d (%d) x %d x %d' % (acc, len(active), len(regions), per)],
+             ['cat resources.tsv exit / lines', '%d / %d' % (r.returncode,
+                                                           lines)],
+             ['wall s', secs],
+             ['calls ok / throttled / failed', '%d / %d / %d' % (ok, thr, bad)],
+             ['duplicates (target 0)', dup],
+             ['resource calls needed (AssumeRole + GetResources pages)',
+              need_res],
+             ['resource calls made', sum(ops.get(o, 0) for o in
+                                         ('AssumeRole', 'GetResources',
+                                          'Search', 'ListResources'))],
+             ['RSS / peak MiB', '%.1f / %.1f' % (B.mib(rss[0]),
+                                                 B.mib(rss[1]))],
+             ['RSS bytes per resource', rss[0] / max(1, lines)]],
+            ['figure', 'value'])
+    print('calls by operation: ' + ' '.join('%s=%d' % kv
+                                            for kv in sorted(ops.items())))
+    print('status: ' + ' '.join('%s=%s' % (k, v) for k, v in st.items()
+                                if k.startswith('resource')))
+
+
+if __name__ == '__main__':
+    main()
