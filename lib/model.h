@@ -131,6 +131,29 @@ struct org_resources {
 	struct org_resource *v;
 };
 
+/* AWS Config rule compliance of one account in one region. */
+struct org_config_rule {
+	char *name;
+	char *compliance;               /* COMPLIANT, NON_COMPLIANT,
+					   NOT_APPLICABLE, INSUFFICIENT_DATA */
+};
+
+struct org_config_rules {
+	int enabled;                    /* 0: Config is not recording there
+					   (n is 0): "not enabled", not an error */
+	size_t n;                       /* sorted by name */
+	struct org_config_rule *v;
+};
+
+/* A document AWS computes for one account (effective tag policy). */
+struct org_document {
+	int present;                    /* 0: none applies */
+	char *text;                     /* JSON as AWS returns it; "" if none */
+	time_t updated;                 /* LastUpdatedTimestamp, 0 unknown */
+};
+
+void org_config_rules_free(struct org_config_rules *r);
+void org_document_free(struct org_document *d);
 void org_tags_free(struct org_tags *t);
 void org_resources_free(struct org_resources *r);
 void org_resources_sort(struct org_resources *r);

@@ -38,6 +38,21 @@ struct org_source_ops {
 	int (*list_resources)(struct org_source *s, const char *account_id,
 			      const char *region, struct org_resources **out,
 			      struct aws_error *err);
+	/* The effective tag policy of an account (DescribeEffectivePolicy,
+	 * TAG_POLICY): present 0 when no tag policy applies.  NULL when the
+	 * source has none. */
+	int (*effective_tag_policy)(struct org_source *s,
+				    const char *account_id,
+				    struct org_document **out,
+				    struct aws_error *err);
+	/* AWS Config rule compliance of one account in one region, through
+	 * the member role (or the aggregator when the source has one):
+	 * enabled 0 where Config is not set up.  NULL when the source has
+	 * none. */
+	int (*config_compliance)(struct org_source *s, const char *account_id,
+				 const char *region,
+				 struct org_config_rules **out,
+				 struct aws_error *err);
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);
