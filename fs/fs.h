@@ -30,6 +30,7 @@ struct orgfs {
 	struct owner_config owners;     /* owner tag keys */
 	struct owner_list *known_owners;        /* -o owners_file, or NULL */
 	int resources;                  /* the resource tree is on */
+	int aggregated;                 /* resources come from an aggregator */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;
 	/* the org-wide resource crawl, for .orgfs/status; atomics */

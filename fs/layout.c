@@ -1600,39 +1600,85 @@ static const struct org_account *resources_account(struct lctx *c)
 	return a && readable_state(a) ? a : NULL;
 }
 
-static int d_account_resources(struct lctx *c, struct node *out)
+/* The resources of one account, as pointers into pinned data: from every
+ * region's listing, or filtered from the aggregator's index. */
+static int account_resources(struct lctx *c, const char *account,
+			     const struct org_resource ***out, size_t *n)
 {
 	const struct org_resources *sl[64];
+	const struct org_resource **v = NULL;
+	size_t i, k, cap = 0;
+	int res;
+
+	*n = 0;
+	if (c->fs->aggregated) {
+		const struct org_resources *all = need(c, ORG_ORGRES, "");
+
+		if (!all)
+			return failed(c);
+		sl[0] = all;
+	} else {
+		res = account_slices(c, account, sl);
+		if (res)
+			return res;
+	}
+	for (i = 0; i < (c->fs->aggregated ? 1 : c->fs->nregions); i++)
+		for (k = 0; k < sl[i]->n; k++) {
+			const struct org_resource *r = &sl[i]->v[k];
+
+			if (c->fs->aggregated && strcmp(r->account, account))
+				continue;
+			if (*n == cap) {
+				const struct org_resource **nv;
+
+				cap = cap ? cap * 2 : 64;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+			}
+			v[(*n)++] = r;
+		}
+	*out = v;
+	return 0;
+}
+
+static int d_account_resources(struct lctx *c, struct node *out)
+{
+	const struct org_resource **v = NULL;
+	size_t n;
+	int res;
 
 	if (!resources_account(c))
 		return c->err.err ? failed(c) : -ENOENT;
-	return account_slices(c, c->arg[0], sl);
+	res = account_resources(c, c->arg[0], &v, &n);
+	free(v);
+	return res;
 }
 
 /* Directory levels below resources/: 0 service, 1 region, 2 type, 3 id. */
 static int ls_resource_level(struct lctx *c, struct dlist *d, int level)
 {
-	const struct org_resources *sl[64];
-	size_t i, k;
+	const struct org_resource **v = NULL;
+	size_t i, n;
 	int res;
 
 	if (!resources_account(c))
 		return c->err.err ? failed(c) : -ENOENT;
-	res = account_slices(c, c->arg[0], sl);
-	for (i = 0; i < c->fs->nregions && !res; i++) {
-		for (k = 0; k < sl[i]->n && !res; k++) {
-			const struct org_resource *r = &sl[i]->v[k];
-			const char *f[4] = { r->service, r->region, r->type,
-					     r->id };
-			int j, match = 1;
+	res = account_resources(c, c->arg[0], &v, &n);
+	for (i = 0; i < n && !res; i++) {
+		const struct org_resource *r = v[i];
+		const char *f[4] = { r->service, r->region, r->type, r->id };
+		int j, match = 1;
 
-			for (j = 0; j < level && match; j++)
-				match = !strcmp(f[j], c->arg[j + 1]);
-			if (match)
-				res = dl_add(d, f[level],
-					     level == 3 ? NODE_DIR : NODE_DIR);
-		}
+		for (j = 0; j < level && match; j++)
+			match = !strcmp(f[j], c->arg[j + 1]);
+		if (match)
+			res = dl_add(d, f[level], NODE_DIR);
 	}
+	free(v);
 	return res;
 }
 
@@ -1659,22 +1705,20 @@ static int ls_account_type_ids(struct lctx *c, struct dlist *d)
 /* The resource that accounts/<a>/resources/<s>/<r>/<t>/<id> names. */
 static const struct org_resource *find_resource(struct lctx *c)
 {
-	const struct org_resources *sl[64];
-	size_t i, k;
+	const struct org_resource **v = NULL, *found = NULL;
+	size_t i, n;
 
-	if (!resources_account(c) || account_slices(c, c->arg[0], sl))
+	if (!resources_account(c) ||
+	    account_resources(c, c->arg[0], &v, &n))
 		return NULL;
-	for (i = 0; i < c->fs->nregions; i++)
-		for (k = 0; k < sl[i]->n; k++) {
-			const struct org_resource *r = &sl[i]->v[k];
-
-			if (!strcmp(r->service, c->arg[1]) &&
-			    !strcmp(r->region, c->arg[2]) &&
-			    !strcmp(r->type, c->arg[3]) &&
-			    !strcmp(r->id, c->arg[4]))
-				return r;
-		}
-	return NULL;
+	for (i = 0; i < n && !found; i++)
+		if (!strcmp(v[i]->service, c->arg[1]) &&
+		    !strcmp(v[i]->region, c->arg[2]) &&
+		    !strcmp(v[i]->type, c->arg[3]) &&
+		    !strcmp(v[i]->id, c->arg[4]))
+			found = v[i];
+	free(v);
+	return found;
 }
 
 static int d_resource(struct lctx *c, struct node *out)
@@ -1783,6 +1827,34 @@ static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
 	out->unreadable = 0;
 	if (!a || !x)
 		return failed(c);
+	if (fs->aggregated) {
+		/* one organization-wide index: nothing to fan out */
+		const struct org_resources *all = need(c, ORG_ORGRES, "");
+
+		if (!all)
+			return failed(c);
+		__atomic_store_n(&fs->rcrawl_resources, all->n,
+				 __ATOMIC_RELAXED);
+		for (j = 0; j < all->n && !res; j++) {
+			const struct org_resource *r = &all->v[j];
+			const struct org_index_obj *ob =
+				org_index_find(x, r->account);
+			const char *val;
+			size_t vlen;
+			char own[OWNER_VALUE_MAX + 1];
+
+			if (owner_of_tags(ocfg, &r->tags, NULL, &val, &vlen)) {
+				if (vlen > OWNER_VALUE_MAX)
+					vlen = OWNER_VALUE_MAX;
+				memcpy(own, val, vlen);
+				own[vlen] = '\0';
+				res = fn(c, r, own, arg);
+			} else {
+				res = fn(c, r, ob ? ob->owner : NULL, arg);
+			}
+		}
+		return res;
+	}
 	for (i = 0; i < a->n; i++) {
 		if (!readable_state(&a->v[i]))
 			continue;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mountsrc.h"
 #include "owner.h"
+#include "source_agg.h"
 
 struct options {
 	int help;
@@ -58,7 +59,30 @@ struct options {
 	char *resources;
 	char *demo_resources;
 	char *rate[5];
+	char *config_aggregator;
+	char *config_aggregator_region;
+	char *resource_explorer_view;
 };
+
+/* Where the aggregator listing of resources comes from. */
+static struct {
+	struct aws_client *client;
+	const char *config_aggregator;
+	const char *config_region;
+	const char *view_arn;
+} agg;
+
+static int list_aggregated(void *arg, struct org_resources **out,
+			   struct aws_error *err)
+{
+	(void)arg;
+	if (agg.view_arn)
+		return source_agg_list_resource_explorer(agg.client,
+							 agg.view_arn, out,
+							 err);
+	return source_agg_list_config(agg.client, agg.config_aggregator,
+				      agg.config_region, out, err);
+}
 
 /* Client-side request rates per service (requests per second, burst
  * twice that): what one management account's Organizations quota
@@ -119,6 +143,9 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("external_id=%s", external_id),
 	OPT("resources=%s", resources),
 	OPT("demo_resources=%s", demo_resources),
+	OPT("config_aggregator=%s", config_aggregator),
+	OPT("config_aggregator_region=%s", config_aggregator_region),
+	OPT("resource_explorer_view=%s", resource_explorer_view),
 	OPT("rate_organizations=%s", rate[0]),
 	OPT("rate_tagging=%s", rate[1]),
 	OPT("rate_config=%s", rate[2]),
@@ -200,6 +227,12 @@ static void usage(const char *prog)
 "    -o member_role=NAME    role assumed in member accounts (default\n"
 "                           OrganizationAccountAccessRole)\n"
 "    -o external_id=ID      external id for that role\n"
+"    -o config_aggregator=NAME\n"
+"                           read resources from this AWS Config aggregator\n"
+"                           (never-tagged ones too, no fan-out)\n"
+"    -o config_aggregator_region=R  its home region (default: the region)\n"
+"    -o resource_explorer_view=ARN\n"
+"                           read resources from this Resource Explorer view\n"
 "\n"
 "Caching:\n"
 "    -o ttl=SECONDS         cache lifetime of everything (default 300);\n"
@@ -828,6 +861,27 @@ int main(int argc, char *argv[])
 			    o.member_role : "OrganizationAccountAccessRole");
 		config_line(&fs, "external_id", "%s",
 			    o.external_id ? "(set)" : "(none)");
+		if (o.config_aggregator && o.resource_explorer_view) {
+			fprintf(stderr, "orgfs: config_aggregator and "
+				"resource_explorer_view exclude each other\n");
+			src->ops->destroy(src);
+			goto out_src;
+		}
+		if (o.config_aggregator || o.resource_explorer_view) {
+			agg.client = ms.client;
+			agg.config_aggregator = o.config_aggregator;
+			agg.config_region = o.config_aggregator_region;
+			agg.view_arn = o.resource_explorer_view;
+			oc.list_org_resources = list_aggregated;
+			fs.aggregated = 1;
+			config_line(&fs, "resources_from", "%s",
+				    o.config_aggregator ?
+				    "config aggregator" : "resource explorer");
+			config_line(&fs, o.config_aggregator ?
+				    "config_aggregator" : "resource_explorer_view",
+				    "%s", o.config_aggregator ?
+				    o.config_aggregator : o.resource_explorer_view);
+		}
 		if (!o.regions && parse_regions(ms.region, &fs)) {
 			src->ops->destroy(src);
 			goto out_src;
@@ -993,6 +1047,9 @@ out_args:
 	free(o.external_id);
 	free(o.resources);
 	free(o.demo_resources);
+	free(o.config_aggregator);
+	free(o.config_aggregator_region);
+	free(o.resource_explorer_view);
 	for (k = 0; k < 5; k++)
 		free(o.rate[k]);
 	for (k = 0; k < (int)fs.nregions; k++)

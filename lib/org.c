@@ -43,6 +43,7 @@ static const char *const kind_names[ORG_NKINDS] = {
 	[ORG_POLICIES] = "policies",
 	[ORG_POLICY] = "policy",
 	[ORG_RESOURCES] = "resources",
+	[ORG_ORGRES] = "resources (aggregator)",
 	[ORG_INDEX] = "index",
 };
 
@@ -675,6 +676,21 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		}
 		break;
 	}
+	case ORG_ORGRES: {
+		struct org_resources *v = NULL;
+
+		if (!o->cfg.list_org_resources) {
+			aws_error_set(err, ENOENT, "NoAggregator",
+				      "no aggregator is configured");
+			return -ENOENT;
+		}
+		res = o->cfg.list_org_resources(o->cfg.list_org_arg, &v, err);
+		if (!res) {
+			hash_resources(v, &h, &sz);
+			*data = v;
+		}
+		break;
+	}
 	case ORG_INDEX: {
 		struct org_index *v = NULL;
 
@@ -773,6 +789,7 @@ static void org_free_data(void *ctx, int kind, void *data)
 		org_policy_free(data);
 		break;
 	case ORG_RESOURCES:
+	case ORG_ORGRES:
 		org_resources_free(data);
 		break;
 	case ORG_INDEX:

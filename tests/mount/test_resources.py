@@ -204,3 +204,40 @@ def test_throttling_same_tree(fakeaws_factory, tmp_path):
     r = subprocess.run(['diff', '-r', '--no-dereference', str(tmp_path / 'clean'),
                         str(tmp_path / 'throttled')], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[:2000]
+
+
+def aggregator_index(fake, service):
+    return fake._call('GET', '/_fake/index?service=%s' % service)
+
+
+import pytest as _pytest  # noqa: E402
+
+
+@_pytest.mark.parametrize('service', ['config', 'resource-explorer-2'])
+def test_aggregator_has_never_tagged(fakeaws_factory, service):
+    fake = fakeaws_factory(accounts=8, seed=24, resources=5,
+                           regions=','.join(REGIONS))
+    idx = aggregator_index(fake, service)
+    want = {r['ResourceARN'] for r in idx['resources']}
+    never = {r['ResourceARN'] for r in idx['resources'] if r.get('NeverTagged')}
+    assert never, 'the index holds never-tagged resources'
+    opt = ('config_aggregator=' + idx['config_aggregator'] if service == 'config'
+           else 'resource_explorer_view=' + idx['resource_explorer_view'])
+    fake.clear_requests()
+    with Mount(['--endpoint=' + fake.url, '-o',
+                'regions=%s,%s' % (','.join(REGIONS), opt)],
+               env=aws_env(fake)) as m:
+        comments, rows = tsv_rows(m.p('resources.tsv'))
+        assert not comments
+        got = [r[0] for r in rows]
+        assert sorted(got) == sorted(want) and len(got) == len(set(got))
+        # a never-tagged resource has its place in its account's tree
+        arn = sorted(never)[0]
+        row = [r for r in rows if r[0] == arn][0]
+        service_, region, _, typ, rid = arn_parts(arn)
+        p = m.p('accounts', row[1], 'resources', esc(service_), esc(region),
+                esc(typ), esc(rid))
+        assert read(os.path.join(p, 'arn')) == arn + '\n'
+        assert os.listdir(os.path.join(p, 'tags')) == []
+    ops = {r['op'] for r in fake.requests()}
+    assert 'AssumeRole' not in ops and 'GetResources' not in ops
