@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "org.h"
 #include "owner.h"
+#include "rules.h"
 
 struct fuse_session;
 
@@ -29,6 +30,7 @@ struct orgfs {
 	struct buf config_text;         /* .orgfs/config: effective settings */
 	struct owner_config owners;     /* owner tag keys */
 	struct owner_list *known_owners;        /* -o owners_file, or NULL */
+	struct rules *rules;            /* -o rules, or NULL */
 	int resources;                  /* the resource tree is on */
 	int aggregated;                 /* resources come from an aggregator */
 	char **regions;                 /* regions listed for resources */

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mountsrc.h"
 #include "owner.h"
+#include "rules.h"
 #include "source_agg.h"
 
 struct options {
@@ -60,6 +61,7 @@ struct options {
 	char *demo_resources;
 	char *rate[5];
 	char *config_aggregator;
+	char *rules;
 	char *config_aggregator_region;
 	char *resource_explorer_view;
 };
@@ -144,6 +146,7 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("resources=%s", resources),
 	OPT("demo_resources=%s", demo_resources),
 	OPT("config_aggregator=%s", config_aggregator),
+	OPT("rules=%s", rules),
 	OPT("config_aggregator_region=%s", config_aggregator_region),
 	OPT("resource_explorer_view=%s", resource_explorer_view),
 	OPT("rate_organizations=%s", rate[0]),
@@ -252,6 +255,7 @@ static void usage(const char *prog)
 "                           (default Owner,Team)\n"
 "    -o owner_tags_nocase   match owner tag keys ignoring case\n"
 "    -o owners_file=FILE    the known owners, one per line (# comments)\n"
+"    -o rules=FILE          local policy / standard / guideline rules (INI)\n"
 "\n"
 "General:\n"
 "    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
@@ -696,8 +700,12 @@ int main(int argc, char *argv[])
 			goto out_args;
 		oc.ttl_ms[k] = v * 1000;
 	}
-	/* a policy's content and targets live as long as the policy list */
+	/* a policy's content and targets live as long as the policy list,
+	 * effective policies too; Config results as long as resources */
 	oc.ttl_ms[ORG_POLICY] = oc.ttl_ms[ORG_POLICIES];
+	oc.ttl_ms[ORG_EFFPOL] = oc.ttl_ms[ORG_POLICIES];
+	oc.ttl_ms[ORG_CONFIG] = oc.ttl_ms[ORG_RESOURCES];
+	oc.ttl_ms[ORG_ORGRES] = oc.ttl_ms[ORG_RESOURCES];
 	oc.error_ttl_ms = 5000;
 	if (o.error_ttl) {
 		if (parse_num("error_ttl", o.error_ttl, 0, 3600, &v))
@@ -756,6 +764,11 @@ int main(int argc, char *argv[])
 		if (o.owners_file &&
 		    owner_list_load(o.owners_file, &fs.known_owners, msg,
 				    sizeof(msg))) {
+			fprintf(stderr, "orgfs: %s\n", msg);
+			goto out_args;
+		}
+		if (o.rules && rules_load(o.rules, fs.known_owners, &fs.rules,
+					  msg, sizeof(msg))) {
 			fprintf(stderr, "orgfs: %s\n", msg);
 			goto out_args;
 		}
@@ -895,7 +908,8 @@ int main(int argc, char *argv[])
 		fs.source_desc = buf_steal(&d);
 	}
 	for (k = 0; k < ORG_NKINDS; k++)
-		if (k != ORG_POLICY && k != ORG_INDEX && k != ORG_RESOURCES)
+		if (k == ORG_INFO || k == ORG_ACCOUNTS || k == ORG_HIER ||
+		    k == ORG_TAGS || k == ORG_POLICIES)
 			config_line(&fs, k == ORG_INFO ? "ttl_org" :
 				    k == ORG_ACCOUNTS ? "ttl_accounts" :
 				    k == ORG_HIER ? "ttl_ous" :
@@ -915,6 +929,7 @@ int main(int argc, char *argv[])
 			    fs.owners.nocase ? "yes" : "no");
 		config_line(&fs, "owners_file", "%s",
 			    o.owners_file ? o.owners_file : "(none)");
+		config_line(&fs, "rules", "%s", o.rules ? o.rules : "(none)");
 	}
 	{
 		struct buf r;
@@ -1048,6 +1063,8 @@ out_args:
 	free(o.resources);
 	free(o.demo_resources);
 	free(o.config_aggregator);
+	free(o.rules);
+	rules_free(fs.rules);
 	free(o.config_aggregator_region);
 	free(o.resource_explorer_view);
 	for (k = 0; k < 5; k++)

@@ -44,6 +44,8 @@ static const char *const kind_names[ORG_NKINDS] = {
 	[ORG_POLICY] = "policy",
 	[ORG_RESOURCES] = "resources",
 	[ORG_ORGRES] = "resources (aggregator)",
+	[ORG_EFFPOL] = "effective tag policy",
+	[ORG_CONFIG] = "config compliance",
 	[ORG_INDEX] = "index",
 };
 
@@ -691,6 +693,57 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		}
 		break;
 	}
+	case ORG_EFFPOL: {
+		struct org_document *v = NULL;
+
+		if (!ops->effective_tag_policy) {
+			aws_error_set(err, ENOENT, "NotSupported",
+				      "this source has no effective policies");
+			return -ENOENT;
+		}
+		res = ops->effective_tag_policy(o->src, key, &v, err);
+		if (!res) {
+			h_int(&h, v->present);
+			h_str(&h, v->text);
+			h_int(&h, (long long)v->updated);
+			sz = sizeof(*v) + slen(v->text);
+			*data = v;
+		}
+		break;
+	}
+	case ORG_CONFIG: {
+		struct org_config_rules *v = NULL;
+		const char *slash = strchr(key, '/');
+		char account[32];
+		size_t i;
+
+		if (!ops->config_compliance) {
+			aws_error_set(err, ENOENT, "NotSupported",
+				      "this source has no AWS Config data");
+			return -ENOENT;
+		}
+		if (!slash || (size_t)(slash - key) >= sizeof(account)) {
+			aws_error_set(err, EINVAL, "InternalError",
+				      "bad config key '%s'", key);
+			return -EINVAL;
+		}
+		memcpy(account, key, (size_t)(slash - key));
+		account[slash - key] = '\0';
+		res = ops->config_compliance(o->src, account, slash + 1, &v,
+					     err);
+		if (!res) {
+			h_int(&h, v->enabled);
+			sz = sizeof(*v);
+			for (i = 0; i < v->n; i++) {
+				h_str(&h, v->v[i].name);
+				h_str(&h, v->v[i].compliance);
+				sz += sizeof(v->v[i]) + slen(v->v[i].name) +
+				      slen(v->v[i].compliance);
+			}
+			*data = v;
+		}
+		break;
+	}
 	case ORG_INDEX: {
 		struct org_index *v = NULL;
 
@@ -791,6 +844,12 @@ static void org_free_data(void *ctx, int kind, void *data)
 	case ORG_RESOURCES:
 	case ORG_ORGRES:
 		org_resources_free(data);
+		break;
+	case ORG_EFFPOL:
+		org_document_free(data);
+		break;
+	case ORG_CONFIG:
+		org_config_rules_free(data);
 		break;
 	case ORG_INDEX:
 		org_index_free(data);

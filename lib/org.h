@@ -9,6 +9,8 @@
  *   ORG_POLICY    "<policy id>" content and targets of one policy
  *   ORG_RESOURCES "<account>/<region>"  resources of one account and region
  *   ORG_ORGRES    ""            every resource, from an aggregator index
+ *   ORG_EFFPOL    "<account>"   the account's effective tag policy
+ *   ORG_CONFIG    "<account>/<region>"  AWS Config rule compliance
  *   ORG_INDEX     ""            derived: every account and OU with its
  *                               tags and effective owner (the org-wide
  *                               crawl behind owners/, unowned/, tags/)
@@ -35,6 +37,8 @@ enum org_kind {
 	ORG_POLICY,
 	ORG_RESOURCES,
 	ORG_ORGRES,
+	ORG_EFFPOL,
+	ORG_CONFIG,
 	ORG_INDEX,
 	ORG_NKINDS
 };
