@@ -385,6 +385,48 @@ static int set_key(struct pctx *p, struct rule *ru, const char *key,
 }
 
 /* Whole-rule checks, once its section has ended. */
+/* glibc's regcomp() grows exponentially with stacked quantifiers
+ * ("(a|b)++++"), which POSIX leaves undefined anyway: refuse patterns
+ * that could make a rules file cost gigabytes to load. */
+static int pattern_too_costly(const char *re)
+{
+	const char *p;
+	int prev_quant = 0;
+
+	if (strlen(re) > 512)
+		return 1;
+	for (p = re; *p; p++) {
+		int quant = 0;
+
+		if (*p == '\\' && p[1]) {
+			p++;
+			prev_quant = 0;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?') {
+			quant = 1;
+		} else if (*p == '{') {
+			char *end;
+			long n = strtol(p + 1, &end, 10);
+
+			if (end != p + 1) {
+				quant = 1;
+				if (n > 100)
+					return 1;
+				if (*end == ',' && end[1] != '}') {
+					n = strtol(end + 1, &end, 10);
+					if (n > 100)
+						return 1;
+				}
+			}
+		}
+		if (quant && prev_quant)
+			return 1;
+		prev_quant = quant;
+	}
+	return 0;
+}
+
 static int finish_rule(struct pctx *p, struct rule *ru)
 {
 	static const enum rkey needs_tag[] = {
@@ -429,6 +471,12 @@ static int finish_rule(struct pctx *p, struct rule *ru)
 	}
 	if (!tag_checks && !ru->owner_known && !ru->config_rules.n) {
 		perr(p, ru->line, "rule '%s' has no check", ru->name);
+		return -1;
+	}
+	if (ru->pattern && pattern_too_costly(ru->pattern)) {
+		perr(p, kl[K_PATTERN], "pattern '%.100s' is too costly: at "
+		     "most 512 bytes, no quantifier on a quantifier, counts "
+		     "up to 100", ru->pattern);
 		return -1;
 	}
 	if (ru->pattern) {
