@@ -836,6 +836,8 @@ int main(int argc, char *argv[])
 			.interactive = isatty(STDIN_FILENO),
 			.member_role = o.member_role,
 			.external_id = o.external_id,
+			.config_aggregator = o.config_aggregator,
+			.config_aggregator_region = o.config_aggregator_region,
 		};
 
 		for (k = 0; k < 5; k++) {

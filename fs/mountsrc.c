@@ -150,6 +150,8 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	so.endpoint = o->endpoint;
 	so.concurrency = o->concurrency;
 	so.member_role = o->member_role;
+	so.config_aggregator = o->config_aggregator;
+	so.config_aggregator_region = o->config_aggregator_region;
 	so.external_id = o->external_id;
 	so.caller_account = ms->account;
 	ms->source = source_aws_new(ms->client, &so);
