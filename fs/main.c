@@ -1017,7 +1017,9 @@ int main(int argc, char *argv[])
 		ret = fuse_session_loop_mt(se, loop_cfg);
 		fuse_loop_cfg_destroy(loop_cfg);
 	}
-	ret = ret ? 1 : 0;
+	/* libfuse's signal handlers end the loop with the signal's number:
+	 * SIGTERM or SIGINT asked for an unmount, which is a clean exit */
+	ret = (ret && ret != SIGTERM && ret != SIGINT) ? 1 : 0;
 
 	ops_stop(&fs);
 out_unmount:

@@ -7,7 +7,7 @@
 #   property, and prints the reproducer's path.
 # Usage: scripts/fuzz.sh [--junit FILE] [SECONDS]   (default 20 per harness)
 #   --junit FILE  also write a JUnit XML report, one testcase per harness
-# Harnesses run $(nproc) at a time.
+# Harnesses run $(nproc) at a time.  FUZZ_BUILD_DIR overrides build-fuzz.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -24,21 +24,25 @@ esac
 scripts/setup.sh || { echo "fuzz.sh: setup failed" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/orgfs-fuzz.XXXXXX)
-bdir=build-fuzz
+bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 if [ ! -f "$bdir/build.ninja" ]; then
 	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		>"$work/setup.log" 2>&1 ||
 		{ cat "$work/setup.log" >&2; echo "fuzz.sh: setup of $bdir failed" >&2; exit 1; }
 fi
-ninja -C "$bdir" >"$work/build.log" 2>&1 ||
-	{ cat "$work/build.log" >&2; echo "fuzz.sh: build failed" >&2; exit 1; }
-
 names=""
 for f in tests/fuzz/fuzz_*.c; do
 	n=${f#tests/fuzz/fuzz_}
 	names="$names ${n%.c}"
 done
+# meson looks for harness sources when configuring: a new one needs that
+for n in $names; do
+	grep -q "^build tests/fuzz/fuzz_$n:" "$bdir/build.ninja" ||
+		{ meson setup --reconfigure "$bdir" >"$work/setup.log" 2>&1; break; }
+done
+ninja -C "$bdir" >"$work/build.log" 2>&1 ||
+	{ cat "$work/build.log" >&2; echo "fuzz.sh: build failed" >&2; exit 1; }
 
 # halt_on_error so a UBSan report is a crash libFuzzer saves
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -58,3 +58,31 @@ def test_fstab_style_options():
         assert 'ttl_tags\t60\n' in cfg and 'concurrency\t2\n' in cfg
     out = subprocess.run(['mount'], capture_output=True, text=True).stdout
     assert m.path not in out
+
+
+def test_sigterm_and_sigint_unmount_cleanly():
+    import signal
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        m = Mount(['--demo=20'])
+        m.start()
+        assert os.listdir(m.p('accounts'))
+        proc = m.proc
+        proc.send_signal(sig)
+        assert proc.wait(timeout=20) == 0
+        assert not os.path.ismount(m.path)
+        m.stop()
+
+
+def test_crash_leaves_no_dead_mount():
+    # auto_unmount: a daemon that dies does not leave a dead mount behind
+    import signal
+    m = Mount(['--demo=20'])
+    m.start()
+    path = m.path
+    m.proc.send_signal(signal.SIGKILL)
+    m.proc.wait(timeout=20)
+    from orgfsmount import wait_for
+    wait_for(lambda: not os.path.ismount(path), timeout=20,
+             what='the dead mount to go away')
+    m.proc = None
+    m.stop()

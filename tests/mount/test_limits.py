@@ -12,11 +12,11 @@ def throttles(fake):
 
 
 def test_rate_limit_avoids_throttling(fakeaws_factory):
-    fake = fakeaws_factory(accounts=60, seed=31)
+    fake = fakeaws_factory(accounts=30, seed=31)
     org = Org(fake.org())
     fake.control({'rate_limits': {'organizations': {'rate': 8, 'burst': 16}}})
     # orgfs's bucket: 6 per second, bursts of 12, under the quota's
-    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=6,concurrency=16'],
+    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=6,concurrency=16,resources=off'],
                env=aws_env(fake)) as m:
         owners = os.listdir(m.p('owners'))
         assert owners
@@ -25,10 +25,10 @@ def test_rate_limit_avoids_throttling(fakeaws_factory):
 
 
 def test_without_limit_the_quota_throttles(fakeaws_factory):
-    fake = fakeaws_factory(accounts=60, seed=31)
+    fake = fakeaws_factory(accounts=30, seed=31)
     fake.control({'rate_limits': {'organizations': {'rate': 8, 'burst': 8}}})
     with Mount(['--endpoint=' + fake.url, '-o',
-                'rate_organizations=0,concurrency=16,max_attempts=20'],
+                'rate_organizations=0,concurrency=16,max_attempts=20,resources=off'],
                env=aws_env(fake)) as m:
         os.listdir(m.p('owners'))
     assert throttles(fake) > 0
@@ -37,10 +37,10 @@ def test_without_limit_the_quota_throttles(fakeaws_factory):
 def test_slows_down_when_throttled(fakeaws_factory):
     # the configured rate is above the quota: throttles halve it, and the
     # crawl still completes with the default attempts
-    fake = fakeaws_factory(accounts=60, seed=32)
+    fake = fakeaws_factory(accounts=30, seed=32)
     org = Org(fake.org())
     fake.control({'rate_limits': {'organizations': {'rate': 5, 'burst': 5}}})
-    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=20,concurrency=16'],
+    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=20,concurrency=16,resources=off'],
                env=aws_env(fake)) as m:
         lines = open(m.p('accounts.tsv')).read().splitlines()
         assert len(lines) == len(org.accounts) + 1
