@@ -61,6 +61,7 @@ struct options {
 	char *demo_resources;
 	char *rate[5];
 	char *config_aggregator;
+	int prefetch;
 	char *rules;
 	char *config_aggregator_region;
 	char *resource_explorer_view;
@@ -146,6 +147,8 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("resources=%s", resources),
 	OPT("demo_resources=%s", demo_resources),
 	OPT("config_aggregator=%s", config_aggregator),
+	OPT("prefetch", prefetch),
+	OPT("--prefetch", prefetch),
 	OPT("rules=%s", rules),
 	OPT("config_aggregator_region=%s", config_aggregator_region),
 	OPT("resource_explorer_view=%s", resource_explorer_view),
@@ -247,6 +250,9 @@ static void usage(const char *prog)
 "                           marked stale, before reads fail (default 3600)\n"
 "    -o cache_max=SIZE      memory cap of the cache, e.g. 512M (default 1G)\n"
 "    -o concurrency=N       background fetches at once (default 8)\n"
+"    --prefetch, -o prefetch\n"
+"                           warm the whole tree in the background after\n"
+"                           mount (progress on stderr with -f on a terminal)\n"
 "    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
 "                           attributes without asking (default: the TTL)\n"
 "\n"
@@ -480,6 +486,85 @@ static const char *find_mountpoint(const struct fuse_args *args)
 	return mp;
 }
 
+/* --prefetch: render what the org-wide views need, so that every later
+ * access is served from the cache. */
+static int prefetch_done;              /* atomic */
+static int progress_stop;               /* atomic */
+
+static void *prefetch_main(void *arg)
+{
+	static const char *const views[] = {
+		"/accounts.tsv", "/policies", "/resources.tsv",
+		"/compliance/summary",
+	};
+	struct orgfs *fs = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+		struct node n;
+		struct dlist d = { 0 };
+
+		node_init(&n);
+		if (!strcmp(views[i], "/policies")) {
+			if (!layout_list(fs, views[i], &d))
+				layout_prefetch(fs, views[i]);
+			dlist_free(&d);
+			org_wait_idle(fs->org);
+		} else {
+			layout_get(fs, views[i], &n);
+		}
+		node_free(&n);
+	}
+	org_wait_idle(fs->org);
+	__atomic_store_n(&prefetch_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* One progress line, rewritten in place, while the prefetch runs. */
+static void *progress_main(void *arg)
+{
+	struct orgfs *fs = arg;
+
+	while (!__atomic_load_n(&prefetch_done, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&progress_stop, __ATOMIC_ACQUIRE)) {
+		struct buf b;
+		const char *s;
+		char objs[32] = "0", total[32] = "0", res[32] = "0",
+		     calls[32] = "0", thr[32] = "0";
+		struct { const char *key; char *out; } want[] = {
+			{ "crawl_objects_done\t", objs },
+			{ "crawl_objects_total\t", total },
+			{ "resources_seen\t", res },
+			{ "api_calls\t", calls },
+			{ "api_throttles\t", thr },
+		};
+		size_t i;
+		struct node n;
+
+		node_init(&n);
+		buf_init(&b, 1 << 20);
+		if (!layout_get(fs, "/.orgfs/status", &n)) {
+			s = node_ptr(&n);
+			for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+				const char *p = strstr(s, want[i].key);
+
+				if (p)
+					sscanf(p + strlen(want[i].key), "%31s",
+					       want[i].out);
+			}
+		}
+		fprintf(stderr, "\rorgfs: prefetch: %s/%s accounts and OUs, "
+			"%s resources, %s API calls, %s throttled ", objs,
+			total, res, calls, thr);
+		node_free(&n);
+		buf_free(&b);
+		usleep(500000);
+	}
+	if (__atomic_load_n(&prefetch_done, __ATOMIC_ACQUIRE))
+		fprintf(stderr, "\rorgfs: prefetch done%60s\n", "");
+	return NULL;
+}
+
 /* SIGHUP arrives here, not in a handler: blocked in every thread. */
 static void *sighup_main(void *arg)
 {
@@ -632,7 +717,8 @@ int main(int argc, char *argv[])
 	struct org_source *src = NULL;
 	struct mountsrc ms;
 	struct fuse_session *se = NULL;
-	pthread_t hup_thread;
+	pthread_t hup_thread, prefetch_thread, progress_thread;
+	int have_prefetch = 0, have_progress = 0, keep_org = 0;
 	sigset_t hup;
 	unsigned long long v;
 	int level = LOG_WARNING, k, ret = 1;
@@ -970,12 +1056,6 @@ int main(int argc, char *argv[])
 		fs.ttl_ms[k] = oc.ttl_ms[k];
 	oc.on_change = ops_data_changed;
 	oc.on_change_arg = &fs;
-	fs.org = org_new(src, &oc);
-	if (!fs.org) {
-		fprintf(stderr, "orgfs: cannot create the cache: out of memory\n");
-		src->ops->destroy(src);
-		goto out_src;
-	}
 	fs.mount_time = time(NULL);
 	fs.uid = getuid();
 	fs.gid = getgid();
@@ -996,17 +1076,33 @@ int main(int argc, char *argv[])
 		goto out_session;
 	if (fuse_session_mount(se, cl.mountpoint) != 0)
 		goto out_signals;
-	if (ops_start(&fs)) {
-		fprintf(stderr, "orgfs: cannot start: out of memory\n");
-		goto out_unmount;
-	}
-	if (pthread_create(&hup_thread, NULL, sighup_main, &fs) == 0)
-		pthread_detach(hup_thread);
 	if (!cl.foreground) {
 		openlog("orgfs", LOG_PID, LOG_DAEMON);
 		log_set_sink(syslog_sink, NULL);
 	}
 	fuse_daemonize(cl.foreground);
+
+	/* Threads only now: those started before fuse_daemonize()'s fork
+	 * would not exist in the daemon.  The cache's workers come with
+	 * the org. */
+	fs.org = org_new(src, &oc);
+	if (!fs.org) {
+		olog(LOG_ERR, "cannot create the cache: out of memory");
+		goto out_unmount;
+	}
+	if (ops_start(&fs)) {
+		olog(LOG_ERR, "cannot start: out of memory");
+		goto out_unmount;
+	}
+	if (pthread_create(&hup_thread, NULL, sighup_main, &fs) == 0)
+		pthread_detach(hup_thread);
+	if (o.prefetch) {
+		have_prefetch = !pthread_create(&prefetch_thread, NULL,
+						prefetch_main, &fs);
+		have_progress = cl.foreground && isatty(STDERR_FILENO) &&
+			!pthread_create(&progress_thread, NULL, progress_main,
+					&fs);
+	}
 
 	if (cl.singlethread) {
 		ret = fuse_session_loop(se);
@@ -1022,6 +1118,20 @@ int main(int argc, char *argv[])
 	ret = (ret && ret != SIGTERM && ret != SIGINT) ? 1 : 0;
 
 	ops_stop(&fs);
+	if (have_progress) {
+		__atomic_store_n(&progress_stop, 1, __ATOMIC_RELEASE);
+		pthread_join(progress_thread, NULL);
+	}
+	if (have_prefetch) {
+		if (__atomic_load_n(&prefetch_done, __ATOMIC_ACQUIRE)) {
+			pthread_join(prefetch_thread, NULL);
+		} else {
+			/* still fetching: the process exits around it rather
+			 * than wait for the network; the cache stays */
+			pthread_detach(prefetch_thread);
+			keep_org = 1;
+		}
+	}
 out_unmount:
 	fuse_session_unmount(se);
 out_signals:
@@ -1029,7 +1139,10 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out_org:
-	org_free(fs.org);              /* frees the source too */
+	if (!fs.org)
+		src->ops->destroy(src);
+	else if (!keep_org)
+		org_free(fs.org);      /* frees the source too */
 	src = NULL;
 out_src:
 	mountsrc_close(&ms);

@@ -86,3 +86,47 @@ def test_crash_leaves_no_dead_mount():
              what='the dead mount to go away')
     m.proc = None
     m.stop()
+
+
+def test_background_daemon_keeps_its_threads(tmp_path):
+    """Without -f orgfs forks into the background: the cache's workers,
+    the invalidation thread and SIGHUP must work in the daemon too."""
+    import signal
+    from orgfsmount import ORGFS, status, wait_for
+    mnt = tmp_path / 'mnt'
+    mnt.mkdir()
+    r = subprocess.run([ORGFS, '--demo=40', str(mnt)], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    try:
+        assert os.path.ismount(str(mnt))
+
+        class M:
+            path = str(mnt)
+        os.listdir(os.path.join(str(mnt), 'accounts'))   # schedules read-ahead
+        wait_for(lambda: status(M)['fetches_queued'] == '0' and
+                 int(status(M)['cache_entries']) > 40, timeout=20,
+                 what='read-ahead done by the daemon\'s workers')
+        before = int(status(M)['cache_entries'])
+        pid = int(subprocess.run(['pgrep', '-f', 'orgfs --demo=40 ' + str(mnt)],
+                                 capture_output=True, text=True).stdout.split()[0])
+        os.kill(pid, signal.SIGHUP)
+        wait_for(lambda: int(status(M)['cache_entries']) < before, timeout=20,
+                 what='SIGHUP to drop the cache')
+    finally:
+        subprocess.run(['fusermount3', '-u', str(mnt)])
+
+
+def test_prefetch_warms_the_tree():
+    from orgfsmount import status, wait_for
+    with Mount(['--demo=60', '--prefetch']) as m:
+        wait_for(lambda: status(m)['crawl_runs'] == '1' and
+                 status(m)['crawl_running'] == '0' and
+                 int(status(m)['resources_seen']) > 0 and
+                 status(m)['fetches_queued'] == '0', timeout=60,
+                 what='the prefetch to finish')
+        hits = int(status(m)['cache_misses'])
+        open(m.p('resources.tsv')).read()
+        open(m.p('accounts.tsv')).read()
+        # served from what the prefetch fetched: no new fetch
+        assert int(status(m)['cache_misses']) == hits
