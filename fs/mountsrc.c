@@ -150,6 +150,8 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	so.endpoint = o->endpoint;
 	so.concurrency = o->concurrency;
 	so.member_role = o->member_role;
+	/* what the organization's tag policies say of each resource */
+	so.compliance_details = 1;
 	so.config_aggregator = o->config_aggregator;
 	so.config_aggregator_region = o->config_aggregator_region;
 	so.external_id = o->external_id;

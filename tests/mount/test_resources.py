@@ -241,3 +241,52 @@ def test_aggregator_has_never_tagged(fakeaws_factory, service):
         assert os.listdir(os.path.join(p, 'tags')) == []
     ops = {r['op'] for r in fake.requests()}
     assert 'AssumeRole' not in ops and 'GetResources' not in ops
+
+
+def test_tag_policy_compliance_of_resources(mnt, fake, org):
+    """Each resource's compliance shows what the tagging API says of it
+    against the organization's tag policy (IncludeComplianceDetails)."""
+    import botocore.session
+    from botocore.config import Config
+    mgmt = fake.mgmt_account
+    s = botocore.session.Session()
+    checked = failing = 0
+    for aid in sorted(org.accounts):
+        if not readable(org, aid):
+            continue
+        if aid == mgmt:
+            creds = dict(aws_access_key_id=fake.root_key,
+                         aws_secret_access_key=fake.root_secret)
+        else:
+            sts = s.create_client('sts', region_name='us-east-1',
+                                  endpoint_url=fake.url,
+                                  aws_access_key_id=fake.root_key,
+                                  aws_secret_access_key=fake.root_secret)
+            c = sts.assume_role(RoleArn='arn:aws:iam::%s:role/'
+                                'OrganizationAccountAccessRole' % aid,
+                                RoleSessionName='test')['Credentials']
+            creds = dict(aws_access_key_id=c['AccessKeyId'],
+                         aws_secret_access_key=c['SecretAccessKey'],
+                         aws_session_token=c['SessionToken'])
+        for region in REGIONS:
+            tg = s.create_client('resourcegroupstaggingapi', region_name=region,
+                                 endpoint_url=fake.url,
+                                 config=Config(retries={'max_attempts': 1}),
+                                 **creds)
+            for page in tg.get_paginator('get_resources').paginate(
+                    IncludeComplianceDetails=True):
+                for r in page['ResourceTagMappingList']:
+                    cd = r.get('ComplianceDetails', {})
+                    want = ['policy tag-policy: noncompliant key: %s' % k
+                            for k in cd.get('NoncompliantKeys', [])]
+                    want += ['policy tag-policy: missing key: %s' % k
+                             for k in cd.get('MissingTagKeys', [])]
+                    want += ['policy tag-policy: noncompliant value: %s' % k
+                             for k in cd.get('KeysWithNoncompliantValues', [])]
+                    service, reg, _, typ, rid = arn_parts(r['ResourceARN'])
+                    p = mnt.p('accounts', aid, 'resources', esc(service),
+                              esc(reg), esc(typ), esc(rid), 'compliance')
+                    assert sorted(read(p).splitlines()) == sorted(want), p
+                    checked += 1
+                    failing += bool(want)
+    assert checked and failing
