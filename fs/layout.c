@@ -296,6 +296,25 @@ static int put_time(struct node *out, time_t t)
 	return put_line(out, ts);
 }
 
+/* A JSON document pretty-printed; as AWS holds it when it is not JSON. */
+static int put_json(struct node *out, const char *text)
+{
+	json_error_t jerr;
+	json_t *doc = json_loads(text, 0, &jerr);
+	char *pretty;
+	int res;
+
+	if (!doc)
+		return put_line(out, text);
+	pretty = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!pretty)
+		return -ENOMEM;
+	res = put_line(out, pretty);
+	free(pretty);
+	return res;
+}
+
 static int set_link(struct node *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int set_link(struct node *out, const char *fmt, ...)
@@ -1279,27 +1298,13 @@ static int f_policy_field(struct lctx *c, struct node *out)
 static int f_policy_content(struct lctx *c, struct node *out)
 {
 	const struct org_policy *p;
-	json_error_t jerr;
-	json_t *doc;
-	char *pretty;
-	int res;
 
 	if (d_policy(c, NULL))
 		return c->err.err ? failed(c) : -ENOENT;
 	p = need(c, ORG_POLICY, c->arg[0]);
 	if (!p)
 		return failed(c);
-	/* pretty-printed when it is JSON, as AWS holds it otherwise */
-	doc = json_loads(p->content, 0, &jerr);
-	if (!doc)
-		return put_line(out, p->content);
-	pretty = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (!pretty)
-		return -ENOMEM;
-	res = put_line(out, pretty);
-	free(pretty);
-	return res;
+	return put_json(out, p->content);
 }
 
 static int ls_policy_tags(struct lctx *c, struct dlist *d)
@@ -2248,9 +2253,6 @@ static int source_has(struct lctx *c, int which)
 static int f_effective_tag_policy(struct lctx *c, struct node *out)
 {
 	const struct org_document *d;
-	json_error_t jerr;
-	json_t *doc;
-	char *pretty;
 	int res = d_account(c, NULL);
 
 	if (res)
@@ -2262,16 +2264,7 @@ static int f_effective_tag_policy(struct lctx *c, struct node *out)
 		return failed(c);
 	if (!d->present)
 		return put_line(out, "{}");     /* no tag policy applies */
-	doc = json_loads(d->text, 0, &jerr);
-	if (!doc)
-		return put_line(out, d->text);
-	pretty = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (!pretty)
-		return -ENOMEM;
-	res = put_line(out, pretty);
-	free(pretty);
-	return res;
+	return put_json(out, d->text);
 }
 
 static int config_account(struct lctx *c)
