@@ -40,7 +40,7 @@ def read(path):
 def test_top_level(mnt):
     assert sorted(os.listdir(mnt.path)) == sorted([
         'README', 'accounts.tsv', 'org', 'accounts', 'by-name', 'ous',
-        'tree', 'policies', 'owners', 'unowned', 'tags', '.orgfs'])
+        'tree', 'policies', 'owners', 'unowned', 'tags', 'compliance', '.orgfs'])
     st = os.stat(mnt.p('README'))
     assert st.st_mode & 0o777 == 0o444
     assert st.st_size == len(read(mnt.p('README')).encode())
@@ -60,9 +60,12 @@ def test_accounts_exact(mnt, org):
     assert sorted(os.listdir(mnt.p('accounts'))) == sorted(org.accounts)
     for aid, a in org.accounts.items():
         d = mnt.p('accounts', aid)
+        readable = org.state(a) not in ('SUSPENDED', 'CLOSED')
         assert sorted(os.listdir(d)) == sorted([
             'name', 'email', 'state', 'arn', 'joined_method', 'joined',
-            'parent', 'path', 'owner', 'owner.source', 'tags', 'policies'])
+            'parent', 'path', 'owner', 'owner.source', 'tags', 'policies',
+            'policies.tsv', 'compliance', 'effective_tag_policy.json'] +
+            (['config'] if readable else []))
         assert read(os.path.join(d, 'name')) == a['Name'] + '\n'
         assert read(os.path.join(d, 'email')) == a['Email'] + '\n'
         assert read(os.path.join(d, 'state')) == org.state(a) + '\n'
