@@ -2419,8 +2419,13 @@ static int subject_of(struct lctx *c, const struct org_hier *h,
 			config_of(c, account, c->fs->regions[r]);
 		struct rules_config_result *nv;
 
-		if (!cr)
-			return failed(c);
+		if (!cr) {
+			/* unreadable (a refused role, a suspended account):
+			 * its Config rules read "not evaluated", and the
+			 * cause is in .orgfs/errors */
+			aws_error_clear(&c->err);
+			continue;
+		}
 		if (!cr->n)
 			continue;
 		nv = realloc(s->config, (s->nconfig + cr->n) * sizeof(*nv));
