@@ -90,7 +90,8 @@ def copy_mount(mnt_path, dest, timeout=300):
     lines, stderr)."""
     os.makedirs(dest, exist_ok=True)
     names = sorted(e for e in os.listdir(mnt_path) if e != '.orgfs')
-    env = dict(os.environ, LC_ALL='C.UTF-8', LANGUAGE='')
+    # plain C: cp quotes with ' and $'...' (UTF-8 locales use curly quotes)
+    env = dict(os.environ, LC_ALL='C', LANGUAGE='')
     proc = subprocess.run(['cp', '-a', '--'] +
                           [os.path.join(mnt_path, n) for n in names] + [dest],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
