@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 #include "arn.h"
 #include "aws.h"
 #include "buf.h"
@@ -458,7 +460,7 @@ struct demo {
 /* ---- deterministic randomness ----------------------------------------- */
 
 enum { H_ID, H_CAT, H_GAP, H_STATE, H_TIME, H_OU, H_ORG, H_POL, H_MORE,
-       H_RES };
+       H_RES, H_TAGPOL, H_CFG };
 
 static uint64_t mix64(uint64_t x)
 {
@@ -1851,6 +1853,446 @@ out:
 	return 0;
 }
 
+/* ---- effective tag policy ------------------------------------------------ */
+
+/*
+ * What DescribeEffectivePolicy returns: the TAG_POLICY documents attached
+ * to the root, each OU down to the account and the account itself,
+ * merged in that order with the inheritance operators (@@assign replaces,
+ * @@append adds to a list, @@remove takes out of one; other operators are
+ * dropped, as AWS drops them from effective policies).  Tag policy keys
+ * are case-insensitive: AWS shows them lower-cased, with tag_key keeping
+ * the canonical case.
+ */
+
+static int tagpol_lower(const char *key, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; key[i] && i + 1 < len; i++)
+		buf[i] = (char)tolower((unsigned char)key[i]);
+	buf[i] = '\0';
+	return key[i] ? -1 : 0;
+}
+
+static int tagpol_has_op(json_t *v)
+{
+	const char *k;
+	json_t *x;
+
+	json_object_foreach(v, k, x)
+		if (!strncmp(k, "@@", 2))
+			return 1;
+	return 0;
+}
+
+/* l with every item of add it does not hold yet appended */
+static int tagpol_append(json_t *l, json_t *add)
+{
+	json_t *it, *y;
+	size_t i, j;
+
+	json_array_foreach(add, i, it) {
+		int seen = 0;
+
+		json_array_foreach(l, j, y)
+			seen |= json_equal(y, it);
+		if (!seen && json_array_append(l, it))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The operators of one value ({"@@assign": ...}) applied to dst[k]. */
+static int tagpol_apply(json_t *dst, const char *k, json_t *ops)
+{
+	json_t *as = json_object_get(ops, "@@assign");
+	json_t *ap = json_object_get(ops, "@@append");
+	json_t *rm = json_object_get(ops, "@@remove");
+	json_t *l, *y;
+	size_t i, j;
+
+	if (as && json_object_set_new(dst, k, json_deep_copy(as)))
+		return -ENOMEM;
+	l = json_object_get(dst, k);
+	if (json_is_array(ap)) {
+		if (!json_is_array(l)) {
+			/* a single value becomes the list's first item */
+			json_t *nl = json_array();
+
+			if (!nl || (l && json_array_append(nl, l)) ||
+			    json_object_set_new(dst, k, nl))
+				return -ENOMEM;
+			l = nl;
+		}
+		if (tagpol_append(l, ap) < 0)
+			return -ENOMEM;
+	}
+	if (json_is_array(rm) && json_is_array(l)) {
+		for (i = json_array_size(l); i-- > 0;) {
+			json_array_foreach(rm, j, y) {
+				if (json_equal(json_array_get(l, i), y)) {
+					json_array_remove(l, i);
+					break;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Merge src into dst; lower: the keys of this level are tag names. */
+static int tagpol_merge(json_t *dst, json_t *src, int lower)
+{
+	const char *key;
+	json_t *val;
+	char name[256];
+
+	json_object_foreach(src, key, val) {
+		const char *k = key;
+		json_t *cur;
+		int rc = 0;
+
+		if (!strncmp(key, "@@", 2))
+			continue;
+		if (lower) {
+			if (tagpol_lower(key, name, sizeof(name)) < 0)
+				continue;
+			k = name;
+		}
+		cur = json_object_get(dst, k);
+		if (json_is_object(val) && tagpol_has_op(val)) {
+			rc = tagpol_apply(dst, k, val);
+		} else if (json_is_object(val)) {
+			json_t *sub = json_is_object(cur) ? json_incref(cur) :
+				      json_object();
+
+			if (!sub || tagpol_merge(sub, val, 0) < 0 ||
+			    json_object_set(dst, k, sub))
+				rc = -ENOMEM;
+			json_decref(sub);
+		} else if (json_object_set_new(dst, k, json_deep_copy(val))) {
+			rc = -ENOMEM;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Merge one policy document: its "tags" children are tag names. */
+static int tagpol_merge_doc(json_t *dst, const char *content)
+{
+	json_t *doc, *tags, *cur;
+	int rc = 0;
+
+	doc = json_loads(content, 0, NULL);
+	if (!doc)
+		return -EINVAL;         /* the templates are ours: cannot be */
+	tags = json_object_get(doc, "tags");
+	if (json_is_object(tags)) {
+		cur = json_object_get(dst, "tags");
+		if (!json_is_object(cur)) {
+			cur = json_object();
+			if (!cur || json_object_set_new(dst, "tags", cur))
+				rc = -ENOMEM;
+		}
+		if (rc == 0)
+			rc = tagpol_merge(cur, tags, 1);
+	}
+	json_decref(doc);
+	return rc;
+}
+
+static int policy_applies(const struct demo_policy *p, char kind, size_t idx)
+{
+	size_t i;
+
+	if (p->all)
+		return 1;
+	for (i = 0; i < p->ntargets; i++)
+		if (p->targets[i].kind == kind && p->targets[i].idx == idx)
+			return 1;
+	return 0;
+}
+
+static int demo_effective_tag_policy(struct org_source *s,
+				     const char *account,
+				     struct org_document **out,
+				     struct aws_error *err)
+{
+	static const char op[] = "DescribeEffectivePolicy";
+	struct demo *d = (struct demo *)s;
+	const struct demo_acct *a;
+	int chain[64], nchain = 0, ou, found = 0, rc = 0;
+	struct org_document *doc;
+	json_t *eff;
+	size_t i, aidx;
+
+	*out = NULL;
+	a = account ? find_account(d, account) : NULL;
+	if (!a)
+		return demo_error(err, ENOENT, op, "TargetNotFoundException",
+				  "We can't find a root, OU, account, or "
+				  "policy with the TargetId that you "
+				  "specified.");
+	aidx = (size_t)(a - d->acct);
+	for (ou = a->ou; ou >= 0 && nchain < (int)N(chain);
+	     ou = d->ous[ou].parent)
+		chain[nchain++] = ou;
+	eff = json_object();
+	if (!eff)
+		return oom_error(err, op);
+	/* the root first, down the OUs, the account last (k == -1) */
+	for (int k = nchain - 1; rc == 0 && k >= -1; k--) {
+		char kind = k < 0 ? 'A' : chain[k] ? 'O' : 'R';
+		size_t idx = k < 0 ? aidx : (size_t)chain[k];
+
+		for (i = 0; rc == 0 && i < NPOL; i++) {
+			if (strcmp(d->pol[i].t->type, "TAG_POLICY") ||
+			    !policy_applies(&d->pol[i], kind, idx))
+				continue;
+			found = 1;
+			rc = tagpol_merge_doc(eff, d->pol[i].t->content);
+		}
+	}
+	doc = calloc(1, sizeof(*doc));
+	if (rc == 0 && doc) {
+		doc->present = found;
+		doc->text = found ? json_dumps(eff, JSON_COMPACT |
+					       JSON_SORT_KEYS) : strdup("");
+		/* a policy change some weeks before "now", per organization */
+		doc->updated = found ? 1717200000 + (time_t)(draw(d, H_TAGPOL,
+					0) % (180 * 86400)) : 0;
+	}
+	json_decref(eff);
+	if (rc < 0 || !doc || !doc->text) {
+		org_document_free(doc);
+		return rc == -EINVAL ?
+		       demo_error(err, EIO, op, "MalformedPolicyDocument",
+				  "demo source: a tag policy does not parse") :
+		       oom_error(err, op);
+	}
+	*out = doc;
+	return 0;
+}
+
+/* ---- AWS Config rule compliance ----------------------------------------- */
+
+/*
+ * Config records in the demo's regions of every account that can be read,
+ * except sandboxes (nobody set it up) and about one development account
+ * in five, which records in us-east-1 only.  Where it records, a
+ * conformance pack's rules evaluate the account's demo resources, so a
+ * NON_COMPLIANT rule has a resource behind it: required-tags fails where a
+ * resource lacks a CostCenter tag (case-sensitive, as Config's rule is),
+ * the encryption, logging and public-access rules where a hash of the
+ * resource's ARN says so (more often outside prod).  A rule with no
+ * resource in scope has no evaluation and reads INSUFFICIENT_DATA, as
+ * does dynamodb-pitr-enabled in accounts it was only just deployed to.
+ * The account-level IAM rules evaluate in us-east-1 only, where global
+ * resources are recorded.  NOT_APPLICABLE is a result of single
+ * resources, never of a rule (Config's Compliance type does not support
+ * it), so the demo's rules never read it.
+ */
+
+enum cfg_rule {
+	CR_CLOUDTRAIL, CR_DDB_PITR, CR_VOLUMES, CR_IAM_PASSWORD,
+	CR_LAMBDA_PUBLIC, CR_RDS_ENCRYPTED, CR_REQUIRED_TAGS, CR_ROOT_MFA,
+	CR_S3_LOGGING, CR_S3_PUBLIC_READ, CR_VPC_FLOW_LOGS, CR_N
+};
+
+static const struct cfg_rule_info {
+	const char *name;
+	int global;             /* evaluated in us-east-1 only */
+	int kind;               /* resources in scope: an rkind, or -1 */
+	int kind2;              /* a second kind, or -1 */
+	unsigned fail_prod;     /* per mille, per resource (or account) */
+	unsigned fail_other;
+} cfg_rules[CR_N] = {
+	[CR_CLOUDTRAIL]    = { "cloudtrail-enabled", 0, -1, -1, 0, 0 },
+	[CR_DDB_PITR]      = { "dynamodb-pitr-enabled", 0, RK_TABLE, -1,
+			       150, 400 },
+	[CR_VOLUMES]       = { "encrypted-volumes", 0, RK_VOLUME, -1, 30,
+			       250 },
+	[CR_IAM_PASSWORD]  = { "iam-password-policy", 1, -1, -1, 150, 300 },
+	[CR_LAMBDA_PUBLIC] = { "lambda-function-public-access-prohibited", 0,
+			       RK_FUNCTION, -1, 10, 60 },
+	[CR_RDS_ENCRYPTED] = { "rds-storage-encrypted", 0, RK_DB, -1, 20,
+			       300 },
+	[CR_REQUIRED_TAGS] = { "required-tags", 0, RK_INSTANCE, RK_BUCKET,
+			       0, 0 },
+	[CR_ROOT_MFA]      = { "root-account-mfa-enabled", 1, -1, -1, 40,
+			       80 },
+	[CR_S3_LOGGING]    = { "s3-bucket-logging-enabled", 0, RK_BUCKET, -1,
+			       250, 450 },
+	[CR_S3_PUBLIC_READ] = { "s3-bucket-public-read-prohibited", 0,
+				RK_BUCKET, -1, 15, 50 },
+	[CR_VPC_FLOW_LOGS] = { "vpc-flow-logs-enabled", 0, RK_VPC, -1, 100,
+			       350 },
+};
+
+/* The resource kind of a listed resource, from its ARN's parts. */
+static int cfg_kind(const struct org_resource *r)
+{
+	static const struct { const char *svc, *type; int kind; } map[] = {
+		{ "ec2", "instance", RK_INSTANCE },
+		{ "ec2", "volume", RK_VOLUME },
+		{ "ec2", "vpc", RK_VPC },
+		{ "s3", "bucket", RK_BUCKET },
+		{ "lambda", "function", RK_FUNCTION },
+		{ "rds", "db", RK_DB },
+		{ "dynamodb", "table", RK_TABLE },
+	};
+	size_t i;
+
+	for (i = 0; i < N(map); i++)
+		if (!strcmp(r->service, map[i].svc) &&
+		    !strcmp(r->type, map[i].type))
+			return map[i].kind;
+	return -1;
+}
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static int cfg_sandbox(const struct demo_acct *a)
+{
+	return a->cat == CAT_SANDBOX ||
+	       (a->cat == CAT_FIXED && fixed[a->fixed].ou == OU_SANDBOX);
+}
+
+/* Whether Config records in the account and region. */
+static int cfg_enabled(const struct demo *d, const struct demo_acct *a,
+		       const char *region, const char *env)
+{
+	size_t i;
+
+	for (i = 0; i < N(demo_regions); i++)
+		if (!strcmp(region, demo_regions[i]))
+			break;
+	if (i == N(demo_regions) || cfg_sandbox(a))
+		return 0;
+	if (i > 0 && !strcmp(env, "dev") &&
+	    draw(d, H_CFG, a->number) % 5 == 0)
+		return 0;
+	return 1;
+}
+
+static const char *cfg_eval(const struct demo *d, const struct demo_acct *a,
+			    enum cfg_rule k, const struct org_resources *res,
+			    const char *env)
+{
+	const struct cfg_rule_info *ri = &cfg_rules[k];
+	unsigned fail = strcmp(env, "prod") ? ri->fail_other : ri->fail_prod;
+	size_t i, nscope = 0;
+	int bad = 0;
+
+	if (ri->kind < 0) {
+		/* account-level rules */
+		if (k == CR_CLOUDTRAIL)
+			return "COMPLIANT";     /* the organization trail */
+		if (!strcmp(a->method, "INVITED"))
+			fail *= 4;      /* accounts from before the org */
+		return draw(d, H_CFG, a->number * CR_N + k) % 1000 < fail ?
+		       "NON_COMPLIANT" : "COMPLIANT";
+	}
+	if (k == CR_DDB_PITR && draw(d, H_CFG, a->number * CR_N + k) % 10 < 3)
+		return "INSUFFICIENT_DATA";     /* deployed, not run yet */
+	for (i = 0; i < res->n; i++) {
+		const struct org_resource *r = &res->v[i];
+		int kind = cfg_kind(r);
+
+		if (kind < 0 || (kind != ri->kind && kind != ri->kind2 &&
+		    !(k == CR_REQUIRED_TAGS &&
+		      (kind == RK_VOLUME || kind == RK_DB))))
+			continue;
+		nscope++;
+		if (k == CR_REQUIRED_TAGS)
+			bad |= !org_tags_get(&r->tags, "CostCenter");
+		else
+			bad |= draw(d, H_CFG, str_hash(r->arn) ^ k) % 1000 <
+			       fail;
+	}
+	if (!nscope)
+		return "INSUFFICIENT_DATA";
+	return bad ? "NON_COMPLIANT" : "COMPLIANT";
+}
+
+static int rule_name_cmp(const void *x, const void *y)
+{
+	const struct org_config_rule *a = x, *b = y;
+
+	return strcmp(a->name, b->name);
+}
+
+static int demo_config_compliance(struct org_source *s, const char *account,
+				  const char *region,
+				  struct org_config_rules **out,
+				  struct aws_error *err)
+{
+	struct demo *d = (struct demo *)s;
+	struct org_resources *res = NULL;
+	struct org_config_rules *r;
+	const struct demo_acct *a;
+	struct res_ctx *c;
+	int rc, us_east, oom = 0;
+	size_t k;
+
+	*out = NULL;
+	/* the member role, as for resources: the same refusals */
+	rc = demo_list_resources(s, account, region, &res, err);
+	if (rc < 0) {
+		if (rc == -EINVAL)
+			snprintf(err->operation, sizeof(err->operation),
+				 "config:DescribeComplianceByConfigRule");
+		return rc;
+	}
+	a = find_account(d, account);
+	r = calloc(1, sizeof(*r));
+	c = malloc(sizeof(*c));
+	if (!r || !c) {
+		oom = 1;
+		goto out;
+	}
+	res_ctx_init(c, d, a, region);
+	us_east = !strcmp(region, demo_regions[0]);
+	if (!cfg_enabled(d, a, region, c->env))
+		goto out;
+	r->enabled = 1;
+	r->v = calloc(CR_N, sizeof(*r->v));
+	if (!r->v) {
+		oom = 1;
+		goto out;
+	}
+	for (k = 0; k < CR_N && !oom; k++) {
+		if (cfg_rules[k].global && !us_east)
+			continue;
+		r->v[r->n].name = xstrdup(&oom, cfg_rules[k].name);
+		r->v[r->n].compliance = xstrdup(&oom, cfg_eval(d, a,
+						(enum cfg_rule)k, res, c->env));
+		r->n++;
+	}
+	qsort(r->v, r->n, sizeof(*r->v), rule_name_cmp);
+out:
+	free(c);
+	org_resources_free(res);
+	if (oom) {
+		org_config_rules_free(r);
+		return res_error(err, ENOMEM,
+				 "config:DescribeComplianceByConfigRule",
+				 "OutOfMemory", "demo source: out of memory");
+	}
+	*out = r;
+	return 0;
+}
+
 static void demo_describe(struct org_source *s, struct buf *out)
 {
 	struct demo *d = (struct demo *)s;
@@ -1890,6 +2332,8 @@ static const struct org_source_ops demo_ops = {
 	.list_policies = demo_list_policies,
 	.describe_policy = demo_describe_policy,
 	.list_resources = demo_list_resources,
+	.effective_tag_policy = demo_effective_tag_policy,
+	.config_compliance = demo_config_compliance,
 	.describe = demo_describe,
 	.destroy = demo_destroy,
 };

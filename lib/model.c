@@ -324,3 +324,25 @@ const struct org_resource *org_resources_find(const struct org_resources *r,
 		return NULL;
 	return find_by_first(r->v, r->n, sizeof(*r->v), arn);
 }
+
+void org_config_rules_free(struct org_config_rules *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].name);
+		free(r->v[i].compliance);
+	}
+	free(r->v);
+	free(r);
+}
+
+void org_document_free(struct org_document *d)
+{
+	if (!d)
+		return;
+	free(d->text);
+	free(d);
+}

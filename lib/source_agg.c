@@ -803,3 +803,231 @@ out:
 	acc_free(&x.all);
 	return rc;
 }
+
+/* ---- AWS Config rule compliance ---- */
+
+#define AGG_COMPLIANCE_OP "DescribeAggregateComplianceByConfigRules"
+#define AGG_COMPLIANCE_LIMIT 1000       /* the model's maximum */
+
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct org_config_rule *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+int source_agg_rules_add(struct source_agg_rules *x, json_t *list,
+			 const char **why)
+{
+	json_t *it;
+	size_t i;
+
+	if (!x->r) {
+		x->r = calloc(1, sizeof(*x->r));
+		if (!x->r)
+			return -ENOMEM;
+	}
+	if (!list || json_is_null(list))
+		return 0;
+	if (!json_is_array(list)) {
+		*why = "the rule list is not a list";
+		return -EINVAL;
+	}
+	json_array_foreach(list, i, it) {
+		struct org_config_rules *r = x->r;
+		json_t *name, *comp, *type = NULL;
+		struct org_config_rule *rule;
+
+		name = json_object_get(it, "ConfigRuleName");
+		comp = json_object_get(it, "Compliance");
+		if (!json_is_string(name) || !*json_string_value(name)) {
+			*why = "a rule without a ConfigRuleName";
+			return -EINVAL;
+		}
+		if (comp && !json_is_null(comp)) {
+			if (!json_is_object(comp)) {
+				*why = "Compliance is not an object";
+				return -EINVAL;
+			}
+			type = json_object_get(comp, "ComplianceType");
+			if (type && !json_is_null(type) &&
+			    !json_is_string(type)) {
+				*why = "ComplianceType is not a string";
+				return -EINVAL;
+			}
+		}
+		if (r->n == x->cap) {
+			size_t ncap = x->cap ? x->cap * 2 : 32;
+			void *nv = reallocarray(r->v, ncap, sizeof(*r->v));
+
+			if (!nv)
+				return -ENOMEM;
+			r->v = nv;
+			x->cap = ncap;
+		}
+		rule = &r->v[r->n];
+		/* Config leaves Compliance out until a rule has evaluated
+		 * something: that is what INSUFFICIENT_DATA means */
+		rule->name = strdup(json_string_value(name));
+		rule->compliance = strdup(json_is_string(type) &&
+					  *json_string_value(type) ?
+					  json_string_value(type) :
+					  "INSUFFICIENT_DATA");
+		r->n++;
+		if (!rule->name || !rule->compliance)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int source_agg_rules_finish(struct source_agg_rules *x)
+{
+	struct org_config_rules *r;
+	size_t i, n = 0;
+
+	if (!x->r) {
+		x->r = calloc(1, sizeof(*x->r));
+		if (!x->r)
+			return -ENOMEM;
+	}
+	r = x->r;
+	if (r->n)
+		qsort(r->v, r->n, sizeof(*r->v), rule_cmp);
+	/* a rule met twice (it changed between pages): keep the first */
+	for (i = 0; i < r->n; i++) {
+		if (n && !strcmp(r->v[n - 1].name, r->v[i].name)) {
+			free(r->v[i].name);
+			free(r->v[i].compliance);
+			continue;
+		}
+		r->v[n++] = r->v[i];
+	}
+	r->n = n;
+	r->enabled = n > 0;
+	return 0;
+}
+
+struct comp_ctx {
+	struct source_agg_rules rules;
+	const char *account;
+	const char *region;
+	int failed;
+	struct aws_error err;
+};
+
+static int comp_page(json_t *page, void *arg)
+{
+	struct comp_ctx *x = arg;
+	json_t *list, *it;
+	const char *why = NULL;
+	size_t i;
+	int rc;
+
+	list = json_object_get(page, "AggregateComplianceByConfigRules");
+	/* the filter is ours, but a reply that ignored it must not put
+	 * another account's rules here */
+	json_array_foreach(list, i, it) {
+		const char *a = json_string_value(json_object_get(it,
+							"AccountId"));
+		const char *r = json_string_value(json_object_get(it,
+							"AwsRegion"));
+
+		if ((a && strcmp(a, x->account)) ||
+		    (r && strcmp(r, x->region))) {
+			rc = agg_fail(&x->err, &aws_svc_config,
+				      AGG_COMPLIANCE_OP, EIO,
+				      "MalformedResponse",
+				      "a rule of account %.20s, region %.40s in the listing of %s, %s",
+				      a ? a : "?", r ? r : "?", x->account,
+				      x->region);
+			goto fail;
+		}
+	}
+	rc = source_agg_rules_add(&x->rules, list, &why);
+	if (rc == -EINVAL)
+		rc = agg_fail(&x->err, &aws_svc_config, AGG_COMPLIANCE_OP, EIO,
+			      "MalformedResponse", "reply: %s", why);
+	else if (rc == -ENOMEM)
+		rc = agg_fail(&x->err, &aws_svc_config, AGG_COMPLIANCE_OP,
+			      ENOMEM, "OutOfMemory", "out of memory");
+	if (rc == 0)
+		return 0;
+fail:
+	x->failed = 1;
+	return rc;
+}
+
+static int valid_region(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (!(s[n] >= 'a' && s[n] <= 'z') &&
+		    !(s[n] >= '0' && s[n] <= '9') && s[n] != '-')
+			return 0;
+	return n >= 1 && n <= 64;
+}
+
+static int valid_account(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n]; n++)
+		if (s[n] < '0' || s[n] > '9')
+			return 0;
+	return n == 12;
+}
+
+int source_agg_config_compliance(struct aws_client *c, const char *aggregator,
+				 const char *region, const char *account,
+				 const char *aws_region,
+				 struct org_config_rules **out,
+				 struct aws_error *err)
+{
+	struct comp_ctx x = { 0 };
+	json_t *in = NULL;
+	int rc;
+
+	*out = NULL;
+	aws_error_clear(err);
+	if (!aggregator || !valid_aggregator(aggregator))
+		return agg_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP, EINVAL,
+				"InvalidParameterValueException",
+				"not a configuration aggregator name: %.100s",
+				aggregator ? aggregator : "(null)");
+	if (!account || !valid_account(account) || !aws_region ||
+	    !valid_region(aws_region))
+		return agg_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP, EINVAL,
+				"InvalidParameterValueException",
+				"config compliance: not an account id and region: %.20s %.64s",
+				account ? account : "(null)",
+				aws_region ? aws_region : "(null)");
+	aws_error_clear(&x.err);
+	x.account = account;
+	x.region = aws_region;
+	in = json_pack("{s:s, s:{s:s, s:s}, s:i}",
+		       "ConfigurationAggregatorName", aggregator,
+		       "Filters", "AccountId", account, "AwsRegion", aws_region,
+		       "Limit", AGG_COMPLIANCE_LIMIT);
+	if (!in)
+		goto oom;
+	rc = aws_json_paginate(c, &aws_svc_config, region, AGG_COMPLIANCE_OP,
+			       in, "NextToken", "NextToken", comp_page, &x, err);
+	if (rc < 0) {
+		if (x.failed)
+			*err = x.err;
+		goto out;
+	}
+	if (source_agg_rules_finish(&x.rules) < 0)
+		goto oom;
+	*out = x.rules.r;
+	x.rules.r = NULL;
+	goto out;
+oom:
+	rc = agg_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP, ENOMEM,
+		      "OutOfMemory", "out of memory");
+out:
+	json_decref(in);
+	org_config_rules_free(x.rules.r);
+	return rc;
+}

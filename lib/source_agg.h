@@ -20,6 +20,8 @@
 #ifndef ORGFS_SOURCE_AGG_H
 #define ORGFS_SOURCE_AGG_H
 
+#include <jansson.h>
+
 #include "model.h"
 
 struct aws_client;
@@ -82,5 +84,44 @@ int source_agg_list_resource_explorer(struct aws_client *c,
 				      const char *view_arn,
 				      struct org_resources **out,
 				      struct aws_error *err);
+
+/*
+ * AWS Config rule compliance of one account in one Region from an
+ * aggregator: config:DescribeAggregateComplianceByConfigRules on aggregator
+ * with Filters {AccountId: account, AwsRegion: aws_region}, Limit 1000 (the
+ * maximum) and NextToken (an empty page with a token is not the end), sent
+ * to region (the aggregator's home Region; NULL: the client's) with the
+ * client's own credentials: no member role.  One page per 1,000 rules, so
+ * one request for any real account and Region.
+ * Rules come sorted by name, a name listed twice kept once (the first);
+ * a rule without Compliance.ComplianceType reads INSUFFICIENT_DATA.
+ * enabled is 1 when the aggregator reports a rule there and 0 (n 0)
+ * otherwise: an aggregator cannot tell "Config does not record there"
+ * from "it records but evaluates no rule".
+ * Needs config:DescribeAggregateComplianceByConfigRules.
+ * @return 0, -EINVAL (bad aggregator name, account id or Region), or
+ * -errno with err filled
+ */
+int source_agg_config_compliance(struct aws_client *c, const char *aggregator,
+				 const char *region, const char *account,
+				 const char *aws_region,
+				 struct org_config_rules **out,
+				 struct aws_error *err);
+
+/* Shared with the aws source, whose DescribeComplianceByConfigRule
+ * replies have the same items. */
+struct source_agg_rules {
+	struct org_config_rules *r;
+	size_t cap;
+};
+
+/* Add every {ConfigRuleName, Compliance{ComplianceType}} of list (a JSON
+ * array; NULL or null: none) to x, whose r is allocated on first use.
+ * @return 0, -EINVAL (not that shape; *why says what) or -ENOMEM */
+int source_agg_rules_add(struct source_agg_rules *x, json_t *list,
+			 const char **why);
+/* Sort by name, drop repeated names (the first kept), set enabled to
+ * whether any rule is left.  @return 0 or -ENOMEM (r not allocated) */
+int source_agg_rules_finish(struct source_agg_rules *x);
 
 #endif

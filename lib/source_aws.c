@@ -17,6 +17,7 @@
 #include "endpoint.h"
 #include "log.h"
 #include "model.h"
+#include "source_agg.h"
 #include "source_aws.h"
 
 #define SRC_AWS_PAGE_SIZE 20            /* the Organizations maximum */
@@ -35,6 +36,8 @@ struct aws_source {
 	char *external_id;              /* NULL when none */
 	char *partition;                /* NULL: the region's */
 	int compliance_details;
+	char *config_aggregator;        /* NULL: member roles */
+	char *config_aggregator_region; /* NULL: the client's */
 	pthread_mutex_t id_lock;
 	pthread_cond_t id_cond;
 	enum { ID_UNKNOWN, ID_ASKING, ID_KNOWN } id_state;      /* id_lock */
@@ -1451,6 +1454,254 @@ out:
 	return rc;
 }
 
+/* ---- effective_tag_policy ---- */
+
+static int aws_effective_tag_policy(struct org_source *src,
+				    const char *account,
+				    struct org_document **out,
+				    struct aws_error *err)
+{
+	static const char op[] = "DescribeEffectivePolicy";
+	struct aws_source *s = to_aws(src);
+	json_t *in = NULL, *reply = NULL, *pol, *ts = NULL;
+	struct org_document *d = NULL;
+	const char *content;
+	json_error_t je;
+	int rc;
+
+	*out = NULL;
+	aws_error_clear(err);
+	if (!account || !is_account_id(account)) {
+		aws_error_set(err, EINVAL, "InvalidInputException",
+			      "effective tag policy: not an account id: %.40s",
+			      account ? account : "(null)");
+		set_operation(err, op);
+		return -EINVAL;
+	}
+	d = calloc(1, sizeof(*d));
+	in = json_pack("{s:s, s:s}", "PolicyType", "TAG_POLICY",
+		       "TargetId", account);
+	if (!d || !in) {
+		rc = nomem(err, op);
+		goto out;
+	}
+	rc = aws_json_call(s->client, &aws_svc_organizations, NULL, op, in,
+			   &reply, err);
+	if (rc < 0) {
+		if (strcmp(err->code, "EffectivePolicyNotFoundException"))
+			goto out;
+		/* no tag policy applies to the account: a plain answer */
+		aws_error_clear(err);
+		d->present = 0;
+		d->text = strdup("");
+		if (!d->text) {
+			rc = nomem(err, op);
+			goto out;
+		}
+		rc = 0;
+		*out = d;
+		d = NULL;
+		goto out;
+	}
+	if (json_unpack_ex(reply, &je, 0, "{s:o}", "EffectivePolicy", &pol) ||
+	    json_unpack_ex(pol, &je, 0, "{s:s, s?o}", "PolicyContent",
+			   &content, "LastUpdatedTimestamp", &ts)) {
+		rc = malformed(err, op, "reply: %s", je.text);
+		goto out;
+	}
+	if (ts && !json_is_null(ts) && awstime_from_json(ts, &d->updated) < 0) {
+		rc = malformed(err, op, "reply: bad LastUpdatedTimestamp");
+		goto out;
+	}
+	d->present = 1;
+	d->text = strdup(content);
+	if (!d->text) {
+		rc = nomem(err, op);
+		goto out;
+	}
+	*out = d;
+	d = NULL;
+out:
+	json_decref(in);
+	json_decref(reply);
+	org_document_free(d);
+	return rc;
+}
+
+/* ---- config_compliance ---- */
+
+#define SRC_CONFIG_RULES_OP "DescribeComplianceByConfigRule"
+#define SRC_CONFIG_STATUS_OP "DescribeConfigurationRecorderStatus"
+
+static void config_op(struct aws_error *e, const char *op)
+{
+	snprintf(e->operation, sizeof(e->operation), "config:%s", op);
+}
+
+struct rules_ctx {
+	struct pager p;
+	struct source_agg_rules rules;
+};
+
+static int rules_page(json_t *page, void *arg)
+{
+	struct rules_ctx *c = arg;
+	const char *why = NULL;
+	int rc;
+
+	rc = source_agg_rules_add(&c->rules,
+				  json_object_get(page, "ComplianceByConfigRules"),
+				  &why);
+	if (rc == -ENOMEM)
+		return pager_nomem(&c->p);
+	if (rc < 0)
+		return pager_malformed(&c->p, "reply: %s", why);
+	return 0;
+}
+
+/* Config answers "no recorder" with these where it answers with an error
+ * at all (DescribeComplianceByConfigRule models none: it lists no rule). */
+static int no_recorder(const struct aws_error *e)
+{
+	return !strcmp(e->code, "NoSuchConfigurationRecorderException") ||
+	       !strcmp(e->code, "NoAvailableConfigurationRecorderException");
+}
+
+/* Whether a configuration recorder is recording in the region: what
+ * "Config is enabled" means.  @return 1, 0 or -errno */
+static int recording(struct aws_client *client, const char *region,
+		     struct aws_error *err)
+{
+	json_t *reply = NULL, *list, *it;
+	size_t i;
+	int rc;
+
+	rc = aws_json_call(client, &aws_svc_config, region,
+			   SRC_CONFIG_STATUS_OP, NULL, &reply, err);
+	if (rc < 0) {
+		if (!no_recorder(err))
+			return rc;
+		aws_error_clear(err);
+		return 0;
+	}
+	list = json_object_get(reply, "ConfigurationRecordersStatus");
+	if (list && !json_is_null(list) && !json_is_array(list)) {
+		json_decref(reply);
+		rc = malformed(err, SRC_CONFIG_STATUS_OP,
+			       "reply: ConfigurationRecordersStatus is not a list");
+		config_op(err, SRC_CONFIG_STATUS_OP);
+		return rc;
+	}
+	rc = 0;
+	json_array_foreach(list, i, it)
+		if (json_is_true(json_object_get(it, "recording")))
+			rc = 1;
+	json_decref(reply);
+	return rc;
+}
+
+static int aws_config_compliance(struct org_source *src, const char *account,
+				 const char *region,
+				 struct org_config_rules **out,
+				 struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct aws_client *client = s->client;
+	struct rules_ctx c = { 0 };
+	char own[16];
+	int rc, member = 0;
+
+	*out = NULL;
+	aws_error_clear(err);
+	if (!account || !is_account_id(account) || !region || !*region) {
+		aws_error_set(err, EINVAL, "InvalidParameterValueException",
+			      "config compliance: not an account id and region: %.20s %.40s",
+			      account ? account : "(null)",
+			      region ? region : "(null)");
+		config_op(err, SRC_CONFIG_RULES_OP);
+		return -EINVAL;
+	}
+	if (s->config_aggregator)
+		return source_agg_config_compliance(s->client,
+						    s->config_aggregator,
+						    s->config_aggregator_region,
+						    account, region, out, err);
+	rc = own_account(s, own, sizeof(own), err);
+	if (rc < 0)
+		return rc;
+	member = strcmp(account, own) != 0;
+	if (member) {
+		struct creds_provider *p;
+
+		p = credchain_member_role(s->client, account, s->member_role,
+					  s->external_id,
+					  s->partition ? s->partition :
+					  endpoint_partition(region));
+		client = p ? aws_client_derive(s->client, p) : NULL;
+		creds_provider_release(p);
+		if (!client) {
+			member = 0;
+			rc = nomem(err, SRC_CONFIG_RULES_OP);
+			config_op(err, SRC_CONFIG_RULES_OP);
+			return rc;
+		}
+	}
+	c.p.op = SRC_CONFIG_RULES_OP;
+	aws_error_clear(&c.p.err);
+	rc = aws_json_paginate(client, &aws_svc_config, region,
+			       SRC_CONFIG_RULES_OP, NULL, "NextToken",
+			       "NextToken", rules_page, &c, err);
+	if (rc < 0 && !c.p.failed && no_recorder(err)) {
+		aws_error_clear(err);
+		rc = source_agg_rules_finish(&c.rules);
+		if (rc < 0)
+			goto oom;
+		goto done;
+	}
+	if (rc < 0) {
+		if (c.p.failed) {
+			*err = c.p.err;
+			config_op(err, SRC_CONFIG_RULES_OP);
+		}
+		goto fail;
+	}
+	if (source_agg_rules_finish(&c.rules) < 0)
+		goto oom;
+	if (!c.rules.r->n) {
+		/* no rule: Config off, or on without rules */
+		rc = recording(client, region, err);
+		if (rc < 0)
+			goto fail;
+		c.rules.r->enabled = rc;
+	}
+done:
+	*out = c.rules.r;
+	c.rules.r = NULL;
+	rc = 0;
+	goto out;
+oom:
+	rc = nomem(err, SRC_CONFIG_RULES_OP);
+	config_op(err, SRC_CONFIG_RULES_OP);
+	goto out;
+fail:
+	/* the role's error names the account; Config's does not */
+	if (!strstr(err->message, account)) {
+		struct buf b;
+
+		buf_init(&b, 4096);
+		buf_printf(&b, "account %s, region %s: %s", account, region,
+			   err->message);
+		snprintf(err->message, sizeof(err->message), "%s",
+			 buf_str(&b));
+		buf_free(&b);
+	}
+out:
+	org_config_rules_free(c.rules.r);
+	if (member)
+		aws_client_free(client);
+	return rc;
+}
+
 /* ---- the rest ---- */
 
 static void aws_describe(struct org_source *src, struct buf *out)
@@ -1477,6 +1728,8 @@ static void aws_destroy(struct org_source *src)
 	free(s->member_role);
 	free(s->external_id);
 	free(s->partition);
+	free(s->config_aggregator);
+	free(s->config_aggregator_region);
 	pthread_mutex_destroy(&s->id_lock);
 	pthread_cond_destroy(&s->id_cond);
 	free(s);
@@ -1491,6 +1744,8 @@ static const struct org_source_ops aws_source_ops = {
 	.list_policies = aws_list_policies,
 	.describe_policy = aws_describe_policy,
 	.list_resources = aws_list_resources,
+	.effective_tag_policy = aws_effective_tag_policy,
+	.config_compliance = aws_config_compliance,
 	.describe = aws_describe,
 	.destroy = aws_destroy,
 };
@@ -1523,6 +1778,17 @@ struct org_source *source_aws_new(struct aws_client *client,
 	if (opt->partition && *opt->partition) {
 		s->partition = strdup(opt->partition);
 		if (!s->partition)
+			goto fail;
+	}
+	if (opt->config_aggregator && *opt->config_aggregator) {
+		s->config_aggregator = strdup(opt->config_aggregator);
+		if (!s->config_aggregator)
+			goto fail;
+	}
+	if (opt->config_aggregator_region && *opt->config_aggregator_region) {
+		s->config_aggregator_region =
+			strdup(opt->config_aggregator_region);
+		if (!s->config_aggregator_region)
 			goto fail;
 	}
 	if (opt->caller_account && is_account_id(opt->caller_account)) {

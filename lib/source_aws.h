@@ -5,6 +5,18 @@
  * sits above the source.  The hierarchy is walked breadth first with
  * ListOrganizationalUnitsForParent and ListChildren per root and OU, so a
  * walk costs two listings per parent instead of one call per account.
+ *
+ * Calls per operation (one page each unless said otherwise):
+ *   effective_tag_policy  1 organizations:DescribeEffectivePolicy
+ *                         (EffectivePolicyNotFoundException: present 0)
+ *   config_compliance     member role (sts:AssumeRole once per account,
+ *                         cached), then config:DescribeComplianceByConfigRule
+ *                         paged by NextToken in the region; only when that
+ *                         lists no rule, 1 DescribeConfigurationRecorderStatus
+ *                         to tell "not enabled" from "no rules";
+ *                         with config_aggregator: only
+ *                         DescribeAggregateComplianceByConfigRules filtered
+ *                         on the account and region (1 page per 1,000 rules)
  */
 #ifndef ORGFS_SOURCE_AWS_H
 #define ORGFS_SOURCE_AWS_H
@@ -37,6 +49,13 @@ struct source_aws_options {
 					   with sts:GetCallerIdentity */
 	int compliance_details;         /* IncludeComplianceDetails: fills
 					   org_resource.compliance */
+	/* config_compliance: read every account from this AWS Config
+	 * aggregator (DescribeAggregateComplianceByConfigRules with the
+	 * client's credentials, no member role) instead of each account's
+	 * own Config through its member role.  NULL: no aggregator. */
+	const char *config_aggregator;
+	const char *config_aggregator_region;   /* its home Region; NULL:
+						   the client's */
 };
 
 /* The client is borrowed and must outlive the source; opt (may be NULL)

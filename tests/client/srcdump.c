@@ -3,13 +3,19 @@
  * srcdump --endpoint URL --region R [--access-key K] [--concurrency N]
  *         [--policy-type T]... [--profile P] [--max-attempts N] [--stats]
  *         [--member-role R] [--external-id X] [--compliance]
- *         [--caller-account ID]
+ *         [--caller-account ID] [--config-aggregator NAME]
+ *         [--config-aggregator-region R]
  *         org | accounts | hier | tags ID | policies | policy ID | describe
  *         | resources ACCOUNT REGION [ACCOUNT REGION]...
+ *         | config ACCOUNT REGION [ACCOUNT REGION]...
+ *         | effective-tag-policy ACCOUNT [ACCOUNT]...
  *         | agg-config AGGREGATOR [HOME-REGION] | agg-resexp VIEW-ARN
  *
  * resources prints one JSON list per ACCOUNT REGION pair, one per line,
- * all listed through the same source (so member credentials are reused).
+ * all listed through the same source (so member credentials are reused);
+ * config likewise one {"Enabled", "Rules": [{"Name", "Compliance"}]} per
+ * pair, effective-tag-policy one {"Present", "Text", "Updated"} per
+ * account.
  * agg-config and agg-resexp print the one org-wide list that
  * source_agg_list_config / source_agg_list_resource_explorer return.
  *
@@ -149,6 +155,23 @@ static json_t *dump_resources(const struct org_resources *r)
 	return v;
 }
 
+static json_t *dump_rules(const struct org_config_rules *r)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(v, json_pack("{s:s, s:s}",
+			"Name", r->v[i].name,
+			"Compliance", r->v[i].compliance));
+	return json_pack("{s:b, s:o}", "Enabled", r->enabled, "Rules", v);
+}
+
+static json_t *dump_document(const struct org_document *d)
+{
+	return json_pack("{s:b, s:s, s:I}", "Present", d->present,
+			 "Text", d->text, "Updated", (json_int_t)d->updated);
+}
+
 static int run(struct org_source *src, const char *what, const char *arg,
 	       const char *arg2, json_t **out, struct aws_error *err)
 {
@@ -213,6 +236,26 @@ static int run(struct org_source *src, const char *what, const char *arg,
 			*out = dump_resources(r);
 			org_resources_free(r);
 		}
+	} else if (!strcmp(what, "config")) {
+		struct org_config_rules *r;
+
+		if (!ops->config_compliance)
+			return -ENOSYS;
+		rc = ops->config_compliance(src, arg, arg2, &r, err);
+		if (rc == 0) {
+			*out = dump_rules(r);
+			org_config_rules_free(r);
+		}
+	} else if (!strcmp(what, "effective-tag-policy")) {
+		struct org_document *d;
+
+		if (!ops->effective_tag_policy)
+			return -ENOSYS;
+		rc = ops->effective_tag_policy(src, arg, &d, err);
+		if (rc == 0) {
+			*out = dump_document(d);
+			org_document_free(d);
+		}
 	} else {
 		struct buf b;
 
@@ -233,9 +276,12 @@ static void usage(void)
 		"[--access-key K] [--concurrency N] [--policy-type T]... "
 		"[--profile P] [--max-attempts N] [--stats] "
 		"[--member-role R] [--external-id X] [--compliance] "
-		"[--caller-account ID] "
+		"[--caller-account ID] [--config-aggregator NAME] "
+		"[--config-aggregator-region R] "
 		"org|accounts|hier|tags ID|policies|policy ID|describe|"
 		"resources ACCOUNT REGION [ACCOUNT REGION]...|"
+		"config ACCOUNT REGION [ACCOUNT REGION]...|"
+		"effective-tag-policy ACCOUNT [ACCOUNT]...|"
 		"agg-config AGGREGATOR [HOME-REGION]|agg-resexp VIEW-ARN\n");
 	exit(2);
 }
@@ -255,6 +301,8 @@ int main(int argc, char **argv)
 		{ "external-id", required_argument, NULL, 'X' },
 		{ "compliance", no_argument, NULL, 'C' },
 		{ "caller-account", required_argument, NULL, 'A' },
+		{ "config-aggregator", required_argument, NULL, 'G' },
+		{ "config-aggregator-region", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *endpoint = NULL, *region = NULL;
@@ -272,7 +320,7 @@ int main(int argc, char **argv)
 	struct aws_error err;
 	json_t *out = NULL;
 	size_t ntypes = 0;
-	int stats = 0, max_attempts = 0, first_pair = 0, c, rc = 1;
+	int stats = 0, max_attempts = 0, first_pair = 0, step = 2, c, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -292,6 +340,8 @@ int main(int argc, char **argv)
 		case 'X': opt.external_id = optarg; break;
 		case 'C': opt.compliance_details = 1; break;
 		case 'A': opt.caller_account = optarg; break;
+		case 'G': opt.config_aggregator = optarg; break;
+		case 'H': opt.config_aggregator_region = optarg; break;
 		default: usage();
 		}
 	}
@@ -302,10 +352,16 @@ int main(int argc, char **argv)
 		if (optind >= argc)
 			usage();
 		arg = argv[optind++];
-	} else if (!strcmp(what, "resources")) {
+	} else if (!strcmp(what, "resources") || !strcmp(what, "config")) {
 		if (optind + 2 > argc || (argc - optind) % 2)
 			usage();
 		first_pair = optind;
+		optind = argc;
+	} else if (!strcmp(what, "effective-tag-policy")) {
+		if (optind >= argc)
+			usage();
+		first_pair = optind;
+		step = 1;
 		optind = argc;
 	} else if (!strcmp(what, "agg-config")) {
 		if (optind >= argc)
@@ -390,10 +446,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* one run, or one per ACCOUNT REGION pair */
-	for (int k = 0; k < (first_pair ? (argc - first_pair) / 2 : 1); k++) {
-		const char *a1 = first_pair ? argv[first_pair + 2 * k] : arg;
-		const char *a2 = first_pair ? argv[first_pair + 2 * k + 1] :
-				 NULL;
+	for (int k = 0; k < (first_pair ? (argc - first_pair) / step : 1);
+	     k++) {
+		const char *a1 = first_pair ? argv[first_pair + step * k] : arg;
+		const char *a2 = first_pair && step == 2 ?
+				 argv[first_pair + 2 * k + 1] : NULL;
 
 		aws_error_clear(&err);
 		if (run(src, what, a1, a2, &out, &err) < 0) {

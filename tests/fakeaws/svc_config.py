@@ -338,4 +338,15 @@ def handle(ctx):
         return res
     if op == 'SelectAggregateResourceConfig':
         return _select(ctx)
+    if op == 'DescribeConfigurationRecorderStatus':
+        # like the real service: no recorder is an empty list, a named
+        # recorder that does not exist an error
+        recs = [] if not enabled else [{
+            'name': 'default', 'lastStartTime': BASE_TIME + 86400 * 30, 'recording': True,
+            'lastStatus': 'SUCCESS', 'lastStatusChangeTime': BASE_TIME + 86400 * 200}]
+        for n in p.get('ConfigurationRecorderNames') or []:
+            if n not in [r['name'] for r in recs]:
+                raise ApiError(400, 'NoSuchConfigurationRecorderException',
+                               'Cannot find configuration recorder with the specified name \'%s\'.' % n)
+        return {'ConfigurationRecordersStatus': recs}
     raise ApiError(400, 'UnknownOperationException', '')

@@ -1,5 +1,6 @@
 /* test_demo.c - the built-in demo organization */
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -25,6 +26,8 @@
 #define P_ACCT "[0-9]{12}"
 #define P_POLICY "p-[0-9a-zA-Z_]{8,128}"
 #define P_ARN "arn:aws:organizations::[0-9]{12}:"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 struct demo_data {
 	struct org_source *src;
@@ -1138,6 +1141,338 @@ START_TEST(test_resources_threads)
 }
 END_TEST
 
+/* ---- effective tag policy ---------------------------------------------- */
+
+/* Whether target (root, OU or account id) is the account or above it. */
+static int on_path(const struct demo_data *d, const char *account,
+		   const char *target)
+{
+	const char *id = account;
+
+	if (!strcmp(account, target))
+		return 1;
+	for (id = org_hier_parent_of(d->hier, account); id;) {
+		const struct org_ou *o = org_hier_find_ou(d->hier, id);
+
+		ck_assert_ptr_nonnull(o);
+		if (!strcmp(o->id, target))
+			return 1;
+		id = o->parent_id;
+	}
+	return 0;
+}
+
+static json_t *assigned(json_t *v)
+{
+	json_t *a = json_object_get(v, "@@assign");
+
+	return a ? a : v;
+}
+
+/* The effective policy worked out from the public model: the demo's tag
+ * policies only @@assign, and no two of them name the same tag. */
+static json_t *expected_tag_policy(const struct demo_data *d,
+				   struct org_policy **tp, size_t ntp,
+				   const char *account, int *nfound)
+{
+	json_t *tags = json_object();
+
+	*nfound = 0;
+	for (size_t i = 0; i < ntp; i++) {
+		int applies = 0;
+		json_t *doc, *t, *v;
+		const char *k;
+
+		for (size_t j = 0; j < tp[i]->ntargets; j++)
+			applies |= on_path(d, account, tp[i]->targets[j].id);
+		if (!applies)
+			continue;
+		(*nfound)++;
+		doc = json_loads(tp[i]->content, 0, NULL);
+		ck_assert_ptr_nonnull(doc);
+		json_object_foreach(json_object_get(doc, "tags"), k, t) {
+			char low[64];
+			json_t *e = json_object(), *x;
+			const char *m;
+			size_t n;
+
+			for (n = 0; k[n] && n < sizeof(low) - 1; n++)
+				low[n] = (char)tolower((unsigned char)k[n]);
+			low[n] = '\0';
+			ck_assert_ptr_null(json_object_get(tags, low));
+			json_object_foreach(t, m, x)
+				json_object_set(e, m, assigned(x));
+			json_object_set_new(tags, low, e);
+		}
+		v = doc;
+		json_decref(v);
+	}
+	if (!*nfound) {
+		json_decref(tags);
+		return NULL;
+	}
+	return json_pack("{s:o}", "tags", tags);
+}
+
+START_TEST(test_effective_tag_policy)
+{
+	static const unsigned n[] = { 10, 1000 };
+	struct demo_data d, d2;
+	struct org_policy *tp[16];
+	struct aws_error err;
+	size_t ntp = 0, i, seen_env = 0, seen_dc = 0, seen_base = 0;
+
+	load(&d, n[_i], 7);
+	d2.src = demo_source_new(n[_i], 7);
+	ck_assert_ptr_nonnull(d2.src);
+	for (i = 0; i < d.pol->n; i++) {
+		if (strcmp(d.pol->v[i].type, "TAG_POLICY"))
+			continue;
+		ck_assert_uint_lt(ntp, 16);
+		ck_assert_int_eq(d.src->ops->describe_policy(d.src,
+				 d.pol->v[i].id, &tp[ntp], &err), 0);
+		ntp++;
+	}
+	ck_assert_uint_ge(ntp, 2);
+	for (i = 0; i < d.acc->n; i++) {
+		const struct org_account *a = &d.acc->v[i];
+		struct org_document *doc = NULL, *doc2 = NULL;
+		json_t *want, *got;
+		int nfound;
+
+		ck_assert_int_eq(d.src->ops->effective_tag_policy(d.src, a->id,
+				 &doc, &err), 0);
+		want = expected_tag_policy(&d, tp, ntp, a->id, &nfound);
+		ck_assert_int_eq(doc->present, want != NULL);
+		if (!want) {
+			ck_assert_str_eq(doc->text, "");
+			ck_assert_int_eq(doc->updated, 0);
+		} else {
+			got = json_loads(doc->text, JSON_REJECT_DUPLICATES,
+					 NULL);
+			ck_assert_msg(got != NULL, "not json: %s", doc->text);
+			ck_assert_msg(json_equal(got, want),
+				      "account %s: got %s", a->id, doc->text);
+			/* compact, no operator left */
+			ck_assert_ptr_null(strstr(doc->text, "@@"));
+			ck_assert_ptr_null(strchr(doc->text, '\n'));
+			ck_assert_int_gt(doc->updated, 1500000000);
+			seen_env += json_object_get(json_object_get(got,
+					"tags"), "environment") != NULL;
+			seen_dc += json_object_get(json_object_get(got,
+					"tags"), "dataclassification") != NULL;
+			seen_base += nfound == 1;
+			json_decref(got);
+			json_decref(want);
+		}
+		/* the same organization answers the same */
+		ck_assert_int_eq(d2.src->ops->effective_tag_policy(d2.src,
+				 a->id, &doc2, &err), 0);
+		ck_assert_str_eq(doc->text, doc2->text);
+		ck_assert_int_eq(doc->updated, doc2->updated);
+		org_document_free(doc);
+		org_document_free(doc2);
+	}
+	/* the root's policy everywhere, the OUs' in some accounts */
+	ck_assert_uint_gt(seen_base, 0);
+	ck_assert_uint_gt(seen_env, 0);
+	ck_assert_uint_gt(seen_dc, 0);
+	{
+		struct org_document *doc = (struct org_document *)1;
+
+		ck_assert_int_eq(d.src->ops->effective_tag_policy(d.src,
+				 "000000000000", &doc, &err), -ENOENT);
+		ck_assert_ptr_null(doc);
+		ck_assert_str_eq(err.code, "TargetNotFoundException");
+	}
+	for (i = 0; i < ntp; i++)
+		org_policy_free(tp[i]);
+	d2.src->ops->destroy(d2.src);
+	unload(&d);
+}
+END_TEST
+
+/* ---- AWS Config rule compliance ----------------------------------------- */
+
+static const char *const cfg_names[] = {
+	"cloudtrail-enabled", "dynamodb-pitr-enabled", "encrypted-volumes",
+	"iam-password-policy", "lambda-function-public-access-prohibited",
+	"rds-storage-encrypted", "required-tags", "root-account-mfa-enabled",
+	"s3-bucket-logging-enabled", "s3-bucket-public-read-prohibited",
+	"vpc-flow-logs-enabled",
+};
+
+static const char *rule_of(const struct org_config_rules *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].name, name))
+			return r->v[i].compliance;
+	return NULL;
+}
+
+static int in_sandbox(const struct demo_data *d, const struct org_account *a)
+{
+	const struct org_ou *p = org_hier_find_ou(d->hier,
+				 org_hier_parent_of(d->hier, a->id));
+
+	return !strcmp(p->name, "Sandbox");
+}
+
+/* required-tags from the listing: Config's rule is case-sensitive. */
+static const char *expect_required_tags(const struct org_resources *rs)
+{
+	size_t nscope = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct org_resource *x = &rs->v[i];
+
+		if (!(!strcmp(x->service, "ec2") && (!strcmp(x->type, "instance") ||
+						     !strcmp(x->type, "volume"))) &&
+		    strcmp(x->service, "s3") && strcmp(x->service, "rds"))
+			continue;
+		nscope++;
+		bad |= !org_tags_get(&x->tags, "CostCenter");
+	}
+	return !nscope ? "INSUFFICIENT_DATA" : bad ? "NON_COMPLIANT" :
+	       "COMPLIANT";
+}
+
+static int has_kind(const struct org_resources *rs, const char *svc,
+		    const char *type)
+{
+	for (size_t i = 0; i < rs->n; i++)
+		if (!strcmp(rs->v[i].service, svc) &&
+		    !strcmp(rs->v[i].type, type))
+			return 1;
+	return 0;
+}
+
+START_TEST(test_config_compliance)
+{
+	static const char *const regions[] = {
+		"us-east-1", "eu-west-1", "eu-central-1",
+	};
+	struct demo_data d;
+	struct org_source *s2;
+	struct aws_error err;
+	size_t i, r, k, enabled = 0, off_eligible = 0, refused = 0;
+	size_t count[4] = { 0 }, total = 0;
+	double t0 = now();
+
+	load(&d, 1000, 3);
+	s2 = demo_source_new(1000, 3);
+	ck_assert_ptr_nonnull(s2);
+	for (i = 0; i < d.acc->n; i++) {
+		const struct org_account *a = &d.acc->v[i];
+
+		for (r = 0; r < 3; r++) {
+			struct org_config_rules *cr = NULL, *cr2 = NULL;
+			struct org_resources *rs = NULL;
+			int rc = d.src->ops->config_compliance(d.src, a->id,
+						regions[r], &cr, &err);
+
+			if (expect_refused(&d, a)) {
+				ck_assert_int_eq(rc, -EACCES);
+				ck_assert_ptr_null(cr);
+				ck_assert_int_eq(err.err, EACCES);
+				ck_assert_ptr_nonnull(strstr(err.message, a->id));
+				refused++;
+				continue;
+			}
+			ck_assert_int_eq(rc, 0);
+			ck_assert_int_eq(s2->ops->config_compliance(s2, a->id,
+					 regions[r], &cr2, &err), 0);
+			ck_assert_int_eq(cr->enabled, cr2->enabled);
+			ck_assert_uint_eq(cr->n, cr2->n);
+			if (r == 2 || in_sandbox(&d, a)) {
+				ck_assert_int_eq(cr->enabled, 0);
+				ck_assert_uint_eq(cr->n, 0);
+				goto next;
+			}
+			if (!cr->enabled) {
+				/* dev accounts recording in us-east-1 only */
+				ck_assert_uint_eq(cr->n, 0);
+				ck_assert_uint_eq(r, 1);
+				off_eligible++;
+				goto next;
+			}
+			enabled++;
+			ck_assert_int_eq(list_res(d.src, a->id, regions[r], &rs,
+						  &err), 0);
+			ck_assert_uint_eq(cr->n, r == 0 ? 11 : 9);
+			for (k = 0; k < cr->n; k++) {
+				const char *c = cr->v[k].compliance;
+				size_t j;
+
+				ck_assert_str_eq(cr->v[k].name, cr2->v[k].name);
+				ck_assert_str_eq(c, cr2->v[k].compliance);
+				if (k)
+					ck_assert_int_lt(strcmp(cr->v[k - 1].name,
+							 cr->v[k].name), 0);
+				for (j = 0; j < N(cfg_names); j++)
+					if (!strcmp(cfg_names[j], cr->v[k].name))
+						break;
+				ck_assert_uint_lt(j, N(cfg_names));
+				if (!strcmp(c, "COMPLIANT"))
+					count[0]++;
+				else if (!strcmp(c, "NON_COMPLIANT"))
+					count[1]++;
+				else if (!strcmp(c, "INSUFFICIENT_DATA"))
+					count[2]++;
+				else
+					ck_abort_msg("compliance %s", c);
+				total++;
+			}
+			ck_assert_int_eq(!rule_of(cr, "iam-password-policy"), r != 0);
+			ck_assert_str_eq(rule_of(cr, "cloudtrail-enabled"),
+					 "COMPLIANT");
+			ck_assert_str_eq(rule_of(cr, "required-tags"),
+					 expect_required_tags(rs));
+			if (!has_kind(rs, "ec2", "volume"))
+				ck_assert_str_eq(rule_of(cr, "encrypted-volumes"),
+						 "INSUFFICIENT_DATA");
+			else
+				ck_assert_str_ne(rule_of(cr, "encrypted-volumes"),
+						 "INSUFFICIENT_DATA");
+			if (!has_kind(rs, "s3", "bucket"))
+				ck_assert_str_eq(rule_of(cr,
+						 "s3-bucket-logging-enabled"),
+						 "INSUFFICIENT_DATA");
+			org_resources_free(rs);
+next:
+			org_config_rules_free(cr);
+			org_config_rules_free(cr2);
+		}
+	}
+	fprintf(stderr, "demo config: 1000 accounts x 3 regions in %.2fs: "
+		"%zu refused, %zu recording, %zu dev not recording; rules "
+		"%zu compliant, %zu noncompliant, %zu insufficient data\n",
+		now() - t0, refused, enabled, off_eligible, count[0], count[1],
+		count[2]);
+	/* a realistic mix */
+	ck_assert_uint_gt(refused, 0);
+	ck_assert_uint_gt(off_eligible, 0);
+	ck_assert_uint_gt(enabled, 20 * off_eligible);
+	ck_assert_uint_gt(count[0], total / 4);
+	ck_assert_uint_gt(count[1], total / 10);
+	ck_assert_uint_lt(count[1], total * 6 / 10);
+	ck_assert_uint_gt(count[2], total / 50);
+	ck_assert_uint_eq(count[3], 0);
+	ck_assert_msg(now() - t0 < 10.0, "took %.1fs", now() - t0);
+	/* bad input as for resources */
+	{
+		struct org_config_rules *cr = (struct org_config_rules *)1;
+
+		ck_assert_int_eq(d.src->ops->config_compliance(d.src,
+				 d.acc->v[0].id, "eu west", &cr, &err), -EINVAL);
+		ck_assert_ptr_null(cr);
+	}
+	s2->ops->destroy(s2);
+	unload(&d);
+}
+END_TEST
+
 static Suite *demo_suite(void)
 {
 	Suite *s = suite_create("demo");
@@ -1161,6 +1496,8 @@ static Suite *demo_suite(void)
 	tcase_add_test(tc, test_resources_options);
 	tcase_add_test(tc, test_resources_large);
 	tcase_add_test(tc, test_resources_threads);
+	tcase_add_loop_test(tc, test_effective_tag_policy, 0, 2);
+	tcase_add_test(tc, test_config_compliance);
 	suite_add_tcase(s, tc);
 	return s;
 }
