@@ -67,6 +67,18 @@ if [ "$quick" -eq 0 ]; then
 	else
 		status=1
 	fi
+	# ---- ThreadSanitizer over a real mount (tests/mount/test_concurrency.py):
+	# 64 readers while SIGHUP drops the cache every second, against the
+	# build-tsan orgfs.  halt_on_error=0 keeps the daemon answering after a
+	# report; the report in its log and its exit status 66 fail the test ----
+	if [ -x build-tsan/fs/orgfs ]; then
+		ORGFS_BUILD_DIR="$top/build-tsan" ORGFS_CONCURRENCY_SECONDS=30 \
+		TSAN_OPTIONS="halt_on_error=0:exitcode=66:second_deadlock_stack=1" \
+			$PYTEST tests/mount/test_concurrency.py \
+			--junitxml="$results/pytest-tsan-mount.xml" || status=1
+		counted="$counted $results/pytest-tsan-mount.xml"
+	fi
+	# ---- end of ThreadSanitizer over a real mount ----
 fi
 
 # ---- fuzzing (scripts/fuzz.sh, tests/fuzz/): 15 s per libFuzzer harness,
