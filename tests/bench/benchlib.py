@@ -123,7 +123,7 @@ def sh(cmd, cwd=None, env=None, check=True):
 
 def rss(pid):
     """(VmRSS, VmHWM) of pid in bytes."""
-    out = {}
+    out = {'VmRSS': 0, 'VmHWM': 0}    # 0: the daemon is gone
     with open('/proc/%d/status' % pid) as fh:
         for line in fh:
             k, _, v = line.partition(':')
@@ -155,17 +155,27 @@ def diff_counts(after, before):
 def mounted(args, env=None, path=None):
     """A foreground orgfs mount; always unmounted (its log not checked:
     benchmarks measure, the mount tests judge messages)."""
+    own = None
+    if path is None:
+        # Not under an orgfs-* name: a cleanup of other test runs' leftover
+        # mounts by name must not take a benchmark's mount with it.
+        own = path = tempfile.mkdtemp(prefix='bench-mnt-')
     m = Mount(args, env=env, path=path)
-    m.start(timeout=300)
     try:
+        m.start(timeout=300)
         yield m
     finally:
         m.stop(check=False)
+        if own:
+            try:
+                os.rmdir(own)
+            except OSError:
+                pass
 
 
 @contextlib.contextmanager
 def tmpfs(size='4G'):
-    d = tempfile.mkdtemp(prefix='orgfs-bench-tmpfs-')
+    d = tempfile.mkdtemp(prefix='bench-tmpfs-')
     subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=' + size, 'tmpfs', d],
                    check=True)
     try:

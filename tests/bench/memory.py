@@ -1,71 +1,150 @@
 #!/usr/bin/python3
 """Memory after a full crawl (issue 9, item 4).
 
-Daemon VmRSS and VmHWM (/proc/PID/status) after `grep -r .` over the
-whole tree: a demo organization of 10,000 accounts and the fake endpoint
-with 10,000 accounts (--quick: 1,000), bytes per account; 1,000,000
-resources (demo) when orgfs has resources; and with -o cache_max smaller
-than the data, whether RSS stays near the cap.
+Daemon VmRSS and VmHWM (/proc/PID/status).
+
+Accounts (-o resources=off, so that the figure is per account): `grep -r
+.` over the whole tree of a demo organization of 10,000 accounts and of
+the fake endpoint with 10,000 accounts (--quick: 2,000), bytes per
+account; and the demo again with -o cache_max a quarter of what the cache
+held, to see whether RSS stays near the cap.
+
+Resources: a demo of 10,000 accounts x 2 regions x 50 resources
+(1,000,000; --quick: 1,000 x 2 x 50), crawled with `cat resources.tsv`
+(every account-region's resources fetched and the organization-wide table
+rendered; `grep -r` would also render every tags/<key>/<value>/ table,
+each a walk over every resource), bytes per resource against the target
+of 1 KiB per resource plus its tag bytes (estimated from a sample of
+resources' tags/ directories), and the same with cache_max below the
+data.  `--skip-accounts` runs the resource part only.
 """
+import os
+import random
 import subprocess
+import sys
 
 import benchlib as B
 
 
-def crawl(m):
+def grep_all(m):
     subprocess.run(['grep', '-r', '.', m.path], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
 
 
-def measure(args, env=None):
+def cat_resources(m):
+    r = subprocess.run('wc -lc < resources.tsv', shell=True, cwd=m.path,
+                       capture_output=True, text=True)
+    lines, size = (int(x) for x in r.stdout.split())
+    return lines - 1, size
+
+
+def tag_bytes_sample(m, n=300):
+    """Mean bytes of tag keys + values per resource, over n resources
+    picked from resources.tsv (their tags/ directories)."""
+    with open(m.p('resources.tsv')) as fh:
+        rows = [ln.split('\t') for ln in fh if not ln.startswith(('#', 'arn\t'))]
+    rng = random.Random(1)
+    total = seen = 0
+    accounts = {}
+    for row in rng.sample(rows, min(n, len(rows))):
+        arn, acct = row[0], row[1]
+        # walk accounts/<id>/resources/ once per sampled account
+        d = accounts.get(acct)
+        if d is None:
+            d = {}
+            base = m.p('accounts', acct, 'resources')
+            for dirpath, dirs, files in os.walk(base):
+                if 'arn' in files:
+                    with open(os.path.join(dirpath, 'arn')) as fh:
+                        d[fh.read().rstrip('\n')] = dirpath
+                    dirs[:] = []
+            accounts[acct] = d
+        path = d.get(arn)
+        if not path:
+            continue
+        tdir = os.path.join(path, 'tags')
+        for k in os.listdir(tdir):
+            with open(os.path.join(tdir, k), 'rb') as fh:
+                total += len(k) + len(fh.read()) - 1
+        seen += 1
+    return total / max(1, seen), seen
+
+
+def measure(args, crawl, env=None, extra=None):
     with B.mounted(args, env=env) as m:
         base = B.rss(m.proc.pid)
-        t, _ = B.timed(crawl, m)
+        t, got = B.timed(crawl, m)
         after = B.rss(m.proc.pid)
         st = B.status(m)
-    return base, after, t, st
+        more = extra(m) if extra else None
+    return base, after, t, st, got, more
+
+
+def row(name, base, after, t, st, per, nobj):
+    return [name, B.mib(base[0]), B.mib(after[0]), B.mib(after[1]),
+            (after[0] - base[0]) / per, nobj, B.mib(int(st['cache_bytes'])),
+            st['cache_evictions'], t]
+
+
+HEAD = ['organization', 'RSS before MiB', 'RSS after MiB', 'peak MiB',
+        'bytes/object', 'objects', 'cache MiB', 'evictions', 'crawl s']
+
+
+def accounts_part(n):
+    rows = []
+    off = ['-o', 'resources=off']
+    base, after, t, st, _g, _m = measure(['--demo=%d' % n] + off, grep_all)
+    full = int(st['cache_bytes'])
+    rows.append(row('demo %d accounts, resources=off' % n, base, after, t, st,
+                    n, n))
+    cap = max(1 << 20, full // 4)   # orgfs takes at least 1M
+    base, after, t, st, _g, _m = measure(
+        ['--demo=%d' % n, '-o', 'cache_max=%d' % cap] + off, grep_all)
+    rows.append(row('demo %d, cache_max=%.1fM' % (n, B.mib(cap)), base,
+                    after, t, st, n, n))
+    with B.fake(accounts=n) as fake:
+        base, after, t, st, _g, _m = measure(
+            ['--endpoint=' + fake.url] + B.UNLIMITED + off, grep_all,
+            env=B.aws_env(fake))
+        rows.append(row('fake %d accounts, resources=off' % n, base, after,
+                        t, st, n, n))
+    B.table(rows, HEAD)
+
+
+def resources_part(acc, per):
+    nres = acc * 2 * per
+    args = ['--demo=%d' % acc, '-o', 'demo_resources=%d' % per]
+    base, after, t, st, got, tb = measure(args, cat_resources,
+                                          extra=tag_bytes_sample)
+    lines, size = got
+    full = int(st['cache_bytes'])
+    rows = [row('demo %d x 2 x %d: cat resources.tsv' % (acc, per), base,
+                after, t, st, lines, lines)]
+    per_res = (after[0] - base[0]) / lines
+    print('uncapped: RSS %.1f -> %.1f MiB (peak %.1f), cache %.1f MiB, '
+          'crawl %.1f s' % (B.mib(base[0]), B.mib(after[0]), B.mib(after[1]),
+                            B.mib(full), t))
+    print('resources.tsv: %d rows, %.1f MiB (the rendered table is part of '
+          'RSS); tag bytes per resource (sample of %d): %.0f'
+          % (lines, B.mib(size), tb[1], tb[0]))
+    print('bytes per resource %.0f vs target 1024 + %.0f tag bytes = %.0f '
+          '-> %s' % (per_res, tb[0], 1024 + tb[0],
+                     'met' if per_res <= 1024 + tb[0] else 'MISSED'))
+    cap = max(1 << 20, full // 4)
+    base, after, t, st, got, _m = measure(
+        args + ['-o', 'cache_max=%d' % cap], cat_resources)
+    rows.append(row('same, cache_max=%.0fM' % B.mib(cap), base, after, t, st,
+                    got[0], got[0]))
+    B.table(rows, HEAD)
+    print('expected resources: %d (+ globals in the first region)' % nres)
 
 
 def main():
     B.header('memory after a full crawl')
-    n = 2000 if B.QUICK else 10000
-    rows = []
-    full = None
-    base, after, t, st = measure(['--demo=%d' % n])
-    full = int(st['cache_bytes'])
-    rows.append(['demo %d accounts' % n, B.mib(base[0]), B.mib(after[0]),
-                 B.mib(after[1]), (after[0] - base[0]) / n,
-                 B.mib(full), st['cache_evictions'], t])
-    cap = max(1 << 20, full // 4)   # orgfs takes at least 1M
-    base, after, t, st = measure(['--demo=%d' % n, '-o',
-                                  'cache_max=%d' % cap])
-    rows.append(['demo %d, cache_max=%.1fM' % (n, B.mib(cap)), B.mib(base[0]),
-                 B.mib(after[0]), B.mib(after[1]),
-                 (after[0] - base[0]) / n, B.mib(int(st['cache_bytes'])),
-                 st['cache_evictions'], t])
-    with B.fake(accounts=n) as fake:
-        base, after, t, st = measure(['--endpoint=' + fake.url] + B.UNLIMITED,
-                                     env=B.aws_env(fake))
-        rows.append(['fake %d accounts' % n, B.mib(base[0]), B.mib(after[0]),
-                     B.mib(after[1]), (after[0] - base[0]) / n,
-                     B.mib(int(st['cache_bytes'])), st['cache_evictions'], t])
-    opt = B.demo_resources_option()
-    if opt:
-        acc = 1000 if B.QUICK else 10000
-        per = (100000 if B.QUICK else 1000000) // (acc * 2)
-        base, after, t, st = measure(['--demo=%d' % acc, '-o',
-                                      '%s=%d' % (opt, per)])
-        nres = acc * 2 * per
-        rows.append(['demo %d resources' % nres, B.mib(base[0]),
-                     B.mib(after[0]), B.mib(after[1]),
-                     (after[0] - base[0]) / nres,
-                     B.mib(int(st['cache_bytes'])), st['cache_evictions'], t])
-    B.table(rows, ['organization', 'RSS before MiB', 'RSS after MiB',
-                   'peak MiB', 'bytes/object', 'cache MiB', 'evictions',
-                   'crawl s'])
-    if not opt:
-        print('resources: not available yet (no demo option for resources '
-              'in orgfs --help)')
+    if '--skip-accounts' not in sys.argv[1:]:
+        accounts_part(2000 if B.QUICK else 10000)
+    if '--skip-resources' not in sys.argv[1:]:
+        resources_part(*((1000, 50) if B.QUICK else (10000, 50)))
 
 
 if __name__ == '__main__':

@@ -4,10 +4,15 @@
 Fake endpoint with 1,000 accounts x 2 regions x 100 resources (--quick:
 50 x 2 x 20) at 20 ms added latency: wall time of `cat resources.tsv`
 right after mount (the organization-wide resource crawl), the calls made
-against the minimum the data needs (per account: one AssumeRole, and per
-region the GetResources pages at 100 resources a page; plus the
-Organizations calls of the account list), duplicates, and RSS after the
-crawl.  Prints "not available yet" while the tree has no resources.
+against the minimum the data needs (one AssumeRole per active member
+account, the management account being read with the mount's own
+credentials; per active account and region the GetResources pages at 100
+resources a page, the API's maximum; plus the Organizations calls: the
+ListAccounts pages, the hierarchy listings and one ListTagsForResource per
+account, OU and root, which the owner column needs), duplicates, and RSS
+after the crawl.  orgfs's client-side rate limits are lifted
+(benchlib.UNLIMITED): the fake has no limit, and this measures orgfs's
+own crawl.  Prints "not available yet" while the tree has no resources.
 """
 import subprocess
 import time
@@ -42,8 +47,18 @@ def main():
     ok, thr, bad, dup = B.call_summary(reqs)
     ops = B.calls_by_op(reqs, ok_only=True)
     lines = max(0, len(r.stdout.splitlines()) - 1)
-    pages = -(-per // 100)
-    need_res = len(active) * (1 + len(regions) * pages)
+    pages = max(1, -(-per // 100))
+    mgmt = org['organization'].get('MasterAccountId')
+    members = [a for a in active if a['Id'] != mgmt]
+    need_res = len(members) + len(active) * len(regions) * pages
+    pp = sorted(set((q.get('params') or {}).get('ResourcesPerPage')
+                    for q in reqs if q.get('op') == 'GetResources'),
+                key=str)
+    org_ops = ('ListAccounts', 'ListRoots', 'ListChildren',
+               'ListOrganizationalUnitsForParent', 'ListAccountsForParent',
+               'ListParents', 'ListTagsForResource', 'DescribeOrganization')
+    org_made = sum(ops.get(o, 0) for o in org_ops)
+    nobj = len(org['accounts']) + len(org['ous']) + len(org['roots'])
     B.table([['accounts (active) x regions x per region',
               '%d (%d) x %d x %d' % (acc, len(active), len(regions), per)],
              ['cat resources.tsv exit / lines', '%d / %d' % (r.returncode,
@@ -51,17 +66,35 @@ def main():
              ['wall s', secs],
              ['calls ok / throttled / failed', '%d / %d / %d' % (ok, thr, bad)],
              ['duplicates (target 0)', dup],
-             ['resource calls needed (AssumeRole + GetResources pages)',
+             ['resource calls needed (AssumeRole %d + GetResources pages %d)'
+              % (len(members), len(active) * len(regions) * pages),
               need_res],
              ['resource calls made', sum(ops.get(o, 0) for o in
                                          ('AssumeRole', 'GetResources',
                                           'Search', 'ListResources'))],
+             ['  ResourcesPerPage sent', ' '.join(str(x) for x in pp)],
+             ['Organizations calls made (ListTagsForResource: objects)',
+              '%d (%d: %d)' % (org_made, ops.get('ListTagsForResource', 0),
+                               nobj)],
+             ['all calls made / minimum (resources + org listings + tags)',
+              '%d / %d' % (ok, need_res + org_made -
+                           ops.get('ListTagsForResource', 0) + nobj)],
              ['RSS / peak MiB', '%.1f / %.1f' % (B.mib(rss[0]),
                                                  B.mib(rss[1]))],
              ['RSS bytes per resource', rss[0] / max(1, lines)]],
             ['figure', 'value'])
     print('calls by operation: ' + ' '.join('%s=%d' % kv
                                             for kv in sorted(ops.items())))
+    state = {a['Id']: a['State'] for a in org['accounts']}
+    extra = {}
+    for q in reqs:
+        if q.get('op') == 'AssumeRole' and q.get('status') == 200:
+            aid = ((q.get('params') or {}).get('RoleArn') or '').split(':')[4:5]
+            st_ = state.get(aid[0] if aid else None, '?')
+            if st_ != 'ACTIVE':
+                extra[st_] = extra.get(st_, 0) + 1
+    print('AssumeRole into accounts that are not ACTIVE: %s' % (
+        ' '.join('%s=%d' % kv for kv in sorted(extra.items())) or 'none'))
     print('status: ' + ' '.join('%s=%s' % (k, v) for k, v in st.items()
                                 if k.startswith('resource')))
 
