@@ -1456,55 +1456,32 @@ static int ls_unowned_ous(struct lctx *c, struct dlist *d)
 	return ls_owned(c, d, NULL, 0);
 }
 
-/* A symlink from depth levels below the top to accounts/ or ous/. */
-static int l_view_object(struct lctx *c, struct node *out, int depth,
-			 const char *what)
+/* A view's link to the one real directory of an account or OU: up to
+ * the top of the tree, then accounts/<id> or ous/<id> as the directory
+ * the link sits in is named ("owners/x/ous/<id>" -> "../../../ous/<id>"). */
+static int l_view_object(struct lctx *c, struct node *out)
 {
+	const char *last = strrchr(c->path, '/'), *p;
+	const char *dir = last;
 	char *e;
-	int i, res = listed(c->fs, c->path);
+	int res = listed(c->fs, c->path);
 
 	if (res)
 		return res;
+	while (dir > c->path && dir[-1] != '/')
+		dir--;
 	e = escape_name(c->arg[c->narg - 1]);
 	if (!e)
 		return -ENOMEM;
 	out->type = NODE_LINK;
-	for (i = 0; i < depth && !res; i++)
-		res = buf_puts(&out->data, "../");
+	for (p = c->path + 1; *p && !res; p++)
+		if (*p == '/')
+			res = buf_puts(&out->data, "../");
 	if (!res)
-		res = buf_printf(&out->data, "%s/%s", what, e);
+		res = buf_printf(&out->data, "%.*s/%s", (int)(last - dir), dir,
+				 e);
 	free(e);
 	return res;
-}
-
-static int l_owner_account(struct lctx *c, struct node *out)
-{
-	return l_view_object(c, out, 3, "accounts");
-}
-
-static int l_owner_ou(struct lctx *c, struct node *out)
-{
-	return l_view_object(c, out, 3, "ous");
-}
-
-static int l_unowned_account(struct lctx *c, struct node *out)
-{
-	return l_view_object(c, out, 2, "accounts");
-}
-
-static int l_unowned_ou(struct lctx *c, struct node *out)
-{
-	return l_view_object(c, out, 2, "ous");
-}
-
-static int l_tag_account(struct lctx *c, struct node *out)
-{
-	return l_view_object(c, out, 4, "accounts");
-}
-
-static int l_tag_ou(struct lctx *c, struct node *out)
-{
-	return l_view_object(c, out, 4, "ous");
 }
 
 static int ls_tag_keys(struct lctx *c, struct dlist *d)
@@ -3207,25 +3184,25 @@ static const struct layout_row layout[] = {
 	{ "/owners",                      D, ORG_INDEX,    NULL,              ls_owners, 1 },
 	{ "/owners/*",                    D, ORG_INDEX,    NULL,              ls_owner, 0 },
 	{ "/owners/*/accounts",           D, ORG_INDEX,    NULL,              ls_owner_accounts, 0 },
-	{ "/owners/*/accounts/*",         L, ORG_INDEX,    l_owner_account,   NULL, 0 },
+	{ "/owners/*/accounts/*",         L, ORG_INDEX,    l_view_object,     NULL, 0 },
 	{ "/owners/*/ous",                D, ORG_INDEX,    NULL,              ls_owner_ous, 0 },
-	{ "/owners/*/ous/*",              L, ORG_INDEX,    l_owner_ou,        NULL, 0 },
+	{ "/owners/*/ous/*",              L, ORG_INDEX,    l_view_object,     NULL, 0 },
 	{ "/owners/*/resources.tsv",      F, ORG_RESOURCES, f_owner_resources_tsv, NULL, 1 },
 
 	{ "/unowned",                     D, ORG_INDEX,    NULL,              ls_unowned, 0 },
 	{ "/unowned/accounts",            D, ORG_INDEX,    NULL,              ls_unowned_accounts, 0 },
-	{ "/unowned/accounts/*",          L, ORG_INDEX,    l_unowned_account, NULL, 0 },
+	{ "/unowned/accounts/*",          L, ORG_INDEX,    l_view_object,     NULL, 0 },
 	{ "/unowned/ous",                 D, ORG_INDEX,    NULL,              ls_unowned_ous, 0 },
-	{ "/unowned/ous/*",               L, ORG_INDEX,    l_unowned_ou,      NULL, 0 },
+	{ "/unowned/ous/*",               L, ORG_INDEX,    l_view_object,     NULL, 0 },
 	{ "/unowned/resources.tsv",       F, ORG_RESOURCES, f_unowned_resources_tsv, NULL, 1 },
 
 	{ "/tags",                        D, ORG_INDEX,    NULL,              ls_tag_keys, 1 },
 	{ "/tags/*",                      D, ORG_INDEX,    NULL,              ls_tag_values, 1 },
 	{ "/tags/*/*",                    D, ORG_INDEX,    NULL,              ls_tag_value, 0 },
 	{ "/tags/*/*/accounts",           D, ORG_INDEX,    NULL,              ls_tag_accounts, 0 },
-	{ "/tags/*/*/accounts/*",         L, ORG_INDEX,    l_tag_account,     NULL, 0 },
+	{ "/tags/*/*/accounts/*",         L, ORG_INDEX,    l_view_object,     NULL, 0 },
 	{ "/tags/*/*/ous",                D, ORG_INDEX,    NULL,              ls_tag_ous, 0 },
-	{ "/tags/*/*/ous/*",              L, ORG_INDEX,    l_tag_ou,          NULL, 0 },
+	{ "/tags/*/*/ous/*",              L, ORG_INDEX,    l_view_object,     NULL, 0 },
 	{ "/tags/*/*/resources.tsv",      F, ORG_RESOURCES, f_tag_resources_tsv, NULL, 1 },
 
 	{ "/compliance",                  D, ORG_INDEX,    NULL,              ls_compliance, 0 },
