@@ -278,28 +278,33 @@ const char *org_tags_get(const struct org_tags *t, const char *key)
 
 _Static_assert(offsetof(struct org_resource, arn) == 0, "arn first");
 
+void org_resource_clear(struct org_resource *x)
+{
+	size_t j;
+
+	free(x->arn);
+	free(x->service);
+	free(x->region);
+	free(x->account);
+	free(x->type);
+	free(x->id);
+	for (j = 0; j < x->tags.n; j++) {
+		free(x->tags.v[j].key);
+		free(x->tags.v[j].value);
+	}
+	free(x->tags.v);
+	free(x->compliance);
+	memset(x, 0, sizeof(*x));
+}
+
 void org_resources_free(struct org_resources *r)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!r)
 		return;
-	for (i = 0; i < r->n; i++) {
-		struct org_resource *x = &r->v[i];
-
-		free(x->arn);
-		free(x->service);
-		free(x->region);
-		free(x->account);
-		free(x->type);
-		free(x->id);
-		for (j = 0; j < x->tags.n; j++) {
-			free(x->tags.v[j].key);
-			free(x->tags.v[j].value);
-		}
-		free(x->tags.v);
-		free(x->compliance);
-	}
+	for (i = 0; i < r->n; i++)
+		org_resource_clear(&r->v[i]);
 	free(r->v);
 	free(r);
 }

@@ -156,6 +156,8 @@ void org_config_rules_free(struct org_config_rules *r);
 void org_document_free(struct org_document *d);
 void org_tags_free(struct org_tags *t);
 void org_resources_free(struct org_resources *r);
+/* Free what one resource holds and zero it (the struct itself stays). */
+void org_resource_clear(struct org_resource *x);
 void org_resources_sort(struct org_resources *r);
 const struct org_resource *org_resources_find(const struct org_resources *r,
 					      const char *arn);

@@ -67,23 +67,6 @@ static int acc_init(struct acc *a)
 	return a->r ? 0 : -ENOMEM;
 }
 
-static void resource_clear(struct org_resource *x)
-{
-	free(x->arn);
-	free(x->service);
-	free(x->region);
-	free(x->account);
-	free(x->type);
-	free(x->id);
-	for (size_t j = 0; j < x->tags.n; j++) {
-		free(x->tags.v[j].key);
-		free(x->tags.v[j].value);
-	}
-	free(x->tags.v);
-	free(x->compliance);
-	memset(x, 0, sizeof(*x));
-}
-
 /* A new resource for arn at the end of a; *out is counted in a->r->n, so
  * org_resources_free() owns whatever the caller adds to it.
  * @return 0, -EINVAL (the ARN does not parse) or -ENOMEM */
@@ -157,7 +140,7 @@ static void acc_finish(struct acc *a)
 	org_resources_sort(r);
 	for (i = 0; i < r->n; i++) {
 		if (n && !strcmp(r->v[n - 1].arn, r->v[i].arn)) {
-			resource_clear(&r->v[i]);
+			org_resource_clear(&r->v[i]);
 			continue;
 		}
 		r->v[n++] = r->v[i];

@@ -1332,22 +1332,6 @@ static int resources_page(json_t *page, void *arg)
 	return 0;
 }
 
-static void resource_clear(struct org_resource *x)
-{
-	free(x->arn);
-	free(x->service);
-	free(x->region);
-	free(x->account);
-	free(x->type);
-	free(x->id);
-	for (size_t j = 0; j < x->tags.n; j++) {
-		free(x->tags.v[j].key);
-		free(x->tags.v[j].value);
-	}
-	free(x->tags.v);
-	free(x->compliance);
-}
-
 /* A listing may meet a resource twice when it changes between pages:
  * keep the first. */
 static void resources_dedup(struct org_resources *r)
@@ -1356,7 +1340,7 @@ static void resources_dedup(struct org_resources *r)
 
 	for (i = 0; i < r->n; i++) {
 		if (n && !strcmp(r->v[n - 1].arn, r->v[i].arn)) {
-			resource_clear(&r->v[i]);
+			org_resource_clear(&r->v[i]);
 			continue;
 		}
 		r->v[n++] = r->v[i];
