@@ -1807,9 +1807,98 @@ static int f_resource_tag(struct lctx *c, struct node *out)
 	return v ? put_line(out, v) : -ENOENT;
 }
 
+/* A set of names, so that a walk over a million resources keeps each
+ * name once instead of once per resource. */
+struct nameset {
+	char **v;                       /* open addressing, NULL: free */
+	size_t cap;                     /* power of two */
+	size_t n;
+};
+
+static uint64_t nameset_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* @return 1 when s was new (and is now in), 0 when present, -ENOMEM */
+static int nameset_add(struct nameset *ns, const char *s)
+{
+	size_t i;
+
+	if (ns->n * 2 >= ns->cap) {
+		size_t ncap = ns->cap ? ns->cap * 2 : 256, k;
+		char **nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		for (k = 0; k < ns->cap; k++) {
+			if (!ns->v[k])
+				continue;
+			i = nameset_hash(ns->v[k]) & (ncap - 1);
+			while (nv[i])
+				i = (i + 1) & (ncap - 1);
+			nv[i] = ns->v[k];
+		}
+		free(ns->v);
+		ns->v = nv;
+		ns->cap = ncap;
+	}
+	i = nameset_hash(s) & (ns->cap - 1);
+	while (ns->v[i]) {
+		if (!strcmp(ns->v[i], s))
+			return 0;
+		i = (i + 1) & (ns->cap - 1);
+	}
+	ns->v[i] = strdup(s);
+	if (!ns->v[i])
+		return -ENOMEM;
+	ns->n++;
+	return 1;
+}
+
+/* s once in ns; *out points to the kept copy.
+ * @return 1 when new, 0 when present, -ENOMEM */
+static int nameset_intern(struct nameset *ns, const char *s, const char **out)
+{
+	size_t i;
+	int res = nameset_add(ns, s);
+
+	if (res < 0)
+		return res;
+	i = nameset_hash(s) & (ns->cap - 1);
+	while (strcmp(ns->v[i], s))
+		i = (i + 1) & (ns->cap - 1);
+	*out = ns->v[i];
+	return res;
+}
+
+static void nameset_free(struct nameset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->cap; i++)
+		free(ns->v[i]);
+	free(ns->v);
+}
+
 /* Every resource of every readable account and region, with its
  * effective owner.  Accounts that cannot be read are counted, named in
- * .orgfs/errors, and left out: the views say so at their top. */
+ * .orgfs/errors, and left out: the views say so at their top.
+ *
+ * The organization-wide views (resources.tsv, services/, owners/,
+ * unowned/, tags/, compliance/) all read one snapshot of the resources
+ * per version of the data, built by the first view that needs it: a
+ * grep -r over thousands of tags/<key>/<value>/resources.tsv then walks
+ * the organization once, not once per file, and no resource's owner is
+ * worked out twice.  The snapshot pins the data it points into, so the
+ * slices it shows stay in memory (beyond cache_max) while it is the
+ * current one (man page, cache_max). */
 typedef int (*rwalk_fn)(struct lctx *c, const struct org_resource *r,
 			const char *owner, void *arg);
 
@@ -1817,73 +1906,220 @@ struct rwalk_result {
 	unsigned unreadable;            /* accounts */
 };
 
-static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
-			  struct rwalk_result *out)
+struct rsnap_row {
+	const struct org_resource *r;
+	const char *owner;              /* NULL: none */
+};
+
+struct rsnap {
+	int refs;                       /* protected by rsnaps.lock */
+	struct org *org;
+	uint64_t version;               /* of the data when the build began */
+	uint64_t expires;               /* org clock, ms */
+	struct rsnap_row *rows;
+	size_t n, cap;
+	struct cache_ref *pins;
+	size_t npins, cappins;
+	struct nameset owners;          /* resources' own owners, once each */
+	unsigned unreadable;            /* accounts */
+	time_t mtime;
+	int stale;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct rsnap *cur;              /* protected by lock */
+	int building;
+	uint64_t builds;                /* finished builds, failed ones too */
+} rsnaps = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+};
+
+static void rsnap_free(struct rsnap *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npins; i++)
+		org_put(s->org, &s->pins[i]);
+	free(s->pins);
+	free(s->rows);
+	nameset_free(&s->owners);
+	free(s);
+}
+
+static void rsnap_put(struct rsnap *s)
+{
+	int last;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&rsnaps.lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&rsnaps.lock);
+	if (last)
+		rsnap_free(s);
+}
+
+/* Keep ref (the snapshot's now) @return 0 or -ENOMEM */
+static int rsnap_pin(struct rsnap *s, struct cache_ref *ref)
+{
+	if (s->npins == s->cappins) {
+		size_t ncap = s->cappins ? s->cappins * 2 : 64;
+		struct cache_ref *p = realloc(s->pins, ncap * sizeof(*p));
+
+		if (!p) {
+			org_put(s->org, ref);
+			return -ENOMEM;
+		}
+		s->pins = p;
+		s->cappins = ncap;
+	}
+	s->pins[s->npins++] = *ref;
+	if (ref->fetched > s->mtime)
+		s->mtime = ref->fetched;
+	s->stale |= ref->stale;
+	return 0;
+}
+
+/* Add a slice's rows; those without an owner of their own get their
+ * account's later (NULL until then). */
+static int rsnap_add(struct rsnap *s, const struct org_resources *sl,
+		     const struct owner_config *ocfg)
+{
+	size_t j;
+
+	if (s->n + sl->n > s->cap) {
+		size_t ncap = s->cap ? s->cap : 1024;
+		struct rsnap_row *p;
+
+		while (ncap < s->n + sl->n)
+			ncap *= 2;
+		p = realloc(s->rows, ncap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		s->rows = p;
+		s->cap = ncap;
+	}
+	for (j = 0; j < sl->n; j++) {
+		struct rsnap_row *row = &s->rows[s->n++];
+		const char *val;
+		size_t vlen;
+		char own[OWNER_VALUE_MAX + 1];
+		int res;
+
+		row->r = &sl->v[j];
+		row->owner = NULL;
+		/* hot: a million resources go through here */
+		if (!owner_of_tags(ocfg, &sl->v[j].tags, NULL, &val, &vlen))
+			continue;
+		if (vlen > OWNER_VALUE_MAX)
+			vlen = OWNER_VALUE_MAX;
+		memcpy(own, val, vlen);
+		own[vlen] = '\0';
+		res = nameset_intern(&s->owners, own, &row->owner);
+		if (res < 0)
+			return res;
+	}
+	return 0;
+}
+
+/* How many slices the walk asks for ahead of the one it reads: enough to
+ * keep every worker busy, few enough that a cache_max below the
+ * organization's resources does not evict them before they are read. */
+#define RSNAP_AHEAD 256
+
+/* The next slices to ask for, in the order of the walk */
+struct ahead {
+	size_t ai, ri;                  /* account, region */
+	size_t asked;
+};
+
+static void rsnap_ask(struct orgfs *fs, const struct org_accounts *a,
+		      struct ahead *p)
+{
+	char key[64];
+
+	while (p->ai < a->n && !readable_state(&a->v[p->ai]))
+		p->ai++;
+	if (p->ai >= a->n) {
+		p->asked = SIZE_MAX;
+		return;
+	}
+	slice_key(key, sizeof(key), a->v[p->ai].id, fs->regions[p->ri]);
+	org_prefetch(fs->org, ORG_RESOURCES, key);
+	p->asked++;
+	if (++p->ri == fs->nregions) {
+		p->ri = 0;
+		p->ai++;
+	}
+}
+
+static uint64_t view_ttl(struct orgfs *fs);
+
+static int rsnap_build(struct lctx *c, uint64_t version, struct rsnap **out)
 {
 	struct orgfs *fs = c->fs;
-	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
-	const struct org_index *x = a ? index_of(c) : NULL;
 	const struct owner_config *ocfg = org_owner_config(fs->org);
+	const struct org_accounts *a;
+	const struct org_index *x;
+	struct rsnap *s;
+	struct cache_ref ref;
 	char key[64];
-	size_t i, k, j, total = 0;
-	int res = 0;
+	struct ahead ahead = { 0 };
+	size_t i, k, j, total = 0, done = 0;
+	int res;
 
-	out->unreadable = 0;
-	if (!a || !x)
-		return failed(c);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->org = fs->org;
+	s->version = version;
+	s->refs = 1;
+	res = org_get(fs->org, ORG_ACCOUNTS, "", c->path, &ref, &c->err);
+	if (res)
+		goto fail;
+	a = ref.data;
+	res = rsnap_pin(s, &ref);
+	if (res)
+		goto fail;
+	/* every account's and OU's tags, fetched meanwhile (another lane) */
+	org_prefetch(fs->org, ORG_INDEX, "");
 	if (fs->aggregated) {
 		/* one organization-wide index: nothing to fan out */
-		const struct org_resources *all = need(c, ORG_ORGRES, "");
-
-		if (!all)
-			return failed(c);
-		__atomic_store_n(&fs->rcrawl_resources, all->n,
+		res = org_get(fs->org, ORG_ORGRES, "", c->path, &ref, &c->err);
+		if (res)
+			goto fail;
+		res = rsnap_pin(s, &ref);
+		if (!res)
+			res = rsnap_add(s, ref.data, ocfg);
+		if (res)
+			goto fail;
+		__atomic_store_n(&fs->rcrawl_resources, s->n, __ATOMIC_RELAXED);
+	} else {
+		for (i = 0; i < a->n; i++)
+			if (readable_state(&a->v[i]))
+				total += fs->nregions;
+		__atomic_store_n(&fs->rcrawl_slices_total, total,
 				 __ATOMIC_RELAXED);
-		for (j = 0; j < all->n && !res; j++) {
-			const struct org_resource *r = &all->v[j];
-			const struct org_index_obj *ob =
-				org_index_find(x, r->account);
-			const char *val;
-			size_t vlen;
-			char own[OWNER_VALUE_MAX + 1];
-
-			if (owner_of_tags(ocfg, &r->tags, NULL, &val, &vlen)) {
-				if (vlen > OWNER_VALUE_MAX)
-					vlen = OWNER_VALUE_MAX;
-				memcpy(own, val, vlen);
-				own[vlen] = '\0';
-				res = fn(c, r, own, arg);
-			} else {
-				res = fn(c, r, ob ? ob->owner : NULL, arg);
-			}
-		}
-		return res;
+		__atomic_store_n(&fs->rcrawl_slices_done, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&fs->rcrawl_resources, 0, __ATOMIC_RELAXED);
 	}
-	for (i = 0; i < a->n; i++) {
-		if (!readable_state(&a->v[i]))
-			continue;
-		for (k = 0; k < fs->nregions; k++) {
-			slice_key(key, sizeof(key), a->v[i].id, fs->regions[k]);
-			org_prefetch(fs->org, ORG_RESOURCES, key);
-			total++;
-		}
-	}
-	__atomic_store_n(&fs->rcrawl_slices_total, total, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->rcrawl_slices_done, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&fs->rcrawl_resources, 0, __ATOMIC_RELAXED);
-	for (i = 0; i < a->n && !res; i++) {
-		const struct org_index_obj *ob;
+	for (i = 0; !fs->aggregated && i < a->n; i++) {
 		int bad = 0;
 
 		if (!readable_state(&a->v[i]))
 			continue;
-		ob = org_index_find(x, a->v[i].id);
-		for (k = 0; k < fs->nregions && !res; k++) {
-			struct cache_ref ref;
+		for (k = 0; k < fs->nregions; k++) {
 			struct aws_error err;
-			const struct org_resources *sl;
 			char path[128];
 
+			/* ask ahead, in the order the walk reads */
+			while (ahead.asked < total &&
+			       ahead.asked < done + RSNAP_AHEAD)
+				rsnap_ask(fs, a, &ahead);
+			done++;
 			slice_key(key, sizeof(key), a->v[i].id, fs->regions[k]);
 			snprintf(path, sizeof(path), "/accounts/%s/resources (%s)",
 				 a->v[i].id, fs->regions[k]);
@@ -1895,38 +2131,123 @@ static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
 				bad = 1;
 				continue;
 			}
-			sl = ref.data;
-			if (ref.stale)
-				c->stale = 1;
-			if (ref.fetched > c->mtime)
-				c->mtime = ref.fetched;
-			__atomic_add_fetch(&fs->rcrawl_resources, sl->n,
-					   __ATOMIC_RELAXED);
-			for (j = 0; j < sl->n && !res; j++) {
-				const struct org_resource *r = &sl->v[j];
-				const char *val;
-				size_t vlen;
-				char own[OWNER_VALUE_MAX + 1];
-
-				/* hot: a million resources go through here */
-				if (owner_of_tags(ocfg, &r->tags, NULL, &val,
-						  &vlen)) {
-					if (vlen > OWNER_VALUE_MAX)
-						vlen = OWNER_VALUE_MAX;
-					memcpy(own, val, vlen);
-					own[vlen] = '\0';
-					res = fn(c, r, own, arg);
-				} else {
-					res = fn(c, r, ob ? ob->owner : NULL,
-						 arg);
-				}
-			}
-			org_put(fs->org, &ref);
+			res = rsnap_pin(s, &ref);
+			if (!res)
+				res = rsnap_add(s, ref.data, ocfg);
+			if (res)
+				goto fail;
+			__atomic_add_fetch(&fs->rcrawl_resources,
+					   ((const struct org_resources *)
+					    ref.data)->n, __ATOMIC_RELAXED);
 		}
-		out->unreadable += bad;
+		s->unreadable += bad;
 	}
-	__atomic_store_n(&fs->rcrawl_unreadable, out->unreadable,
-			 __ATOMIC_RELAXED);
+	if (!fs->aggregated)
+		__atomic_store_n(&fs->rcrawl_unreadable, s->unreadable,
+				 __ATOMIC_RELAXED);
+	res = org_get(fs->org, ORG_INDEX, "", c->path, &ref, &c->err);
+	if (res)
+		goto fail;
+	x = ref.data;
+	res = rsnap_pin(s, &ref);
+	if (res)
+		goto fail;
+	for (j = 0; j < s->n; j++) {
+		if (!s->rows[j].owner) {
+			const struct org_index_obj *ob =
+				org_index_find(x, s->rows[j].r->account);
+
+			s->rows[j].owner = ob ? ob->owner : NULL;
+		}
+	}
+	s->expires = org_now_ms(fs->org) + view_ttl(fs);
+	*out = s;
+	return 0;
+fail:
+	if (res == -ENOMEM && !c->err.err)
+		aws_error_set(&c->err, ENOMEM, "OutOfMemory", "out of memory");
+	else if (!c->err.err)
+		c->err.err = -res;
+	rsnap_free(s);
+	return res;
+}
+
+/* The current snapshot, built here or by the thread already building it.
+ * @return a reference (rsnap_put) or NULL with c->err set */
+static struct rsnap *rsnap_get(struct lctx *c)
+{
+	struct orgfs *fs = c->fs;
+	uint64_t version = org_data_version(fs->org), seen;
+	struct rsnap *s = NULL, *old = NULL;
+	int res;
+
+	pthread_mutex_lock(&rsnaps.lock);
+	seen = rsnaps.builds;
+	for (;;) {
+		s = rsnaps.cur;
+		if (s && ((s->version == version &&
+			   org_now_ms(fs->org) < s->expires) ||
+			  rsnaps.builds != seen)) {
+			/* current, or built while this reader waited for it */
+			s->refs++;
+			break;
+		}
+		s = NULL;
+		if (!rsnaps.building)
+			break;
+		pthread_cond_wait(&rsnaps.done, &rsnaps.lock);
+	}
+	if (!s)
+		rsnaps.building = 1;
+	pthread_mutex_unlock(&rsnaps.lock);
+	if (!s) {
+		res = rsnap_build(c, version, &s);
+		pthread_mutex_lock(&rsnaps.lock);
+		rsnaps.building = 0;
+		rsnaps.builds++;
+		if (!res) {
+			old = rsnaps.cur;
+			rsnaps.cur = s;
+			s->refs++;
+		}
+		pthread_cond_broadcast(&rsnaps.done);
+		pthread_mutex_unlock(&rsnaps.lock);
+		rsnap_put(old);
+		if (res)
+			return NULL;
+	}
+	if (s->mtime > c->mtime)
+		c->mtime = s->mtime;
+	c->stale |= s->stale;
+	return s;
+}
+
+/* Let go of the current snapshot (SIGHUP, unmount): its pins go with it. */
+void layout_drop(void)
+{
+	struct rsnap *s;
+
+	pthread_mutex_lock(&rsnaps.lock);
+	s = rsnaps.cur;
+	rsnaps.cur = NULL;
+	pthread_mutex_unlock(&rsnaps.lock);
+	rsnap_put(s);
+}
+
+static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
+			  struct rwalk_result *out)
+{
+	struct rsnap *s = rsnap_get(c);
+	size_t j;
+	int res = 0;
+
+	out->unreadable = 0;
+	if (!s)
+		return failed(c);
+	out->unreadable = s->unreadable;
+	for (j = 0; j < s->n && !res; j++)
+		res = fn(c, s->rows[j].r, s->rows[j].owner, arg);
+	rsnap_put(s);
 	return res;
 }
 
@@ -2037,70 +2358,6 @@ static int f_tag_resources_tsv(struct lctx *c, struct node *out)
 	int res = listed(c->fs, c->path);
 
 	return res ? res : render_rtsv(c, out, &t);
-}
-
-/* A set of names, so that a walk over a million resources keeps each
- * name once instead of once per resource. */
-struct nameset {
-	char **v;                       /* open addressing, NULL: free */
-	size_t cap;                     /* power of two */
-	size_t n;
-};
-
-static uint64_t nameset_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* @return 1 when s was new (and is now in), 0 when present, -ENOMEM */
-static int nameset_add(struct nameset *ns, const char *s)
-{
-	size_t i;
-
-	if (ns->n * 2 >= ns->cap) {
-		size_t ncap = ns->cap ? ns->cap * 2 : 256, k;
-		char **nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		for (k = 0; k < ns->cap; k++) {
-			if (!ns->v[k])
-				continue;
-			i = nameset_hash(ns->v[k]) & (ncap - 1);
-			while (nv[i])
-				i = (i + 1) & (ncap - 1);
-			nv[i] = ns->v[k];
-		}
-		free(ns->v);
-		ns->v = nv;
-		ns->cap = ncap;
-	}
-	i = nameset_hash(s) & (ns->cap - 1);
-	while (ns->v[i]) {
-		if (!strcmp(ns->v[i], s))
-			return 0;
-		i = (i + 1) & (ns->cap - 1);
-	}
-	ns->v[i] = strdup(s);
-	if (!ns->v[i])
-		return -ENOMEM;
-	ns->n++;
-	return 1;
-}
-
-static void nameset_free(struct nameset *ns)
-{
-	size_t i;
-
-	for (i = 0; i < ns->cap; i++)
-		free(ns->v[i]);
-	free(ns->v);
 }
 
 /* names a walk collects: services, types, owners, tag keys, values */
@@ -3511,7 +3768,11 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 }
 
 /* Listing accounts/ (or ous/) warms what each child will need, so that a
- * walk over them does not wait one round trip per object. */
+ * walk over them does not wait one round trip per object: each account's
+ * tags.  The hierarchy (parent, path, owner) is warmed by listing an
+ * account's directory, not accounts/: an audit of accounts/<id>/tags/Owner
+ * then makes no call it does not need (issue 9: no more calls than a
+ * script). */
 void layout_prefetch(struct orgfs *fs, const char *path)
 {
 	struct cache_ref ref;
@@ -3519,8 +3780,9 @@ void layout_prefetch(struct orgfs *fs, const char *path)
 	size_t i;
 
 	aws_error_clear(&err);
-	if (!strcmp(path, "/accounts")) {
+	if (!strncmp(path, "/accounts/", 10) && !strchr(path + 10, '/')) {
 		org_prefetch(fs->org, ORG_HIER, "");
+	} else if (!strcmp(path, "/accounts")) {
 		if (org_get(fs->org, ORG_ACCOUNTS, "", path, &ref, &err))
 			return;
 		const struct org_accounts *a = ref.data;

@@ -579,6 +579,7 @@ static void *sighup_main(void *arg)
 			continue;
 		olog(LOG_INFO, "SIGHUP: dropping the cache");
 		org_drop(fs->org);
+		layout_drop();
 		ops_data_changed(fs);
 	}
 	return NULL;
@@ -1141,8 +1142,10 @@ out_session:
 out_org:
 	if (!fs.org)
 		src->ops->destroy(src);
-	else if (!keep_org)
+	else if (!keep_org) {
+		layout_drop();
 		org_free(fs.org);      /* frees the source too */
+	}
 	src = NULL;
 out_src:
 	mountsrc_close(&ms);
