@@ -3780,7 +3780,7 @@ void layout_prefetch(struct orgfs *fs, const char *path)
 	size_t i;
 
 	aws_error_clear(&err);
-	if (!strncmp(path, "/accounts/", 10) && !strchr(path + 10, '/')) {
+	if (!strncmp(path, "/accounts/", 10) && strrchr(path, '/') == path + 9) {
 		org_prefetch(fs->org, ORG_HIER, "");
 	} else if (!strcmp(path, "/accounts")) {
 		if (org_get(fs->org, ORG_ACCOUNTS, "", path, &ref, &err))

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -94,7 +95,9 @@ static struct aws_rate_limit rate_limits[5] = {
 	{ "organizations", 10, 20, 0 },
 	{ "resourcegroupstaggingapi", 10, 20, 1 },
 	{ "config", 5, 10, 1 },
-	{ "sts", 10, 20, 0 },
+	/* STS allows far more per account; what it sustains for the
+	 * AssumeRole of a crawl without becoming its bottleneck */
+	{ "sts", 50, 100, 0 },
 	{ "resource-explorer-2", 5, 10, 0 },
 };
 static const char *const rate_names[5] = {
@@ -223,7 +226,7 @@ static void usage(const char *prog)
 "    -o rate_organizations=N, rate_tagging=N, rate_config=N, rate_sts=N,\n"
 "       rate_resource_explorer=N\n"
 "                           requests per second to a service (defaults 10,\n"
-"                           10 per account, 5 per account, 10, 5); halved\n"
+"                           10 per account, 5 per account, 50, 5); halved\n"
 "                           while it throttles; 0: no limit\n"
 "\n"
 "Resources:\n"
@@ -249,7 +252,8 @@ static void usage(const char *prog)
 "    -o max_stale=SECONDS   how long data whose refresh fails is still served,\n"
 "                           marked stale, before reads fail (default 3600)\n"
 "    -o cache_max=SIZE      memory cap of the cache, e.g. 512M (default 1G)\n"
-"    -o concurrency=N       background fetches at once (default 8)\n"
+"    -o concurrency=N       background fetches at once, per API group\n"
+"                           (Organizations; member accounts) (default 8)\n"
 "    --prefetch, -o prefetch\n"
 "                           warm the whole tree in the background after\n"
 "                           mount (progress on stderr with -f on a terminal)\n"
@@ -729,6 +733,12 @@ int main(int argc, char *argv[])
 	memset(&fs, 0, sizeof(fs));
 	memset(&ms, 0, sizeof(ms));
 	memset(&cl, 0, sizeof(cl));
+	/* glibc gives each of the many FUSE and fetch threads an arena of its
+	 * own (up to 8 per core), each holding freed memory apart: a few
+	 * shared arenas keep RSS near what is in use (issue 9, memory).
+	 * MALLOC_ARENA_MAX in the environment still decides when set. */
+	if (!getenv("MALLOC_ARENA_MAX"))
+		mallopt(M_ARENA_MAX, 2);
 	buf_init(&fs.config_text, 1 << 16);
 
 	if (join_long_options(&args, argc, argv)) {

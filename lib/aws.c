@@ -644,14 +644,26 @@ static void parse_error_reply(enum aws_protocol proto,
 	char qcode[sizeof(e->code)];
 	struct awsxml_error xe;
 	json_t *body = NULL, *inner;
+	json_error_t jerr;
 
 	e->http_status = (int)resp->status;
 	copy_clean(e->request_id, sizeof(e->request_id), resp->request_id,
 		   strlen(resp->request_id));
 	start = first_nonspace(&resp->body);
-	if (*start == '{')
-		body = json_loadb(resp->body.data, resp->body.len, 0, NULL);
-	if (json_is_object(body)) {
+	if (*start == '{' || *start == '[')
+		body = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+	if ((*start == '{' || *start == '[') && !json_is_object(body)) {
+		/* a JSON document cut or mangled: the parser's text and the
+		 * body itself may quote whatever was cut */
+		if (body)
+			snprintf(e->message, sizeof(e->message),
+				 "json error reply is not an object");
+		else
+			snprintf(e->message, sizeof(e->message),
+				 "malformed json error reply: line %d column %d",
+				 jerr.line, jerr.column);
+		OPENSSL_cleanse(&jerr, sizeof(jerr));
+	} else if (json_is_object(body)) {
 		/* the query protocol's JSON rendering nests under "Error" */
 		inner = json_object_get(body, "Error");
 		if (!json_is_object(inner))
@@ -690,7 +702,8 @@ static void parse_error_reply(enum aws_protocol proto,
 			copy_clean(e->request_id, sizeof(e->request_id),
 				   xe.request_id, strlen(xe.request_id));
 	} else {
-		/* not an AWS error document: the (bounded) body says it */
+		/* not an AWS error document (a proxy's page): the (bounded)
+		 * body says it */
 		copy_clean(e->message,
 			   sizeof(e->message) < AWS_ERROR_BODY_MAX ?
 			   sizeof(e->message) : AWS_ERROR_BODY_MAX,
@@ -761,7 +774,11 @@ static void transport_error(int rc, const char *why, struct aws_error *e)
 	aws_error_set(e, err, code, "%s", why && *why ? why : strerror(-rc));
 }
 
-static int parse_json_body(const struct http_response *resp, json_t **out,
+/* Never quote jansson's error text: it holds up to 20 bytes of the input
+ * near the error, and a reply cut inside a secret would put the secret's
+ * first bytes into the message.  Where it failed is enough. */
+static int parse_json_body(const struct aws_req *r,
+			   const struct http_response *resp, json_t **out,
 			   struct aws_error *e)
 {
 	json_error_t jerr;
@@ -775,14 +792,16 @@ static int parse_json_body(const struct http_response *resp, json_t **out,
 	j = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
 	if (!j) {
 		aws_error_set(e, EIO, "MalformedResponse",
-			      "malformed json reply: %s at byte %d", jerr.text,
-			      jerr.position);
+			      "malformed json reply from %s: line %d column %d",
+			      r->svc->id, jerr.line, jerr.column);
+		OPENSSL_cleanse(&jerr, sizeof(jerr));
 		return -EIO;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
 		aws_error_set(e, EIO, "MalformedResponse",
-			      "json reply is not an object");
+			      "json reply from %s is not an object",
+			      r->svc->id);
 		return -EIO;
 	}
 	*out = j;
@@ -793,21 +812,23 @@ static int parse_reply(const struct aws_req *r,
 		       const struct http_response *resp, json_t **out,
 		       struct aws_error *e)
 {
-	char why[256];
+	char why[256] = "";
 	int res;
 
 	if (r->reply == REPLY_JSON || strstr(resp->content_type, "json") ||
 	    (!strstr(resp->content_type, "xml") &&
 	     *first_nonspace(&resp->body) != '<'))
-		return parse_json_body(resp, out, e);
+		return parse_json_body(r, resp, out, e);
 	res = awsxml_to_json(resp->body.data, resp->body.len, out, why,
 			     sizeof(why));
 	if (res == -ENOMEM) {
-		aws_error_set(e, ENOMEM, "OutOfMemory", "%s", why);
+		aws_error_set(e, ENOMEM, "OutOfMemory", "%s",
+			      *why ? why : "out of memory");
 	} else if (res == -EFBIG && resp->body.len > AWSXML_MAX_BYTES) {
 		aws_error_set(e, EIO, "ResponseTooLarge", "%s", why);
 	} else if (res) {
-		aws_error_set(e, EIO, "MalformedResponse", "%s", why);
+		aws_error_set(e, EIO, "MalformedResponse", "%s from %s",
+			      *why ? why : "malformed xml reply", r->svc->id);
 		res = -EIO;
 	}
 	return res;
@@ -1147,6 +1168,9 @@ static int put_param(struct buf *b, const char *name, const char *value)
 	if (n && v)
 		res = buf_printf(b, "%s%s=%s", b->len ? "&" : "", n, v);
 	free(n);
+	/* values may be a web identity token */
+	if (v)
+		OPENSSL_cleanse(v, strlen(v));
 	free(v);
 	return res;
 }

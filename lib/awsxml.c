@@ -68,9 +68,14 @@ static int parse_doc(const char *xml, size_t len, xmlDoc **out,
 				XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	if (!doc || !ctxt->wellFormed) {
 		xe = xmlCtxtGetLastError(ctxt);
-		snprintf(msg, sizeof(msg), "malformed xml reply: %s",
-			 xe && xe->message ? xe->message : "parse error");
-		msg[strcspn(msg, "\n")] = '\0';
+		/* where, never libxml2's text: it quotes names and bytes of
+		 * the reply, which can be a secret cut short */
+		if (xe && xe->line > 0)
+			snprintf(msg, sizeof(msg),
+				 "malformed xml reply: line %d column %d",
+				 xe->line, xe->int2);
+		else
+			snprintf(msg, sizeof(msg), "malformed xml reply");
 		set_err(err, errlen, msg);
 		if (doc)
 			xmlFreeDoc(doc);

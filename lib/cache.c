@@ -1,8 +1,13 @@
 /* cache.c - TTL cache of immutable values with single flight
  *
- * One mutex (c->lock) protects the table, the LRU list, the job queue,
+ * One mutex (c->lock) protects the table, the LRU list, the job queues,
  * every node, every flight and the reference counts of the values.  It is
  * never held while the fetch function or free_data or on_change runs.
+ *
+ * Background jobs go to the queue of their kind's lane; each lane in use
+ * has its own workers waiting on its own condition variable, so a job is
+ * only ever taken by a worker of its lane.  The queue bound, the busy
+ * count and the idle condition are shared by all lanes.
  *
  * A node is one (kind, key) of the table.  Its value is a refcounted
  * holder (struct cache_entry) so a reader's pin outlives a refresh, an
@@ -85,6 +90,16 @@ struct job {
 struct kind_cfg {
 	uint64_t ttl_ms;
 	uint64_t error_ttl_ms;
+	int lane;
+};
+
+struct lane {
+	struct cache *c;
+	struct job *q_head, *q_tail;
+	pthread_cond_t work_cond;
+	pthread_t *threads;
+	int nthreads;
+	int used;			/* some kind is in this lane */
 };
 
 struct cache {
@@ -100,14 +115,11 @@ struct cache {
 	uint64_t bytes;			/* every live value, pinned or not */
 	uint64_t gen_ctr;
 
-	struct job *q_head, *q_tail;
-	int qlen;
-	int busy;			/* workers running a job */
+	struct lane lanes[CACHE_MAX_LANES];
+	int qlen;			/* jobs queued, every lane */
+	int busy;			/* workers running a job, every lane */
 	int stopping;
-	pthread_cond_t work_cond;
 	pthread_cond_t idle_cond;
-	pthread_t *threads;
-	int nthreads;
 
 	uint64_t hits, misses, stale_serves, refreshes, evictions, errors;
 	uint64_t in_flight;
@@ -526,6 +538,7 @@ static struct flight *run_fetch(struct cache *c, struct cache_node *n,
 /* Queue a background fetch (lock held).  @return 0 or -EAGAIN, -ENOMEM */
 static int enqueue(struct cache *c, struct cache_node *n)
 {
+	struct lane *l = &c->lanes[c->kinds[n->kind].lane];
 	size_t klen = strlen(n->key);
 	struct job *j;
 
@@ -537,14 +550,14 @@ static int enqueue(struct cache *c, struct cache_node *n)
 	j->next = NULL;
 	j->kind = n->kind;
 	memcpy(j->key, n->key, klen + 1);
-	if (c->q_tail)
-		c->q_tail->next = j;
+	if (l->q_tail)
+		l->q_tail->next = j;
 	else
-		c->q_head = j;
-	c->q_tail = j;
+		l->q_head = j;
+	l->q_tail = j;
 	c->qlen++;
 	n->queued = 1;
-	pthread_cond_signal(&c->work_cond);
+	pthread_cond_signal(&l->work_cond);
 	return 0;
 }
 
@@ -576,20 +589,21 @@ static void run_job(struct cache *c, struct job *j, struct deferred *d)
 
 static void *worker_main(void *arg)
 {
-	struct cache *c = arg;
+	struct lane *l = arg;
+	struct cache *c = l->c;
 	struct deferred d = { 0 };
 	struct job *j;
 
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
-		while (!c->q_head && !c->stopping)
-			pthread_cond_wait(&c->work_cond, &c->lock);
+		while (!l->q_head && !c->stopping)
+			pthread_cond_wait(&l->work_cond, &c->lock);
 		if (c->stopping)
 			break;
-		j = c->q_head;
-		c->q_head = j->next;
-		if (!c->q_head)
-			c->q_tail = NULL;
+		j = l->q_head;
+		l->q_head = j->next;
+		if (!l->q_head)
+			l->q_tail = NULL;
 		c->qlen--;
 		c->busy++;
 		run_job(c, j, &d);
@@ -598,22 +612,25 @@ static void *worker_main(void *arg)
 		free(j);
 		pthread_mutex_lock(&c->lock);
 		c->busy--;
-		if (!c->q_head && !c->busy)
+		if (!c->qlen && !c->busy)
 			pthread_cond_broadcast(&c->idle_cond);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
 }
 
-static void free_queue(struct cache *c)
+static void free_queues(struct cache *c)
 {
 	struct job *j, *next;
+	int i;
 
-	for (j = c->q_head; j; j = next) {
-		next = j->next;
-		free(j);
+	for (i = 0; i < CACHE_MAX_LANES; i++) {
+		for (j = c->lanes[i].q_head; j; j = next) {
+			next = j->next;
+			free(j);
+		}
+		c->lanes[i].q_head = c->lanes[i].q_tail = NULL;
 	}
-	c->q_head = c->q_tail = NULL;
 	c->qlen = 0;
 }
 
@@ -626,6 +643,32 @@ static void free_table(struct cache *c, struct deferred *d)
 			node_unlink(c, c->buckets[i], d);
 }
 
+/* Start the workers of every lane some kind uses.  A lane left without
+ * a worker would keep its jobs forever: that fails the whole cache. */
+static int start_workers(struct cache *c)
+{
+	struct lane *l;
+	int i, t;
+
+	for (i = 0; i < CACHE_MAX_LANES; i++) {
+		l = &c->lanes[i];
+		if (!l->used)
+			continue;
+		l->threads = calloc(c->cfg.workers, sizeof(*l->threads));
+		if (!l->threads)
+			return -ENOMEM;
+		for (t = 0; t < c->cfg.workers; t++) {
+			if (pthread_create(&l->threads[t], NULL, worker_main,
+					   l))
+				break;
+			l->nthreads++;
+		}
+		if (!l->nthreads)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
 struct cache *cache_new(const struct cache_config *cfg)
 {
 	struct cache *c;
@@ -633,6 +676,10 @@ struct cache *cache_new(const struct cache_config *cfg)
 
 	if (!cfg || !cfg->fetch || cfg->nkinds <= 0 || !cfg->kinds)
 		return NULL;
+	for (i = 0; i < cfg->nkinds; i++)
+		if (cfg->kinds[i].lane < 0 ||
+		    cfg->kinds[i].lane >= CACHE_MAX_LANES)
+			return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -649,29 +696,27 @@ struct cache *cache_new(const struct cache_config *cfg)
 	c->kinds = calloc(cfg->nkinds, sizeof(*c->kinds));
 	c->nbuckets = CACHE_MIN_BUCKETS;
 	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
-	c->threads = calloc(c->cfg.workers, sizeof(*c->threads));
-	if (!c->kinds || !c->buckets || !c->threads)
+	if (!c->kinds || !c->buckets)
 		goto fail;
 	for (i = 0; i < cfg->nkinds; i++) {
 		c->kinds[i].ttl_ms = cfg->kinds[i].ttl_ms;
 		c->kinds[i].error_ttl_ms = cfg->kinds[i].error_ttl_ms ?
 			cfg->kinds[i].error_ttl_ms : CACHE_DEFAULT_ERROR_TTL_MS;
+		c->kinds[i].lane = cfg->kinds[i].lane;
+		c->lanes[cfg->kinds[i].lane].used = 1;
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->work_cond, NULL);
 	pthread_cond_init(&c->idle_cond, NULL);
-	for (i = 0; i < c->cfg.workers; i++) {
-		if (pthread_create(&c->threads[i], NULL, worker_main, c))
-			break;
-		c->nthreads++;
+	for (i = 0; i < CACHE_MAX_LANES; i++) {
+		c->lanes[i].c = c;
+		pthread_cond_init(&c->lanes[i].work_cond, NULL);
 	}
-	if (!c->nthreads) {
+	if (start_workers(c)) {
 		cache_free(c);
 		return NULL;
 	}
 	return c;
 fail:
-	free(c->threads);
 	free(c->buckets);
 	free(c->kinds);
 	free(c);
@@ -681,26 +726,32 @@ fail:
 void cache_free(struct cache *c)
 {
 	struct deferred d = { 0 };
-	int i;
+	struct lane *l;
+	int i, t;
 
 	if (!c)
 		return;
 	pthread_mutex_lock(&c->lock);
 	c->stopping = 1;
-	pthread_cond_broadcast(&c->work_cond);
+	for (i = 0; i < CACHE_MAX_LANES; i++)
+		pthread_cond_broadcast(&c->lanes[i].work_cond);
 	pthread_mutex_unlock(&c->lock);
-	for (i = 0; i < c->nthreads; i++)
-		pthread_join(c->threads[i], NULL);
+	for (i = 0; i < CACHE_MAX_LANES; i++)
+		for (t = 0; t < c->lanes[i].nthreads; t++)
+			pthread_join(c->lanes[i].threads[t], NULL);
 
 	pthread_mutex_lock(&c->lock);
-	free_queue(c);
+	free_queues(c);
 	free_table(c, &d);
 	unlock_and_run(c, &d);
 
+	for (i = 0; i < CACHE_MAX_LANES; i++) {
+		l = &c->lanes[i];
+		pthread_cond_destroy(&l->work_cond);
+		free(l->threads);
+	}
 	pthread_cond_destroy(&c->idle_cond);
-	pthread_cond_destroy(&c->work_cond);
 	pthread_mutex_destroy(&c->lock);
-	free(c->threads);
 	free(c->buckets);
 	free(c->kinds);
 	free(c);
@@ -879,7 +930,7 @@ out:
 void cache_wait_idle(struct cache *c)
 {
 	pthread_mutex_lock(&c->lock);
-	while ((c->q_head || c->busy) && !c->stopping)
+	while ((c->qlen || c->busy) && !c->stopping)
 		pthread_cond_wait(&c->idle_cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -890,7 +941,7 @@ void cache_drop_all(struct cache *c)
 
 	pthread_mutex_lock(&c->lock);
 	/* Pending jobs are hints about the old contents */
-	free_queue(c);
+	free_queues(c);
 	free_table(c, &d);
 	if (!c->busy)
 		pthread_cond_broadcast(&c->idle_cond);

@@ -17,6 +17,9 @@
  *   hammered; then the next get fetches again.
  * - LRU eviction past max_bytes, of entries no fetch is running for; a
  *   pinned value outlives its eviction until released.
+ * - Background jobs (refreshes, prefetches) run in lanes: one FIFO queue
+ *   and its own workers per lane, so kinds whose fetches block on one
+ *   quota cannot hold up kinds served by another.
  * - The clock is injectable; no lock is held while fetch runs.
  */
 #ifndef ORGFS_CACHE_H
@@ -31,10 +34,19 @@
 struct cache;
 struct cache_entry;
 
+#define CACHE_MAX_LANES 4
+
 struct cache_kind {
 	const char *name;               /* "accounts", "tags", ... (stats) */
 	uint64_t ttl_ms;
 	uint64_t error_ttl_ms;          /* default 5000 when 0 */
+	/* Background queue, 0..CACHE_MAX_LANES-1 (default 0).  Each lane in
+	 * use has its own FIFO and its own workers: put kinds whose fetches
+	 * wait on different limits (a client-side rate limiter that sleeps
+	 * the worker, another service's quota) in different lanes, else
+	 * workers asleep in one limiter leave the other kinds' jobs queued
+	 * behind them and two crawls run one after the other. */
+	int lane;
 };
 
 /* Produce the value of key.  On success set *data, *size (bytes the value
@@ -60,8 +72,9 @@ struct cache_config {
 	uint64_t max_stale_ms;          /* how long past expiry stale data is
 					   served when refreshes fail */
 	int workers;                    /* background threads (refresh and
-					   prefetch); 0: 4 */
-	int max_queue;                  /* pending background jobs; 0: 100000 */
+					   prefetch) per lane used; 0: 4 */
+	int max_queue;                  /* pending background jobs, all lanes
+					   together; 0: 100000 */
 	/* For mocking, leave NULL otherwise */
 	uint64_t (*clock_ms)(void);     /* monotonic milliseconds */
 	time_t (*wall_clock)(void);     /* fetch time shown as mtime */
@@ -77,6 +90,8 @@ struct cache_ref {
 	int expired;                    /* past TTL, refresh scheduled */
 };
 
+/* @return NULL on allocation failure or a bad config (no fetch, a kind's
+ * lane out of range) */
 struct cache *cache_new(const struct cache_config *cfg);
 /* Stops the workers (waiting for running fetches) and frees everything;
  * no ref may be pinned. */
@@ -102,7 +117,8 @@ void cache_release(struct cache *c, struct cache_ref *ref);
 /* Schedule a background fetch of (kind, key) unless it is cached fresh or
  * already in flight.  Bounded queue: @return 0 or -EAGAIN when full. */
 int cache_prefetch(struct cache *c, int kind, const char *key);
-/* Wait until no background job is queued or running (tests, crawls). */
+/* Wait until no background job is queued or running in any lane (tests,
+ * crawls). */
 void cache_wait_idle(struct cache *c);
 
 /* Forget every value (SIGHUP); pinned values stay valid until released.
@@ -121,7 +137,7 @@ struct cache_stats {
 	uint64_t evictions;
 	uint64_t errors;                /* failed fetches */
 	uint64_t fetches_in_flight;
-	uint64_t queued;
+	uint64_t queued;                /* pending jobs, every lane */
 };
 void cache_get_stats(struct cache *c, struct cache_stats *out);
 

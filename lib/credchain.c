@@ -31,12 +31,10 @@
 #include "aws.h"
 #include "awsconfig.h"
 #include "awstime.h"
-#include "awsxml.h"
 #include "buf.h"
 #include "credchain.h"
 #include "http.h"
 #include "log.h"
-#include "sigv4.h"
 
 extern char **environ;
 
@@ -323,6 +321,36 @@ static int creds_from_json(json_t *o, const char *token_key,
 		c->account_id = strdup(jstr(o, "AccountId"));
 	*out = c;
 	return 0;
+}
+
+/* A credentials document from an HTTP provider.  jansson's error text
+ * quotes up to 20 bytes of the input near the error, which in a reply cut
+ * short is a secret: say only where it failed. */
+static int creds_from_body(const struct buf *body, const char *token_key,
+			   struct aws_credentials **out, struct aws_error *err,
+			   const char *what)
+{
+	json_error_t jerr;
+	json_t *j;
+	int rc;
+
+	j = json_loadb(buf_str(body), body->len, 0, &jerr);
+	if (!j) {
+		aws_error_set(err, EIO, "MalformedResponse",
+			      "%s: malformed json reply: line %d column %d",
+			      what, jerr.line, jerr.column);
+		OPENSSL_cleanse(&jerr, sizeof(jerr));
+		return -EIO;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		aws_error_set(err, EIO, "MalformedResponse",
+			      "%s: json reply is not an object", what);
+		return -EIO;
+	}
+	rc = creds_from_json(j, token_key, out, err, what);
+	json_decref(j);
+	return rc;
 }
 
 /* "arn:aws:sts::123456789012:assumed-role/x/y" -> account */
@@ -804,9 +832,7 @@ static int build_assume_role(struct build *b, const char *name,
 /* ---- web identity -------------------------------------------------- */
 
 struct webid_arg {
-	struct http_ctx *http;
-	const struct endpoint_config *ep;       /* the chain's, outlives us */
-	char *region;
+	struct aws_client *sts;         /* unsigned */
 	char *profile;
 	char *token_file;
 	char *role_arn;
@@ -817,7 +843,7 @@ static void webid_free(void *arg)
 {
 	struct webid_arg *w = arg;
 
-	free(w->region);
+	aws_client_free(w->sts);
 	free(w->profile);
 	free(w->token_file);
 	free(w->role_arn);
@@ -848,86 +874,20 @@ static int read_small_file(const char *path, size_t max, struct buf *out)
 	return rc;
 }
 
-/* sts:AssumeRoleWithWebIdentity is unsigned; aws_query_call always signs,
- * so this one request is sent here.  The reply is the same XML. */
+/* sts:AssumeRoleWithWebIdentity is unsigned: the client has no
+ * credentials, so aws_query_call sends it unsigned, with the same retries,
+ * reply limits and error parsing as the other STS calls. */
 static int webid_call(struct webid_arg *w, const char *token,
 		      struct aws_credentials **out, struct aws_error *err)
 {
-	static const struct http_header h[] = {
-		{ "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
-		{ "Expect", "" },
+	struct aws_param p[] = {
+		{ "RoleArn", w->role_arn },
+		{ "RoleSessionName", w->session_name },
+		{ "WebIdentityToken", token },
 	};
-	struct aws_endpoint ep;
-	struct http_request req = { .method = "POST", .headers = h,
-				    .nheaders = 2 };
-	struct http_response resp;
-	struct buf body;
-	json_t *res = NULL, *r;
-	char why[256] = "", url[600];
-	char *ea = sigv4_uri_encode(w->role_arn, strlen(w->role_arn), 0);
-	char *es = sigv4_uri_encode(w->session_name, strlen(w->session_name), 0);
-	char *et = sigv4_uri_encode(token, strlen(token), 0);
-	int rc;
 
-	buf_init(&body, 256 * 1024);
-	if (!ea || !es || !et ||
-	    buf_printf(&body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15"
-		       "&RoleArn=%s&RoleSessionName=%s&WebIdentityToken=%s",
-		       ea, es, et) < 0) {
-		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = endpoint_resolve(&aws_svc_sts, w->region, w->ep, &ep, why,
-			      sizeof(why));
-	if (rc < 0) {
-		aws_error_set(err, EINVAL, "InvalidEndpoint", "%s", why);
-		goto out;
-	}
-	snprintf(url, sizeof(url), "%s/", ep.url);
-	req.url = url;
-	req.body = buf_str(&body);
-	req.body_len = body.len;
-	rc = http_perform(w->http, &req, &resp, why, sizeof(why));
-	if (rc < 0) {
-		aws_error_set(err, EIO, rc == -ETIMEDOUT ? "Timeout" :
-			      "ConnectionError", "%s", why);
-		rc = -EIO;
-	} else if (resp.status != 200) {
-		struct awsxml_error xe;
-
-		memset(&xe, 0, sizeof(xe));
-		if (awsxml_parse_error(buf_str(&resp.body), resp.body.len, &xe) < 0)
-			snprintf(xe.code, sizeof(xe.code), "HTTP%ld", resp.status);
-		aws_error_set(err, aws_error_to_errno(xe.code, (int)resp.status),
-			      xe.code, "%s", xe.message);
-		err->http_status = (int)resp.status;
-		rc = -err->err;
-	} else if (awsxml_to_json(buf_str(&resp.body), resp.body.len, &res, why,
-				  sizeof(why)) < 0) {
-		aws_error_set(err, EIO, "MalformedResponse", "%s", why);
-		rc = -EIO;
-	} else {
-		r = json_object_get(json_object_get(res,
-			"AssumeRoleWithWebIdentityResponse"),
-			"AssumeRoleWithWebIdentityResult");
-		rc = creds_from_json(json_object_get(r, "Credentials"),
-				     "SessionToken", out, err,
-				     "AssumeRoleWithWebIdentity");
-		if (rc == 0 && jstr(json_object_get(r, "AssumedRoleUser"), "Arn"))
-			account_from_arn(*out, jstr(json_object_get(r,
-				"AssumedRoleUser"), "Arn"));
-		json_decref(res);
-	}
-	http_response_free(&resp);
-out:
-	snprintf(err->operation, sizeof(err->operation),
-		 "sts:AssumeRoleWithWebIdentity");
-	wipe_free(et);
-	free(ea);
-	free(es);
-	buf_wipe(&body);
-	return rc;
+	return sts_assume(w->sts, "AssumeRoleWithWebIdentity", p,
+			  sizeof(p) / sizeof(p[0]), out, err);
 }
 
 static int webid_fetch(void *arg, struct aws_credentials **out,
@@ -977,9 +937,7 @@ static int build_webid(struct build *b, const char *name,
 			    "is set but no role ARN (AWS_ROLE_ARN or role_arn)",
 			    name);
 	}
-	w->http = b->opt->http;
-	w->ep = b->ep;
-	w->region = strdup(b->region);
+	w->sts = sts_client(b, NULL);
 	w->profile = strdup(name);
 	w->token_file = strdup(token_file);
 	w->role_arn = strdup(arn);
@@ -988,7 +946,7 @@ static int build_webid(struct build *b, const char *name,
 	else if (asprintf(&w->session_name, "orgfs-%lld",
 			  (long long)b->clock()) < 0)
 		w->session_name = NULL;
-	if (!w->http || !w->region || !w->profile || !w->token_file || !w->role_arn ||
+	if (!w->sts || !w->profile || !w->token_file || !w->role_arn ||
 	    !w->session_name) {
 		webid_free(w);
 		return berr(b, -ENOMEM, "profile %s: cannot create the STS "
@@ -1406,12 +1364,22 @@ int credchain_process_output(const char *text, size_t len,
 	json_error_t jerr;
 	int rc;
 
+	/* never jerr.text: it quotes the output near the error, which in
+	 * output cut short is a secret */
 	j = json_loadb(text, len, 0, &jerr);
-	if (!j || !json_is_object(j)) {
+	if (!j) {
 		aws_error_set(err, EIO, "CredentialProcessError",
 			      "profile %s: credential_process %s did not print "
-			      "a JSON object (line %d: %s)", profile,
-			      program, jerr.line, j ? "not an object" : jerr.text);
+			      "a JSON object (malformed json: line %d column %d)",
+			      profile, program, jerr.line, jerr.column);
+		OPENSSL_cleanse(&jerr, sizeof(jerr));
+		rc = -EIO;
+		goto out;
+	}
+	if (!json_is_object(j)) {
+		aws_error_set(err, EIO, "CredentialProcessError",
+			      "profile %s: credential_process %s did not print "
+			      "a JSON object (not an object)", profile, program);
 		rc = -EIO;
 		goto out;
 	}
@@ -1569,17 +1537,14 @@ static int container_fetch(void *arg, struct aws_credentials **out,
 		h[nh++] = (struct http_header){ "Authorization", auth };
 	for (int i = 0; i < c->attempts; i++) {
 		struct http_response resp;
-		json_t *j;
 
 		if (i)
 			sleep(1);
 		rc = http_creds(c->http, c->url, "GET", h, (size_t)nh, 2000,
 				&resp, why, sizeof(why));
 		if (rc == 0 && resp.status == 200) {
-			j = json_loadb(buf_str(&resp.body), resp.body.len, 0, NULL);
-			rc = creds_from_json(j, "Token", out, err,
+			rc = creds_from_body(&resp.body, "Token", out, err,
 					     "container credentials");
-			json_decref(j);
 			http_response_free(&resp);
 			if (rc < 0)
 				prefix_err(err, "profile %s", c->profile);
@@ -1745,7 +1710,6 @@ static int imds_fetch(void *arg, struct aws_credentials **out,
 	struct http_response resp;
 	char url[1024], why[256] = "", *token = NULL, path[512];
 	struct buf role, body;
-	json_t *j;
 	int rc;
 
 	buf_init(&role, 4096);
@@ -1784,9 +1748,9 @@ static int imds_fetch(void *arg, struct aws_credentials **out,
 	rc = imds_get(m, path, token, &body, why, sizeof(why));
 	if (rc < 0)
 		goto fail;
-	j = json_loadb(buf_str(&body), body.len, 0, NULL);
-	rc = creds_from_json(j, "Token", out, err, "instance metadata");
-	json_decref(j);
+	rc = creds_from_body(&body, "Token", out, err, "instance metadata");
+	if (rc < 0)
+		prefix_err(err, "profile %s", m->profile);
 	if (rc == 0 && (*out)->expiration &&
 	    (*out)->expiration - m->clock() < CREDCHAIN_ADVISORY_REFRESH) {
 		/* static stability: keep using them a while (botocore) */

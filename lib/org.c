@@ -886,6 +886,9 @@ struct org *org_new(struct org_source *src, const struct org_config *cfg)
 		kinds[k].name = kind_names[k];
 		kinds[k].ttl_ms = cfg->ttl_ms[k];
 		kinds[k].error_ttl_ms = cfg->error_ttl_ms;
+		/* member-account APIs: own quotas, not the Orgs limiter */
+		kinds[k].lane = (k == ORG_RESOURCES || k == ORG_CONFIG ||
+				 k == ORG_ORGRES) ? 1 : 0;
 	}
 	memset(&cc, 0, sizeof(cc));
 	cc.kinds = kinds;

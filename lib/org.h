@@ -80,7 +80,9 @@ struct org_config {
 	uint64_t error_ttl_ms;
 	uint64_t max_stale_ms;
 	size_t max_bytes;
-	int workers;                    /* read-ahead and refresh concurrency */
+	int workers;                    /* read-ahead and refresh concurrency
+					   per API group (Organizations API,
+					   member-account APIs) */
 	/* called (without locks) when refreshed data differs from what the
 	 * tree showed: the FUSE layer invalidates the kernel's caches */
 	void (*on_change)(void *arg);

@@ -305,6 +305,38 @@ def test_web_identity(fake, home, accounts):
     assert info['provider'] == 'web-identity' and info['account'] == account
 
 
+def test_web_identity_retried(fake, home, accounts):
+    """AssumeRoleWithWebIdentity goes through the client's retry policy."""
+    account = accounts[1][1]
+    tok = write(home, 'token', 'fake-web-identity-token-bob\n')
+    env = base_env(fake, home, AWS_WEB_IDENTITY_TOKEN_FILE=str(tok),
+                   AWS_ROLE_ARN='arn:aws:iam::%s:role/WebRole' % account,
+                   AWS_ROLE_SESSION_NAME='ci-retry')
+    fake.control({'fail_page': {'service': 'sts', 'op': 'AssumeRoleWithWebIdentity',
+                                'times': 2, 'status': 400, 'code': 'Throttling',
+                                'message': 'Rate exceeded'}})
+    try:
+        info = ok(credcheck(env))
+    finally:
+        fake.control({'fail_page': None})
+    assert info['provider'] == 'web-identity' and info['account'] == account
+    calls = sts_calls(fake, 'AssumeRoleWithWebIdentity')
+    assert [(c['status'], c['code'], c['fault']) for c in calls] == [
+        (400, 'Throttling', 'fail_page'), (400, 'Throttling', 'fail_page'), (200, None, None)]
+    assert all(c['unsigned'] and c['params']['WebIdentityToken'] == 'fake-web-identity-token-bob'
+               for c in calls)
+    # 503 twice, then the third attempt answers
+    fake.clear_requests()
+    fake.control({'fail_page': {'service': 'sts', 'op': 'AssumeRoleWithWebIdentity',
+                                'times': 2, 'status': 503, 'code': 'ServiceUnavailable'}})
+    try:
+        info = ok(credcheck(env))
+    finally:
+        fake.control({'fail_page': None})
+    assert info['account'] == account
+    assert [c['status'] for c in sts_calls(fake, 'AssumeRoleWithWebIdentity')] == [503, 503, 200]
+
+
 def test_imdsv2(fake, home, accounts):
     env = base_env(fake, home, AWS_EC2_METADATA_SERVICE_ENDPOINT=fake.url + '/')
     del env['AWS_EC2_METADATA_DISABLED']

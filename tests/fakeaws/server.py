@@ -227,6 +227,16 @@ class State:
                 b = self.buckets[key] = Bucket(spec.get('rate', 1), spec.get('burst'))
             return b.take()
 
+    def take_fail(self, spec):
+        """A fail_page spec with "times": N fails only the next N requests it matches."""
+        with self.lock:
+            if 'times' not in spec:
+                return True
+            if int(spec['times']) <= 0:
+                return False
+            spec['times'] = int(spec['times']) - 1
+            return True
+
     def update_config(self, changes):
         if not isinstance(changes, dict):
             raise ValueError('config must be a JSON object')
@@ -550,7 +560,8 @@ class Handler(BaseHTTPRequestHandler):
         fp = cfg.get('fail_page')
         for spec in (fp if isinstance(fp, list) else [fp] if fp else []):
             if spec.get('op') == ctx.op and int(spec.get('page', 1)) == ctx.page and \
-                    (not spec.get('service') or _norm_service(spec['service']) == svc):
+                    (not spec.get('service') or _norm_service(spec['service']) == svc) and \
+                    st.take_fail(spec):
                 rec['fault'] = 'fail_page'
                 raise ApiError(int(spec.get('status', 500)), spec.get('code', 'InternalFailure'),
                                spec.get('message', 'injected failure on page %d' % ctx.page),

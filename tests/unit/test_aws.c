@@ -726,7 +726,7 @@ static const struct err_case err_cases[] = {
 	{"json without code", AWS_PROTO_JSON, 400, NULL, "",
 	 "{\"message\":\"huh\"}", "400", "huh", NULL, EIO},
 	{"json not an object", AWS_PROTO_JSON, 400, NULL, "", "[1,2]", "400",
-	 "[1,2]", NULL, EIO},
+	 "json error reply is not an object", NULL, EIO},
 	{"sts xml", AWS_PROTO_QUERY, 403, "text/xml", "",
 	 "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
 	 "<Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
@@ -872,6 +872,115 @@ START_TEST(test_bad_replies)
 		ck_assert_int_eq(e.err, EIO);
 		fx_stop();
 	}
+}
+END_TEST
+
+/* --- no reply fragment in error messages ---------------------------------- */
+
+/* Replies cut inside a secret: jansson's and libxml2's error texts quote
+ * the input near the error, which must never reach a message. */
+struct leak_case {
+	const char *name;
+	enum aws_protocol proto;
+	int status;
+	const char *ctype;
+	const char *body;
+	const char *secret;             /* no 6-byte piece of it may leak */
+	const char *want;               /* what the message must say */
+};
+
+static const struct leak_case leak_cases[] = {
+	{"json bare token", AWS_PROTO_JSON, 200, NULL,
+	 "{\"SecretAccessKey\": wJalrXUtnFEMI/K7MDENG}",
+	 "wJalrXUtnFEMI/K7MDENG", "malformed json reply from organizations: line 1 column"},
+	{"json cut in a secret", AWS_PROTO_JSON, 200, NULL,
+	 "{\"AccessKeyId\":\"AKIAFAKE\",\"SecretAccessKey\":\"wJalrXUtn",
+	 "wJalrXUtn", "malformed json reply from organizations: line 1 column"},
+	{"sso cut in a secret", AWS_PROTO_REST_JSON, 200, "application/json",
+	 "{\"roleCredentials\":{\"accessKeyId\":\"ASIAFAKEKEY\","
+	 "\"secretAccessKey\":\"wJalrXUtnFEMI",
+	 "wJalrXUtnFEMI", "malformed json reply from sso: line 1 column"},
+	{"sso bare token", AWS_PROTO_REST_JSON, 200, "application/json",
+	 "{\"roleCredentials\":{\"sessionToken\": IQoJb3JpZ2luX2VjEFAKE}}",
+	 "IQoJb3JpZ2luX2VjEFAKE", "malformed json reply from sso: line 1 column"},
+	{"sts json cut in a secret", AWS_PROTO_QUERY, 200, "application/json",
+	 "{\"AssumeRoleResponse\":{\"AssumeRoleResult\":{\"Credentials\":"
+	 "{\"AccessKeyId\":\"ASIAFAKE\",\"SecretAccessKey\":\"wJalrXUtn",
+	 "wJalrXUtn", "malformed json reply from sts: line 1 column"},
+	{"sts json bare token", AWS_PROTO_QUERY, 200, "application/json",
+	 "{\"SecretAccessKey\": wJalrXUtnFEMI/K7MDENG}",
+	 "wJalrXUtnFEMI/K7MDENG", "malformed json reply from sts: line 1 column"},
+	/* libxml2 names the element it choked on */
+	{"sts xml secret as a name", AWS_PROTO_QUERY, 200, "text/xml",
+	 "<AssumeRoleResponse><Credentials><SecretAccessKey>"
+	 "</wJalrXUtnFEMIK7MDENG></Credentials></AssumeRoleResponse>",
+	 "wJalrXUtnFEMIK7MDENG", "malformed xml reply"},
+	{"sts xml cut in a secret", AWS_PROTO_QUERY, 200, "text/xml",
+	 "<AssumeRoleResponse><Credentials><SecretAccessKey wJalrXUtnFEMI",
+	 "wJalrXUtnFEMI", "malformed xml reply"},
+	/* an error reply that looks like JSON but is cut */
+	{"json error reply cut", AWS_PROTO_JSON, 400, NULL,
+	 "{\"__type\":\"ValidationException\",\"message\":\"bad key wJalrXUtnFEMI",
+	 "wJalrXUtnFEMI", "malformed json error reply: line 1 column"},
+	{"sso error reply cut", AWS_PROTO_REST_JSON, 500, "application/json",
+	 "{\"message\":\"IQoJb3JpZ2luX2VjEFAKE",
+	 "IQoJb3JpZ2luX2VjEFAKE", "malformed json error reply: line 1 column"},
+};
+
+static void h_leak(const struct srv_req *rq, struct srv_reply *rp, int n,
+		   void *arg)
+{
+	const struct leak_case *c = arg;
+
+	reply(rp, c->status, c->body);
+	if (c->ctype)
+		rp->ctype = c->ctype;
+}
+
+/* Fail when any len-byte piece of secret occurs in text. */
+static void assert_no_piece(const char *what, const char *text,
+			    const char *secret, size_t len)
+{
+	size_t n = strlen(secret);
+
+	for (size_t i = 0; i + len <= n; i++) {
+		char piece[64];
+
+		snprintf(piece, sizeof(piece), "%.*s", (int)len, secret + i);
+		ck_assert_msg(!strstr(text, piece), "%s: '%s' quotes '%s'",
+			      what, text, piece);
+	}
+}
+
+START_TEST(test_no_reply_fragment_in_errors)
+{
+	const struct leak_case *c = &leak_cases[_i];
+	struct aws_error e;
+	json_t *out = NULL;
+	char full[1024];
+	int res;
+
+	fx_start(h_leak, (void *)c, 1, 0, 0);
+	if (c->proto == AWS_PROTO_JSON)
+		res = aws_json_call(fx.c, &aws_svc_organizations, NULL,
+				    "ListAccounts", NULL, &out, &e);
+	else if (c->proto == AWS_PROTO_QUERY)
+		res = aws_query_call(fx.c, &aws_svc_sts, NULL, "AssumeRole",
+				     NULL, 0, &out, &e);
+	else
+		res = aws_rest_call(fx.c, &aws_svc_sso, NULL, "GET",
+				    "/federation/credentials", NULL, 0, NULL,
+				    0, NULL, 0, &out, &e);
+	ck_assert_msg(res < 0, "%s: res %d", c->name, res);
+	ck_assert_ptr_null(out);
+	if (c->status < 300)
+		ck_assert_str_eq(e.code, "MalformedResponse");
+	aws_error_str(&e, full, sizeof(full));
+	ck_assert_msg(strstr(e.message, c->want), "%s: '%s' does not say '%s'",
+		      c->name, e.message, c->want);
+	assert_no_piece(c->name, full, c->secret, 6);
+	/* nor any other piece of the body: only what failed and where */
+	assert_no_piece(c->name, e.message, c->body + 1, 12);
 }
 END_TEST
 
@@ -1448,6 +1557,8 @@ static Suite *aws_suite(void)
 	tcase_add_loop_test(tc, test_error_table, 0,
 			    sizeof(err_cases) / sizeof(err_cases[0]));
 	tcase_add_test(tc, test_bad_replies);
+	tcase_add_loop_test(tc, test_no_reply_fragment_in_errors, 0,
+			    sizeof(leak_cases) / sizeof(leak_cases[0]));
 	tcase_add_test(tc, test_connection_refused);
 	tcase_add_test(tc, test_query_call);
 	tcase_add_test(tc, test_rest_call);

@@ -20,6 +20,44 @@ static json_t *conv(const char *xml, int want_res)
 	return out;
 }
 
+/* A malformed reply is reported by where it broke, never by its text:
+ * libxml2's messages quote element names and bytes of the input, and a
+ * reply cut short can end inside a secret. */
+START_TEST(test_malformed_quotes_nothing)
+{
+	static const char *const xml[] = {
+		"<AssumeRoleResponse><Credentials><SecretAccessKey>"
+		"wJalrXUtnFEMIK7MDENG</SecretAccessKeyX></Credentials>",
+		"<AssumeRoleResponse><wJalrXUtnFEMIK7MDENG>x</AssumeRoleResponse>",
+		"<AssumeRoleResponse><SessionToken>FQoGZXIvYXdzEJr&",
+		"<A><B>wJalrXUtnFEMIK7MDENG<",
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(xml) / sizeof(xml[0]); i++) {
+		char err[256] = "";
+		json_t *out = NULL;
+		const char *secret = strstr(xml[i], "wJal") ?
+				     strstr(xml[i], "wJal") :
+				     strstr(xml[i], "FQoG");
+		char piece[7];
+
+		ck_assert_int_eq(awsxml_to_json(xml[i], strlen(xml[i]), &out,
+						err, sizeof(err)), -EINVAL);
+		ck_assert_msg(strstr(err, "malformed xml reply"), "%s", err);
+		for (k = 0; k + 6 <= strlen(secret); k++) {
+			memcpy(piece, secret + k, 6);
+			piece[6] = '\0';
+			ck_assert_msg(!strstr(err, piece), "case %zu quotes "
+				      "'%s': %s", i, piece, err);
+		}
+		ck_assert_msg(!strstr(err, "AssumeRoleResponse") &&
+			      !strstr(err, "SecretAccessKey"),
+			      "case %zu names an element: %s", i, err);
+	}
+}
+END_TEST
+
 static void assert_json(json_t *got, const char *want)
 {
 	json_t *w = json_loads(want, 0, NULL);
@@ -300,6 +338,7 @@ static Suite *awsxml_suite(void)
 	tcase_add_test(tc, test_huge);
 	tcase_add_test(tc, test_many_members);
 	tcase_add_test(tc, test_error_response);
+	tcase_add_test(tc, test_malformed_quotes_nothing);
 	tcase_add_test(tc, test_error_long_message_cut_on_utf8);
 	suite_add_tcase(s, tc);
 	return s;

@@ -37,7 +37,7 @@ static struct {
 	pthread_cond_t cv;
 	int calls;
 	int entered;		/* fetches currently running */
-	int block;		/* fetches wait while set */
+	unsigned block;		/* fetches of kind k wait while bit k is set */
 	int fail_rc;
 	size_t size;
 	int fixed_hash_set;
@@ -57,7 +57,7 @@ static int fake_fetch(void *ctx, int kind, const char *key, void **data,
 	n = ++fk.calls;
 	fk.entered++;
 	pthread_cond_broadcast(&fk.cv);
-	while (fk.block)
+	while (fk.block & (1u << kind))
 		pthread_cond_wait(&fk.cv, &fk.m);
 	fk.entered--;
 	rc = fk.fail_rc;
@@ -115,12 +115,18 @@ static void fk_set_fail(int rc)
 	pthread_mutex_unlock(&fk.m);
 }
 
-static void fk_block(int on)
+/* Hold back the fetches of the kinds in mask */
+static void fk_block_kinds(unsigned mask)
 {
 	pthread_mutex_lock(&fk.m);
-	fk.block = on;
+	fk.block = mask;
 	pthread_cond_broadcast(&fk.cv);
 	pthread_mutex_unlock(&fk.m);
+}
+
+static void fk_block(int on)
+{
+	fk_block_kinds(on ? ~0u : 0);
 }
 
 static void fk_wait_entered(int n)
@@ -161,7 +167,8 @@ static struct cache_config base_cfg(void)
 static void setup(void)
 {
 	pthread_mutex_lock(&fk.m);
-	fk.calls = fk.entered = fk.block = fk.fail_rc = 0;
+	fk.calls = fk.entered = fk.fail_rc = 0;
+	fk.block = 0;
 	fk.size = 0;
 	fk.fixed_hash_set = 0;
 	fk.allocs = fk.frees = fk.changes = 0;
@@ -855,7 +862,7 @@ static void *stress_main(void *arg)
 
 	while (real_ms() < end) {
 		op = rand_r(&seed) % 1000;
-		kind = rand_r(&seed) % 2;
+		kind = rand_r(&seed) % 3;
 		snprintf(key, sizeof(key), "s%d", rand_r(&seed) % 50);
 		snprintf(want, sizeof(want), "%d/%s", kind, key);
 		if (op < 700) {
@@ -894,10 +901,15 @@ static void *stress_main(void *arg)
 
 START_TEST(test_stress)
 {
-	struct cache_kind sk[2] = { { "one", 1, 1 }, { "zero", 0, 1 } };
+	/* "two" has a lane of its own: jobs of both lanes interleave */
+	struct cache_kind sk[3] = {
+		{ .name = "one", .ttl_ms = 1, .error_ttl_ms = 1 },
+		{ .name = "zero", .ttl_ms = 0, .error_ttl_ms = 1 },
+		{ .name = "two", .ttl_ms = 1, .error_ttl_ms = 1, .lane = 1 },
+	};
 	struct cache_config cfg = {
 		.kinds = sk,
-		.nkinds = 2,
+		.nkinds = 3,
 		.fetch = stress_fetch,
 		.free_data = stress_free,
 		.on_change = stress_change,
@@ -946,6 +958,347 @@ START_TEST(test_stress)
 }
 END_TEST
 
+/* Lanes: three kinds, each in a lane of its own */
+static const struct cache_kind three_lanes[3] = {
+	{ .name = "l0", .ttl_ms = 1000000, .error_ttl_ms = 50, .lane = 0 },
+	{ .name = "l1", .ttl_ms = 1000000, .error_ttl_ms = 50, .lane = 1 },
+	{ .name = "l2", .ttl_ms = 1000000, .error_ttl_ms = 50, .lane = 2 },
+};
+
+static struct cache_config lanes_cfg(const struct cache_kind *k, int n,
+				      int workers)
+{
+	struct cache_config cfg = base_cfg();
+
+	cfg.kinds = k;
+	cfg.nkinds = n;
+	cfg.workers = workers;
+	return cfg;
+}
+
+/* Whether (kind, key) gets cached within ms milliseconds */
+static int wait_cached(struct cache *c, int kind, const char *key, int ms)
+{
+	struct timespec ts = { 0, 1000000 };
+	uint64_t end = real_ms() + (uint64_t)ms;
+	struct cache_ref r;
+
+	for (;;) {
+		if (cache_peek(c, kind, key, &r) == 0) {
+			cache_release(c, &r);
+			return 1;
+		}
+		if (real_ms() >= end)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void prefetch_n(struct cache *c, int kind, const char *prefix, int n)
+{
+	char key[16];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		ck_assert_int_eq(cache_prefetch(c, kind, key), 0);
+	}
+}
+
+static void assert_cached_n(struct cache *c, int kind, const char *prefix,
+			    int n)
+{
+	struct cache_ref r;
+	char key[16];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		ck_assert_msg(cache_peek(c, kind, key, &r) == 0, "%s missing",
+			      key);
+		cache_release(c, &r);
+	}
+}
+
+enum { L_ORG, L_MEMBER };
+
+/* Two workers per lane sit in five blocked "org" fetches (the
+ * Organizations token bucket); one "member" key is prefetched.  @return
+ * whether the member key was fetched within wait_ms while the org fetches
+ * were still held.  Everything completes once they are released. */
+static int run_starvation(int member_lane, int wait_ms)
+{
+	struct cache_kind lk[2] = {
+		[L_ORG] = { .name = "org", .ttl_ms = 1000000,
+			    .error_ttl_ms = 50, .lane = 0 },
+		[L_MEMBER] = { .name = "member", .ttl_ms = 1000000,
+			       .error_ttl_ms = 50, .lane = member_lane },
+	};
+	struct cache_config cfg = lanes_cfg(lk, 2, 2);
+	struct cache *c = cache_new(&cfg);
+	struct cache_stats s;
+	uint64_t t0;
+	int done;
+
+	ck_assert_ptr_nonnull(c);
+	fk_block_kinds(1u << L_ORG);
+	prefetch_n(c, L_ORG, "o", 5);
+	fk_wait_entered(2);
+	ck_assert_uint_eq(stats(c).queued, 3);
+	t0 = real_ms();
+	ck_assert_int_eq(cache_prefetch(c, L_MEMBER, "m"), 0);
+	done = wait_cached(c, L_MEMBER, "m", wait_ms);
+	fprintf(stderr, "starvation, member lane %d: member key %s after "
+		"%lu ms\n", member_lane, done ? "fetched" : "still waiting",
+		(unsigned long)(real_ms() - t0));
+	/* the org fetches are still held: only they and the member key ran */
+	ck_assert_int_eq(fk_get(&fk.entered), 2);
+	ck_assert_int_eq(fk_get(&fk.calls), done ? 3 : 2);
+	ck_assert_uint_eq(stats(c).queued, done ? 3 : 4);
+
+	fk_block(0);
+	cache_wait_idle(c);
+	s = stats(c);
+	ck_assert_uint_eq(s.queued, 0);
+	ck_assert_uint_eq(s.fetches_in_flight, 0);
+	ck_assert_uint_eq(s.refreshes, 6);
+	ck_assert_int_eq(fk_get(&fk.calls), 6);
+	assert_cached_n(c, L_ORG, "o", 5);
+	ck_assert_int_eq(wait_cached(c, L_MEMBER, "m", 0), 1);
+	free_and_check(c);
+	return done;
+}
+
+/* A lane whose workers are all blocked does not hold up another lane */
+START_TEST(test_lanes_no_starvation)
+{
+	ck_assert_msg(run_starvation(1, 10000),
+		      "lane 1 job starved behind blocked lane 0");
+}
+END_TEST
+
+/* The same with one lane: the member key waits behind the blocked org
+ * jobs until they are released, which is what lanes are for. */
+START_TEST(test_one_lane_starves)
+{
+	ck_assert_msg(!run_starvation(0, 300),
+		      "member job ran while every worker was blocked");
+}
+END_TEST
+
+struct idle_waiter {
+	pthread_t t;
+	struct cache *c;
+	int done;
+};
+
+static void *idle_waiter_main(void *arg)
+{
+	struct idle_waiter *w = arg;
+
+	cache_wait_idle(w->c);
+	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+START_TEST(test_lanes_wait_idle)
+{
+	struct cache_config cfg = lanes_cfg(three_lanes, 3, 1);
+	struct cache *c = cache_new(&cfg);
+	struct idle_waiter w = { .c = c };
+	struct cache_stats s;
+	int i;
+
+	ck_assert_ptr_nonnull(c);
+	fk_block(1);
+	prefetch_n(c, 0, "a", 2);
+	prefetch_n(c, 1, "b", 2);
+	prefetch_n(c, 2, "c", 2);
+	/* one worker per lane: three fetches at once */
+	fk_wait_entered(3);
+	ck_assert_uint_eq(stats(c).queued, 3);
+
+	/* lanes 0 and 1 finish, lane 2 stays held with one job queued */
+	fk_block_kinds(1u << 2);
+	ck_assert(wait_cached(c, 0, "a1", 10000));
+	ck_assert(wait_cached(c, 1, "b1", 10000));
+	s = stats(c);
+	ck_assert_uint_eq(s.queued, 1);
+	ck_assert_uint_eq(s.fetches_in_flight, 1);
+	ck_assert_int_eq(pthread_create(&w.t, NULL, idle_waiter_main, &w), 0);
+	/* bounded look for a wrong early return: lane 2 is not idle */
+	for (i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		ck_assert_int_eq(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST),
+				 0);
+		nanosleep(&ts, NULL);
+	}
+	fk_block(0);
+	pthread_join(w.t, NULL);
+	ck_assert_int_eq(w.done, 1);
+	/* nothing left once it returned */
+	s = stats(c);
+	ck_assert_uint_eq(s.queued, 0);
+	ck_assert_uint_eq(s.fetches_in_flight, 0);
+	ck_assert_int_eq(fk_get(&fk.calls), 6);
+	assert_cached_n(c, 2, "c", 2);
+	free_and_check(c);
+}
+END_TEST
+
+static void *free_main(void *arg)
+{
+	cache_free(arg);
+	return NULL;
+}
+
+/* drop_all and cache_free with jobs queued in every lane and fetches held
+ * in every lane: nothing leaks, nothing hangs, queued jobs do not run */
+START_TEST(test_lanes_drop_free)
+{
+	struct cache_config cfg = lanes_cfg(three_lanes, 3, 1);
+	struct cache *c = cache_new(&cfg);
+	struct cache_stats s;
+	char key[16];
+	pthread_t t;
+	uint64_t end;
+	int i, k;
+
+	ck_assert_ptr_nonnull(c);
+	fk_block(1);
+	for (k = 0; k < 3; k++)
+		prefetch_n(c, k, "x", 3);
+	fk_wait_entered(3);
+	s = stats(c);
+	ck_assert_uint_eq(s.queued, 6);
+	ck_assert_uint_eq(s.entries, 9);
+
+	cache_drop_all(c);
+	s = stats(c);
+	ck_assert_uint_eq(s.queued, 0);
+	ck_assert_uint_eq(s.entries, 0);
+	ck_assert_uint_eq(s.fetches_in_flight, 3);
+
+	for (k = 0; k < 3; k++)
+		prefetch_n(c, k, "y", 2);
+	ck_assert_uint_eq(stats(c).queued, 6);
+
+	/* cache_free cannot pass its joins while the fetches are held, so
+	 * c stays valid; a refused prefetch shows it is stopping */
+	ck_assert_int_eq(pthread_create(&t, NULL, free_main, c), 0);
+	end = real_ms() + 10000;
+	for (i = 0;; i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		/* a new key each time: a queued one is not enqueued again */
+		snprintf(key, sizeof(key), "probe%d", i);
+		if (cache_prefetch(c, 1, key) == -EAGAIN)
+			break;
+		ck_assert_uint_lt(real_ms(), end);
+		nanosleep(&ts, NULL);
+	}
+	fk_block(0);
+	pthread_join(t, NULL);
+	/* only the three held fetches ran, their late results freed */
+	ck_assert_int_eq(fk_get(&fk.calls), 3);
+	ck_assert_int_eq(fk_get(&fk.allocs), 3);
+	ck_assert_int_eq(fk_get(&fk.frees), 3);
+}
+END_TEST
+
+/* max_queue bounds the jobs of all lanes together */
+START_TEST(test_lanes_max_queue)
+{
+	struct cache_config cfg = lanes_cfg(three_lanes, 2, 1);
+	struct cache *c;
+
+	cfg.max_queue = 3;
+	c = cache_new(&cfg);
+	ck_assert_ptr_nonnull(c);
+	fk_block(1);
+	ck_assert_int_eq(cache_prefetch(c, 0, "a0"), 0);
+	ck_assert_int_eq(cache_prefetch(c, 1, "b0"), 0);
+	fk_wait_entered(2);
+	ck_assert_int_eq(cache_prefetch(c, 0, "a1"), 0);
+	ck_assert_int_eq(cache_prefetch(c, 0, "a2"), 0);
+	ck_assert_int_eq(cache_prefetch(c, 1, "b1"), 0);
+	ck_assert_uint_eq(stats(c).queued, 3);
+	ck_assert_int_eq(cache_prefetch(c, 1, "b2"), -EAGAIN);
+	ck_assert_int_eq(cache_prefetch(c, 0, "a3"), -EAGAIN);
+	ck_assert_uint_eq(stats(c).queued, 3);
+	/* refused keys leave no node behind */
+	ck_assert_uint_eq(stats(c).entries, 5);
+	fk_block(0);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 5);
+	assert_cached_n(c, 0, "a", 3);
+	assert_cached_n(c, 1, "b", 2);
+	ck_assert_int_eq(cache_prefetch(c, 1, "b2"), 0);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 6);
+	free_and_check(c);
+}
+END_TEST
+
+static void *noop_main(void *arg)
+{
+	return arg;
+}
+
+static int thread_count(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Workers only for the lanes used; a lane out of range is refused */
+START_TEST(test_lanes_threads)
+{
+	struct cache_kind lk[2] = {
+		{ .name = "a", .ttl_ms = 1000000, .error_ttl_ms = 50 },
+		{ .name = "b", .ttl_ms = 1000000, .error_ttl_ms = 50,
+		  .lane = CACHE_MAX_LANES - 1 },
+	};
+	struct cache_config cfg = lanes_cfg(lk, 2, 3);
+	struct cache *c;
+	pthread_t t;
+	int before;
+
+	/* sanitizer runtimes start a thread of their own with the first
+	 * pthread_create: count from after one */
+	ck_assert_int_eq(pthread_create(&t, NULL, noop_main, NULL), 0);
+	pthread_join(t, NULL);
+	before = thread_count();
+	c = cache_new(&cfg);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(thread_count(), before + 6);
+	ck_assert_int_eq(cache_prefetch(c, 1, "k"), 0);
+	cache_wait_idle(c);
+	ck_assert_int_eq(wait_cached(c, 1, "k", 0), 1);
+	free_and_check(c);
+	ck_assert_int_eq(thread_count(), before);
+
+	lk[1].lane = 0;
+	c = cache_new(&cfg);
+	ck_assert_int_eq(thread_count(), before + 3);
+	cache_free(c);
+
+	lk[1].lane = CACHE_MAX_LANES;
+	ck_assert_ptr_null(cache_new(&cfg));
+	lk[1].lane = -1;
+	ck_assert_ptr_null(cache_new(&cfg));
+}
+END_TEST
+
 static Suite *cache_suite(void)
 {
 	Suite *s = suite_create("cache");
@@ -966,6 +1319,12 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_refresh_dedup);
 	tcase_add_test(tc, test_drop_inflight);
 	tcase_add_test(tc, test_prefetch);
+	tcase_add_test(tc, test_lanes_no_starvation);
+	tcase_add_test(tc, test_one_lane_starves);
+	tcase_add_test(tc, test_lanes_wait_idle);
+	tcase_add_test(tc, test_lanes_drop_free);
+	tcase_add_test(tc, test_lanes_max_queue);
+	tcase_add_test(tc, test_lanes_threads);
 	suite_add_tcase(s, tc);
 
 	tcase_set_timeout(ts, 60);

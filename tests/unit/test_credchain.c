@@ -1,13 +1,20 @@
 /* test_credchain.c - credential caching, refresh windows and chain selection */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "aws.h"
 #include "credchain.h"
@@ -635,11 +642,327 @@ START_TEST(member_registry_shares)
 }
 END_TEST
 
+/* ---- HTTP providers against a loopback server ------------------------ */
+
+/* One request per connection.  IMDS's token and role name are answered,
+ * the first `fail` other requests get fail_status/fail_body, the rest
+ * body with ctype. */
+struct tiny {
+	int lfd, stop[2];
+	pthread_t th;
+	char url[64];
+	const char *body, *ctype;
+	int fail, fail_status;
+	const char *fail_body;
+	int nreq;                       /* atomic */
+};
+
+static struct tiny *tiny;
+
+static void tiny_write(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void tiny_serve(struct tiny *t, int fd)
+{
+	static char req[1 << 17];
+	char head[512], method[16] = "", path[1024] = "";
+	const char *body = t->body, *ctype = t->ctype, *cl, *end = NULL;
+	size_t got = 0;
+	int status = 200, n;
+
+	for (;;) {
+		ssize_t r = read(fd, req + got, sizeof(req) - 1 - got);
+
+		if (r <= 0)
+			return;
+		got += (size_t)r;
+		req[got] = '\0';
+		if (!end)
+			end = strstr(req, "\r\n\r\n");
+		if (end) {
+			cl = strcasestr(req, "\r\nContent-Length:");
+			if (!cl || cl > end ||
+			    got >= (size_t)(end + 4 - req) + strtoul(cl + 17, NULL, 10))
+				break;
+		}
+	}
+	sscanf(req, "%15s %1023s", method, path);
+	if (!strcmp(method, "PUT") && !strcmp(path, "/latest/api/token")) {
+		body = "imds-token";
+		ctype = "text/plain";
+	} else if (!strcmp(path, "/latest/meta-data/iam/security-credentials/")) {
+		body = "the-role";
+		ctype = "text/plain";
+	} else {
+		n = __atomic_fetch_add(&t->nreq, 1, __ATOMIC_SEQ_CST);
+		if (n < t->fail) {
+			status = t->fail_status;
+			body = t->fail_body;
+			ctype = "text/xml";
+		}
+	}
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: %s\r\n"
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n", status,
+		     ctype, strlen(body));
+	tiny_write(fd, head, (size_t)n);
+	tiny_write(fd, body, strlen(body));
+}
+
+static void *tiny_main(void *arg)
+{
+	struct tiny *t = arg;
+	struct pollfd p[2] = { { t->lfd, POLLIN, 0 }, { t->stop[0], POLLIN, 0 } };
+
+	for (;;) {
+		int fd;
+
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		fd = accept(t->lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		tiny_serve(t, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void tiny_start(const char *body, const char *ctype)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+
+	tiny = calloc(1, sizeof(*tiny));
+	ck_assert_ptr_nonnull(tiny);
+	tiny->body = body;
+	tiny->ctype = ctype;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	tiny->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(tiny->lfd, 0);
+	ck_assert_int_eq(bind(tiny->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(tiny->lfd, 16), 0);
+	ck_assert_int_eq(getsockname(tiny->lfd, (struct sockaddr *)&a, &alen), 0);
+	snprintf(tiny->url, sizeof(tiny->url), "http://127.0.0.1:%d",
+		 ntohs(a.sin_port));
+	ck_assert_int_eq(pipe(tiny->stop), 0);
+	ck_assert_int_eq(pthread_create(&tiny->th, NULL, tiny_main, tiny), 0);
+}
+
+static void tiny_stop(void)
+{
+	if (!tiny)
+		return;
+	tiny_write(tiny->stop[1], "x", 1);
+	pthread_join(tiny->th, NULL);
+	close(tiny->lfd);
+	close(tiny->stop[0]);
+	close(tiny->stop[1]);
+	free(tiny);
+	tiny = NULL;
+}
+
+static void http_teardown(void)
+{
+	tiny_stop();            /* also when an assertion ended the test */
+	chain_teardown();
+}
+
+enum leak_path { LP_PROCESS, LP_CONTAINER, LP_IMDS, LP_SSO, LP_WEBID };
+
+struct leak_case {
+	enum leak_path path;
+	const char *body;
+	const char *secret;     /* no 6-byte piece of it may be quoted */
+	const char *want;       /* what the message must say */
+};
+
+#define CUT_CREDS "{\"AccessKeyId\":\"AKIAFAKE\",\"SecretAccessKey\":\"wJalrXUtn"
+#define BARE_CREDS "{\"AccessKeyId\": \"AKIAFAKE\", \"SecretAccessKey\": " \
+	"wJalrXUtnFEMI/K7MDENG}"
+
+static const struct leak_case leak_cases[] = {
+	{ LP_PROCESS, "{\"Version\": 1, \"SecretAccessKey\": wJalrXUtnFEMI/K7MDENG}",
+	  "wJalrXUtnFEMI/K7MDENG",
+	  "did not print a JSON object (malformed json: line 1 column" },
+	{ LP_PROCESS, "{\"Version\": 1, \"AccessKeyId\":\"AKIAFAKE\","
+	  "\"SecretAccessKey\":\"wJalrXUtn", "wJalrXUtn",
+	  "did not print a JSON object (malformed json: line 1 column" },
+	{ LP_PROCESS, "{\"Version\": 1,\n\"SessionToken\": \"IQoJb3JpZ2luX2VjEFAKE\n",
+	  "IQoJb3JpZ2luX2VjEFAKE",
+	  "did not print a JSON object (malformed json: line 2 column" },
+	{ LP_CONTAINER, CUT_CREDS, "wJalrXUtn",
+	  "container credentials: malformed json reply: line 1 column" },
+	{ LP_CONTAINER, BARE_CREDS, "wJalrXUtnFEMI/K7MDENG",
+	  "container credentials: malformed json reply: line 1 column" },
+	{ LP_IMDS, CUT_CREDS, "wJalrXUtn",
+	  "profile default: instance metadata: malformed json reply: line 1 column" },
+	{ LP_IMDS, BARE_CREDS, "wJalrXUtnFEMI/K7MDENG",
+	  "profile default: instance metadata: malformed json reply: line 1 column" },
+	{ LP_SSO, "{\"roleCredentials\":{\"accessKeyId\":\"ASIAFAKE\","
+	  "\"secretAccessKey\":\"wJalrXUtnFEMI", "wJalrXUtnFEMI",
+	  "profile default: sso: malformed json reply from sso: line 1 column" },
+	{ LP_SSO, "{\"roleCredentials\":{\"sessionToken\": IQoJb3JpZ2luX2VjEFAKE}}",
+	  "IQoJb3JpZ2luX2VjEFAKE",
+	  "profile default: sso: malformed json reply from sso: line 1 column" },
+	{ LP_WEBID, "{\"AssumeRoleWithWebIdentityResponse\":{"
+	  "\"AssumeRoleWithWebIdentityResult\":{\"Credentials\":" CUT_CREDS,
+	  "wJalrXUtn", "web identity: malformed json reply from sts: line 1 column" },
+};
+
+static void assert_no_piece(const char *text, const char *secret, size_t len)
+{
+	size_t n = strlen(secret);
+
+	for (size_t i = 0; i + len <= n; i++) {
+		char piece[64];
+
+		snprintf(piece, sizeof(piece), "%.*s", (int)len, secret + i);
+		ck_assert_msg(!strstr(text, piece), "'%s' quotes '%s'", text,
+			      piece);
+	}
+}
+
+static void sso_cache(const char *session)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char name[128] = ".aws/sso/cache/", d[256];
+
+	snprintf(d, sizeof(d), "%s/.aws/sso", home);
+	mkdir(d, 0700);
+	snprintf(d, sizeof(d), "%s/.aws/sso/cache", home);
+	mkdir(d, 0700);
+	ck_assert(EVP_Digest(session, strlen(session), md, &n, EVP_sha1(), NULL));
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(name + strlen(name), 3, "%02x", md[i]);
+	strcat(name, ".json");
+	write_home(name, "{\"accessToken\": \"sso-access-token\", "
+		   "\"expiresAt\": \"2099-01-01T00:00:00Z\"}");
+}
+
+START_TEST(no_reply_fragment_in_errors)
+{
+	const struct leak_case *c = &leak_cases[_i];
+	struct credchain *cc = NULL;
+	struct aws_credentials *cr = NULL;
+	struct aws_error e;
+	static char uri[128];           /* fenv keeps the pointer */
+	char err[512] = "", cfg[512], full[1024], tokfile[256];
+	int rc;
+
+	aws_error_clear(&e);
+	if (c->path == LP_PROCESS) {
+		rc = credchain_process_output(c->body, strlen(c->body), "p",
+					      "helper", &cr, &e);
+	} else {
+		tiny_start(c->body, c->path == LP_SSO || c->path == LP_WEBID ?
+			   "application/json" : "text/plain");
+		switch (c->path) {
+		case LP_CONTAINER:
+			snprintf(uri, sizeof(uri), "%s/creds", tiny->url);
+			fset("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri);
+			break;
+		case LP_IMDS:
+			fset("AWS_EC2_METADATA_DISABLED", "false");
+			fset("AWS_EC2_METADATA_SERVICE_ENDPOINT", tiny->url);
+			break;
+		case LP_SSO:
+			snprintf(cfg, sizeof(cfg), "[default]\nsso_session = corp\n"
+				 "sso_account_id = 111111111111\nsso_role_name = R\n"
+				 "endpoint_url = %s\n[sso-session corp]\n"
+				 "sso_start_url = https://x/start\n"
+				 "sso_region = eu-west-1\n", tiny->url);
+			write_home(".aws/config", cfg);
+			sso_cache("corp");
+			break;
+		default:
+			snprintf(cfg, sizeof(cfg), "[default]\nendpoint_url = %s\n",
+				 tiny->url);
+			write_home(".aws/config", cfg);
+			write_home("token", "fake-web-identity-token-alice\n");
+			snprintf(tokfile, sizeof(tokfile), "%s/token", home);
+			fset("AWS_WEB_IDENTITY_TOKEN_FILE", tokfile);
+			fset("AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/W");
+			break;
+		}
+		ck_assert_msg(load(NULL, &cc, err, sizeof(err)) == 0, "%s", err);
+		rc = creds_provider_get(cc->provider, &cr, &e);
+		credchain_free(cc);
+		/* the AWS client retries a malformed reply; the others not */
+		if (c->path == LP_CONTAINER || c->path == LP_IMDS)
+			ck_assert_int_eq(tiny->nreq, 1);
+		else
+			ck_assert_int_ge(tiny->nreq, 1);
+	}
+	ck_assert_int_lt(rc, 0);
+	ck_assert_ptr_null(cr);
+	aws_error_str(&e, full, sizeof(full));
+	ck_assert_msg(strstr(e.message, c->want), "'%s' does not say '%s'",
+		      e.message, c->want);
+	assert_no_piece(full, c->secret, 6);
+	/* nor any other piece of the reply */
+	assert_no_piece(e.message, c->body + 1, 12);
+}
+END_TEST
+
+/* AssumeRoleWithWebIdentity goes through the client: throttling is retried */
+START_TEST(webid_retried)
+{
+	struct credchain *cc = NULL;
+	struct aws_credentials *cr = NULL;
+	struct aws_error e;
+	char err[512] = "", cfg[256], tokfile[256];
+
+	tiny_start("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+		   "<Credentials><AccessKeyId>ASIAWEBID</AccessKeyId>"
+		   "<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken>"
+		   "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+		   "<AssumedRoleUser><Arn>arn:aws:sts::222222222222:assumed-role/W/x</Arn>"
+		   "</AssumedRoleUser></AssumeRoleWithWebIdentityResult>"
+		   "</AssumeRoleWithWebIdentityResponse>", "text/xml");
+	tiny->fail = 2;
+	tiny->fail_status = 400;
+	tiny->fail_body = "<ErrorResponse><Error><Type>Sender</Type>"
+		"<Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+		"<RequestId>r</RequestId></ErrorResponse>";
+	snprintf(cfg, sizeof(cfg), "[default]\nendpoint_url = %s\n", tiny->url);
+	write_home(".aws/config", cfg);
+	write_home("token", "fake-web-identity-token-alice\n");
+	snprintf(tokfile, sizeof(tokfile), "%s/token", home);
+	fset("AWS_WEB_IDENTITY_TOKEN_FILE", tokfile);
+	fset("AWS_ROLE_ARN", "arn:aws:iam::222222222222:role/W");
+	ck_assert_msg(load(NULL, &cc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cc->source, "web-identity");
+	aws_error_clear(&e);
+	ck_assert_msg(creds_provider_get(cc->provider, &cr, &e) == 0, "%s",
+		      e.message);
+	ck_assert_str_eq(cr->access_key_id, "ASIAWEBID");
+	ck_assert_str_eq(cr->account_id, "222222222222");
+	ck_assert_int_eq(tiny->nreq, 3);
+	aws_credentials_release(cr);
+	credchain_free(cc);
+}
+END_TEST
+
 static Suite *credchain_suite(void)
 {
 	Suite *s = suite_create("credchain");
 	TCase *tc = tcase_create("cache");
 	TCase *tch = tcase_create("chain");
+	TCase *tcn = tcase_create("network");
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, cached_until_advisory);
@@ -660,6 +983,12 @@ static Suite *credchain_suite(void)
 	tcase_add_test(tch, endpoints_from_profile);
 	tcase_add_test(tch, member_registry_shares);
 	suite_add_tcase(s, tch);
+	tcase_set_timeout(tcn, 60);
+	tcase_add_checked_fixture(tcn, chain_setup, http_teardown);
+	tcase_add_loop_test(tcn, no_reply_fragment_in_errors, 0,
+			    sizeof(leak_cases) / sizeof(leak_cases[0]));
+	tcase_add_test(tcn, webid_retried);
+	suite_add_tcase(s, tcn);
 	return s;
 }
 
