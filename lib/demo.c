@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -455,6 +456,8 @@ struct demo {
 	uint32_t *by_id;        /* indexes into acct, sorted by id */
 	struct demo_policy pol[NPOL];
 	unsigned nres;          /* resources per account and region */
+	pthread_mutex_t lock;   /* the lay-out on first use */
+	int built;              /* 1 laid out, -1 failed (atomic) */
 };
 
 /* ---- deterministic randomness ----------------------------------------- */
@@ -1159,6 +1162,31 @@ static void build_policies(struct demo *d)
 
 /* ---- operations ---------------------------------------------------------- */
 
+/* The organization is laid out on first use, not when the source is
+ * made: mounting 100,000 accounts is as quick as mounting 10 (issue 9:
+ * nothing is fetched at mount).  @return 0, or -ENOMEM for good */
+static int demo_ready(struct demo *d)
+{
+	int b = __atomic_load_n(&d->built, __ATOMIC_ACQUIRE);
+
+	if (b)
+		return b > 0 ? 0 : -ENOMEM;
+	pthread_mutex_lock(&d->lock);
+	if (!d->built) {
+		if (build_ous(d) || build_accounts(d)) {
+			b = -1;
+		} else {
+			build_policies(d);
+			b = 1;
+		}
+		__atomic_store_n(&d->built, b, __ATOMIC_RELEASE);
+	}
+	b = d->built;
+	pthread_mutex_unlock(&d->lock);
+	return b > 0 ? 0 : -ENOMEM;
+}
+
+
 static int demo_describe_org(struct org_source *s, struct org_info **out,
 			     struct aws_error *err)
 {
@@ -1166,6 +1194,11 @@ static int demo_describe_org(struct org_source *s, struct org_info **out,
 	struct org_info *o = calloc(1, sizeof(*o));
 	size_t i;
 	int oom = !o;
+
+	if (demo_ready(d)) {
+		free(o);
+		return oom_error(err, "DescribeOrganization");
+	}
 
 	if (oom)
 		return oom_error(err, "DescribeOrganization");
@@ -1202,6 +1235,11 @@ static int demo_list_accounts(struct org_source *s, struct org_accounts **out,
 	size_t i;
 	int oom = !r;
 
+	if (demo_ready(d)) {
+		free(r);
+		return oom_error(err, "ListAccounts");
+	}
+
 	if (!oom) {
 		r->v = calloc(d->naccounts, sizeof(*r->v));
 		oom = !r->v;
@@ -1234,6 +1272,11 @@ static int demo_walk_hierarchy(struct org_source *s, struct org_hier **out,
 	struct org_hier *h = calloc(1, sizeof(*h));
 	size_t i;
 	int oom = !h;
+
+	if (demo_ready(d)) {
+		free(h);
+		return oom_error(err, "ListChildren");
+	}
 
 	if (!oom) {
 		h->ous = calloc(d->nous, sizeof(*h->ous));
@@ -1275,6 +1318,9 @@ static int demo_list_tags(struct org_source *s, const char *id,
 	const struct demo_acct *a = NULL;
 	const struct demo_policy *p = NULL;
 	int ou = -1;
+
+	if (demo_ready(d))
+		return oom_error(err, "ListTagsForResource");
 
 	if (!strncmp(id, "p-", 2))
 		p = find_policy(d, id);
@@ -1323,6 +1369,11 @@ static int demo_list_policies(struct org_source *s, struct org_policies **out,
 	size_t i;
 	int oom = !r;
 
+	if (demo_ready(d)) {
+		free(r);
+		return oom_error(err, "ListPolicies");
+	}
+
 	if (!oom) {
 		r->v = calloc(NPOL, sizeof(*r->v));
 		oom = !r->v;
@@ -1366,6 +1417,9 @@ static int demo_describe_policy(struct org_source *s, const char *id,
 	struct org_policy *r;
 	size_t i, n;
 	int oom;
+
+	if (demo_ready(d))
+		return oom_error(err, "DescribePolicy");
 
 	if (!p)
 		return demo_error(err, ENOENT, "DescribePolicy",
@@ -1801,6 +1855,9 @@ static int demo_list_resources(struct org_source *s, const char *account,
 	size_t i, n = 0, ridx;
 	int rc = 0;
 
+	if (demo_ready(d))
+		return oom_error(err, "GetResources");
+
 	*out = NULL;
 	for (i = 0; region && region[i]; i++)
 		if (!((region[i] >= 'a' && region[i] <= 'z') ||
@@ -2029,6 +2086,9 @@ static int demo_effective_tag_policy(struct org_source *s,
 	json_t *eff;
 	size_t i, aidx;
 
+	if (demo_ready(d))
+		return oom_error(err, "DescribeEffectivePolicy");
+
 	*out = NULL;
 	a = account ? find_account(d, account) : NULL;
 	if (!a)
@@ -2245,6 +2305,9 @@ static int demo_config_compliance(struct org_source *s, const char *account,
 	int rc, us_east, oom = 0;
 	size_t k;
 
+	if (demo_ready(d))
+		return oom_error(err, "DescribeComplianceByConfigRule");
+
 	*out = NULL;
 	/* the member role, as for resources: the same refusals */
 	rc = demo_list_resources(s, account, region, &res, err);
@@ -2320,6 +2383,7 @@ static void demo_destroy(struct org_source *s)
 	free(d->acct);
 	free(d->by_id);
 	free(d->ous);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
@@ -2367,9 +2431,7 @@ struct org_source *demo_source_new_with(const struct demo_options *o)
 	for (i = 0; i < 256; i++)
 		d->long_value[i] = filler[i % (sizeof(filler) - 1)];
 	d->long_value[256] = '\0';
-	if (build_ous(d) || build_accounts(d))
-		goto nomem;
-	build_policies(d);
+	pthread_mutex_init(&d->lock, NULL);
 	return &d->base;
 nomem:
 	demo_destroy(d ? &d->base : NULL);
