@@ -569,7 +569,10 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
-/* SIGHUP arrives here, not in a handler: blocked in every thread. */
+/* SIGHUP arrives here, not in a handler: blocked in every thread.  At
+ * exit main sets sighup_stop and sends this thread a SIGHUP to end it. */
+static int sighup_stop;
+
 static void *sighup_main(void *arg)
 {
 	struct orgfs *fs = arg;
@@ -581,6 +584,8 @@ static void *sighup_main(void *arg)
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
+		if (__atomic_load_n(&sighup_stop, __ATOMIC_ACQUIRE))
+			break;
 		olog(LOG_INFO, "SIGHUP: dropping the cache");
 		org_drop(fs->org);
 		layout_drop();
@@ -723,7 +728,7 @@ int main(int argc, char *argv[])
 	struct mountsrc ms;
 	struct fuse_session *se = NULL;
 	pthread_t hup_thread, prefetch_thread, progress_thread;
-	int have_prefetch = 0, have_progress = 0, keep_org = 0;
+	int have_prefetch = 0, have_progress = 0, have_hup = 0, keep_org = 0;
 	sigset_t hup;
 	unsigned long long v;
 	int level = LOG_WARNING, k, ret = 1;
@@ -1105,8 +1110,7 @@ int main(int argc, char *argv[])
 		olog(LOG_ERR, "cannot start: out of memory");
 		goto out_unmount;
 	}
-	if (pthread_create(&hup_thread, NULL, sighup_main, &fs) == 0)
-		pthread_detach(hup_thread);
+	have_hup = !pthread_create(&hup_thread, NULL, sighup_main, &fs);
 	if (o.prefetch) {
 		have_prefetch = !pthread_create(&prefetch_thread, NULL,
 						prefetch_main, &fs);
@@ -1129,6 +1133,11 @@ int main(int argc, char *argv[])
 	ret = (ret && ret != SIGTERM && ret != SIGINT) ? 1 : 0;
 
 	ops_stop(&fs);
+	if (have_hup) {
+		__atomic_store_n(&sighup_stop, 1, __ATOMIC_RELEASE);
+		pthread_kill(hup_thread, SIGHUP);
+		pthread_join(hup_thread, NULL);
+	}
 	if (have_progress) {
 		__atomic_store_n(&progress_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(progress_thread, NULL);
