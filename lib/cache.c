@@ -121,6 +121,8 @@ struct cache {
 	int stopping;
 	pthread_cond_t idle_cond;
 
+	uint64_t version;		/* what readers see changed (atomic
+					   reads, writes under lock) */
 	uint64_t hits, misses, stale_serves, refreshes, evictions, errors;
 	uint64_t in_flight;
 };
@@ -400,6 +402,12 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 {
 	uint64_t now = c->cfg.clock_ms();
 
+	/* A refresh that brings the same content to a value that was not
+	 * stale changes nothing a reader sees: renderings made from the old
+	 * value stay right (cache_version).  Anything else does. */
+	if (rc || !n->linked || !n->has_hash || n->last_hash != v->hash ||
+	    n->stale || n->state != NODE_OK || kind_ttl(c, n->kind) == 0)
+		__atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
 	f->rc = rc;
 	if (rc)
 		f->err = *err;
@@ -943,9 +951,15 @@ void cache_drop_all(struct cache *c)
 	/* Pending jobs are hints about the old contents */
 	free_queues(c);
 	free_table(c, &d);
+	__atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
 	if (!c->busy)
 		pthread_cond_broadcast(&c->idle_cond);
 	unlock_and_run(c, &d);
+}
+
+uint64_t cache_version(struct cache *c)
+{
+	return __atomic_load_n(&c->version, __ATOMIC_ACQUIRE);
 }
 
 void cache_get_stats(struct cache *c, struct cache_stats *out)

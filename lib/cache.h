@@ -127,6 +127,15 @@ void cache_wait_idle(struct cache *c);
 void cache_drop_all(struct cache *c);
 
 /* Every cache_get counts once in hits, stale_serves or misses. */
+/* A number that changes whenever what a reader would get may have
+ * changed: a value installed for the first time or with new content, a
+ * stale mark set or cleared, a failure, a drop.  A refresh that brings
+ * back the same content does not change it, so renderings derived from
+ * many values can be kept while it stays the same.  It changes after the
+ * new value is in place: a reader that reads it first and the data
+ * second never pairs old data with the new number. */
+uint64_t cache_version(struct cache *c);
+
 struct cache_stats {
 	uint64_t entries;
 	uint64_t bytes;                 /* live values, pinned ones included */

@@ -22,7 +22,6 @@ struct org {
 	struct cache *cache;
 	struct org_config cfg;
 	uint64_t generation;            /* atomic */
-	uint64_t data_version;          /* atomic */
 
 	pthread_mutex_t err_lock;
 	struct org_err_rec errs[ORG_ERRORS_KEPT];  /* ring, protected by err_lock */
@@ -763,8 +762,6 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		*size = sz + strlen(key) + 64;
 		*hash = h;
 	}
-	/* a failed refresh changes what views show too: the stale mark */
-	__atomic_add_fetch(&o->data_version, 1, __ATOMIC_RELEASE);
 	return res;
 }
 
@@ -785,7 +782,7 @@ const struct owner_config *org_owner_config(struct org *o)
 
 uint64_t org_data_version(struct org *o)
 {
-	return __atomic_load_n(&o->data_version, __ATOMIC_ACQUIRE);
+	return cache_version(o->cache);
 }
 
 int org_resource_owner(struct org *o, const struct org_resource *r,
@@ -955,7 +952,6 @@ void org_wait_idle(struct org *o)
 void org_drop(struct org *o)
 {
 	cache_drop_all(o->cache);
-	__atomic_add_fetch(&o->data_version, 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&o->generation, 1, __ATOMIC_RELEASE);
 }
 

@@ -128,10 +128,10 @@ int org_owner_of(struct org *o, const char *id, const char *path,
 int org_resource_owner(struct org *o, const struct org_resource *r,
 		       const char *account_owner, const char *account_source,
 		       char **owner, char **source);
-/* A monotonic count of fetches completed (any kind, failed ones too) and
- * drops:
- * what was rendered from the cache at one count is still right while the
- * count has not moved. */
+/* A monotonic count of changes to what the cache answers (cache_version:
+ * new or changed content, stale marks, failures, drops; not refreshes that
+ * bring back the same content): what was rendered from the cache at one
+ * count is still right while the count has not moved. */
 uint64_t org_data_version(struct org *o);
 /* The cache's clock, milliseconds (monotonic, or the test clock). */
 uint64_t org_now_ms(struct org *o);

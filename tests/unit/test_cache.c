@@ -419,6 +419,86 @@ START_TEST(test_single_flight_ttl_zero)
 }
 END_TEST
 
+/* cache_version moves exactly when a reader could get something else */
+START_TEST(test_version)
+{
+	struct cache_config cfg = base_cfg();
+	struct cache *c;
+	struct cache_ref r;
+	uint64_t v0, v;
+
+	kinds[K_MAIN].ttl_ms = 1000;
+	kinds[K_MAIN].error_ttl_ms = 100;
+	set_clock(10000);
+	c = cache_new(&cfg);
+	v0 = cache_version(c);
+
+	/* first install */
+	get_ok(c, K_MAIN, "k", &r, "k#1");
+	cache_release(c, &r);
+	v = cache_version(c);
+	ck_assert_uint_gt(v, v0);
+
+	/* a hit changes nothing */
+	get_ok(c, K_MAIN, "k", &r, "k#1");
+	cache_release(c, &r);
+	ck_assert_uint_eq(cache_version(c), v);
+
+	/* a refresh with the same content changes nothing */
+	pthread_mutex_lock(&fk.m);
+	fk.fixed_hash_set = 1;
+	fk.fixed_hash = 1;      /* the first value's hash: call number 1 */
+	pthread_mutex_unlock(&fk.m);
+	set_clock(11000);
+	get_ok(c, K_MAIN, "k", &r, "k#1");
+	cache_release(c, &r);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 2);
+	ck_assert_uint_eq(cache_version(c), v);
+
+	/* a refresh with new content does */
+	pthread_mutex_lock(&fk.m);
+	fk.fixed_hash = 77;
+	pthread_mutex_unlock(&fk.m);
+	set_clock(12000);
+	get_ok(c, K_MAIN, "k", &r, "k#2");
+	cache_release(c, &r);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 3);
+	ck_assert_uint_gt(cache_version(c), v);
+	v = cache_version(c);
+
+	/* a failed refresh marks the value stale: a change */
+	fk_set_fail(-EIO);
+	set_clock(13000);
+	get_ok(c, K_MAIN, "k", &r, "k#3");
+	cache_release(c, &r);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 4);
+	ck_assert_uint_gt(cache_version(c), v);
+	v = cache_version(c);
+
+	/* the same content again clears the mark: a change too */
+	fk_set_fail(0);
+	set_clock(13100);
+	get_ok(c, K_MAIN, "k", &r, "k#3");
+	ck_assert_int_eq(r.stale, 1);
+	cache_release(c, &r);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 5);
+	ck_assert_uint_gt(cache_version(c), v);
+	v = cache_version(c);
+	ck_assert_int_eq(cache_peek(c, K_MAIN, "k", &r), 0);
+	ck_assert_int_eq(r.stale, 0);
+	cache_release(c, &r);
+
+	/* a drop */
+	cache_drop_all(c);
+	ck_assert_uint_gt(cache_version(c), v);
+	free_and_check(c);
+}
+END_TEST
+
 START_TEST(test_stale)
 {
 	struct cache_config cfg = base_cfg();
@@ -1312,6 +1392,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_single_flight);
 	tcase_add_test(tc, test_single_flight_error);
 	tcase_add_test(tc, test_single_flight_ttl_zero);
+	tcase_add_test(tc, test_version);
 	tcase_add_test(tc, test_stale);
 	tcase_add_test(tc, test_error_ttl);
 	tcase_add_test(tc, test_lru);
