@@ -52,7 +52,25 @@ def summarize(name, secs, reqs, extra=''):
     bound = max(0.0, org_ok - BURST) / RATE
     return {'name': name, 'secs': secs, 'ok': ok, 'org_ok': org_ok,
             'thr': thr, 'bad': bad, 'dup': dup, 'bound': bound,
-            'ops': B.calls_by_op(reqs, ok_only=True), 'extra': extra}
+            'ops': B.calls_by_op(reqs, ok_only=True), 'extra': extra,
+            'span': op_spans(reqs)}
+
+
+def op_spans(reqs):
+    """Per operation: first and last answered call, in seconds after the
+    first request of the run (shows whether the crawls overlap)."""
+    ts = [r['time'] for r in reqs if r.get('op') and r.get('time')]
+    if not ts:
+        return {}
+    t0 = min(ts)
+    span = {}
+    for r in reqs:
+        if r.get('op') is None or r.get('status') != 200:
+            continue
+        a, b = span.get(r['op'], (None, None))
+        t = r['time'] - t0
+        span[r['op']] = (t if a is None else min(a, t), t if b is None else max(b, t))
+    return span
 
 
 def orgfs_run(fake, name, cmd, collect, args=()):
@@ -71,7 +89,9 @@ def orgfs_run(fake, name, cmd, collect, args=()):
         got = collect(m)
         st = B.status(m)
         with open(m.p('.orgfs', 'errors')) as fh:
-            errs = fh.read().splitlines()
+            # the first line is the column header
+            errs = [e for e in fh.read().splitlines()
+                    if not e.startswith('time\t')]
     if errs:
         print('# %s: .orgfs/errors (first 3 of %d):' % (name, len(errs)))
         for e in errs[:3]:
@@ -118,6 +138,10 @@ def print_runs(runs, bound_min):
     for s in runs:
         print('  %-28s %s' % (s['name'], ' '.join(
             '%s=%d' % kv for kv in sorted(s['ops'].items()))))
+    for s in runs:
+        print('  %-28s timeline (s after first call): %s' % (s['name'], ' '.join(
+            '%s %.1f-%.1f' % (op, a, b) for op, (a, b) in
+            sorted(s['span'].items(), key=lambda kv: kv[1][0]))))
     print()
 
 

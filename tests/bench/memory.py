@@ -31,9 +31,21 @@ def grep_all(m):
                    stderr=subprocess.DEVNULL)
 
 
+# A crawl that has not finished after this many seconds is stopped and
+# reported as such (a cache_max below the data once made it refetch
+# forever); ORGFS_BENCH_CRAWL_LIMIT overrides it.
+CRAWL_LIMIT = int(os.environ.get('ORGFS_BENCH_CRAWL_LIMIT', '900'))
+
+
 def cat_resources(m):
-    r = subprocess.run('wc -lc < resources.tsv', shell=True, cwd=m.path,
+    # timeout signals its whole process group: the shell and wc.
+    r = subprocess.run(['timeout', '-s', 'KILL', str(CRAWL_LIMIT), 'sh', '-c',
+                        'wc -lc < resources.tsv'], cwd=m.path,
                        capture_output=True, text=True)
+    if r.returncode:
+        print('# cat resources.tsv did not finish (exit %d) within %d s'
+              % (r.returncode, CRAWL_LIMIT))
+        return 0, 0
     lines, size = (int(x) for x in r.stdout.split())
     return lines - 1, size
 
@@ -82,12 +94,14 @@ def measure(args, crawl, env=None, extra=None):
 
 def row(name, base, after, t, st, per, nobj):
     return [name, B.mib(base[0]), B.mib(after[0]), B.mib(after[1]),
-            (after[0] - base[0]) / per, nobj, B.mib(int(st['cache_bytes'])),
-            st['cache_evictions'], t]
+            (after[0] - base[0]) / max(1, per), nobj,
+            B.mib(int(st['cache_bytes'])), st['cache_evictions'],
+            st['cache_misses'], st['cache_refreshes'], t]
 
 
 HEAD = ['organization', 'RSS before MiB', 'RSS after MiB', 'peak MiB',
-        'bytes/object', 'objects', 'cache MiB', 'evictions', 'crawl s']
+        'bytes/object', 'objects', 'cache MiB', 'evictions', 'misses',
+        'refreshes', 'crawl s']
 
 
 def accounts_part(n):
