@@ -33,6 +33,7 @@ struct orgfs {
 	struct rules *rules;            /* -o rules, or NULL */
 	int resources;                  /* the resource tree is on */
 	int aggregated;                 /* resources come from an aggregator */
+	size_t cache_max;               /* -o cache_max, bytes */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;
 	/* the org-wide resource crawl, for .orgfs/status; atomics */

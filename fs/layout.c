@@ -1896,9 +1896,10 @@ static void nameset_free(struct nameset *ns)
  * per version of the data, built by the first view that needs it: a
  * grep -r over thousands of tags/<key>/<value>/resources.tsv then walks
  * the organization once, not once per file, and no resource's owner is
- * worked out twice.  The snapshot pins the data it points into, so the
- * slices it shows stay in memory (beyond cache_max) while it is the
- * current one (man page, cache_max). */
+ * worked out twice.  The snapshot pins the data it points into, so it
+ * is kept for the next view only when that data fits well within
+ * cache_max; past that each view walks (and pins) the resources again
+ * while it renders, and the cap is kept (man page, cache_max). */
 typedef int (*rwalk_fn)(struct lctx *c, const struct org_resource *r,
 			const char *owner, void *arg);
 
@@ -1920,6 +1921,7 @@ struct rsnap {
 	size_t n, cap;
 	struct cache_ref *pins;
 	size_t npins, cappins;
+	size_t bytes;                   /* of the values pinned */
 	struct nameset owners;          /* resources' own owners, once each */
 	unsigned unreadable;            /* accounts */
 	time_t mtime;
@@ -1977,6 +1979,7 @@ static int rsnap_pin(struct rsnap *s, struct cache_ref *ref)
 		s->cappins = ncap;
 	}
 	s->pins[s->npins++] = *ref;
+	s->bytes += ref->size;
 	if (ref->fetched > s->mtime)
 		s->mtime = ref->fetched;
 	s->stale |= ref->stale;
@@ -2206,9 +2209,14 @@ static struct rsnap *rsnap_get(struct lctx *c)
 		rsnaps.building = 0;
 		rsnaps.builds++;
 		if (!res) {
+			/* kept only when it leaves the cache room for the
+			 * rest; an older one goes either way */
 			old = rsnaps.cur;
-			rsnaps.cur = s;
-			s->refs++;
+			rsnaps.cur = NULL;
+			if (!fs->cache_max || s->bytes <= fs->cache_max / 2) {
+				rsnaps.cur = s;
+				s->refs++;
+			}
 		}
 		pthread_cond_broadcast(&rsnaps.done);
 		pthread_mutex_unlock(&rsnaps.lock);

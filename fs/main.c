@@ -1053,6 +1053,7 @@ int main(int argc, char *argv[])
 	config_line(&fs, "max_stale", "%llu",
 		    (unsigned long long)(oc.max_stale_ms / 1000));
 	config_line(&fs, "cache_max", "%zu", oc.max_bytes);
+	fs.cache_max = oc.max_bytes;
 	config_line(&fs, "concurrency", "%d", oc.workers);
 	if (fs.kernel_timeout >= 0)
 		config_line(&fs, "kernel_timeout", "%.0f", fs.kernel_timeout);

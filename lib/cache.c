@@ -392,6 +392,7 @@ static void fill_ref(struct cache_ref *ref, struct cache_entry *v,
 	ref->hash = v->hash;
 	ref->stale = stale;
 	ref->expired = expired;
+	ref->size = v->size;
 }
 
 /* Record the outcome of n's fetch (lock held): install it unless n was

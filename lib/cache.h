@@ -88,6 +88,8 @@ struct cache_ref {
 	uint64_t hash;
 	int stale;                      /* last refresh failed */
 	int expired;                    /* past TTL, refresh scheduled */
+	size_t size;                    /* bytes the value holds (fetch's
+					   *size) */
 };
 
 /* @return NULL on allocation failure or a bad config (no fetch, a kind's

@@ -112,3 +112,50 @@ def test_rss_under_cap_plus_overhead():
         assert peak_cache <= 2 * CAP
         assert peak < limit, 'RSS %.1f MiB over the limit %.1f MiB' % (
             mib(peak), mib(limit))
+
+
+def _resource_views(m):
+    """resources.tsv and a sample of the filtered tables, by path"""
+    paths = ['resources.tsv', 'unowned/resources.tsv']
+    owners = sorted(os.listdir(m.p('owners')))[:3]
+    paths += ['owners/%s/resources.tsv' % o for o in owners]
+    for key in sorted(os.listdir(m.p('tags')))[:4]:
+        for val in sorted(os.listdir(m.p('tags', key)))[:2]:
+            paths.append('tags/%s/%s/resources.tsv' % (key, val))
+    svc = sorted(os.listdir(m.p('services')))[0]
+    typ = sorted(os.listdir(m.p('services', svc)))[0]
+    paths.append('services/%s/%s/resources.tsv' % (svc, typ))
+    out = {}
+    for p in paths:
+        with open(m.p(*p.split('/')), 'rb') as fh:
+            out[p] = fh.read()
+    return out
+
+
+def test_resource_views_under_a_cap_below_the_resources():
+    """With cache_max below the organization's resources every
+    organization-wide resource table still renders completely and the
+    same as without a cap, each slice is fetched a bounded number of
+    times, and once idle the cache is back under the cap: the shared
+    resource snapshot is not kept past the cap."""
+    org = ['--demo=1000', '-o', 'demo_resources=10']
+    with Mount(org) as m:
+        want = _resource_views(m)
+        wait_idle(m)
+        full = int(status(m)['cache_bytes'])
+    cap = full // 4
+    assert cap >= 1 << 20, full
+    with Mount(org + ['-o', 'cache_max=%d' % cap]) as m:
+        got = _resource_views(m)
+        wait_idle(m)
+        st = status(m)
+    print('uncapped cache %d bytes; cap %d: cache_bytes %s, %s evictions, '
+          '%s misses, %s resource slices, %d tables'
+          % (full, cap, st['cache_bytes'], st['cache_evictions'],
+             st['cache_misses'], st['resource_slices_total'], len(got)))
+    assert sorted(got) == sorted(want)
+    for p in want:
+        assert got[p] == want[p], p
+    assert int(st['cache_evictions']) > 0
+    assert int(st['cache_bytes']) <= cap
+    assert want['resources.tsv'].count(b'\n') > 15000
