@@ -93,6 +93,19 @@ struct kind_cfg {
 	int lane;
 };
 
+/* What an evicted key held, so that fetching it again with the same
+ * content is not a change (cache_version, on_change): with a cap below
+ * the data, evictions and refetches go on all the time and would
+ * otherwise throw away every rendering made from them. */
+struct tomb {
+	uint64_t khash;			/* 0: free slot */
+	uint64_t hash;
+	uint64_t gen;
+};
+
+#define TOMBS_MIN 1024
+#define TOMBS_MAX ((size_t)1 << 18)	/* 6 MiB; then forgotten */
+
 struct lane {
 	struct cache *c;
 	struct job *q_head, *q_tail;
@@ -123,6 +136,8 @@ struct cache {
 
 	uint64_t version;		/* what readers see changed (atomic
 					   reads, writes under lock) */
+	struct tomb *tombs;		/* content hashes of evicted keys */
+	size_t ntombs, captombs;	/* captombs: power of two or 0 */
 	uint64_t hits, misses, stale_serves, refreshes, evictions, errors;
 	uint64_t in_flight;
 };
@@ -362,6 +377,95 @@ static void node_unlink(struct cache *c, struct cache_node *n,
 		free(n);
 }
 
+static size_t tomb_slot(const struct cache *c, uint64_t khash)
+{
+	size_t i = (size_t)(khash ^ (khash >> 29)) & (c->captombs - 1);
+
+	while (c->tombs[i].khash && c->tombs[i].khash != khash)
+		i = (i + 1) & (c->captombs - 1);
+	return i;
+}
+
+/* Remember n's content as it is evicted (lock held); losing a tomb only
+ * costs a change that did not happen. */
+static void tomb_put(struct cache *c, const struct cache_node *n)
+{
+	struct tomb *t;
+	size_t i;
+
+	if (!n->has_hash || n->state != NODE_OK || n->stale || !n->khash)
+		return;
+	if ((c->ntombs + 1) * 2 > c->captombs) {
+		size_t ncap = c->captombs ? c->captombs * 2 : TOMBS_MIN, k;
+		struct tomb *old = c->tombs, *nt;
+
+		if (ncap > TOMBS_MAX) {
+			memset(c->tombs, 0, c->captombs * sizeof(*c->tombs));
+			c->ntombs = 0;
+			ncap = c->captombs;
+		} else if ((nt = calloc(ncap, sizeof(*nt)))) {
+			size_t ocap = c->captombs;
+
+			c->tombs = nt;
+			c->captombs = ncap;
+			c->ntombs = 0;
+			for (k = 0; k < ocap; k++) {
+				if (!old[k].khash)
+					continue;
+				c->tombs[tomb_slot(c, old[k].khash)] = old[k];
+				c->ntombs++;
+			}
+			free(old);
+		} else if (!c->captombs) {
+			return;
+		} else {
+			memset(c->tombs, 0, c->captombs * sizeof(*c->tombs));
+			c->ntombs = 0;
+		}
+	}
+	i = tomb_slot(c, n->khash);
+	t = &c->tombs[i];
+	if (!t->khash)
+		c->ntombs++;
+	t->khash = n->khash;
+	t->hash = n->last_hash;
+	t->gen = n->last_gen;
+}
+
+/* Give a node created again after its eviction its old content hash.
+ * @return 1 when it had one */
+static int tomb_take(struct cache *c, struct cache_node *n)
+{
+	size_t i, j, k;
+
+	if (!c->ntombs || n->has_hash)
+		return 0;
+	i = tomb_slot(c, n->khash);
+	if (!c->tombs[i].khash)
+		return 0;
+	n->has_hash = 1;
+	n->last_hash = c->tombs[i].hash;
+	n->last_gen = c->tombs[i].gen;
+	/* delete with backward shift, so probes stay unbroken */
+	c->tombs[i].khash = 0;
+	c->ntombs--;
+	j = i;
+	for (;;) {
+		j = (j + 1) & (c->captombs - 1);
+		if (!c->tombs[j].khash)
+			break;
+		k = (size_t)(c->tombs[j].khash ^ (c->tombs[j].khash >> 29)) &
+		    (c->captombs - 1);
+		/* j's entry may move to i if its home is not in (i, j] */
+		if ((i <= j) ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		c->tombs[i] = c->tombs[j];
+		c->tombs[j].khash = 0;
+		i = j;
+	}
+	return 1;
+}
+
 /* Evict least recently used nodes until the cap holds.  Fetching nodes
  * stay (their flight needs them) and so does keep, the node just
  * installed; pinned values survive in their readers' references. */
@@ -376,6 +480,7 @@ static void evict(struct cache *c, struct cache_node *keep, struct deferred *d)
 		prev = n->lru_prev;
 		if (n == keep || n->flight)
 			continue;
+		tomb_put(c, n);
 		node_unlink(c, n, d);
 		c->evictions++;
 	}
@@ -402,12 +507,16 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 		       const struct aws_error *err, struct deferred *d)
 {
 	uint64_t now = c->cfg.clock_ms();
+	int back;
 
 	/* A refresh that brings the same content to a value that was not
 	 * stale changes nothing a reader sees: renderings made from the old
-	 * value stay right (cache_version).  Anything else does. */
+	 * value stay right (cache_version).  Anything else does.  So does
+	 * fetching again the same content of an evicted key. */
+	back = rc == 0 && n->linked && tomb_take(c, n);
 	if (rc || !n->linked || !n->has_hash || n->last_hash != v->hash ||
-	    n->stale || n->state != NODE_OK || kind_ttl(c, n->kind) == 0)
+	    n->stale || (n->state != NODE_OK && !back) ||
+	    kind_ttl(c, n->kind) == 0)
 		__atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
 	f->rc = rc;
 	if (rc)
@@ -761,6 +870,7 @@ void cache_free(struct cache *c)
 	}
 	pthread_cond_destroy(&c->idle_cond);
 	pthread_mutex_destroy(&c->lock);
+	free(c->tombs);
 	free(c->buckets);
 	free(c->kinds);
 	free(c);
@@ -952,6 +1062,10 @@ void cache_drop_all(struct cache *c)
 	/* Pending jobs are hints about the old contents */
 	free_queues(c);
 	free_table(c, &d);
+	/* after a drop everything fetched again is news */
+	free(c->tombs);
+	c->tombs = NULL;
+	c->ntombs = c->captombs = 0;
 	__atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
 	if (!c->busy)
 		pthread_cond_broadcast(&c->idle_cond);

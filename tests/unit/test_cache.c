@@ -499,6 +499,75 @@ START_TEST(test_version)
 }
 END_TEST
 
+/* Fetching an evicted key again with the content it had is no change;
+ * with other content it is, and the change callback says so. */
+START_TEST(test_version_after_eviction)
+{
+	struct cache_config cfg = base_cfg();
+	struct cache *c;
+	struct cache_ref r;
+	uint64_t v;
+	int i;
+
+	kinds[K_MAIN].ttl_ms = 1000000;
+	cfg.max_bytes = 200;
+	fk.size = 100;
+	pthread_mutex_lock(&fk.m);
+	fk.fixed_hash_set = 1;
+	fk.fixed_hash = 5;
+	pthread_mutex_unlock(&fk.m);
+	c = cache_new(&cfg);
+	get_ok(c, K_MAIN, "a", &r, "a#1");
+	cache_release(c, &r);
+	get_ok(c, K_MAIN, "b", &r, "b#2");
+	cache_release(c, &r);
+	get_ok(c, K_MAIN, "c", &r, "c#3");	/* evicts a */
+	cache_release(c, &r);
+	ck_assert_uint_eq(stats(c).evictions, 1);
+	v = cache_version(c);
+
+	get_ok(c, K_MAIN, "a", &r, "a#4");	/* same content: evicts b */
+	cache_release(c, &r);
+	ck_assert_uint_eq(stats(c).evictions, 2);
+	ck_assert_uint_eq(cache_version(c), v);
+	ck_assert_int_eq(fk_get(&fk.changes), 0);
+
+	/* many rounds: the tombs stay bounded and keep working */
+	for (i = 0; i < 3000; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i % 7);
+		ck_assert_int_eq(cache_get(c, K_MAIN, key, &r, NULL), 0);
+		cache_release(c, &r);
+	}
+	v = cache_version(c);
+	get_ok(c, K_MAIN, "b", &r, "b#3005");	/* evicted long ago */
+	cache_release(c, &r);
+	ck_assert_uint_eq(cache_version(c), v);
+
+	/* other content after an eviction: a change, and news for the tree */
+	pthread_mutex_lock(&fk.m);
+	fk.fixed_hash = 6;
+	pthread_mutex_unlock(&fk.m);
+	get_ok(c, K_MAIN, "c", &r, "c#3006");
+	cache_release(c, &r);
+	ck_assert_uint_gt(cache_version(c), v);
+	ck_assert_int_eq(fk_get(&fk.changes), 1);
+
+	/* after a drop nothing is remembered: a first install again */
+	cache_drop_all(c);
+	v = cache_version(c);
+	pthread_mutex_lock(&fk.m);
+	fk.fixed_hash = 5;
+	pthread_mutex_unlock(&fk.m);
+	get_ok(c, K_MAIN, "a", &r, "a#3007");
+	cache_release(c, &r);
+	ck_assert_uint_gt(cache_version(c), v);
+	ck_assert_int_eq(fk_get(&fk.changes), 1);
+	free_and_check(c);
+}
+END_TEST
+
 START_TEST(test_stale)
 {
 	struct cache_config cfg = base_cfg();
@@ -1393,6 +1462,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_single_flight_error);
 	tcase_add_test(tc, test_single_flight_ttl_zero);
 	tcase_add_test(tc, test_version);
+	tcase_add_test(tc, test_version_after_eviction);
 	tcase_add_test(tc, test_stale);
 	tcase_add_test(tc, test_error_ttl);
 	tcase_add_test(tc, test_lru);
