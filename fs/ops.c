@@ -634,10 +634,13 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			pos += need;
 			continue;
 		}
-		/* readdirplus: answer the lookups the walker is about to do */
+		/* readdirplus: answer the lookups the walker is about to do,
+		 * except under the root: its directories stand for the whole
+		 * organization (hierarchy, policies, every account), and the
+		 * first ls of a mount must not wait for all of that */
 		node_init(&n);
 		cpath = child_path(path, name);
-		if (cpath && !layout_is_view(cpath) &&
+		if (cpath && strcmp(path, "/") && !layout_is_view(cpath) &&
 		    !layout_get(fs, cpath, &n)) {
 			struct inode *in;
 
