@@ -1912,6 +1912,14 @@ struct rsnap_row {
 	const char *owner;              /* NULL: none */
 };
 
+/* The rows carrying one tag (key, value), in walk order */
+struct rtag {
+	const char *key, *value;        /* in the pinned data; NULL: free */
+	uint64_t h;
+	uint32_t *rows;
+	uint32_t n, cap;
+};
+
 struct rsnap {
 	int refs;                       /* protected by rsnaps.lock */
 	struct org *org;
@@ -1926,6 +1934,11 @@ struct rsnap {
 	unsigned unreadable;            /* accounts */
 	time_t mtime;
 	int stale;
+	/* tag index, made by the first tags/<k>/<v>/ view (tag_once) */
+	pthread_mutex_t tag_lock;
+	int tags_built;                 /* 1 made, -1 out of memory */
+	struct rtag *tags;              /* open addressing */
+	size_t ntags, captags;
 };
 
 static struct {
@@ -1948,7 +1961,108 @@ static void rsnap_free(struct rsnap *s)
 	free(s->pins);
 	free(s->rows);
 	nameset_free(&s->owners);
+	for (i = 0; i < s->captags; i++)
+		free(s->tags[i].rows);
+	free(s->tags);
+	pthread_mutex_destroy(&s->tag_lock);
 	free(s);
+}
+
+static uint64_t rtag_hash(const char *key, const char *value)
+{
+	return nameset_hash(key) * 31 ^ nameset_hash(value);
+}
+
+static struct rtag *rtag_slot(struct rtag *v, size_t cap, const char *key,
+			      const char *value, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (v[i].key && (v[i].h != h || strcmp(v[i].key, key) ||
+			    strcmp(v[i].value, value)))
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static int rtag_add(struct rsnap *s, const char *key, const char *value,
+		    uint32_t row)
+{
+	uint64_t h = rtag_hash(key, value);
+	struct rtag *t;
+
+	if ((s->ntags + 1) * 2 > s->captags) {
+		size_t ncap = s->captags ? s->captags * 2 : 1024, i;
+		struct rtag *nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		for (i = 0; i < s->captags; i++)
+			if (s->tags[i].key)
+				*rtag_slot(nv, ncap, s->tags[i].key,
+					   s->tags[i].value, s->tags[i].h) =
+					s->tags[i];
+		free(s->tags);
+		s->tags = nv;
+		s->captags = ncap;
+	}
+	t = rtag_slot(s->tags, s->captags, key, value, h);
+	if (!t->key) {
+		t->key = key;
+		t->value = value;
+		t->h = h;
+		s->ntags++;
+	}
+	if (t->n && t->rows[t->n - 1] == row)
+		return 0;               /* the same tag twice on one resource */
+	if (t->n == t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 4;
+		uint32_t *nr = realloc(t->rows, ncap * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		t->rows = nr;
+		t->cap = ncap;
+	}
+	t->rows[t->n++] = row;
+	return 0;
+}
+
+/* The rows tagged key=value; made for the whole snapshot on first use,
+ * so that each of thousands of tags/<k>/<v>/resources.tsv costs its own
+ * rows, not a scan of every resource.  @return NULL when none, or
+ * *err = -ENOMEM */
+static const struct rtag *rsnap_tagged(struct rsnap *s, const char *key,
+				       const char *value, int *err)
+{
+	size_t j, k;
+	int res = 0;
+
+	*err = 0;
+	pthread_mutex_lock(&s->tag_lock);
+	if (!s->tags_built) {
+		for (j = 0; j < s->n && !res; j++) {
+			const struct org_tags *t = &s->rows[j].r->tags;
+
+			for (k = 0; k < t->n && !res; k++)
+				res = rtag_add(s, t->v[k].key, t->v[k].value,
+					       (uint32_t)j);
+		}
+		s->tags_built = res ? -1 : 1;
+	}
+	pthread_mutex_unlock(&s->tag_lock);
+	if (s->tags_built < 0) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (!s->captags)
+		return NULL;
+	{
+		const struct rtag *t = rtag_slot(s->tags, s->captags, key,
+						 value,
+						 rtag_hash(key, value));
+
+		return t->key ? t : NULL;
+	}
 }
 
 static void rsnap_put(struct rsnap *s)
@@ -2080,6 +2194,7 @@ static int rsnap_build(struct lctx *c, uint64_t version, struct rsnap **out)
 	s->org = fs->org;
 	s->version = version;
 	s->refs = 1;
+	pthread_mutex_init(&s->tag_lock, NULL);
 	res = org_get(fs->org, ORG_ACCOUNTS, "", c->path, &ref, &c->err);
 	if (res)
 		goto fail;
@@ -2242,6 +2357,27 @@ void layout_drop(void)
 	rsnap_put(s);
 }
 
+/* walk_resources over the resources tagged key=value only */
+static int walk_tagged(struct lctx *c, const char *key, const char *value,
+		       rwalk_fn fn, void *arg, struct rwalk_result *out)
+{
+	struct rsnap *s = rsnap_get(c);
+	const struct rtag *t;
+	uint32_t j;
+	int res = 0;
+
+	out->unreadable = 0;
+	if (!s)
+		return failed(c);
+	out->unreadable = s->unreadable;
+	t = rsnap_tagged(s, key, value, &res);
+	for (j = 0; t && j < t->n && !res; j++)
+		res = fn(c, s->rows[t->rows[j]].r, s->rows[t->rows[j]].owner,
+			 arg);
+	rsnap_put(s);
+	return res;
+}
+
 static int walk_resources(struct lctx *c, rwalk_fn fn, void *arg,
 			  struct rwalk_result *out)
 {
@@ -2314,7 +2450,9 @@ static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 		return -ENOENT;
 	buf_init(&rows, (size_t)4 << 30);
 	t->b = &rows;
-	res = walk_resources(c, rtsv_row, t, &wr);
+	res = t->tag_key ? walk_tagged(c, t->tag_key, t->tag_value, rtsv_row,
+				       t, &wr) :
+			   walk_resources(c, rtsv_row, t, &wr);
 	if (!res && wr.unreadable)
 		res = buf_printf(&out->data, "# incomplete: %u account%s "
 				 "unreadable, see .orgfs/errors\n",
