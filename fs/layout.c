@@ -1459,17 +1459,41 @@ static int ls_unowned_ous(struct lctx *c, struct dlist *d)
 /* A view's link to the one real directory of an account or OU: up to
  * the top of the tree, then accounts/<id> or ous/<id> as the directory
  * the link sits in is named ("owners/x/ous/<id>" -> "../../../ous/<id>"). */
+/* Whether the object a link of owners/, unowned/ or tags/ names is
+ * listed there (ls_owned, ls_tagged): one lookup in the index, not a
+ * listing of the directory, which for each of thousands of links was a
+ * scan of every account and OU. */
+static int view_member(struct lctx *c, int accounts)
+{
+	const struct org_index *x = index_of(c);
+	const struct org_index_obj *ob;
+	const char *v;
+
+	if (!x)
+		return failed(c);
+	ob = org_index_find(x, c->arg[c->narg - 1]);
+	if (!ob || accounts != !strcmp(ob->kind, "account"))
+		return -ENOENT;
+	if (!strncmp(c->path, "/owners/", 8))
+		return ob->owner && !strcmp(ob->owner, c->arg[0]) ? 0 : -ENOENT;
+	if (!strncmp(c->path, "/unowned/", 9))
+		return ob->owner ? -ENOENT : 0;
+	v = org_tags_get(&ob->tags, c->arg[0]);
+	return v && !strcmp(v, c->arg[1]) ? 0 : -ENOENT;
+}
+
 static int l_view_object(struct lctx *c, struct node *out)
 {
 	const char *last = strrchr(c->path, '/'), *p;
 	const char *dir = last;
 	char *e;
-	int res = listed(c->fs, c->path);
+	int res;
 
-	if (res)
-		return res;
 	while (dir > c->path && dir[-1] != '/')
 		dir--;
+	res = view_member(c, !strncmp(dir, "accounts/", 9));
+	if (res)
+		return res;
 	e = escape_name(c->arg[c->narg - 1]);
 	if (!e)
 		return -ENOMEM;

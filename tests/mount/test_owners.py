@@ -220,3 +220,34 @@ def test_crawl_failure_is_not_partial(fakeaws_factory, tmp_path):
         wait_for(lambda: os.getxattr(m.p('owners'), 'user.orgfs.stale') == b'1',
                  what='the owners view marked stale')
         assert sorted(os.listdir(m.p('owners'))) == full
+
+
+def test_links_only_for_members(mnt, org):
+    """A link name that is not in its directory's listing does not exist:
+    an account under another owner, an owned account under unowned/, an
+    OU id under accounts/, an account under a tag value it lacks."""
+    import errno
+    owned = {a: owner_of(org, a)[0] for a in org.accounts}
+    a, o = next((a, o) for a, o in sorted(owned.items()) if o)
+    other = next(x for x in sorted(set(owned.values()) - {None, o}))
+    ou = sorted(org.ous)[0]
+    tagged = next((i, k, v) for i in sorted(org.accounts)
+                  for k, v in sorted(org.tags.get(i, {}).items()))
+    i, k, v = tagged
+    absent = [mnt.p('owners', esc(other), 'accounts', a),
+              mnt.p('owners', esc(o), 'ous', a),
+              mnt.p('owners', esc(o), 'accounts', esc(ou)),
+              mnt.p('unowned', 'accounts', a),
+              mnt.p('owners', esc(o), 'accounts', '999999999999'),
+              mnt.p('tags', esc(k), esc(v), 'ous', i)]
+    for vv in sorted(set(x.get(k) for x in org.tags.values()) - {v, None}):
+        absent.append(mnt.p('tags', esc(k), esc(vv), 'accounts', i))
+        break
+    for p in absent:
+        with pytest.raises(OSError) as ei:
+            os.readlink(p)
+        assert ei.value.errno == errno.ENOENT, p
+    assert os.readlink(mnt.p('owners', esc(o), 'accounts', a)) == \
+        '../../../accounts/' + a
+    assert os.readlink(mnt.p('tags', esc(k), esc(v), 'accounts', i)) == \
+        '../../../../accounts/' + i
