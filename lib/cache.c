@@ -478,7 +478,9 @@ static void evict(struct cache *c, struct cache_node *keep, struct deferred *d)
 	for (n = c->lru_tail; n && c->table_bytes > c->cfg.max_bytes;
 	     n = prev) {
 		prev = n->lru_prev;
-		if (n == keep || n->flight)
+		/* a node without a value frees nothing; it keeps its
+		 * failure, so that failing again is no change */
+		if (n == keep || n->flight || !n->val)
 			continue;
 		tomb_put(c, n);
 		node_unlink(c, n, d);
@@ -511,12 +513,21 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 
 	/* A refresh that brings the same content to a value that was not
 	 * stale changes nothing a reader sees: renderings made from the old
-	 * value stay right (cache_version).  Anything else does.  So does
-	 * fetching again the same content of an evicted key. */
+	 * value stay right (cache_version).  Nor does fetching again the
+	 * same content of an evicted key, or failing again as the key
+	 * already answers (the same error, or a stale value still served).
+	 * Anything else does. */
 	back = rc == 0 && n->linked && tomb_take(c, n);
-	if (rc || !n->linked || !n->has_hash || n->last_hash != v->hash ||
-	    n->stale || (n->state != NODE_OK && !back) ||
-	    kind_ttl(c, n->kind) == 0)
+	if (rc && n->linked && kind_ttl(c, n->kind) != 0 &&
+	    ((n->state == NODE_ERROR && n->err.err == err->err &&
+	      !strcmp(n->err.code, err->code)) ||
+	     (n->state == NODE_OK && n->stale &&
+	      now < n->fetched_ms + kind_ttl(c, n->kind) +
+	      c->cfg.max_stale_ms)))
+		;       /* failed as before */
+	else if (rc || !n->linked || !n->has_hash ||
+		 n->last_hash != v->hash || n->stale ||
+		 (n->state != NODE_OK && !back) || kind_ttl(c, n->kind) == 0)
 		__atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
 	f->rc = rc;
 	if (rc)

@@ -478,14 +478,43 @@ START_TEST(test_version)
 	ck_assert_uint_gt(cache_version(c), v);
 	v = cache_version(c);
 
+	/* failing again while the stale value is still served: no change */
+	set_clock(13100);
+	get_ok(c, K_MAIN, "k", &r, "k#3");
+	cache_release(c, &r);
+	cache_wait_idle(c);
+	ck_assert_int_eq(fk_get(&fk.calls), 5);
+	ck_assert_uint_eq(cache_version(c), v);
+
+	/* a key that only fails: the first failure is news, the same one
+	 * again after error_ttl is not, another one is */
+	{
+		struct aws_error err;
+
+		ck_assert_int_eq(cache_get(c, K_MAIN, "bad", &r, &err), -EIO);
+		ck_assert_uint_gt(cache_version(c), v);
+		v = cache_version(c);
+		set_clock(13200);
+		ck_assert_int_eq(cache_get(c, K_MAIN, "bad", &r, &err), -EIO);
+		ck_assert_int_eq(fk_get(&fk.calls), 7);
+		ck_assert_uint_eq(cache_version(c), v);
+		fk_set_fail(-EACCES);
+		set_clock(13300);
+		ck_assert_int_eq(cache_get(c, K_MAIN, "bad", &r, &err),
+				 -EACCES);
+		ck_assert_uint_gt(cache_version(c), v);
+		fk_set_fail(-EIO);
+		v = cache_version(c);
+	}
+
 	/* the same content again clears the mark: a change too */
 	fk_set_fail(0);
-	set_clock(13100);
+	set_clock(13400);
 	get_ok(c, K_MAIN, "k", &r, "k#3");
 	ck_assert_int_eq(r.stale, 1);
 	cache_release(c, &r);
 	cache_wait_idle(c);
-	ck_assert_int_eq(fk_get(&fk.calls), 5);
+	ck_assert_int_eq(fk_get(&fk.calls), 9);
 	ck_assert_uint_gt(cache_version(c), v);
 	v = cache_version(c);
 	ck_assert_int_eq(cache_peek(c, K_MAIN, "k", &r), 0);
