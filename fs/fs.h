@@ -91,6 +91,8 @@ void layout_prefetch(struct orgfs *fs, const char *path);
 /* Org-wide views, whose attributes take a crawl: readdirplus leaves
  * them to a later lookup. */
 int layout_is_view(const char *path);
+/* FNV-1a of a string */
+uint64_t layout_hash(const char *s);
 /* Let go of the data the organization-wide views hold (SIGHUP, exit) */
 void layout_drop(void);
 void node_init(struct node *n);

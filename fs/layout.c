@@ -1839,7 +1839,8 @@ struct nameset {
 	size_t n;
 };
 
-static uint64_t nameset_hash(const char *s)
+/* FNV-1a of a string: name sets, tag index, blobs, the inode table */
+uint64_t layout_hash(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -1864,7 +1865,7 @@ static int nameset_add(struct nameset *ns, const char *s)
 		for (k = 0; k < ns->cap; k++) {
 			if (!ns->v[k])
 				continue;
-			i = nameset_hash(ns->v[k]) & (ncap - 1);
+			i = layout_hash(ns->v[k]) & (ncap - 1);
 			while (nv[i])
 				i = (i + 1) & (ncap - 1);
 			nv[i] = ns->v[k];
@@ -1873,7 +1874,7 @@ static int nameset_add(struct nameset *ns, const char *s)
 		ns->v = nv;
 		ns->cap = ncap;
 	}
-	i = nameset_hash(s) & (ns->cap - 1);
+	i = layout_hash(s) & (ns->cap - 1);
 	while (ns->v[i]) {
 		if (!strcmp(ns->v[i], s))
 			return 0;
@@ -1895,7 +1896,7 @@ static int nameset_intern(struct nameset *ns, const char *s, const char **out)
 
 	if (res < 0)
 		return res;
-	i = nameset_hash(s) & (ns->cap - 1);
+	i = layout_hash(s) & (ns->cap - 1);
 	while (strcmp(ns->v[i], s))
 		i = (i + 1) & (ns->cap - 1);
 	*out = ns->v[i];
@@ -1994,7 +1995,7 @@ static void rsnap_free(struct rsnap *s)
 
 static uint64_t rtag_hash(const char *key, const char *value)
 {
-	return nameset_hash(key) * 31 ^ nameset_hash(value);
+	return layout_hash(key) * 31 ^ layout_hash(value);
 }
 
 static struct rtag *rtag_slot(struct rtag *v, size_t cap, const char *key,
@@ -2058,6 +2059,7 @@ static int rtag_add(struct rsnap *s, const char *key, const char *value,
 static const struct rtag *rsnap_tagged(struct rsnap *s, const char *key,
 				       const char *value, int *err)
 {
+	const struct rtag *t;
 	size_t j, k;
 	int res = 0;
 
@@ -2065,10 +2067,10 @@ static const struct rtag *rsnap_tagged(struct rsnap *s, const char *key,
 	pthread_mutex_lock(&s->tag_lock);
 	if (!s->tags_built) {
 		for (j = 0; j < s->n && !res; j++) {
-			const struct org_tags *t = &s->rows[j].r->tags;
+			const struct org_tags *tg = &s->rows[j].r->tags;
 
-			for (k = 0; k < t->n && !res; k++)
-				res = rtag_add(s, t->v[k].key, t->v[k].value,
+			for (k = 0; k < tg->n && !res; k++)
+				res = rtag_add(s, tg->v[k].key, tg->v[k].value,
 					       (uint32_t)j);
 		}
 		s->tags_built = res ? -1 : 1;
@@ -2080,13 +2082,8 @@ static const struct rtag *rsnap_tagged(struct rsnap *s, const char *key,
 	}
 	if (!s->captags)
 		return NULL;
-	{
-		const struct rtag *t = rtag_slot(s->tags, s->captags, key,
-						 value,
-						 rtag_hash(key, value));
-
-		return t->key ? t : NULL;
-	}
+	t = rtag_slot(s->tags, s->captags, key, value, rtag_hash(key, value));
+	return t->key ? t : NULL;
 }
 
 static void rsnap_put(struct rsnap *s)
@@ -3474,7 +3471,7 @@ static void view_put(const char *path, uint64_t version, struct node *file,
 		b->refs = 2;            /* the node's and the view's */
 		b->len = file->data.len;
 		memcpy(b->data, buf_str(&file->data), b->len + 1);
-		b->hash = nameset_hash(b->data) ^ b->len;
+		b->hash = layout_hash(b->data) ^ b->len;
 		buf_free(&file->data);
 		file->blob = b;
 	}

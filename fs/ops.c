@@ -66,17 +66,6 @@ static struct {
 	struct orgfs *fs;
 } inv = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t hash_node(const struct node *n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -125,7 +114,7 @@ static void itab_grow(void)
 		struct inode *n = itab.by_path[i], *next;
 
 		for (; n; n = next) {
-			size_t h = hash_str(n->path) & (nb - 1);
+			size_t h = layout_hash(n->path) & (nb - 1);
 
 			next = n->next_path;
 			n->next_path = bp[h];
@@ -165,7 +154,7 @@ static struct inode *itab_ref(const char *path, fuse_ino_t parent,
 	struct inode *n;
 
 	pthread_mutex_lock(&itab.lock);
-	h = hash_str(path) & (itab.nbuckets - 1);
+	h = layout_hash(path) & (itab.nbuckets - 1);
 	for (n = itab.by_path[h]; n; n = n->next_path)
 		if (!strcmp(n->path, path))
 			break;
@@ -243,7 +232,7 @@ static void itab_unlink(struct inode *n)
 {
 	struct inode **pp;
 
-	pp = &itab.by_path[hash_str(n->path) & (itab.nbuckets - 1)];
+	pp = &itab.by_path[layout_hash(n->path) & (itab.nbuckets - 1)];
 	while (*pp && *pp != n)
 		pp = &(*pp)->next_path;
 	if (*pp)

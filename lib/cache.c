@@ -502,6 +502,18 @@ static void fill_ref(struct cache_ref *ref, struct cache_entry *v,
 	ref->size = v->size;
 }
 
+/* Whether a failed fetch of linked n leaves it answering as it did: the
+ * same error again, or a stale value still served. */
+static int fails_as_before(struct cache *c, const struct cache_node *n,
+			   const struct aws_error *err, uint64_t now)
+{
+	if (n->state == NODE_ERROR)
+		return n->err.err == err->err && !strcmp(n->err.code, err->code);
+	return n->state == NODE_OK && n->stale &&
+	       now < n->fetched_ms + kind_ttl(c, n->kind) +
+	       c->cfg.max_stale_ms;
+}
+
 /* Record the outcome of n's fetch (lock held): install it unless n was
  * unlinked meanwhile or its kind keeps nothing, then wake the waiters. */
 static void fetch_done(struct cache *c, struct cache_node *n,
@@ -509,7 +521,7 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 		       const struct aws_error *err, struct deferred *d)
 {
 	uint64_t now = c->cfg.clock_ms();
-	int back;
+	int back, visible;
 
 	/* A refresh that brings the same content to a value that was not
 	 * stale changes nothing a reader sees: renderings made from the old
@@ -518,16 +530,14 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 	 * already answers (the same error, or a stale value still served).
 	 * Anything else does. */
 	back = rc == 0 && n->linked && tomb_take(c, n);
-	if (rc && n->linked && kind_ttl(c, n->kind) != 0 &&
-	    ((n->state == NODE_ERROR && n->err.err == err->err &&
-	      !strcmp(n->err.code, err->code)) ||
-	     (n->state == NODE_OK && n->stale &&
-	      now < n->fetched_ms + kind_ttl(c, n->kind) +
-	      c->cfg.max_stale_ms)))
-		;       /* failed as before */
-	else if (rc || !n->linked || !n->has_hash ||
-		 n->last_hash != v->hash || n->stale ||
-		 (n->state != NODE_OK && !back) || kind_ttl(c, n->kind) == 0)
+	if (!n->linked || kind_ttl(c, n->kind) == 0)
+		visible = 1;
+	else if (rc)
+		visible = !fails_as_before(c, n, err, now);
+	else
+		visible = !n->has_hash || n->last_hash != v->hash ||
+			  n->stale || (n->state != NODE_OK && !back);
+	if (visible)
 		__atomic_add_fetch(&c->version, 1, __ATOMIC_RELEASE);
 	f->rc = rc;
 	if (rc)

@@ -1175,6 +1175,38 @@ static int own_account(struct aws_source *s, char *out, size_t len,
 	return rc;
 }
 
+/* The client that reads account: the source's own for its own account,
+ * else one holding the member role's credentials, which the caller frees
+ * (aws_client_free) when *member.  op names the call in errors. */
+static int account_client(struct aws_source *s, const char *account,
+			  const char *region, const char *op,
+			  struct aws_client **out, int *member,
+			  struct aws_error *err)
+{
+	struct creds_provider *p;
+	char own[16];
+	int rc;
+
+	*out = s->client;
+	*member = 0;
+	rc = own_account(s, own, sizeof(own), err);
+	if (rc < 0 || !strcmp(account, own))
+		return rc < 0 ? rc : 0;
+	p = credchain_member_role(s->client, account, s->member_role,
+				  s->external_id,
+				  s->partition ? s->partition :
+				  endpoint_partition(region));
+	*out = p ? aws_client_derive(s->client, p) : NULL;
+	creds_provider_release(p);
+	if (!*out) {
+		rc = nomem(err, op);
+		snprintf(err->operation, sizeof(err->operation), "%s", op);
+		return rc;
+	}
+	*member = 1;
+	return 0;
+}
+
 static int is_account_id(const char *s)
 {
 	size_t n;
@@ -1355,7 +1387,6 @@ static int aws_list_resources(struct org_source *src, const char *account,
 	struct aws_source *s = to_aws(src);
 	struct resources_ctx c = { 0 };
 	struct aws_client *client = s->client;
-	char own[16];
 	json_t *in = NULL;
 	int rc, member;
 
@@ -1370,26 +1401,10 @@ static int aws_list_resources(struct org_source *src, const char *account,
 			 SRC_TAGGING_OP);
 		return -EINVAL;
 	}
-	rc = own_account(s, own, sizeof(own), err);
+	rc = account_client(s, account, region, SRC_TAGGING_OP, &client,
+			    &member, err);
 	if (rc < 0)
 		return rc;
-	member = strcmp(account, own) != 0;
-	if (member) {
-		struct creds_provider *p;
-
-		p = credchain_member_role(s->client, account, s->member_role,
-					  s->external_id,
-					  s->partition ? s->partition :
-					  endpoint_partition(region));
-		client = p ? aws_client_derive(s->client, p) : NULL;
-		creds_provider_release(p);
-		if (!client) {
-			rc = nomem(err, "GetResources");
-			snprintf(err->operation, sizeof(err->operation), "%s",
-				 SRC_TAGGING_OP);
-			return rc;
-		}
-	}
 	c.account = account;
 	c.r = calloc(1, sizeof(*c.r));
 	in = json_pack("{s:i}", "ResourcesPerPage", SRC_TAGGING_PAGE_SIZE);
@@ -1592,7 +1607,6 @@ static int aws_config_compliance(struct org_source *src, const char *account,
 	struct aws_source *s = to_aws(src);
 	struct aws_client *client = s->client;
 	struct rules_ctx c = { 0 };
-	char own[16];
 	int rc, member = 0;
 
 	*out = NULL;
@@ -1610,26 +1624,10 @@ static int aws_config_compliance(struct org_source *src, const char *account,
 						    s->config_aggregator,
 						    s->config_aggregator_region,
 						    account, region, out, err);
-	rc = own_account(s, own, sizeof(own), err);
+	rc = account_client(s, account, region, "config:" SRC_CONFIG_RULES_OP,
+			    &client, &member, err);
 	if (rc < 0)
 		return rc;
-	member = strcmp(account, own) != 0;
-	if (member) {
-		struct creds_provider *p;
-
-		p = credchain_member_role(s->client, account, s->member_role,
-					  s->external_id,
-					  s->partition ? s->partition :
-					  endpoint_partition(region));
-		client = p ? aws_client_derive(s->client, p) : NULL;
-		creds_provider_release(p);
-		if (!client) {
-			member = 0;
-			rc = nomem(err, SRC_CONFIG_RULES_OP);
-			config_op(err, SRC_CONFIG_RULES_OP);
-			return rc;
-		}
-	}
 	c.p.op = SRC_CONFIG_RULES_OP;
 	aws_error_clear(&c.p.err);
 	rc = aws_json_paginate(client, &aws_svc_config, region,
