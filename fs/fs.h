@@ -54,7 +54,7 @@ struct blob {
 	int refs;                       /* atomic */
 	uint64_t hash;
 	size_t len;
-	char data[];
+	char *data;                     /* NUL-terminated, owned */
 };
 
 /* What a path is: its type, its content (file) or target (link). */

@@ -17,6 +17,7 @@
 #include "escape.h"
 #include "fs.h"
 #include "log.h"
+#include "memtrim.h"
 
 #define MAX_ARGS 8
 
@@ -63,8 +64,13 @@ void node_init(struct node *n)
 
 static void blob_put(struct blob *b)
 {
-	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		size_t len = b->len;
+
+		free(b->data);
 		free(b);
+		memtrim_freed(len);
+	}
 }
 
 void node_free(struct node *n)
@@ -1979,7 +1985,9 @@ static struct {
 
 static void rsnap_free(struct rsnap *s)
 {
-	size_t i;
+	size_t i, own = s->cap * sizeof(*s->rows) +
+			s->cappins * sizeof(*s->pins) +
+			s->captags * sizeof(*s->tags);
 
 	for (i = 0; i < s->npins; i++)
 		org_put(s->org, &s->pins[i]);
@@ -1991,6 +1999,7 @@ static void rsnap_free(struct rsnap *s)
 	free(s->tags);
 	pthread_mutex_destroy(&s->tag_lock);
 	free(s);
+	memtrim_freed(own);
 }
 
 static uint64_t rtag_hash(const char *key, const char *value)
@@ -2461,29 +2470,41 @@ static int rtsv_row(struct lctx *c, const struct org_resource *r,
 	return res;
 }
 
+/* Put s before what b holds (a rare line above a large table: one move
+ * instead of rendering the table apart and copying it). */
+static int buf_prepend(struct buf *b, const char *s)
+{
+	size_t k = strlen(s), n = b->len;
+	int res = buf_append(b, s, k);
+
+	if (res)
+		return res;
+	memmove(b->data + k, b->data, n);
+	memcpy(b->data, s, k);
+	return 0;
+}
+
 static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 {
 	struct rwalk_result wr;
-	struct buf rows;
+	char note[96];
 	int res;
 
 	if (!c->fs->resources)
 		return -ENOENT;
-	buf_init(&rows, (size_t)4 << 30);
-	t->b = &rows;
-	res = t->tag_key ? walk_tagged(c, t->tag_key, t->tag_value, rtsv_row,
-				       t, &wr) :
-			   walk_resources(c, rtsv_row, t, &wr);
-	if (!res && wr.unreadable)
-		res = buf_printf(&out->data, "# incomplete: %u account%s "
-				 "unreadable, see .orgfs/errors\n",
-				 wr.unreadable, wr.unreadable == 1 ? "" : "s");
+	t->b = &out->data;
+	res = buf_puts(&out->data,
+		       "arn\taccount\tregion\tservice\ttype\towner\n");
 	if (!res)
-		res = buf_puts(&out->data,
-			       "arn\taccount\tregion\tservice\ttype\towner\n");
-	if (!res)
-		res = buf_append(&out->data, buf_str(&rows), rows.len);
-	buf_free(&rows);
+		res = t->tag_key ? walk_tagged(c, t->tag_key, t->tag_value,
+					       rtsv_row, t, &wr) :
+				   walk_resources(c, rtsv_row, t, &wr);
+	if (!res && wr.unreadable) {
+		snprintf(note, sizeof(note), "# incomplete: %u account%s "
+			 "unreadable, see .orgfs/errors\n",
+			 wr.unreadable, wr.unreadable == 1 ? "" : "s");
+		res = buf_prepend(&out->data, note);
+	}
 	return res;
 }
 
@@ -3308,11 +3329,14 @@ static int ls_dot(struct lctx *c, struct dlist *d)
 	return res;
 }
 
+static int views_count(size_t *bytes);
+
 static int f_dot(struct lctx *c, struct node *out)
 {
 	struct orgfs *fs = c->fs;
 	const char *f = c->arg[0];
-	int res;
+	size_t nviews;
+	int res, nv;
 
 	out->dynamic = 1;
 	out->mtime = time(NULL);
@@ -3322,6 +3346,7 @@ static int f_dot(struct lctx *c, struct node *out)
 		return org_render_errors(fs->org, &out->data);
 	if (strcmp(f, "status"))
 		return -ENOENT;
+	nv = views_count(&nviews);
 	res = buf_printf(&out->data, "source\t%s\nidentity\t%s\n",
 			 fs->source_desc, fs->identity);
 	if (!res)
@@ -3331,7 +3356,9 @@ static int f_dot(struct lctx *c, struct node *out)
 			"resource_slices_done\t%llu\n"
 			"resource_slices_total\t%llu\n"
 			"resources_seen\t%llu\n"
-			"resource_accounts_unreadable\t%llu\n",
+			"resource_accounts_unreadable\t%llu\n"
+			"views_kept\t%d\n"
+			"views_bytes\t%zu\n",
 			(unsigned long long)__atomic_load_n(
 				&fs->rcrawl_slices_done, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(
@@ -3339,7 +3366,8 @@ static int f_dot(struct lctx *c, struct node *out)
 			(unsigned long long)__atomic_load_n(
 				&fs->rcrawl_resources, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(
-				&fs->rcrawl_unreadable, __ATOMIC_RELAXED));
+				&fs->rcrawl_unreadable, __ATOMIC_RELAXED),
+			nv, nviews);
 	if (!res && fs->client) {
 		struct aws_stats_totals t;
 
@@ -3367,6 +3395,9 @@ static int f_dot(struct lctx *c, struct node *out)
  * (org_data_version), so it is kept and shared until then. */
 
 #define VIEWS_MAX 64
+/* A view read within this long is not dropped for the byte budget: a
+ * file is read a chunk at a time, each chunk from its view. */
+#define VIEW_HOT_MS 2000
 
 struct view {
 	char *path;                     /* NULL: free slot */
@@ -3375,6 +3406,8 @@ struct view {
 					   behind it must be asked again
 					   (refresh, stale mark, max_stale) */
 	uint64_t used;                  /* LRU tick */
+	uint64_t used_ms;               /* org clock */
+	size_t bytes;                   /* what it holds, about */
 	struct blob *blob;              /* file content, or */
 	struct dlist list;              /* a directory listing */
 	time_t mtime;
@@ -3385,6 +3418,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct view v[VIEWS_MAX];       /* protected by lock */
 	uint64_t tick;
+	size_t bytes;                   /* sum of v[].bytes */
 } views = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* A view depends on data of several kinds: it lives as long as the
@@ -3400,6 +3434,13 @@ static uint64_t view_ttl(struct orgfs *fs)
 	return t;
 }
 
+/* Renderings kept take at most a quarter of cache_max on top of it,
+ * except the ones being read. */
+static size_t views_budget(const struct orgfs *fs)
+{
+	return fs->cache_max ? fs->cache_max / 4 : SIZE_MAX;
+}
+
 static int dlist_copy(struct dlist *dst, const struct dlist *src)
 {
 	size_t i;
@@ -3413,13 +3454,72 @@ static int dlist_copy(struct dlist *dst, const struct dlist *src)
 	return 0;
 }
 
-static void view_clear(struct view *v)
+static size_t dlist_bytes(const struct dlist *d)
+{
+	size_t i, n = d->cap * sizeof(*d->v);
+
+	for (i = 0; i < d->n; i++)
+		n += strlen(d->v[i].name) + 1;
+	return n;
+}
+
+/* Empty a slot (views.lock held); its blob, if any, goes to *drop for
+ * the caller to put once the lock is released. */
+static void view_clear(struct view *v, struct blob **drop)
 {
 	free(v->path);
 	v->path = NULL;
-	blob_put(v->blob);
+	*drop = v->blob;
 	v->blob = NULL;
 	dlist_free(&v->list);
+	views.bytes -= v->bytes;
+	v->bytes = 0;
+}
+
+/* Drop least recently used views that nobody read lately while the
+ * views take more than budget (views.lock held); keep is spared.
+ * Blobs to put go to drop[VIEWS_MAX]. */
+static void views_shrink(size_t budget, uint64_t now, const struct view *keep,
+			 struct blob **drop)
+{
+	while (views.bytes > budget) {
+		struct view *lru = NULL;
+		int i;
+
+		for (i = 0; i < VIEWS_MAX; i++) {
+			struct view *v = &views.v[i];
+
+			if (!v->path || v == keep ||
+			    now < v->used_ms + VIEW_HOT_MS)
+				continue;
+			if (!lru || v->used < lru->used)
+				lru = v;
+		}
+		if (!lru)
+			return;
+		view_clear(lru, &drop[lru - views.v]);
+	}
+}
+
+/* How many views are kept; *bytes: what they hold. */
+static int views_count(size_t *bytes)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX; i++)
+		n += views.v[i].path != NULL;
+	*bytes = views.bytes;
+	pthread_mutex_unlock(&views.lock);
+	return n;
+}
+
+static void drop_blobs(struct blob **drop)
+{
+	int i;
+
+	for (i = 0; i < VIEWS_MAX; i++)
+		blob_put(drop[i]);
 }
 
 /* A current rendering of path: a file's blob (a new reference) or a copy
@@ -3427,6 +3527,7 @@ static void view_clear(struct view *v)
 static int view_get(const char *path, uint64_t version, struct node *file,
 		    struct dlist *list, struct lctx *c)
 {
+	struct blob *drop[VIEWS_MAX] = { NULL };
 	uint64_t now = org_now_ms(c->fs->org);
 	int i, hit = 0;
 
@@ -3446,13 +3547,17 @@ static int view_get(const char *path, uint64_t version, struct node *file,
 			break;
 		}
 		v->used = ++views.tick;
+		v->used_ms = now;
 		if (v->mtime > c->mtime)
 			c->mtime = v->mtime;
 		c->stale |= v->stale;
 		hit = 1;
 		break;
 	}
+	/* views read a while ago that are over the budget go */
+	views_shrink(views_budget(c->fs), now, NULL, drop);
 	pthread_mutex_unlock(&views.lock);
+	drop_blobs(drop);
 	return hit;
 }
 
@@ -3460,19 +3565,29 @@ static int view_get(const char *path, uint64_t version, struct node *file,
 static void view_put(const char *path, uint64_t version, struct node *file,
 		     const struct dlist *list, const struct lctx *c)
 {
+	struct blob *drop[VIEWS_MAX] = { NULL };
 	struct view *slot = NULL;
 	struct blob *b = NULL;
+	char *shrunk;
+	uint64_t now = org_now_ms(c->fs->org);
 	int i;
 
 	if (file) {
-		b = malloc(sizeof(*b) + file->data.len + 1);
+		/* the rendering moves into the blob, not copied */
+		b = malloc(sizeof(*b));
 		if (!b)
 			return;
 		b->refs = 2;            /* the node's and the view's */
 		b->len = file->data.len;
-		memcpy(b->data, buf_str(&file->data), b->len + 1);
+		b->data = buf_steal(&file->data);
+		if (!b->data) {
+			free(b);
+			return;
+		}
+		shrunk = realloc(b->data, b->len + 1);  /* cap was up to 2x */
+		if (shrunk)
+			b->data = shrunk;
 		b->hash = layout_hash(b->data) ^ b->len;
-		buf_free(&file->data);
 		file->blob = b;
 	}
 	pthread_mutex_lock(&views.lock);
@@ -3489,20 +3604,35 @@ static void view_put(const char *path, uint64_t version, struct node *file,
 			if (views.v[i].used < slot->used)
 				slot = &views.v[i];
 	}
-	view_clear(slot);
+	view_clear(slot, &drop[slot - views.v]);
 	slot->path = strdup(path);
 	slot->version = version;
-	slot->expires = org_now_ms(c->fs->org) + view_ttl(c->fs);
+	slot->expires = now + view_ttl(c->fs);
 	slot->used = ++views.tick;
+	slot->used_ms = now;
 	slot->mtime = c->mtime;
 	slot->stale = c->stale;
-	if (b)
+	if (!slot->path) {
+		/* the view's reference: the node keeps its own */
+		if (b)
+			blob_put(b);
+	} else if (b) {
 		slot->blob = b;
-	else if (!slot->path || dlist_copy(&slot->list, list))
-		view_clear(slot);
-	if (!slot->path && b)
-		blob_put(b);
+		slot->bytes = sizeof(*b) + b->len + 1;
+	} else if (dlist_copy(&slot->list, list)) {
+		struct blob *none;
+
+		view_clear(slot, &none);
+	} else {
+		slot->bytes = dlist_bytes(&slot->list);
+	}
+	if (slot->path) {
+		slot->bytes += strlen(slot->path) + 1;
+		views.bytes += slot->bytes;
+	}
+	views_shrink(views_budget(c->fs), now, slot, drop);
 	pthread_mutex_unlock(&views.lock);
+	drop_blobs(drop);
 }
 
 /* List through the view cache where the row says so. */

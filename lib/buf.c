@@ -7,6 +7,10 @@
 #include <openssl/crypto.h>
 
 #include "buf.h"
+#include "memtrim.h"
+
+/* Blocks from this size up count as freed memory (memtrim.h). */
+#define BUF_TRIM_MIN	((size_t)64 << 10)
 
 void buf_init(struct buf *b, size_t max)
 {
@@ -33,6 +37,9 @@ static int buf_grow(struct buf *b, size_t need)
 	p = realloc(b->data, ncap);
 	if (!p)
 		return -ENOMEM;
+	/* a large block outgrown is freed (or moved): see memtrim.h */
+	if (p != b->data && b->cap >= BUF_TRIM_MIN)
+		memtrim_freed(b->cap);
 	b->data = p;
 	b->cap = ncap;
 	return 0;
@@ -105,6 +112,8 @@ void buf_reset(struct buf *b)
 void buf_free(struct buf *b)
 {
 	free(b->data);
+	if (b->cap >= BUF_TRIM_MIN)
+		memtrim_freed(b->cap);
 	b->data = NULL;
 	b->len = 0;
 	b->cap = 0;

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "memtrim.h"
 
 #define CACHE_DEFAULT_ERROR_TTL_MS	5000
 #define CACHE_DEFAULT_WORKERS		4
@@ -209,15 +210,18 @@ static void flight_unref(struct cache *c, struct flight *f,
 static void unlock_and_run(struct cache *c, struct deferred *d)
 {
 	struct cache_entry *v, *next;
+	size_t freed = 0;
 
 	pthread_mutex_unlock(&c->lock);
 	for (v = d->free_list; v; v = next) {
 		next = v->next_free;
+		freed += v->size;
 		if (v->data && c->cfg.free_data)
 			c->cfg.free_data(c->cfg.ctx, v->kind, v->data);
 		free(v);
 	}
 	d->free_list = NULL;
+	memtrim_freed(freed);
 	if (d->changed && c->cfg.on_change)
 		c->cfg.on_change(c->cfg.ctx, d->changed_kind, d->changed_key);
 	free(d->changed_key);

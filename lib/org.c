@@ -6,6 +6,7 @@
 
 #include "awstime.h"
 #include "log.h"
+#include "memtrim.h"
 #include "org.h"
 #include "owner.h"
 
@@ -1052,7 +1053,8 @@ int org_render_status(struct org *o, struct buf *out)
 			  "crawl_running\t%d\n"
 			  "crawl_runs\t%llu\n"
 			  "crawl_objects_done\t%llu\n"
-			  "crawl_objects_total\t%llu\n",
+			  "crawl_objects_total\t%llu\n"
+			  "memory_trims\t%lu\n",
 			  (unsigned long long)st.entries,
 			  (unsigned long long)st.bytes,
 			  (unsigned long long)st.hits,
@@ -1069,5 +1071,6 @@ int org_render_status(struct org *o, struct buf *out)
 			  (unsigned long long)__atomic_load_n(&o->crawl_done,
 							      __ATOMIC_RELAXED),
 			  (unsigned long long)__atomic_load_n(&o->crawl_total,
-							      __ATOMIC_RELAXED));
+							      __ATOMIC_RELAXED),
+			  memtrim_count());
 }

@@ -150,12 +150,52 @@ def test_resource_views_under_a_cap_below_the_resources():
         wait_idle(m)
         st = status(m)
     print('uncapped cache %d bytes; cap %d: cache_bytes %s, %s evictions, '
-          '%s misses, %s resource slices, %d tables'
+          '%s misses, %s resource slices, %d tables, %s memory trims'
           % (full, cap, st['cache_bytes'], st['cache_evictions'],
-             st['cache_misses'], st['resource_slices_total'], len(got)))
+             st['cache_misses'], st['resource_slices_total'], len(got),
+             st['memory_trims']))
     assert sorted(got) == sorted(want)
     for p in want:
         assert got[p] == want[p], p
     assert int(st['cache_evictions']) > 0
     assert int(st['cache_bytes']) <= cap
     assert want['resources.tsv'].count(b'\n') > 15000
+    # what the renderings and evictions freed went back to the system
+    assert int(st['memory_trims']) > 0
+
+
+def test_views_kept_within_a_quarter_of_the_cap(tmp_path):
+    """A rendering is kept while it is read (the kernel reads a file a
+    chunk at a time, each chunk from it), and once nobody has read it for
+    two seconds the renderings kept take at most a quarter of cache_max
+    again (orgfs(1), NOTES)."""
+    clock = os.path.join(str(tmp_path), 'clock')
+
+    def set_clock(ms):
+        with open(clock + '.tmp', 'w') as fh:
+            fh.write('%d\n' % ms)
+        os.rename(clock + '.tmp', clock)
+
+    set_clock(1000000)
+    cap = 1 << 20
+    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock)
+    with Mount(['--demo=300', '-o', 'demo_resources=10,cache_max=%d' % cap],
+               env=env) as m:
+        with open(m.p('resources.tsv'), 'rb') as fh:
+            table = fh.read()
+        assert len(table) > cap // 4, len(table)
+        st = status(m)
+        # read just now: kept though over the budget
+        assert int(st['views_bytes']) >= len(table), st['views_bytes']
+        set_clock(1000000 + 1000)
+        with open(m.p('accounts.tsv'), 'rb') as fh:
+            fh.read()
+        assert int(status(m)['views_bytes']) >= len(table)
+        set_clock(1000000 + 3000)
+        # another view (what the kernel keeps does not reach the daemon)
+        assert os.listdir(m.p('services'))
+        st = status(m)
+        print('resources.tsv %d bytes, cap %d: views %s holding %s bytes'
+              % (len(table), cap, st['views_kept'], st['views_bytes']))
+        assert int(st['views_bytes']) <= cap // 4
+        assert int(st['views_kept']) >= 1       # services/, just listed

@@ -1,0 +1,24 @@
+/* memtrim.h - give freed memory back to the system
+ *
+ * glibc's malloc keeps what is freed for reuse: after the cache evicts
+ * down to cache_max, or a large rendering is dropped, the process keeps
+ * its peak size.  Whoever frees a large amount says so here; once enough
+ * has been freed since the last time, malloc_trim(3) returns the free
+ * pages of every arena to the system.
+ */
+#ifndef ORGFS_MEMTRIM_H
+#define ORGFS_MEMTRIM_H
+
+#include <stddef.h>
+
+/* Trim once this many bytes were freed since the last trim (0: never).
+ * The default is 16 MiB. */
+void memtrim_set_threshold(size_t bytes);
+/* Count bytes as freed; trims (in the caller's thread, no lock held by
+ * the caller, please) when the threshold is crossed.
+ * @return 1 when this call trimmed */
+int memtrim_freed(size_t bytes);
+/* How many trims were made. */
+unsigned long memtrim_count(void);
+
+#endif
