@@ -2,6 +2,7 @@
 living on retries, and still completes when the quota is lower than its
 configured rate."""
 import os
+import time
 
 from expected import Org
 from orgfsmount import Mount, aws_env
@@ -42,9 +43,14 @@ def test_slows_down_when_throttled(fakeaws_factory):
     fake.control({'rate_limits': {'organizations': {'rate': 5, 'burst': 5}}})
     with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=20,concurrency=16,resources=off'],
                env=aws_env(fake)) as m:
+        t0 = time.monotonic()
         lines = open(m.p('accounts.tsv')).read().splitlines()
+        secs = time.monotonic() - t0
         assert len(lines) == len(org.accounts) + 1
     n = throttles(fake)
     calls = sum(1 for r in fake.requests() if r.get('service') == 'organizations')
-    print('throttled %d of %d Organizations calls' % (n, calls))
+    # a figure for BENCHMARKS.md, not a check: the quota passes the calls
+    # that went through in about (calls - n - 5) / 5 s
+    print('throttled %d of %d Organizations calls; %.1f s, the quota\'s '
+          'bound %.1f s' % (n, calls, secs, (calls - n - 5) / 5.0))
     assert 0 < n < calls / 2
