@@ -348,36 +348,28 @@ static struct bucket *bucket_of(struct aws_client *c, const char *svc,
 	return b;
 }
 
-/* Take a token; waits (without the lock) when the bucket is empty.  No
- * token is taken ahead: a waiter looks again after at most a quarter of a
- * second, so that the rate it waits at is the current one, not the one
- * of when it began to wait (after a throttle, the floor). */
+/* Take a token; waits (without the lock) when the bucket is empty. */
 static void rate_before_send(struct aws_client *c, const char *svc,
 			     const char *region)
 {
 	struct bucket *b;
-	double wait, now;
+	double wait = 0, now;
 
-	for (;;) {
-		wait = 0;
-		pthread_mutex_lock(&c->sh->lock);
-		b = bucket_of(c, svc, region);
-		if (b) {
-			now = mono_s();
-			b->tokens += (now - b->last) * b->rate;
-			if (b->tokens > b->burst)
-				b->tokens = b->burst;
-			b->last = now;
-			if (b->tokens >= 1)
-				b->tokens -= 1;
-			else
-				wait = (1 - b->tokens) / b->rate;
-		}
-		pthread_mutex_unlock(&c->sh->lock);
-		if (wait <= 0)
-			return;
-		c->sleep_ms((uint64_t)((wait < 0.25 ? wait : 0.25) * 1000.0) + 1);
+	pthread_mutex_lock(&c->sh->lock);
+	b = bucket_of(c, svc, region);
+	if (b) {
+		now = mono_s();
+		b->tokens += (now - b->last) * b->rate;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
+		b->last = now;
+		b->tokens -= 1;         /* reserved, even when we must wait */
+		if (b->tokens < 0)
+			wait = -b->tokens / b->rate;
 	}
+	pthread_mutex_unlock(&c->sh->lock);
+	if (wait > 0)
+		c->sleep_ms((uint64_t)(wait * 1000.0 + 0.5));
 }
 
 /* Throttled: half the rate (at least one request in ten seconds); else
