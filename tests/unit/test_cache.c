@@ -115,6 +115,16 @@ static void fk_set_fail(int rc)
 	pthread_mutex_unlock(&fk.m);
 }
 
+/* Every value fetched from now on hashes to h, whatever its call number;
+ * set: 0 goes back to the call number. */
+static void fk_set_hash(int set, uint64_t h)
+{
+	pthread_mutex_lock(&fk.m);
+	fk.fixed_hash_set = set;
+	fk.fixed_hash = h;
+	pthread_mutex_unlock(&fk.m);
+}
+
 /* Hold back the fetches of the kinds in mask */
 static void fk_block_kinds(unsigned mask)
 {
@@ -445,10 +455,7 @@ START_TEST(test_version)
 	ck_assert_uint_eq(cache_version(c), v);
 
 	/* a refresh with the same content changes nothing */
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash_set = 1;
-	fk.fixed_hash = 1;      /* the first value's hash: call number 1 */
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(1, 1);      /* the first value's hash: call number 1 */
 	set_clock(11000);
 	get_ok(c, K_MAIN, "k", &r, "k#1");
 	cache_release(c, &r);
@@ -457,9 +464,7 @@ START_TEST(test_version)
 	ck_assert_uint_eq(cache_version(c), v);
 
 	/* a refresh with new content does */
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash = 77;
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(1, 77);
 	set_clock(12000);
 	get_ok(c, K_MAIN, "k", &r, "k#2");
 	cache_release(c, &r);
@@ -541,10 +546,7 @@ START_TEST(test_version_after_eviction)
 	kinds[K_MAIN].ttl_ms = 1000000;
 	cfg.max_bytes = 200;
 	fk.size = 100;
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash_set = 1;
-	fk.fixed_hash = 5;
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(1, 5);
 	c = cache_new(&cfg);
 	get_ok(c, K_MAIN, "a", &r, "a#1");
 	cache_release(c, &r);
@@ -575,9 +577,7 @@ START_TEST(test_version_after_eviction)
 	ck_assert_uint_eq(cache_version(c), v);
 
 	/* other content after an eviction: a change, and news for the tree */
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash = 6;
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(1, 6);
 	get_ok(c, K_MAIN, "c", &r, "c#3006");
 	cache_release(c, &r);
 	ck_assert_uint_gt(cache_version(c), v);
@@ -586,9 +586,7 @@ START_TEST(test_version_after_eviction)
 	/* after a drop nothing is remembered: a first install again */
 	cache_drop_all(c);
 	v = cache_version(c);
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash = 5;
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(1, 5);
 	get_ok(c, K_MAIN, "a", &r, "a#3007");
 	cache_release(c, &r);
 	ck_assert_uint_gt(cache_version(c), v);
@@ -681,10 +679,7 @@ START_TEST(test_stale)
 	ck_assert_int_eq(r.stale, 1);
 	cache_release(c, &r);
 	fk_set_fail(0);
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash_set = 1;
-	fk.fixed_hash = r6.hash;
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(1, r6.hash);
 	set_clock(15400);
 	get_ok(c, K_MAIN, "k", &r, "k#6");
 	ck_assert_int_eq(r.stale, 1);
@@ -698,9 +693,7 @@ START_TEST(test_stale)
 	ck_assert_int_eq(fk_get(&fk.changes), 1);
 
 	/* a refresh with other content is a change */
-	pthread_mutex_lock(&fk.m);
-	fk.fixed_hash_set = 0;
-	pthread_mutex_unlock(&fk.m);
+	fk_set_hash(0, 0);
 	set_clock(16400);
 	get_ok(c, K_MAIN, "k", &r, "k#8");
 	cache_release(c, &r);
