@@ -31,6 +31,7 @@
 #include "awsxml.h"
 #include "creds.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "retry.h"
 #include "sigv4.h"
 
@@ -185,17 +186,18 @@ struct op_stats {
 	struct aws_stats_totals t;
 };
 
-/* A client-side token bucket with multiplicative slow-down on throttling
- * (struct aws_rate_limit). */
+/* A client-side request rate (lib/ratelimit.h) and the requests waiting
+ * for their turn in it. */
 struct bucket {
 	struct bucket *next;
 	char key[160];                  /* service/region[/client id] */
-	double max_rate;
-	double rate;
-	double burst;
-	double tokens;
-	double last;                    /* monotonic seconds */
+	struct ratelimit rl;            /* protected by aws_shared.lock */
+	pthread_cond_t turn;            /* rl changed: waiters look again */
 };
+
+/* Throttles of requests sent before the rate was cut that one call does
+ * not count against its attempts. */
+#define RATE_FREE_THROTTLES 10
 
 /* What derived clients share. */
 struct aws_shared {
@@ -237,6 +239,7 @@ static void shared_release(struct aws_shared *sh)
 		struct bucket *b = sh->buckets;
 
 		sh->buckets = b->next;
+		pthread_cond_destroy(&b->turn);
 		free(b);
 	}
 	for (size_t i = 0; i < sh->nlimits; i++)
@@ -318,6 +321,7 @@ static struct bucket *bucket_of(struct aws_client *c, const char *svc,
 {
 	struct aws_shared *sh = c->sh;
 	const struct aws_rate_limit *l = NULL;
+	pthread_condattr_t ca;
 	struct bucket *b;
 	char key[160];
 	size_t i;
@@ -338,65 +342,74 @@ static struct bucket *bucket_of(struct aws_client *c, const char *svc,
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
+	if (pthread_condattr_init(&ca)) {
+		free(b);
+		return NULL;
+	}
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (pthread_cond_init(&b->turn, &ca)) {
+		pthread_condattr_destroy(&ca);
+		free(b);
+		return NULL;
+	}
+	pthread_condattr_destroy(&ca);
 	snprintf(b->key, sizeof(b->key), "%s", key);
-	b->max_rate = b->rate = l->rate;
-	b->burst = l->burst > 0 ? l->burst : (l->rate > 1 ? l->rate : 1);
-	b->tokens = b->burst;
-	b->last = mono_s();
+	ratelimit_init(&b->rl, l->rate, l->burst, mono_s());
 	b->next = sh->buckets;
 	sh->buckets = b;
 	return b;
 }
 
-/* Take a token; waits (without the lock) when the bucket is empty. */
-static void rate_before_send(struct aws_client *c, const char *svc,
-			     const char *region)
+/* Wait for the request's turn and a token (without holding the lock);
+ * @return its bucket (NULL: no limit) and in *sent_at when it went. */
+static struct bucket *rate_before_send(struct aws_client *c, const char *svc,
+				       const char *region, double *sent_at)
 {
 	struct bucket *b;
-	double wait = 0, now;
+	uint64_t ticket;
+	double wait, now;
 
 	pthread_mutex_lock(&c->sh->lock);
 	b = bucket_of(c, svc, region);
 	if (b) {
-		now = mono_s();
-		b->tokens += (now - b->last) * b->rate;
-		if (b->tokens > b->burst)
-			b->tokens = b->burst;
-		b->last = now;
-		b->tokens -= 1;         /* reserved, even when we must wait */
-		if (b->tokens < 0)
-			wait = -b->tokens / b->rate;
+		ticket = ratelimit_ticket(&b->rl);
+		for (;;) {
+			struct timespec ts;
+
+			now = mono_s();
+			wait = ratelimit_try(&b->rl, ticket, now);
+			if (wait <= 0)
+				break;
+			/* woken when the rate changes or a turn ends; the
+			 * second is only a safety net */
+			if (wait > 1)
+				wait = 1;
+			wait += now;
+			ts.tv_sec = (time_t)wait;
+			ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+			pthread_cond_timedwait(&b->turn, &c->sh->lock, &ts);
+		}
+		*sent_at = now;
+		pthread_cond_broadcast(&b->turn);       /* the next one's turn */
 	}
 	pthread_mutex_unlock(&c->sh->lock);
-	if (wait > 0)
-		c->sleep_ms((uint64_t)(wait * 1000.0 + 0.5));
+	return b;
 }
 
-/* Throttled: half the rate (at least one request in ten seconds); else
- * climb back towards the configured rate. */
-static void rate_after_response(struct aws_client *c, const char *svc,
-				const char *region, int throttled)
+/* Tell the bucket how the request sent at sent_at went.
+ * @return 1 when a throttle counts against the request's attempts */
+static int rate_after_response(struct aws_client *c, struct bucket *b,
+			       double sent_at, enum ratelimit_outcome outcome)
 {
-	struct bucket *b;
+	int counts;
 
+	if (!b)
+		return 1;
 	pthread_mutex_lock(&c->sh->lock);
-	b = bucket_of(c, svc, region);
-	if (b) {
-		if (throttled) {
-			b->rate /= 2;
-			if (b->rate < 0.1)
-				b->rate = 0.1;
-			/* the service is full now: nobody sends before a
-			 * token has grown back */
-			if (b->tokens > 0)
-				b->tokens = 0;
-		} else {
-			b->rate += b->max_rate / 20;
-			if (b->rate > b->max_rate)
-				b->rate = b->max_rate;
-		}
-	}
+	counts = ratelimit_reply(&b->rl, sent_at, outcome, mono_s());
+	pthread_cond_broadcast(&b->turn);
 	pthread_mutex_unlock(&c->sh->lock);
+	return counts;
 }
 
 struct aws_client *aws_client_new(const struct aws_client_config *cfg)
@@ -963,7 +976,7 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 	char why[256] = "", opname[sizeof(err->operation)], key[128];
 	const char *url, *wire_path;
 	int attempt = 0, max = c->max_attempts, refreshed = 0;
-	int last_taken = 0, res, had_token = 0;
+	int last_taken = 0, res, had_token = 0, free_throttles = 0;
 	struct buf ub, wp;
 
 	if (!err)
@@ -999,10 +1012,13 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		struct http_response resp;
 		enum retry_kind kind;
 		int taken, throttled, sent = 0;
+		struct bucket *bucket;
+		double sent_at = 0;
 		uint64_t delay;
 
 		attempt++;
-		rate_before_send(c, r->svc->id, ep.signing_region);
+		bucket = rate_before_send(c, r->svc->id, ep.signing_region,
+					  &sent_at);
 		if (c->mode == AWS_RETRY_ADAPTIVE)
 			retry_limiter_before_send(c->sh->retry, key, NULL,
 						  c->sleep_ms);
@@ -1032,8 +1048,7 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		http_response_free(&resp);
 		err->attempts = attempt;
 		if (!res) {
-			rate_after_response(c, r->svc->id, ep.signing_region,
-					    0);
+			rate_after_response(c, bucket, sent_at, RATELIMIT_OK);
 			if (c->mode != AWS_RETRY_LEGACY)
 				retry_quota_refund(c->sh->retry, last_taken);
 			if (c->mode == AWS_RETRY_ADAPTIVE)
@@ -1047,8 +1062,14 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		throttled = kind == RETRY_THROTTLE;
 		if (throttled)
 			stats_add(c->sh, opname, ST_THROTTLES, 1);
-		rate_after_response(c, r->svc->id, ep.signing_region,
-				    throttled);
+		if (!rate_after_response(c, bucket, sent_at, throttled ?
+					 RATELIMIT_THROTTLED : RATELIMIT_OTHER) &&
+		    throttled && free_throttles < RATE_FREE_THROTTLES) {
+			/* sent before our rate was cut for an earlier
+			 * throttle: that one is ours, not the request's */
+			free_throttles++;
+			max++;
+		}
 		if (c->mode == AWS_RETRY_ADAPTIVE)
 			retry_limiter_after_response(c->sh->retry, key,
 						     throttled, NULL);

@@ -55,9 +55,13 @@ enum aws_retry_mode {
 /* A client-side limit on one service's request rate: a token bucket of
  * `rate` requests per second holding up to `burst`, shared by a client
  * and the clients derived from it (or one per derived client with
- * per_account, for services whose quota is per account).  A throttling
- * reply halves the bucket's rate; each success brings it back by a
- * twentieth of the configured rate, never above it. */
+ * per_account, for services whose quota is per account).  Requests go
+ * out first come first served at the rate of the moment: a throttling
+ * reply halves it (once for the requests already on their way), each
+ * success brings it back by a twentieth of the configured rate, never
+ * above it (lib/ratelimit.h).  A throttle of a request that was sent
+ * before the rate was cut does not count against max_attempts (up to
+ * ten per call). */
 struct aws_rate_limit {
 	const char *service;            /* aws_service id: "organizations" */
 	double rate;                    /* requests per second; 0: none */

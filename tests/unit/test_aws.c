@@ -280,6 +280,9 @@ struct fx {
 };
 
 static struct fx fx;
+/* client-side rate limits of the next fx_start (reset by fx_stop) */
+static const struct aws_rate_limit *fx_limits;
+static size_t fx_nlimits;
 
 static void fx_start(srv_handler h, void *arg, int max_attempts, int quota,
 		     size_t max_response)
@@ -307,6 +310,8 @@ static void fx_start(srv_handler h, void *arg, int max_attempts, int quota,
 	cc.wall_clock = pinned_clock;
 	cc.sleep_ms = fake_sleep;
 	cc.random = half;
+	cc.rate_limits = fx_limits;
+	cc.nrate_limits = fx_nlimits;
 	fx.c = aws_client_new(&cc);
 	ck_assert_ptr_nonnull(fx.c);
 }
@@ -318,6 +323,8 @@ static void fx_stop(void)
 	http_ctx_free(fx.http);
 	srv_stop(fx.srv);
 	memset(&fx, 0, sizeof(fx));
+	fx_limits = NULL;
+	fx_nlimits = 0;
 }
 
 static void teardown(void)
@@ -1476,6 +1483,94 @@ START_TEST(test_threads_share_stats)
 }
 END_TEST
 
+/* A service quota: a token bucket on the server's side. */
+struct quota {
+	double rate, burst, tokens, last;
+	int throttled, served;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void h_quota(const struct srv_req *rq, struct srv_reply *rp, int n,
+		    void *arg)
+{
+	struct quota *q = arg;          /* the server is one thread */
+	double now = mono();
+
+	q->tokens += (now - q->last) * q->rate;
+	if (q->tokens > q->burst)
+		q->tokens = q->burst;
+	q->last = now;
+	if (q->tokens >= 1) {
+		q->tokens -= 1;
+		q->served++;
+		reply(rp, 200, "{}");
+	} else {
+		q->throttled++;
+		reply(rp, 400, "{\"__type\":\"TooManyRequestsException\"}");
+	}
+}
+
+static void *quota_worker(void *arg)
+{
+	struct aws_error e;
+	json_t *out;
+	long fails = 0;
+
+	(void)arg;
+	for (int i = 0; i < 10; i++) {
+		out = NULL;
+		if (aws_json_call(fx.c, &aws_svc_organizations, NULL,
+				  "DescribeOrganization", NULL, &out, &e))
+			fails++;
+		json_decref(out);
+	}
+	return (void *)fails;
+}
+
+/* Eight threads, a client rate four times the quota, the default three
+ * attempts (backoff sleeps are instant here: only the limiter spaces the
+ * retries): the rate is cut once per round of requests, throttles of
+ * requests sent before a cut do not use up attempts, and every call
+ * completes. */
+START_TEST(test_rate_limit_over_the_quota)
+{
+	static const struct aws_rate_limit lim = {
+		.service = "organizations", .rate = 80, .burst = 160,
+	};
+	struct quota q = {.rate = 20, .burst = 2, .tokens = 2};
+	struct aws_stats_totals t;
+	pthread_t th[8];
+	void *fails;
+
+	q.last = mono();
+	fx_limits = &lim;
+	fx_nlimits = 1;
+	fx_start(h_quota, &q, 3, 0, 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, quota_worker,
+						NULL), 0);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], &fails);
+		ck_assert_int_eq((long)fails, 0);
+	}
+	aws_client_stats(fx.c, &t);
+	ck_assert_uint_eq(t.calls, 80);
+	ck_assert_uint_eq(t.errors, 0);
+	ck_assert_int_eq(q.served, 80);
+	ck_assert_int_gt(q.throttled, 0);
+	ck_assert_uint_eq(t.throttles, (uint64_t)q.throttled);
+	/* the limiter slowed down: most requests were not throttled */
+	ck_assert_int_lt(q.throttled, 80);
+}
+END_TEST
+
 /* --- pure helpers ---------------------------------------------------------- */
 
 START_TEST(test_errno_table)
@@ -1571,6 +1666,7 @@ static Suite *aws_suite(void)
 	tcase_add_test(tc, test_paginate_page3_fails);
 	tcase_add_test(tc, test_paginate_bad_token_and_handler_stop);
 	tcase_add_test(tc, test_threads_share_stats);
+	tcase_add_test(tc, test_rate_limit_over_the_quota);
 	tcase_add_test(tc, test_errno_table);
 	tcase_add_test(tc, test_error_helpers);
 	suite_add_tcase(s, tc);
