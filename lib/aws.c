@@ -195,8 +195,10 @@ struct bucket {
 	pthread_cond_t turn;            /* rl changed: waiters look again */
 };
 
-/* Throttles of requests sent before the rate was cut that one call does
- * not count against its attempts. */
+/* Throttles one call does not count against its attempts when its
+ * service has a client rate: the rate is cut meanwhile, and the first
+ * request after a cut to a rate still above the quota is throttled
+ * whatever it is (it was the pace that failed, not the request). */
 #define RATE_FREE_THROTTLES 10
 
 /* What derived clients share. */
@@ -396,20 +398,16 @@ static struct bucket *rate_before_send(struct aws_client *c, const char *svc,
 	return b;
 }
 
-/* Tell the bucket how the request sent at sent_at went.
- * @return 1 when a throttle counts against the request's attempts */
-static int rate_after_response(struct aws_client *c, struct bucket *b,
-			       double sent_at, enum ratelimit_outcome outcome)
+/* Tell the bucket how the request sent at sent_at went. */
+static void rate_after_response(struct aws_client *c, struct bucket *b,
+				double sent_at, enum ratelimit_outcome outcome)
 {
-	int counts;
-
 	if (!b)
-		return 1;
+		return;
 	pthread_mutex_lock(&c->sh->lock);
-	counts = ratelimit_reply(&b->rl, sent_at, outcome, mono_s());
+	ratelimit_reply(&b->rl, sent_at, outcome, mono_s());
 	pthread_cond_broadcast(&b->turn);
 	pthread_mutex_unlock(&c->sh->lock);
-	return counts;
 }
 
 struct aws_client *aws_client_new(const struct aws_client_config *cfg)
@@ -1062,11 +1060,10 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		throttled = kind == RETRY_THROTTLE;
 		if (throttled)
 			stats_add(c->sh, opname, ST_THROTTLES, 1);
-		if (!rate_after_response(c, bucket, sent_at, throttled ?
-					 RATELIMIT_THROTTLED : RATELIMIT_OTHER) &&
-		    throttled && free_throttles < RATE_FREE_THROTTLES) {
-			/* sent before our rate was cut for an earlier
-			 * throttle: that one is ours, not the request's */
+		rate_after_response(c, bucket, sent_at, throttled ?
+				    RATELIMIT_THROTTLED : RATELIMIT_OTHER);
+		if (throttled && bucket &&
+		    free_throttles < RATE_FREE_THROTTLES) {
 			free_throttles++;
 			max++;
 		}

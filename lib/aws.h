@@ -59,9 +59,8 @@ enum aws_retry_mode {
  * out first come first served at the rate of the moment: a throttling
  * reply halves it (once for the requests already on their way), each
  * success brings it back by a twentieth of the configured rate, never
- * above it (lib/ratelimit.h).  A throttle of a request that was sent
- * before the rate was cut does not count against max_attempts (up to
- * ten per call). */
+ * above it (lib/ratelimit.h).  The first ten throttles of a call to a
+ * limited service do not count against max_attempts. */
 struct aws_rate_limit {
 	const char *service;            /* aws_service id: "organizations" */
 	double rate;                    /* requests per second; 0: none */

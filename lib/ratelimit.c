@@ -35,10 +35,15 @@ uint64_t ratelimit_ticket(struct ratelimit *rl)
 double ratelimit_try(struct ratelimit *rl, uint64_t ticket, double now)
 {
 	refill(rl, now);
-	if (ticket != rl->serving)
-		/* behind others: about when its turn will come */
-		return ((double)(ticket - rl->serving) + 1 - rl->tokens) /
-		       rl->rate;
+	if (ticket != rl->serving) {
+		/* behind others: never now, however many tokens there are
+		 * (its turn comes when the ones before it went: the caller
+		 * is woken then) */
+		double w = ((double)(ticket - rl->serving) + 1 - rl->tokens) /
+			   rl->rate;
+
+		return w > 1e-3 ? w : 1e-3;
+	}
 	/* a microsecond's worth of rounding is not worth another wait */
 	if (rl->tokens >= 1 - 1e-6) {
 		rl->tokens -= 1;

@@ -9,8 +9,7 @@
  *
  * The replies to requests that were already on their way when the rate
  * was cut say nothing new: they do not cut it again (one cut per round
- * of requests, not one per reply), and their throttles are the client's
- * doing, not the request's (see ratelimit_reply).
+ * of requests, not one per reply), nor do their successes undo it.
  *
  * This is only the arithmetic, with time passed in (seconds of a
  * monotonic clock); the caller serializes calls and does the waiting.
@@ -46,8 +45,7 @@ double ratelimit_try(struct ratelimit *rl, uint64_t ticket, double now);
 /* The reply to a request sent at sent_at (the now of the ratelimit_try
  * that let it go), for requests sent after the last cut: a throttle cuts
  * the rate, a success raises it.  Other errors say nothing of the rate.
- * @return 1 when a throttle counts against the request's attempts (it
- * was sent at a rate not yet known to be too high), 0 otherwise */
+ * @return 1 when the rate was cut, 0 otherwise */
 enum ratelimit_outcome {
 	RATELIMIT_OK,
 	RATELIMIT_THROTTLED,

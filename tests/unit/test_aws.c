@@ -1536,8 +1536,8 @@ static void *quota_worker(void *arg)
 
 /* Eight threads, a client rate four times the quota, the default three
  * attempts (backoff sleeps are instant here: only the limiter spaces the
- * retries): the rate is cut once per round of requests, throttles of
- * requests sent before a cut do not use up attempts, and every call
+ * retries): the rate is cut once per round of requests, the first ten
+ * throttles of a call do not use up its attempts, and every call
  * completes. */
 START_TEST(test_rate_limit_over_the_quota)
 {
