@@ -33,6 +33,8 @@ struct orgfs {
 	struct rules *rules;            /* -o rules, or NULL */
 	int resources;                  /* the resource tree is on */
 	int aggregated;                 /* resources come from an aggregator */
+	int lazy_sizes;                 /* -o lazy_sizes: a stat does not
+					   render an org-wide table */
 	size_t cache_max;               /* -o cache_max, bytes */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;
@@ -65,6 +67,11 @@ struct node {
 	time_t mtime;                   /* when the data was fetched */
 	int stale;                      /* some data behind it failed to refresh */
 	int dynamic;                    /* changes on every read (.orgfs/) */
+	int provisional;                /* attributes not final, not to be
+					   kept by the kernel (layout_peek):
+					   an org-wide table not rendered
+					   (size 0), a directory whose data
+					   is not cached (mtime unknown) */
 	double timeout;                 /* kernel entry/attr timeout, seconds */
 };
 
@@ -83,6 +90,11 @@ struct dlist {
  * @return 0, -ENOENT, -ENOTDIR, or the errno of the data behind it */
 int layout_get(struct orgfs *fs, const char *path, struct node *out);
 int layout_list(struct orgfs *fs, const char *path, struct dlist *out);
+/* layout_get, except that a directory's listing is not fetched for its
+ * mtime, nor with -o lazy_sizes an org-wide table (resources.tsv, ...)
+ * rendered for its size: without them at hand the node comes back
+ * provisional. */
+int layout_peek(struct orgfs *fs, const char *path, struct node *out);
 /* layout_get, and for an org-wide view directory its listing too, so
  * that mtime and the stale mark are those of the data behind it. */
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out);

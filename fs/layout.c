@@ -33,6 +33,8 @@ struct lctx {
 	int cappins;
 	time_t mtime;
 	int stale;
+	int cached_only;                /* need() fetches nothing */
+	int missing;                    /* ... and something was not cached */
 	struct aws_error err;
 };
 
@@ -251,7 +253,16 @@ static const void *need(struct lctx *c, enum org_kind kind, const char *key)
 		c->pins = p;
 		c->cappins = ncap;
 	}
-	res = org_get(c->fs->org, kind, key, c->path, &ref, &c->err);
+	if (c->cached_only) {
+		res = org_peek(c->fs->org, kind, key, &ref);
+		if (res) {
+			c->missing = 1;
+			c->err.err = EAGAIN;
+			return NULL;
+		}
+	} else {
+		res = org_get(c->fs->org, kind, key, c->path, &ref, &c->err);
+	}
 	if (res) {
 		if (!c->err.err)
 			c->err.err = -res;
@@ -263,6 +274,14 @@ static const void *need(struct lctx *c, enum org_kind kind, const char *key)
 	if (ref.stale)
 		c->stale = 1;
 	return ref.data;
+}
+
+/* Read-ahead of data a need() will want; not when only what is at hand
+ * may be used (a stat). */
+static void ask_ahead(struct lctx *c, enum org_kind kind, const char *key)
+{
+	if (!c->cached_only)
+		org_prefetch(c->fs->org, kind, key);
 }
 
 /* The errno of the last failed need(). */
@@ -751,7 +770,7 @@ static int object_policies(struct lctx *c, const char *id, struct dlist *d)
 		return failed(c);
 	n = ancestry(h, id, ids, 70);
 	for (i = 0; i < ps->n; i++)
-		org_prefetch(c->fs->org, ORG_POLICY, ps->v[i].id);
+		ask_ahead(c, ORG_POLICY, ps->v[i].id);
 	for (i = 0; i < ps->n && !res; i++) {
 		const struct org_policy *p = need(c, ORG_POLICY, ps->v[i].id);
 		int hit = 0;
@@ -1613,7 +1632,7 @@ static int account_slices(struct lctx *c, const char *account,
 
 	for (i = 0; i < c->fs->nregions; i++) {
 		slice_key(key, sizeof(key), account, c->fs->regions[i]);
-		org_prefetch(c->fs->org, ORG_RESOURCES, key);
+		ask_ahead(c, ORG_RESOURCES, key);
 	}
 	for (i = 0; i < c->fs->nregions; i++) {
 		slice_key(key, sizeof(key), account, c->fs->regions[i]);
@@ -1687,6 +1706,8 @@ static int d_account_resources(struct lctx *c, struct node *out)
 
 	if (!resources_account(c))
 		return c->err.err ? failed(c) : -ENOENT;
+	if (c->cached_only)
+		return 0;       /* a stat: the resources wait for a listing */
 	res = account_resources(c, c->arg[0], &v, &n);
 	free(v);
 	return res;
@@ -2639,7 +2660,7 @@ static int f_policies_tsv(struct lctx *c, struct node *out)
 		return c->err.err ? failed(c) : -ENOENT;
 	n = ancestry(h, c->arg[0], ids, 70);
 	for (i = 0; i < ps->n; i++)
-		org_prefetch(c->fs->org, ORG_POLICY, ps->v[i].id);
+		ask_ahead(c, ORG_POLICY, ps->v[i].id);
 	res = buf_puts(&out->data, "id\tname\ttype\tvia\n");
 	for (i = 0; i < ps->n && !res; i++) {
 		const struct org_policy *p = need(c, ORG_POLICY, ps->v[i].id);
@@ -3952,21 +3973,32 @@ static int listed(struct orgfs *fs, const char *path)
 	return res;
 }
 
+enum get_how {
+	GET_RENDER,                     /* content and attributes */
+	GET_PEEK,                       /* nothing fetched for attributes */
+	GET_FULL,                       /* view directories listed too */
+};
+
 static int get_node(struct orgfs *fs, const char *path, struct node *out,
-		    int full);
+		    enum get_how how);
 
 int layout_get(struct orgfs *fs, const char *path, struct node *out)
 {
-	return get_node(fs, path, out, 0);
+	return get_node(fs, path, out, GET_RENDER);
+}
+
+int layout_peek(struct orgfs *fs, const char *path, struct node *out)
+{
+	return get_node(fs, path, out, GET_PEEK);
 }
 
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out)
 {
-	return get_node(fs, path, out, 1);
+	return get_node(fs, path, out, GET_FULL);
 }
 
 static int get_node(struct orgfs *fs, const char *path, struct node *out,
-		    int full)
+		    enum get_how how)
 {
 	const struct layout_row *r;
 	struct lctx c;
@@ -3984,23 +4016,44 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 
 		if (view_get(path, version, out, NULL, &c))
 			goto done;
+		if (how == GET_PEEK && fs->lazy_sizes) {
+			/* the name is all a lookup or a stat needs: the size
+			 * comes with the first read (a crawl, maybe) */
+			res = strcmp(path, "/") ? listed(fs, path) : 0;
+			out->provisional = 1;
+			goto done;
+		}
 		res = r->get(&c, out);
 		if (!res)
 			view_put(path, version, out, NULL, &c);
 		goto done;
 	}
-	if (!res && r->get)
+	if (!res && r->get) {
+		/* a directory's existence from what is at hand, if it is */
+		c.cached_only = how == GET_PEEK && r->type == NODE_DIR;
 		res = r->get(&c, out);
-	else if (!res && strcmp(path, "/"))
+		if (c.missing) {
+			c.cached_only = c.missing = 0;
+			aws_error_clear(&c.err);
+			res = r->get(&c, out);
+		}
+	} else if (!res && strcmp(path, "/"))
 		res = listed(fs, path);
-	if (!res && out->type == NODE_DIR && r->list && (!r->view || full)) {
+	if (!res && out->type == NODE_DIR && r->list &&
+	    (!r->view || how == GET_FULL)) {
 		/* a directory is as fresh as the data its listing comes
 		 * from: that is what its mtime and stale mark tell (not
 		 * for org-wide views: a stat must not start a crawl) */
 		struct dlist d = { 0 };
 
+		c.cached_only = how == GET_PEEK;
 		res = row_list(r, &c, &d);
 		dlist_free(&d);
+		if (c.missing) {
+			/* a stat does not fetch a listing for an mtime */
+			res = 0;
+			out->provisional = 1;
+		}
 	}
 done:
 	out->mtime = c.mtime ? c.mtime : (out->mtime ? out->mtime : fs->mount_time);

@@ -63,6 +63,7 @@ struct options {
 	char *rate[5];
 	char *config_aggregator;
 	int prefetch;
+	int lazy_sizes;
 	char *rules;
 	char *config_aggregator_region;
 	char *resource_explorer_view;
@@ -152,6 +153,7 @@ static const struct fuse_opt orgfs_opts[] = {
 	OPT("config_aggregator=%s", config_aggregator),
 	OPT("prefetch", prefetch),
 	OPT("--prefetch", prefetch),
+	OPT("lazy_sizes", lazy_sizes),
 	OPT("rules=%s", rules),
 	OPT("config_aggregator_region=%s", config_aggregator_region),
 	OPT("resource_explorer_view=%s", resource_explorer_view),
@@ -227,9 +229,8 @@ static void usage(const char *prog)
 "       rate_resource_explorer=N\n"
 "                           requests per second to a service (defaults 10,\n"
 "                           10 per account, 5 per account, 50, 5); halved\n"
-"                           while it throttles (throttles of requests sent\n"
-"                           before a cut are not counted as attempts);\n"
-"                           0: no limit\n"
+"                           while it throttles (its first 10 throttles of a\n"
+"                           call are not counted as attempts); 0: no limit\n"
 "\n"
 "Resources:\n"
 "    -o resources=on|off    the resource tree (default on)\n"
@@ -259,6 +260,9 @@ static void usage(const char *prog)
 "    --prefetch, -o prefetch\n"
 "                           warm the whole tree in the background after\n"
 "                           mount (progress on stderr with -f on a terminal)\n"
+"    -o lazy_sizes          organization-wide tables show size 0 until read:\n"
+"                           ls -l starts no crawl, but tar, rsync, mmap and\n"
+"                           sendfile copies see an unread table empty\n"
 "    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
 "                           attributes without asking (default: the TTL)\n"
 "\n"
@@ -1057,6 +1061,7 @@ int main(int argc, char *argv[])
 	config_line(&fs, "cache_max", "%zu", oc.max_bytes);
 	fs.cache_max = oc.max_bytes;
 	config_line(&fs, "concurrency", "%d", oc.workers);
+	config_line(&fs, "lazy_sizes", "%s", o.lazy_sizes ? "on" : "off");
 	if (fs.kernel_timeout >= 0)
 		config_line(&fs, "kernel_timeout", "%.0f", fs.kernel_timeout);
 	else
@@ -1114,6 +1119,7 @@ int main(int argc, char *argv[])
 		goto out_unmount;
 	}
 	have_hup = !pthread_create(&hup_thread, NULL, sighup_main, &fs);
+	fs.lazy_sizes = o.lazy_sizes;
 	if (o.prefetch) {
 		have_prefetch = !pthread_create(&prefetch_thread, NULL,
 						prefetch_main, &fs);

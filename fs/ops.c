@@ -66,10 +66,15 @@ static struct {
 	struct orgfs *fs;
 } inv = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
+/* What the kernel is shown of a node, as a hash; 0: nothing final yet
+ * (provisional attributes: the kernel holds no pages and asks again). */
 static uint64_t hash_node(const struct node *n)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
+
+	if (n->provisional)
+		return 0;
 
 	h ^= (uint64_t)n->type + 1;
 	h *= 0x100000001b3ULL;
@@ -339,8 +344,9 @@ static void fill_stat(struct orgfs *fs, fuse_ino_t ino, const struct node *n,
 
 static double timeout_of(const struct node *n)
 {
-	/* .orgfs/ changes on every read: the kernel must ask every time */
-	return n->dynamic ? 0.0 : n->timeout;
+	/* .orgfs/ changes on every read, and provisional attributes are
+	 * not final: the kernel must ask every time */
+	return n->dynamic || n->provisional ? 0.0 : n->timeout;
 }
 
 static void inv_queue_ino(fuse_ino_t ino)
@@ -407,7 +413,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	node_init(&n);
-	res = layout_get(fs, path, &n);
+	res = layout_peek(fs, path, &n);
 	if (res) {
 		node_free(&n);
 		free(path);
@@ -428,7 +434,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	e.generation = 1;
 	fill_stat(fs, in->ino, &n, &e.attr);
 	e.attr_timeout = timeout_of(&n);
-	e.entry_timeout = n.dynamic ? n.timeout : timeout_of(&n);
+	e.entry_timeout = n.dynamic || n.provisional ? n.timeout : timeout_of(&n);
 	node_free(&n);
 	if (fuse_reply_entry(req, &e) == -ENOENT)
 		itab_forget(e.ino, 1);  /* the kernel dropped the request */
@@ -450,8 +456,10 @@ static void orgfs_forget_multi(fuse_req_t req, size_t count,
 	fuse_reply_none(req);
 }
 
-/* Render the node of ino; replies with the error itself on failure. */
-static int get_node(fuse_req_t req, fuse_ino_t ino, struct node *n)
+/* Render the node of ino (peek: layout_peek); replies with the error
+ * itself on failure. */
+static int get_node_how(fuse_req_t req, fuse_ino_t ino, struct node *n,
+			int peek)
 {
 	char *path = itab_path(ino);
 	int res;
@@ -461,7 +469,8 @@ static int get_node(fuse_req_t req, fuse_ino_t ino, struct node *n)
 		return -ESTALE;
 	}
 	node_init(n);
-	res = layout_get(fs_of(req), path, n);
+	res = peek ? layout_peek(fs_of(req), path, n) :
+		     layout_get(fs_of(req), path, n);
 	free(path);
 	if (res) {
 		node_free(n);
@@ -470,6 +479,15 @@ static int get_node(fuse_req_t req, fuse_ino_t ino, struct node *n)
 	return res;
 }
 
+static int get_node(fuse_req_t req, fuse_ino_t ino, struct node *n)
+{
+	return get_node_how(req, ino, n, 0);
+}
+
+/* A stat (fi NULL) does not render an org-wide table: it is shown with
+ * size 0 and no attribute timeout until read.  A read past the size the
+ * kernel knows asks again with the open file (fi set): then it is
+ * rendered, and the read goes on with the real size. */
 static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
@@ -477,8 +495,7 @@ static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct node n;
 	uint64_t h;
 
-	(void)fi;
-	if (get_node(req, ino, &n))
+	if (get_node_how(req, ino, &n, !fi))
 		return;
 	fill_stat(fs_of(req), ino, &n, &st);
 	h = hash_node(&n);
@@ -710,6 +727,13 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	size_t len;
 	int res;
 
+	/* names of others (ACLs, security labels, asked by ls -l) are not
+	 * worth rendering anything: it would start a crawl */
+	if (strcmp(name, "user.orgfs.stale") &&
+	    strcmp(name, "user.orgfs.fetched")) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
 	path = itab_path(ino);
 	if (!path) {
 		fuse_reply_err(req, ESTALE);
@@ -908,7 +932,11 @@ static void sweep(struct orgfs *fs)
 		int res;
 
 		node_init(&nd);
-		res = layout_get(fs, v[i].path, &nd);
+		/* nothing is fetched or rendered again here (a crawl per
+		 * change of the data): what is not at hand comes back
+		 * provisional, the kernel drops what it holds of it, and
+		 * its next reader asks */
+		res = layout_peek(fs, v[i].path, &nd);
 		if (res == -ENOENT && v[i].ino != FUSE_ROOT_ID) {
 			const char *name = strrchr(v[i].path, '/') + 1;
 

@@ -934,6 +934,12 @@ int org_get(struct org *o, enum org_kind kind, const char *key,
 	return res;
 }
 
+int org_peek(struct org *o, enum org_kind kind, const char *key,
+	     struct cache_ref *ref)
+{
+	return cache_peek(o->cache, kind, key ? key : "", ref);
+}
+
 void org_put(struct org *o, struct cache_ref *ref)
 {
 	if (ref->entry)

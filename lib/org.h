@@ -106,6 +106,11 @@ const char *org_kind_name(enum org_kind k);
 int org_get(struct org *o, enum org_kind kind, const char *key,
 	    const char *path, struct cache_ref *ref, struct aws_error *err);
 void org_put(struct org *o, struct cache_ref *ref);
+/* Pin the value of (kind, key) only if it is cached: nothing is fetched
+ * or refreshed, no error recorded.  @return 0, or -ENOENT when absent or
+ * failed */
+int org_peek(struct org *o, enum org_kind kind, const char *key,
+	     struct cache_ref *ref);
 /* Schedule a background fetch (read-ahead); never blocks. */
 void org_prefetch(struct org *o, enum org_kind kind, const char *key);
 void org_wait_idle(struct org *o);

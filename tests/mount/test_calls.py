@@ -4,6 +4,8 @@ import collections
 import glob
 import json
 import os
+import shutil
+import subprocess
 
 from expected import Org
 from orgfsmount import Mount, aws_env, wait_idle
@@ -36,6 +38,93 @@ def test_first_ls_of_the_root_calls_nothing(fakeaws_factory):
         calls = fake.requests()
     assert names == ROOT_NAMES
     assert calls == [], [(r['service'], r['op']) for r in calls]
+
+
+def run(*cmd):
+    return subprocess.run(cmd, capture_output=True, check=True).stdout
+
+
+def test_stat_of_a_directory_fetches_nothing(fakeaws_factory):
+    """`ls -l accounts/<id>/` stats its directories without listing them:
+    no role assumed for resources/, no policy or tag listing for
+    policies/ and tags/ (only what the files shown need)."""
+    fake = fakeaws_factory(accounts=20, seed=43)
+    with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
+        aid = sorted(os.listdir(m.p('accounts')))[-1]
+        wait_idle(m)
+        fake.clear_requests()
+        for sub in ('resources', 'policies', 'tags'):
+            os.lstat(m.p('accounts', aid, sub))
+        wait_idle(m)
+        ops = collections.Counter(r['op'] for r in fake.requests())
+        assert not ops, ops
+        # listed, it has its data's time; a stat then asks nothing
+        os.listdir(m.p('accounts', aid, 'policies'))
+        wait_idle(m)
+        fake.clear_requests()
+        os.lstat(m.p('accounts', aid, 'policies'))
+        assert fake.requests() == []
+
+
+def test_sizes_are_exact_before_any_read(tmp_path):
+    """Without -o lazy_sizes the first stat of a table renders it: a copy
+    that trusts the size it saw (sendfile: Python's shutil.copyfile) gets
+    all of it."""
+    with Mount(['--demo=12']) as m:
+        size = os.lstat(m.p('accounts.tsv')).st_size
+        dest = str(tmp_path / 'accounts.tsv')
+        shutil.copyfile(m.p('accounts.tsv'), dest)
+        with open(m.p('accounts.tsv'), 'rb') as fh:
+            data = fh.read()
+    assert size == len(data) > 0
+    with open(dest, 'rb') as fh:
+        assert fh.read() == data
+
+
+def test_ls_l_of_the_root_starts_no_crawl(fakeaws_factory, tmp_path):
+    """With -o lazy_sizes, `ls -l` of a fresh mount stats every top entry
+    without listing the accounts, the hierarchy or the policies, and
+    without rendering the organization-wide tables: they show size 0
+    until read.  Read cold, whichever way that reads to the end, they are
+    whole, and then show their real size."""
+    fake = fakeaws_factory(accounts=40, seed=41)
+    org = Org(fake.org())
+    with Mount(['--endpoint=' + fake.url, '-o', 'lazy_sizes'],
+               env=aws_env(fake)) as m:
+        wait_idle(m)
+        fake.clear_requests()
+        run('ls', '-la', m.path)
+        wait_idle(m)
+        ops = collections.Counter(r['op'] for r in fake.requests())
+        # the README names the organization: nothing else is fetched
+        assert set(ops) <= {'DescribeOrganization', 'ListRoots'}, ops
+        for t in ('accounts.tsv', 'resources.tsv'):
+            assert os.lstat(m.p(t)).st_size == 0
+        assert os.lstat(m.p('unowned', 'resources.tsv')).st_size == 0
+        # cat: the first read asks for the size, and gets all of it
+        text = run('cat', m.p('accounts.tsv'))
+        assert len(text.decode().splitlines()) == len(org.accounts) + 1
+        assert os.stat(m.p('accounts.tsv')).st_size == len(text)
+        # wc -c (which trusts a size it can use), tail (which seeks to
+        # the end), cp, and a read to EOF agree on resources.tsv
+        n = int(run('wc', '-c', m.p('resources.tsv')).split()[0])
+        with open(m.p('resources.tsv'), 'rb') as fh:
+            data = fh.read()
+        assert n == len(data) and data.count(b'\n') > 40
+        assert data.endswith(run('tail', '-n', '2', m.p('resources.tsv')))
+        assert os.stat(m.p('resources.tsv')).st_size == len(data)
+        dest = str(tmp_path / 'unowned.tsv')
+        run('cp', m.p('unowned', 'resources.tsv'), dest)
+        with open(dest, 'rb') as fh:
+            copied = fh.read()
+        with open(m.p('unowned', 'resources.tsv'), 'rb') as fh:
+            assert copied == fh.read() and copied.startswith(b'arn\t')
+        # a directory listed since shows the time of its data, no call
+        os.listdir(m.p('accounts'))
+        wait_idle(m)
+        fake.clear_requests()
+        os.stat(m.p('accounts'))
+        assert fake.requests() == []
 
 
 def test_owner_audit_makes_the_calls_a_script_makes(fakeaws_factory):
