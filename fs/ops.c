@@ -647,7 +647,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		node_init(&n);
 		cpath = child_path(path, name);
 		if (cpath && strcmp(path, "/") && !layout_is_view(cpath) &&
-		    !layout_get(fs, cpath, &n)) {
+		    !layout_peek(fs, cpath, &n)) {
 			struct inode *in;
 
 			/* measure first: a reference is only taken for an
@@ -669,7 +669,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				e.generation = 1;
 				fill_stat(fs, in->ino, &n, &e.attr);
 				e.attr_timeout = timeout_of(&n);
-				e.entry_timeout = timeout_of(&n);
+				e.entry_timeout = n.provisional ? n.timeout :
+						  timeout_of(&n);
 			}
 		}
 		need = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
