@@ -255,11 +255,15 @@ static const void *need(struct lctx *c, enum org_kind kind, const char *key)
 	}
 	if (c->cached_only) {
 		res = org_peek(c->fs->org, kind, key, &ref);
-		if (res) {
+		if (res == -ENOENT) {
 			c->missing = 1;
 			c->err.err = EAGAIN;
 			return NULL;
 		}
+		if (res)        /* a failure at hand: answered (and recorded
+				   for the path) as a get answers it */
+			res = org_get(c->fs->org, kind, key, c->path, &ref,
+				      &c->err);
 	} else {
 		res = org_get(c->fs->org, kind, key, c->path, &ref, &c->err);
 	}

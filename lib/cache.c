@@ -1021,6 +1021,8 @@ int cache_peek(struct cache *c, int kind, const char *key,
 	if (n && node_servable(c, n, now)) {
 		fill_ref(ref, n->val, n->stale, !node_fresh(c, n, now));
 		rc = 0;
+	} else if (n && n->state == NODE_ERROR && node_error_current(c, n, now)) {
+		rc = -n->err.err;       /* what a get would answer now */
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;

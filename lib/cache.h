@@ -111,7 +111,9 @@ int cache_get(struct cache *c, int kind, const char *key,
 int cache_get_fresh(struct cache *c, int kind, const char *key,
 		    struct cache_ref *ref, struct aws_error *err);
 /* Like cache_get but never fetches nor schedules a refresh (an expired
- * value comes with expired=1): -ENOENT when absent or failed. */
+ * value comes with expired=1): -ENOENT when absent (or its failure is
+ * older than error_ttl), the failure's -errno while a get would answer
+ * with it. */
 int cache_peek(struct cache *c, int kind, const char *key,
 	       struct cache_ref *ref);
 void cache_release(struct cache *c, struct cache_ref *ref);

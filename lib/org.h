@@ -107,8 +107,8 @@ int org_get(struct org *o, enum org_kind kind, const char *key,
 	    const char *path, struct cache_ref *ref, struct aws_error *err);
 void org_put(struct org *o, struct cache_ref *ref);
 /* Pin the value of (kind, key) only if it is cached: nothing is fetched
- * or refreshed, no error recorded.  @return 0, or -ENOENT when absent or
- * failed */
+ * or refreshed, no error recorded.  @return 0, -ENOENT when absent, or
+ * the -errno of a failure a get would answer with now */
 int org_peek(struct org *o, enum org_kind kind, const char *key,
 	     struct cache_ref *ref);
 /* Schedule a background fetch (read-ahead); never blocks. */
