@@ -726,12 +726,11 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	struct node n;
 	char val[32], *path;
 	size_t len;
-	int res;
+	int res, stale = !strcmp(name, "user.orgfs.stale");
 
 	/* names of others (ACLs, security labels, asked by ls -l) are not
 	 * worth rendering anything: it would start a crawl */
-	if (strcmp(name, "user.orgfs.stale") &&
-	    strcmp(name, "user.orgfs.fetched")) {
+	if (!stale && strcmp(name, "user.orgfs.fetched")) {
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -748,15 +747,10 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, -res);
 		return;
 	}
-	if (!strcmp(name, "user.orgfs.stale")) {
+	if (stale)
 		snprintf(val, sizeof(val), "%d", n.stale);
-	} else if (!strcmp(name, "user.orgfs.fetched")) {
+	else
 		awstime_format(n.mtime, val);
-	} else {
-		node_free(&n);
-		fuse_reply_err(req, ENODATA);
-		return;
-	}
 	node_free(&n);
 	len = strlen(val);
 	if (!size)
