@@ -21,6 +21,12 @@
 
 #define MAX_ARGS 8
 
+struct pin_of {
+	enum org_kind kind;
+	char *key;
+	uint64_t h;
+};
+
 struct lctx {
 	struct orgfs *fs;
 	const char *path;               /* the escaped path served */
@@ -29,8 +35,11 @@ struct lctx {
 	char **rest;                    /* '**' components, unescaped */
 	int nrest;
 	struct cache_ref *pins;         /* data pinned while serving */
+	struct pin_of *pinof;           /* what each pin is of */
 	int npins;
 	int cappins;
+	int *pinidx;                    /* (kind, key) -> pin + 1; open
+					   addressing, capacity 2 * cappins */
 	time_t mtime;
 	int stale;
 	int cached_only;                /* need() fetches nothing */
@@ -236,22 +245,91 @@ static int dl_addf(struct dlist *d, enum node_type type, const char *fmt, ...)
 	return dl_add(d, tmp, type);
 }
 
+static uint64_t pin_hash(enum org_kind kind, const char *key)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+/* The pin of (kind, key) taken earlier while serving this path, or -1. */
+static int pin_find(const struct lctx *c, enum org_kind kind,
+		    const char *key, uint64_t h)
+{
+	size_t mask = 2 * (size_t)c->cappins - 1, i;
+
+	if (!c->pinidx)
+		return -1;
+	for (i = h & mask; c->pinidx[i]; i = (i + 1) & mask) {
+		const struct pin_of *p = &c->pinof[c->pinidx[i] - 1];
+
+		if (p->h == h && p->kind == kind && !strcmp(p->key, key))
+			return c->pinidx[i] - 1;
+	}
+	return -1;
+}
+
+static void pin_index(struct lctx *c, int n)
+{
+	size_t mask = 2 * (size_t)c->cappins - 1, i;
+
+	for (i = c->pinof[n].h & mask; c->pinidx[i]; i = (i + 1) & mask)
+		;
+	c->pinidx[i] = n + 1;
+}
+
+/* Room for one more pin (and its index entry). */
+static int pin_room(struct lctx *c)
+{
+	int ncap, i;
+	struct cache_ref *p;
+	struct pin_of *o;
+	int *idx;
+
+	if (c->npins < c->cappins)
+		return 0;
+	ncap = c->cappins ? c->cappins * 2 : 8;
+	p = realloc(c->pins, ncap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	c->pins = p;
+	o = realloc(c->pinof, ncap * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	c->pinof = o;
+	idx = calloc(2 * (size_t)ncap, sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	free(c->pinidx);
+	c->pinidx = idx;
+	c->cappins = ncap;
+	for (i = 0; i < c->npins; i++)
+		pin_index(c, i);
+	return 0;
+}
+
+/*
+ * The value of (kind, key) for this path, pinned until lctx_done.  What
+ * one path is served from is one snapshot: the same (kind, key) asked for
+ * twice answers the value pinned the first time, whatever the cache did
+ * in between (an eviction, a SIGHUP, a refresh), so a renderer may ask
+ * again for what it already had without checking a second time.
+ */
 static const void *need(struct lctx *c, enum org_kind kind, const char *key)
 {
 	struct cache_ref ref;
-	int res;
+	uint64_t h = pin_hash(kind, key);
+	char *k;
+	int res, n;
 
-	if (c->npins == c->cappins) {
-		int ncap = c->cappins ? c->cappins * 2 : 8;
-		struct cache_ref *p = realloc(c->pins, ncap * sizeof(*p));
-
-		if (!p) {
-			aws_error_set(&c->err, ENOMEM, "OutOfMemory",
-				      "out of memory");
-			return NULL;
-		}
-		c->pins = p;
-		c->cappins = ncap;
+	n = pin_find(c, kind, key, h);
+	if (n >= 0)
+		return c->pins[n].data;
+	if (pin_room(c)) {
+		aws_error_set(&c->err, ENOMEM, "OutOfMemory", "out of memory");
+		return NULL;
 	}
 	if (c->cached_only) {
 		res = org_peek(c->fs->org, kind, key, &ref);
@@ -272,7 +350,16 @@ static const void *need(struct lctx *c, enum org_kind kind, const char *key)
 			c->err.err = -res;
 		return NULL;
 	}
-	c->pins[c->npins++] = ref;
+	k = strdup(key);
+	if (!k) {
+		org_put(c->fs->org, &ref);
+		aws_error_set(&c->err, ENOMEM, "OutOfMemory", "out of memory");
+		return NULL;
+	}
+	n = c->npins++;
+	c->pins[n] = ref;
+	c->pinof[n] = (struct pin_of){ kind, k, h };
+	pin_index(c, n);
 	if (ref.fetched > c->mtime)
 		c->mtime = ref.fetched;
 	if (ref.stale)
@@ -298,9 +385,13 @@ static void lctx_done(struct lctx *c)
 {
 	int i;
 
-	for (i = 0; i < c->npins; i++)
+	for (i = 0; i < c->npins; i++) {
 		org_put(c->fs->org, &c->pins[i]);
+		free(c->pinof[i].key);
+	}
 	free(c->pins);
+	free(c->pinof);
+	free(c->pinidx);
 	for (i = 0; i < c->narg; i++)
 		free(c->arg[i]);
 	for (i = 0; i < c->nrest; i++)
