@@ -1,10 +1,11 @@
 /* ops.c - the FUSE low-level operations, the inode table, and the thread
  * that tells the kernel what changed
  *
- * Every node is named by its path; the inode table maps paths to inode
- * numbers and back for as long as the kernel remembers them (lookup
- * counts, forget).  Content is rendered from the cached model on demand
- * (layout.c), so getattr and read agree on st_size.
+ * Every node is named by its path; the inode table maps (directory, name)
+ * to inode numbers and inode numbers back to paths for as long as the
+ * kernel remembers them (lookup counts, forget).  Content is rendered from
+ * the cached model on demand (layout.c), so getattr and read agree on
+ * st_size.
  *
  * Kernel caching: open and opendir answer ENOSYS (zero-message opens), the
  * kernel keeps file contents until told otherwise (explicit invalidation),
@@ -32,24 +33,38 @@
 #define FUSE_UNKNOWN_INO 0xffffffff
 #endif
 
+/*
+ * One entry per node the kernel holds (and per directory above one).  An
+ * entry keeps only its own name and its parent: a path is rebuilt on
+ * demand by walking up, so the table costs a small allocation per node
+ * rather than a copy of every node's whole path.  Entries are found by
+ * (parent inode, name) and by inode.
+ *
+ * A directory's entry outlives the kernel's references to it while any
+ * entry below it is held: a child's path goes through it, and when the
+ * kernel looks the directory up again it gets the same inode number.
+ */
 struct inode {
-	fuse_ino_t ino;
-	char *path;                     /* escaped absolute path */
-	fuse_ino_t parent;
-	uint64_t nlookup;               /* protected by itab.lock */
-	uint64_t content_hash;          /* what the kernel was last shown,
-					   protected by itab.lock */
-	struct inode *next_path;        /* hash chains, protected by itab.lock */
+	struct inode *parent;           /* NULL for the root */
+	struct inode *next_name;        /* hash chains, protected by itab.lock */
 	struct inode *next_ino;
+	fuse_ino_t ino;
+	uint64_t nlookup;               /* the kernel's references */
+	uint64_t content_hash;          /* what the kernel was last shown,
+					   0: nothing (or it forgot) */
+	uint32_t nchildren;             /* entries whose parent this is */
+	char name[];                    /* escaped; "" for the root */
 };
 
+/* All of it, and every field of every entry, protected by itab.lock. */
 static struct {
 	pthread_mutex_t lock;
-	struct inode **by_path;
+	struct inode **by_name;         /* (parent inode, name) */
 	struct inode **by_ino;
 	size_t nbuckets;                /* power of two */
-	size_t count;
+	size_t count;                   /* entries in the chains */
 	fuse_ino_t next_ino;
+	struct inode *root;             /* in neither chain, never freed */
 } itab = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* The invalidation thread's queue; protected by inv.lock. */
@@ -94,36 +109,56 @@ static uint64_t hash_node(const struct node *n)
 /* ------------------------------------------------------------------ */
 /* inode table */
 
+/* An entry's allocation: the name starts in the struct's tail padding,
+ * but the allocation is never smaller than the struct, which the
+ * compiler may read or write whole. */
+static size_t inode_size(size_t namelen)
+{
+	size_t s = offsetof(struct inode, name) + namelen + 1;
+
+	return s < sizeof(struct inode) ? sizeof(struct inode) : s;
+}
+
 static int itab_init(void)
 {
 	itab.nbuckets = 1024;
-	itab.by_path = calloc(itab.nbuckets, sizeof(*itab.by_path));
+	itab.by_name = calloc(itab.nbuckets, sizeof(*itab.by_name));
 	itab.by_ino = calloc(itab.nbuckets, sizeof(*itab.by_ino));
+	itab.root = calloc(1, inode_size(0));
 	itab.next_ino = FUSE_ROOT_ID + 1;
-	return itab.by_path && itab.by_ino ? 0 : -ENOMEM;
+	if (!itab.by_name || !itab.by_ino || !itab.root)
+		return -ENOMEM;
+	itab.root->ino = FUSE_ROOT_ID;
+	return 0;
+}
+
+static size_t name_bucket(fuse_ino_t parent, const char *name, size_t nb)
+{
+	/* the same names recur under every account: the parent spreads them */
+	return (layout_hash(name) ^ parent * 0x9e3779b97f4a7c15ULL) & (nb - 1);
 }
 
 /* Called with itab.lock held. */
 static void itab_grow(void)
 {
 	size_t nb = itab.nbuckets * 2, i;
-	struct inode **bp = calloc(nb, sizeof(*bp));
+	struct inode **bn = calloc(nb, sizeof(*bn));
 	struct inode **bi = calloc(nb, sizeof(*bi));
 
-	if (!bp || !bi) {
-		free(bp);
+	if (!bn || !bi) {
+		free(bn);
 		free(bi);
 		return;                 /* longer chains, still correct */
 	}
 	for (i = 0; i < itab.nbuckets; i++) {
-		struct inode *n = itab.by_path[i], *next;
+		struct inode *n = itab.by_name[i], *next;
 
 		for (; n; n = next) {
-			size_t h = layout_hash(n->path) & (nb - 1);
+			size_t h = name_bucket(n->parent->ino, n->name, nb);
 
-			next = n->next_path;
-			n->next_path = bp[h];
-			bp[h] = n;
+			next = n->next_name;
+			n->next_name = bn[h];
+			bn[h] = n;
 		}
 		n = itab.by_ino[i];
 		for (; n; n = next) {
@@ -134,14 +169,14 @@ static void itab_grow(void)
 			bi[h] = n;
 		}
 	}
-	free(itab.by_path);
+	free(itab.by_name);
 	free(itab.by_ino);
-	itab.by_path = bp;
+	itab.by_name = bn;
 	itab.by_ino = bi;
 	itab.nbuckets = nb;
 }
 
-/* Called with itab.lock held. */
+/* An entry the kernel holds, not the root.  Called with itab.lock held. */
 static struct inode *itab_find_ino(fuse_ino_t ino)
 {
 	struct inode *n = itab.by_ino[ino & (itab.nbuckets - 1)];
@@ -151,32 +186,81 @@ static struct inode *itab_find_ino(fuse_ino_t ino)
 	return n;
 }
 
-/* Look up or create the inode of path and count one kernel reference. */
-static struct inode *itab_ref(const char *path, fuse_ino_t parent,
-			      uint64_t content_hash, uint64_t *old_hash)
+/* itab_find_ino, or the root.  Called with itab.lock held. */
+static struct inode *itab_get(fuse_ino_t ino)
 {
-	size_t h;
-	struct inode *n;
+	return ino == FUSE_ROOT_ID ? itab.root : itab_find_ino(ino);
+}
+
+/* The path of n, followed by /name when name is set, in one allocation.
+ * Called with itab.lock held: the walk up reads the parents' names. */
+static char *path_of(const struct inode *n, const char *name)
+{
+	const struct inode *p;
+	size_t len = 0, pos, l;
+	char *s;
+
+	if (name)
+		len += strlen(name) + 1;
+	for (p = n; p->parent; p = p->parent)
+		len += strlen(p->name) + 1;
+	if (!len)
+		return strdup("/");
+	s = malloc(len + 1);
+	if (!s)
+		return NULL;
+	pos = len;
+	s[pos] = '\0';
+	if (name) {
+		l = strlen(name);
+		pos -= l;
+		memcpy(s + pos, name, l);
+		s[--pos] = '/';
+	}
+	for (p = n; p->parent; p = p->parent) {
+		l = strlen(p->name);
+		pos -= l;
+		memcpy(s + pos, p->name, l);
+		s[--pos] = '/';
+	}
+	return s;
+}
+
+/* Look up or create the inode of name in directory parent and count one
+ * kernel reference.  @return 0 with *ino set, -ESTALE when the kernel
+ * sent an unknown parent, -ENOMEM */
+static int itab_ref(fuse_ino_t parent, const char *name, uint64_t content_hash,
+		    uint64_t *old_hash, fuse_ino_t *ino)
+{
+	size_t h, len;
+	struct inode *p, *n;
 
 	pthread_mutex_lock(&itab.lock);
-	h = layout_hash(path) & (itab.nbuckets - 1);
-	for (n = itab.by_path[h]; n; n = n->next_path)
-		if (!strcmp(n->path, path))
+	p = itab_get(parent);
+	if (!p) {
+		pthread_mutex_unlock(&itab.lock);
+		return -ESTALE;
+	}
+	h = name_bucket(parent, name, itab.nbuckets);
+	for (n = itab.by_name[h]; n; n = n->next_name)
+		if (n->parent == p && !strcmp(n->name, name))
 			break;
 	if (!n) {
-		n = calloc(1, sizeof(*n));
-		if (n)
-			n->path = strdup(path);
-		if (!n || !n->path) {
-			if (n)
-				free(n);
+		len = strlen(name);
+		n = malloc(inode_size(len));
+		if (!n) {
 			pthread_mutex_unlock(&itab.lock);
-			return NULL;
+			return -ENOMEM;
 		}
-		n->ino = !strcmp(path, "/") ? FUSE_ROOT_ID : itab.next_ino++;
-		n->parent = parent;
-		n->next_path = itab.by_path[h];
-		itab.by_path[h] = n;
+		memcpy(n->name, name, len + 1);
+		n->ino = itab.next_ino++;
+		n->parent = p;
+		n->nlookup = 0;
+		n->content_hash = 0;
+		n->nchildren = 0;
+		p->nchildren++;
+		n->next_name = itab.by_name[h];
+		itab.by_name[h] = n;
 		h = n->ino & (itab.nbuckets - 1);
 		n->next_ino = itab.by_ino[h];
 		itab.by_ino[h] = n;
@@ -187,22 +271,22 @@ static struct inode *itab_ref(const char *path, fuse_ino_t parent,
 	if (old_hash)
 		*old_hash = n->content_hash;
 	n->content_hash = content_hash;
+	*ino = n->ino;
 	pthread_mutex_unlock(&itab.lock);
-	return n;
+	return 0;
 }
 
-/* A copy of the path of ino, or NULL when the kernel sent an unknown one. */
-static char *itab_path(fuse_ino_t ino)
+/* A copy of the path of ino, or of its child name when name is set;
+ * NULL when the kernel sent an unknown ino (or out of memory). */
+static char *itab_path(fuse_ino_t ino, const char *name)
 {
 	struct inode *n;
 	char *p = NULL;
 
-	if (ino == FUSE_ROOT_ID)
-		return strdup("/");
 	pthread_mutex_lock(&itab.lock);
-	n = itab_find_ino(ino);
+	n = itab_get(ino);
 	if (n)
-		p = strdup(n->path);
+		p = path_of(n, name);
 	pthread_mutex_unlock(&itab.lock);
 	return p;
 }
@@ -216,7 +300,7 @@ static uint64_t itab_set_hash(fuse_ino_t ino, uint64_t h)
 
 	pthread_mutex_lock(&itab.lock);
 	n = itab_find_ino(ino);
-	if (n) {
+	if (n && n->nlookup) {
 		old = n->content_hash;
 		n->content_hash = h;
 	}
@@ -237,11 +321,12 @@ static void itab_unlink(struct inode *n)
 {
 	struct inode **pp;
 
-	pp = &itab.by_path[layout_hash(n->path) & (itab.nbuckets - 1)];
+	pp = &itab.by_name[name_bucket(n->parent->ino, n->name,
+				       itab.nbuckets)];
 	while (*pp && *pp != n)
-		pp = &(*pp)->next_path;
+		pp = &(*pp)->next_name;
 	if (*pp)
-		*pp = n->next_path;
+		*pp = n->next_name;
 	pp = &itab.by_ino[n->ino & (itab.nbuckets - 1)];
 	while (*pp && *pp != n)
 		pp = &(*pp)->next_ino;
@@ -250,24 +335,43 @@ static void itab_unlink(struct inode *n)
 	itab.count--;
 }
 
+/* Unlink n if nobody needs it any more, then its parent if n was the
+ * last thing keeping it, and so on up.  The unlinked entries are put on
+ * *dead (through next_ino) to be freed once the lock is let go.  Called
+ * with itab.lock held. */
+static void itab_release(struct inode *n, struct inode **dead)
+{
+	while (n->parent && !n->nlookup && !n->nchildren) {
+		struct inode *p = n->parent;
+
+		itab_unlink(n);
+		n->next_ino = *dead;
+		*dead = n;
+		p->nchildren--;
+		n = p;
+	}
+}
+
 static void itab_forget(fuse_ino_t ino, uint64_t nlookup)
 {
-	struct inode *n;
+	struct inode *n, *dead = NULL;
 
 	if (ino == FUSE_ROOT_ID)
 		return;
 	pthread_mutex_lock(&itab.lock);
 	n = itab_find_ino(ino);
-	if (n) {
+	if (n && n->nlookup) {
 		n->nlookup = n->nlookup > nlookup ? n->nlookup - nlookup : 0;
-		if (!n->nlookup)
-			itab_unlink(n);
-		else
-			n = NULL;
+		if (!n->nlookup) {
+			/* kept for its children, if any: shown nothing */
+			n->content_hash = 0;
+			itab_release(n, &dead);
+		}
 	}
 	pthread_mutex_unlock(&itab.lock);
-	if (n) {
-		free(n->path);
+	while (dead) {
+		n = dead;
+		dead = n->next_ino;
 		free(n);
 	}
 }
@@ -277,17 +381,19 @@ static void itab_free(void)
 	size_t i;
 
 	for (i = 0; i < itab.nbuckets; i++) {
-		struct inode *n = itab.by_path[i], *next;
+		struct inode *n = itab.by_ino[i], *next;
 
 		for (; n; n = next) {
-			next = n->next_path;
-			free(n->path);
+			next = n->next_ino;
 			free(n);
 		}
 	}
-	free(itab.by_path);
+	free(itab.by_name);
 	free(itab.by_ino);
-	itab.by_path = itab.by_ino = NULL;
+	free(itab.root);
+	itab.by_name = itab.by_ino = NULL;
+	itab.root = NULL;
+	itab.count = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -396,43 +502,36 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct orgfs *fs = fs_of(req);
 	struct fuse_entry_param e;
 	struct node n;
-	struct inode *in;
-	char *ppath, *path;
+	fuse_ino_t ino;
+	char *path;
 	uint64_t h, old = 0;
 	int res;
 
-	ppath = itab_path(parent);
-	if (!ppath) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
-	path = child_path(ppath, name);
-	free(ppath);
+	path = itab_path(parent, name);
 	if (!path) {
-		fuse_reply_err(req, ENOMEM);
+		fuse_reply_err(req, ESTALE);
 		return;
 	}
 	node_init(&n);
 	res = layout_peek(fs, path, &n);
+	free(path);
 	if (res) {
 		node_free(&n);
-		free(path);
 		fuse_reply_err(req, -res);
 		return;
 	}
 	h = hash_node(&n);
-	in = itab_ref(path, parent, h, &old);
-	free(path);
-	if (!in) {
+	res = itab_ref(parent, name, h, &old, &ino);
+	if (res) {
 		node_free(&n);
-		fuse_reply_err(req, ENOMEM);
+		fuse_reply_err(req, -res);
 		return;
 	}
-	inval_if_changed(fs, in->ino, old, h);
+	inval_if_changed(fs, ino, old, h);
 	memset(&e, 0, sizeof(e));
-	e.ino = in->ino;
+	e.ino = ino;
 	e.generation = 1;
-	fill_stat(fs, in->ino, &n, &e.attr);
+	fill_stat(fs, ino, &n, &e.attr);
 	e.attr_timeout = timeout_of(&n);
 	e.entry_timeout = n.dynamic || n.provisional ? n.timeout : timeout_of(&n);
 	node_free(&n);
@@ -461,7 +560,7 @@ static void orgfs_forget_multi(fuse_req_t req, size_t count,
 static int get_node_how(fuse_req_t req, fuse_ino_t ino, struct node *n,
 			int peek)
 {
-	char *path = itab_path(ino);
+	char *path = itab_path(ino, NULL);
 	int res;
 
 	if (!path) {
@@ -581,7 +680,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	size_t pos = 0, i;
 	int res;
 
-	path = itab_path(ino);
+	path = itab_path(ino, NULL);
 	if (!path) {
 		fuse_reply_err(req, ESTALE);
 		return;
@@ -648,7 +747,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		cpath = child_path(path, name);
 		if (cpath && strcmp(path, "/") && !layout_is_view(cpath) &&
 		    !layout_peek(fs, cpath, &n)) {
-			struct inode *in;
+			fuse_ino_t cino;
 
 			/* measure first: a reference is only taken for an
 			 * entry that fits */
@@ -661,13 +760,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			}
 			uint64_t h = hash_node(&n), old = 0;
 
-			in = itab_ref(cpath, ino, h, &old);
-			if (in)
-				inval_if_changed(fs, in->ino, old, h);
-			if (in) {
-				e.ino = in->ino;
+			if (!itab_ref(ino, name, h, &old, &cino)) {
+				inval_if_changed(fs, cino, old, h);
+				e.ino = cino;
 				e.generation = 1;
-				fill_stat(fs, in->ino, &n, &e.attr);
+				fill_stat(fs, cino, &n, &e.attr);
 				e.attr_timeout = timeout_of(&n);
 				e.entry_timeout = n.provisional ? n.timeout :
 						  timeout_of(&n);
@@ -734,7 +831,7 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
-	path = itab_path(ino);
+	path = itab_path(ino, NULL);
 	if (!path) {
 		fuse_reply_err(req, ESTALE);
 		return;
@@ -893,13 +990,14 @@ const struct fuse_lowlevel_ops orgfs_ops = {
 struct snap {
 	fuse_ino_t ino;
 	fuse_ino_t parent;
-	char *path;
 	uint64_t hash;
 };
 
 /* Re-render every node the kernel holds; tell it about those that
  * changed or are gone.  Runs on the invalidation thread, no lock held
- * while rendering (which may fetch). */
+ * while rendering (which may fetch).  The paths are rebuilt one at a
+ * time rather than all copied at once: a copy of every path the kernel
+ * holds is what the inode table no longer keeps. */
 static void sweep(struct orgfs *fs)
 {
 	struct snap *v;
@@ -911,12 +1009,12 @@ static void sweep(struct orgfs *fs)
 		struct inode *in;
 
 		for (in = itab.by_ino[b]; in; in = in->next_ino) {
+			if (!in->nlookup)
+				continue;       /* kept for its children only */
 			v[n].ino = in->ino;
-			v[n].parent = in->parent;
+			v[n].parent = in->parent->ino;
 			v[n].hash = in->content_hash;
-			v[n].path = strdup(in->path);
-			if (v[n].path)
-				n++;
+			n++;
 		}
 	}
 	pthread_mutex_unlock(&itab.lock);
@@ -924,16 +1022,19 @@ static void sweep(struct orgfs *fs)
 		return;
 	for (i = 0; i < n; i++) {
 		struct node nd;
+		char *path = itab_path(v[i].ino, NULL);
 		int res;
 
+		if (!path)
+			continue;       /* forgotten since */
 		node_init(&nd);
 		/* nothing is fetched or rendered again here (a crawl per
 		 * change of the data): what is not at hand comes back
 		 * provisional, the kernel drops what it holds of it, and
 		 * its next reader asks */
-		res = layout_peek(fs, v[i].path, &nd);
-		if (res == -ENOENT && v[i].ino != FUSE_ROOT_ID) {
-			const char *name = strrchr(v[i].path, '/') + 1;
+		res = layout_peek(fs, path, &nd);
+		if (res == -ENOENT) {
+			const char *name = strrchr(path, '/') + 1;
 
 			fuse_lowlevel_notify_inval_entry(fs->se, v[i].parent,
 							 name, strlen(name));
@@ -942,7 +1043,7 @@ static void sweep(struct orgfs *fs)
 			itab_set_hash(v[i].ino, hash_node(&nd));
 		}
 		node_free(&nd);
-		free(v[i].path);
+		free(path);
 	}
 	free(v);
 }
