@@ -120,5 +120,7 @@ int ops_start(struct orgfs *fs);
 void ops_stop(struct orgfs *fs);
 /* Data changed or the cache was dropped: revalidate what the kernel holds. */
 void ops_data_changed(void *arg);
+/* Entries the inode table holds (.orgfs/status "inodes"). */
+size_t ops_inode_count(void);
 
 #endif

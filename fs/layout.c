@@ -3474,7 +3474,8 @@ static int f_dot(struct lctx *c, struct node *out)
 			"resources_seen\t%llu\n"
 			"resource_accounts_unreadable\t%llu\n"
 			"views_kept\t%d\n"
-			"views_bytes\t%zu\n",
+			"views_bytes\t%zu\n"
+			"inodes\t%zu\n",
 			(unsigned long long)__atomic_load_n(
 				&fs->rcrawl_slices_done, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(
@@ -3483,7 +3484,7 @@ static int f_dot(struct lctx *c, struct node *out)
 				&fs->rcrawl_resources, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(
 				&fs->rcrawl_unreadable, __ATOMIC_RELAXED),
-			nv, nviews);
+			nv, nviews, ops_inode_count());
 	if (!res && fs->client) {
 		struct aws_stats_totals t;
 

@@ -138,6 +138,18 @@ static size_t name_bucket(fuse_ino_t parent, const char *name, size_t nb)
 	return (layout_hash(name) ^ parent * 0x9e3779b97f4a7c15ULL) & (nb - 1);
 }
 
+/* Entries the inode table holds: the nodes the kernel holds, and the
+ * directories kept above them (.orgfs/status "inodes"). */
+size_t ops_inode_count(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&itab.lock);
+	n = itab.count;
+	pthread_mutex_unlock(&itab.lock);
+	return n;
+}
+
 /* Called with itab.lock held. */
 static void itab_grow(void)
 {

@@ -11,6 +11,12 @@ from fixture import fakeaws_factory  # noqa: E402,F401  (a fixture)
 from orgfsmount import ORGFS  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'serial: makes every mount\'s kernel forget (drops the '
+        'kernel caches); run apart from the parallel run of the others')
+
+
 def pytest_collection_modifyitems(config, items):
     if not os.path.exists('/dev/fuse'):
         skip = pytest.mark.skip(reason='no /dev/fuse')

@@ -4,10 +4,14 @@ inode number, and every path is rebuilt right from the entries above it,
 whatever the order of forgets and lookups.
 
 The kernel is made to forget by dropping its dentry and inode caches
-(`echo 2 > /proc/sys/vm/drop_caches`, as root).  .orgfs/status has no
-count of the table's entries; that the daemon let an entry go shows in
-the inode number: an entry still in the table keeps its number when the
-kernel looks the name up again, a new entry gets a new one.
+(`echo 2 > /proc/sys/vm/drop_caches`, as root).  That the daemon let an
+entry go shows in the inode number (an entry still in the table keeps
+its number when the kernel looks the name up again, a new entry gets a
+new one) and in the count of entries .orgfs/status gives ("inodes").
+
+Dropping the caches makes every mount's kernel forget: these tests run
+on their own, after the parallel run of the others, which count the
+requests that reach their daemons (scripts/test.sh, marker "serial").
 """
 import os
 import signal
@@ -16,12 +20,13 @@ import threading
 import pytest
 
 from expected import Org
-from orgfsmount import Mount, aws_env, wait_for
+from orgfsmount import Mount, aws_env, status, wait_for
 
 DROP = '/proc/sys/vm/drop_caches'
 
-pytestmark = pytest.mark.skipif(not os.access(DROP, os.W_OK),
-                                reason='cannot drop the kernel caches')
+pytestmark = [pytest.mark.serial,
+              pytest.mark.skipif(not os.access(DROP, os.W_OK),
+                                 reason='cannot drop the kernel caches')]
 
 
 def drop_kernel_caches():
@@ -70,6 +75,11 @@ def ancestors(m, path):
     return out
 
 
+def inodes(m):
+    """The entries of the daemon's inode table (.orgfs/status)."""
+    return int(status(m)['inodes'])
+
+
 def forgotten(path, ino):
     """Drop the kernel caches and look path up again: true once the
     daemon hands out a new inode number for it (its old entry is gone)."""
@@ -89,6 +99,8 @@ def test_forgotten_nodes_are_looked_up_afresh():
             for d in ancestors(m, p):
                 ino[d] = os.stat(d).st_ino
         assert len(set(ino.values())) == len(ino)
+        # every file and directory looked up has its entry
+        assert inodes(m) >= len(ino)
 
         # held open: the file and the directories above it stay known
         pinned = deepest
@@ -120,6 +132,14 @@ def test_forgotten_nodes_are_looked_up_afresh():
                  what='the kernel to forget ' + acct)
         assert read(pinned) == want[pinned]
         assert os.stat(pinned).st_ino != ino[pinned]
+
+        # with nothing held, the table empties: what is left is the path
+        # to .orgfs/status being read, and what the kernel had not yet
+        # let go of
+        def emptied():
+            drop_kernel_caches()
+            return inodes(m) <= 2
+        wait_for(emptied, timeout=30, what='the inode table to empty')
 
 
 def test_forgets_racing_lookups_and_a_sweep():
