@@ -8,8 +8,8 @@ cat and ls over random parts of a second, cold mount and compare all they
 see with the reference, while another thread sends SIGHUP every second.
 
 ORGFS_CONCURRENCY_SECONDS sets how long the readers run (default 60; 15
-with ORGFS_QUICK set); the variant against the fake endpoint runs at most
-20 s.  ORGFS_CONCURRENCY_SEED replays a run's random choices.
+with ORGFS_QUICK set); the variants against the fake endpoint and with
+a cache cap far below what the readers use run at most 20 s.  ORGFS_CONCURRENCY_SEED replays a run's random choices.
 """
 import os
 import random
@@ -300,9 +300,11 @@ def _final_read(m, ref):
     return time.monotonic() - t0
 
 
-def hammer(args, env, seconds, label, allowed_errors=()):
+def hammer(args, env, seconds, label, allowed_errors=(), cap=None):
     """The reference from a quiet mount, then READERS readers and SIGHUP
-    every second on a cold mount of the same organization."""
+    every second on a cold mount of the same organization.  With cap (a
+    cache_max) the second mount is capped and has no SIGHUP: evictions
+    drop what the readers use instead."""
     t0 = time.monotonic()
     with Mount(args, env=env) as m:
         ref = Reference(m.path)
@@ -321,7 +323,8 @@ def hammer(args, env, seconds, label, allowed_errors=()):
     problems = Problems()
     stop = threading.Event()
     hups = 0
-    with Mount(args, env=env) as m:
+    with Mount(args + (['-o', 'cache_max=' + cap] if cap else []),
+               env=env) as m:
         readers = [Reader(m, ref, problems, stop, seed + i)
                    for i in range(READERS)]
         try:
@@ -332,13 +335,16 @@ def hammer(args, env, seconds, label, allowed_errors=()):
             # SIGHUP on a fixed schedule, one a second from the start (this
             # is the load, not a wait); a late wake-up does not push the
             # later ones back
+            tick = 0
             while True:
-                nxt = t0 + hups + 1
+                tick += 1
+                nxt = t0 + tick
                 if nxt >= end or stop.wait(max(0.0, nxt - time.monotonic())):
                     break
                 assert m.proc.poll() is None, 'orgfs died:\n' + m.output()
-                m.signal(signal.SIGHUP)
-                hups += 1
+                if not cap:
+                    m.signal(signal.SIGHUP)
+                    hups += 1
             stop.wait(max(0.0, end - time.monotonic()))
             run_s = time.monotonic() - t0
         finally:
@@ -368,8 +374,11 @@ def hammer(args, env, seconds, label, allowed_errors=()):
                   st.get('cache_misses'), st.get('cache_hits'),
                   st.get('cache_evictions'), st.get('cache_errors')))
     assert ops > READERS
-    assert hups >= int(seconds) - 1, \
-        'only %d SIGHUPs in %.0f s' % (hups, seconds)
+    if cap:
+        assert int(st['cache_evictions']) > 0, st
+    else:
+        assert hups >= int(seconds) - 1, \
+            'only %d SIGHUPs in %.0f s' % (hups, seconds)
 
 
 def test_readers_and_sighup_demo():
@@ -381,3 +390,14 @@ def test_readers_and_sighup_fake(fakeaws_factory):
     fake = fakeaws_factory(accounts=60, seed=8)
     hammer(['--endpoint=' + fake.url, '-o', FAKE_RATES], aws_env(fake),
            duration(20), 'fake')
+
+
+def test_readers_and_evictions_demo():
+    """The same with a cache cap (the smallest there is) at two thirds of
+    what the readers use, and no SIGHUP: values are evicted while
+    renderings use them, and between two asks of one rendering (a second
+    ask of the hierarchy once found it gone).  Without resources: past
+    the cap, every organization-wide resource view is a crawl of its own
+    (by design, man page), which would be all this measured."""
+    hammer(['--demo=600', '-o', 'resources=off'], None, duration(20),
+           'evict', allowed_errors=('EACCES',), cap='1M')
