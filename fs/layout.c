@@ -2046,7 +2046,9 @@ static void nameset_free(struct nameset *ns)
  * worked out twice.  The snapshot pins the data it points into, so it
  * is kept for the next view only when that data fits well within
  * cache_max; past that each view walks (and pins) the resources again
- * while it renders, and the cap is kept (man page, cache_max). */
+ * while it renders, and the cap is kept (man page, cache_max).  Views
+ * that waited for one build all read it, kept or not: concurrent readers
+ * take one walk, not one each in turn. */
 typedef int (*rwalk_fn)(struct lctx *c, const struct org_resource *r,
 			const char *owner, void *arg);
 
@@ -2092,6 +2094,10 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	struct rsnap *cur;              /* protected by lock */
+	/* A snapshot too big to keep, handed to the readers that waited
+	 * for its build: held until the last of them has woken */
+	struct rsnap *handoff;
+	int waiting;                    /* readers waiting for a build */
 	int building;
 	uint64_t builds;                /* finished builds, failed ones too */
 } rsnaps = {
@@ -2442,13 +2448,13 @@ static struct rsnap *rsnap_get(struct lctx *c)
 {
 	struct orgfs *fs = c->fs;
 	uint64_t version = org_data_version(fs->org), seen;
-	struct rsnap *s = NULL, *old = NULL;
+	struct rsnap *s = NULL, *old = NULL, *oldh = NULL;
 	int res;
 
 	pthread_mutex_lock(&rsnaps.lock);
 	seen = rsnaps.builds;
 	for (;;) {
-		s = rsnaps.cur;
+		s = rsnaps.cur ? rsnaps.cur : rsnaps.handoff;
 		if (s && ((s->version == version &&
 			   org_now_ms(fs->org) < s->expires) ||
 			  rsnaps.builds != seen)) {
@@ -2459,11 +2465,20 @@ static struct rsnap *rsnap_get(struct lctx *c)
 		s = NULL;
 		if (!rsnaps.building)
 			break;
+		rsnaps.waiting++;
 		pthread_cond_wait(&rsnaps.done, &rsnaps.lock);
+		rsnaps.waiting--;
+	}
+	if (!rsnaps.waiting) {
+		/* every reader it was handed to has it (or built anew) */
+		oldh = rsnaps.handoff;
+		rsnaps.handoff = NULL;
 	}
 	if (!s)
 		rsnaps.building = 1;
 	pthread_mutex_unlock(&rsnaps.lock);
+	rsnap_put(oldh);
+	oldh = NULL;
 	if (!s) {
 		res = rsnap_build(c, version, &s);
 		pthread_mutex_lock(&rsnaps.lock);
@@ -2474,14 +2489,23 @@ static struct rsnap *rsnap_get(struct lctx *c)
 			 * rest; an older one goes either way */
 			old = rsnaps.cur;
 			rsnaps.cur = NULL;
+			oldh = rsnaps.handoff;
+			rsnaps.handoff = NULL;
 			if (!fs->cache_max || s->bytes <= fs->cache_max / 2) {
 				rsnaps.cur = s;
+				s->refs++;
+			} else if (rsnaps.waiting) {
+				/* not kept, but those who waited for it read
+				 * it rather than each walk the resources in
+				 * turn: the cap holds again once they have */
+				rsnaps.handoff = s;
 				s->refs++;
 			}
 		}
 		pthread_cond_broadcast(&rsnaps.done);
 		pthread_mutex_unlock(&rsnaps.lock);
 		rsnap_put(old);
+		rsnap_put(oldh);
 		if (res)
 			return NULL;
 	}
@@ -2491,16 +2515,33 @@ static struct rsnap *rsnap_get(struct lctx *c)
 	return s;
 }
 
+/* Walks of every resource made for the organization-wide views
+ * (.orgfs/status resource_walks) */
+static uint64_t rsnap_builds(void)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&rsnaps.lock);
+	n = rsnaps.builds;
+	pthread_mutex_unlock(&rsnaps.lock);
+	return n;
+}
+
 /* Let go of the current snapshot (SIGHUP, unmount): its pins go with it. */
 void layout_drop(void)
 {
 	struct rsnap *s;
 
+	struct rsnap *h;
+
 	pthread_mutex_lock(&rsnaps.lock);
 	s = rsnaps.cur;
 	rsnaps.cur = NULL;
+	h = rsnaps.handoff;
+	rsnaps.handoff = NULL;
 	pthread_mutex_unlock(&rsnaps.lock);
 	rsnap_put(s);
+	rsnap_put(h);
 }
 
 /* walk_resources over the resources tagged key=value only */
@@ -3473,6 +3514,7 @@ static int f_dot(struct lctx *c, struct node *out)
 			"resource_slices_total\t%llu\n"
 			"resources_seen\t%llu\n"
 			"resource_accounts_unreadable\t%llu\n"
+			"resource_walks\t%llu\n"
 			"views_kept\t%d\n"
 			"views_bytes\t%zu\n"
 			"inodes\t%zu\n",
@@ -3484,6 +3526,7 @@ static int f_dot(struct lctx *c, struct node *out)
 				&fs->rcrawl_resources, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(
 				&fs->rcrawl_unreadable, __ATOMIC_RELAXED),
+			(unsigned long long)rsnap_builds(),
 			nv, nviews, ops_inode_count());
 	if (!res && fs->client) {
 		struct aws_stats_totals t;
