@@ -247,11 +247,9 @@ static int dl_addf(struct dlist *d, enum node_type type, const char *fmt, ...)
 
 static uint64_t pin_hash(enum org_kind kind, const char *key)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
-	return h;
+	/* one key recurs under several kinds (an account's id): the kind
+	 * spreads them */
+	return layout_hash(key) ^ (uint64_t)kind * 0x9e3779b97f4a7c15ULL;
 }
 
 /* The pin of (kind, key) taken earlier while serving this path, or -1. */
@@ -2530,9 +2528,7 @@ static uint64_t rsnap_builds(void)
 /* Let go of the current snapshot (SIGHUP, unmount): its pins go with it. */
 void layout_drop(void)
 {
-	struct rsnap *s;
-
-	struct rsnap *h;
+	struct rsnap *s, *h;
 
 	pthread_mutex_lock(&rsnaps.lock);
 	s = rsnaps.cur;
