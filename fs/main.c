@@ -28,6 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "mountsrc.h"
+#include "signals.h"
 #include "owner.h"
 #include "rules.h"
 #include "source_agg.h"
@@ -283,7 +284,8 @@ static void usage(const char *prog)
 "    -h, --help             print this help and exit\n"
 "    -V, --version          print the version and exit\n"
 "\n"
-"Signals: SIGHUP drops the cache; SIGTERM and SIGINT unmount.\n"
+"Signals: SIGHUP drops the cache; SIGTERM and SIGINT unmount (exit 0),\n"
+"  whatever dispositions orgfs inherited (orgfs(1), SIGNALS).\n"
 "See orgfs(1) for the layout of the tree.\n");
 }
 
@@ -575,29 +577,14 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
-/* SIGHUP arrives here, not in a handler: blocked in every thread.  At
- * exit main sets sighup_stop and sends this thread a SIGHUP to end it. */
-static int sighup_stop;
-
-static void *sighup_main(void *arg)
+/* SIGHUP, in the signal thread (fs/signals.c) */
+static void drop_cache(void *arg)
 {
 	struct orgfs *fs = arg;
-	sigset_t set;
-	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	for (;;) {
-		if (sigwait(&set, &sig))
-			continue;
-		if (__atomic_load_n(&sighup_stop, __ATOMIC_ACQUIRE))
-			break;
-		olog(LOG_INFO, "SIGHUP: dropping the cache");
-		org_drop(fs->org);
-		layout_drop();
-		ops_data_changed(fs);
-	}
-	return NULL;
+	org_drop(fs->org);
+	layout_drop();
+	ops_data_changed(fs);
 }
 
 static void config_line(struct orgfs *fs, const char *key, const char *fmt,
@@ -733,9 +720,8 @@ int main(int argc, char *argv[])
 	struct org_source *src = NULL;
 	struct mountsrc ms;
 	struct fuse_session *se = NULL;
-	pthread_t hup_thread, prefetch_thread, progress_thread;
-	int have_prefetch = 0, have_progress = 0, have_hup = 0, keep_org = 0;
-	sigset_t hup;
+	pthread_t prefetch_thread, progress_thread;
+	int have_prefetch = 0, have_progress = 0, keep_org = 0;
 	unsigned long long v;
 	int level = LOG_WARNING, k, ret = 1;
 	char fsname[64];
@@ -1070,11 +1056,9 @@ int main(int argc, char *argv[])
 		    level == LOG_INFO ? "info" : level == LOG_ERR ? "error" :
 		    "warning");
 
-	/* SIGHUP is taken by a thread of its own: block it before any
-	 * thread starts so that every thread inherits the mask */
-	sigemptyset(&hup);
-	sigaddset(&hup, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	/* SIGTERM, SIGINT and SIGHUP are taken by a thread of their own,
+	 * whatever this process inherited (fs/signals.h) */
+	signals_prepare();
 
 	for (k = 0; k < ORG_NKINDS; k++)
 		fs.ttl_ms[k] = oc.ttl_ms[k];
@@ -1096,15 +1080,14 @@ int main(int argc, char *argv[])
 	if (!se)
 		goto out_org;           /* libfuse printed why */
 	fs.se = se;
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_session;
 	if (fuse_session_mount(se, cl.mountpoint) != 0)
-		goto out_signals;
+		goto out_session;
 	if (!cl.foreground) {
 		openlog("orgfs", LOG_PID, LOG_DAEMON);
 		log_set_sink(syslog_sink, NULL);
 	}
 	fuse_daemonize(cl.foreground);
+	signals_block();
 
 	/* Threads only now: those started before fuse_daemonize()'s fork
 	 * would not exist in the daemon.  The cache's workers come with
@@ -1118,7 +1101,10 @@ int main(int argc, char *argv[])
 		olog(LOG_ERR, "cannot start: out of memory");
 		goto out_unmount;
 	}
-	have_hup = !pthread_create(&hup_thread, NULL, sighup_main, &fs);
+	if (signals_start(se, drop_cache, &fs)) {
+		olog(LOG_ERR, "cannot start: no thread for signals");
+		goto out_stop;
+	}
 	fs.lazy_sizes = o.lazy_sizes;
 	if (o.prefetch) {
 		have_prefetch = !pthread_create(&prefetch_thread, NULL,
@@ -1128,6 +1114,7 @@ int main(int argc, char *argv[])
 					&fs);
 	}
 
+	signals_loop_enter();
 	if (cl.singlethread) {
 		ret = fuse_session_loop(se);
 	} else {
@@ -1137,16 +1124,11 @@ int main(int argc, char *argv[])
 		ret = fuse_session_loop_mt(se, loop_cfg);
 		fuse_loop_cfg_destroy(loop_cfg);
 	}
-	/* libfuse's signal handlers end the loop with the signal's number:
-	 * SIGTERM or SIGINT asked for an unmount, which is a clean exit */
-	ret = (ret && ret != SIGTERM && ret != SIGINT) ? 1 : 0;
-
+	/* SIGTERM or SIGINT asked for an unmount, which is a clean exit */
+	ret = ret ? 1 : 0;
+	signals_stop();
+out_stop:
 	ops_stop(&fs);
-	if (have_hup) {
-		__atomic_store_n(&sighup_stop, 1, __ATOMIC_RELEASE);
-		pthread_kill(hup_thread, SIGHUP);
-		pthread_join(hup_thread, NULL);
-	}
 	if (have_progress) {
 		__atomic_store_n(&progress_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(progress_thread, NULL);
@@ -1163,8 +1145,6 @@ int main(int argc, char *argv[])
 	}
 out_unmount:
 	fuse_session_unmount(se);
-out_signals:
-	fuse_remove_signal_handlers(se);
 out_session:
 	fuse_session_destroy(se);
 out_org:

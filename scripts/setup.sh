@@ -5,7 +5,7 @@ set -eu
 
 PKGS="meson ninja-build pkg-config gcc clang libfuse3-dev fuse3
 libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev libxml2-dev
-check python3 python3-botocore python3-pytest python3-pytest-xdist valgrind attr
+check python3 python3-botocore python3-pytest python3-pytest-xdist valgrind attr gdb
 libclang-rt-14-dev"
 
 missing=""

@@ -17,6 +17,15 @@ def pytest_configure(config):
         'kernel caches); run apart from the parallel run of the others')
 
 
+def pytest_generate_tests(metafunc):
+    """ORGFS_REPEAT=N runs every selected test N times (scripts/
+    stress-shutdown.sh): a test that fails one time in a hundred shows."""
+    n = int(os.environ.get('ORGFS_REPEAT', '1'))
+    if n > 1:
+        metafunc.fixturenames.append('_repeat')
+        metafunc.parametrize('_repeat', range(n), ids=lambda i: 'r%d' % i)
+
+
 def pytest_collection_modifyitems(config, items):
     if not os.path.exists('/dev/fuse'):
         skip = pytest.mark.skip(reason='no /dev/fuse')

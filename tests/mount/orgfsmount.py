@@ -8,13 +8,22 @@ mount is always unmounted, whatever the test's outcome, and stop() fails
 the test when the daemon exited non-zero, crashed, or wrote a message
 that says error, warning, a sanitizer report or valgrind's ==PID== lines
 (pass allow=[regex, ...] for messages a test expects).
+
+The daemon starts with every signal at its default disposition (env
+--default-signal), not with whatever the test worker inherited; pass
+signals=[...] (env's options) to start it otherwise.  A wait that times
+out while a daemon runs reports what each live daemon is doing: its
+signal masks, every thread's state and, where gdb is installed, every
+thread's stack (daemon_report).
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
 import time
+import weakref
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get('ORGFS_BUILD_DIR', os.path.join(ROOT, 'build'))
@@ -24,16 +33,77 @@ BAD = re.compile(r'error|warning|AddressSanitizer|LeakSanitizer|'
                  re.I)
 
 
+# the daemons started by this process and still running
+_LIVE = weakref.WeakSet()
+
+
+def daemon_report(pid):
+    """What the process pid is doing, for a wait that timed out: its state
+    and signal masks, each thread's name, state and wait channel, and
+    each thread's stack when gdb is installed."""
+    out = ['---- daemon %d ----' % pid]
+    try:
+        with open('/proc/%d/status' % pid) as fh:
+            out += [ln.rstrip('\n') for ln in fh
+                    if ln.startswith(('State', 'Threads', 'Sig', 'Shd'))]
+        for tid in sorted(os.listdir('/proc/%d/task' % pid), key=int):
+            base = '/proc/%d/task/%s/' % (pid, tid)
+            try:
+                with open(base + 'comm') as fh:
+                    comm = fh.read().strip()
+                with open(base + 'wchan') as fh:
+                    wchan = fh.read()
+                with open(base + 'stat') as fh:
+                    state = fh.read().rsplit(')', 1)[1].split()[0]
+                out.append('thread %s %s %s %s' % (tid, comm, state, wchan))
+            except OSError:
+                pass
+    except OSError as e:
+        out.append('no longer there: %s' % e)
+        return '\n'.join(out)
+    gdb = shutil.which('gdb')
+    if gdb:
+        try:
+            r = subprocess.run([gdb, '-batch', '-nx', '-p', str(pid),
+                                '-ex', 'thread apply all bt'],
+                               capture_output=True, text=True, timeout=120)
+            out.append(r.stdout[-30000:])
+        except (OSError, subprocess.TimeoutExpired) as e:
+            out.append('gdb: %s' % e)
+    else:
+        out.append('(no gdb: no stacks)')
+    return '\n'.join(out)
+
+
+def live_daemons_report():
+    return '\n'.join(daemon_report(m.proc.pid) for m in list(_LIVE)
+                     if m.proc is not None and m.proc.poll() is None)
+
+
 def wait_for(cond, timeout=30.0, what='condition', interval=0.02):
-    """Poll cond() until it returns a true value; fail after timeout."""
+    """Poll cond() until it returns a true value; fail after timeout,
+    saying what was awaited and what the live daemons are doing."""
     end = time.monotonic() + timeout
     while True:
         v = cond()
         if v:
             return v
         if time.monotonic() > end:
-            raise AssertionError('timed out waiting for ' + what)
+            raise AssertionError('timed out after %gs waiting for %s\n%s'
+                                 % (timeout, what, live_daemons_report()))
         time.sleep(interval)
+
+
+def wait_exit(proc, timeout, what='the daemon to exit'):
+    """proc.wait(timeout), failing with the daemon's report on timeout."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        report = daemon_report(proc.pid)
+        proc.kill()
+        proc.wait()
+        raise AssertionError('timed out after %gs waiting for %s\n%s'
+                             % (timeout, what, report))
 
 
 def aws_env(fake, extra=None):
@@ -72,7 +142,8 @@ def wait_idle(mnt, timeout=60):
 
 
 class Mount:
-    def __init__(self, args, env=None, allow=(), path=None, wrapper=()):
+    def __init__(self, args, env=None, allow=(), path=None, wrapper=(),
+                 signals=('--default-signal',)):
         self.args = list(args)
         self.env = env
         self.allow = [re.compile(a) for a in allow]
@@ -84,6 +155,7 @@ class Mount:
         self.log = tempfile.NamedTemporaryFile(prefix='orgfs-log-',
                                                suffix='.txt', delete=False)
         self.wrapper = list(wrapper)
+        self.signals = list(signals)
         self.proc = None
 
     def __enter__(self):
@@ -98,17 +170,21 @@ class Mount:
         return os.path.join(self.path, *parts)
 
     def start(self, timeout=60):
-        cmd = self.wrapper + [ORGFS, '-f'] + self.args + [self.path]
+        cmd = (['env'] + self.signals + self.wrapper + [ORGFS, '-f'] +
+               self.args + [self.path])
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log,
                                      stdin=subprocess.DEVNULL, env=self.env)
+        _LIVE.add(self)
         end = time.monotonic() + timeout
         while not os.path.ismount(self.path):
             if self.proc.poll() is not None:
                 raise AssertionError('orgfs exited with %d before mounting:\n%s'
                                      % (self.proc.returncode, self.output()))
             if time.monotonic() > end:
+                report = daemon_report(self.proc.pid)
                 self.stop(check=False)
-                raise AssertionError('orgfs did not mount in %ds' % timeout)
+                raise AssertionError('orgfs did not mount in %ds\n%s'
+                                     % (timeout, report))
             time.sleep(0.02)
 
     def output(self):
@@ -122,17 +198,13 @@ class Mount:
         if self.proc is None:
             return
         proc, self.proc = self.proc, None
+        _LIVE.discard(self)
         try:
             if proc.poll() is None:
                 subprocess.run(['fusermount3', '-u', '-z', self.path],
                                stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-                    raise AssertionError('orgfs did not exit after unmount')
+                wait_exit(proc, 30, 'orgfs to exit after its unmount')
             out = self.output()
             if check:
                 assert proc.returncode == 0, \

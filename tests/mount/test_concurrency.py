@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 
-from orgfsmount import Mount, aws_env, status
+from orgfsmount import Mount, aws_env, daemon_report, status
 
 READERS = 64
 MAX_REPORTED = 20
@@ -249,23 +249,6 @@ class Reader(threading.Thread):
                     self.bad('st_size of', r, st.st_size, len(want))
 
 
-def _daemon_threads(pid):
-    out = []
-    try:
-        for tid in sorted(os.listdir('/proc/%d/task' % pid), key=int):
-            try:
-                with open('/proc/%d/task/%s/wchan' % (pid, tid)) as fh:
-                    wchan = fh.read()
-                with open('/proc/%d/task/%s/comm' % (pid, tid)) as fh:
-                    comm = fh.read().strip()
-                out.append('%s %s %s' % (tid, comm, wchan))
-            except OSError:
-                pass
-    except OSError as e:
-        out.append(str(e))
-    return out
-
-
 def _stacks(threads):
     frames = sys._current_frames()
     out = []
@@ -295,7 +278,7 @@ def _final_read(m, ref):
     t.join(FINAL_READ_TIMEOUT)
     assert not t.is_alive(), \
         'no answer to a read within %ds after the run:\n%s' % (
-            FINAL_READ_TIMEOUT, '\n'.join(_daemon_threads(m.proc.pid)))
+            FINAL_READ_TIMEOUT, daemon_report(m.proc.pid))
     assert box['data'] == ref.files['accounts.tsv']
     return time.monotonic() - t0
 
@@ -359,7 +342,7 @@ def hammer(args, env, seconds, label, allowed_errors=(), cap=None):
         assert not hung, ('%d readers did not finish within %ds of the end '
                           '(deadlock?); seed %d\n%s\norgfs threads:\n%s' % (
                               len(hung), JOIN_TIMEOUT, seed, _stacks(hung),
-                              '\n'.join(_daemon_threads(m.proc.pid))))
+                              daemon_report(m.proc.pid)))
         ops = sum(r.ops for r in readers)
         assert m.proc.poll() is None, 'orgfs died:\n' + m.output()
         final_s = _final_read(m, ref)

@@ -3,6 +3,8 @@ import os
 import subprocess
 import time
 
+import pytest
+
 from orgfsmount import Mount
 
 
@@ -60,16 +62,44 @@ def test_fstab_style_options():
     assert m.path not in out
 
 
-def test_sigterm_and_sigint_unmount_cleanly():
+# What the daemon may inherit from whoever starts it: a shell's background
+# job ignores SIGINT and SIGQUIT, nohup ignores SIGHUP, a parent's blocked
+# mask survives exec.  orgfs(1): SIGTERM and SIGINT unmount and SIGHUP
+# drops the cache whatever was inherited.
+INHERITED = {
+    'default': ['--default-signal'],
+    'ignored': ['--default-signal', '--ignore-signal=INT',
+                '--ignore-signal=TERM', '--ignore-signal=HUP',
+                '--ignore-signal=QUIT'],
+    'blocked': ['--default-signal', '--block-signal=INT',
+                '--block-signal=TERM', '--block-signal=HUP'],
+}
+
+
+@pytest.mark.parametrize('inherited', sorted(INHERITED))
+@pytest.mark.parametrize('signame', ['SIGTERM', 'SIGINT'])
+def test_sigterm_and_sigint_unmount_cleanly(inherited, signame):
     import signal
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        m = Mount(['--demo=20'])
-        m.start()
-        assert os.listdir(m.p('accounts'))
-        proc = m.proc
-        proc.send_signal(sig)
-        assert proc.wait(timeout=20) == 0
+    from orgfsmount import status, wait_exit, wait_for
+    m = Mount(['--demo=20', '-o', 'log_level=info'],
+              signals=INHERITED[inherited])
+    m.start()
+    try:
+        # real use first: a listing, a read, a stat, and a SIGHUP that
+        # must be obeyed too
+        assert len(os.listdir(m.p('accounts'))) == 20
+        assert read(m.p('accounts.tsv')).count('\n') == 21
+        os.stat(m.p('org', 'id'))
+        assert int(status(m)['cache_entries']) > 0
+        m.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: 'SIGHUP: dropping the cache' in m.output(),
+                 timeout=20,
+                 what='SIGHUP to be taken (inherited: %s)' % inherited)
+        m.proc.send_signal(getattr(signal, signame))
+        assert wait_exit(m.proc, 20, 'orgfs to exit on %s (inherited: %s)'
+                         % (signame, inherited)) == 0, m.output()
         assert not os.path.ismount(m.path)
+    finally:
         m.stop()
 
 

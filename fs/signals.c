@@ -1,0 +1,193 @@
+/* signals.c - SIGTERM, SIGINT and SIGHUP, taken by a thread of their own.
+ * See signals.h for why libfuse's handlers are not used. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include <fuse_lowlevel.h>
+
+#include "log.h"
+#include "signals.h"
+
+/* how often the loop's thread is interrupted until the loop returns */
+#define WAKE_EVERY_NS (20 * 1000 * 1000L)
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	pthread_t thread;
+	pthread_t loop;
+	int started;
+	int have_loop;
+	int stop;               /* main: the loop returned, end the thread */
+	int exit_sig;           /* the SIGTERM or SIGINT that asked for exit */
+	struct fuse_session *se;
+	void (*on_hup)(void *);
+	void *arg;
+} sg = { .mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void do_nothing(int sig)
+{
+	(void)sig;
+}
+
+static void set_action(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;        /* no SA_RESTART: a wait is interrupted */
+	sigaction(sig, &sa, NULL);
+}
+
+static void mask(int how, int with_exit_signals)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	if (with_exit_signals) {
+		sigaddset(&set, SIGTERM);
+		sigaddset(&set, SIGINT);
+	}
+	pthread_sigmask(how, &set, NULL);
+}
+
+void signals_prepare(void)
+{
+	sigset_t set;
+
+	set_action(SIGTERM, SIG_DFL);
+	set_action(SIGINT, SIG_DFL);
+	set_action(SIGHUP, SIG_DFL);
+	set_action(SIGPIPE, do_nothing);
+	set_action(SIGUSR2, do_nothing);
+	/* an inherited mask must not keep SIGTERM or SIGINT from us */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void signals_block(void)
+{
+	mask(SIG_BLOCK, 1);
+}
+
+/* Ask the loop to end and interrupt its thread until it has: the flag
+ * alone can be read just before the thread goes to sleep. */
+static void end_loop(int sig)
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&sg.mu);
+	sg.exit_sig = sig;
+	while (!sg.stop) {
+		fuse_session_exit(sg.se);
+		if (sg.have_loop)
+			pthread_kill(sg.loop, SIGUSR2);
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += WAKE_EVERY_NS;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&sg.cond, &sg.mu, &t);
+	}
+	pthread_mutex_unlock(&sg.mu);
+}
+
+static int stopping(void)
+{
+	int s;
+
+	pthread_mutex_lock(&sg.mu);
+	s = sg.stop;
+	pthread_mutex_unlock(&sg.mu);
+	return s;
+}
+
+static void *signal_main(void *unused)
+{
+	sigset_t set;
+	int sig;
+
+	(void)unused;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (stopping())
+			break;
+		if (sig == SIGHUP) {
+			olog(LOG_INFO, "SIGHUP: dropping the cache");
+			sg.on_hup(sg.arg);
+			continue;
+		}
+		olog(LOG_INFO, "%s: unmounting",
+		     sig == SIGINT ? "SIGINT" : "SIGTERM");
+		end_loop(sig);
+		break;
+	}
+	return NULL;
+}
+
+int signals_start(struct fuse_session *se, void (*on_hup)(void *), void *arg)
+{
+	int err;
+
+	sg.se = se;
+	sg.on_hup = on_hup;
+	sg.arg = arg;
+	err = pthread_create(&sg.thread, NULL, signal_main, NULL);
+	if (err)
+		return err;
+	sg.started = 1;
+	return 0;
+}
+
+void signals_loop_enter(void)
+{
+	sigset_t set;
+
+	pthread_mutex_lock(&sg.mu);
+	sg.loop = pthread_self();
+	sg.have_loop = 1;
+	pthread_mutex_unlock(&sg.mu);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int signals_stop(void)
+{
+	int sig;
+
+	pthread_mutex_lock(&sg.mu);
+	sg.stop = 1;
+	sg.have_loop = 0;
+	pthread_cond_broadcast(&sg.cond);
+	pthread_mutex_unlock(&sg.mu);
+	mask(SIG_BLOCK, 0);     /* no more interruptions of this thread */
+	if (sg.started) {
+		/* wakes a sigwait; stays pending, harmlessly, otherwise */
+		pthread_kill(sg.thread, SIGHUP);
+		pthread_join(sg.thread, NULL);
+		sg.started = 0;
+	}
+	pthread_mutex_lock(&sg.mu);
+	sig = sg.exit_sig;
+	pthread_mutex_unlock(&sg.mu);
+	return sig;
+}
