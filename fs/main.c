@@ -28,6 +28,7 @@
 #include "http.h"
 #include "log.h"
 #include "mountsrc.h"
+#include "reaper.h"
 #include "signals.h"
 #include "owner.h"
 #include "rules.h"
@@ -722,6 +723,7 @@ int main(int argc, char *argv[])
 	struct fuse_session *se = NULL;
 	pthread_t prefetch_thread, progress_thread;
 	int have_prefetch = 0, have_progress = 0, keep_org = 0;
+	char *reap_path = NULL;
 	unsigned long long v;
 	int level = LOG_WARNING, k, ret = 1;
 	char fsname[64];
@@ -1080,6 +1082,7 @@ int main(int argc, char *argv[])
 	if (!se)
 		goto out_org;           /* libfuse printed why */
 	fs.se = se;
+	reap_path = reaper_path(cl.mountpoint);
 	if (fuse_session_mount(se, cl.mountpoint) != 0)
 		goto out_session;
 	if (!cl.foreground) {
@@ -1087,6 +1090,8 @@ int main(int argc, char *argv[])
 		log_set_sink(syslog_sink, NULL);
 	}
 	fuse_daemonize(cl.foreground);
+	if (reap_path)
+		reaper_start(reap_path);        /* before any thread */
 	signals_block();
 
 	/* Threads only now: those started before fuse_daemonize()'s fork
@@ -1165,6 +1170,7 @@ out_args:
 	free(fs.source_desc);
 	buf_free(&fs.config_text);
 	free(cl.mountpoint);
+	free(reap_path);
 	fuse_opt_free_args(&args);
 	free(o.demo);
 	free(o.seed);

@@ -9,7 +9,10 @@ s=$(date +%s.%N)
 grep -r . "$m" > /dev/null 2>&1 || true
 e=$(date +%s.%N)
 lines=$(wc -l < "$m/resources.tsv")
-pid=$(pgrep -f "orgfs --demo=$2 -o demo_resources=$3 -o ttl=3600 $m")
+# the daemon, not its reaper (orgfs-reaper, same command line)
+for p in $(pgrep -f "orgfs --demo=$2 -o demo_resources=$3 -o ttl=3600 $m"); do
+	[ "$(cat /proc/"$p"/comm)" = orgfs ] && pid=$p
+done
 rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 fusermount3 -u "$m"; rmdir "$m"
 echo "cold grep: $(echo "$e - $s" | bc) s, resources.tsv $lines lines, rss ${rss} kB"

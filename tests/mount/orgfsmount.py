@@ -75,6 +75,46 @@ def daemon_report(pid):
     return '\n'.join(out)
 
 
+def dead_mount_report(path):
+    """For a mount left behind by a daemon that died: what the mount point
+    answers, its line in /proc/mounts, and the fusermount3 processes (the
+    auto_unmount watchers) still running."""
+    out = ['---- mount %s ----' % path]
+    try:
+        os.stat(path)
+        out.append('stat: answers')
+    except OSError as e:
+        out.append('stat: %s' % e)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        os.close(fd)
+        out.append('open: succeeds (fusermount3 then leaves it mounted)')
+    except OSError as e:
+        out.append('open: %s (fusermount3 unmounts on ENOTCONN only)' % e)
+    with open('/proc/mounts') as fh:
+        out += [ln.rstrip('\n') for ln in fh if path in ln]
+    r = subprocess.run(['ps', '-eo', 'pid,ppid,stat,etime,args'],
+                       capture_output=True, text=True)
+    out += [ln for ln in r.stdout.splitlines() if 'fusermount' in ln]
+    return '\n'.join(out)
+
+
+def daemon_pid(cmdline):
+    """The pid of the daemon whose command line contains cmdline: the
+    process named orgfs, not its reaper (orgfs-reaper, same command
+    line)."""
+    r = subprocess.run(['pgrep', '-f', cmdline], capture_output=True,
+                       text=True)
+    for pid in r.stdout.split():
+        try:
+            with open('/proc/%s/comm' % pid) as fh:
+                if fh.read().strip() == 'orgfs':
+                    return int(pid)
+        except OSError:
+            pass
+    raise AssertionError('no orgfs daemon runs ' + cmdline)
+
+
 def live_daemons_report():
     return '\n'.join(daemon_report(m.proc.pid) for m in list(_LIVE)
                      if m.proc is not None and m.proc.poll() is None)

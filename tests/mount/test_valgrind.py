@@ -38,7 +38,7 @@ pytestmark = [
 VALGRIND = ['valgrind', '--error-exitcode=99', '--leak-check=full',
             '--show-leak-kinds=definite,indirect,possible',
             '--errors-for-leak-kinds=definite,indirect,possible',
-            '--track-fds=no', '-q']
+            '--track-fds=no', '--child-silent-after-fork=yes', '-q']
 
 
 def walk_under_valgrind(args, env, allowed_errors, min_files):
