@@ -828,11 +828,11 @@ static int fetch_index(struct org *o, const char *key, union org_value *v,
  * their own, not the Organizations limiter's. */
 enum { LANE_ORGANIZATIONS, LANE_MEMBER_ACCOUNTS };
 
-/* Every kind of data: a new kind is one row here, its source op, and its
- * enum org_kind entry.  hash adds the value's content to the FNV-1a
- * state h and its bytes to sz. */
+/* Every kind of data.  A new kind is its enum org_kind entry, its source
+ * op, and one row here: its fetch (the source call), hash (adds the
+ * value's content to the FNV-1a state h, its bytes to sz) and free. */
 static const struct kind_def {
-	const char *name;               /* stats, .orgfs/config */
+	const char *name;               /* org_kind_name() */
 	int lane;
 	int (*fetch)(struct org *o, const char *key, union org_value *v,
 		     struct aws_error *err);
