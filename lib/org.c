@@ -35,25 +35,6 @@ struct org {
 	int crawl_running;
 };
 
-static const char *const kind_names[ORG_NKINDS] = {
-	[ORG_INFO] = "organization",
-	[ORG_ACCOUNTS] = "accounts",
-	[ORG_HIER] = "ous",
-	[ORG_TAGS] = "tags",
-	[ORG_POLICIES] = "policies",
-	[ORG_POLICY] = "policy",
-	[ORG_RESOURCES] = "resources",
-	[ORG_ORGRES] = "resources (aggregator)",
-	[ORG_EFFPOL] = "effective tag policy",
-	[ORG_CONFIG] = "config compliance",
-	[ORG_INDEX] = "index",
-};
-
-const char *org_kind_name(enum org_kind k)
-{
-	return k < ORG_NKINDS ? kind_names[k] : "?";
-}
-
 /* FNV-1a over every string of a value, each followed by a 0 byte so that
  * ("ab","c") and ("a","bc") differ. */
 static void h_str(uint64_t *h, const char *s)
@@ -79,8 +60,9 @@ static size_t slen(const char *s)
 	return s ? strlen(s) + 1 : 0;
 }
 
-static void hash_info(const struct org_info *v, uint64_t *h, size_t *sz)
+static void hash_info(const void *p, uint64_t *h, size_t *sz)
 {
+	const struct org_info *v = p;
 	size_t i;
 
 	h_str(h, v->id);
@@ -101,9 +83,14 @@ static void hash_info(const struct org_info *v, uint64_t *h, size_t *sz)
 	}
 }
 
-static void hash_accounts(const struct org_accounts *v, uint64_t *h,
-			  size_t *sz)
+static void free_info(void *v)
 {
+	org_info_free(v);
+}
+
+static void hash_accounts(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_accounts *v = p;
 	size_t i;
 
 	*sz += sizeof(*v);
@@ -123,8 +110,14 @@ static void hash_accounts(const struct org_accounts *v, uint64_t *h,
 	}
 }
 
-static void hash_hier(const struct org_hier *v, uint64_t *h, size_t *sz)
+static void free_accounts(void *v)
 {
+	org_accounts_free(v);
+}
+
+static void hash_hier(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_hier *v = p;
 	size_t i;
 
 	*sz += sizeof(*v);
@@ -146,8 +139,14 @@ static void hash_hier(const struct org_hier *v, uint64_t *h, size_t *sz)
 	}
 }
 
-static void hash_tags(const struct org_tags *v, uint64_t *h, size_t *sz)
+static void free_hier(void *v)
 {
+	org_hier_free(v);
+}
+
+static void hash_tags(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_tags *v = p;
 	size_t i;
 
 	*sz += sizeof(*v);
@@ -157,6 +156,11 @@ static void hash_tags(const struct org_tags *v, uint64_t *h, size_t *sz)
 		*sz += sizeof(v->v[i]) + slen(v->v[i].key) +
 		       slen(v->v[i].value);
 	}
+}
+
+static void free_tags(void *v)
+{
+	org_tags_free(v);
 }
 
 static void hash_summary(const struct org_policy_summary *p, uint64_t *h,
@@ -172,9 +176,9 @@ static void hash_summary(const struct org_policy_summary *p, uint64_t *h,
 	       slen(p->type) + slen(p->description);
 }
 
-static void hash_policies(const struct org_policies *v, uint64_t *h,
-			  size_t *sz)
+static void hash_policies(const void *p, uint64_t *h, size_t *sz)
 {
+	const struct org_policies *v = p;
 	size_t i;
 
 	*sz += sizeof(*v);
@@ -182,8 +186,14 @@ static void hash_policies(const struct org_policies *v, uint64_t *h,
 		hash_summary(&v->v[i], h, sz);
 }
 
-static void hash_policy(const struct org_policy *v, uint64_t *h, size_t *sz)
+static void free_policies(void *v)
 {
+	org_policies_free(v);
+}
+
+static void hash_policy(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_policy *v = p;
 	size_t i;
 
 	hash_summary(&v->summary, h, sz);
@@ -199,6 +209,11 @@ static void hash_policy(const struct org_policy *v, uint64_t *h, size_t *sz)
 		*sz += sizeof(*t) + slen(t->id) + slen(t->arn) +
 		       slen(t->name) + slen(t->type);
 	}
+}
+
+static void free_policy(void *v)
+{
+	org_policy_free(v);
 }
 
 void org_index_free(struct org_index *x)
@@ -239,9 +254,9 @@ const struct org_index_obj *org_index_find(const struct org_index *x,
 	return bsearch(&key, x->v, x->n, sizeof(*x->v), cmp_index_obj);
 }
 
-static void hash_resources(const struct org_resources *v, uint64_t *h,
-			   size_t *sz)
+static void hash_resources(const void *p, uint64_t *h, size_t *sz)
 {
+	const struct org_resources *v = p;
 	size_t i;
 
 	*sz += sizeof(*v);
@@ -258,8 +273,14 @@ static void hash_resources(const struct org_resources *v, uint64_t *h,
 	}
 }
 
-static void hash_index(const struct org_index *v, uint64_t *h, size_t *sz)
+static void free_resources(void *v)
 {
+	org_resources_free(v);
+}
+
+static void hash_index(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_index *v = p;
 	size_t i;
 
 	*sz += sizeof(*v);
@@ -275,6 +296,46 @@ static void hash_index(const struct org_index *v, uint64_t *h, size_t *sz)
 		*sz += sizeof(*ob) + slen(ob->id) + slen(ob->label) +
 		       slen(ob->owner) + slen(ob->owner_source);
 	}
+}
+
+static void free_index(void *v)
+{
+	org_index_free(v);
+}
+
+static void hash_document(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_document *v = p;
+
+	h_int(h, v->present);
+	h_str(h, v->text);
+	h_int(h, (long long)v->updated);
+	*sz += sizeof(*v) + slen(v->text);
+}
+
+static void free_document(void *v)
+{
+	org_document_free(v);
+}
+
+static void hash_config_rules(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_config_rules *v = p;
+	size_t i;
+
+	h_int(h, v->enabled);
+	*sz += sizeof(*v);
+	for (i = 0; i < v->n; i++) {
+		h_str(h, v->v[i].name);
+		h_str(h, v->v[i].compliance);
+		*sz += sizeof(v->v[i]) + slen(v->v[i].name) +
+		       slen(v->v[i].compliance);
+	}
+}
+
+static void free_config_rules(void *v)
+{
+	org_config_rules_free(v);
 }
 
 int org_hier_path(const struct org_hier *h, const char *id, struct buf *b)
@@ -407,6 +468,87 @@ static const struct org_tags *from_pinned(void *arg, const char *id)
 	return pinned_find(ps->v, ps->n, id);
 }
 
+/* The id of the i-th object of the index: accounts first, then OUs. */
+static const char *nth_id(const struct org_accounts *a,
+			  const struct org_hier *h, size_t i)
+{
+	return i < a->n ? a->v[i].id : h->ous[i - a->n].id;
+}
+
+/* Pin the tags of every account and OU into ps (sorted by id), counting
+ * the crawl for .orgfs/status.  @return 0, or -errno with err saying
+ * which object failed */
+static int pin_all_tags(struct org *o, const struct org_accounts *a,
+			const struct org_hier *h, struct pinned_set *ps,
+			struct aws_error *err)
+{
+	size_t i, n = a->n + h->nous;
+	int res;
+
+	for (i = 0; i < n; i++)
+		ps->v[i].id = nth_id(a, h, i);
+	__atomic_store_n(&o->crawl_total, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->crawl_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->crawl_running, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&o->crawl_runs, 1, __ATOMIC_RELAXED);
+	/* the workers fetch ahead while this thread collects in order */
+	for (i = 0; i < n; i++)
+		cache_prefetch(o->cache, ORG_TAGS, ps->v[i].id);
+	for (i = 0; i < n; i++) {
+		res = cache_get_fresh(o->cache, ORG_TAGS, ps->v[i].id,
+				      &ps->v[i].ref, err);
+		if (res) {
+			char msg[sizeof(err->message) + 64];
+			size_t len;
+
+			/* say which object: the listing would be incomplete */
+			len = (size_t)snprintf(msg, sizeof(msg), "tags of %s %s: ",
+					       i < a->n ? "account" : "ou",
+					       ps->v[i].id);
+			snprintf(msg + len, sizeof(msg) - len, "%s", err->message);
+			msg[sizeof(err->message) - 1] = '\0';
+			memcpy(err->message, msg, sizeof(err->message));
+			return res;
+		}
+		ps->n = i + 1;
+		__atomic_add_fetch(&o->crawl_done, 1, __ATOMIC_RELAXED);
+	}
+	qsort(ps->v, ps->n, sizeof(*ps->v), cmp_pinned);
+	return 0;
+}
+
+/* Fill ob, the i-th object, from the pinned tags.  @return 0 or -ENOMEM */
+static int index_obj_fill(struct org *o, const struct org_accounts *a,
+			  const struct org_hier *h, struct pinned_set *ps,
+			  size_t i, struct org_index_obj *ob)
+{
+	struct owner_result r = { 0 };
+	const char *id = nth_id(a, h, i);
+	const struct org_ou *u = i < a->n ? NULL : &h->ous[i - a->n];
+	struct buf label;
+	int res;
+
+	buf_init(&label, 1 << 16);
+	if (u)
+		org_hier_path(h, id, &label);
+	else
+		buf_puts(&label, a->v[i].name);
+	ob->id = strdup(id);
+	ob->kind = u ? (u->parent_id ? "ou" : "root") : "account";
+	ob->label = buf_steal(&label);
+	res = resolve_chain(o, h, a, id, from_pinned, ps, &r);
+	if (!res) {
+		ob->owner = r.value;
+		ob->owner_source = r.source;
+		r.value = r.source = NULL;
+		owner_result_free(&r);
+		res = copy_tags(&ob->tags, pinned_find(ps->v, ps->n, id));
+	}
+	if (res || !ob->id || !ob->label || !ob->owner_source)
+		return -ENOMEM;
+	return 0;
+}
+
 static int build_index(struct org *o, struct org_index **out,
 		       struct aws_error *err)
 {
@@ -435,72 +577,22 @@ static int build_index(struct org *o, struct org_index **out,
 		x->v = calloc(n ? n : 1, sizeof(*x->v));
 	if (!ps.v || !x || !x->v) {
 		res = -ENOMEM;
-		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		goto nomem;
+	}
+	res = pin_all_tags(o, a, h, &ps, err);
+	if (res)
 		goto out;
-	}
-	for (i = 0; i < n; i++)
-		ps.v[i].id = i < a->n ? a->v[i].id : h->ous[i - a->n].id;
-	__atomic_store_n(&o->crawl_total, n, __ATOMIC_RELAXED);
-	__atomic_store_n(&o->crawl_done, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&o->crawl_running, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&o->crawl_runs, 1, __ATOMIC_RELAXED);
-	/* the workers fetch ahead while this thread collects in order */
-	for (i = 0; i < n; i++)
-		cache_prefetch(o->cache, ORG_TAGS, ps.v[i].id);
-	for (i = 0; i < n; i++) {
-		res = cache_get_fresh(o->cache, ORG_TAGS, ps.v[i].id,
-				      &ps.v[i].ref, err);
-		if (res) {
-			char msg[sizeof(err->message) + 64];
-			size_t len;
-
-			/* say which object: the listing would be incomplete */
-			len = (size_t)snprintf(msg, sizeof(msg), "tags of %s %s: ",
-					       i < a->n ? "account" : "ou",
-					       ps.v[i].id);
-			snprintf(msg + len, sizeof(msg) - len, "%s", err->message);
-			msg[sizeof(err->message) - 1] = '\0';
-			memcpy(err->message, msg, sizeof(err->message));
-			goto out;
-		}
-		ps.n = i + 1;
-		__atomic_add_fetch(&o->crawl_done, 1, __ATOMIC_RELAXED);
-	}
-	qsort(ps.v, ps.n, sizeof(*ps.v), cmp_pinned);
-	for (i = 0; i < n; i++) {
-		struct org_index_obj *ob = &x->v[i];
-		struct owner_result r = { 0 };
-		const char *id = i < a->n ? a->v[i].id : h->ous[i - a->n].id;
-		const struct org_ou *u = i < a->n ? NULL : &h->ous[i - a->n];
-		struct buf label;
-
-		buf_init(&label, 1 << 16);
-		if (u)
-			org_hier_path(h, id, &label);
-		else
-			buf_puts(&label, a->v[i].name);
-		ob->id = strdup(id);
-		ob->kind = u ? (u->parent_id ? "ou" : "root") : "account";
-		ob->label = buf_steal(&label);
-		x->n++;
-		res = resolve_chain(o, h, a, id, from_pinned, &ps, &r);
-		if (!res) {
-			ob->owner = r.value;
-			ob->owner_source = r.source;
-			r.value = r.source = NULL;
-			owner_result_free(&r);
-			res = copy_tags(&ob->tags, pinned_find(ps.v, ps.n, id));
-		}
-		if (res || !ob->id || !ob->label || !ob->owner_source) {
-			res = -ENOMEM;
-			aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
-			goto out;
-		}
-	}
+	/* x->n counts the failed object too: org_index_free frees it */
+	for (i = 0; i < n && !res; i++, x->n++)
+		res = index_obj_fill(o, a, h, &ps, i, &x->v[i]);
+	if (res)
+		goto nomem;
 	qsort(x->v, x->n, sizeof(*x->v), cmp_index_obj);
 	*out = x;
 	x = NULL;
-	res = 0;
+	goto out;
+nomem:
+	aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
 out:
 	__atomic_store_n(&o->crawl_running, 0, __ATOMIC_RELAXED);
 	for (i = 0; ps.v && i < n; i++)
@@ -584,188 +676,227 @@ out:
 	return res;
 }
 
+/* What a kind's fetch hands over: the model struct of that kind. */
+union org_value {
+	void *p;
+	struct org_info *info;
+	struct org_accounts *accounts;
+	struct org_hier *hier;
+	struct org_tags *tags;
+	struct org_policies *policies;
+	struct org_policy *policy;
+	struct org_resources *resources;
+	struct org_document *doc;
+	struct org_config_rules *rules;
+	struct org_index *index;
+};
+
+/* The key "<account>/<region>" of ORG_RESOURCES and ORG_CONFIG, split */
+struct slice {
+	char account[32];
+	const char *region;
+};
+
+/* @return 0, or -EINVAL with err filled ("bad <what> key '<key>'") */
+static int split_slice(const char *key, const char *what, struct slice *s,
+		       struct aws_error *err)
+{
+	const char *slash = strchr(key, '/');
+
+	if (!slash || (size_t)(slash - key) >= sizeof(s->account)) {
+		aws_error_set(err, EINVAL, "InternalError", "bad %s key '%s'",
+			      what, key);
+		return -EINVAL;
+	}
+	memcpy(s->account, key, (size_t)(slash - key));
+	s->account[slash - key] = '\0';
+	s->region = slash + 1;
+	return 0;
+}
+
+/* A kind whose source operation is NULL: this source has no such data. */
+static int unsupported(struct aws_error *err, const char *code,
+		       const char *message)
+{
+	aws_error_set(err, ENOENT, code, "%s", message);
+	return -ENOENT;
+}
+
+/* The fetch of each kind: one source call (the key is "" for the kinds
+ * of which the org has one value).  @return 0 with v set, or -errno with
+ * err filled */
+static int fetch_info(struct org *o, const char *key, union org_value *v,
+		      struct aws_error *err)
+{
+	(void)key;
+	return o->src->ops->describe_org(o->src, &v->info, err);
+}
+
+static int fetch_accounts(struct org *o, const char *key, union org_value *v,
+			  struct aws_error *err)
+{
+	(void)key;
+	return o->src->ops->list_accounts(o->src, &v->accounts, err);
+}
+
+static int fetch_hier(struct org *o, const char *key, union org_value *v,
+		      struct aws_error *err)
+{
+	(void)key;
+	return o->src->ops->walk_hierarchy(o->src, &v->hier, err);
+}
+
+static int fetch_tags(struct org *o, const char *id, union org_value *v,
+		      struct aws_error *err)
+{
+	return o->src->ops->list_tags(o->src, id, &v->tags, err);
+}
+
+static int fetch_policies(struct org *o, const char *key, union org_value *v,
+			  struct aws_error *err)
+{
+	(void)key;
+	return o->src->ops->list_policies(o->src, &v->policies, err);
+}
+
+static int fetch_policy(struct org *o, const char *id, union org_value *v,
+			struct aws_error *err)
+{
+	return o->src->ops->describe_policy(o->src, id, &v->policy, err);
+}
+
+static int fetch_resources(struct org *o, const char *key, union org_value *v,
+			   struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+	struct slice s;
+
+	if (!ops->list_resources)
+		return unsupported(err, "NoResources",
+				   "this source lists no resources");
+	if (split_slice(key, "resources", &s, err))
+		return -EINVAL;
+	return ops->list_resources(o->src, s.account, s.region, &v->resources,
+				   err);
+}
+
+static int fetch_orgres(struct org *o, const char *key, union org_value *v,
+			struct aws_error *err)
+{
+	(void)key;
+	if (!o->cfg.list_org_resources)
+		return unsupported(err, "NoAggregator",
+				   "no aggregator is configured");
+	return o->cfg.list_org_resources(o->cfg.list_org_arg, &v->resources,
+					 err);
+}
+
+static int fetch_effpol(struct org *o, const char *account,
+			union org_value *v, struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+
+	if (!ops->effective_tag_policy)
+		return unsupported(err, "NotSupported",
+				   "this source has no effective policies");
+	return ops->effective_tag_policy(o->src, account, &v->doc, err);
+}
+
+static int fetch_config(struct org *o, const char *key, union org_value *v,
+			struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+	struct slice s;
+
+	if (!ops->config_compliance)
+		return unsupported(err, "NotSupported",
+				   "this source has no AWS Config data");
+	if (split_slice(key, "config", &s, err))
+		return -EINVAL;
+	return ops->config_compliance(o->src, s.account, s.region, &v->rules,
+				      err);
+}
+
+static int fetch_index(struct org *o, const char *key, union org_value *v,
+		       struct aws_error *err)
+{
+	(void)key;
+	return build_index(o, &v->index, err);
+}
+
+/* Background lanes (cache.h): the member-account APIs have quotas of
+ * their own, not the Organizations limiter's. */
+enum { LANE_ORGANIZATIONS, LANE_MEMBER_ACCOUNTS };
+
+/* Every kind of data.  A new kind is its enum org_kind entry, its source
+ * op, and one row here: its fetch (the source call), hash (adds the
+ * value's content to the FNV-1a state h, its bytes to sz) and free. */
+static const struct kind_def {
+	const char *name;               /* org_kind_name() */
+	int lane;
+	int (*fetch)(struct org *o, const char *key, union org_value *v,
+		     struct aws_error *err);
+	void (*hash)(const void *v, uint64_t *h, size_t *sz);
+	void (*free)(void *v);
+} kinds[ORG_NKINDS] = {
+	[ORG_INFO] = { "organization", LANE_ORGANIZATIONS,
+		       fetch_info, hash_info, free_info },
+	[ORG_ACCOUNTS] = { "accounts", LANE_ORGANIZATIONS,
+			   fetch_accounts, hash_accounts, free_accounts },
+	[ORG_HIER] = { "ous", LANE_ORGANIZATIONS,
+		       fetch_hier, hash_hier, free_hier },
+	[ORG_TAGS] = { "tags", LANE_ORGANIZATIONS,
+		       fetch_tags, hash_tags, free_tags },
+	[ORG_POLICIES] = { "policies", LANE_ORGANIZATIONS,
+			   fetch_policies, hash_policies, free_policies },
+	[ORG_POLICY] = { "policy", LANE_ORGANIZATIONS,
+			 fetch_policy, hash_policy, free_policy },
+	[ORG_RESOURCES] = { "resources", LANE_MEMBER_ACCOUNTS,
+			    fetch_resources, hash_resources, free_resources },
+	[ORG_ORGRES] = { "resources (aggregator)", LANE_MEMBER_ACCOUNTS,
+			 fetch_orgres, hash_resources, free_resources },
+	[ORG_EFFPOL] = { "effective tag policy", LANE_ORGANIZATIONS,
+			 fetch_effpol, hash_document, free_document },
+	[ORG_CONFIG] = { "config compliance", LANE_MEMBER_ACCOUNTS,
+			 fetch_config, hash_config_rules, free_config_rules },
+	[ORG_INDEX] = { "index", LANE_ORGANIZATIONS,
+			fetch_index, hash_index, free_index },
+};
+
+const char *org_kind_name(enum org_kind k)
+{
+	return k < ORG_NKINDS ? kinds[k].name : "?";
+}
+
 static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		     size_t *size, uint64_t *hash, struct aws_error *err)
 {
-	struct org *o = ctx;
-	const struct org_source_ops *ops = o->src->ops;
+	union org_value v = { NULL };
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t sz = 0;
-	int res = -EINVAL;
+	int res;
 
-	switch (kind) {
-	case ORG_INFO: {
-		struct org_info *v = NULL;
-
-		res = ops->describe_org(o->src, &v, err);
-		if (!res) {
-			hash_info(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_ACCOUNTS: {
-		struct org_accounts *v = NULL;
-
-		res = ops->list_accounts(o->src, &v, err);
-		if (!res) {
-			hash_accounts(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_HIER: {
-		struct org_hier *v = NULL;
-
-		res = ops->walk_hierarchy(o->src, &v, err);
-		if (!res) {
-			hash_hier(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_TAGS: {
-		struct org_tags *v = NULL;
-
-		res = ops->list_tags(o->src, key, &v, err);
-		if (!res) {
-			hash_tags(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_POLICIES: {
-		struct org_policies *v = NULL;
-
-		res = ops->list_policies(o->src, &v, err);
-		if (!res) {
-			hash_policies(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_POLICY: {
-		struct org_policy *v = NULL;
-
-		res = ops->describe_policy(o->src, key, &v, err);
-		if (!res) {
-			hash_policy(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_RESOURCES: {
-		struct org_resources *v = NULL;
-		const char *slash = strchr(key, '/');
-		char account[32];
-
-		if (!ops->list_resources) {
-			aws_error_set(err, ENOENT, "NoResources",
-				      "this source lists no resources");
-			return -ENOENT;
-		}
-		if (!slash || (size_t)(slash - key) >= sizeof(account)) {
-			aws_error_set(err, EINVAL, "InternalError",
-				      "bad resources key '%s'", key);
-			return -EINVAL;
-		}
-		memcpy(account, key, (size_t)(slash - key));
-		account[slash - key] = '\0';
-		res = ops->list_resources(o->src, account, slash + 1, &v, err);
-		if (!res) {
-			hash_resources(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_ORGRES: {
-		struct org_resources *v = NULL;
-
-		if (!o->cfg.list_org_resources) {
-			aws_error_set(err, ENOENT, "NoAggregator",
-				      "no aggregator is configured");
-			return -ENOENT;
-		}
-		res = o->cfg.list_org_resources(o->cfg.list_org_arg, &v, err);
-		if (!res) {
-			hash_resources(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_EFFPOL: {
-		struct org_document *v = NULL;
-
-		if (!ops->effective_tag_policy) {
-			aws_error_set(err, ENOENT, "NotSupported",
-				      "this source has no effective policies");
-			return -ENOENT;
-		}
-		res = ops->effective_tag_policy(o->src, key, &v, err);
-		if (!res) {
-			h_int(&h, v->present);
-			h_str(&h, v->text);
-			h_int(&h, (long long)v->updated);
-			sz = sizeof(*v) + slen(v->text);
-			*data = v;
-		}
-		break;
-	}
-	case ORG_CONFIG: {
-		struct org_config_rules *v = NULL;
-		const char *slash = strchr(key, '/');
-		char account[32];
-		size_t i;
-
-		if (!ops->config_compliance) {
-			aws_error_set(err, ENOENT, "NotSupported",
-				      "this source has no AWS Config data");
-			return -ENOENT;
-		}
-		if (!slash || (size_t)(slash - key) >= sizeof(account)) {
-			aws_error_set(err, EINVAL, "InternalError",
-				      "bad config key '%s'", key);
-			return -EINVAL;
-		}
-		memcpy(account, key, (size_t)(slash - key));
-		account[slash - key] = '\0';
-		res = ops->config_compliance(o->src, account, slash + 1, &v,
-					     err);
-		if (!res) {
-			h_int(&h, v->enabled);
-			sz = sizeof(*v);
-			for (i = 0; i < v->n; i++) {
-				h_str(&h, v->v[i].name);
-				h_str(&h, v->v[i].compliance);
-				sz += sizeof(v->v[i]) + slen(v->v[i].name) +
-				      slen(v->v[i].compliance);
-			}
-			*data = v;
-		}
-		break;
-	}
-	case ORG_INDEX: {
-		struct org_index *v = NULL;
-
-		res = build_index(o, &v, err);
-		if (!res) {
-			hash_index(v, &h, &sz);
-			*data = v;
-		}
-		break;
-	}
-	default:
-		aws_error_set(err, EINVAL, "InternalError", "unknown data kind %d",
-			      kind);
+	if (kind < 0 || kind >= ORG_NKINDS) {
+		aws_error_set(err, EINVAL, "InternalError",
+			      "unknown data kind %d", kind);
 		return -EINVAL;
 	}
-	if (!res) {
-		*size = sz + strlen(key) + 64;
-		*hash = h;
-	}
-	return res;
+	res = kinds[kind].fetch(ctx, key, &v, err);
+	if (res)
+		return res;
+	kinds[kind].hash(v.p, &h, &sz);
+	*data = v.p;
+	*size = sz + strlen(key) + 64;
+	*hash = h;
+	return 0;
 }
 
+static void org_free_data(void *ctx, int kind, void *data)
+{
+	(void)ctx;
+	if (kind >= 0 && kind < ORG_NKINDS)
+		kinds[kind].free(data);
+}
 uint64_t org_now_ms(struct org *o)
 {
 	struct timespec ts;
@@ -817,44 +948,6 @@ int org_resource_owner(struct org *o, const struct org_resource *r,
 	return 0;
 }
 
-static void org_free_data(void *ctx, int kind, void *data)
-{
-	(void)ctx;
-	switch (kind) {
-	case ORG_INFO:
-		org_info_free(data);
-		break;
-	case ORG_ACCOUNTS:
-		org_accounts_free(data);
-		break;
-	case ORG_HIER:
-		org_hier_free(data);
-		break;
-	case ORG_TAGS:
-		org_tags_free(data);
-		break;
-	case ORG_POLICIES:
-		org_policies_free(data);
-		break;
-	case ORG_POLICY:
-		org_policy_free(data);
-		break;
-	case ORG_RESOURCES:
-	case ORG_ORGRES:
-		org_resources_free(data);
-		break;
-	case ORG_EFFPOL:
-		org_document_free(data);
-		break;
-	case ORG_CONFIG:
-		org_config_rules_free(data);
-		break;
-	case ORG_INDEX:
-		org_index_free(data);
-		break;
-	}
-}
-
 static void org_changed(void *ctx, int kind, const char *key)
 {
 	struct org *o = ctx;
@@ -868,7 +961,7 @@ static void org_changed(void *ctx, int kind, const char *key)
 
 struct org *org_new(struct org_source *src, const struct org_config *cfg)
 {
-	struct cache_kind kinds[ORG_NKINDS];
+	struct cache_kind ck[ORG_NKINDS];
 	struct cache_config cc;
 	struct org *o;
 	int k;
@@ -881,15 +974,13 @@ struct org *org_new(struct org_source *src, const struct org_config *cfg)
 	o->generation = 1;
 	pthread_mutex_init(&o->err_lock, NULL);
 	for (k = 0; k < ORG_NKINDS; k++) {
-		kinds[k].name = kind_names[k];
-		kinds[k].ttl_ms = cfg->ttl_ms[k];
-		kinds[k].error_ttl_ms = cfg->error_ttl_ms;
-		/* member-account APIs: own quotas, not the Orgs limiter */
-		kinds[k].lane = (k == ORG_RESOURCES || k == ORG_CONFIG ||
-				 k == ORG_ORGRES) ? 1 : 0;
+		ck[k].name = kinds[k].name;
+		ck[k].ttl_ms = cfg->ttl_ms[k];
+		ck[k].error_ttl_ms = cfg->error_ttl_ms;
+		ck[k].lane = kinds[k].lane;
 	}
 	memset(&cc, 0, sizeof(cc));
-	cc.kinds = kinds;
+	cc.kinds = ck;
 	cc.nkinds = ORG_NKINDS;
 	cc.fetch = org_fetch;
 	cc.free_data = org_free_data;

@@ -14,7 +14,8 @@
  *   ORG_INDEX     ""            derived: every account and OU with its
  *                               tags and effective owner (the org-wide
  *                               crawl behind owners/, unowned/, tags/)
- * Values are the model.h structs, immutable, shared by reference.
+ * Values are the model.h structs, immutable, shared by reference.  Each
+ * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
 #ifndef ORGFS_ORG_H
 #define ORGFS_ORG_H

@@ -3,7 +3,7 @@
 Benchmarks print figures; they assert nothing about time.  Every helper
 that starts something (a mount, the fake endpoint, a tmpfs) is a context
 manager that stops it whatever happens.  The orgfs binary comes from
-$ORGFS_BUILD_DIR (default /work/main/build): build it with
+$ORGFS_BUILD_DIR (default build/ of this checkout): build it with
 buildtype=release first, benchmarks build nothing.
 """
 import contextlib

@@ -6,39 +6,27 @@ never-tagged ones the tagging API does not list; GET /_fake/index is the
 expectation.  Resource Explorer's Search stops at 1,000 results per query, so
 the listing must partition its queries and lose nothing.
 
-Run: ORGFS_BUILD_DIR=/work/main/build /usr/bin/python3 -m pytest tests/client/test_aggregators.py
+Run: /usr/bin/python3 -m pytest tests/client/test_aggregators.py
+(ORGFS_BUILD_DIR selects the build directory, default build/ of this checkout).
 """
 
 import base64
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'fakeaws'))
+from clientlib import run_srcdump
+from fixture import FakeAWS
 
-from fixture import FakeAWS  # noqa: E402
-
-BUILD = os.environ.get('ORGFS_BUILD_DIR', '/work/main/build')
-SRCDUMP = os.path.join(BUILD, 'tests', 'client', 'srcdump')
-ROOT_KEY = 'AKIDFAKEROOT000000'
-ROOT_SECRET = 'fake/secret+root0000000000000000000000'
 CAP = 1000
 # 30 accounts x 2 regions x (25 tagged or once-tagged + 5 never-tagged)
 ORG = dict(accounts=30, resources=25)
+FAKE = ORG                              # the fake fixture's (conftest.py)
 
 
 def srcdump(fake, *args, max_attempts=None, timeout=300):
     """(returncode, parsed stdout or None, stderr)."""
-    cmd = [SRCDUMP, '--endpoint', fake.url, '--region', 'us-east-1', '--access-key', ROOT_KEY]
-    if max_attempts is not None:
-        cmd += ['--max-attempts', str(max_attempts)]
-    cmd += list(args)
-    env = dict(os.environ, SRCDUMP_SECRET=ROOT_SECRET)
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    p = run_srcdump(fake, *args, max_attempts=max_attempts, timeout=timeout)
     lines = p.stdout.splitlines()
     out = json.loads(lines[0]) if p.returncode == 0 and len(lines) == 1 else None
     if p.returncode != 0:
@@ -89,12 +77,6 @@ def followed_empty_page(reqs):
     """Requests that carried a token handed out by an empty page."""
     return [r for r in reqs if (r['params'] or {}).get('NextToken') and
             token_state(r['params']['NextToken']).get('e') == 1]
-
-
-@pytest.fixture(scope='module')
-def fake():
-    with FakeAWS(**ORG) as f:
-        yield f
 
 
 def test_config_lists_the_whole_index(fake):

@@ -1,6 +1,7 @@
 """lib/aws against the fake AWS endpoint, through tests/client/awscall.
 
-Run: ORGFS_BUILD_DIR=/work/main/build /usr/bin/python3 -m pytest tests/client/test_client.py
+Run: /usr/bin/python3 -m pytest tests/client/test_client.py
+(ORGFS_BUILD_DIR selects the build directory, default build/ of this checkout).
 """
 
 import json
@@ -8,17 +9,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'fakeaws'))
+from clientlib import BUILD, ROOT_KEY, ROOT_SECRET
 
-from fixture import ROOT_KEY, ROOT_SECRET, fakeaws_factory  # noqa: E402,F401
-
-BUILD = os.environ.get('ORGFS_BUILD_DIR', os.path.join(ROOT, 'build'))
 AWSCALL = os.path.join(BUILD, 'tests', 'client', 'awscall')
 
 pytestmark = pytest.mark.skipif(not os.access(AWSCALL, os.X_OK),

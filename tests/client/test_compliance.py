@@ -5,43 +5,30 @@ The expected answers come from the fake itself, asked with botocore: the
 management account's DescribeEffectivePolicy, and each member account's own
 DescribeComplianceByConfigRule through the same member role.
 
-Run: ORGFS_BUILD_DIR=/work/main/build /usr/bin/python3 -m pytest tests/client/test_compliance.py
+Run: /usr/bin/python3 -m pytest tests/client/test_compliance.py
+(ORGFS_BUILD_DIR selects the build directory, default build/ of this checkout).
 """
 
 import collections
 import errno
 import json
-import os
-import subprocess
-import sys
 
 import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'fakeaws'))
+from clientlib import REGIONS, ROLE, ROOT_KEY, ROOT_SECRET, json_lines, members, mgmt_of, run_srcdump
+from fixture import FakeAWS
 
-from fixture import FakeAWS  # noqa: E402
-
-BUILD = os.environ.get('ORGFS_BUILD_DIR', '/work/main/build')
-SRCDUMP = os.path.join(BUILD, 'tests', 'client', 'srcdump')
-ROOT_KEY = 'AKIDFAKEROOT000000'
-ROOT_SECRET = 'fake/secret+root0000000000000000000000'
-REGIONS = ['us-east-1', 'eu-west-1']
-ROLE = 'OrganizationAccountAccessRole'
 AGGREGATOR = 'org-aggregator'       # the fake's, in its first region
+FAKE = dict(accounts=10, seed=5)    # the fake fixture's (conftest.py)
 
 
 def srcdump(fake, *args, timeout=120):
     """(returncode, list of parsed stdout lines, stderr)."""
-    cmd = [SRCDUMP, '--endpoint', fake.url, '--region', 'us-east-1', '--access-key', ROOT_KEY]
-    cmd += list(args)
-    env = dict(os.environ, SRCDUMP_SECRET=ROOT_SECRET)
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    out = [json.loads(line) for line in p.stdout.splitlines()] if p.returncode == 0 else None
-    return p.returncode, out, p.stderr
+    p = run_srcdump(fake, *args, timeout=timeout)
+    return p.returncode, json_lines(p), p.stderr
 
 
 def client(fake, service, region='us-east-1', key=ROOT_KEY, secret=ROOT_SECRET, token=None):
@@ -50,17 +37,6 @@ def client(fake, service, region='us-east-1', key=ROOT_KEY, secret=ROOT_SECRET, 
                            aws_access_key_id=key, aws_secret_access_key=secret,
                            aws_session_token=token,
                            config=Config(retries={'max_attempts': 1}))
-
-
-def mgmt_of(o):
-    return o['organization']['MasterAccountId']
-
-
-def members(o, n):
-    m = mgmt_of(o)
-    ids = [a['Id'] for a in o['accounts'] if a['Id'] != m and a.get('State') == 'ACTIVE']
-    assert len(ids) >= n, ids
-    return ids[:n]
 
 
 def ops(log):
@@ -140,12 +116,6 @@ def test_effective_tag_policy_errors(tagfake):
 
 
 # ------------------------------------------------------------------ config
-
-@pytest.fixture(scope='module')
-def fake():
-    with FakeAWS(accounts=10, seed=5) as f:
-        yield f
-
 
 def fake_rules(fake, account, region):
     """The account's own answer in region, through the same member role

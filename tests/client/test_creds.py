@@ -7,40 +7,33 @@ credentials, session tokens included) and checks the answer and the requests
 the fake endpoint saw.
 
 Run: /usr/bin/python3 -m pytest tests/client/test_creds.py
-(ORGFS_BUILD_DIR selects the build directory, default /work/main/build).
+(ORGFS_BUILD_DIR selects the build directory, default build/ of this checkout).
 """
 
 import hashlib
 import json
 import os
 import subprocess
-import sys
 import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'fakeaws'))
-from fixture import FakeAWS, ROOT_KEY, ROOT_SECRET  # noqa: E402
+from clientlib import BUILD, ROOT_KEY, ROOT_SECRET
 
-BUILD = os.environ.get('ORGFS_BUILD_DIR', os.path.join(ROOT, 'build'))
 CREDCHECK = os.path.join(BUILD, 'tests', 'client', 'credcheck')
 PYTHON = '/usr/bin/python3'
+FAKE = dict(accounts=8)                 # the fake fixture's (conftest.py)
 
 
 def iso(t):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
 
 
-@pytest.fixture(scope='module')
-def fake():
+@pytest.fixture(scope='module', autouse=True)
+def built():
+    """Before the fake starts (autouse fixtures come first)."""
     if not os.access(CREDCHECK, os.X_OK):
         pytest.skip('%s not built' % CREDCHECK)
-    f = FakeAWS(accounts=8)
-    try:
-        yield f
-    finally:
-        f.stop()
 
 
 @pytest.fixture(scope='module')

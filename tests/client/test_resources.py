@@ -3,46 +3,29 @@
 Member accounts are read through sts:AssumeRole, the management account with
 the base credentials, every listing with the tagging API's GetResources.
 
-Run: ORGFS_BUILD_DIR=/work/main/build /usr/bin/python3 -m pytest tests/client/test_resources.py
+Run: /usr/bin/python3 -m pytest tests/client/test_resources.py
+(ORGFS_BUILD_DIR selects the build directory, default build/ of this checkout).
 """
 
 import collections
 import errno
 import json
-import os
 import re
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
 
-import pytest
+from clientlib import REGIONS, ROLE, ROOT_KEY, json_lines, members, mgmt_of, run_srcdump
+from fixture import FakeAWS
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'fakeaws'))
-
-from fixture import FakeAWS  # noqa: E402
-
-BUILD = os.environ.get('ORGFS_BUILD_DIR', '/work/main/build')
-SRCDUMP = os.path.join(BUILD, 'tests', 'client', 'srcdump')
-ROOT_KEY = 'AKIDFAKEROOT000000'
-ROOT_SECRET = 'fake/secret+root0000000000000000000000'
-REGIONS = ['us-east-1', 'eu-west-1']
-ROLE = 'OrganizationAccountAccessRole'
 # more than one page of 100 per listing
 PER_SLICE = 130
+FAKE = dict(accounts=20, resources=PER_SLICE)   # the fake fixture's (conftest.py)
 
 
 def srcdump(fake, *args, max_attempts=None, timeout=300):
     """(returncode, list of parsed stdout lines, stderr)."""
-    cmd = [SRCDUMP, '--endpoint', fake.url, '--region', 'us-east-1', '--access-key', ROOT_KEY]
-    if max_attempts is not None:
-        cmd += ['--max-attempts', str(max_attempts)]
-    cmd += list(args)
-    env = dict(os.environ, SRCDUMP_SECRET=ROOT_SECRET)
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    out = [json.loads(line) for line in p.stdout.splitlines()] if p.returncode == 0 else None
-    return p.returncode, out, p.stderr
+    p = run_srcdump(fake, *args, max_attempts=max_attempts, timeout=timeout)
+    return p.returncode, json_lines(p), p.stderr
 
 
 def listings(fake, pairs, *opts, **kw):
@@ -103,17 +86,6 @@ def org(fake):
     return fake.org()
 
 
-def mgmt_of(o):
-    return o['organization']['MasterAccountId']
-
-
-def members(o, n, states=('ACTIVE',)):
-    m = mgmt_of(o)
-    ids = [a['Id'] for a in o['accounts'] if a['Id'] != m and a.get('State') in states]
-    assert len(ids) >= n, ids
-    return ids[:n]
-
-
 def assume_roles(fake):
     """{target account: number of AssumeRole calls} from the request log."""
     c = collections.Counter()
@@ -121,12 +93,6 @@ def assume_roles(fake):
         if r['op'] == 'AssumeRole':
             c[r['params']['RoleArn'].split(':')[4]] += 1
     return c
-
-
-@pytest.fixture(scope='module')
-def fake():
-    with FakeAWS(accounts=20, resources=PER_SLICE) as f:
-        yield f
 
 
 def test_members_equal_fake(fake):

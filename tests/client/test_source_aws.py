@@ -1,6 +1,7 @@
 """The aws source (lib/source_aws.c) against the fake AWS endpoint, via srcdump.
 
-Run: ORGFS_BUILD_DIR=/work/main/build /usr/bin/python3 -m pytest tests/client/test_source_aws.py
+Run: /usr/bin/python3 -m pytest tests/client/test_source_aws.py
+(ORGFS_BUILD_DIR selects the build directory, default build/ of this checkout).
 """
 
 import calendar
@@ -8,35 +9,22 @@ import collections
 import json
 import math
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', 'fakeaws'))
+from clientlib import SRCDUMP, run_srcdump
+from fixture import FakeAWS
 
-from fixture import FakeAWS  # noqa: E402
-
-BUILD = os.environ.get('ORGFS_BUILD_DIR', '/work/main/build')
-SRCDUMP = os.path.join(BUILD, 'tests', 'client', 'srcdump')
-ROOT_KEY = 'AKIDFAKEROOT000000'
-ROOT_SECRET = 'fake/secret+root0000000000000000000000'
 REGION = 'eu-west-1'
 HIER_OPS = {'ListRoots', 'ListOrganizationalUnitsForParent', 'ListChildren'}
+FAKE = dict(accounts=300, ou_depth=3)   # the fake fixture's (conftest.py)
 
 
 def srcdump(fake, *args, concurrency=None, max_attempts=None, timeout=300):
     """(returncode, parsed stdout or None, stderr) of one srcdump run."""
-    cmd = [SRCDUMP, '--endpoint', fake.url, '--region', REGION, '--access-key', ROOT_KEY]
-    if concurrency is not None:
-        cmd += ['--concurrency', str(concurrency)]
-    if max_attempts is not None:
-        cmd += ['--max-attempts', str(max_attempts)]
-    cmd += list(args)
-    env = dict(os.environ, SRCDUMP_SECRET=ROOT_SECRET)
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    p = run_srcdump(fake, *args, region=REGION, concurrency=concurrency,
+                    max_attempts=max_attempts, timeout=timeout)
     out = json.loads(p.stdout) if p.returncode == 0 else None
     return p.returncode, out, p.stdout, p.stderr
 
@@ -102,12 +90,11 @@ def call_key(r):
     return (r['op'], json.dumps(r.get('params') or {}, sort_keys=True))
 
 
-@pytest.fixture(scope='module')
-def fake():
+@pytest.fixture(scope='module', autouse=True)
+def built():
+    """Before the fake starts (autouse fixtures come first)."""
     if not os.access(SRCDUMP, os.X_OK):
         pytest.fail('%s not built (set ORGFS_BUILD_DIR)' % SRCDUMP)
-    with FakeAWS(accounts=300, ou_depth=3) as f:
-        yield f
 
 
 @pytest.fixture(scope='module')

@@ -1,7 +1,7 @@
 """Compare lib/sigv4.c with libcurl's CURLOPT_AWS_SIGV4.
 
 Run: /usr/bin/python3 -m pytest tests/sigv4 (ORGFS_BUILD_DIR selects the
-build, default /work/main/build; the tool is tests/client/curlsign, which
+build, default build/ of this checkout; the tool is tests/client/curlsign, which
 runs its own loopback listener on 127.0.0.1 inside its process and stops
 it before exiting).  The request shapes libcurl 7.88 can sign, and what it
 cannot, are described in tests/client/curlsign.c (gen_case, probe).
@@ -13,12 +13,13 @@ import subprocess
 
 import pytest
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get('ORGFS_BUILD_DIR', os.path.join(ROOT, 'build'))
 NCASES = 300
 
 
 def curlsign(*args, env=None):
-    tool = os.path.join(os.environ.get('ORGFS_BUILD_DIR', '/work/main/build'),
-                        'tests', 'client', 'curlsign')
+    tool = os.path.join(BUILD, 'tests', 'client', 'curlsign')
     if not os.access(tool, os.X_OK):
         pytest.fail(f'{tool} not built (set ORGFS_BUILD_DIR)')
     full_env = dict(os.environ)

@@ -1,7 +1,7 @@
 """Compare lib/sigv4.c with botocore on generated requests.
 
 Run: /usr/bin/python3 -m pytest tests/sigv4 (ORGFS_BUILD_DIR selects the
-build, default /work/main/build; the tool is tests/client/sigv4dump).
+build, default build/ of this checkout; the tool is tests/client/sigv4dump).
 
 Each request is generated deterministically (fixed seed), signed by
 botocore (SigV4Auth, or S3SigV4Auth for the S3 mode, with the clock frozen
@@ -71,7 +71,8 @@ SUB_DELIMS = "!$&'()*+,;=:@"
 
 
 def build_dir():
-    return os.environ.get('ORGFS_BUILD_DIR', '/work/main/build')
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.environ.get('ORGFS_BUILD_DIR', os.path.join(root, 'build'))
 
 
 def sigv4dump_path():
