@@ -28,7 +28,7 @@
 struct aws_source {
 	struct org_source base;
 	struct aws_client *client;
-	struct credchain_member_roles *members; /* on client; owned */
+	struct credchain_member_roles *members; /* roles assumed with client */
 	char *profile;
 	char *endpoint;                 /* NULL when none was given */
 	int concurrency;
@@ -1749,10 +1749,10 @@ struct org_source *source_aws_new(struct aws_client *client,
 	s->base.ops = &aws_source_ops;
 	s->client = client;
 	pthread_mutex_init(&s->id_lock, NULL);
+	pthread_cond_init(&s->id_cond, NULL);
 	s->members = credchain_member_roles_new(client);
 	if (!s->members)
 		goto fail;
-	pthread_cond_init(&s->id_cond, NULL);
 	s->compliance_details = opt->compliance_details;
 	s->member_role = strdup(opt->member_role && *opt->member_role ?
 				opt->member_role : SRC_DEFAULT_MEMBER_ROLE);
