@@ -170,7 +170,6 @@ fail:
 
 void mountsrc_close(struct mountsrc *ms)
 {
-	credchain_member_roles_clear();
 	aws_client_free(ms->client);
 	ms->client = NULL;
 	creds_provider_release(ms->creds);

@@ -7,16 +7,13 @@
  * the credentials file, credential_process, static keys in the config
  * file, container credentials, EC2 instance metadata (IMDSv2).
  *
- * Every provider it returns caches its credentials and refreshes them
- * ahead of expiry as botocore does: from 15 minutes before expiry one
- * caller refreshes while the others keep the current credentials; from 10
- * minutes before, callers wait for that one refresh (single flight);
- * credentials that live less than 45 minutes use a third and a sixth of
- * their lifetime instead, so that short sessions are not refetched on
- * every call.  A
+ * Every provider it returns is cached and refreshing (creds_cached.h):
+ * refreshed ahead of expiry as botocore does, one caller at a time; a
  * failed refresh keeps credentials that are still valid (with a warning);
  * without valid credentials every caller fails at once with a message
- * that names the profile and what to run.
+ * that names the profile and what to run.  The providers themselves are
+ * one file each: creds_sts.h (assume role, web identity, member-account
+ * roles), creds_sso.h, creds_process.h, creds_http.h (container, IMDS).
  *
  * Typical use in main():
  *	struct credchain_options o = { .profile = opt_profile,
@@ -95,44 +92,5 @@ struct credchain_identity {
 int credchain_caller_identity(struct aws_client *c,
 			      struct credchain_identity *id,
 			      struct aws_error *err);
-
-/* A cached, refreshing provider of credentials for role_name in a member
- * account, assumed with base's credentials (sts:AssumeRole, session name
- * "orgfs-<account id>", role_name may hold a path "path/Name").  Repeated
- * calls with the same base, account, role and external id share one
- * provider.  external_id and partition may be NULL (partition "aws").
- * @return a new reference, or NULL on -ENOMEM / invalid arguments */
-struct creds_provider *credchain_member_role(struct aws_client *base,
-					     const char *account_id,
-					     const char *role_name,
-					     const char *external_id,
-					     const char *partition);
-/* Drop the registry's references (at shutdown, before freeing base). */
-void credchain_member_roles_clear(void);
-
-/* The caching wrapper, exported for tests and other providers.  fetch
- * returns new credentials (expiration 0 = never expires) or -errno with
- * err filled; it runs with no lock held, at most once at a time. */
-typedef int (*credchain_fetch_fn)(void *arg, struct aws_credentials **out,
-				  struct aws_error *err);
-struct creds_provider *credchain_cached_new(const char *name,
-					    const char *description,
-					    credchain_fetch_fn fetch,
-					    void *arg,
-					    void (*arg_free)(void *arg),
-					    time_t (*clock)(void));
-
-/* The output of a credential_process program (its stdout, len bytes):
- * {"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken",
- * "Expiration"}.  profile and program name the source in messages.
- * Exported for the fuzzer (tests/fuzz/fuzz_credproc.c).
- * @return 0 with *out a new reference, or -EIO with err filled */
-int credchain_process_output(const char *text, size_t len,
-			     const char *profile, const char *program,
-			     struct aws_credentials **out,
-			     struct aws_error *err);
-
-#define CREDCHAIN_ADVISORY_REFRESH (15 * 60)
-#define CREDCHAIN_MANDATORY_REFRESH (10 * 60)
 
 #endif

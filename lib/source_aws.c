@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "credchain.h"
 #include "creds.h"
+#include "creds_sts.h"
 #include "endpoint.h"
 #include "log.h"
 #include "model.h"
@@ -27,6 +28,7 @@
 struct aws_source {
 	struct org_source base;
 	struct aws_client *client;
+	struct credchain_member_roles *members; /* roles assumed with client */
 	char *profile;
 	char *endpoint;                 /* NULL when none was given */
 	int concurrency;
@@ -1192,7 +1194,7 @@ static int account_client(struct aws_source *s, const char *account,
 	rc = own_account(s, own, sizeof(own), err);
 	if (rc < 0 || !strcmp(account, own))
 		return rc < 0 ? rc : 0;
-	p = credchain_member_role(s->client, account, s->member_role,
+	p = credchain_member_role(s->members, account, s->member_role,
 				  s->external_id,
 				  s->partition ? s->partition :
 				  endpoint_partition(region));
@@ -1702,6 +1704,7 @@ static void aws_destroy(struct org_source *src)
 
 	if (!s)
 		return;
+	credchain_member_roles_free(s->members);
 	free(s->profile);
 	free(s->endpoint);
 	if (s->policy_types)
@@ -1747,6 +1750,9 @@ struct org_source *source_aws_new(struct aws_client *client,
 	s->client = client;
 	pthread_mutex_init(&s->id_lock, NULL);
 	pthread_cond_init(&s->id_cond, NULL);
+	s->members = credchain_member_roles_new(client);
+	if (!s->members)
+		goto fail;
 	s->compliance_details = opt->compliance_details;
 	s->member_role = strdup(opt->member_role && *opt->member_role ?
 				opt->member_role : SRC_DEFAULT_MEMBER_ROLE);

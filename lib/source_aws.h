@@ -38,7 +38,8 @@ struct source_aws_options {
 	size_t npolicy_types;
 	/* list_resources: member accounts are read through this role
 	 * (sts:AssumeRole with the client's credentials, cached per account
-	 * by credchain_member_role); the client's own account needs none. */
+	 * by the source's credchain_member_roles); the client's own account
+	 * needs none. */
 	const char *member_role;        /* NULL: "OrganizationAccountAccessRole";
 					   may hold a path "path/Name" */
 	const char *external_id;        /* NULL: none */
@@ -59,8 +60,7 @@ struct source_aws_options {
 };
 
 /* The client is borrowed and must outlive the source; opt (may be NULL)
- * is copied.  list_resources registers member-role providers on the
- * client: call credchain_member_roles_clear() before freeing the client.
+ * is copied.  The member-role providers are the source's and go with it.
  * @return NULL on -ENOMEM */
 struct org_source *source_aws_new(struct aws_client *client,
 				  const struct source_aws_options *opt);

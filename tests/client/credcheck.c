@@ -20,6 +20,7 @@
 
 #include "aws.h"
 #include "credchain.h"
+#include "creds_sts.h"
 #include "http.h"
 #include "log.h"
 
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
 	struct credchain_identity id;
 	struct credchain *cc = NULL;
 	struct aws_client *client = NULL;
+	struct credchain_member_roles *roles = NULL;
 	struct http_ctx *http = NULL;
 	struct aws_error aerr;
 	char err[1024];
@@ -112,7 +114,8 @@ int main(int argc, char **argv)
 		struct creds_provider *mp;
 		struct aws_client *mc;
 
-		mp = credchain_member_role(client, member, role, extid, NULL);
+		roles = credchain_member_roles_new(client);
+		mp = credchain_member_role(roles, member, role, extid, NULL);
 		mc = mp ? aws_client_derive(client, mp) : NULL;
 		creds_provider_release(mp);
 		if (!mc) {
@@ -132,7 +135,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	ret = 0;
 out:
-	credchain_member_roles_clear();
+	credchain_member_roles_free(roles);
 	aws_client_free(client);
 	credchain_free(cc);
 	http_ctx_free(http);

@@ -482,7 +482,6 @@ out:
 	json_decref(out);
 	if (src)
 		src->ops->destroy(src);
-	credchain_member_roles_clear();
 	aws_client_free(client);
 	if (creds)
 		creds_provider_release(creds);

@@ -7,8 +7,8 @@
 #include <errno.h>
 
 #include "aws.h"
-#include "credchain.h"
 #include "creds.h"
+#include "creds_process.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

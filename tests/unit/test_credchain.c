@@ -19,6 +19,9 @@
 #include "aws.h"
 #include "credchain.h"
 #include "creds.h"
+#include "creds_cached.h"
+#include "creds_process.h"
+#include "creds_sts.h"
 #include "http.h"
 
 /* ---- a fake inner provider with a pinned clock ---------------------- */
@@ -620,23 +623,25 @@ START_TEST(member_registry_shares)
 {
 	struct aws_client_config cfg = { .http = http, .region = "us-east-1" };
 	struct aws_client *base = aws_client_new(&cfg);
+	struct credchain_member_roles *roles = credchain_member_roles_new(base);
 	struct creds_provider *a, *b, *c, *d;
 
 	ck_assert_ptr_nonnull(base);
-	a = credchain_member_role(base, "111111111111", "Reader", NULL, NULL);
-	b = credchain_member_role(base, "111111111111", "Reader", NULL, "aws");
-	c = credchain_member_role(base, "222222222222", "Reader", NULL, NULL);
-	d = credchain_member_role(base, "111111111111", "Reader", "ext", NULL);
+	ck_assert_ptr_nonnull(roles);
+	a = credchain_member_role(roles, "111111111111", "Reader", NULL, NULL);
+	b = credchain_member_role(roles, "111111111111", "Reader", NULL, "aws");
+	c = credchain_member_role(roles, "222222222222", "Reader", NULL, NULL);
+	d = credchain_member_role(roles, "111111111111", "Reader", "ext", NULL);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_eq(a, b);
 	ck_assert_ptr_ne(a, c);
 	ck_assert_ptr_ne(a, d);
-	ck_assert_ptr_null(credchain_member_role(base, "", "Reader", NULL, NULL));
+	ck_assert_ptr_null(credchain_member_role(roles, "", "Reader", NULL, NULL));
 	creds_provider_release(a);
 	creds_provider_release(b);
 	creds_provider_release(c);
 	creds_provider_release(d);
-	credchain_member_roles_clear();
+	credchain_member_roles_free(roles);
 	aws_client_free(base);
 }
 END_TEST
