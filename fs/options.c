@@ -4,6 +4,11 @@
  * Rows are checked in table order, so the first bad option in that order
  * is the one reported.  The .orgfs/config text shows them block by block
  * (enum block), in table order within a block.
+ *
+ * A new option is a row in opts[] (a field in struct options if it needs
+ * one) and its lines in options_usage().  A new kind of data with a TTL
+ * of its own is a TTL() row; rate limits of a new service a RATE() row
+ * and a rate_defaults[] entry.
  */
 #include <errno.h>
 #include <limits.h>
@@ -48,6 +53,16 @@ enum block {
 	B_CACHE,
 };
 
+/* How set_num keeps a number, and show_num shows it */
+enum unit {
+	U_UINT,                 /* an unsigned */
+	U_INT,
+	U_SECS,                 /* seconds, kept in milliseconds (uint64_t) */
+	U_TTL,                  /* the same, into org.ttl_ms[] of .kinds */
+	U_RATE,                 /* requests per second to a service, bursts
+				   of twice that (struct aws_rate_limit) */
+};
+
 struct opt;
 typedef int opt_set_fn(const struct opt *d, const char *val,
 		       struct options *o, struct orgfs *fs);
@@ -64,13 +79,15 @@ struct opt {
 	 * a flag. */
 	opt_set_fn *set;
 	unsigned long long min, max;    /* the range of a number */
+	enum unit unit;         /* set_num: how it is kept */
 	const char *def;        /* the value when not given, or NULL */
 	size_t off;             /* the field set, in struct options */
-	unsigned kinds;         /* set_ttl: the kinds of data (1 << ORG_*) */
+	unsigned kinds;         /* U_TTL: the kinds of data (1 << ORG_*) */
 	enum block block;
 	const char *key;        /* its .orgfs/config key; NULL: name */
 	opt_show_fn *show;      /* writes that line; NULL: none */
 	const char *unset;      /* show_str: shown when not given */
+	size_t resolved;        /* show_resolved: in struct mountsrc */
 };
 
 #define FIELD(o, d, type) ((type *)((char *)(o) + (d)->off))
@@ -198,80 +215,40 @@ static int parse_regions(const char *spec, struct orgfs *fs)
 
 /* ---- checking and applying one value (struct opt .set) ---- */
 
-/* A whole number in the row's range: 0, 1 when there is none, or -1 */
-static int num(const struct opt *d, const char *val, unsigned long long *v)
-{
-	if (!val)
-		return 1;
-	return parse_num(d->what ? d->what : d->name, val, d->min, d->max, v) ?
-		-1 : 0;
-}
-
-static int set_uint(const struct opt *d, const char *val, struct options *o,
-		    struct orgfs *fs)
-{
-	unsigned long long v;
-	int res = num(d, val, &v);
-
-	(void)fs;
-	if (!res)
-		*FIELD(o, d, unsigned) = (unsigned)v;
-	return res < 0 ? -1 : 0;
-}
-
-static int set_int(const struct opt *d, const char *val, struct options *o,
+/* A whole number in the row's range, stored as its .unit says */
+static int set_num(const struct opt *d, const char *val, struct options *o,
 		   struct orgfs *fs)
-{
-	unsigned long long v;
-	int res = num(d, val, &v);
-
-	(void)fs;
-	if (!res)
-		*FIELD(o, d, int) = (int)v;
-	return res < 0 ? -1 : 0;
-}
-
-/* seconds, kept in milliseconds */
-static int set_secs(const struct opt *d, const char *val, struct options *o,
-		    struct orgfs *fs)
-{
-	unsigned long long v;
-	int res = num(d, val, &v);
-
-	(void)fs;
-	if (!res)
-		*FIELD(o, d, uint64_t) = v * 1000;
-	return res < 0 ? -1 : 0;
-}
-
-/* the cache lifetime of the kinds of data in .kinds */
-static int set_ttl(const struct opt *d, const char *val, struct options *o,
-		   struct orgfs *fs)
-{
-	unsigned long long v;
-	int res = num(d, val, &v), k;
-
-	(void)fs;
-	for (k = 0; !res && k < ORG_NKINDS; k++)
-		if (d->kinds & K(k))
-			o->org.ttl_ms[k] = v * 1000;
-	return res < 0 ? -1 : 0;
-}
-
-/* requests per second to a service, bursts of twice that */
-static int set_rate(const struct opt *d, const char *val, struct options *o,
-		    struct orgfs *fs)
 {
 	struct aws_rate_limit *r = FIELD(o, d, struct aws_rate_limit);
 	unsigned long long v;
-	int res = num(d, val, &v);
+	int k;
 
 	(void)fs;
-	if (!res) {
+	if (!val)
+		return 0;
+	if (parse_num(d->what ? d->what : d->name, val, d->min, d->max, &v))
+		return -1;
+	switch (d->unit) {
+	case U_UINT:
+		*FIELD(o, d, unsigned) = (unsigned)v;
+		break;
+	case U_INT:
+		*FIELD(o, d, int) = (int)v;
+		break;
+	case U_SECS:
+		*FIELD(o, d, uint64_t) = v * 1000;
+		break;
+	case U_TTL:
+		for (k = 0; k < ORG_NKINDS; k++)
+			if (d->kinds & K(k))
+				o->org.ttl_ms[k] = v * 1000;
+		break;
+	case U_RATE:
 		r->rate = (double)v;
 		r->burst = 2.0 * (double)v;
+		break;
 	}
-	return res < 0 ? -1 : 0;
+	return 0;
 }
 
 static int set_size(const struct opt *d, const char *val, struct options *o,
@@ -321,11 +298,15 @@ static int set_kernel_timeout(const struct opt *d, const char *val,
 			      struct options *o, struct orgfs *fs)
 {
 	unsigned long long v;
-	int res = num(d, val, &v);
 
 	(void)o;
-	fs->kernel_timeout = res ? -1 : (double)v;
-	return res < 0 ? -1 : 0;
+	fs->kernel_timeout = -1;
+	if (!val)
+		return 0;
+	if (parse_num(d->name, val, d->min, d->max, &v))
+		return -1;
+	fs->kernel_timeout = (double)v;
+	return 0;
 }
 
 static int set_resources(const struct opt *d, const char *val,
@@ -407,44 +388,32 @@ void options_config_line(struct orgfs *fs, const char *key, const char *fmt,
 #define LINE(d, ...) \
 	options_config_line(fs, (d)->key ? (d)->key : (d)->name, __VA_ARGS__)
 
-static const struct opt opts[];
+static const char *given_of(const struct options *o, const struct opt *d);
 
-static void show_uint(const struct opt *d, const struct options *o,
-		      struct orgfs *fs, const struct mountsrc *ms)
-{
-	(void)ms;
-	LINE(d, "%u", *FIELD(o, d, const unsigned));
-}
-
-static void show_int(const struct opt *d, const struct options *o,
+/* a number as its .unit keeps it, in the option's units */
+static void show_num(const struct opt *d, const struct options *o,
 		     struct orgfs *fs, const struct mountsrc *ms)
 {
 	(void)ms;
-	LINE(d, "%d", *FIELD(o, d, const int));
-}
-
-static void show_secs(const struct opt *d, const struct options *o,
-		      struct orgfs *fs, const struct mountsrc *ms)
-{
-	(void)ms;
-	LINE(d, "%llu", (unsigned long long)(*FIELD(o, d, const uint64_t) /
-					     1000));
-}
-
-/* the TTL of the first of its kinds */
-static void show_ttl(const struct opt *d, const struct options *o,
-		     struct orgfs *fs, const struct mountsrc *ms)
-{
-	(void)ms;
-	LINE(d, "%llu", (unsigned long long)
-	     (o->org.ttl_ms[__builtin_ctz(d->kinds)] / 1000));
-}
-
-static void show_rate(const struct opt *d, const struct options *o,
-		      struct orgfs *fs, const struct mountsrc *ms)
-{
-	(void)ms;
-	LINE(d, "%g", FIELD(o, d, const struct aws_rate_limit)->rate);
+	switch (d->unit) {
+	case U_UINT:
+		LINE(d, "%u", *FIELD(o, d, const unsigned));
+		break;
+	case U_INT:
+		LINE(d, "%d", *FIELD(o, d, const int));
+		break;
+	case U_SECS:
+		LINE(d, "%llu", (unsigned long long)
+		     (*FIELD(o, d, const uint64_t) / 1000));
+		break;
+	case U_TTL:     /* that of the first of its kinds */
+		LINE(d, "%llu", (unsigned long long)
+		     (o->org.ttl_ms[__builtin_ctz(d->kinds)] / 1000));
+		break;
+	case U_RATE:
+		LINE(d, "%g", FIELD(o, d, const struct aws_rate_limit)->rate);
+		break;
+	}
 }
 
 static void show_size(const struct opt *d, const struct options *o,
@@ -458,7 +427,7 @@ static void show_size(const struct opt *d, const struct options *o,
 static void show_str(const struct opt *d, const struct options *o,
 		     struct orgfs *fs, const struct mountsrc *ms)
 {
-	const char *v = o->given[d - opts];
+	const char *v = given_of(o, d);
 
 	(void)ms;
 	LINE(d, "%s", v ? v : d->unset);
@@ -469,7 +438,7 @@ static void show_secret(const struct opt *d, const struct options *o,
 			struct orgfs *fs, const struct mountsrc *ms)
 {
 	(void)ms;
-	LINE(d, "%s", o->given[d - opts] ? "(set)" : "(none)");
+	LINE(d, "%s", given_of(o, d) ? "(set)" : "(none)");
 }
 
 static void show_on(const struct opt *d, const struct options *o,
@@ -547,20 +516,13 @@ static void show_level(const struct opt *d, const struct options *o,
 	LINE(d, "%s", name);
 }
 
-/* what the AWS source resolved: profile and region from the environment
- * and the config file, retries from the environment */
-static void show_profile(const struct opt *d, const struct options *o,
-			 struct orgfs *fs, const struct mountsrc *ms)
+/* what the AWS source resolved from the environment and the config
+ * file: the string at .resolved in struct mountsrc */
+static void show_resolved(const struct opt *d, const struct options *o,
+			  struct orgfs *fs, const struct mountsrc *ms)
 {
 	(void)o;
-	LINE(d, "%s", ms->profile);
-}
-
-static void show_region(const struct opt *d, const struct options *o,
-			struct orgfs *fs, const struct mountsrc *ms)
-{
-	(void)o;
-	LINE(d, "%s", ms->region);
+	LINE(d, "%s", *(char *const *)((const char *)ms + d->resolved));
 }
 
 static void show_attempts(const struct opt *d, const struct options *o,
@@ -570,40 +532,37 @@ static void show_attempts(const struct opt *d, const struct options *o,
 	LINE(d, "%d", ms->max_attempts);
 }
 
-static void show_retry(const struct opt *d, const struct options *o,
-		       struct orgfs *fs, const struct mountsrc *ms)
-{
-	(void)o;
-	LINE(d, "%s", ms->retry_mode);
-}
-
 /* ---- the options ---- */
 
 #define OFF(field) offsetof(struct options, field)
-/* -o name=SECONDS: the cache lifetime of the kinds of data given */
-#define TTL(n, k) { .name = n, .set = set_ttl, .max = YEAR, .kinds = k, \
-	.block = B_TTL, .show = show_ttl }
-/* -o name=N: requests per second to one service (rates[i]) */
-#define RATE(n, i) { .name = n, .flags = O_AWS, .set = set_rate, \
-	.max = 10000, .off = OFF(rates[i]), .block = B_AWS, .show = show_rate }
+/* a whole number from lo to hi, kept as unit u */
+#define NUM(u, lo, hi) .set = set_num, .unit = u, .min = lo, .max = hi, \
+	.show = show_num
+/* -o name=SECONDS: the cache lifetime of the kinds of data k */
+#define TTL(n, k) { .name = n, NUM(U_TTL, 0, YEAR), .kinds = k, \
+	.block = B_TTL }
+/* -o name=N: requests per second to one service, rates[i] */
+#define RATE(n, i) { .name = n, .flags = O_AWS, NUM(U_RATE, 0, 10000), \
+	.off = OFF(rates[i]), .block = B_AWS }
 
 static const struct opt opts[] = {
 	/* the demo source */
 	{ .name = "demo", .flags = O_LONG | O_OPTVAL | O_DEMO,
-	  .what = "demo size", .set = set_uint, .min = DEMO_MIN_ACCOUNTS,
-	  .max = DEMO_MAX_ACCOUNTS, .def = "50", .off = OFF(demo_opts.naccounts),
-	  .block = B_DEMO, .key = "demo_accounts", .show = show_uint },
-	{ .name = "seed", .flags = O_DEMO, .set = set_uint, .max = UINT32_MAX,
+	  .what = "demo size",
+	  NUM(U_UINT, DEMO_MIN_ACCOUNTS, DEMO_MAX_ACCOUNTS), .def = "50",
+	  .off = OFF(demo_opts.naccounts), .block = B_DEMO,
+	  .key = "demo_accounts" },
+	{ .name = "seed", .flags = O_DEMO, NUM(U_UINT, 0, UINT32_MAX),
 	  .def = "1", .off = OFF(demo_opts.seed), .block = B_DEMO,
-	  .key = "demo_seed", .show = show_uint },
-	{ .name = "demo_resources", .flags = O_DEMO, .set = set_uint, .min = 1,
-	  .max = DEMO_MAX_RESOURCES, .def = STR(DEMO_DEFAULT_RESOURCES),
-	  .off = OFF(demo_opts.resources), .block = B_DEMO,
-	  .show = show_uint },
+	  .key = "demo_seed" },
+	{ .name = "demo_resources", .flags = O_DEMO,
+	  NUM(U_UINT, 1, DEMO_MAX_RESOURCES),
+	  .def = STR(DEMO_DEFAULT_RESOURCES), .off = OFF(demo_opts.resources),
+	  .block = B_DEMO },
 
 	/* the cache */
-	{ .name = "ttl", .set = set_ttl, .max = YEAR, .def = "300",
-	  .kinds = ALL_KINDS },
+	{ .name = "ttl", .set = set_num, .unit = U_TTL, .max = YEAR,
+	  .def = "300", .kinds = ALL_KINDS },
 	TTL("ttl_org", K(ORG_INFO)),
 	TTL("ttl_accounts", K(ORG_ACCOUNTS)),
 	TTL("ttl_ous", K(ORG_HIER)),
@@ -613,32 +572,34 @@ static const struct opt opts[] = {
 	 * effective policies too */
 	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL)),
 	/* Config results and the aggregator's listing as long as resources */
-	{ .name = "ttl_resources", .set = set_ttl, .max = YEAR,
+	{ .name = "ttl_resources", NUM(U_TTL, 0, YEAR),
 	  .kinds = K(ORG_RESOURCES) | K(ORG_CONFIG) | K(ORG_ORGRES),
-	  .block = B_RESOURCES_TTL, .show = show_ttl },
-	{ .name = "error_ttl", .set = set_secs, .max = 3600, .def = "5",
-	  .off = OFF(org.error_ttl_ms), .block = B_CACHE, .show = show_secs },
-	{ .name = "max_stale", .set = set_secs, .max = YEAR, .def = "3600",
-	  .off = OFF(org.max_stale_ms), .block = B_CACHE, .show = show_secs },
+	  .block = B_RESOURCES_TTL },
+	{ .name = "error_ttl", NUM(U_SECS, 0, 3600), .def = "5",
+	  .off = OFF(org.error_ttl_ms), .block = B_CACHE },
+	{ .name = "max_stale", NUM(U_SECS, 0, YEAR), .def = "3600",
+	  .off = OFF(org.max_stale_ms), .block = B_CACHE },
 	{ .name = "cache_max", .set = set_size, .def = "1G",
 	  .off = OFF(org.max_bytes), .block = B_CACHE, .show = show_size },
-	{ .name = "concurrency", .set = set_int, .min = 1, .max = 256,
-	  .def = "8", .off = OFF(org.workers), .block = B_CACHE,
-	  .show = show_int },
+	{ .name = "concurrency", NUM(U_INT, 1, 256), .def = "8",
+	  .off = OFF(org.workers), .block = B_CACHE },
 
 	/* the AWS source; max_attempts and retry_mode are checked
 	 * whatever the source */
 	{ .name = "profile", .flags = O_LONG | O_AWS, .set = set_str,
-	  .off = OFF(aws.profile), .block = B_AWS, .show = show_profile },
+	  .off = OFF(aws.profile), .block = B_AWS, .show = show_resolved,
+	  .resolved = offsetof(struct mountsrc, profile) },
 	{ .name = "region", .flags = O_LONG | O_AWS, .set = set_str,
-	  .off = OFF(aws.region), .block = B_AWS, .show = show_region },
+	  .off = OFF(aws.region), .block = B_AWS, .show = show_resolved,
+	  .resolved = offsetof(struct mountsrc, region) },
 	{ .name = "endpoint", .flags = O_LONG | O_AWS, .set = set_str,
 	  .off = OFF(aws.endpoint), .block = B_AWS, .show = show_str,
 	  .unset = "(standard)" },
 	{ .name = "max_attempts", .set = set_str, .off = OFF(aws.max_attempts),
 	  .block = B_AWS, .show = show_attempts },
 	{ .name = "retry_mode", .set = set_retry, .off = OFF(aws.retry_mode),
-	  .block = B_AWS, .show = show_retry },
+	  .block = B_AWS, .show = show_resolved,
+	  .resolved = offsetof(struct mountsrc, retry_mode) },
 	{ .name = "ca_bundle", .flags = O_AWS, .set = set_str,
 	  .off = OFF(aws.ca_bundle) },
 	{ .name = "insecure", .flags = O_FLAG | O_AWS, .off = OFF(aws.insecure),
@@ -689,6 +650,12 @@ static const struct opt opts[] = {
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 _Static_assert(NOPTS <= OPTIONS_MAX, "raise OPTIONS_MAX");
+
+/* The value of row d as given, or NULL */
+static const char *given_of(const struct options *o, const struct opt *d)
+{
+	return o->given[d - opts];
+}
 
 /* The rates that the rate_* rows change: per service, requests per
  * second (burst twice that), what one management account's
