@@ -106,7 +106,6 @@ static void syslog_sink(int level, const char *msg, void *arg)
 	syslog(level, "%s", msg);
 }
 
-/* libfuse's own messages go through our logger too. */
 /* libfuse's own messages go through our logger too; it writes some of
  * them in pieces, so pieces are gathered into whole lines first. */
 static void fuse_log_to_olog(enum fuse_log_level level, const char *fmt,
