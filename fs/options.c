@@ -1,0 +1,1109 @@
+/* options.c - orgfs's options: one table row each, which gives its
+ * spellings, its check, its default and its .orgfs/config line; usage()
+ *
+ * Rows are checked in table order, so the first bad option in that order
+ * is the one reported.  The .orgfs/config text shows them block by block
+ * (enum block), in table order within a block.
+ *
+ * A new option is a row in opts[] (a field in struct options if it needs
+ * one) and its lines in options_usage().  A new kind of data with a TTL
+ * of its own is a TTL() row; rate limits of a new service a RATE() row
+ * and a rate_defaults[] entry.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+#include <fuse_opt.h>
+
+#include "config.h"
+#include "fs.h"
+#include "log.h"
+#include "options.h"
+#include "owner.h"
+#include "rules.h"
+
+/* struct opt .flags */
+enum {
+	O_FLAG = 1,             /* takes no value: sets the int at .off */
+	O_LONG = 2,             /* also spelled --name (--name VALUE too) */
+	O_OPTVAL = 4,           /* the value may be left out (--demo) */
+	O_LIST = 8,             /* a comma-separated list (-o regions=a,b) */
+	O_DEMO = 16,            /* read only when the demo is the source */
+	O_AWS = 32,             /* read only when AWS is the source */
+};
+
+/* Where a row's .orgfs/config line goes, in this order */
+enum block {
+	B_NONE,
+	B_DEMO,                 /* after "source demo" */
+	B_AWS,                  /* after "source aws" */
+	B_TTL,
+	B_OWNERS,
+	B_RESOURCES,
+	B_RESOURCES_TTL,        /* ttl_resources: checked with the other
+				   TTLs, shown after regions */
+	B_CACHE,
+};
+
+/* How set_num keeps a number, and show_num shows it */
+enum unit {
+	U_UINT,                 /* an unsigned */
+	U_INT,
+	U_SECS,                 /* seconds, kept in milliseconds (uint64_t) */
+	U_TTL,                  /* the same, into org.ttl_ms[] of .kinds */
+	U_RATE,                 /* requests per second to a service, bursts
+				   of twice that (struct aws_rate_limit) */
+};
+
+struct opt;
+typedef int opt_set_fn(const struct opt *d, const char *val,
+		       struct options *o, struct orgfs *fs);
+typedef void opt_show_fn(const struct opt *d, const struct options *o,
+			 struct orgfs *fs, const struct mountsrc *ms);
+
+/* One option */
+struct opt {
+	const char *name;       /* -o name=VALUE, or -o name for a flag */
+	unsigned flags;         /* O_* */
+	const char *what;       /* its name in messages; NULL: name */
+	/* checks val (as given, else .def, else NULL) and applies it;
+	 * prints one line and returns -1 when it is not valid.  NULL for
+	 * a flag. */
+	opt_set_fn *set;
+	unsigned long long min, max;    /* the range of a number */
+	enum unit unit;         /* set_num: how it is kept */
+	const char *def;        /* the value when not given, or NULL */
+	size_t off;             /* the field set, in struct options */
+	unsigned kinds;         /* U_TTL: the kinds of data (1 << ORG_*) */
+	enum block block;
+	const char *key;        /* its .orgfs/config key; NULL: name */
+	opt_show_fn *show;      /* writes that line; NULL: none */
+	const char *unset;      /* show_str: shown when not given */
+	size_t resolved;        /* show_resolved: in struct mountsrc */
+};
+
+#define FIELD(o, d, type) ((type *)((char *)(o) + (d)->off))
+#define K(kind) (1u << (kind))
+#define ALL_KINDS ((1u << ORG_NKINDS) - 1)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define YEAR 31536000           /* seconds: the longest TTL or timeout */
+
+_Static_assert(ORG_NKINDS < 32, "kinds are bits of an unsigned");
+
+static const struct {
+	const char *name;
+	int level;
+} levels[] = {
+	{ "error", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "info", LOG_INFO }, { "debug", LOG_DEBUG },
+};
+
+/* Parse a whole number within [min, max]; "what" names the option. */
+static int parse_num(const char *what, const char *s, unsigned long long min,
+		     unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	fprintf(stderr, "orgfs: invalid %s '%s': expected a whole number "
+		"from %llu to %llu\n", what, s ? s : "", min, max);
+	return -EINVAL;
+}
+
+/* "512M", "1G", "1048576" */
+static int parse_size(const char *what, const char *s, size_t *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ULL << 10; end++; break;
+	case 'm': case 'M': mul = 1ULL << 20; end++; break;
+	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	case '\0': break;
+	default: goto bad;
+	}
+	if (*end || v > (1ULL << 50) / mul || v * mul < (1ULL << 20))
+		goto bad;
+	*out = (size_t)(v * mul);
+	return 0;
+bad:
+	fprintf(stderr, "orgfs: invalid %s '%s': expected a size of at least "
+		"1M, such as 512M or 2G\n", what, s ? s : "");
+	return -EINVAL;
+}
+
+static int parse_level(const char *s, int *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (!strcmp(s, levels[i].name)) {
+			*out = levels[i].level;
+			return 0;
+		}
+	fprintf(stderr, "orgfs: invalid log_level '%s': expected error, "
+		"warning, info or debug\n", s);
+	return -EINVAL;
+}
+
+/* "us-east-1,eu-west-1" into fs->regions. */
+static int parse_regions(const char *spec, struct orgfs *fs)
+{
+	char *copy = strdup(spec), *save = NULL, *r;
+	int res = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (r = strtok_r(copy, ",", &save); r && !res;
+	     r = strtok_r(NULL, ",", &save)) {
+		const char *p;
+		char **v;
+
+		for (p = r; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') ||
+			      (*p >= '0' && *p <= '9') || *p == '-'))
+				break;
+		if (!*r || *p || strlen(r) > 32) {
+			fprintf(stderr, "orgfs: invalid regions '%s': '%s' is "
+				"not a region name\n", spec, r);
+			res = -EINVAL;
+			break;
+		}
+		v = realloc(fs->regions, (fs->nregions + 1) * sizeof(*v));
+		if (!v || !(v[fs->nregions] = strdup(r))) {
+			if (v)
+				fs->regions = v;
+			res = -ENOMEM;
+			break;
+		}
+		fs->regions = v;
+		fs->nregions++;
+	}
+	if (!res && !fs->nregions) {
+		fprintf(stderr, "orgfs: invalid regions '%s': no region\n",
+			spec);
+		res = -EINVAL;
+	}
+	free(copy);
+	return res;
+}
+
+/* ---- checking and applying one value (struct opt .set) ---- */
+
+/* A whole number in the row's range, stored as its .unit says */
+static int set_num(const struct opt *d, const char *val, struct options *o,
+		   struct orgfs *fs)
+{
+	struct aws_rate_limit *r = FIELD(o, d, struct aws_rate_limit);
+	unsigned long long v;
+	int k;
+
+	(void)fs;
+	if (!val)
+		return 0;
+	if (parse_num(d->what ? d->what : d->name, val, d->min, d->max, &v))
+		return -1;
+	switch (d->unit) {
+	case U_UINT:
+		*FIELD(o, d, unsigned) = (unsigned)v;
+		break;
+	case U_INT:
+		*FIELD(o, d, int) = (int)v;
+		break;
+	case U_SECS:
+		*FIELD(o, d, uint64_t) = v * 1000;
+		break;
+	case U_TTL:
+		for (k = 0; k < ORG_NKINDS; k++)
+			if (d->kinds & K(k))
+				o->org.ttl_ms[k] = v * 1000;
+		break;
+	case U_RATE:
+		r->rate = (double)v;
+		r->burst = 2.0 * (double)v;
+		break;
+	}
+	return 0;
+}
+
+static int set_size(const struct opt *d, const char *val, struct options *o,
+		    struct orgfs *fs)
+{
+	(void)fs;
+	return val && parse_size(d->name, val, FIELD(o, d, size_t)) ? -1 : 0;
+}
+
+/* a string that the source checks, or none does */
+static int set_str(const struct opt *d, const char *val, struct options *o,
+		   struct orgfs *fs)
+{
+	(void)fs;
+	*FIELD(o, d, const char *) = val;
+	return 0;
+}
+
+/* -o retry_mode, checked with -o max_attempts and their environment
+ * variables whatever the source, so that a typo never waits */
+static int set_retry(const struct opt *d, const char *val, struct options *o,
+		     struct orgfs *fs)
+{
+	enum aws_retry_mode mode;
+	const char *name;
+	int n;
+
+	set_str(d, val, o, fs);
+	return mountsrc_parse_retry(o->aws.max_attempts, o->aws.retry_mode,
+				    &n, &mode, &name) ? -1 : 0;
+}
+
+static int set_level(const struct opt *d, const char *val, struct options *o,
+		     struct orgfs *fs)
+{
+	(void)d;
+	(void)fs;
+	if (parse_level(val, &o->log_level))
+		return -1;
+	if (o->debug)
+		o->log_level = LOG_DEBUG;
+	log_set_level(o->log_level);
+	return 0;
+}
+
+static int set_kernel_timeout(const struct opt *d, const char *val,
+			      struct options *o, struct orgfs *fs)
+{
+	unsigned long long v;
+
+	(void)o;
+	fs->kernel_timeout = -1;
+	if (!val)
+		return 0;
+	if (parse_num(d->name, val, d->min, d->max, &v))
+		return -1;
+	fs->kernel_timeout = (double)v;
+	return 0;
+}
+
+static int set_resources(const struct opt *d, const char *val,
+			 struct options *o, struct orgfs *fs)
+{
+	(void)d;
+	(void)fs;
+	if (strcmp(val, "on") && strcmp(val, "off")) {
+		fprintf(stderr, "orgfs: invalid resources '%s': expected "
+			"on or off\n", val);
+		return -1;
+	}
+	o->resources = !strcmp(val, "on");
+	return 0;
+}
+
+static int set_regions(const struct opt *d, const char *val,
+		       struct options *o, struct orgfs *fs)
+{
+	(void)d;
+	(void)o;
+	return val && parse_regions(val, fs) ? -1 : 0;
+}
+
+/* What lib/owner.c and lib/rules.c print ends up on one line */
+static int loaded(int res, const char *msg)
+{
+	if (res)
+		fprintf(stderr, "orgfs: %s\n", msg);
+	return res ? -1 : 0;
+}
+
+static int set_owner_tags(const struct opt *d, const char *val,
+			  struct options *o, struct orgfs *fs)
+{
+	char msg[512];
+
+	(void)d;
+	return loaded(owner_config_parse(val, o->owner_tags_nocase,
+					 &fs->owners, msg, sizeof(msg)), msg);
+}
+
+static int set_owners_file(const struct opt *d, const char *val,
+			   struct options *o, struct orgfs *fs)
+{
+	char msg[512];
+
+	(void)d;
+	(void)o;
+	return val ? loaded(owner_list_load(val, &fs->known_owners, msg,
+					    sizeof(msg)), msg) : 0;
+}
+
+static int set_rules(const struct opt *d, const char *val, struct options *o,
+		     struct orgfs *fs)
+{
+	char msg[512];
+
+	(void)d;
+	(void)o;
+	return val ? loaded(rules_load(val, fs->known_owners, &fs->rules, msg,
+				       sizeof(msg)), msg) : 0;
+}
+
+/* ---- .orgfs/config lines (struct opt .show) ---- */
+
+void options_config_line(struct orgfs *fs, const char *key, const char *fmt,
+			 ...)
+{
+	va_list ap;
+
+	buf_printf(&fs->config_text, "%s\t", key);
+	va_start(ap, fmt);
+	buf_vprintf(&fs->config_text, fmt, ap);
+	va_end(ap);
+	buf_putc(&fs->config_text, '\n');
+}
+
+#define LINE(d, ...) \
+	options_config_line(fs, (d)->key ? (d)->key : (d)->name, __VA_ARGS__)
+
+static const char *given_of(const struct options *o, const struct opt *d);
+
+/* a number as its .unit keeps it, in the option's units */
+static void show_num(const struct opt *d, const struct options *o,
+		     struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)ms;
+	switch (d->unit) {
+	case U_UINT:
+		LINE(d, "%u", *FIELD(o, d, const unsigned));
+		break;
+	case U_INT:
+		LINE(d, "%d", *FIELD(o, d, const int));
+		break;
+	case U_SECS:
+		LINE(d, "%llu", (unsigned long long)
+		     (*FIELD(o, d, const uint64_t) / 1000));
+		break;
+	case U_TTL:     /* that of the first of its kinds */
+		LINE(d, "%llu", (unsigned long long)
+		     (o->org.ttl_ms[__builtin_ctz(d->kinds)] / 1000));
+		break;
+	case U_RATE:
+		LINE(d, "%g", FIELD(o, d, const struct aws_rate_limit)->rate);
+		break;
+	}
+}
+
+static void show_size(const struct opt *d, const struct options *o,
+		      struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)ms;
+	LINE(d, "%zu", *FIELD(o, d, const size_t));
+}
+
+/* the value as given, or .unset */
+static void show_str(const struct opt *d, const struct options *o,
+		     struct orgfs *fs, const struct mountsrc *ms)
+{
+	const char *v = given_of(o, d);
+
+	(void)ms;
+	LINE(d, "%s", v ? v : d->unset);
+}
+
+/* a secret: whether it was given */
+static void show_secret(const struct opt *d, const struct options *o,
+			struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)ms;
+	LINE(d, "%s", given_of(o, d) ? "(set)" : "(none)");
+}
+
+static void show_on(const struct opt *d, const struct options *o,
+		    struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)ms;
+	LINE(d, "%s", *FIELD(o, d, const int) ? "on" : "off");
+}
+
+static void show_yes(const struct opt *d, const struct options *o,
+		     struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)ms;
+	LINE(d, "%s", *FIELD(o, d, const int) ? "yes" : "no");
+}
+
+/* -o insecure as tls_verify */
+static void show_no(const struct opt *d, const struct options *o,
+		    struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)ms;
+	LINE(d, "%s", *FIELD(o, d, const int) ? "no" : "yes");
+}
+
+static void show_list(const struct opt *d, struct orgfs *fs, char **v,
+		      size_t n)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 4096);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? "," : "", v[i]);
+	LINE(d, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+static void show_owner_tags(const struct opt *d, const struct options *o,
+			    struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)o;
+	(void)ms;
+	show_list(d, fs, fs->owners.keys, fs->owners.nkeys);
+}
+
+static void show_regions(const struct opt *d, const struct options *o,
+			 struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)o;
+	(void)ms;
+	show_list(d, fs, fs->regions, fs->nregions);
+}
+
+static void show_kernel_timeout(const struct opt *d, const struct options *o,
+				struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)o;
+	(void)ms;
+	if (fs->kernel_timeout >= 0)
+		LINE(d, "%.0f", fs->kernel_timeout);
+	else
+		LINE(d, "ttl");
+}
+
+static void show_level(const struct opt *d, const struct options *o,
+		       struct orgfs *fs, const struct mountsrc *ms)
+{
+	const char *name = "warning";
+	size_t i;
+
+	(void)ms;
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (levels[i].level == o->log_level)
+			name = levels[i].name;
+	LINE(d, "%s", name);
+}
+
+/* what the AWS source resolved from the environment and the config
+ * file: the string at .resolved in struct mountsrc */
+static void show_resolved(const struct opt *d, const struct options *o,
+			  struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)o;
+	LINE(d, "%s", *(char *const *)((const char *)ms + d->resolved));
+}
+
+static void show_attempts(const struct opt *d, const struct options *o,
+			  struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)o;
+	LINE(d, "%d", ms->max_attempts);
+}
+
+/* ---- the options ---- */
+
+#define OFF(field) offsetof(struct options, field)
+/* a whole number from lo to hi, kept as unit u */
+#define NUM(u, lo, hi) .set = set_num, .unit = u, .min = lo, .max = hi, \
+	.show = show_num
+/* -o name=SECONDS: the cache lifetime of the kinds of data k */
+#define TTL(n, k) { .name = n, NUM(U_TTL, 0, YEAR), .kinds = k, \
+	.block = B_TTL }
+/* -o name=N: requests per second to one service, rates[i] */
+#define RATE(n, i) { .name = n, .flags = O_AWS, NUM(U_RATE, 0, 10000), \
+	.off = OFF(rates[i]), .block = B_AWS }
+
+static const struct opt opts[] = {
+	/* the demo source */
+	{ .name = "demo", .flags = O_LONG | O_OPTVAL | O_DEMO,
+	  .what = "demo size",
+	  NUM(U_UINT, DEMO_MIN_ACCOUNTS, DEMO_MAX_ACCOUNTS), .def = "50",
+	  .off = OFF(demo_opts.naccounts), .block = B_DEMO,
+	  .key = "demo_accounts" },
+	{ .name = "seed", .flags = O_DEMO, NUM(U_UINT, 0, UINT32_MAX),
+	  .def = "1", .off = OFF(demo_opts.seed), .block = B_DEMO,
+	  .key = "demo_seed" },
+	{ .name = "demo_resources", .flags = O_DEMO,
+	  NUM(U_UINT, 1, DEMO_MAX_RESOURCES),
+	  .def = STR(DEMO_DEFAULT_RESOURCES), .off = OFF(demo_opts.resources),
+	  .block = B_DEMO },
+
+	/* the cache */
+	{ .name = "ttl", .set = set_num, .unit = U_TTL, .max = YEAR,
+	  .def = "300", .kinds = ALL_KINDS },
+	TTL("ttl_org", K(ORG_INFO)),
+	TTL("ttl_accounts", K(ORG_ACCOUNTS)),
+	TTL("ttl_ous", K(ORG_HIER)),
+	/* the index of tags lives as long as the tags */
+	TTL("ttl_tags", K(ORG_TAGS) | K(ORG_INDEX)),
+	/* a policy's content and targets as long as the list, and the
+	 * effective policies too */
+	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL)),
+	/* Config results and the aggregator's listing as long as resources */
+	{ .name = "ttl_resources", NUM(U_TTL, 0, YEAR),
+	  .kinds = K(ORG_RESOURCES) | K(ORG_CONFIG) | K(ORG_ORGRES),
+	  .block = B_RESOURCES_TTL },
+	{ .name = "error_ttl", NUM(U_SECS, 0, 3600), .def = "5",
+	  .off = OFF(org.error_ttl_ms), .block = B_CACHE },
+	{ .name = "max_stale", NUM(U_SECS, 0, YEAR), .def = "3600",
+	  .off = OFF(org.max_stale_ms), .block = B_CACHE },
+	{ .name = "cache_max", .set = set_size, .def = "1G",
+	  .off = OFF(org.max_bytes), .block = B_CACHE, .show = show_size },
+	{ .name = "concurrency", NUM(U_INT, 1, 256), .def = "8",
+	  .off = OFF(org.workers), .block = B_CACHE },
+
+	/* the AWS source; max_attempts and retry_mode are checked
+	 * whatever the source */
+	{ .name = "profile", .flags = O_LONG | O_AWS, .set = set_str,
+	  .off = OFF(aws.profile), .block = B_AWS, .show = show_resolved,
+	  .resolved = offsetof(struct mountsrc, profile) },
+	{ .name = "region", .flags = O_LONG | O_AWS, .set = set_str,
+	  .off = OFF(aws.region), .block = B_AWS, .show = show_resolved,
+	  .resolved = offsetof(struct mountsrc, region) },
+	{ .name = "endpoint", .flags = O_LONG | O_AWS, .set = set_str,
+	  .off = OFF(aws.endpoint), .block = B_AWS, .show = show_str,
+	  .unset = "(standard)" },
+	{ .name = "max_attempts", .set = set_str, .off = OFF(aws.max_attempts),
+	  .block = B_AWS, .show = show_attempts },
+	{ .name = "retry_mode", .set = set_retry, .off = OFF(aws.retry_mode),
+	  .block = B_AWS, .show = show_resolved,
+	  .resolved = offsetof(struct mountsrc, retry_mode) },
+	{ .name = "ca_bundle", .flags = O_AWS, .set = set_str,
+	  .off = OFF(aws.ca_bundle) },
+	{ .name = "insecure", .flags = O_FLAG | O_AWS, .off = OFF(aws.insecure),
+	  .block = B_AWS, .key = "tls_verify", .show = show_no },
+	RATE("rate_organizations", 0),
+	RATE("rate_tagging", 1),
+	RATE("rate_config", 2),
+	RATE("rate_sts", 3),
+	RATE("rate_resource_explorer", 4),
+	{ .name = "member_role", .flags = O_AWS, .set = set_str,
+	  .off = OFF(aws.member_role), .block = B_AWS, .show = show_str,
+	  .unset = "OrganizationAccountAccessRole" },
+	{ .name = "external_id", .flags = O_AWS, .set = set_str,
+	  .off = OFF(aws.external_id), .block = B_AWS, .show = show_secret },
+	{ .name = "config_aggregator", .flags = O_AWS, .set = set_str,
+	  .off = OFF(aws.config_aggregator) },
+	{ .name = "config_aggregator_region", .flags = O_AWS, .set = set_str,
+	  .off = OFF(aws.config_aggregator_region) },
+	{ .name = "resource_explorer_view", .flags = O_AWS, .set = set_str,
+	  .off = OFF(resource_explorer_view) },
+
+	/* the mount */
+	{ .name = "lazy_sizes", .flags = O_FLAG, .off = OFF(lazy_sizes),
+	  .block = B_CACHE, .show = show_on },
+	{ .name = "kernel_timeout", .set = set_kernel_timeout, .max = YEAR,
+	  .block = B_CACHE, .show = show_kernel_timeout },
+	{ .name = "log_level", .set = set_level, .def = "warning",
+	  .block = B_CACHE, .show = show_level },
+	{ .name = "prefetch", .flags = O_FLAG | O_LONG, .off = OFF(prefetch) },
+
+	/* ownership */
+	{ .name = "owner_tags", .flags = O_LIST, .set = set_owner_tags,
+	  .def = OWNER_TAGS_DEFAULT, .block = B_OWNERS,
+	  .show = show_owner_tags },
+	{ .name = "owner_tags_nocase", .flags = O_FLAG,
+	  .off = OFF(owner_tags_nocase), .block = B_OWNERS, .show = show_yes },
+	{ .name = "owners_file", .set = set_owners_file, .block = B_OWNERS,
+	  .show = show_str, .unset = "(none)" },
+	{ .name = "rules", .set = set_rules, .block = B_OWNERS,
+	  .show = show_str, .unset = "(none)" },
+
+	/* the resource tree */
+	{ .name = "resources", .set = set_resources, .def = "on",
+	  .off = OFF(resources), .block = B_RESOURCES, .show = show_on },
+	{ .name = "regions", .flags = O_LIST, .set = set_regions,
+	  .block = B_RESOURCES, .show = show_regions },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+_Static_assert(NOPTS <= OPTIONS_MAX, "raise OPTIONS_MAX");
+
+/* The value of row d as given, or NULL */
+static const char *given_of(const struct options *o, const struct opt *d)
+{
+	return o->given[d - opts];
+}
+
+/* The rates that the rate_* rows change: per service, requests per
+ * second (burst twice that), what one management account's
+ * Organizations quota sustains, and per member account for the regional
+ * services */
+static const struct aws_rate_limit rate_defaults[OPTIONS_NRATES] = {
+	{ "organizations", 10, 20, 0 },
+	{ "resourcegroupstaggingapi", 10, 20, 1 },
+	{ "config", 5, 10, 1 },
+	/* STS allows far more per account; what it sustains for the
+	 * AssumeRole of a crawl without becoming its bottleneck */
+	{ "sts", 50, 100, 0 },
+	{ "resource-explorer-2", 5, 10, 0 },
+};
+
+/* ---- the command line ---- */
+
+enum {
+	KEY_HELP,
+	KEY_VERSION,
+	KEY_OPTVAL,             /* + row: an O_OPTVAL row without its value */
+};
+
+/* fuse_opt's templates, made from the rows: name=%s, or name for a flag;
+ * the same with -- for O_LONG; and name alone for O_OPTVAL */
+#define NTEMPLATES (4 * NOPTS)
+
+struct templates {
+	struct fuse_opt t[NTEMPLATES + 16];
+	char text[NTEMPLATES][48];
+	size_t n;
+};
+
+static void add_template(struct templates *ts, const char *prefix,
+			 const struct opt *d, const struct options *o)
+{
+	size_t i = (size_t)(d - opts);
+	char *s = ts->text[ts->n];
+	struct fuse_opt *t = &ts->t[ts->n++];
+
+	snprintf(s, sizeof(ts->text[0]), "%s%s%s", prefix, d->name,
+		 d->flags & O_FLAG ? "" : "=%s");
+	t->templ = s;
+	t->offset = d->flags & O_FLAG ? d->off :
+		(unsigned long)((const char *)&o->given[i] - (const char *)o);
+	t->value = 1;
+	if (d->flags & O_OPTVAL) {
+		s = ts->text[ts->n];
+		snprintf(s, sizeof(ts->text[0]), "%s%s", prefix, d->name);
+		ts->t[ts->n++] = (struct fuse_opt)
+			FUSE_OPT_KEY(s, KEY_OPTVAL + (int)i);
+	}
+}
+
+static void make_templates(struct templates *ts, const struct options *o)
+{
+	static const struct fuse_opt fixed[] = {
+		FUSE_OPT_KEY("-h", KEY_HELP),
+		FUSE_OPT_KEY("--help", KEY_HELP),
+		FUSE_OPT_KEY("-V", KEY_VERSION),
+		FUSE_OPT_KEY("--version", KEY_VERSION),
+		/* noise from /etc/fstab and mount(8) */
+		FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_END
+	};
+	size_t i;
+
+	_Static_assert(sizeof(fixed) / sizeof(fixed[0]) <= 16, "room");
+	ts->n = 0;
+	for (i = 0; i < NOPTS; i++) {
+		add_template(ts, "", &opts[i], o);
+		if (opts[i].flags & O_LONG)
+			add_template(ts, "--", &opts[i], o);
+	}
+	memcpy(&ts->t[ts->n], fixed, sizeof(fixed));
+}
+
+static int opt_proc(void *data, const char *arg, int key,
+		    struct fuse_args *outargs)
+{
+	struct options *o = data;
+	size_t i = (size_t)(key - KEY_OPTVAL);
+
+	(void)arg;
+	(void)outargs;
+	switch (key) {
+	case KEY_HELP:
+		o->help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->version = 1;
+		return 0;
+	}
+	if (key >= KEY_OPTVAL && i < NOPTS) {
+		free(o->given[i]);
+		o->given[i] = strdup("");
+		return 0;
+	}
+	return 1;
+}
+
+/* Options whose value is a comma-separated list (O_LIST): "-o
+ * regions=a,b,ttl=5" means regions "a,b".  A word without '=' that
+ * follows one of them, and is not an option of its own, continues the
+ * list. */
+static const char *const flag_options[] = {
+	"demo", "insecure", "owner_tags_nocase", "allow_other", "allow_root",
+	"auto_unmount", "default_permissions", "ro", "rw", "noatime", "atime",
+	"nodev", "dev", "nosuid", "suid", "exec", "noexec", "sync", "async",
+	"dirsync", "debug", "clone_fd", "_netdev", "auto", "noauto", "user",
+	"nouser", "users", "nonempty",
+};
+
+static int is_flag_option(const char *w, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++)
+		if (strlen(flag_options[i]) == len &&
+		    !strncmp(flag_options[i], w, len))
+			return 1;
+	return 0;
+}
+
+/* w starts "name=" of an O_LIST row */
+static int is_list_option(const char *w)
+{
+	size_t i, len;
+
+	for (i = 0; i < NOPTS; i++) {
+		len = strlen(opts[i].name);
+		if ((opts[i].flags & O_LIST) && !strncmp(w, opts[i].name, len) &&
+		    w[len] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+/* The -o string with the commas inside list values escaped ("\,"), as
+ * fuse_opt reads them. */
+static char *escape_list_commas(const char *s)
+{
+	size_t len = strlen(s), i = 0;
+	char *out = malloc(2 * len + 1), *q = out;
+	int in_list = 0;
+
+	if (!out)
+		return NULL;
+	while (i <= len) {
+		size_t wl = strcspn(s + i, ",");
+		const char *w = s + i;
+
+		if (i > 0) {
+			int cont = in_list && !memchr(w, '=', wl) &&
+				   !is_flag_option(w, wl) && wl > 0;
+
+			if (cont)
+				*q++ = '\\';
+			*q++ = ',';
+			if (!cont)
+				in_list = 0;
+		}
+		if (is_list_option(w))
+			in_list = 1;
+		memcpy(q, w, wl);
+		q += wl;
+		i += wl + 1;
+	}
+	*q = '\0';
+	return out;
+}
+
+/* "--profile x" is "--profile=x": an O_LONG row that takes a value */
+static int takes_next_arg(const char *a)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if ((opts[i].flags & O_LONG) &&
+		    !(opts[i].flags & (O_FLAG | O_OPTVAL)) &&
+		    a[0] == '-' && a[1] == '-' && !strcmp(a + 2, opts[i].name))
+			return 1;
+	return 0;
+}
+
+/* "--profile x" becomes "--profile=x": fuse_opt applies every template
+ * that matches, so one spelling per option is kept in the table. */
+static int join_long_options(struct fuse_args *args, int argc, char *argv[])
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		char *joined = NULL;
+
+		if (takes_next_arg(argv[i]) && i + 1 < argc) {
+			if (asprintf(&joined, "%s=%s", argv[i], argv[i + 1]) < 0)
+				return -1;
+			i++;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			char *e = escape_list_commas(argv[i + 1]);
+
+			if (!e || fuse_opt_add_arg(args, "-o") ||
+			    fuse_opt_add_arg(args, e)) {
+				free(e);
+				return -1;
+			}
+			free(e);
+			i++;
+			continue;
+		} else if (!strncmp(argv[i], "-o", 2) && argv[i][2]) {
+			char *e = escape_list_commas(argv[i] + 2);
+
+			if (!e || asprintf(&joined, "-o%s", e) < 0) {
+				free(e);
+				return -1;
+			}
+			free(e);
+		}
+		if (fuse_opt_add_arg(args, joined ? joined : argv[i])) {
+			free(joined);
+			return -1;
+		}
+		free(joined);
+	}
+	return 0;
+}
+
+static const char *given(const struct options *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (!strcmp(opts[i].name, name))
+			return o->given[i];
+	return NULL;
+}
+
+int options_parse(int argc, char *argv[], struct fuse_args *args,
+		  struct options *o)
+{
+	struct templates *ts;
+	int res;
+
+	memset(o, 0, sizeof(*o));
+	memcpy(o->rates, rate_defaults, sizeof(o->rates));
+	if (join_long_options(args, argc, argv)) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		return -1;
+	}
+	ts = malloc(sizeof(*ts));
+	if (!ts) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		return -1;
+	}
+	make_templates(ts, o);
+	res = fuse_opt_parse(args, o, ts->t, opt_proc);
+	free(ts);
+	if (res == -1)
+		return -1;
+	if (o->help) {
+		options_usage(argv[0]);
+		return 1;
+	}
+	if (o->version) {
+		printf("orgfs %s\nFUSE library version %s\n", PACKAGE_VERSION,
+		       fuse_pkgversion());
+		return 1;
+	}
+	o->demo = given(o, "demo") != NULL;
+	return 0;
+}
+
+/* ---- checking and applying them all ---- */
+
+/* The rows of one source (O_DEMO, O_AWS) or of every one (0) */
+static int apply_rows(struct options *o, struct orgfs *fs, unsigned source)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt *d = &opts[i];
+		const char *val = o->given[i];
+
+		if ((d->flags & (O_DEMO | O_AWS)) != source || !d->set)
+			continue;
+		if (!val || ((d->flags & O_OPTVAL) && !*val))
+			val = d->def;
+		if (d->set(d, val, o, fs))
+			return -1;
+	}
+	return 0;
+}
+
+int options_apply(struct options *o, struct orgfs *fs, int debug)
+{
+	int k;
+
+	o->debug = debug;
+	if (apply_rows(o, fs, 0))
+		return -1;
+	o->org.owners = &fs->owners;
+	for (k = 0; k < ORG_NKINDS; k++)
+		fs->ttl_ms[k] = o->org.ttl_ms[k];
+	fs->cache_max = o->org.max_bytes;
+	fs->lazy_sizes = o->lazy_sizes;
+	fs->resources = o->resources;
+	return 0;
+}
+
+int options_apply_source(struct options *o, struct orgfs *fs)
+{
+	if (apply_rows(o, fs, o->demo ? O_DEMO : O_AWS))
+		return -1;
+	o->aws.rate_limits = o->rates;
+	o->aws.nrate_limits = OPTIONS_NRATES;
+	o->aws.concurrency = o->org.workers;
+	o->aws.interactive = isatty(STDIN_FILENO);
+	return 0;
+}
+
+int options_default_regions(struct orgfs *fs, const char *spec)
+{
+	return fs->nregions || !parse_regions(spec, fs) ? 0 : -1;
+}
+
+static void show_block(const struct options *o, struct orgfs *fs,
+		       const struct mountsrc *ms, enum block b)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].block == b && opts[i].show)
+			opts[i].show(&opts[i], o, fs, ms);
+}
+
+void options_config_source(const struct options *o, struct orgfs *fs,
+			   const struct mountsrc *ms)
+{
+	options_config_line(fs, "source", "%s", o->demo ? "demo" : "aws");
+	show_block(o, fs, ms, o->demo ? B_DEMO : B_AWS);
+}
+
+void options_config(const struct options *o, struct orgfs *fs)
+{
+	enum block b;
+
+	for (b = B_TTL; b <= B_CACHE; b++)
+		show_block(o, fs, NULL, b);
+}
+
+void options_free(struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		free(o->given[i]);
+}
+
+void options_usage(const char *prog)
+{
+	printf("usage: %s [options] <mountpoint>\n"
+	       "       fusermount3 -u <mountpoint>\n\n", prog);
+	printf(
+"orgfs mounts an AWS Organization as a read-only file system: accounts,\n"
+"organizational units, tags and policies as directories and files.\n"
+"Every option is also an -o option (-o profile=x), for /etc/fstab.\n"
+"\n"
+"Source:\n"
+"    --demo[=N]             the built-in demo organization of N accounts\n"
+"                           (10 to 100000, default 50); needs no credentials\n"
+"    -o seed=N              demo organization seed (default 1)\n"
+"    -o demo_resources=N    demo resources per account and region (default 8)\n"
+"    --profile=NAME         AWS profile (default: $AWS_PROFILE, then\n"
+"                           $AWS_DEFAULT_PROFILE, then \"default\")\n"
+"    --region=REGION        region (default: $AWS_REGION, $AWS_DEFAULT_REGION,\n"
+"                           then the profile's region, then us-east-1)\n"
+"    --endpoint=URL         send every AWS call to URL (tests, proxies)\n"
+"    -o max_attempts=N      attempts per AWS call, 1-20 (default:\n"
+"                           $AWS_MAX_ATTEMPTS, else 3)\n"
+"    -o retry_mode=MODE     standard, legacy or adaptive (default:\n"
+"                           $AWS_RETRY_MODE, else standard)\n"
+"    -o ca_bundle=FILE      CA certificates (default: $AWS_CA_BUNDLE, else\n"
+"                           the system's)\n"
+"    -o insecure            do not verify TLS certificates (never do this)\n"
+"    -o rate_organizations=N, rate_tagging=N, rate_config=N, rate_sts=N,\n"
+"       rate_resource_explorer=N\n"
+"                           requests per second to a service (defaults 10,\n"
+"                           10 per account, 5 per account, 50, 5); halved\n"
+"                           while it throttles (its first 10 throttles of a\n"
+"                           call are not counted as attempts); 0: no limit\n"
+"\n"
+"Resources:\n"
+"    -o resources=on|off    the resource tree (default on)\n"
+"    -o regions=R1,R2       regions whose resources are listed (default: the\n"
+"                           region; the demo has us-east-1,eu-west-1)\n"
+"    -o member_role=NAME    role assumed in member accounts (default\n"
+"                           OrganizationAccountAccessRole)\n"
+"    -o external_id=ID      external id for that role\n"
+"    -o config_aggregator=NAME\n"
+"                           read resources from this AWS Config aggregator\n"
+"                           (never-tagged ones too, no fan-out)\n"
+"    -o config_aggregator_region=R  its home region (default: the region)\n"
+"    -o resource_explorer_view=ARN\n"
+"                           read resources from this Resource Explorer view\n"
+"\n"
+"Caching:\n"
+"    -o ttl=SECONDS         cache lifetime of everything (default 300);\n"
+"                           0 disables caching\n"
+"    -o ttl_org=S, ttl_accounts=S, ttl_ous=S, ttl_tags=S, ttl_policies=S,\n"
+"       ttl_resources=S     cache lifetime of one kind of data\n"
+"    -o error_ttl=SECONDS   how long a failed fetch is remembered (default 5)\n"
+"    -o max_stale=SECONDS   how long data whose refresh fails is still served,\n"
+"                           marked stale, before reads fail (default 3600)\n"
+"    -o cache_max=SIZE      memory cap of the cache, e.g. 512M (default 1G)\n"
+"    -o concurrency=N       background fetches at once, per API group\n"
+"                           (Organizations; member accounts) (default 8)\n"
+"    --prefetch, -o prefetch\n"
+"                           warm the whole tree in the background after\n"
+"                           mount (progress on stderr with -f on a terminal)\n"
+"    -o lazy_sizes          organization-wide tables show size 0 until read:\n"
+"                           ls -l starts no crawl, but tar, rsync, mmap and\n"
+"                           sendfile copies see an unread table empty\n"
+"    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
+"                           attributes without asking (default: the TTL)\n"
+"\n"
+"Ownership:\n"
+"    -o owner_tags=K1,K2    tag keys that name an owner, first present wins\n"
+"                           (default Owner,Team)\n"
+"    -o owner_tags_nocase   match owner tag keys ignoring case\n"
+"    -o owners_file=FILE    the known owners, one per line (# comments)\n"
+"    -o rules=FILE          local policy / standard / guideline rules (INI)\n"
+"\n"
+"General:\n"
+"    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
+"                           -d sets debug)\n"
+"    -f                     stay in the foreground\n"
+"    -d                     debug: foreground, log every FUSE request\n"
+"    -s                     single-threaded\n"
+"    -o allow_other         let other users see the mount\n"
+"    -h, --help             print this help and exit\n"
+"    -V, --version          print the version and exit\n"
+"\n"
+"Signals: SIGHUP drops the cache; SIGTERM and SIGINT unmount (exit 0),\n"
+"  whatever dispositions orgfs inherited (orgfs(1), SIGNALS).\n"
+"See orgfs(1) for the layout of the tree.\n");
+}
