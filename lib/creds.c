@@ -5,7 +5,7 @@
 
 #include <openssl/crypto.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "creds.h"
 
 static void wipe_free(char *s)

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "buf.h"
 #include "cache.h"
 #include "model.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "awserr.h"
 #include "retry.h"
 
 struct class_case {
