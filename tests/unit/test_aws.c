@@ -1482,70 +1482,6 @@ START_TEST(test_rate_limit_over_the_quota)
 }
 END_TEST
 
-/* --- pure helpers ---------------------------------------------------------- */
-
-START_TEST(test_errno_table)
-{
-	static const struct { const char *code; int status, err; } t[] = {
-		{"AccessDenied", 403, EACCES},
-		{"AccessDeniedException", 400, EACCES},
-		{"AccessDeniedForDependencyException", 400, EACCES},
-		{"UnauthorizedException", 401, EACCES},
-		{"UnrecognizedClientException", 400, EACCES},
-		{"InvalidClientTokenId", 403, EACCES},
-		{"SignatureDoesNotMatch", 403, EACCES},
-		{"InvalidSignatureException", 403, EACCES},
-		{"ExpiredTokenException", 400, EACCES},
-		{"RegionDisabledException", 403, EACCES},
-		{"Whatever", 403, EACCES},
-		{"AccountNotFoundException", 400, ENOENT},
-		{"ResourceNotFoundException", 404, ENOENT},
-		{"EffectivePolicyNotFoundException", 400, ENOENT},
-		{"NoSuchConfigurationAggregatorException", 400, ENOENT},
-		{"Whatever", 404, ENOENT},
-		{"TooManyRequestsException", 400, EIO},
-		{"ThrottlingException", 429, EIO},
-		{"SlowDown", 403, EIO},
-		{"InternalFailure", 500, EIO},
-		{"ServiceUnavailable", 503, EIO},
-		{"InvalidInputException", 400, EIO},
-		{"ResponseTooLarge", 0, EIO},
-		{"MalformedResponse", 200, EIO},
-		{"", 400, EIO},
-		{NULL, 0, EIO},
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		ck_assert_msg(aws_error_to_errno(t[i].code, t[i].status) == t[i].err,
-			      "%s/%d", t[i].code, t[i].status);
-}
-END_TEST
-
-START_TEST(test_error_helpers)
-{
-	struct aws_error e;
-	char s[256];
-
-	aws_error_clear(&e);
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)), "failed");
-	aws_error_set(&e, ENOENT, "NoSuchThing", "no %s here\n", "thing");
-	ck_assert_int_eq(e.err, ENOENT);
-	ck_assert_str_eq(e.message, "no thing here");
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)),
-			 "NoSuchThing: no thing here");
-	snprintf(e.operation, sizeof(e.operation), "config:X");
-	snprintf(e.request_id, sizeof(e.request_id), "abc");
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)),
-			 "config:X: NoSuchThing: no thing here (request id abc)");
-	e.request_id[0] = '\0';
-	e.attempts = 4;
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)),
-			 "config:X: NoSuchThing: no thing here (4 attempts)");
-	/* truncation is safe */
-	ck_assert_str_eq(aws_error_str(&e, s, 9), "config:X");
-}
-END_TEST
-
 static Suite *aws_suite(void)
 {
 	Suite *s = suite_create("aws");
@@ -1578,8 +1514,6 @@ static Suite *aws_suite(void)
 	tcase_add_test(tc, test_paginate_bad_token_and_handler_stop);
 	tcase_add_test(tc, test_threads_share_stats);
 	tcase_add_test(tc, test_rate_limit_over_the_quota);
-	tcase_add_test(tc, test_errno_table);
-	tcase_add_test(tc, test_error_helpers);
 	suite_add_tcase(s, tc);
 	return s;
 }
