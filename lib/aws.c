@@ -712,6 +712,29 @@ static const char *url_base_path(const char *url)
 
 #define MAX_HEADERS 16
 
+/* The provider's error (cerr, after get returned res) says what failed
+ * and where; e keeps the call's operation when it names none.
+ * @return -errno */
+static int creds_failed(const struct aws_client *c, int res,
+			const struct aws_error *cerr, struct aws_error *e)
+{
+	int err = cerr->err ? cerr->err : (res ? -res : EIO);
+	char op[sizeof(e->operation)];
+
+	memcpy(op, e->operation, sizeof(op));
+	*e = *cerr;
+	if (!e->operation[0])
+		memcpy(e->operation, op, sizeof(op));
+	if (!e->code[0])
+		snprintf(e->code, sizeof(e->code), "CredentialsError");
+	if (!e->message[0])
+		snprintf(e->message, sizeof(e->message),
+			 "cannot get credentials from %s",
+			 c->creds->description);
+	e->err = err;
+	return -err;
+}
+
 /* One attempt's request, signed when asked.  @return 0 or -errno with e
  * filled (credential and signing failures are not retried). */
 static int send_one(struct aws_client *c, const struct aws_req *r,
@@ -761,25 +784,8 @@ static int send_one(struct aws_client *c, const struct aws_req *r,
 		}
 		aws_error_clear(&cerr);
 		res = creds_provider_get(c->creds, &cr, &cerr);
-		if (res || !cr) {
-			int err = cerr.err ? cerr.err : (res ? -res : EIO);
-			char op[sizeof(e->operation)];
-
-			/* the provider's error says what failed and where */
-			memcpy(op, e->operation, sizeof(op));
-			*e = cerr;
-			if (!e->operation[0])
-				memcpy(e->operation, op, sizeof(op));
-			if (!e->code[0])
-				snprintf(e->code, sizeof(e->code),
-					 "CredentialsError");
-			if (!e->message[0])
-				snprintf(e->message, sizeof(e->message),
-					 "cannot get credentials from %s",
-					 c->creds->description);
-			e->err = err;
-			return -err;
-		}
+		if (res || !cr)
+			return creds_failed(c, res, &cerr, e);
 		*had_token = cr->session_token != NULL;
 		sc.access_key_id = cr->access_key_id;
 		sc.secret_access_key = cr->secret_access_key;

@@ -358,6 +358,15 @@ static struct retry_call call_of(struct retry_state *s,
 	};
 }
 
+/* One attempt that ends with e (NULL: a success). */
+static struct retry_decision attempt(struct retry_call *rc,
+				     const struct aws_error *e,
+				     int rate_limited, int had_token)
+{
+	retry_before_attempt(rc);
+	return retry_next(rc, e, rate_limited, had_token);
+}
+
 static struct aws_error failure(const char *code, int status)
 {
 	struct aws_error e;
@@ -375,8 +384,7 @@ START_TEST(test_next_standard)
 	struct aws_error e = failure("ThrottlingException", 400);
 	struct retry_decision d;
 
-	retry_before_attempt(&rc);
-	d = retry_next(&rc, &e, 0, 0);
+	d = attempt(&rc, &e, 0, 0);
 	ck_assert_int_eq(d.action, RETRY_AGAIN);
 	ck_assert_int_eq(d.throttled, 1);
 	ck_assert_uint_eq(d.delay_ms, 500);
@@ -389,8 +397,7 @@ START_TEST(test_next_standard)
 	ck_assert_uint_eq(d.delay_ms, 1000);
 	ck_assert_int_eq(retry_quota_available(s), 485);
 	/* the third attempt is the last */
-	retry_before_attempt(&rc);
-	d = retry_next(&rc, &e, 0, 0);
+	d = attempt(&rc, &e, 0, 0);
 	ck_assert_int_eq(d.action, RETRY_STOP);
 	ck_assert_int_eq(retry_quota_available(s), 485);
 	ck_assert_int_eq(rc.attempt, 3);
@@ -401,8 +408,7 @@ START_TEST(test_next_standard)
 	/* not retryable */
 	rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
 	e = failure("AccessDeniedException", 400);
-	retry_before_attempt(&rc);
-	d = retry_next(&rc, &e, 0, 0);
+	d = attempt(&rc, &e, 0, 0);
 	ck_assert_int_eq(d.action, RETRY_STOP);
 	/* a success without a retry refunds one */
 	d = retry_next(&rc, NULL, 0, 0);
@@ -418,22 +424,18 @@ START_TEST(test_next_quota_and_legacy)
 	struct aws_error e = failure("InternalFailure", 500);
 	struct retry_decision d;
 
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 0).action, RETRY_AGAIN);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_AGAIN);
 	ck_assert_int_eq(retry_quota_available(s), 0);
-	retry_before_attempt(&rc);
-	d = retry_next(&rc, &e, 0, 0);
+	d = attempt(&rc, &e, 0, 0);
 	ck_assert_int_eq(d.action, RETRY_STOP);
 	/* legacy mode has no quota */
 	rc = call_of(s, AWS_RETRY_LEGACY, 5, 0);
 	for (int i = 1; i < 5; i++) {
-		retry_before_attempt(&rc);
-		d = retry_next(&rc, &e, 0, 0);
+		d = attempt(&rc, &e, 0, 0);
 		ck_assert_int_eq(d.action, RETRY_AGAIN);
 		ck_assert_uint_eq(d.delay_ms, 500u << (i - 1));
 	}
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 0).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
 	ck_assert_int_eq(retry_next(&rc, NULL, 0, 0).action, RETRY_STOP);
 	ck_assert_int_eq(retry_quota_available(s), 0);
 	retry_state_release(s);
@@ -447,28 +449,23 @@ START_TEST(test_next_refresh)
 	struct aws_error e = failure("ExpiredTokenException", 400);
 	struct retry_decision d;
 
-	retry_before_attempt(&rc);
-	d = retry_next(&rc, &e, 0, 0);
+	d = attempt(&rc, &e, 0, 0);
 	ck_assert_int_eq(d.action, RETRY_REFRESH);
 	ck_assert_uint_eq(d.delay_ms, 0);
 	ck_assert_int_eq(rc.max, 2);
 	ck_assert_int_eq(retry_quota_available(s), 500);
 	/* once per call */
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 0).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
 	/* rejected keys refresh only when they were temporary */
 	e = failure("InvalidClientTokenId", 403);
 	rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 0).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
 	rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 1).action, RETRY_REFRESH);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 1).action, RETRY_REFRESH);
 	/* an unsigned request has nothing to refresh */
 	e = failure("ExpiredToken", 400);
 	rc = call_of(s, AWS_RETRY_STANDARD, 3, 0);
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 1).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 1).action, RETRY_STOP);
 	retry_state_release(s);
 }
 END_TEST
@@ -482,22 +479,18 @@ START_TEST(test_next_free_throttles)
 
 	/* a rate-limited service: the first throttles do not count */
 	for (i = 0; i < RETRY_FREE_THROTTLES; i++) {
-		retry_before_attempt(&rc);
-		ck_assert_int_eq(retry_next(&rc, &e, 1, 0).action, RETRY_AGAIN);
+		ck_assert_int_eq(attempt(&rc, &e, 1, 0).action, RETRY_AGAIN);
 	}
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 1, 0).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 1, 0).action, RETRY_STOP);
 	ck_assert_int_eq(rc.max, 1 + RETRY_FREE_THROTTLES);
 	/* nor does any other failure */
 	rc = call_of(s, AWS_RETRY_STANDARD, 1, 1);
 	e = failure("InternalFailure", 500);
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 1, 0).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 1, 0).action, RETRY_STOP);
 	/* without a client rate a throttle counts */
 	rc = call_of(s, AWS_RETRY_STANDARD, 1, 1);
 	e = failure("Throttling", 400);
-	retry_before_attempt(&rc);
-	ck_assert_int_eq(retry_next(&rc, &e, 0, 0).action, RETRY_STOP);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
 	retry_state_release(s);
 }
 END_TEST
