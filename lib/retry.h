@@ -133,6 +133,7 @@ double retry_limiter_rate(struct retry_state *s, const char *key);
  */
 #define RETRY_FREE_THROTTLES 10
 
+/* One call's retry state, on the caller's stack: not shared. */
 struct retry_call {
 	/* set by the caller */
 	struct retry_state *s;          /* borrowed */
