@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws.h"
 #include "awstime.h"
 #include "escape.h"
 #include "fs.h"

@@ -1,36 +1,33 @@
-/* aws.c - the AWS client: protocols, errors, retries, pagination
+/* aws.c - the AWS client: protocols, pagination, statistics
  *
  * One request loop (aws_perform) serves the three protocols: it resolves
- * the endpoint, then per attempt takes fresh credentials, signs with the
- * current wall clock, sends, classifies the outcome and decides on a retry
- * (retry.h).  Errors are parsed as botocore does (aws-protocols.md §3.1).
+ * the endpoint, then per attempt waits for the service's client rate,
+ * takes fresh credentials, signs with the current wall clock and sends;
+ * what follows a failure (retry, credential refresh, give up) is
+ * retry_next's decision (retry.h).  Errors are parsed as botocore does
+ * (aws-protocols.md §3.1).
  *
  * Decisions worth knowing:
  *  - A 2xx whose body does not parse is "MalformedResponse" (EIO) and is
  *    retried as transient; a truncated reply arrives as -EPROTO from http
  *    ("TruncatedResponse") and is retried too; a reply over the size cap
  *    is "ResponseTooLarge" and never retried.
- *  - ExpiredToken / ExpiredTokenException, and InvalidClientTokenId /
- *    UnrecognizedClientException when the credentials were temporary ones
- *    (a session token: their source may have revoked or rotated them),
- *    invalidate the provider once per call and retry once with fresh
- *    credentials; that extra attempt costs no retry quota.
+ *  - Rejected credentials (ExpiredToken, ...) invalidate the provider once
+ *    per call and the request goes again with fresh ones (retry.h).
  *  - The retry quota and the stats table are shared by derived clients.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 
 #include <openssl/crypto.h>
 
 #include "aws.h"
+#include "awserr.h"
 #include "awsxml.h"
 #include "creds.h"
-#include "log.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -39,145 +36,6 @@
 /* A listing stops there even when every token is new: 10,000 accounts are
  * 500 pages, a million tagged resources 10,000. */
 #define AWS_MAX_PAGES 200000
-
-/* --- errors ----------------------------------------------------------- */
-
-void aws_error_clear(struct aws_error *e)
-{
-	if (e)
-		memset(e, 0, sizeof(*e));
-}
-
-/* "service:Op" into e->operation (cut when over-long). */
-static void set_operation(struct aws_error *e, const char *svc,
-			  const char *op)
-{
-	int n = snprintf(e->operation, sizeof(e->operation), "%s:%s", svc, op);
-
-	if (n < 0)
-		e->operation[0] = '\0';
-}
-
-/* Copy at most len-1 bytes, not cutting a UTF-8 character in two,
- * turning control characters into spaces (error strings are one line)
- * and dropping trailing ones. */
-static void copy_clean(char *out, size_t len, const char *s, size_t slen)
-{
-	size_t n = slen;
-
-	if (!len)
-		return;
-	if (n >= len) {
-		n = len - 1;
-		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		out[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
-	}
-	while (n && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-}
-
-void aws_error_set(struct aws_error *e, int err, const char *code,
-		   const char *fmt, ...)
-{
-	char msg[sizeof(e->message)];
-	va_list ap;
-
-	if (!e)
-		return;
-	e->err = err;
-	copy_clean(e->code, sizeof(e->code), code ? code : "",
-		   code ? strlen(code) : 0);
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	copy_clean(e->message, sizeof(e->message), msg, strlen(msg));
-}
-
-const char *aws_error_str(const struct aws_error *e, char *out, size_t len)
-{
-	char tail[200] = "";
-
-	if (!len)
-		return out;
-	if (e->request_id[0] && e->attempts > 1)
-		snprintf(tail, sizeof(tail), " (request id %s, %d attempts)",
-			 e->request_id, e->attempts);
-	else if (e->request_id[0])
-		snprintf(tail, sizeof(tail), " (request id %s)", e->request_id);
-	else if (e->attempts > 1)
-		snprintf(tail, sizeof(tail), " (%d attempts)", e->attempts);
-	snprintf(out, len, "%s%s%s%s%s%s", e->operation,
-		 e->operation[0] ? ": " : "", e->code,
-		 e->code[0] ? ": " : "",
-		 e->message[0] ? e->message : "failed", tail);
-	return out;
-}
-
-static int has_prefix(const char *s, const char *p)
-{
-	return !strncmp(s, p, strlen(p));
-}
-
-static int has_suffix(const char *s, const char *p)
-{
-	size_t n = strlen(s), m = strlen(p);
-
-	return n >= m && !strcmp(s + n - m, p);
-}
-
-/*
- * The one place an AWS error becomes an errno.  The tree only tells
- * "access denied" and "not found" apart from everything else:
- *
- *   EACCES  AccessDenied*, UnauthorizedException, UnauthorizedOperation,
- *           UnrecognizedClientException, InvalidClientTokenId,
- *           SignatureDoesNotMatch, InvalidSignatureException,
- *           IncompleteSignature, MissingAuthenticationToken*,
- *           ExpiredToken, ExpiredTokenException, AuthFailure,
- *           OptInRequired, RegionDisabledException, and any other code
- *           arriving with HTTP 401 or 403
- *   ENOENT  *NotFoundException, *NotFound, NoSuch*, and any other code
- *           arriving with HTTP 404
- *   EIO     everything else: throttling after the retries, 5xx,
- *           transport failures, ResponseTooLarge, MalformedResponse
- */
-int aws_error_to_errno(const char *code, int http_status)
-{
-	static const char *const denied[] = {
-		"UnauthorizedException", "UnauthorizedOperation",
-		"UnrecognizedClientException", "InvalidClientTokenId",
-		"SignatureDoesNotMatch", "InvalidSignatureException",
-		"IncompleteSignature", "MissingAuthenticationToken",
-		"MissingAuthenticationTokenException", "ExpiredToken",
-		"ExpiredTokenException", "AuthFailure", "OptInRequired",
-		"RegionDisabledException",
-	};
-
-	if (!code)
-		code = "";
-	if (has_prefix(code, "AccessDenied"))
-		return EACCES;
-	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
-		if (!strcmp(code, denied[i]))
-			return EACCES;
-	if (has_suffix(code, "NotFoundException") ||
-	    has_suffix(code, "NotFound") || has_prefix(code, "NoSuch"))
-		return ENOENT;
-	if (aws_error_is_throttle(code, http_status) ||
-	    aws_error_is_transient(code, http_status))
-		return EIO;
-	if (http_status == 401 || http_status == 403)
-		return EACCES;
-	if (http_status == 404)
-		return ENOENT;
-	return EIO;
-}
 
 /* --- client ----------------------------------------------------------- */
 
@@ -194,12 +52,6 @@ struct bucket {
 	struct ratelimit rl;            /* protected by aws_shared.lock */
 	pthread_cond_t turn;            /* rl changed: waiters look again */
 };
-
-/* Throttles one call does not count against its attempts when its
- * service has a client rate: the rate is cut meanwhile, and the first
- * request after a cut to a rate still above the quota is throttled
- * whatever it is (it was the pace that failed, not the request). */
-#define RATE_FREE_THROTTLES 10
 
 /* What derived clients share. */
 struct aws_shared {
@@ -627,7 +479,7 @@ static void sanitize_code(const char *in, char *out, size_t len)
 	n = (size_t)(end - in);
 	while (n && (in[n - 1] == ' ' || in[n - 1] == '\t'))
 		n--;
-	copy_clean(out, len, in, n);
+	aws_error_copy_clean(out, len, in, n);
 }
 
 static const char *json_str_member(json_t *o, const char *k)
@@ -651,15 +503,15 @@ static void parse_error_reply(enum aws_protocol proto,
 			      const struct http_response *resp,
 			      struct aws_error *e)
 {
-	const char *code = NULL, *msg = NULL, *start;
+	const char *code = NULL, *msg = NULL, *rid, *start;
 	char qcode[sizeof(e->code)];
 	struct awsxml_error xe;
 	json_t *body = NULL, *inner;
 	json_error_t jerr;
 
 	e->http_status = (int)resp->status;
-	copy_clean(e->request_id, sizeof(e->request_id), resp->request_id,
-		   strlen(resp->request_id));
+	aws_error_copy_clean(e->request_id, sizeof(e->request_id),
+			     resp->request_id, strlen(resp->request_id));
 	start = first_nonspace(&resp->body);
 	if (*start == '{' || *start == '[')
 		body = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
@@ -695,30 +547,33 @@ static void parse_error_reply(enum aws_protocol proto,
 		msg = json_str_member(inner, "message");
 		if (!msg)
 			msg = json_str_member(inner, "Message");
-		if (!e->request_id[0] && json_str_member(body, "RequestId"))
-			copy_clean(e->request_id, sizeof(e->request_id),
-				   json_str_member(body, "RequestId"),
-				   strlen(json_str_member(body, "RequestId")));
+		rid = json_str_member(body, "RequestId");
+		if (!e->request_id[0] && rid)
+			aws_error_copy_clean(e->request_id,
+					     sizeof(e->request_id), rid,
+					     strlen(rid));
 		if (code)
 			sanitize_code(code, e->code, sizeof(e->code));
 		if (msg)
-			copy_clean(e->message, sizeof(e->message), msg,
-				   strlen(msg));
+			aws_error_copy_clean(e->message, sizeof(e->message),
+					     msg, strlen(msg));
 	} else if (*start == '<' &&
 		   !awsxml_parse_error(resp->body.data, resp->body.len, &xe)) {
 		sanitize_code(xe.code, e->code, sizeof(e->code));
-		copy_clean(e->message, sizeof(e->message), xe.message,
-			   strlen(xe.message));
+		aws_error_copy_clean(e->message, sizeof(e->message),
+				     xe.message, strlen(xe.message));
 		if (!e->request_id[0])
-			copy_clean(e->request_id, sizeof(e->request_id),
-				   xe.request_id, strlen(xe.request_id));
+			aws_error_copy_clean(e->request_id,
+					     sizeof(e->request_id),
+					     xe.request_id,
+					     strlen(xe.request_id));
 	} else {
 		/* not an AWS error document (a proxy's page): the (bounded)
 		 * body says it */
-		copy_clean(e->message,
-			   sizeof(e->message) < AWS_ERROR_BODY_MAX ?
-			   sizeof(e->message) : AWS_ERROR_BODY_MAX,
-			   start, strlen(start));
+		aws_error_copy_clean(e->message,
+				     sizeof(e->message) < AWS_ERROR_BODY_MAX ?
+				     sizeof(e->message) : AWS_ERROR_BODY_MAX,
+				     start, strlen(start));
 	}
 	json_decref(body);
 	/* rest-json: the x-amzn-ErrorType header comes first */
@@ -726,8 +581,8 @@ static void parse_error_reply(enum aws_protocol proto,
 		sanitize_code(resp->error_type, e->code, sizeof(e->code));
 	/* awsQueryCompatible services: "Code;Sender" */
 	if (resp->query_error[0]) {
-		copy_clean(qcode, sizeof(qcode), resp->query_error,
-			   strcspn(resp->query_error, ";"));
+		aws_error_copy_clean(qcode, sizeof(qcode), resp->query_error,
+				     strcspn(resp->query_error, ";"));
 		sanitize_code(qcode, e->code, sizeof(e->code));
 	}
 	if (!e->code[0])
@@ -845,16 +700,6 @@ static int parse_reply(const struct aws_req *r,
 	return res;
 }
 
-/* Credentials the service rejected as expired (see the top comment). */
-static int is_expired_creds(const char *code, int had_token)
-{
-	if (!strcmp(code, "ExpiredToken") ||
-	    !strcmp(code, "ExpiredTokenException"))
-		return 1;
-	return had_token && (!strcmp(code, "InvalidClientTokenId") ||
-			     !strcmp(code, "UnrecognizedClientException"));
-}
-
 /* The path part of an endpoint URL ("" when it has none). */
 static const char *url_base_path(const char *url)
 {
@@ -866,6 +711,29 @@ static const char *url_base_path(const char *url)
 }
 
 #define MAX_HEADERS 16
+
+/* The provider's error (cerr, after get returned res) says what failed
+ * and where; e keeps the call's operation when it names none.
+ * @return -errno */
+static int creds_failed(const struct aws_client *c, int res,
+			const struct aws_error *cerr, struct aws_error *e)
+{
+	int err = cerr->err ? cerr->err : (res ? -res : EIO);
+	char op[sizeof(e->operation)];
+
+	memcpy(op, e->operation, sizeof(op));
+	*e = *cerr;
+	if (!e->operation[0])
+		memcpy(e->operation, op, sizeof(op));
+	if (!e->code[0])
+		snprintf(e->code, sizeof(e->code), "CredentialsError");
+	if (!e->message[0])
+		snprintf(e->message, sizeof(e->message),
+			 "cannot get credentials from %s",
+			 c->creds->description);
+	e->err = err;
+	return -err;
+}
 
 /* One attempt's request, signed when asked.  @return 0 or -errno with e
  * filled (credential and signing failures are not retried). */
@@ -916,25 +784,8 @@ static int send_one(struct aws_client *c, const struct aws_req *r,
 		}
 		aws_error_clear(&cerr);
 		res = creds_provider_get(c->creds, &cr, &cerr);
-		if (res || !cr) {
-			int err = cerr.err ? cerr.err : (res ? -res : EIO);
-			char op[sizeof(e->operation)];
-
-			/* the provider's error says what failed and where */
-			memcpy(op, e->operation, sizeof(op));
-			*e = cerr;
-			if (!e->operation[0])
-				memcpy(e->operation, op, sizeof(op));
-			if (!e->code[0])
-				snprintf(e->code, sizeof(e->code),
-					 "CredentialsError");
-			if (!e->message[0])
-				snprintf(e->message, sizeof(e->message),
-					 "cannot get credentials from %s",
-					 c->creds->description);
-			e->err = err;
-			return -err;
-		}
+		if (res || !cr)
+			return creds_failed(c, res, &cerr, e);
 		*had_token = cr->session_token != NULL;
 		sc.access_key_id = cr->access_key_id;
 		sc.secret_access_key = cr->secret_access_key;
@@ -966,21 +817,66 @@ static int send_one(struct aws_client *c, const struct aws_req *r,
 	return res;
 }
 
+/* The URL of r at ep into ub, and the path signed into wp: the one on
+ * the wire, the endpoint's base path included.  @return 0 or -ENOMEM */
+static int request_url(const struct aws_req *r, const struct aws_endpoint *ep,
+		       struct buf *ub, struct buf *wp)
+{
+	if (buf_puts(wp, url_base_path(ep->url)) || buf_puts(wp, r->path) ||
+	    buf_puts(ub, ep->url) || buf_puts(ub, r->path) ||
+	    (r->query && *r->query &&
+	     (buf_putc(ub, '?') || buf_puts(ub, r->query))))
+		return -ENOMEM;
+	return 0;
+}
+
+/* One attempt: send it, then read the reply into *output or err.
+ * @return 0 or -errno; *sent stays 0 when nothing went out. */
+static int attempt_once(struct aws_client *c, const struct aws_req *r,
+			const struct aws_endpoint *ep, const char *url,
+			const char *wire_path, int *had_token, int *sent,
+			json_t **output, struct aws_error *err)
+{
+	struct http_response resp;
+	int res;
+
+	memset(&resp, 0, sizeof(resp));
+	/* each attempt reports only its own outcome */
+	err->http_status = 0;
+	err->code[0] = err->message[0] = err->request_id[0] = '\0';
+	err->err = 0;
+	res = send_one(c, r, ep, url, wire_path, &resp, had_token, sent, err);
+	if (!*sent)
+		return res;
+	if (!res && resp.status >= 200 && resp.status < 300) {
+		err->http_status = (int)resp.status;
+		aws_error_copy_clean(err->request_id, sizeof(err->request_id),
+				     resp.request_id, strlen(resp.request_id));
+		res = parse_reply(r, &resp, output, err);
+	} else if (!res) {
+		parse_error_reply(r->svc->protocol, &resp, err);
+		res = -err->err;
+	}
+	http_response_free(&resp);
+	return res;
+}
+
+/* The request loop: per attempt wait for the client rate, send, and let
+ * retry.c say what follows. */
 static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		       json_t **output, struct aws_error *err)
 {
 	struct aws_error scratch;
 	struct aws_endpoint ep;
 	char why[256] = "", opname[sizeof(err->operation)], key[128];
-	const char *url, *wire_path;
-	int attempt = 0, max = c->max_attempts, refreshed = 0;
-	int last_taken = 0, res, had_token = 0, free_throttles = 0;
+	struct retry_call rc;
+	int res, had_token = 0;
 	struct buf ub, wp;
 
 	if (!err)
 		err = &scratch;
 	aws_error_clear(err);
-	set_operation(err, r->svc->id, r->op);
+	aws_error_set_operation(err, r->svc->id, r->op);
 	memcpy(opname, err->operation, sizeof(opname));
 	buf_init(&ub, 8192);
 	buf_init(&wp, 4096);
@@ -993,122 +889,51 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		aws_error_set(err, -res, "InvalidEndpoint", "%s", why);
 		goto out;
 	}
-	/* the path signed is the one on the wire, base path included */
-	if (buf_puts(&wp, url_base_path(ep.url)) || buf_puts(&wp, r->path) ||
-	    buf_puts(&ub, ep.url) || buf_puts(&ub, r->path) ||
-	    (r->query && *r->query &&
-	     (buf_putc(&ub, '?') || buf_puts(&ub, r->query)))) {
-		res = -ENOMEM;
+	res = request_url(r, &ep, &ub, &wp);
+	if (res) {
 		aws_error_set(err, ENOMEM, "OutOfMemory", "request too long");
 		goto out;
 	}
-	url = buf_str(&ub);
-	wire_path = buf_str(&wp);
 	snprintf(key, sizeof(key), "%s/%s", r->svc->id, ep.signing_region);
-
+	rc = (struct retry_call){
+		.s = c->sh->retry, .mode = c->mode, .max = c->max_attempts,
+		.sign = r->sign, .op = opname, .key = key,
+		.random = c->random, .sleep_ms = c->sleep_ms,
+	};
 	for (;;) {
-		struct http_response resp;
-		enum retry_kind kind;
-		int taken, throttled, sent = 0;
+		struct retry_decision d;
 		struct bucket *bucket;
 		double sent_at = 0;
-		uint64_t delay;
+		int sent = 0;
 
-		attempt++;
 		bucket = rate_before_send(c, r->svc->id, ep.signing_region,
 					  &sent_at);
-		if (c->mode == AWS_RETRY_ADAPTIVE)
-			retry_limiter_before_send(c->sh->retry, key, NULL,
-						  c->sleep_ms);
-		memset(&resp, 0, sizeof(resp));
-		/* each attempt reports only its own outcome */
-		err->http_status = 0;
-		err->code[0] = err->message[0] = err->request_id[0] = '\0';
-		err->err = 0;
-		res = send_one(c, r, &ep, url, wire_path, &resp, &had_token,
-			       &sent, err);
+		retry_before_attempt(&rc);
+		res = attempt_once(c, r, &ep, buf_str(&ub), buf_str(&wp),
+				   &had_token, &sent, output, err);
 		if (!sent) {
 			/* credentials or signing failed: nothing went out */
-			attempt--;
-			err->attempts = attempt;
+			err->attempts = rc.attempt - 1;
 			goto out;
 		}
 		stats_add(c->sh, opname, ST_REQUESTS, 1);
-		if (!res && resp.status >= 200 && resp.status < 300) {
-			err->http_status = (int)resp.status;
-			copy_clean(err->request_id, sizeof(err->request_id),
-				   resp.request_id, strlen(resp.request_id));
-			res = parse_reply(r, &resp, output, err);
-		} else if (!res) {
-			parse_error_reply(r->svc->protocol, &resp, err);
-			res = -err->err;
-		}
-		http_response_free(&resp);
-		err->attempts = attempt;
-		if (!res) {
-			rate_after_response(c, bucket, sent_at, RATELIMIT_OK);
-			if (c->mode != AWS_RETRY_LEGACY)
-				retry_quota_refund(c->sh->retry, last_taken);
-			if (c->mode == AWS_RETRY_ADAPTIVE)
-				retry_limiter_after_response(c->sh->retry, key,
-							     0, NULL);
-			goto out;
-		}
+		err->attempts = rc.attempt;
 		if (res == -ENOMEM)
 			goto out;
-		kind = retry_classify(c->mode, err->code, err->http_status);
-		throttled = kind == RETRY_THROTTLE;
-		if (throttled)
+		d = retry_next(&rc, res ? err : NULL, bucket != NULL,
+			       had_token);
+		if (d.throttled)
 			stats_add(c->sh, opname, ST_THROTTLES, 1);
-		rate_after_response(c, bucket, sent_at, throttled ?
+		rate_after_response(c, bucket, sent_at,
+				    !res ? RATELIMIT_OK : d.throttled ?
 				    RATELIMIT_THROTTLED : RATELIMIT_OTHER);
-		if (throttled && bucket &&
-		    free_throttles < RATE_FREE_THROTTLES) {
-			free_throttles++;
-			max++;
-		}
-		if (c->mode == AWS_RETRY_ADAPTIVE)
-			retry_limiter_after_response(c->sh->retry, key,
-						     throttled, NULL);
-		if (r->sign && !refreshed &&
-		    is_expired_creds(err->code, had_token)) {
-			olog_debug("aws: %s attempt %d: %s (request id %s), refreshing credentials",
-				   opname, attempt, err->code,
-				   err->request_id[0] ? err->request_id : "none");
-			creds_provider_invalidate(c->creds);
-			refreshed = 1;
-			max++;
-			stats_add(c->sh, opname, ST_RETRIES, 1);
-			continue;
-		}
-		if (kind == RETRY_NONE || attempt >= max) {
-			olog_debug("aws: %s attempt %d/%d failed: %s (http %d, request id %s), giving up",
-				   opname, attempt, max, err->code,
-				   err->http_status,
-				   err->request_id[0] ? err->request_id : "none");
+		if (d.action == RETRY_STOP)
 			goto out;
-		}
-		taken = 0;
-		if (c->mode != AWS_RETRY_LEGACY) {
-			taken = retry_quota_take(c->sh->retry,
-						 !strcmp(err->code, "Timeout"));
-			if (!taken) {
-				olog_debug("aws: %s attempt %d/%d failed: %s (http %d, request id %s), retry quota exhausted",
-					   opname, attempt, max, err->code,
-					   err->http_status,
-					   err->request_id[0] ? err->request_id : "none");
-				goto out;
-			}
-		}
-		last_taken = taken;
-		delay = retry_delay_ms(c->mode, attempt, c->random);
-		olog_debug("aws: %s attempt %d/%d failed: %s (http %d, request id %s), retrying in %llu ms",
-			   opname, attempt, max, err->code, err->http_status,
-			   err->request_id[0] ? err->request_id : "none",
-			   (unsigned long long)delay);
+		if (d.action == RETRY_REFRESH)
+			creds_provider_invalidate(c->creds);
 		stats_add(c->sh, opname, ST_RETRIES, 1);
-		if (delay)
-			c->sleep_ms(delay);
+		if (d.delay_ms)
+			c->sleep_ms(d.delay_ms);
 	}
 out:
 	if (res) {
@@ -1130,13 +955,11 @@ static int check_protocol(const struct aws_service *svc, const char *op,
 {
 	if (svc && svc->protocol == want && op && *op)
 		return 0;
-	if (err) {
-		aws_error_clear(err);
-		set_operation(err, svc ? svc->id : "?", op ? op : "?");
-		aws_error_set(err, EINVAL, "InvalidRequest",
+	if (!err)
+		return -EINVAL;
+	return aws_error_fail(err, svc ? svc->id : "?", op ? op : "?", EINVAL,
+			      "InvalidRequest",
 			      "wrong protocol or operation for the service");
-	}
-	return -EINVAL;
 }
 
 int aws_json_call(struct aws_client *c, const struct aws_service *svc,
@@ -1214,10 +1037,8 @@ int aws_query_call(struct aws_client *c, const struct aws_service *svc,
 	for (size_t i = 0; !res && i < nparams; i++)
 		res = put_param(&body, params[i].name, params[i].value);
 	if (res) {
-		aws_error_clear(err);
-		set_operation(err, svc->id, action);
-		aws_error_set(err, -res, "InvalidRequest",
-			      "cannot encode the parameters");
+		aws_error_fail(err, svc->id, action, -res, "InvalidRequest",
+			       "cannot encode the parameters");
 		buf_wipe(&body);
 		return res;
 	}
@@ -1249,7 +1070,8 @@ static void rest_op_name(const char *path, char *out, size_t len)
 
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(path, known[i].path)) {
-			copy_clean(out, len, known[i].op, strlen(known[i].op));
+			aws_error_copy_clean(out, len, known[i].op,
+					     strlen(known[i].op));
 			return;
 		}
 	for (const char *p = path; *p; p++)
@@ -1262,7 +1084,7 @@ static void rest_op_name(const char *path, char *out, size_t len)
 		seg = "/";
 		n = 1;
 	}
-	copy_clean(out, len, seg, n);
+	aws_error_copy_clean(out, len, seg, n);
 }
 
 int aws_rest_call(struct aws_client *c, const struct aws_service *svc,
@@ -1317,10 +1139,8 @@ int aws_rest_call(struct aws_client *c, const struct aws_service *svc,
 						       "application/json"};
 	}
 	if (res) {
-		aws_error_clear(err);
-		set_operation(err, svc->id, op);
-		aws_error_set(err, res == -EFBIG ? EINVAL : -res,
-			      "InvalidRequest", "cannot encode the request");
+		aws_error_fail(err, svc->id, op, res == -EFBIG ? EINVAL : -res,
+			       "InvalidRequest", "cannot encode the request");
 		res = res == -EFBIG ? -EINVAL : res;
 		goto out;
 	}
@@ -1359,11 +1179,9 @@ int aws_json_paginate(struct aws_client *c, const struct aws_service *svc,
 	if (!err)
 		err = &scratch;
 	if (input && !json_is_object(input)) {
-		aws_error_clear(err);
-		set_operation(err, svc ? svc->id : "?", op ? op : "?");
-		aws_error_set(err, EINVAL, "InvalidRequest",
-			      "input is not a json object");
-		return -EINVAL;
+		return aws_error_fail(err, svc ? svc->id : "?", op ? op : "?",
+				      EINVAL, "InvalidRequest",
+				      "input is not a json object");
 	}
 	/* the caller's input is not ours to change */
 	in = input ? json_deep_copy(input) : json_object();

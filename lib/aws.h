@@ -1,10 +1,12 @@
-/* aws.h - the AWS client: protocols, errors, retries, pagination
+/* aws.h - the AWS client: protocols, pagination, statistics
  *
  * One client per set of credentials.  Clients derived with
  * aws_client_derive() share the HTTP context, statistics and retry quota
  * of their parent (member-account roles use this).
  * Every call is synchronous and thread-safe; no lock is held while a
  * request is on the network.
+ * The error type is awserr.h's; what follows a failed attempt is
+ * retry.h's.
  */
 #ifndef ORGFS_AWS_H
 #define ORGFS_AWS_H
@@ -13,44 +15,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "awserr.h"
 #include "buf.h"
 #include "endpoint.h"
 #include "http.h"
+#include "retry.h"
 
 struct creds_provider;
-
-struct aws_error {
-	int http_status;                /* 0 when no reply was received */
-	char code[128];                 /* AWS error code, or for transport
-					   failures "ConnectionError",
-					   "Timeout", "ResponseTooLarge",
-					   "MalformedResponse", ... */
-	char message[512];
-	char request_id[128];
-	char operation[96];             /* "organizations:ListAccounts" */
-	int attempts;                   /* requests sent */
-	int err;                        /* errno for the tree: EACCES, ENOENT, EIO, ... */
-};
-
-/* Clear e; aws_error_set formats message and sets code and err. */
-void aws_error_clear(struct aws_error *e);
-void aws_error_set(struct aws_error *e, int err, const char *code,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* "organizations:ListAccounts: AccessDeniedException: not allowed
- * (request id 1234)" into out. */
-const char *aws_error_str(const struct aws_error *e, char *out, size_t len);
-
-/* The one place an AWS error code (and HTTP status) becomes an errno. */
-int aws_error_to_errno(const char *code, int http_status);
-/* botocore's standard-mode classification */
-int aws_error_is_throttle(const char *code, int http_status);
-int aws_error_is_transient(const char *code, int http_status);
-
-enum aws_retry_mode {
-	AWS_RETRY_STANDARD = 0,         /* the SDKs' standard mode */
-	AWS_RETRY_LEGACY,
-	AWS_RETRY_ADAPTIVE,             /* standard + client-side rate limit */
-};
 
 /* A client-side limit on one service's request rate: a token bucket of
  * `rate` requests per second holding up to `burst`, shared by a client

@@ -7,6 +7,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include "awserr.h"
 #include "awsxml.h"
 
 static pthread_once_t awsxml_once = PTHREAD_ONCE_INIT;
@@ -15,12 +16,6 @@ static void awsxml_init(void)
 {
 	/* libxml2 is thread-safe once initialised from one thread */
 	xmlInitParser();
-}
-
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s", msg);
 }
 
 /* Refuse DTDs before libxml2 sees them: no entity is ever defined, so none
@@ -47,15 +42,15 @@ static int parse_doc(const char *xml, size_t len, xmlDoc **out,
 
 	pthread_once(&awsxml_once, awsxml_init);
 	if (len > AWSXML_MAX_BYTES) {
-		set_err(err, errlen, "xml reply too large");
+		aws_error_text(err, errlen, "xml reply too large");
 		return -EFBIG;
 	}
 	if (!xml || !len) {
-		set_err(err, errlen, "empty xml reply");
+		aws_error_text(err, errlen, "empty xml reply");
 		return -EINVAL;
 	}
 	if (has_dtd(xml, len)) {
-		set_err(err, errlen, "xml with a dtd refused");
+		aws_error_text(err, errlen, "xml with a dtd refused");
 		return -EINVAL;
 	}
 	ctxt = xmlNewParserCtxt();
@@ -76,7 +71,7 @@ static int parse_doc(const char *xml, size_t len, xmlDoc **out,
 				 xe->line, xe->int2);
 		else
 			snprintf(msg, sizeof(msg), "malformed xml reply");
-		set_err(err, errlen, msg);
+		aws_error_text(err, errlen, "%s", msg);
 		if (doc)
 			xmlFreeDoc(doc);
 		xmlFreeParserCtxt(ctxt);
@@ -84,12 +79,12 @@ static int parse_doc(const char *xml, size_t len, xmlDoc **out,
 	}
 	xmlFreeParserCtxt(ctxt);
 	if (doc->intSubset || doc->extSubset) {
-		set_err(err, errlen, "xml with a dtd refused");
+		aws_error_text(err, errlen, "xml with a dtd refused");
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
 	if (!xmlDocGetRootElement(doc)) {
-		set_err(err, errlen, "xml reply without a root element");
+		aws_error_text(err, errlen, "xml reply without a root element");
 		xmlFreeDoc(doc);
 		return -EINVAL;
 	}
@@ -105,7 +100,7 @@ static int leaf_string(xmlNode *n, json_t **out, char *err, size_t errlen)
 	s = json_string(text ? (const char *)text : "");
 	xmlFree(text);
 	if (!s) {
-		set_err(err, errlen, "xml text is not valid utf-8");
+		aws_error_text(err, errlen, "xml text is not valid utf-8");
 		return -EINVAL;
 	}
 	*out = s;
@@ -190,13 +185,13 @@ static int convert(xmlNode *n, int depth, json_t **out, char *err,
 	xmlNode *c;
 
 	if (depth > AWSXML_MAX_DEPTH) {
-		set_err(err, errlen, "xml reply nested too deeply");
+		aws_error_text(err, errlen, "xml reply nested too deeply");
 		return -EFBIG;
 	}
 	for (c = n->children; c; c = c->next) {
 		if (c->type == XML_ENTITY_REF_NODE ||
 		    c->type == XML_ENTITY_NODE) {
-			set_err(err, errlen, "xml entity reference refused");
+			aws_error_text(err, errlen, "xml entity reference refused");
 			return -EINVAL;
 		}
 		if (c->type != XML_ELEMENT_NODE)

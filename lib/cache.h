@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "aws.h"
+#include "awserr.h"
 
 struct cache;
 struct cache_entry;

@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "awstime.h"
 #include "buf.h"
 #include "creds.h"

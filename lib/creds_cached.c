@@ -3,7 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "creds_cached.h"
 #include "creds_priv.h"
 #include "log.h"

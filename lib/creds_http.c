@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "buf.h"
 #include "creds_cached.h"
 #include "creds_http.h"

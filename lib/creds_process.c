@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "awsconfig.h"
 #include "buf.h"
 #include "creds_cached.h"

@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "arn.h"
-#include "aws.h"
+#include "awserr.h"
 #include "buf.h"
 #include "demo.h"
 #include "model.h"

@@ -14,7 +14,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "awserr.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -374,20 +374,6 @@ static const char *lc_first(char *s)
 	return s;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* Split the URL for messages, and refuse anything but http(s). */
 static int check_url(const char *url, char *host, size_t hostlen, long *port,
 		     char *err, size_t errlen)
@@ -406,22 +392,22 @@ static int check_url(const char *url, char *host, size_t hostlen, long *port,
 		char why[128];
 
 		snprintf(why, sizeof(why), "%s", curl_url_strerror(uc));
-		set_err(err, errlen, "invalid URL '%s': %s", url ? url : "",
-			lc_first(why));
+		aws_error_text(err, errlen, "invalid URL '%s': %s", url ? url : "",
+			       lc_first(why));
 #else
-		set_err(err, errlen, "invalid URL '%s'", url ? url : "");
+		aws_error_text(err, errlen, "invalid URL '%s'", url ? url : "");
 #endif
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
 	    (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
-		set_err(err, errlen, "invalid URL '%s': scheme is not http or "
-			"https", url);
+		aws_error_text(err, errlen, "invalid URL '%s': scheme is not http or "
+			       "https", url);
 		goto out;
 	}
 	if (curl_url_get(u, CURLUPART_HOST, &h, 0) || !*h ||
 	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT)) {
-		set_err(err, errlen, "invalid URL '%s': no host", url);
+		aws_error_text(err, errlen, "invalid URL '%s': no host", url);
 		goto out;
 	}
 	snprintf(host, hostlen, "%s", h);
@@ -449,41 +435,41 @@ static int map_curl_error(CURL *h, CURLcode cc, const struct xfer *x,
 
 	if (x->body_err || cc == CURLE_FILESIZE_EXCEEDED) {
 		if (x->body_err == -ENOMEM) {
-			set_err(err, errlen, "reply from %s port %ld: out of "
-				"memory", host, port);
+			aws_error_text(err, errlen, "reply from %s port %ld: out of "
+				       "memory", host, port);
 			return -ENOMEM;
 		}
-		set_err(err, errlen, "reply from %s port %ld is larger than "
-			"the %zu byte limit", host, port,
-			x->resp->body.max);
+		aws_error_text(err, errlen, "reply from %s port %ld is larger than "
+			       "the %zu byte limit", host, port,
+			       x->resp->body.max);
 		return -EFBIG;
 	}
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
-		set_err(err, errlen, "connect to %s port %ld failed: %s", host,
-			port, oserr ? strerror((int)oserr) : msg);
+		aws_error_text(err, errlen, "connect to %s port %ld failed: %s", host,
+			       port, oserr ? strerror((int)oserr) : msg);
 		if (oserr == EHOSTUNREACH || oserr == ENETUNREACH)
 			return -EHOSTUNREACH;
 		if (oserr == ETIMEDOUT)
 			return -ETIMEDOUT;
 		return -ECONNREFUSED;
 	case CURLE_OPERATION_TIMEDOUT:
-		set_err(err, errlen, "request to %s port %ld timed out: %s",
-			host, port, msg);
+		aws_error_text(err, errlen, "request to %s port %ld timed out: %s",
+			       host, port, msg);
 		return -ETIMEDOUT;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		set_err(err, errlen, "cannot resolve %s: %s", host, msg);
+		aws_error_text(err, errlen, "cannot resolve %s: %s", host, msg);
 		return -EHOSTUNREACH;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
-		set_err(err, errlen, "connection to %s port %ld lost: %s",
-			host, port, msg);
+		aws_error_text(err, errlen, "connection to %s port %ld lost: %s",
+			       host, port, msg);
 		return -ECONNRESET;
 	case CURLE_SSL_CONNECT_ERROR:
-		set_err(err, errlen, "TLS handshake with %s port %ld failed: "
-			"%s", host, port, msg);
+		aws_error_text(err, errlen, "TLS handshake with %s port %ld failed: "
+			       "%s", host, port, msg);
 		return oserr == ECONNRESET ? -ECONNRESET : -EPROTO;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_WEIRD_SERVER_REPLY:
@@ -491,22 +477,22 @@ static int map_curl_error(CURL *h, CURLcode cc, const struct xfer *x,
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
 	case CURLE_HTTP3:
-		set_err(err, errlen, "bad reply from %s port %ld: %s", host,
-			port, msg);
+		aws_error_text(err, errlen, "bad reply from %s port %ld: %s", host,
+			       port, msg);
 		return -EPROTO;
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_FUNCTION_ARGUMENT:
-		set_err(err, errlen, "invalid request to %s port %ld: %s",
-			host, port, msg);
+		aws_error_text(err, errlen, "invalid request to %s port %ld: %s",
+			       host, port, msg);
 		return -EINVAL;
 	case CURLE_OUT_OF_MEMORY:
-		set_err(err, errlen, "request to %s port %ld: out of memory",
-			host, port);
+		aws_error_text(err, errlen, "request to %s port %ld: out of memory",
+			       host, port);
 		return -ENOMEM;
 	default:
-		set_err(err, errlen, "request to %s port %ld failed: %s", host,
-			port, msg);
+		aws_error_text(err, errlen, "request to %s port %ld failed: %s", host,
+			       port, msg);
 		return -EIO;
 	}
 }
@@ -523,8 +509,8 @@ static int check_headers(const struct http_request *req, char *err,
 		    strpbrk(hd->name, ":\r\n \t") ||
 		    strpbrk(hd->value, "\r\n")) {
 			/* the value is not quoted: it may be a secret */
-			set_err(err, errlen, "invalid HTTP header '%s'",
-				hd->name ? hd->name : "");
+			aws_error_text(err, errlen, "invalid HTTP header '%s'",
+				       hd->name ? hd->name : "");
 			return -EINVAL;
 		}
 	}
@@ -663,15 +649,15 @@ int http_perform(struct http_ctx *ctx, const struct http_request *req,
 		return res;
 	res = build_headers(req, &headers);
 	if (res) {
-		set_err(err, errlen, "request to %s port %ld: out of memory",
-			host, port);
+		aws_error_text(err, errlen, "request to %s port %ld: out of memory",
+			       host, port);
 		return res;
 	}
 	h = pool_take(ctx);
 	if (!h) {
 		headers_free(headers);
-		set_err(err, errlen, "request to %s port %ld: cannot create "
-			"a curl handle", host, port);
+		aws_error_text(err, errlen, "request to %s port %ld: cannot create "
+			       "a curl handle", host, port);
 		return -ENOMEM;
 	}
 

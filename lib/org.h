@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "aws.h"
+#include "awserr.h"
 #include "buf.h"
 #include "cache.h"
 #include "model.h"

@@ -1,10 +1,10 @@
 /* owner.c - owner tags, inheritance along the hierarchy, known owners */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "awserr.h"
 #include "model.h"
 #include "owner.h"
 
@@ -12,20 +12,6 @@ struct owner_list {
 	size_t n;
 	char **v;               /* sorted by strcmp */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The C-locale isspace() set, spelled out so a locale cannot change it. */
 static int is_ws(char c)
@@ -95,18 +81,18 @@ int owner_config_parse(const char *spec, int nocase, struct owner_config *out,
 		end = strchr(p, ',');
 		k = trim(p, end ? (size_t)(end - p) : strlen(p), &len);
 		if (!len) {
-			set_err(err, errlen, "invalid owner_tags '%s': empty key",
-				spec);
+			aws_error_text(err, errlen, "invalid owner_tags '%s': empty key",
+				       spec);
 			goto invalid;
 		}
 		if (len > OWNER_KEY_MAX) {
-			set_err(err, errlen, "invalid owner_tags '%s': key longer than %d bytes",
-				spec, OWNER_KEY_MAX);
+			aws_error_text(err, errlen, "invalid owner_tags '%s': key longer than %d bytes",
+				       spec, OWNER_KEY_MAX);
 			goto invalid;
 		}
 		if (c.nkeys == OWNER_KEYS_MAX) {
-			set_err(err, errlen, "invalid owner_tags '%s': more than %d keys",
-				spec, OWNER_KEYS_MAX);
+			aws_error_text(err, errlen, "invalid owner_tags '%s': more than %d keys",
+				       spec, OWNER_KEYS_MAX);
 			goto invalid;
 		}
 		key = strndup(k, len);
@@ -116,8 +102,8 @@ int owner_config_parse(const char *spec, int nocase, struct owner_config *out,
 		}
 		for (i = 0; i < c.nkeys; i++) {
 			if (key_eq(c.keys[i], key, c.nocase)) {
-				set_err(err, errlen, "invalid owner_tags '%s': duplicate key '%s'",
-					spec, key);
+				aws_error_text(err, errlen, "invalid owner_tags '%s': duplicate key '%s'",
+					       spec, key);
 				free(key);
 				goto invalid;
 			}
@@ -263,8 +249,8 @@ int owner_list_load(const char *path, struct owner_list **out,
 	while ((got = getline(&line, &linecap, f)) >= 0) {
 		lineno++;
 		if (memchr(line, '\0', (size_t)got)) {
-			set_err(err, errlen, "owners file '%s' line %zu: NUL byte",
-				path, lineno);
+			aws_error_text(err, errlen, "owners file '%s' line %zu: NUL byte",
+				       path, lineno);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -272,8 +258,8 @@ int owner_list_load(const char *path, struct owner_list **out,
 		if (!len || *s == '#')
 			continue;
 		if (len > OWNER_VALUE_MAX) {
-			set_err(err, errlen, "owners file '%s' line %zu: owner longer than %d bytes",
-				path, lineno, OWNER_VALUE_MAX);
+			aws_error_text(err, errlen, "owners file '%s' line %zu: owner longer than %d bytes",
+				       path, lineno, OWNER_VALUE_MAX);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -302,8 +288,8 @@ int owner_list_load(const char *path, struct owner_list **out,
 	goto out;
 
 unreadable:
-	set_err(err, errlen, "cannot read owners file '%s': %s", path,
-		strerror(-rc));
+	aws_error_text(err, errlen, "cannot read owners file '%s': %s", path,
+		       strerror(-rc));
 out:
 	free(line);
 	if (f)

@@ -5,68 +5,16 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "awserr.h"
 #include "log.h"
 #include "retry.h"
-
-/* botocore/retries/standard.py _THROTTLED_ERROR_CODES */
-static const char *const throttle_codes[] = {
-	"Throttling", "ThrottlingException", "ThrottledException",
-	"RequestThrottledException", "TooManyRequestsException",
-	"ProvisionedThroughputExceededException",
-	"TransactionInProgressException", "RequestLimitExceeded",
-	"BandwidthLimitExceeded", "LimitExceededException",
-	"RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-	"EC2ThrottledException",
-};
-
-/* standard.py _TRANSIENT_ERROR_CODES, STS's IDPCommunicationError special
- * case, and the codes aws.c gives transport failures (botocore retries
- * ConnectionError and HTTPClientError). */
-static const char *const transient_codes[] = {
-	"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
-	"IDPCommunicationError", "ConnectionError", "Timeout",
-	"TruncatedResponse", "MalformedResponse",
-};
-
-static int in_list(const char *code, const char *const *list, size_t n)
-{
-	if (!code)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(code, list[i]))
-			return 1;
-	return 0;
-}
-
-/* A reply whose body named no code carries the status as its code (as
- * botocore does); a bare 429 is then a throttle in every mode. */
-static int code_is_status(const char *code, int http_status)
-{
-	return !code || !*code || atoi(code) == http_status;
-}
-
-int aws_error_is_throttle(const char *code, int http_status)
-{
-	if (in_list(code, throttle_codes,
-		    sizeof(throttle_codes) / sizeof(throttle_codes[0])))
-		return 1;
-	return http_status == 429 && code_is_status(code, http_status);
-}
-
-int aws_error_is_transient(const char *code, int http_status)
-{
-	if (in_list(code, transient_codes,
-		    sizeof(transient_codes) / sizeof(transient_codes[0])))
-		return 1;
-	return http_status == 500 || http_status == 502 ||
-	       http_status == 503 || http_status == 504;
-}
 
 enum retry_kind retry_classify(enum aws_retry_mode mode, const char *code,
 			       int http_status)
@@ -422,4 +370,94 @@ double retry_limiter_rate(struct retry_state *s, const char *key)
 			v = s->limiters[i].rate.fill_rate;
 	pthread_mutex_unlock(&s->lock);
 	return v;
+}
+
+/* --- one call's attempts -------------------------------------------------- */
+
+void retry_before_attempt(struct retry_call *rc)
+{
+	rc->attempt++;
+	if (rc->mode == AWS_RETRY_ADAPTIVE)
+		retry_limiter_before_send(rc->s, rc->key, NULL, rc->sleep_ms);
+}
+
+/* Credentials the service rejected as expired (see retry.h). */
+static int expired_creds(const char *code, int had_token)
+{
+	if (!strcmp(code, "ExpiredToken") ||
+	    !strcmp(code, "ExpiredTokenException"))
+		return 1;
+	return had_token && (!strcmp(code, "InvalidClientTokenId") ||
+			     !strcmp(code, "UnrecognizedClientException"));
+}
+
+static void log_failed(const struct retry_call *rc, const struct aws_error *e,
+		       const char *then)
+{
+	olog_debug("aws: %s attempt %d/%d failed: %s (http %d, request id %s), %s",
+		   rc->op, rc->attempt, rc->max, e->code, e->http_status,
+		   e->request_id[0] ? e->request_id : "none", then);
+}
+
+/* After a failed attempt: refresh, retry after a delay, or stop. */
+static void decide(struct retry_call *rc, const struct aws_error *e,
+		   enum retry_kind kind, int had_token,
+		   struct retry_decision *d)
+{
+	char then[64];
+	int taken = 0;
+
+	if (rc->sign && !rc->refreshed && expired_creds(e->code, had_token)) {
+		olog_debug("aws: %s attempt %d: %s (request id %s), refreshing credentials",
+			   rc->op, rc->attempt, e->code,
+			   e->request_id[0] ? e->request_id : "none");
+		rc->refreshed = 1;
+		rc->max++;
+		d->action = RETRY_REFRESH;
+		return;
+	}
+	if (kind == RETRY_NONE || rc->attempt >= rc->max) {
+		log_failed(rc, e, "giving up");
+		return;
+	}
+	if (rc->mode != AWS_RETRY_LEGACY) {
+		taken = retry_quota_take(rc->s, !strcmp(e->code, "Timeout"));
+		if (!taken) {
+			log_failed(rc, e, "retry quota exhausted");
+			return;
+		}
+	}
+	rc->last_taken = taken;
+	d->delay_ms = retry_delay_ms(rc->mode, rc->attempt, rc->random);
+	snprintf(then, sizeof(then), "retrying in %llu ms",
+		 (unsigned long long)d->delay_ms);
+	log_failed(rc, e, then);
+	d->action = RETRY_AGAIN;
+}
+
+struct retry_decision retry_next(struct retry_call *rc,
+				 const struct aws_error *failure,
+				 int rate_limited, int had_token)
+{
+	struct retry_decision d = {RETRY_STOP, 0, 0};
+	enum retry_kind kind;
+
+	if (!failure) {
+		if (rc->mode != AWS_RETRY_LEGACY)
+			retry_quota_refund(rc->s, rc->last_taken);
+		if (rc->mode == AWS_RETRY_ADAPTIVE)
+			retry_limiter_after_response(rc->s, rc->key, 0, NULL);
+		return d;
+	}
+	kind = retry_classify(rc->mode, failure->code, failure->http_status);
+	d.throttled = kind == RETRY_THROTTLE;
+	if (d.throttled && rate_limited &&
+	    rc->free_throttles < RETRY_FREE_THROTTLES) {
+		rc->free_throttles++;
+		rc->max++;
+	}
+	if (rc->mode == AWS_RETRY_ADAPTIVE)
+		retry_limiter_after_response(rc->s, rc->key, d.throttled, NULL);
+	decide(rc, failure, kind, had_token, &d);
+	return d;
 }

@@ -24,7 +24,13 @@
 
 #include <stdint.h>
 
-#include "aws.h"
+struct aws_error;
+
+enum aws_retry_mode {
+	AWS_RETRY_STANDARD = 0,         /* the SDKs' standard mode */
+	AWS_RETRY_LEGACY,
+	AWS_RETRY_ADAPTIVE,             /* standard + client-side rate limit */
+};
 
 #define RETRY_QUOTA_DEFAULT 500
 #define RETRY_COST 5
@@ -39,7 +45,7 @@ enum retry_kind {
 };
 
 /* How mode classifies a failure.  code is the AWS code or one of the
- * transport codes of aws.h ("ConnectionError", "Timeout", ...); status is
+ * transport codes of awserr.h ("ConnectionError", "Timeout", ...); status is
  * 0 when no reply was received. */
 enum retry_kind retry_classify(enum aws_retry_mode mode, const char *code,
 			       int http_status);
@@ -109,5 +115,65 @@ void retry_limiter_after_response(struct retry_state *s, const char *key,
 				  int throttled, double (*now_fn)(void));
 /* Current send rate limit of key, 0 when not yet enabled (tests). */
 double retry_limiter_rate(struct retry_state *s, const char *key);
+
+/* --- one call's attempts -------------------------------------------------
+ *
+ * The caller sends, retry decides: retry_before_attempt before each
+ * request, retry_next once after it.  Besides the mode's policy:
+ *  - ExpiredToken / ExpiredTokenException, and InvalidClientTokenId /
+ *    UnrecognizedClientException when the request was signed with
+ *    temporary credentials (a session token: their source may have revoked
+ *    or rotated them), refresh the credentials once per call and send
+ *    again at once; that extra attempt costs no retry quota.
+ *  - The first RETRY_FREE_THROTTLES throttles of a call to a service with
+ *    a client-side rate (aws.h struct aws_rate_limit) do not count against
+ *    max_attempts: the rate is cut meanwhile, and the first request after
+ *    a cut to a rate still above the quota is throttled whatever it is (it
+ *    was the pace that failed, not the request).
+ */
+#define RETRY_FREE_THROTTLES 10
+
+/* One call's retry state, on the caller's stack: not shared. */
+struct retry_call {
+	/* set by the caller */
+	struct retry_state *s;          /* borrowed */
+	enum aws_retry_mode mode;
+	int max;                        /* max_attempts; raised by free ones */
+	int sign;                       /* the request is signed */
+	const char *op;                 /* "service:Op", for the debug log */
+	const char *key;                /* adaptive limiter: service/region */
+	double (*random)(void);         /* NULL: see retry_delay_ms */
+	void (*sleep_ms)(uint64_t ms);  /* the adaptive wait; NULL: nanosleep */
+	/* kept by retry_before_attempt and retry_next, 0 at first */
+	int attempt;                    /* requests counted so far */
+	int last_taken;                 /* quota the last retry took */
+	int refreshed;                  /* credentials refreshed once */
+	int free_throttles;
+};
+
+/* Count the next attempt; in adaptive mode, wait for the limiter's token. */
+void retry_before_attempt(struct retry_call *rc);
+
+enum retry_action {
+	RETRY_STOP = 0,                 /* return: success, or the failure */
+	RETRY_AGAIN,                    /* send again after delay_ms */
+	RETRY_REFRESH,                  /* invalidate the credentials and
+					   send again at once */
+};
+
+struct retry_decision {
+	enum retry_action action;
+	int throttled;                  /* the attempt was throttled */
+	uint64_t delay_ms;              /* RETRY_AGAIN: sleep this first */
+};
+
+/* What follows the attempt just counted.  failure NULL: it succeeded (the
+ * quota gets its refund).  Otherwise failure is its error; rate_limited:
+ * the service has a client-side rate; had_token: the request was signed
+ * with a session token.  Updates the quota and the adaptive limiter and
+ * logs the decision at debug level; the caller sleeps. */
+struct retry_decision retry_next(struct retry_call *rc,
+				 const struct aws_error *failure,
+				 int rate_limited, int had_token);
 
 #endif

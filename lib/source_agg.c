@@ -1,7 +1,6 @@
 /* source_agg.c - the organization's resources from a Config aggregator or a
  * Resource Explorer aggregator index (see source_agg.h) */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,31 +26,9 @@
 
 /* ---- errors ---- */
 
-static void set_op(struct aws_error *e, const struct aws_service *svc,
-		   const char *op)
-{
-	snprintf(e->operation, sizeof(e->operation), "%s:%s", svc->id, op);
-}
-
-static int agg_fail(struct aws_error *e, const struct aws_service *svc,
-		    const char *op, int err, const char *code,
-		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static int agg_fail(struct aws_error *e, const struct aws_service *svc,
-		    const char *op, int err, const char *code,
-		    const char *fmt, ...)
-{
-	char msg[480];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	aws_error_clear(e);
-	aws_error_set(e, err, code, "%s", msg);
-	set_op(e, svc, op);
-	return -err;
-}
+/* Every message here is bounded by its format's precisions. */
+#define agg_fail(e, svc, op, err, code, ...) \
+	aws_error_fail(e, (svc)->id, op, err, code, __VA_ARGS__)
 
 /* ---- the accumulated listing ---- */
 
@@ -420,20 +397,9 @@ struct rx {
 	struct aws_error *err;
 };
 
-static int rx_malformed(struct rx *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int rx_malformed(struct rx *x, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return agg_fail(x->err, &aws_svc_resource_explorer, AGG_SEARCH_OP, EIO,
-			"MalformedResponse", "%s", msg);
-}
+#define rx_malformed(x, ...) \
+	agg_fail((x)->err, &aws_svc_resource_explorer, AGG_SEARCH_OP, EIO, \
+		 "MalformedResponse", __VA_ARGS__)
 
 static int rx_nomem(struct rx *x)
 {

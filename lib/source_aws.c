@@ -62,50 +62,33 @@ struct pager {
 	struct aws_error err;
 };
 
-static void set_operation(struct aws_error *e, const char *op)
-{
-	snprintf(e->operation, sizeof(e->operation), "organizations:%s", op);
-}
-
+/* A reply that does not read.  The message is cut at 399 bytes, as it
+ * always was. */
 static int malformed(struct aws_error *e, const char *op, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int malformed(struct aws_error *e, const char *op, const char *fmt, ...)
 {
-	char msg[400];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = aws_error_vfail(e, aws_svc_organizations.id, op, EIO,
+			     "MalformedResponse", 400, fmt, ap);
 	va_end(ap);
-	aws_error_clear(e);
-	aws_error_set(e, EIO, "MalformedResponse", "%s", msg);
-	set_operation(e, op);
-	return -EIO;
+	return rc;
 }
 
 static int nomem(struct aws_error *e, const char *op)
 {
-	aws_error_clear(e);
-	aws_error_set(e, ENOMEM, "OutOfMemory", "out of memory");
-	set_operation(e, op);
-	return -ENOMEM;
+	return aws_error_fail(e, aws_svc_organizations.id, op, ENOMEM,
+			      "OutOfMemory", "out of memory");
 }
 
-static int pager_malformed(struct pager *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int pager_malformed(struct pager *p, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	p->failed = 1;
-	return malformed(&p->err, p->op, "%s", msg);
-}
+/* malformed() in a page callback: the pager keeps it (p is evaluated
+ * more than once). */
+#define pager_malformed(p, ...) \
+	((p)->failed = 1, malformed(&(p)->err, (p)->op, __VA_ARGS__))
 
 static int pager_nomem(struct pager *p)
 {
@@ -1473,11 +1456,10 @@ static int aws_effective_tag_policy(struct org_source *src,
 	*out = NULL;
 	aws_error_clear(err);
 	if (!account || !is_account_id(account)) {
-		aws_error_set(err, EINVAL, "InvalidInputException",
-			      "effective tag policy: not an account id: %.40s",
-			      account ? account : "(null)");
-		set_operation(err, op);
-		return -EINVAL;
+		return aws_error_fail(err, aws_svc_organizations.id, op, EINVAL,
+				      "InvalidInputException",
+				      "effective tag policy: not an account id: %.40s",
+				      account ? account : "(null)");
 	}
 	d = calloc(1, sizeof(*d));
 	in = json_pack("{s:s, s:s}", "PolicyType", "TAG_POLICY",

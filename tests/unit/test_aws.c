@@ -1,25 +1,21 @@
 /* test_aws.c - the AWS client against a scripted loopback HTTP server
  *
- * The server runs in a thread of the test process, answers one request per
- * connection (Connection: close) from a handler the test supplies, and
- * records what it received.  The client runs with a pinned wall clock,
- * a recording sleep hook and a pinned random, so retries take no time.
+ * The server (fakesrv.h) runs in a thread of the test process, answers one
+ * request per connection (Connection: close) from a handler the test
+ * supplies, and records what it received.  The client runs with a pinned
+ * wall clock, a recording sleep hook and a pinned random, so retries take
+ * no time.
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "aws.h"
 #include "creds.h"
+#include "fakesrv.h"
 #include "http.h"
 
 /* --- the scripted server ------------------------------------------------ */
@@ -54,10 +50,7 @@ typedef void (*srv_handler)(const struct srv_req *rq, struct srv_reply *rp,
 			    int n, void *arg);
 
 struct srv {
-	int lfd;
-	int port;
-	int stop_pipe[2];
-	pthread_t th;
+	struct fakesrv *fs;
 	srv_handler handler;
 	void *arg;
 	pthread_mutex_t lock;
@@ -66,76 +59,33 @@ struct srv {
 	char url[64];
 };
 
-static void header_value(const char *hdrs, const char *name, char *out,
-			 size_t len)
-{
-	size_t nlen = strlen(name);
-	const char *p = hdrs;
-
-	out[0] = '\0';
-	while ((p = strstr(p, "\r\n"))) {
-		p += 2;
-		if (!strncasecmp(p, name, nlen) && p[nlen] == ':') {
-			const char *v = p + nlen + 1, *e;
-
-			while (*v == ' ')
-				v++;
-			e = strstr(v, "\r\n");
-			snprintf(out, len, "%.*s", (int)(e ? e - v : (long)strlen(v)), v);
-			return;
-		}
-	}
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void serve_one(struct srv *s, int fd)
+static void serve_one(int fd, void *arg)
 {
 	static char buf[1 << 20];
+	struct srv *s = arg;
 	struct srv_req rq;
 	struct srv_reply rp;
-	size_t got = 0, need = 0;
-	char *end = NULL, cl[32], head[2048];
+	char head[2048];
+	size_t total, hlen;
 	int n;
 
 	memset(&rq, 0, sizeof(rq));
-	for (;;) {
-		ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
-
-		if (r <= 0)
-			return;
-		got += (size_t)r;
-		buf[got] = '\0';
-		if (!end && (end = strstr(buf, "\r\n\r\n"))) {
-			header_value(buf, "Content-Length", cl, sizeof(cl));
-			need = (size_t)(end - buf) + 4 + strtoul(cl, NULL, 10);
-		}
-		if (end && got >= need)
-			break;
-	}
-	end[2] = '\0';
+	total = fakesrv_read_request(fd, buf, sizeof(buf), &hlen);
+	if (!total)
+		return;
+	buf[hlen - 2] = '\0';
 	sscanf(buf, "%15s %1023s", rq.method, rq.path);
-	header_value(buf, "X-Amz-Target", rq.target, sizeof(rq.target));
-	header_value(buf, "Authorization", rq.auth, sizeof(rq.auth));
-	header_value(buf, "X-Amz-Security-Token", rq.token, sizeof(rq.token));
-	header_value(buf, "X-Amz-Date", rq.amz_date, sizeof(rq.amz_date));
-	header_value(buf, "Content-Type", rq.ctype, sizeof(rq.ctype));
-	header_value(buf, "Accept", rq.accept, sizeof(rq.accept));
-	header_value(buf, "x-test-header", rq.custom, sizeof(rq.custom));
-	rq.body_len = need - (size_t)(end + 4 - buf);
+	fakesrv_header(buf, "X-Amz-Target", rq.target, sizeof(rq.target));
+	fakesrv_header(buf, "Authorization", rq.auth, sizeof(rq.auth));
+	fakesrv_header(buf, "X-Amz-Security-Token", rq.token, sizeof(rq.token));
+	fakesrv_header(buf, "X-Amz-Date", rq.amz_date, sizeof(rq.amz_date));
+	fakesrv_header(buf, "Content-Type", rq.ctype, sizeof(rq.ctype));
+	fakesrv_header(buf, "Accept", rq.accept, sizeof(rq.accept));
+	fakesrv_header(buf, "x-test-header", rq.custom, sizeof(rq.custom));
+	rq.body_len = total - hlen;
 	if (rq.body_len >= sizeof(rq.body))
 		rq.body_len = sizeof(rq.body) - 1;
-	memcpy(rq.body, end + 4, rq.body_len);
+	memcpy(rq.body, buf + hlen, rq.body_len);
 
 	pthread_mutex_lock(&s->lock);
 	n = s->nreq++;
@@ -161,57 +111,22 @@ static void serve_one(struct srv *s, int fd)
 			      "%s%s\r\n", rp.status, rp.ctype,
 			      blen + (rp.truncate ? 100 : 0), rid, rp.headers);
 
-		write_all(fd, head, (size_t)hl);
-		write_all(fd, rp.body ? rp.body : "", blen);
+		fakesrv_send_all(fd, head, (size_t)hl);
+		fakesrv_send_all(fd, rp.body ? rp.body : "", blen);
 	}
 	free(rp.body);
-}
-
-static void *srv_main(void *arg)
-{
-	struct srv *s = arg;
-	struct pollfd p[2] = {{s->lfd, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
-
-	for (;;) {
-		int fd;
-
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept(s->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		serve_one(s, fd);
-		close(fd);
-	}
-	return NULL;
 }
 
 static struct srv *srv_start(srv_handler h, void *arg)
 {
 	struct srv *s = calloc(1, sizeof(*s));
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
-	int one = 1;
 
 	ck_assert_ptr_nonnull(s);
 	s->handler = h;
 	s->arg = arg;
 	pthread_mutex_init(&s->lock, NULL);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(s->lfd, 0);
-	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	ck_assert_int_eq(bind(s->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(s->lfd, 64), 0);
-	ck_assert_int_eq(getsockname(s->lfd, (struct sockaddr *)&a, &alen), 0);
-	s->port = ntohs(a.sin_port);
-	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
-	ck_assert_int_eq(pipe(s->stop_pipe), 0);
-	ck_assert_int_eq(pthread_create(&s->th, NULL, srv_main, s), 0);
+	s->fs = fakesrv_start(serve_one, s);
+	snprintf(s->url, sizeof(s->url), "%s", s->fs->url);
 	return s;
 }
 
@@ -219,11 +134,7 @@ static void srv_stop(struct srv *s)
 {
 	if (!s)
 		return;
-	write_all(s->stop_pipe[1], "x", 1);
-	pthread_join(s->th, NULL);
-	close(s->lfd);
-	close(s->stop_pipe[0]);
-	close(s->stop_pipe[1]);
+	fakesrv_stop(s->fs);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -1571,70 +1482,6 @@ START_TEST(test_rate_limit_over_the_quota)
 }
 END_TEST
 
-/* --- pure helpers ---------------------------------------------------------- */
-
-START_TEST(test_errno_table)
-{
-	static const struct { const char *code; int status, err; } t[] = {
-		{"AccessDenied", 403, EACCES},
-		{"AccessDeniedException", 400, EACCES},
-		{"AccessDeniedForDependencyException", 400, EACCES},
-		{"UnauthorizedException", 401, EACCES},
-		{"UnrecognizedClientException", 400, EACCES},
-		{"InvalidClientTokenId", 403, EACCES},
-		{"SignatureDoesNotMatch", 403, EACCES},
-		{"InvalidSignatureException", 403, EACCES},
-		{"ExpiredTokenException", 400, EACCES},
-		{"RegionDisabledException", 403, EACCES},
-		{"Whatever", 403, EACCES},
-		{"AccountNotFoundException", 400, ENOENT},
-		{"ResourceNotFoundException", 404, ENOENT},
-		{"EffectivePolicyNotFoundException", 400, ENOENT},
-		{"NoSuchConfigurationAggregatorException", 400, ENOENT},
-		{"Whatever", 404, ENOENT},
-		{"TooManyRequestsException", 400, EIO},
-		{"ThrottlingException", 429, EIO},
-		{"SlowDown", 403, EIO},
-		{"InternalFailure", 500, EIO},
-		{"ServiceUnavailable", 503, EIO},
-		{"InvalidInputException", 400, EIO},
-		{"ResponseTooLarge", 0, EIO},
-		{"MalformedResponse", 200, EIO},
-		{"", 400, EIO},
-		{NULL, 0, EIO},
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		ck_assert_msg(aws_error_to_errno(t[i].code, t[i].status) == t[i].err,
-			      "%s/%d", t[i].code, t[i].status);
-}
-END_TEST
-
-START_TEST(test_error_helpers)
-{
-	struct aws_error e;
-	char s[256];
-
-	aws_error_clear(&e);
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)), "failed");
-	aws_error_set(&e, ENOENT, "NoSuchThing", "no %s here\n", "thing");
-	ck_assert_int_eq(e.err, ENOENT);
-	ck_assert_str_eq(e.message, "no thing here");
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)),
-			 "NoSuchThing: no thing here");
-	snprintf(e.operation, sizeof(e.operation), "config:X");
-	snprintf(e.request_id, sizeof(e.request_id), "abc");
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)),
-			 "config:X: NoSuchThing: no thing here (request id abc)");
-	e.request_id[0] = '\0';
-	e.attempts = 4;
-	ck_assert_str_eq(aws_error_str(&e, s, sizeof(s)),
-			 "config:X: NoSuchThing: no thing here (4 attempts)");
-	/* truncation is safe */
-	ck_assert_str_eq(aws_error_str(&e, s, 9), "config:X");
-}
-END_TEST
-
 static Suite *aws_suite(void)
 {
 	Suite *s = suite_create("aws");
@@ -1667,8 +1514,6 @@ static Suite *aws_suite(void)
 	tcase_add_test(tc, test_paginate_bad_token_and_handler_stop);
 	tcase_add_test(tc, test_threads_share_stats);
 	tcase_add_test(tc, test_rate_limit_over_the_quota);
-	tcase_add_test(tc, test_errno_table);
-	tcase_add_test(tc, test_error_helpers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,6 +22,7 @@
 #include "creds_cached.h"
 #include "creds_process.h"
 #include "creds_sts.h"
+#include "fakesrv.h"
 #include "http.h"
 
 /* ---- a fake inner provider with a pinned clock ---------------------- */
@@ -652,8 +653,7 @@ END_TEST
  * the first `fail` other requests get fail_status/fail_body, the rest
  * body with ctype. */
 struct tiny {
-	int lfd, stop[2];
-	pthread_t th;
+	struct fakesrv *fs;
 	char url[64];
 	const char *body, *ctype;
 	int fail, fail_status;
@@ -663,42 +663,17 @@ struct tiny {
 
 static struct tiny *tiny;
 
-static void tiny_write(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
-static void tiny_serve(struct tiny *t, int fd)
+static void tiny_serve(int fd, void *arg)
 {
 	static char req[1 << 17];
+	struct tiny *t = arg;
 	char head[512], method[16] = "", path[1024] = "";
-	const char *body = t->body, *ctype = t->ctype, *cl, *end = NULL;
-	size_t got = 0;
+	const char *body = t->body, *ctype = t->ctype;
+	size_t hlen;
 	int status = 200, n;
 
-	for (;;) {
-		ssize_t r = read(fd, req + got, sizeof(req) - 1 - got);
-
-		if (r <= 0)
-			return;
-		got += (size_t)r;
-		req[got] = '\0';
-		if (!end)
-			end = strstr(req, "\r\n\r\n");
-		if (end) {
-			cl = strcasestr(req, "\r\nContent-Length:");
-			if (!cl || cl > end ||
-			    got >= (size_t)(end + 4 - req) + strtoul(cl + 17, NULL, 10))
-				break;
-		}
-	}
+	if (!fakesrv_read_request(fd, req, sizeof(req), &hlen))
+		return;
 	sscanf(req, "%15s %1023s", method, path);
 	if (!strcmp(method, "PUT") && !strcmp(path, "/latest/api/token")) {
 		body = "imds-token";
@@ -717,63 +692,25 @@ static void tiny_serve(struct tiny *t, int fd)
 	n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: %s\r\n"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n", status,
 		     ctype, strlen(body));
-	tiny_write(fd, head, (size_t)n);
-	tiny_write(fd, body, strlen(body));
-}
-
-static void *tiny_main(void *arg)
-{
-	struct tiny *t = arg;
-	struct pollfd p[2] = { { t->lfd, POLLIN, 0 }, { t->stop[0], POLLIN, 0 } };
-
-	for (;;) {
-		int fd;
-
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		fd = accept(t->lfd, NULL, NULL);
-		if (fd < 0)
-			continue;
-		tiny_serve(t, fd);
-		close(fd);
-	}
-	return NULL;
+	fakesrv_send_all(fd, head, (size_t)n);
+	fakesrv_send_all(fd, body, strlen(body));
 }
 
 static void tiny_start(const char *body, const char *ctype)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t alen = sizeof(a);
-
 	tiny = calloc(1, sizeof(*tiny));
 	ck_assert_ptr_nonnull(tiny);
 	tiny->body = body;
 	tiny->ctype = ctype;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	tiny->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(tiny->lfd, 0);
-	ck_assert_int_eq(bind(tiny->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(tiny->lfd, 16), 0);
-	ck_assert_int_eq(getsockname(tiny->lfd, (struct sockaddr *)&a, &alen), 0);
-	snprintf(tiny->url, sizeof(tiny->url), "http://127.0.0.1:%d",
-		 ntohs(a.sin_port));
-	ck_assert_int_eq(pipe(tiny->stop), 0);
-	ck_assert_int_eq(pthread_create(&tiny->th, NULL, tiny_main, tiny), 0);
+	tiny->fs = fakesrv_start(tiny_serve, tiny);
+	snprintf(tiny->url, sizeof(tiny->url), "%s", tiny->fs->url);
 }
 
 static void tiny_stop(void)
 {
 	if (!tiny)
 		return;
-	tiny_write(tiny->stop[1], "x", 1);
-	pthread_join(tiny->th, NULL);
-	close(tiny->lfd);
-	close(tiny->stop[0]);
-	close(tiny->stop[1]);
+	fakesrv_stop(tiny->fs);
 	free(tiny);
 	tiny = NULL;
 }

@@ -1,6 +1,6 @@
 /* test_http.c - the libcurl transport against a loopback server thread
  *
- * The server is a poll() loop over plain sockets.  The request path picks
+ * The server is a poll() loop over plain sockets, run by fakesrv.h.  The request path picks
  * the scripted reply, so one server serves every case.
  */
 #include <arpa/inet.h>
@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fakesrv.h"
 #include "http.h"
 #include "log.h"
 
@@ -35,10 +36,7 @@ struct conn {
 };
 
 struct srv {
-	int lfd;
-	int wake[2];
-	int port;
-	pthread_t thr;
+	struct fakesrv *fs;
 	int accepts;            /* atomic */
 	int requests;           /* atomic */
 	pthread_mutex_t lock;
@@ -49,25 +47,9 @@ struct srv {
 static struct srv srv;
 static struct http_ctx *ctx;
 
-static void send_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	ssize_t w;
-
-	while (n) {
-		w = send(fd, c, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;         /* the client went away */
-		c += w;
-		n -= (size_t)w;
-	}
-}
-
 static void send_str(int fd, const char *s)
 {
-	send_all(fd, s, strlen(s));
+	fakesrv_send_all(fd, s, strlen(s));
 }
 
 static void reply(int fd, const char *status, const char *extra,
@@ -84,7 +66,7 @@ static void reply(int fd, const char *status, const char *extra,
 		     "%s\r\n", status, blen, extra ? extra : "");
 	ck_assert(n > 0 && n < 4096);
 	memcpy(out + n, body, blen);
-	send_all(fd, out, (size_t)n + blen);
+	fakesrv_send_all(fd, out, (size_t)n + blen);
 	free(out);
 }
 
@@ -150,7 +132,7 @@ static int serve(struct conn *c, const char *path, const char *body,
 		memcpy(chunk, "1000\r\n", 6);
 		memcpy(chunk + 6 + 4096, "\r\n", 2);
 		for (i = 0; i < 50; i++)
-			send_all(c->fd, chunk, 6 + 4096 + 2);
+			fakesrv_send_all(c->fd, chunk, 6 + 4096 + 2);
 		send_str(c->fd, "0\r\n\r\n");
 		return 0;
 	} else if (!strcmp(path, "/short")) {
@@ -232,7 +214,7 @@ static int handle(struct conn *c)
 	}
 }
 
-static void *srv_main(void *arg)
+static void *srv_main(struct fakesrv *fs)
 {
 	struct pollfd pfd[MAXCONN + 2];
 	int map[MAXCONN + 2];
@@ -240,9 +222,9 @@ static void *srv_main(void *arg)
 	ssize_t r;
 
 	for (;;) {
-		pfd[0].fd = srv.wake[0];
+		pfd[0].fd = fs->stop[0];
 		pfd[0].events = POLLIN;
-		pfd[1].fd = srv.lfd;
+		pfd[1].fd = fs->lfd;
 		pfd[1].events = POLLIN;
 		n = 2;
 		for (i = 0; i < MAXCONN; i++) {
@@ -260,7 +242,7 @@ static void *srv_main(void *arg)
 		if (pfd[0].revents)
 			break;
 		if (pfd[1].revents & POLLIN) {
-			fd = accept(srv.lfd, NULL, NULL);
+			fd = accept(fs->lfd, NULL, NULL);
 			if (fd >= 0) {
 				__atomic_add_fetch(&srv.accepts, 1,
 						   __ATOMIC_SEQ_CST);
@@ -299,36 +281,19 @@ static void *srv_main(void *arg)
 
 static void srv_start(void)
 {
-	struct sockaddr_in sa;
-	socklen_t slen = sizeof(sa);
-	int i, one = 1;
+	int i;
 
 	memset(&srv, 0, sizeof(srv));
 	for (i = 0; i < MAXCONN; i++)
 		srv.conns[i].fd = -1;
 	pthread_mutex_init(&srv.lock, NULL);
-	ck_assert_int_eq(pipe(srv.wake), 0);
-	srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(srv.lfd, 0);
-	setsockopt(srv.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(srv.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(srv.lfd, 64), 0);
-	ck_assert_int_eq(getsockname(srv.lfd, (struct sockaddr *)&sa, &slen),
-			 0);
-	srv.port = ntohs(sa.sin_port);
-	ck_assert_int_eq(pthread_create(&srv.thr, NULL, srv_main, NULL), 0);
+	srv.fs = fakesrv_start_loop(srv_main, NULL);
 }
 
 static void srv_stop(void)
 {
-	ck_assert_int_eq(write(srv.wake[1], "x", 1), 1);
-	pthread_join(srv.thr, NULL);
-	close(srv.lfd);
-	close(srv.wake[0]);
-	close(srv.wake[1]);
+	fakesrv_stop(srv.fs);
+	srv.fs = NULL;
 	pthread_mutex_destroy(&srv.lock);
 }
 
@@ -354,7 +319,7 @@ static char *url_of(const char *path)
 {
 	static __thread char u[256];
 
-	snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", srv.port, path);
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", srv.fs->port, path);
 	return u;
 }
 
@@ -717,7 +682,7 @@ START_TEST(test_tls_to_plain_port)
 	struct http_response resp;
 	char url[64], err[256];
 
-	snprintf(url, sizeof(url), "https://127.0.0.1:%d/ok", srv.port);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/ok", srv.fs->port);
 	req.url = url;
 	ck_assert_int_eq(http_perform(ctx, &req, &resp, err, sizeof(err)),
 			 -EPROTO);

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "awserr.h"
 #include "retry.h"
 
 struct class_case {
@@ -339,6 +341,176 @@ START_TEST(test_limiter_per_key)
 }
 END_TEST
 
+/* --- retry_next: what follows one attempt ------------------------------ */
+
+static double half(void)
+{
+	return 0.5;
+}
+
+static struct retry_call call_of(struct retry_state *s,
+				 enum aws_retry_mode mode, int max, int sign)
+{
+	return (struct retry_call){
+		.s = s, .mode = mode, .max = max, .sign = sign,
+		.op = "organizations:ListAccounts",
+		.key = "organizations/us-east-1", .random = half,
+	};
+}
+
+/* One attempt that ends with e (NULL: a success). */
+static struct retry_decision attempt(struct retry_call *rc,
+				     const struct aws_error *e,
+				     int rate_limited, int had_token)
+{
+	retry_before_attempt(rc);
+	return retry_next(rc, e, rate_limited, had_token);
+}
+
+static struct aws_error failure(const char *code, int status)
+{
+	struct aws_error e;
+
+	aws_error_clear(&e);
+	snprintf(e.code, sizeof(e.code), "%s", code);
+	e.http_status = status;
+	return e;
+}
+
+START_TEST(test_next_standard)
+{
+	struct retry_state *s = retry_state_new(0);
+	struct retry_call rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
+	struct aws_error e = failure("ThrottlingException", 400);
+	struct retry_decision d;
+
+	d = attempt(&rc, &e, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_AGAIN);
+	ck_assert_int_eq(d.throttled, 1);
+	ck_assert_uint_eq(d.delay_ms, 500);
+	ck_assert_int_eq(retry_quota_available(s), 495);
+	retry_before_attempt(&rc);
+	e = failure("Timeout", 0);
+	d = retry_next(&rc, &e, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_AGAIN);
+	ck_assert_int_eq(d.throttled, 0);
+	ck_assert_uint_eq(d.delay_ms, 1000);
+	ck_assert_int_eq(retry_quota_available(s), 485);
+	/* the third attempt is the last */
+	d = attempt(&rc, &e, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_STOP);
+	ck_assert_int_eq(retry_quota_available(s), 485);
+	ck_assert_int_eq(rc.attempt, 3);
+	/* a success refunds what the last retry took */
+	d = retry_next(&rc, NULL, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_STOP);
+	ck_assert_int_eq(retry_quota_available(s), 495);
+	/* not retryable */
+	rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
+	e = failure("AccessDeniedException", 400);
+	d = attempt(&rc, &e, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_STOP);
+	/* a success without a retry refunds one */
+	d = retry_next(&rc, NULL, 0, 0);
+	ck_assert_int_eq(retry_quota_available(s), 496);
+	retry_state_release(s);
+}
+END_TEST
+
+START_TEST(test_next_quota_and_legacy)
+{
+	struct retry_state *s = retry_state_new(5);
+	struct retry_call rc = call_of(s, AWS_RETRY_STANDARD, 5, 0);
+	struct aws_error e = failure("InternalFailure", 500);
+	struct retry_decision d;
+
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_AGAIN);
+	ck_assert_int_eq(retry_quota_available(s), 0);
+	d = attempt(&rc, &e, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_STOP);
+	/* legacy mode has no quota */
+	rc = call_of(s, AWS_RETRY_LEGACY, 5, 0);
+	for (int i = 1; i < 5; i++) {
+		d = attempt(&rc, &e, 0, 0);
+		ck_assert_int_eq(d.action, RETRY_AGAIN);
+		ck_assert_uint_eq(d.delay_ms, 500u << (i - 1));
+	}
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
+	ck_assert_int_eq(retry_next(&rc, NULL, 0, 0).action, RETRY_STOP);
+	ck_assert_int_eq(retry_quota_available(s), 0);
+	retry_state_release(s);
+}
+END_TEST
+
+START_TEST(test_next_refresh)
+{
+	struct retry_state *s = retry_state_new(0);
+	struct retry_call rc = call_of(s, AWS_RETRY_STANDARD, 1, 1);
+	struct aws_error e = failure("ExpiredTokenException", 400);
+	struct retry_decision d;
+
+	d = attempt(&rc, &e, 0, 0);
+	ck_assert_int_eq(d.action, RETRY_REFRESH);
+	ck_assert_uint_eq(d.delay_ms, 0);
+	ck_assert_int_eq(rc.max, 2);
+	ck_assert_int_eq(retry_quota_available(s), 500);
+	/* once per call */
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
+	/* rejected keys refresh only when they were temporary */
+	e = failure("InvalidClientTokenId", 403);
+	rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
+	rc = call_of(s, AWS_RETRY_STANDARD, 3, 1);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 1).action, RETRY_REFRESH);
+	/* an unsigned request has nothing to refresh */
+	e = failure("ExpiredToken", 400);
+	rc = call_of(s, AWS_RETRY_STANDARD, 3, 0);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 1).action, RETRY_STOP);
+	retry_state_release(s);
+}
+END_TEST
+
+START_TEST(test_next_free_throttles)
+{
+	struct retry_state *s = retry_state_new(0);
+	struct retry_call rc = call_of(s, AWS_RETRY_STANDARD, 1, 1);
+	struct aws_error e = failure("TooManyRequestsException", 400);
+	int i;
+
+	/* a rate-limited service: the first throttles do not count */
+	for (i = 0; i < RETRY_FREE_THROTTLES; i++) {
+		ck_assert_int_eq(attempt(&rc, &e, 1, 0).action, RETRY_AGAIN);
+	}
+	ck_assert_int_eq(attempt(&rc, &e, 1, 0).action, RETRY_STOP);
+	ck_assert_int_eq(rc.max, 1 + RETRY_FREE_THROTTLES);
+	/* nor does any other failure */
+	rc = call_of(s, AWS_RETRY_STANDARD, 1, 1);
+	e = failure("InternalFailure", 500);
+	ck_assert_int_eq(attempt(&rc, &e, 1, 0).action, RETRY_STOP);
+	/* without a client rate a throttle counts */
+	rc = call_of(s, AWS_RETRY_STANDARD, 1, 1);
+	e = failure("Throttling", 400);
+	ck_assert_int_eq(attempt(&rc, &e, 0, 0).action, RETRY_STOP);
+	retry_state_release(s);
+}
+END_TEST
+
+START_TEST(test_next_adaptive)
+{
+	struct retry_state *s = retry_state_new(0);
+	struct retry_call rc = call_of(s, AWS_RETRY_ADAPTIVE, 3, 1);
+	struct aws_error e = failure("Throttling", 400);
+
+	retry_before_attempt(&rc);
+	ck_assert(retry_limiter_rate(s, rc.key) == 0.0);
+	ck_assert_int_eq(retry_next(&rc, &e, 0, 0).action, RETRY_AGAIN);
+	/* the throttle enabled the call's limiter */
+	ck_assert(retry_limiter_rate(s, rc.key) > 0.0);
+	ck_assert(retry_limiter_rate(s, "organizations/eu-west-1") == 0.0);
+	retry_state_release(s);
+}
+END_TEST
+
 static Suite *retry_suite(void)
 {
 	Suite *s = suite_create("retry");
@@ -354,6 +526,11 @@ static Suite *retry_suite(void)
 	tcase_add_test(tc, test_rate_cubic);
 	tcase_add_test(tc, test_rate_bucket_waits);
 	tcase_add_test(tc, test_limiter_per_key);
+	tcase_add_test(tc, test_next_standard);
+	tcase_add_test(tc, test_next_quota_and_legacy);
+	tcase_add_test(tc, test_next_refresh);
+	tcase_add_test(tc, test_next_free_throttles);
+	tcase_add_test(tc, test_next_adaptive);
 	suite_add_tcase(s, tc);
 	return s;
 }
