@@ -31,7 +31,6 @@
 #include "signals.h"
 #include "owner.h"
 #include "rules.h"
-#include "source_agg.h"
 
 struct options {
 	int help;
@@ -69,26 +68,6 @@ struct options {
 	char *config_aggregator_region;
 	char *resource_explorer_view;
 };
-
-/* Where the aggregator listing of resources comes from. */
-static struct {
-	struct aws_client *client;
-	const char *config_aggregator;
-	const char *config_region;
-	const char *view_arn;
-} agg;
-
-static int list_aggregated(void *arg, struct org_resources **out,
-			   struct aws_error *err)
-{
-	(void)arg;
-	if (agg.view_arn)
-		return source_agg_list_resource_explorer(agg.client,
-							 agg.view_arn, out,
-							 err);
-	return source_agg_list_config(agg.client, agg.config_aggregator,
-				      agg.config_region, out, err);
-}
 
 /* Client-side request rates per service (requests per second, burst
  * twice that): what one management account's Organizations quota
@@ -932,6 +911,7 @@ int main(int argc, char *argv[])
 			.external_id = o.external_id,
 			.config_aggregator = o.config_aggregator,
 			.config_aggregator_region = o.config_aggregator_region,
+			.resource_explorer_view = o.resource_explorer_view,
 		};
 
 		for (k = 0; k < 5; k++) {
@@ -977,11 +957,6 @@ int main(int argc, char *argv[])
 			goto out_src;
 		}
 		if (o.config_aggregator || o.resource_explorer_view) {
-			agg.client = ms.client;
-			agg.config_aggregator = o.config_aggregator;
-			agg.config_region = o.config_aggregator_region;
-			agg.view_arn = o.resource_explorer_view;
-			oc.list_org_resources = list_aggregated;
 			fs.aggregated = 1;
 			config_line(&fs, "resources_from", "%s",
 				    o.config_aggregator ?

@@ -681,12 +681,12 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 	case ORG_ORGRES: {
 		struct org_resources *v = NULL;
 
-		if (!o->cfg.list_org_resources) {
+		if (!ops->list_org_resources) {
 			aws_error_set(err, ENOENT, "NoAggregator",
 				      "no aggregator is configured");
 			return -ENOENT;
 		}
-		res = o->cfg.list_org_resources(o->cfg.list_org_arg, &v, err);
+		res = ops->list_org_resources(o->src, &v, err);
 		if (!res) {
 			hash_resources(v, &h, &sz);
 			*data = v;
