@@ -28,27 +28,6 @@
 #include "prefetch.h"
 #include "reaper.h"
 #include "signals.h"
-#include "source_agg.h"
-
-/* Where the aggregator listing of resources comes from. */
-static struct {
-	struct aws_client *client;
-	const char *config_aggregator;
-	const char *config_region;
-	const char *view_arn;
-} agg;
-
-static int list_aggregated(void *arg, struct org_resources **out,
-			   struct aws_error *err)
-{
-	(void)arg;
-	if (agg.view_arn)
-		return source_agg_list_resource_explorer(agg.client,
-							 agg.view_arn, out,
-							 err);
-	return source_agg_list_config(agg.client, agg.config_aggregator,
-				      agg.config_region, out, err);
-}
 
 /* The mountpoint must be an empty directory we can use. */
 static int check_mountpoint(const char *mp)
@@ -204,17 +183,12 @@ static int open_aws(struct options *o, struct orgfs *fs, struct mountsrc *ms,
 	fs->client = ms->client;
 	fs->identity = strdup(ms->identity);
 	options_config_source(o, fs, ms);
-	if (o->aws.config_aggregator && o->resource_explorer_view) {
+	if (o->aws.config_aggregator && o->aws.resource_explorer_view) {
 		fprintf(stderr, "orgfs: config_aggregator and "
 			"resource_explorer_view exclude each other\n");
 		goto out_src;
 	}
-	if (o->aws.config_aggregator || o->resource_explorer_view) {
-		agg.client = ms->client;
-		agg.config_aggregator = o->aws.config_aggregator;
-		agg.config_region = o->aws.config_aggregator_region;
-		agg.view_arn = o->resource_explorer_view;
-		o->org.list_org_resources = list_aggregated;
+	if (o->aws.config_aggregator || o->aws.resource_explorer_view) {
 		fs->aggregated = 1;
 		options_config_line(fs, "resources_from", "%s",
 				    o->aws.config_aggregator ?
@@ -223,7 +197,7 @@ static int open_aws(struct options *o, struct orgfs *fs, struct mountsrc *ms,
 				    "config_aggregator" : "resource_explorer_view",
 				    "%s", o->aws.config_aggregator ?
 				    o->aws.config_aggregator :
-				    o->resource_explorer_view);
+				    o->aws.resource_explorer_view);
 	}
 	if (options_default_regions(fs, ms->region))
 		goto out_src;

@@ -154,6 +154,7 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	so.compliance_details = 1;
 	so.config_aggregator = o->config_aggregator;
 	so.config_aggregator_region = o->config_aggregator_region;
+	so.resource_explorer_view = o->resource_explorer_view;
 	so.external_id = o->external_id;
 	so.caller_account = ms->account;
 	ms->source = source_aws_new(ms->client, &so);

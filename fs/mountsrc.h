@@ -21,8 +21,10 @@ struct mountsrc_options {
 	const struct aws_rate_limit *rate_limits;
 	size_t nrate_limits;
 	const char *member_role;        /* NULL: OrganizationAccountAccessRole */
-	const char *config_aggregator;  /* Config compliance from it; NULL */
+	/* Config compliance from it, and resources too when no view; NULL */
+	const char *config_aggregator;
 	const char *config_aggregator_region;
+	const char *resource_explorer_view;     /* resources from it; NULL */
 	const char *external_id;
 	int interactive;                /* may ask for an MFA code */
 };

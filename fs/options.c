@@ -619,7 +619,7 @@ static const struct opt opts[] = {
 	{ .name = "config_aggregator_region", .flags = O_AWS, .set = set_str,
 	  .off = OFF(aws.config_aggregator_region) },
 	{ .name = "resource_explorer_view", .flags = O_AWS, .set = set_str,
-	  .off = OFF(resource_explorer_view) },
+	  .off = OFF(aws.resource_explorer_view) },
 
 	/* the mount */
 	{ .name = "lazy_sizes", .flags = O_FLAG, .off = OFF(lazy_sizes),

@@ -39,7 +39,6 @@ struct options {
 	struct demo_options demo_opts;
 	struct mountsrc_options aws;    /* .rate_limits: rates below */
 	struct aws_rate_limit rates[OPTIONS_NRATES];
-	const char *resource_explorer_view;     /* or NULL */
 	struct org_config org;          /* .owners points into the mount */
 	int log_level;                  /* LOG_ERR .. LOG_DEBUG, -d included */
 	int debug;                      /* -d */

@@ -783,12 +783,13 @@ static int fetch_resources(struct org *o, const char *key, union org_value *v,
 static int fetch_orgres(struct org *o, const char *key, union org_value *v,
 			struct aws_error *err)
 {
+	const struct org_source_ops *ops = o->src->ops;
+
 	(void)key;
-	if (!o->cfg.list_org_resources)
+	if (!ops->list_org_resources)
 		return unsupported(err, "NoAggregator",
 				   "no aggregator is configured");
-	return o->cfg.list_org_resources(o->cfg.list_org_arg, &v->resources,
-					 err);
+	return ops->list_org_resources(o->src, &v->resources, err);
 }
 
 static int fetch_effpol(struct org *o, const char *account,

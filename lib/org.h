@@ -9,6 +9,7 @@
  *   ORG_POLICY    "<policy id>" content and targets of one policy
  *   ORG_RESOURCES "<account>/<region>"  resources of one account and region
  *   ORG_ORGRES    ""            every resource, from an aggregator index
+ *                               (the source's list_org_resources)
  *   ORG_EFFPOL    "<account>"   the account's effective tag policy
  *   ORG_CONFIG    "<account>/<region>"  AWS Config rule compliance
  *   ORG_INDEX     ""            derived: every account and OU with its
@@ -69,14 +70,8 @@ void org_index_free(struct org_index *x);
 /* "Root/Workloads/Prod": names from the root down to id (OU or root). */
 int org_hier_path(const struct org_hier *h, const char *id, struct buf *b);
 
-/* Every resource of the organization from an index AWS maintains. */
-typedef int (*org_list_resources_fn)(void *arg, struct org_resources **out,
-				     struct aws_error *err);
-
 struct org_config {
 	const struct owner_config *owners;      /* borrowed: owner tag keys */
-	org_list_resources_fn list_org_resources;       /* NULL: fan out */
-	void *list_org_arg;
 	uint64_t ttl_ms[ORG_NKINDS];    /* 0: not cached */
 	uint64_t error_ttl_ms;
 	uint64_t max_stale_ms;

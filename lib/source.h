@@ -53,6 +53,14 @@ struct org_source_ops {
 				 const char *region,
 				 struct org_config_rules **out,
 				 struct aws_error *err);
+	/* Every resource of the organization at once from an org-wide
+	 * index AWS maintains (a Resource Explorer view or a Config
+	 * aggregator), sorted by ARN: what list_resources would give for
+	 * every account and region, without the fan-out.  NULL when the
+	 * source has no such index: the caller fans out. */
+	int (*list_org_resources)(struct org_source *s,
+				  struct org_resources **out,
+				  struct aws_error *err);
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);

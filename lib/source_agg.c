@@ -15,6 +15,7 @@
 #include "log.h"
 #include "model.h"
 #include "source_agg.h"
+#include "source_list.h"
 
 #define AGG_CONFIG_OP "SelectAggregateResourceConfig"
 #define AGG_CONFIG_EXPR \
@@ -23,12 +24,6 @@
 #define AGG_SEARCH_OP "Search"
 #define AGG_QUERY_MAX 1280              /* Search's QueryString limit */
 #define AGG_MAX_PAGES 100000            /* per query: a loop, not a listing */
-
-/* ---- errors ---- */
-
-/* Every message here is bounded by its format's precisions. */
-#define agg_fail(e, svc, op, err, code, ...) \
-	aws_error_fail(e, (svc)->id, op, err, code, __VA_ARGS__)
 
 /* ---- the accumulated listing ---- */
 
@@ -44,6 +39,26 @@ static int acc_init(struct acc *a)
 	return a->r ? 0 : -ENOMEM;
 }
 
+/* x (zeroed) from arn, owned by account when the ARN names none, with
+ * compliance "".  @return 0, -EINVAL (the ARN does not parse) or -ENOMEM;
+ * on failure x holds nothing */
+static int res_fill(struct org_resource *x, const char *arn,
+		    const char *account)
+{
+	int rc;
+
+	rc = arn_fill_resource(arn, account, x);
+	if (rc < 0)
+		return rc;
+	x->compliance = strdup("");
+	if (!x->compliance) {
+		org_resource_clear(x);
+		memset(x, 0, sizeof(*x));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A new resource for arn at the end of a; *out is counted in a->r->n, so
  * org_resources_free() owns whatever the caller adds to it.
  * @return 0, -EINVAL (the ARN does not parse) or -ENOMEM */
@@ -51,28 +66,15 @@ static int acc_add(struct acc *a, const char *arn, const char *account,
 		   struct org_resource **out)
 {
 	struct org_resources *r = a->r;
-	struct org_resource *x;
 	int rc;
 
-	if (r->n == a->cap) {
-		size_t ncap = a->cap ? a->cap * 2 : 256;
-		void *nv = reallocarray(r->v, ncap, sizeof(*r->v));
-
-		if (!nv)
-			return -ENOMEM;
-		r->v = nv;
-		a->cap = ncap;
-	}
-	x = &r->v[r->n];
-	memset(x, 0, sizeof(*x));
-	rc = arn_fill_resource(arn, account, x);
+	if (source_grow((void **)&r->v, &a->cap, r->n, sizeof(*r->v)))
+		return -ENOMEM;
+	memset(&r->v[r->n], 0, sizeof(r->v[r->n]));
+	rc = res_fill(&r->v[r->n], arn, account);
 	if (rc < 0)
 		return rc;
-	x->compliance = strdup("");
-	r->n++;
-	if (!x->compliance)
-		return -ENOMEM;
-	*out = x;
+	*out = &r->v[r->n++];
 	return 0;
 }
 
@@ -105,24 +107,6 @@ static void acc_free(struct acc *a)
 	org_resources_free(a->r);
 	a->r = NULL;
 	a->cap = 0;
-}
-
-/* Sort by ARN and keep the first of identical ARNs: an index may list a
- * resource twice (it changed between pages, or two partitions met it). */
-static void acc_finish(struct acc *a)
-{
-	struct org_resources *r = a->r;
-	size_t i, n = 0;
-
-	org_resources_sort(r);
-	for (i = 0; i < r->n; i++) {
-		if (n && !strcmp(r->v[n - 1].arn, r->v[i].arn)) {
-			org_resource_clear(&r->v[i]);
-			continue;
-		}
-		r->v[n++] = r->v[i];
-	}
-	r->n = n;
 }
 
 /*
@@ -173,102 +157,61 @@ static int parse_tag_list(json_t *list, struct org_tags *t, const char **why)
 
 /* ---- AWS Config ---- */
 
-struct cfg_ctx {
-	struct acc acc;
-	size_t skipped;                 /* items without an ARN */
-	int failed;
-	struct aws_error err;           /* the page handler's reason */
-};
-
-static int cfg_item(struct cfg_ctx *x, const char *doc)
+static int cfg_item(struct source_list *l, json_t *it, void *slot)
 {
-	json_t *item, *arn, *acct, *tags;
-	struct org_resource *r;
+	size_t *skipped = l->arg;       /* items without an ARN */
+	struct org_resource *r = slot;
+	json_t *item, *arn, *acct;
 	const char *why = NULL;
 	json_error_t je;
 	int rc;
 
-	item = json_loads(doc, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_string(it))
+		return source_list_malformed(l, "Results holds a non-string");
+	item = json_loads(json_string_value(it), JSON_REJECT_DUPLICATES, &je);
 	if (!item)
-		return agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, EIO,
-				"MalformedResponse",
-				"result is not json: %s", je.text);
-	if (!json_is_object(item)) {
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, EIO,
-			      "MalformedResponse", "result is not an object");
-		goto out;
-	}
+		return source_list_malformed(l, "result is not json: %s",
+					     je.text);
 	arn = json_object_get(item, "arn");
 	acct = json_object_get(item, "accountId");
-	tags = json_object_get(item, "tags");
-	if (!arn || json_is_null(arn) ||
-	    (json_is_string(arn) && !*json_string_value(arn))) {
+	if (!json_is_object(item)) {
+		rc = source_list_malformed(l, "result is not an object");
+	} else if (!arn || json_is_null(arn) ||
+		   (json_is_string(arn) && !*json_string_value(arn))) {
 		/* a few Config types have no ARN: nowhere to put them */
-		x->skipped++;
-		rc = 0;
-		goto out;
+		(*skipped)++;
+		rc = 1;
+	} else if (!json_is_string(arn) || (acct && !json_is_null(acct) &&
+					    !json_is_string(acct))) {
+		rc = source_list_malformed(l, "result: arn or accountId is not a string");
+	} else {
+		rc = res_fill(r, json_string_value(arn), json_is_string(acct) ?
+			      json_string_value(acct) : "");
+		if (rc == -EINVAL)
+			rc = source_list_malformed(l, "resource ARN is not valid: %.300s",
+						   json_string_value(arn));
+		if (rc == 0)
+			rc = parse_tag_list(json_object_get(item, "tags"),
+					    &r->tags, &why);
+		if (rc == -EINVAL)
+			rc = source_list_malformed(l, "resource %.300s: %s",
+						   json_string_value(arn), why);
 	}
-	if (!json_is_string(arn) || (acct && !json_is_null(acct) &&
-				     !json_is_string(acct))) {
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, EIO,
-			      "MalformedResponse",
-			      "result: arn or accountId is not a string");
-		goto out;
-	}
-	rc = acc_add(&x->acc, json_string_value(arn),
-		     json_is_string(acct) ? json_string_value(acct) : "", &r);
-	if (rc == -EINVAL) {
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, EIO,
-			      "MalformedResponse",
-			      "resource ARN is not valid: %.300s",
-			      json_string_value(arn));
-		goto out;
-	}
-	if (rc == 0)
-		rc = parse_tag_list(tags, &r->tags, &why);
-	if (rc == -EINVAL)
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, EIO,
-			      "MalformedResponse", "resource %.300s: %s",
-			      json_string_value(arn), why);
-out:
 	if (rc == -ENOMEM)
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, ENOMEM,
-			      "OutOfMemory", "out of memory");
+		rc = source_list_nomem(l);
 	json_decref(item);
 	return rc;
 }
 
-static int cfg_page(json_t *page, void *arg)
-{
-	struct cfg_ctx *x = arg;
-	json_t *list, *it;
-	size_t i;
-	int rc;
-
-	list = json_object_get(page, "Results");
-	if (!list || json_is_null(list))
-		return 0;               /* an empty page; its token goes on */
-	if (!json_is_array(list)) {
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP, EIO,
-			      "MalformedResponse", "Results is not a list");
-		goto fail;
-	}
-	json_array_foreach(list, i, it) {
-		if (!json_is_string(it)) {
-			rc = agg_fail(&x->err, &aws_svc_config, AGG_CONFIG_OP,
-				      EIO, "MalformedResponse",
-				      "Results holds a non-string");
-			goto fail;
-		}
-		rc = cfg_item(x, json_string_value(it));
-		if (rc < 0)
-			goto fail;
-	}
-	return 0;
-fail:
-	x->failed = 1;
-	return rc;
-}
+static const struct source_list_op select_resources = {
+	.svc = &aws_svc_config,
+	.op = AGG_CONFIG_OP,
+	.token = "NextToken",
+	.key = "Results",
+	.not_list = "Results is not a list",    /* absent: an empty page */
+	.item_size = sizeof(struct org_resource),
+	.parse_item = cfg_item,
+};
 
 /* [\w-]{1,256}, the model's pattern */
 static int valid_aggregator(const char *s)
@@ -288,46 +231,41 @@ int source_agg_list_config(struct aws_client *c, const char *aggregator,
 			   const char *region, struct org_resources **out,
 			   struct aws_error *err)
 {
-	struct cfg_ctx x = { 0 };
-	json_t *in = NULL;
+	struct org_resources *r;
+	size_t skipped = 0;
 	int rc;
 
 	*out = NULL;
 	aws_error_clear(err);
 	if (!aggregator || !valid_aggregator(aggregator))
-		return agg_fail(err, &aws_svc_config, AGG_CONFIG_OP, EINVAL,
-				"InvalidParameterValueException",
-				"not a configuration aggregator name: %.100s",
-				aggregator ? aggregator : "(null)");
-	aws_error_clear(&x.err);
-	if (acc_init(&x.acc) < 0)
-		goto oom;
-	in = json_pack("{s:s, s:s, s:i}", "Expression", AGG_CONFIG_EXPR,
-		       "ConfigurationAggregatorName", aggregator,
-		       "Limit", AGG_CONFIG_LIMIT);
-	if (!in)
-		goto oom;
-	rc = aws_json_paginate(c, &aws_svc_config, region, AGG_CONFIG_OP, in,
-			       "NextToken", "NextToken", cfg_page, &x, err);
-	if (rc < 0) {
-		if (x.failed)
-			*err = x.err;
-		goto out;
+		return source_fail(err, &aws_svc_config, AGG_CONFIG_OP, EINVAL,
+				   "InvalidParameterValueException",
+				   "not a configuration aggregator name: %.100s",
+				   aggregator ? aggregator : "(null)");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return source_fail(err, &aws_svc_config, AGG_CONFIG_OP, ENOMEM,
+				   "OutOfMemory", "out of memory");
+	{
+		struct source_list l = { .op = &select_resources,
+					 .arg = &skipped, .vec = &r->v,
+					 .n = &r->n };
+
+		rc = source_list_run(&l, c, region, err, "{s:s, s:s, s:i}",
+				     "Expression", AGG_CONFIG_EXPR,
+				     "ConfigurationAggregatorName", aggregator,
+				     "Limit", AGG_CONFIG_LIMIT);
 	}
-	acc_finish(&x.acc);
-	if (x.skipped)
+	if (rc < 0) {
+		org_resources_free(r);
+		return rc;
+	}
+	source_resources_finish(r);
+	if (skipped)
 		olog_debug("config aggregator %s: %zu results without an arn skipped",
-			   aggregator, x.skipped);
-	*out = x.acc.r;
-	x.acc.r = NULL;
-	goto out;
-oom:
-	rc = agg_fail(err, &aws_svc_config, AGG_CONFIG_OP, ENOMEM,
-		      "OutOfMemory", "out of memory");
-out:
-	json_decref(in);
-	acc_free(&x.acc);
-	return rc;
+			   aggregator, skipped);
+	*out = r;
+	return 0;
 }
 
 /* ---- Resource Explorer ---- */
@@ -397,14 +335,25 @@ struct rx {
 	struct aws_error *err;
 };
 
-#define rx_malformed(x, ...) \
-	agg_fail((x)->err, &aws_svc_resource_explorer, AGG_SEARCH_OP, EIO, \
-		 "MalformedResponse", __VA_ARGS__)
+static int rx_malformed(struct rx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int rx_malformed(struct rx *x, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = source_vfail(x->err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
+			  EIO, "MalformedResponse", fmt, ap);
+	va_end(ap);
+	return rc;
+}
 
 static int rx_nomem(struct rx *x)
 {
-	return agg_fail(x->err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
-			ENOMEM, "OutOfMemory", "out of memory");
+	return source_fail(x->err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
+			   ENOMEM, "OutOfMemory", "out of memory");
 }
 
 /* The "tags" property's Data, or NULL when the view does not include it. */
@@ -529,15 +478,15 @@ static int rx_query(struct rx *x, const char *q, enum rx_dim dim,
 		}
 		/* botocore refuses a token seen twice; any repeat is a loop */
 		if (json_object_get(seen, json_string_value(tok))) {
-			rc = agg_fail(x->err, &aws_svc_resource_explorer,
-				      AGG_SEARCH_OP, EIO, "PaginationError",
-				      "pagination token repeated");
+			rc = source_fail(x->err, &aws_svc_resource_explorer,
+					 AGG_SEARCH_OP, EIO, "PaginationError",
+					 "pagination token repeated");
 			goto out;
 		}
 		if (++npages >= AGG_MAX_PAGES) {
-			rc = agg_fail(x->err, &aws_svc_resource_explorer,
-				      AGG_SEARCH_OP, EIO, "PaginationError",
-				      "more than %d pages", AGG_MAX_PAGES);
+			rc = source_fail(x->err, &aws_svc_resource_explorer,
+					 AGG_SEARCH_OP, EIO, "PaginationError",
+					 "more than %d pages", AGG_MAX_PAGES);
 			goto out;
 		}
 		if (json_object_set_new(seen, json_string_value(tok),
@@ -580,10 +529,10 @@ static int rx_build(struct rx *x, struct buf *b, const char *filter, int neg,
 {
 	buf_reset(b);
 	if (!rx_plain(v))
-		return agg_fail(x->err, &aws_svc_resource_explorer,
-				AGG_SEARCH_OP, EIO, "SearchIncomplete",
-				"cannot split the query \"%.200s\" on %s \"%.100s\": not a plain value",
-				filter, name, v);
+		return source_fail(x->err, &aws_svc_resource_explorer,
+				   AGG_SEARCH_OP, EIO, "SearchIncomplete",
+				   "cannot split the query \"%.200s\" on %s \"%.100s\": not a plain value",
+				   filter, name, v);
 	if (buf_printf(b, "%s%s%s%s:%s", filter, *filter ? " " : "",
 		       neg ? "-" : "", name, v) < 0)
 		return rx_nomem(x);
@@ -592,10 +541,10 @@ static int rx_build(struct rx *x, struct buf *b, const char *filter, int neg,
 
 static int rx_too_long(struct rx *x, const char *q)
 {
-	return agg_fail(x->err, &aws_svc_resource_explorer, AGG_SEARCH_OP, EIO,
-			"SearchIncomplete",
-			"cannot split the query \"%.160s...\" further: it would exceed %d characters",
-			q, AGG_QUERY_MAX);
+	return source_fail(x->err, &aws_svc_resource_explorer, AGG_SEARCH_OP, EIO,
+			   "SearchIncomplete",
+			   "cannot split the query \"%.160s...\" further: it would exceed %d characters",
+			   q, AGG_QUERY_MAX);
 }
 
 /*
@@ -631,20 +580,20 @@ static int rx_partition(struct rx *x, const char *filter, enum rx_dim dim)
 			goto out;
 		}
 		if (dim == RX_NDIMS) {
-			rc = agg_fail(x->err, &aws_svc_resource_explorer,
-				      AGG_SEARCH_OP, EIO, "SearchIncomplete",
-				      "the query \"%.300s\" matches more than %d resources and cannot be split further",
-				      filter, SOURCE_AGG_SEARCH_CAP);
+			rc = source_fail(x->err, &aws_svc_resource_explorer,
+					 AGG_SEARCH_OP, EIO, "SearchIncomplete",
+					 "the query \"%.300s\" matches more than %d resources and cannot be split further",
+					 filter, SOURCE_AGG_SEARCH_CAP);
 			goto out;
 		}
 		if (!vals.n) {
 			/* Resource Explorer did not apply our exclusions, or
 			 * returned nothing while saying it held back more */
-			rc = agg_fail(x->err, &aws_svc_resource_explorer,
-				      AGG_SEARCH_OP, EIO, "SearchIncomplete",
-				      "the query \"%.300s\" is incomplete but shows no new %s to split on",
-				      buf_str(&rem)[0] ? buf_str(&rem) : filter,
-				      rx_dims[dim].label);
+			rc = source_fail(x->err, &aws_svc_resource_explorer,
+					 AGG_SEARCH_OP, EIO, "SearchIncomplete",
+					 "the query \"%.300s\" is incomplete but shows no new %s to split on",
+					 buf_str(&rem)[0] ? buf_str(&rem) : filter,
+					 rx_dims[dim].label);
 			goto out;
 		}
 		for (size_t i = 0; i < vals.n; i++) {
@@ -720,17 +669,17 @@ int source_agg_list_resource_explorer(struct aws_client *c,
 	aws_error_clear(err);
 	a = malloc(sizeof(*a));
 	if (!a)
-		return agg_fail(err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
-				ENOMEM, "OutOfMemory", "out of memory");
+		return source_fail(err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
+				   ENOMEM, "OutOfMemory", "out of memory");
 	if (!view_arn || strlen(view_arn) > 1000 || arn_parse(view_arn, a) ||
 	    strcmp(a->service, "resource-explorer-2") ||
 	    strcmp(a->type, "view") || !strcmp(a->region, "global") ||
 	    strlen(a->region) >= sizeof(region)) {
 		free(a);
-		return agg_fail(err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
-				EINVAL, "ValidationException",
-				"not a resource explorer view arn: %.300s",
-				view_arn ? view_arn : "(null)");
+		return source_fail(err, &aws_svc_resource_explorer, AGG_SEARCH_OP,
+				   EINVAL, "ValidationException",
+				   "not a resource explorer view arn: %.300s",
+				   view_arn ? view_arn : "(null)");
 	}
 	snprintf(region, sizeof(region), "%s", a->region);
 	free(a);
@@ -743,7 +692,7 @@ int source_agg_list_resource_explorer(struct aws_client *c,
 	rc = rx_partition(&x, "", RX_REGION);
 	if (rc < 0)
 		goto out;
-	acc_finish(&x.all);
+	source_resources_finish(x.all.r);
 	olog_debug("resource explorer view %s: %zu resources in %u queries, %u requests",
 		   view_arn, x.all.r->n, x.queries, x.requests);
 	*out = x.all.r;
@@ -765,81 +714,38 @@ static int rule_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int source_agg_rules_add(struct source_agg_rules *x, json_t *list,
-			 const char **why)
+int source_agg_parse_rule(struct source_list *l, json_t *it, void *slot)
 {
-	json_t *it;
-	size_t i;
+	struct org_config_rule *rule = slot;
+	json_t *name, *comp, *type = NULL;
 
-	if (!x->r) {
-		x->r = calloc(1, sizeof(*x->r));
-		if (!x->r)
-			return -ENOMEM;
+	name = json_object_get(it, "ConfigRuleName");
+	comp = json_object_get(it, "Compliance");
+	if (!json_is_string(name) || !*json_string_value(name))
+		return source_list_malformed(l, "reply: a rule without a ConfigRuleName");
+	if (comp && !json_is_null(comp)) {
+		if (!json_is_object(comp))
+			return source_list_malformed(l, "reply: Compliance is not an object");
+		type = json_object_get(comp, "ComplianceType");
+		if (type && !json_is_null(type) && !json_is_string(type))
+			return source_list_malformed(l, "reply: ComplianceType is not a string");
 	}
-	if (!list || json_is_null(list))
-		return 0;
-	if (!json_is_array(list)) {
-		*why = "the rule list is not a list";
-		return -EINVAL;
-	}
-	json_array_foreach(list, i, it) {
-		struct org_config_rules *r = x->r;
-		json_t *name, *comp, *type = NULL;
-		struct org_config_rule *rule;
-
-		name = json_object_get(it, "ConfigRuleName");
-		comp = json_object_get(it, "Compliance");
-		if (!json_is_string(name) || !*json_string_value(name)) {
-			*why = "a rule without a ConfigRuleName";
-			return -EINVAL;
-		}
-		if (comp && !json_is_null(comp)) {
-			if (!json_is_object(comp)) {
-				*why = "Compliance is not an object";
-				return -EINVAL;
-			}
-			type = json_object_get(comp, "ComplianceType");
-			if (type && !json_is_null(type) &&
-			    !json_is_string(type)) {
-				*why = "ComplianceType is not a string";
-				return -EINVAL;
-			}
-		}
-		if (r->n == x->cap) {
-			size_t ncap = x->cap ? x->cap * 2 : 32;
-			void *nv = reallocarray(r->v, ncap, sizeof(*r->v));
-
-			if (!nv)
-				return -ENOMEM;
-			r->v = nv;
-			x->cap = ncap;
-		}
-		rule = &r->v[r->n];
-		/* Config leaves Compliance out until a rule has evaluated
-		 * something: that is what INSUFFICIENT_DATA means */
-		rule->name = strdup(json_string_value(name));
-		rule->compliance = strdup(json_is_string(type) &&
-					  *json_string_value(type) ?
-					  json_string_value(type) :
-					  "INSUFFICIENT_DATA");
-		r->n++;
-		if (!rule->name || !rule->compliance)
-			return -ENOMEM;
-	}
+	/* Config leaves Compliance out until a rule has evaluated
+	 * something: that is what INSUFFICIENT_DATA means */
+	rule->name = strdup(json_string_value(name));
+	rule->compliance = strdup(json_is_string(type) &&
+				  *json_string_value(type) ?
+				  json_string_value(type) :
+				  "INSUFFICIENT_DATA");
+	if (!rule->name || !rule->compliance)
+		return source_list_nomem(l);
 	return 0;
 }
 
-int source_agg_rules_finish(struct source_agg_rules *x)
+void source_agg_rules_finish(struct org_config_rules *r)
 {
-	struct org_config_rules *r;
 	size_t i, n = 0;
 
-	if (!x->r) {
-		x->r = calloc(1, sizeof(*x->r));
-		if (!x->r)
-			return -ENOMEM;
-	}
-	r = x->r;
 	if (r->n)
 		qsort(r->v, r->n, sizeof(*r->v), rule_cmp);
 	/* a rule met twice (it changed between pages): keep the first */
@@ -853,58 +759,40 @@ int source_agg_rules_finish(struct source_agg_rules *x)
 	}
 	r->n = n;
 	r->enabled = n > 0;
-	return 0;
 }
 
-struct comp_ctx {
-	struct source_agg_rules rules;
-	const char *account;
-	const char *region;
-	int failed;
-	struct aws_error err;
-};
-
-static int comp_page(json_t *page, void *arg)
+/* The filter is ours, but a reply that ignored it must not put another
+ * account's rules here. */
+static int comp_check(struct source_list *l, json_t *list)
 {
-	struct comp_ctx *x = arg;
-	json_t *list, *it;
-	const char *why = NULL;
+	const char *const *want = l->arg;       /* account, region */
+	json_t *it;
 	size_t i;
-	int rc;
 
-	list = json_object_get(page, "AggregateComplianceByConfigRules");
-	/* the filter is ours, but a reply that ignored it must not put
-	 * another account's rules here */
 	json_array_foreach(list, i, it) {
 		const char *a = json_string_value(json_object_get(it,
 							"AccountId"));
 		const char *r = json_string_value(json_object_get(it,
 							"AwsRegion"));
 
-		if ((a && strcmp(a, x->account)) ||
-		    (r && strcmp(r, x->region))) {
-			rc = agg_fail(&x->err, &aws_svc_config,
-				      AGG_COMPLIANCE_OP, EIO,
-				      "MalformedResponse",
-				      "a rule of account %.20s, region %.40s in the listing of %s, %s",
-				      a ? a : "?", r ? r : "?", x->account,
-				      x->region);
-			goto fail;
-		}
+		if ((a && strcmp(a, want[0])) || (r && strcmp(r, want[1])))
+			return source_list_malformed(l, "a rule of account %.20s, region %.40s in the listing of %s, %s",
+						     a ? a : "?", r ? r : "?",
+						     want[0], want[1]);
 	}
-	rc = source_agg_rules_add(&x->rules, list, &why);
-	if (rc == -EINVAL)
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_COMPLIANCE_OP, EIO,
-			      "MalformedResponse", "reply: %s", why);
-	else if (rc == -ENOMEM)
-		rc = agg_fail(&x->err, &aws_svc_config, AGG_COMPLIANCE_OP,
-			      ENOMEM, "OutOfMemory", "out of memory");
-	if (rc == 0)
-		return 0;
-fail:
-	x->failed = 1;
-	return rc;
+	return 0;
 }
+
+static const struct source_list_op describe_aggregate_rules = {
+	.svc = &aws_svc_config,
+	.op = AGG_COMPLIANCE_OP,
+	.token = "NextToken",
+	.key = "AggregateComplianceByConfigRules",
+	.not_list = SOURCE_AGG_RULES_NOT_LIST,
+	.check = comp_check,
+	.item_size = sizeof(struct org_config_rule),
+	.parse_item = source_agg_parse_rule,
+};
 
 static int valid_region(const char *s)
 {
@@ -917,66 +805,51 @@ static int valid_region(const char *s)
 	return n >= 1 && n <= 64;
 }
 
-static int valid_account(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n]; n++)
-		if (s[n] < '0' || s[n] > '9')
-			return 0;
-	return n == 12;
-}
-
 int source_agg_config_compliance(struct aws_client *c, const char *aggregator,
 				 const char *region, const char *account,
 				 const char *aws_region,
 				 struct org_config_rules **out,
 				 struct aws_error *err)
 {
-	struct comp_ctx x = { 0 };
-	json_t *in = NULL;
+	const char *want[] = { account, aws_region };
+	struct org_config_rules *r;
 	int rc;
 
 	*out = NULL;
 	aws_error_clear(err);
 	if (!aggregator || !valid_aggregator(aggregator))
-		return agg_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP, EINVAL,
-				"InvalidParameterValueException",
-				"not a configuration aggregator name: %.100s",
-				aggregator ? aggregator : "(null)");
-	if (!account || !valid_account(account) || !aws_region ||
+		return source_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP,
+				   EINVAL, "InvalidParameterValueException",
+				   "not a configuration aggregator name: %.100s",
+				   aggregator ? aggregator : "(null)");
+	if (!account || !source_is_account_id(account) || !aws_region ||
 	    !valid_region(aws_region))
-		return agg_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP, EINVAL,
-				"InvalidParameterValueException",
-				"config compliance: not an account id and region: %.20s %.64s",
-				account ? account : "(null)",
-				aws_region ? aws_region : "(null)");
-	aws_error_clear(&x.err);
-	x.account = account;
-	x.region = aws_region;
-	in = json_pack("{s:s, s:{s:s, s:s}, s:i}",
-		       "ConfigurationAggregatorName", aggregator,
-		       "Filters", "AccountId", account, "AwsRegion", aws_region,
-		       "Limit", AGG_COMPLIANCE_LIMIT);
-	if (!in)
-		goto oom;
-	rc = aws_json_paginate(c, &aws_svc_config, region, AGG_COMPLIANCE_OP,
-			       in, "NextToken", "NextToken", comp_page, &x, err);
-	if (rc < 0) {
-		if (x.failed)
-			*err = x.err;
-		goto out;
+		return source_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP,
+				   EINVAL, "InvalidParameterValueException",
+				   "config compliance: not an account id and region: %.20s %.64s",
+				   account ? account : "(null)",
+				   aws_region ? aws_region : "(null)");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return source_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP,
+				   ENOMEM, "OutOfMemory", "out of memory");
+	{
+		struct source_list l = { .op = &describe_aggregate_rules,
+					 .arg = want, .vec = &r->v,
+					 .n = &r->n };
+
+		rc = source_list_run(&l, c, region, err,
+				     "{s:s, s:{s:s, s:s}, s:i}",
+				     "ConfigurationAggregatorName", aggregator,
+				     "Filters", "AccountId", account,
+				     "AwsRegion", aws_region,
+				     "Limit", AGG_COMPLIANCE_LIMIT);
 	}
-	if (source_agg_rules_finish(&x.rules) < 0)
-		goto oom;
-	*out = x.rules.r;
-	x.rules.r = NULL;
-	goto out;
-oom:
-	rc = agg_fail(err, &aws_svc_config, AGG_COMPLIANCE_OP, ENOMEM,
-		      "OutOfMemory", "out of memory");
-out:
-	json_decref(in);
-	org_config_rules_free(x.rules.r);
-	return rc;
+	if (rc < 0) {
+		org_config_rules_free(r);
+		return rc;
+	}
+	source_agg_rules_finish(r);
+	*out = r;
+	return 0;
 }

@@ -110,18 +110,18 @@ int source_agg_config_compliance(struct aws_client *c, const char *aggregator,
 
 /* Shared with the aws source, whose DescribeComplianceByConfigRule
  * replies have the same items. */
-struct source_agg_rules {
-	struct org_config_rules *r;
-	size_t cap;
-};
+struct source_list;
 
-/* Add every {ConfigRuleName, Compliance{ComplianceType}} of list (a JSON
- * array; NULL or null: none) to x, whose r is allocated on first use.
- * @return 0, -EINVAL (not that shape; *why says what) or -ENOMEM */
-int source_agg_rules_add(struct source_agg_rules *x, json_t *list,
-			 const char **why);
+/* What a rule listing says when its list member is not a list. */
+#define SOURCE_AGG_RULES_NOT_LIST "reply: the rule list is not a list"
+
+/* A source_list_op parse_item: one {ConfigRuleName,
+ * Compliance{ComplianceType}} item into slot (a struct org_config_rule);
+ * no ComplianceType reads INSUFFICIENT_DATA.  @return 0 or -errno with
+ * the listing's error filled ("reply: <why>", or out of memory) */
+int source_agg_parse_rule(struct source_list *l, json_t *item, void *slot);
 /* Sort by name, drop repeated names (the first kept), set enabled to
- * whether any rule is left.  @return 0 or -ENOMEM (r not allocated) */
-int source_agg_rules_finish(struct source_agg_rules *x);
+ * whether any rule is left. */
+void source_agg_rules_finish(struct org_config_rules *r);
 
 #endif

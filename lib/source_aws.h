@@ -17,6 +17,13 @@
  *                         with config_aggregator: only
  *                         DescribeAggregateComplianceByConfigRules filtered
  *                         on the account and region (1 page per 1,000 rules)
+ *   list_org_resources    resource-explorer-2:Search or
+ *                         config:SelectAggregateResourceConfig, as
+ *                         source_agg.h says
+ *
+ * source_aws.c holds the Organizations side, source_member.c the
+ * member-account side (list_resources, config_compliance,
+ * list_org_resources); both list through source_list.h.
  */
 #ifndef ORGFS_SOURCE_AWS_H
 #define ORGFS_SOURCE_AWS_H
@@ -57,6 +64,12 @@ struct source_aws_options {
 	const char *config_aggregator;
 	const char *config_aggregator_region;   /* its home Region; NULL:
 						   the client's */
+	/* list_org_resources: every resource of the organization from this
+	 * Resource Explorer view (source_agg_list_resource_explorer), else
+	 * from config_aggregator (source_agg_list_config, in
+	 * config_aggregator_region).  Both NULL: the source has no
+	 * list_org_resources (NULL in its ops). */
+	const char *resource_explorer_view;
 };
 
 /* The client is borrowed and must outlive the source; opt (may be NULL)

@@ -335,12 +335,13 @@ static int fk_config_compliance(struct org_source *s, const char *account_id,
 	return 0;
 }
 
-static int fk_list_org_resources(void *arg, struct org_resources **out,
+static int fk_list_org_resources(struct org_source *s,
+				 struct org_resources **out,
 				 struct aws_error *err)
 {
 	int rc = enter(ORG_ORGRES, err);
 
-	ck_assert_ptr_eq(arg, &fk);
+	ck_assert_ptr_eq(s, &fk.base);
 	if (rc)
 		return rc;
 	*out = one_resource("111111111111", "eu-west-1");
@@ -370,6 +371,7 @@ static const struct org_source_ops fake_ops = {
 	.list_resources = fk_list_resources,
 	.effective_tag_policy = fk_effective_tag_policy,
 	.config_compliance = fk_config_compliance,
+	.list_org_resources = fk_list_org_resources,
 	.describe = fk_describe,
 	.destroy = fk_destroy,
 };
@@ -518,8 +520,6 @@ START_TEST(test_fetch_once)
 	struct org *o;
 	int k;
 
-	cfg.list_org_resources = fk_list_org_resources;
-	cfg.list_org_arg = &fk;
 	o = fake_org(&fake_ops, &cfg);
 	for (k = 0; k < ORG_NKINDS; k++)
 		get_ok(o, k, fake_keys[k], &refs[k]);
