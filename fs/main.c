@@ -1067,6 +1067,7 @@ int main(int argc, char *argv[])
 	fs.mount_time = time(NULL);
 	fs.uid = getuid();
 	fs.gid = getgid();
+	fs.layout = &tree_layout;
 
 	/* read-only, no atime updates, and clean up after a crash */
 	snprintf(fsname, sizeof(fsname), "-ofsname=orgfs,subtype=orgfs");

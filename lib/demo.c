@@ -23,6 +23,7 @@
 #include "aws.h"
 #include "buf.h"
 #include "demo.h"
+#include "hash.h"
 #include "model.h"
 #include "source.h"
 
@@ -2213,15 +2214,6 @@ static int cfg_kind(const struct org_resource *r)
 	return -1;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static int cfg_sandbox(const struct demo_acct *a)
 {
 	return a->cat == CAT_SANDBOX ||
@@ -2277,7 +2269,7 @@ static const char *cfg_eval(const struct demo *d, const struct demo_acct *a,
 		if (k == CR_REQUIRED_TAGS)
 			bad |= !org_tags_get(&r->tags, "CostCenter");
 		else
-			bad |= draw(d, H_CFG, str_hash(r->arn) ^ k) % 1000 <
+			bad |= draw(d, H_CFG, hash_fnv1a_str(r->arn) ^ k) % 1000 <
 			       fail;
 	}
 	if (!nscope)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "awstime.h"
+#include "hash.h"
 #include "log.h"
 #include "memtrim.h"
 #include "org.h"
@@ -58,12 +59,8 @@ const char *org_kind_name(enum org_kind k)
  * ("ab","c") and ("a","bc") differ. */
 static void h_str(uint64_t *h, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	do {
-		*h ^= *p;
-		*h *= 0x100000001b3ULL;
-	} while (*p++);
+	s = s ? s : "";
+	*h = hash_fnv1a_more(*h, s, strlen(s) + 1);
 }
 
 static void h_int(uint64_t *h, long long v)
@@ -589,7 +586,7 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 {
 	struct org *o = ctx;
 	const struct org_source_ops *ops = o->src->ops;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_FNV1A_INIT;
 	size_t sz = 0;
 	int res = -EINVAL;
 
@@ -949,6 +946,12 @@ void org_put(struct org *o, struct cache_ref *ref)
 void org_prefetch(struct org *o, enum org_kind kind, const char *key)
 {
 	cache_prefetch(o->cache, kind, key ? key : "");
+}
+
+void org_slice_key(char *out, size_t len, const char *account,
+		   const char *region)
+{
+	snprintf(out, len, "%s/%s", account, region);
 }
 
 void org_wait_idle(struct org *o)

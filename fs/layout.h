@@ -1,0 +1,42 @@
+/* layout.h - the engine's side of the tree's table
+ *
+ * The table (fs/tree.c) is the ABI.  Each row maps a path pattern ('*'
+ * is one escaped name, '**' any number of them) to a node type, the kind
+ * of data whose TTL governs the kernel's caching of it, and the handlers
+ * that say whether a path exists and what it holds (get) and what a
+ * directory lists (list).  A row without get exists when its parent lists
+ * its name.  Rows are tried in order: specific patterns before generic
+ * ones.  The engine (fs/layout.c) is handed the table at mount
+ * (struct orgfs layout) and knows no subtree.
+ */
+#ifndef ORGFS_LAYOUT_H
+#define ORGFS_LAYOUT_H
+
+#include "serve.h"
+
+/* Fill out (type and timeout are set) or answer -errno. */
+typedef int (*get_fn)(struct lctx *c, struct node *out);
+/* Add the directory's entries to out (unsorted; the engine sorts them
+ * and drops duplicates). */
+typedef int (*list_fn)(struct lctx *c, struct dlist *out);
+
+struct layout_row {
+	const char *pattern;
+	enum node_type type;
+	enum org_kind kind;             /* TTL that governs kernel caching */
+	get_fn get;
+	list_fn list;
+	int view;                       /* org-wide: rendered once per
+					   version of the data (view cache) */
+};
+
+struct layout_table {
+	const struct layout_row *rows;
+	size_t n;
+};
+
+/* Whether the directory above path lists its last name.
+ * @return 0, -ENOENT, or the errno of listing the directory */
+int layout_listed(struct orgfs *fs, const char *path);
+
+#endif
