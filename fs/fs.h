@@ -99,7 +99,7 @@ int layout_peek(struct orgfs *fs, const char *path, struct node *out);
 /* layout_get, and for an org-wide view directory its listing too, so
  * that mtime and the stale mark are those of the data behind it. */
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out);
-/* Read-ahead for a directory just listed. */
+/* Read-ahead for a directory just listed, as its row says (layout.h). */
 void layout_prefetch(struct orgfs *fs, const char *path);
 /* Org-wide views, whose attributes take a crawl: readdirplus leaves
  * them to a later lookup. */

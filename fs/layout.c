@@ -132,6 +132,31 @@ static int capture(const char *pattern, const char *path, struct lctx *c)
 	return 0;
 }
 
+/* A directory's entries: what its handler lists, then the names of the
+ * rows right below it ("<pattern>/<name>", no wildcard) that their when
+ * allows. */
+static int row_entries(const struct layout_row *r, struct lctx *c,
+		    struct dlist *d)
+{
+	const struct layout_table *t = c->fs->layout;
+	const char *pre = strcmp(r->pattern, "/") ? r->pattern : "";
+	size_t len = strlen(pre), i;
+	int res = r->list ? r->list(c, d) : 0;
+
+	for (i = 0; i < t->n && !res; i++) {
+		const struct layout_row *x = &t->rows[i];
+		const char *name;
+
+		if (strncmp(x->pattern, pre, len) || x->pattern[len] != '/')
+			continue;
+		name = x->pattern + len + 1;
+		if (!*name || strpbrk(name, "/*") || (x->when && !x->when(c)))
+			continue;
+		res = dl_add_raw(d, strdup(name), x->type);
+	}
+	return res;
+}
+
 /* List through the view cache where the row says so. */
 static int row_list(const struct layout_row *r, struct lctx *c,
 		    struct dlist *d)
@@ -140,11 +165,11 @@ static int row_list(const struct layout_row *r, struct lctx *c,
 	int res;
 
 	if (!r->view)
-		return r->list(c, d);
+		return row_entries(r, c, d);
 	version = org_data_version(c->fs->org);
 	if (view_get(c->path, version, NULL, d, c))
 		return 0;
-	res = r->list(c, d);
+	res = row_entries(r, c, d);
 	if (!res)
 		view_put(c->path, version, NULL, d, c);
 	return res;
@@ -263,8 +288,7 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 		}
 	} else if (!res && strcmp(path, "/"))
 		res = layout_listed(fs, path);
-	if (!res && out->type == NODE_DIR && r->list &&
-	    (!r->view || how == GET_FULL)) {
+	if (!res && out->type == NODE_DIR && (!r->view || how == GET_FULL)) {
 		/* a directory is as fresh as the data its listing comes
 		 * from: that is what its mtime and stale mark tell (not
 		 * for org-wide views: a stat must not start a crawl) */
@@ -315,7 +339,7 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 		lctx_done(&c);
 		return -ENOENT;
 	}
-	if (!r->list) {
+	if (r->type != NODE_DIR) {
 		lctx_done(&c);
 		return -ENOTDIR;
 	}
@@ -341,44 +365,30 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 	return 0;
 }
 
-/* Listing accounts/ (or ous/) warms what each child will need, so that a
- * walk over them does not wait one round trip per object: each account's
- * tags.  The hierarchy (parent, path, owner) is warmed by listing an
- * account's directory, not accounts/: an audit of accounts/<id>/tags/Owner
- * then makes no call it does not need (issue 9: no more calls than a
- * script). */
 void layout_prefetch(struct orgfs *fs, const char *path)
 {
-	struct cache_ref ref;
-	struct aws_error err;
+	const struct layout_row *r;
+	struct dlist d = { 0 };
+	struct lctx c;
 	size_t i;
 
-	aws_error_clear(&err);
-	if (!strncmp(path, "/accounts/", 10) && strrchr(path, '/') == path + 9) {
-		org_prefetch(fs->org, ORG_HIER, "");
-	} else if (!strcmp(path, "/accounts")) {
-		if (org_get(fs->org, ORG_ACCOUNTS, "", path, &ref, &err))
-			return;
-		const struct org_accounts *a = ref.data;
-
-		for (i = 0; i < a->n; i++)
-			org_prefetch(fs->org, ORG_TAGS, a->v[i].id);
-		org_put(fs->org, &ref);
-	} else if (!strcmp(path, "/ous")) {
-		if (org_get(fs->org, ORG_HIER, "", path, &ref, &err))
-			return;
-		const struct org_hier *h = ref.data;
-
-		for (i = 0; i < h->nous; i++)
-			org_prefetch(fs->org, ORG_TAGS, h->ous[i].id);
-		org_put(fs->org, &ref);
-	} else if (!strcmp(path, "/policies")) {
-		if (org_get(fs->org, ORG_POLICIES, "", path, &ref, &err))
-			return;
-		const struct org_policies *p = ref.data;
-
-		for (i = 0; i < p->n; i++)
-			org_prefetch(fs->org, ORG_POLICY, p->v[i].id);
-		org_put(fs->org, &ref);
+	memset(&c, 0, sizeof(c));
+	r = find_row(fs, path, &c);
+	if (!r || r->ahead.how == AHEAD_NONE)
+		return;
+	if (r->ahead.how == AHEAD_ONE) {
+		org_prefetch(fs->org, r->ahead.kind, "");
+		return;
 	}
+	if (layout_list(fs, path, &d))
+		return;
+	for (i = 0; i < d.n; i++) {
+		char *name;
+
+		if (!unescape_name(d.v[i].name, &name)) {
+			org_prefetch(fs->org, r->ahead.kind, name);
+			free(name);
+		}
+	}
+	dlist_free(&d);
 }

@@ -172,6 +172,16 @@ char *longname_lookup(const char *escaped)
 	return raw;
 }
 
+int dl_add_fields(struct dlist *d, const struct field *f, size_t n)
+{
+	size_t i;
+	int res = 0;
+
+	for (i = 0; i < n && !res; i++)
+		res = dl_add(d, f[i].name, NODE_FILE);
+	return res;
+}
+
 /* Add an AWS-provided name: escaped as DESIGN.md §1 says. */
 int dl_add(struct dlist *d, const char *name, enum node_type type)
 {
@@ -391,6 +401,28 @@ int set_link(struct node *out, const char *fmt, ...)
 	res = buf_vprintf(&out->data, fmt, ap);
 	va_end(ap);
 	return res;
+}
+
+int put_field(struct node *out, const struct field *f, size_t n,
+	      const char *name, const void *obj)
+{
+	const char *p = obj;
+	size_t i;
+
+	for (i = 0; i < n && strcmp(f[i].name, name); i++)
+		;
+	if (i == n)
+		return -ENOENT;
+	p += f[i].off;
+	switch (f[i].type) {
+	case FIELD_TIME:
+		return put_time(out, *(const time_t *)(const void *)p);
+	case FIELD_BOOL:
+		return put_line(out, *(const int *)(const void *)p ?
+				"true" : "false");
+	default:
+		return put_line(out, *(char *const *)(const void *)p);
+	}
 }
 
 /* TSV fields: tabs and newlines inside values become spaces. */

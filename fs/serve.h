@@ -12,10 +12,13 @@
 #define ORGFS_SERVE_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "fs.h"
 
 #define MAX_ARGS 8
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct pin_of {
 	enum org_kind kind;
@@ -95,6 +98,26 @@ int set_link(struct node *out, const char *fmt, ...)
 /* Add a name the tree owns (already escaped): name is taken over, and
  * freed on failure; NULL is -ENOMEM. */
 int dl_add_raw(struct dlist *d, char *name, enum node_type type);
+/* A plain member of a model struct shown as a file of its own: a
+ * fields table lists the files and serves them. */
+struct field {
+	const char *name;
+	size_t off;                     /* offsetof the member */
+	enum {
+		FIELD_STR,              /* const char *: the value */
+		FIELD_TIME,             /* time_t: as put_time */
+		FIELD_BOOL,             /* int: "true" or "false" */
+	} type;
+};
+#define FIELD(type_, member, how) { #member, offsetof(type_, member), how }
+
+/* Add each field's name (a file) to d. */
+int dl_add_fields(struct dlist *d, const struct field *f, size_t n);
+/* The value of obj's field called name, as a file's content.
+ * @return 0, -ENOENT when no field has that name, or -ENOMEM */
+int put_field(struct node *out, const struct field *f, size_t n,
+	      const char *name, const void *obj);
+
 /* Add an AWS-provided name: escaped as DESIGN.md §1 says.  Names too
  * long for a file name are shown shortened with a hash ("...%~1a2b3c4d"),
  * which cannot be unescaped: the name behind is remembered, for

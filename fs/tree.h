@@ -6,6 +6,10 @@
  * fs/serve.h offers.  Handlers are declared here by file, with the few
  * helpers one subtree lends another.
  *
+ * Names say the column: ls_ a directory's list, d_ a directory's get
+ * (whether it exists), f_ a file's get, l_ a link's get, g_ a get of
+ * either; *_listed and with_* are when predicates (layout.h).
+ *
  * A new per-account file: one row in fs/tree.c (with the other rows of
  * accounts/<id>/, before the catch-all of account fields) and one handler
  * in fs/tree_accounts.c, declared below; the account's listing is derived
@@ -18,11 +22,11 @@
 #include "resindex.h"
 
 /* tree_root.c */
-int ls_root(struct lctx *c, struct dlist *d);
 int f_readme(struct lctx *c, struct node *out);
 int f_accounts_tsv(struct lctx *c, struct node *out);
 int ls_org(struct lctx *c, struct dlist *d);
 int f_org_field(struct lctx *c, struct node *out);
+int f_org_policy_types(struct lctx *c, struct node *out);
 int ls_dot(struct lctx *c, struct dlist *d);
 int f_dot(struct lctx *c, struct node *out);
 
@@ -62,6 +66,8 @@ int ls_ou_tags(struct lctx *c, struct dlist *d);
 int f_ou_tag(struct lctx *c, struct node *out);
 int ls_ou_policies(struct lctx *c, struct dlist *d);
 int f_ou_field(struct lctx *c, struct node *out);
+int f_ou_path(struct lctx *c, struct node *out);
+int ou_has_parent(struct lctx *c);
 int ls_tree(struct lctx *c, struct dlist *d);
 int g_tree(struct lctx *c, struct node *out);
 
@@ -74,6 +80,8 @@ int f_config_status(struct lctx *c, struct node *out);
 int d_config_region(struct lctx *c, struct node *out);
 int ls_config_region(struct lctx *c, struct dlist *d);
 int f_config_rule(struct lctx *c, struct node *out);
+int config_listed(struct lctx *c);
+int effpol_listed(struct lctx *c);
 int ls_policies(struct lctx *c, struct dlist *d);
 int d_policy(struct lctx *c, struct node *out);
 int ls_policy(struct lctx *c, struct dlist *d);
@@ -89,16 +97,13 @@ const struct org_config_rules *config_of(struct lctx *c, const char *account,
 
 /* tree_views.c */
 int ls_owners(struct lctx *c, struct dlist *d);
-int ls_owner(struct lctx *c, struct dlist *d);
 int ls_owner_accounts(struct lctx *c, struct dlist *d);
 int l_view_object(struct lctx *c, struct node *out);
 int ls_owner_ous(struct lctx *c, struct dlist *d);
-int ls_unowned(struct lctx *c, struct dlist *d);
 int ls_unowned_accounts(struct lctx *c, struct dlist *d);
 int ls_unowned_ous(struct lctx *c, struct dlist *d);
 int ls_tag_keys(struct lctx *c, struct dlist *d);
 int ls_tag_values(struct lctx *c, struct dlist *d);
-int ls_tag_value(struct lctx *c, struct dlist *d);
 int ls_tag_accounts(struct lctx *c, struct dlist *d);
 int ls_tag_ous(struct lctx *c, struct dlist *d);
 
@@ -116,11 +121,12 @@ int f_resource_field(struct lctx *c, struct node *out);
 int f_resources_tsv(struct lctx *c, struct node *out);
 int ls_services(struct lctx *c, struct dlist *d);
 int ls_service_types(struct lctx *c, struct dlist *d);
-int ls_service_type(struct lctx *c, struct dlist *d);
 int f_service_type_tsv(struct lctx *c, struct node *out);
 int f_owner_resources_tsv(struct lctx *c, struct node *out);
 int f_unowned_resources_tsv(struct lctx *c, struct node *out);
 int f_tag_resources_tsv(struct lctx *c, struct node *out);
+int with_resources(struct lctx *c);
+int resources_listed(struct lctx *c);
 /* The resource that accounts/<a>/resources/<s>/<r>/<t>/<id> names, or
  * NULL (c->err.err set when data failed). */
 const struct org_resource *find_resource(struct lctx *c);
@@ -137,7 +143,6 @@ int rnames_walk(struct lctx *c, struct dlist *d, int what, const char *of);
 /* tree_compliance.c */
 int f_object_compliance(struct lctx *c, struct node *out);
 int f_resource_compliance(struct lctx *c, struct node *out);
-int ls_compliance(struct lctx *c, struct dlist *d);
 int f_compliance_summary(struct lctx *c, struct node *out);
 int f_compliance_failing(struct lctx *c, struct node *out);
 int ls_compliance_rules(struct lctx *c, struct dlist *d);

@@ -33,49 +33,22 @@ int d_account(struct lctx *c, struct node *out)
 	return 0;
 }
 
-static const char *const account_fields[] = {
-	"name", "email", "state", "arn", "joined_method", "joined",
+static const struct field account_fields[] = {
+	FIELD(struct org_account, name, FIELD_STR),
+	FIELD(struct org_account, email, FIELD_STR),
+	FIELD(struct org_account, state, FIELD_STR),
+	FIELD(struct org_account, arn, FIELD_STR),
+	FIELD(struct org_account, joined_method, FIELD_STR),
+	FIELD(struct org_account, joined, FIELD_TIME),
 };
 
+/* Its fields; the rest of accounts/<id>/ are the rows below it. */
 int ls_account(struct lctx *c, struct dlist *d)
 {
-	size_t i;
 	int res = d_account(c, NULL);
 
-	for (i = 0; i < sizeof(account_fields) / sizeof(account_fields[0]) &&
-		    !res; i++)
-		res = dl_add(d, account_fields[i], NODE_FILE);
-	if (!res)
-		res = dl_add(d, "parent", NODE_LINK);
-	if (!res)
-		res = dl_add(d, "path", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "owner", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "owner.source", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "tags", NODE_DIR);
-	if (!res)
-		res = dl_add(d, "policies", NODE_DIR);
-	if (!res && c->fs->resources) {
-		const struct org_account *a = find_account(c, c->arg[0]);
-
-		if (a && org_account_readable(a))
-			res = dl_add(d, "resources", NODE_DIR);
-	}
-	if (!res)
-		res = dl_add(d, "policies.tsv", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "compliance", NODE_FILE);
-	if (!res && source_has(c, 0))
-		res = dl_add(d, "effective_tag_policy.json", NODE_FILE);
-	if (!res && source_has(c, 1)) {
-		const struct org_account *a = find_account(c, c->arg[0]);
-
-		if (a && org_account_readable(a))
-			res = dl_add(d, "config", NODE_DIR);
-	}
-	return res;
+	return res ? res : dl_add_fields(d, account_fields,
+					 ARRAY_SIZE(account_fields));
 }
 
 /* owner and owner.source of an account, root or OU (c->arg[0]) */
@@ -103,23 +76,11 @@ int f_owner(struct lctx *c, struct node *out)
 int f_account_field(struct lctx *c, struct node *out)
 {
 	const struct org_account *ac = find_account(c, c->arg[0]);
-	const char *f = c->arg[1];
 
 	if (!ac)
 		return c->err.err ? failed(c) : -ENOENT;
-	if (!strcmp(f, "name"))
-		return put_line(out, ac->name);
-	if (!strcmp(f, "email"))
-		return put_line(out, ac->email);
-	if (!strcmp(f, "state"))
-		return put_line(out, ac->state);
-	if (!strcmp(f, "arn"))
-		return put_line(out, ac->arn);
-	if (!strcmp(f, "joined_method"))
-		return put_line(out, ac->joined_method);
-	if (!strcmp(f, "joined"))
-		return put_time(out, ac->joined);
-	return -ENOENT;
+	return put_field(out, account_fields, ARRAY_SIZE(account_fields), c->arg[1],
+			 ac);
 }
 
 int l_account_parent(struct lctx *c, struct node *out)

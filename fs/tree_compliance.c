@@ -402,15 +402,6 @@ static const char *level_name(int l)
 	return rules_level_name((enum rule_level)l);
 }
 
-int ls_compliance(struct lctx *c, struct dlist *d)
-{
-	int res = dl_add(d, "summary", NODE_FILE);
-
-	if (!res)
-		res = dl_add(d, "failing.tsv", NODE_FILE);
-	return res ? res : dl_add(d, "rules", NODE_DIR);
-}
-
 /* "<level>\t<rule>\t<failing>\t<passing>" per rule, worst level first */
 int f_compliance_summary(struct lctx *c, struct node *out)
 {

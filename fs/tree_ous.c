@@ -38,56 +38,45 @@ int d_ou(struct lctx *c, struct node *out)
 	return 0;
 }
 
+static const struct field ou_fields[] = {
+	FIELD(struct org_ou, name, FIELD_STR),
+	FIELD(struct org_ou, arn, FIELD_STR),
+};
+
+/* Its fields; the rest of ous/<id>/ are the rows below it. */
 int ls_ou(struct lctx *c, struct dlist *d)
 {
-	const struct org_ou *u = find_ou(c);
-	int res = 0;
-
-	if (!u)
+	if (!find_ou(c))
 		return c->err.err ? failed(c) : -ENOENT;
-	res = dl_add(d, "name", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "arn", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "path", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "owner", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "owner.source", NODE_FILE);
-	if (!res && u->parent_id)
-		res = dl_add(d, "parent", NODE_LINK);
-	if (!res)
-		res = dl_add(d, "accounts", NODE_DIR);
-	if (!res)
-		res = dl_add(d, "children", NODE_DIR);
-	if (!res)
-		res = dl_add(d, "tags", NODE_DIR);
-	if (!res)
-		res = dl_add(d, "policies", NODE_DIR);
-	if (!res)
-		res = dl_add(d, "policies.tsv", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "compliance", NODE_FILE);
-	return res;
+	return dl_add_fields(d, ou_fields, ARRAY_SIZE(ou_fields));
+}
+
+/* ous/<id>/parent is listed for an OU, not for a root */
+int ou_has_parent(struct lctx *c)
+{
+	const struct org_ou *u = find_ou(c);
+
+	return u && u->parent_id;
 }
 
 int f_ou_field(struct lctx *c, struct node *out)
 {
 	const struct org_ou *u = find_ou(c);
-	const char *f = c->arg[1];
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	return put_field(out, ou_fields, ARRAY_SIZE(ou_fields), c->arg[1], u);
+}
+
+int f_ou_path(struct lctx *c, struct node *out)
+{
+	const struct org_ou *u = find_ou(c);
 	int res;
 
 	if (!u)
 		return c->err.err ? failed(c) : -ENOENT;
-	if (!strcmp(f, "name"))
-		return put_line(out, u->name);
-	if (!strcmp(f, "arn"))
-		return put_line(out, u->arn);
-	if (!strcmp(f, "path")) {
-		res = org_hier_path(hier(c), u->id, &out->data);
-		return res ? res : buf_putc(&out->data, '\n');
-	}
-	return -ENOENT;
+	res = org_hier_path(hier(c), u->id, &out->data);
+	return res ? res : buf_putc(&out->data, '\n');
 }
 
 int l_ou_parent(struct lctx *c, struct node *out)

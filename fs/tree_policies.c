@@ -53,42 +53,31 @@ int d_policy(struct lctx *c, struct node *out)
 	return 0;
 }
 
+static const struct field policy_fields[] = {
+	FIELD(struct org_policy_summary, name, FIELD_STR),
+	FIELD(struct org_policy_summary, type, FIELD_STR),
+	FIELD(struct org_policy_summary, description, FIELD_STR),
+	FIELD(struct org_policy_summary, aws_managed, FIELD_BOOL),
+	FIELD(struct org_policy_summary, arn, FIELD_STR),
+};
+
+/* Its fields; the rest of policies/<id>/ are the rows below it. */
 int ls_policy(struct lctx *c, struct dlist *d)
 {
-	static const char *const files[] = {
-		"name", "type", "description", "aws_managed", "arn",
-		"content.json",
-	};
-	size_t i;
 	int res = d_policy(c, NULL);
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !res; i++)
-		res = dl_add(d, files[i], NODE_FILE);
-	if (!res)
-		res = dl_add(d, "tags", NODE_DIR);
-	if (!res)
-		res = dl_add(d, "targets", NODE_DIR);
-	return res;
+	return res ? res : dl_add_fields(d, policy_fields,
+					 ARRAY_SIZE(policy_fields));
 }
 
 int f_policy_field(struct lctx *c, struct node *out)
 {
 	const struct org_policy_summary *p = find_policy(c);
-	const char *f = c->arg[1];
 
 	if (!p)
 		return c->err.err ? failed(c) : -ENOENT;
-	if (!strcmp(f, "name"))
-		return put_line(out, p->name);
-	if (!strcmp(f, "type"))
-		return put_line(out, p->type);
-	if (!strcmp(f, "description"))
-		return put_line(out, p->description);
-	if (!strcmp(f, "arn"))
-		return put_line(out, p->arn);
-	if (!strcmp(f, "aws_managed"))
-		return put_line(out, p->aws_managed ? "true" : "false");
-	return -ENOENT;
+	return put_field(out, policy_fields, ARRAY_SIZE(policy_fields),
+			 c->arg[1], p);
 }
 
 int f_policy_content(struct lctx *c, struct node *out)
@@ -259,6 +248,7 @@ int d_config(struct lctx *c, struct node *out)
 	return config_account(c);
 }
 
+/* The regions; config/status is the row below. */
 int ls_config(struct lctx *c, struct dlist *d)
 {
 	size_t i;
@@ -266,7 +256,21 @@ int ls_config(struct lctx *c, struct dlist *d)
 
 	for (i = 0; !res && i < c->fs->nregions; i++)
 		res = dl_add(d, c->fs->regions[i], NODE_DIR);
-	return res ? res : dl_add(d, "status", NODE_FILE);
+	return res;
+}
+
+/* accounts/<id>/config is listed where the source has AWS Config
+ * results and the account can be read */
+int config_listed(struct lctx *c)
+{
+	return !config_account(c);
+}
+
+/* accounts/<id>/effective_tag_policy.json is listed where the source has
+ * effective policies */
+int effpol_listed(struct lctx *c)
+{
+	return source_has(c, 0);
 }
 
 /* "<region>\tenabled" or "<region>\tnot enabled", one line per region */

@@ -44,6 +44,18 @@ static const struct org_account *resources_account(struct lctx *c)
 	return a && org_account_readable(a) ? a : NULL;
 }
 
+/* The org-wide resource views are listed when the resource tree is on */
+int with_resources(struct lctx *c)
+{
+	return c->fs->resources;
+}
+
+/* accounts/<id>/resources is listed for a readable account */
+int resources_listed(struct lctx *c)
+{
+	return resources_account(c) != NULL;
+}
+
 /* The resources of one account, as pointers into pinned data: from every
  * region's listing, or filtered from the aggregator's index. */
 static int account_resources(struct lctx *c, const char *account,
@@ -172,6 +184,7 @@ int d_resource(struct lctx *c, struct node *out)
 	return find_resource(c) ? 0 : (c->err.err ? failed(c) : -ENOENT);
 }
 
+/* Its fields; tags/ and compliance are the rows below it. */
 int ls_resource(struct lctx *c, struct dlist *d)
 {
 	int res = d_resource(c, NULL);
@@ -182,10 +195,6 @@ int ls_resource(struct lctx *c, struct dlist *d)
 		res = dl_add(d, "owner", NODE_FILE);
 	if (!res)
 		res = dl_add(d, "owner.source", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "compliance", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "tags", NODE_DIR);
 	return res;
 }
 
@@ -469,7 +478,3 @@ int ls_service_types(struct lctx *c, struct dlist *d)
 	return rnames_walk(c, d, 1, c->arg[0]);
 }
 
-int ls_service_type(struct lctx *c, struct dlist *d)
-{
-	return dl_add(d, "resources.tsv", NODE_FILE);
-}

@@ -11,32 +11,6 @@
 /* ------------------------------------------------------------------ */
 /* / */
 
-int ls_root(struct lctx *c, struct dlist *d)
-{
-	static const struct {
-		const char *name;
-		enum node_type type;
-	} top[] = {
-		{ "README", NODE_FILE }, { "accounts.tsv", NODE_FILE },
-		{ "org", NODE_DIR }, { "accounts", NODE_DIR },
-		{ "by-name", NODE_DIR }, { "ous", NODE_DIR },
-		{ "tree", NODE_DIR }, { "policies", NODE_DIR },
-		{ "owners", NODE_DIR }, { "unowned", NODE_DIR },
-		{ "tags", NODE_DIR }, { "compliance", NODE_DIR },
-		{ ".orgfs", NODE_DIR },
-	};
-	size_t i;
-	int res = 0;
-
-	for (i = 0; i < sizeof(top) / sizeof(top[0]) && !res; i++)
-		res = dl_add_raw(d, strdup(top[i].name), top[i].type);
-	if (!res && c->fs->resources)
-		res = dl_add_raw(d, strdup("resources.tsv"), NODE_FILE);
-	if (!res && c->fs->resources)
-		res = dl_add_raw(d, strdup("services"), NODE_DIR);
-	return res;
-}
-
 int f_readme(struct lctx *c, struct node *out)
 {
 	struct orgfs *fs = c->fs;
@@ -127,50 +101,43 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 /* ------------------------------------------------------------------ */
 /* /org */
 
-static const char *const org_fields[] = {
-	"id", "arn", "management_account_id", "management_account_email",
-	"management_account_arn", "feature_set", "policy_types",
+static const struct field org_fields[] = {
+	FIELD(struct org_info, id, FIELD_STR),
+	FIELD(struct org_info, arn, FIELD_STR),
+	FIELD(struct org_info, management_account_id, FIELD_STR),
+	FIELD(struct org_info, management_account_email, FIELD_STR),
+	FIELD(struct org_info, management_account_arn, FIELD_STR),
+	FIELD(struct org_info, feature_set, FIELD_STR),
 };
 
 int ls_org(struct lctx *c, struct dlist *d)
 {
-	size_t i;
-	int res = 0;
-
-	for (i = 0; i < sizeof(org_fields) / sizeof(org_fields[0]) && !res; i++)
-		res = dl_add(d, org_fields[i], NODE_FILE);
-	return res;
+	return dl_add_fields(d, org_fields, ARRAY_SIZE(org_fields));
 }
 
 int f_org_field(struct lctx *c, struct node *out)
 {
 	const struct org_info *oi = need(c, ORG_INFO, "");
-	const char *f = c->arg[0];
+
+	if (!oi)
+		return failed(c);
+	return put_field(out, org_fields, ARRAY_SIZE(org_fields), c->arg[0],
+			 oi);
+}
+
+/* one "<TYPE>\t<STATUS>" line per type enabled on the root */
+int f_org_policy_types(struct lctx *c, struct node *out)
+{
+	const struct org_info *oi = need(c, ORG_INFO, "");
 	size_t i;
 	int res = 0;
 
 	if (!oi)
 		return failed(c);
-	if (!strcmp(f, "id"))
-		return put_line(out, oi->id);
-	if (!strcmp(f, "arn"))
-		return put_line(out, oi->arn);
-	if (!strcmp(f, "management_account_id"))
-		return put_line(out, oi->management_account_id);
-	if (!strcmp(f, "management_account_email"))
-		return put_line(out, oi->management_account_email);
-	if (!strcmp(f, "management_account_arn"))
-		return put_line(out, oi->management_account_arn);
-	if (!strcmp(f, "feature_set"))
-		return put_line(out, oi->feature_set);
-	if (!strcmp(f, "policy_types")) {
-		/* one "<TYPE>\t<STATUS>" line per type enabled on the root */
-		for (i = 0; i < oi->ntypes && !res; i++)
-			res = buf_printf(&out->data, "%s\t%s\n",
-					 oi->types[i].type, oi->types[i].status);
-		return res;
-	}
-	return -ENOENT;
+	for (i = 0; i < oi->ntypes && !res; i++)
+		res = buf_printf(&out->data, "%s\t%s\n", oi->types[i].type,
+				 oi->types[i].status);
+	return res;
 }
 
 /* ------------------------------------------------------------------ */

@@ -23,17 +23,6 @@ int ls_owners(struct lctx *c, struct dlist *d)
 	return res ? res : rnames_walk(c, d, 2, NULL);
 }
 
-int ls_owner(struct lctx *c, struct dlist *d)
-{
-	int res = dl_add(d, "accounts", NODE_DIR);
-
-	if (!res)
-		res = dl_add(d, "ous", NODE_DIR);
-	if (!res && c->fs->resources)
-		res = dl_add(d, "resources.tsv", NODE_FILE);
-	return res;
-}
-
 /* Objects of one kind ("account" or other) whose owner is want (NULL:
  * none), as symlinks. */
 static int ls_owned(struct lctx *c, struct dlist *d, const char *want,
@@ -64,17 +53,6 @@ int ls_owner_accounts(struct lctx *c, struct dlist *d)
 int ls_owner_ous(struct lctx *c, struct dlist *d)
 {
 	return ls_owned(c, d, c->arg[0], 0);
-}
-
-int ls_unowned(struct lctx *c, struct dlist *d)
-{
-	int res = dl_add(d, "accounts", NODE_DIR);
-
-	if (!res)
-		res = dl_add(d, "ous", NODE_DIR);
-	if (!res && c->fs->resources)
-		res = dl_add(d, "resources.tsv", NODE_FILE);
-	return res;
 }
 
 int ls_unowned_accounts(struct lctx *c, struct dlist *d)
@@ -168,17 +146,6 @@ int ls_tag_values(struct lctx *c, struct dlist *d)
 			res = dl_add(d, v, NODE_DIR);
 	}
 	return res ? res : rnames_walk(c, d, 4, c->arg[0]);
-}
-
-int ls_tag_value(struct lctx *c, struct dlist *d)
-{
-	int res = dl_add(d, "accounts", NODE_DIR);
-
-	if (!res)
-		res = dl_add(d, "ous", NODE_DIR);
-	if (!res && c->fs->resources)
-		res = dl_add(d, "resources.tsv", NODE_FILE);
-	return res;
 }
 
 static int ls_tagged(struct lctx *c, struct dlist *d, int accounts)
