@@ -13,6 +13,7 @@
 #include "rules.h"
 
 struct fuse_session;
+struct layout_table;
 
 /* Everything a mounted orgfs knows; one per process. */
 struct orgfs {
@@ -38,11 +39,10 @@ struct orgfs {
 	size_t cache_max;               /* -o cache_max, bytes */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;
-	/* the org-wide resource crawl, for .orgfs/status; atomics */
-	uint64_t rcrawl_slices_done;
-	uint64_t rcrawl_slices_total;
-	uint64_t rcrawl_resources;
-	uint64_t rcrawl_unreadable;
+	const struct layout_table *layout;      /* the tree (fs/tree.c),
+						   handed over at mount */
+	size_t inodes;                  /* entries of ops.c's inode table,
+					   for .orgfs/status; atomic */
 };
 
 enum node_type {
@@ -86,7 +86,8 @@ struct dlist {
 	size_t cap;
 };
 
-/* layout.c: the tree.  path is absolute, made of escaped names.
+/* layout.c: the engine of the tree (fs->layout).  path is absolute, made
+ * of escaped names.
  * @return 0, -ENOENT, -ENOTDIR, or the errno of the data behind it */
 int layout_get(struct orgfs *fs, const char *path, struct node *out);
 int layout_list(struct orgfs *fs, const char *path, struct dlist *out);
@@ -98,20 +99,23 @@ int layout_peek(struct orgfs *fs, const char *path, struct node *out);
 /* layout_get, and for an org-wide view directory its listing too, so
  * that mtime and the stale mark are those of the data behind it. */
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out);
-/* Read-ahead for a directory just listed. */
+/* Read-ahead for a directory just listed, as its row says (layout.h). */
 void layout_prefetch(struct orgfs *fs, const char *path);
 /* Org-wide views, whose attributes take a crawl: readdirplus leaves
  * them to a later lookup. */
-int layout_is_view(const char *path);
-/* FNV-1a of a string */
-uint64_t layout_hash(const char *s);
-/* Let go of the data the organization-wide views hold (SIGHUP, exit) */
+int layout_is_view(struct orgfs *fs, const char *path);
+/* tree_resources.c: let go of the data the organization-wide views hold
+ * (SIGHUP, exit) */
 void layout_drop(void);
+/* serve.c: nodes and listings */
 void node_init(struct node *n);
 void node_free(struct node *n);
 const char *node_ptr(const struct node *n);
 size_t node_len(const struct node *n);
 void dlist_free(struct dlist *d);
+
+/* tree.c: the one table of paths, for struct orgfs layout */
+extern const struct layout_table tree_layout;
 
 /* ops.c: the FUSE low-level operations */
 extern const struct fuse_lowlevel_ops orgfs_ops;
@@ -120,7 +124,5 @@ int ops_start(struct orgfs *fs);
 void ops_stop(struct orgfs *fs);
 /* Data changed or the cache was dropped: revalidate what the kernel holds. */
 void ops_data_changed(void *arg);
-/* Entries the inode table holds (.orgfs/status "inodes"). */
-size_t ops_inode_count(void);
 
 #endif

@@ -332,6 +332,7 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 	fs->mount_time = time(NULL);
 	fs->uid = getuid();
 	fs->gid = getgid();
+	fs->layout = &tree_layout;
 	se = mount_fs(args, cl, fs);
 	if (!se)
 		goto out;

@@ -26,6 +26,7 @@
 
 #include "awstime.h"
 #include "fs.h"
+#include "hash.h"
 #include "log.h"
 
 /* st_ino of an entry whose inode the kernel should not learn from readdir */
@@ -65,6 +66,7 @@ static struct {
 	size_t count;                   /* entries in the chains */
 	fuse_ino_t next_ino;
 	struct inode *root;             /* in neither chain, never freed */
+	struct orgfs *fs;               /* told the count (fs->inodes) */
 } itab = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* The invalidation thread's queue; protected by inv.lock. */
@@ -85,25 +87,16 @@ static struct {
  * (provisional attributes: the kernel holds no pages and asks again). */
 static uint64_t hash_node(const struct node *n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
+	uint64_t h;
 
 	if (n->provisional)
 		return 0;
-
-	h ^= (uint64_t)n->type + 1;
-	h *= 0x100000001b3ULL;
-	if (n->blob) {
-		h ^= n->blob->hash;
-		h *= 0x100000001b3ULL;
-	} else {
-		for (i = 0; i < n->data.len; i++) {
-			h ^= (unsigned char)n->data.data[i];
-			h *= 0x100000001b3ULL;
-		}
-	}
-	h ^= (uint64_t)n->mtime;
-	return h;
+	h = hash_fnv1a_word(HASH_FNV1A_INIT, (uint64_t)n->type + 1);
+	if (n->blob)
+		h = hash_fnv1a_word(h, n->blob->hash);
+	else
+		h = hash_fnv1a_more(h, n->data.data, n->data.len);
+	return h ^ (uint64_t)n->mtime;
 }
 
 /* ------------------------------------------------------------------ */
@@ -119,8 +112,9 @@ static size_t inode_size(size_t namelen)
 	return s < sizeof(struct inode) ? sizeof(struct inode) : s;
 }
 
-static int itab_init(void)
+static int itab_init(struct orgfs *fs)
 {
+	itab.fs = fs;
 	itab.nbuckets = 1024;
 	itab.by_name = calloc(itab.nbuckets, sizeof(*itab.by_name));
 	itab.by_ino = calloc(itab.nbuckets, sizeof(*itab.by_ino));
@@ -135,19 +129,17 @@ static int itab_init(void)
 static size_t name_bucket(fuse_ino_t parent, const char *name, size_t nb)
 {
 	/* the same names recur under every account: the parent spreads them */
-	return (layout_hash(name) ^ parent * 0x9e3779b97f4a7c15ULL) & (nb - 1);
+	return (hash_fnv1a_str(name) ^ parent * 0x9e3779b97f4a7c15ULL) & (nb - 1);
 }
 
 /* Entries the inode table holds: the nodes the kernel holds, and the
- * directories kept above them (.orgfs/status "inodes"). */
-size_t ops_inode_count(void)
+ * directories kept above them (.orgfs/status "inodes").  Called with
+ * itab.lock held, whenever itab.count changes. */
+static void itab_counted(void)
 {
-	size_t n;
-
-	pthread_mutex_lock(&itab.lock);
-	n = itab.count;
-	pthread_mutex_unlock(&itab.lock);
-	return n;
+	if (itab.fs)
+		__atomic_store_n(&itab.fs->inodes, itab.count,
+				 __ATOMIC_RELAXED);
 }
 
 /* Called with itab.lock held. */
@@ -278,6 +270,7 @@ static int itab_ref(fuse_ino_t parent, const char *name, uint64_t content_hash,
 		itab.by_ino[h] = n;
 		if (++itab.count > itab.nbuckets)
 			itab_grow();
+		itab_counted();
 	}
 	n->nlookup++;
 	if (old_hash)
@@ -345,6 +338,7 @@ static void itab_unlink(struct inode *n)
 	if (*pp)
 		*pp = n->next_ino;
 	itab.count--;
+	itab_counted();
 }
 
 /* Unlink n if nobody needs it any more, then its parent if n was the
@@ -406,6 +400,7 @@ static void itab_free(void)
 	itab.by_name = itab.by_ino = NULL;
 	itab.root = NULL;
 	itab.count = 0;
+	itab_counted();
 }
 
 /* ------------------------------------------------------------------ */
@@ -757,7 +752,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 * first ls of a mount must not wait for all of that */
 		node_init(&n);
 		cpath = child_path(path, name);
-		if (cpath && strcmp(path, "/") && !layout_is_view(cpath) &&
+		if (cpath && strcmp(path, "/") && !layout_is_view(fs, cpath) &&
 		    !layout_peek(fs, cpath, &n)) {
 			fuse_ino_t cino;
 
@@ -1099,7 +1094,7 @@ void ops_data_changed(void *arg)
 
 int ops_start(struct orgfs *fs)
 {
-	int res = itab_init();
+	int res = itab_init(fs);
 
 	if (res)
 		return res;

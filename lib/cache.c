@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "memtrim.h"
 
 #define CACHE_DEFAULT_ERROR_TTL_MS	5000
@@ -177,13 +178,10 @@ static void fill_error(struct aws_error *e, int err, const char *code,
 
 static uint64_t key_hash(int kind, const char *key)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(unsigned)kind;
-
-	for (; *key; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	/* the seed is not FNV's offset basis (a digit short): kept, so
+	 * that the table's layout is as it was */
+	return hash_fnv1a_more(1469598103934665603ULL ^ (uint64_t)(unsigned)kind,
+			       key, strlen(key));
 }
 
 static void entry_unref(struct cache *c, struct cache_entry *v,

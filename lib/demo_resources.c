@@ -15,6 +15,7 @@
 #include "awserr.h"
 #include "demo_data.h"
 #include "demo_priv.h"
+#include "hash.h"
 #include "model.h"
 
 /* ---- resources --------------------------------------------------------- */
@@ -653,15 +654,6 @@ static int cfg_kind(const struct org_resource *r)
 	return -1;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static int cfg_sandbox(const struct demo_acct *a)
 {
 	return a->cat == CAT_SANDBOX ||
@@ -718,7 +710,8 @@ static const char *cfg_eval(const struct demo *d, const struct demo_acct *a,
 		if (k == CR_REQUIRED_TAGS)
 			bad |= !org_tags_get(&r->tags, "CostCenter");
 		else
-			bad |= demo_draw(d, H_CFG, str_hash(r->arn) ^ k) % 1000 <
+			bad |= demo_draw(d, H_CFG,
+					 hash_fnv1a_str(r->arn) ^ k) % 1000 <
 			       fail;
 	}
 	if (!nscope)

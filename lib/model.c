@@ -235,6 +235,12 @@ const struct org_account *org_accounts_find(const struct org_accounts *a,
 	return find_by_first(a->v, a->n, sizeof(*a->v), id);
 }
 
+int org_account_readable(const struct org_account *a)
+{
+	/* AWS refuses roles in these: they are not read (man page) */
+	return strcmp(a->state, "SUSPENDED") && strcmp(a->state, "CLOSED");
+}
+
 const struct org_ou *org_hier_find_ou(const struct org_hier *h,
 				      const char *id)
 {

@@ -183,4 +183,9 @@ const char *org_hier_parent_of(const struct org_hier *h,
 			       const char *account_id);
 const char *org_tags_get(const struct org_tags *t, const char *key);
 
+/* Whether an account can be read beyond the organization's own data:
+ * AWS refuses roles in SUSPENDED and CLOSED accounts (man page), so
+ * their resources and Config results are not asked for. */
+int org_account_readable(const struct org_account *a);
+
 #endif

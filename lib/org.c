@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "awstime.h"
+#include "hash.h"
 #include "log.h"
 #include "memtrim.h"
 #include "org.h"
@@ -39,12 +40,8 @@ struct org {
  * ("ab","c") and ("a","bc") differ. */
 static void h_str(uint64_t *h, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	do {
-		*h ^= *p;
-		*h *= 0x100000001b3ULL;
-	} while (*p++);
+	s = s ? s : "";
+	*h = hash_fnv1a_more(*h, s, strlen(s) + 1);
 }
 
 static void h_int(uint64_t *h, long long v)
@@ -873,7 +870,7 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		     size_t *size, uint64_t *hash, struct aws_error *err)
 {
 	union org_value v = { NULL };
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = HASH_FNV1A_INIT;
 	size_t sz = 0;
 	int res;
 
@@ -1041,6 +1038,12 @@ void org_put(struct org *o, struct cache_ref *ref)
 void org_prefetch(struct org *o, enum org_kind kind, const char *key)
 {
 	cache_prefetch(o->cache, kind, key ? key : "");
+}
+
+void org_slice_key(char *out, size_t len, const char *account,
+		   const char *region)
+{
+	snprintf(out, len, "%s/%s", account, region);
 }
 
 void org_wait_idle(struct org *o)

@@ -109,6 +109,10 @@ int org_peek(struct org *o, enum org_kind kind, const char *key,
 	     struct cache_ref *ref);
 /* Schedule a background fetch (read-ahead); never blocks. */
 void org_prefetch(struct org *o, enum org_kind kind, const char *key);
+/* The key of one account's data in one region (ORG_RESOURCES,
+ * ORG_CONFIG): "<account>/<region>", cut to len - 1 bytes. */
+void org_slice_key(char *out, size_t len, const char *account,
+		   const char *region);
 void org_wait_idle(struct org *o);
 /* SIGHUP: forget everything. */
 void org_drop(struct org *o);

@@ -64,6 +64,10 @@ struct org_source_ops {
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);
+	/* "<name>\t<value>" lines about the source's use of its API, for
+	 * .orgfs/status.  @return 0 or -ENOMEM.  NULL when the source has
+	 * none. */
+	int (*status)(struct org_source *s, struct buf *out);
 	void (*destroy)(struct org_source *s);
 };
 

@@ -539,6 +539,27 @@ static void aws_describe(struct org_source *src, struct buf *out)
 		   where && *where ? where : "the default region", s->profile);
 }
 
+/* The client's statistics, totals first, then one line per operation. */
+static int aws_status(struct org_source *src, struct buf *out)
+{
+	struct aws_source *s = to_aws(src);
+	struct aws_stats_totals t;
+	int res;
+
+	aws_client_stats(s->client, &t);
+	res = buf_printf(out,
+			 "api_calls\t%llu\napi_requests\t%llu\n"
+			 "api_retries\t%llu\napi_throttles\t%llu\n"
+			 "api_errors\t%llu\napi_in_flight\t%llu\n",
+			 (unsigned long long)t.calls,
+			 (unsigned long long)t.requests,
+			 (unsigned long long)t.retries,
+			 (unsigned long long)t.throttles,
+			 (unsigned long long)t.errors,
+			 (unsigned long long)t.in_flight);
+	return res ? res : aws_client_stats_render(s->client, out);
+}
+
 static void aws_destroy(struct org_source *src)
 {
 	struct aws_source *s = to_aws(src);
@@ -576,6 +597,7 @@ static const struct org_source_ops aws_source_ops = {
 	.config_compliance = aws_config_compliance,
 	.list_org_resources = aws_list_org_resources,
 	.describe = aws_describe,
+	.status = aws_status,
 	.destroy = aws_destroy,
 };
 

@@ -1,0 +1,332 @@
+/* tree_policies.c - /policies, and per account or OU: policies.tsv,
+ * effective_tag_policy.json, config/ (AWS Config compliance) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "tree.h"
+
+/* ------------------------------------------------------------------ */
+/* /policies */
+
+int ls_policies(struct lctx *c, struct dlist *d)
+{
+	const struct org_policies *ps = need(c, ORG_POLICIES, "");
+	size_t i;
+	int res = 0;
+
+	if (!ps)
+		return failed(c);
+	for (i = 0; i < ps->n && !res; i++)
+		res = dl_add(d, ps->v[i].id, NODE_DIR);
+	return res;
+}
+
+static const struct org_policy_summary *find_policy(struct lctx *c)
+{
+	const struct org_policies *ps = need(c, ORG_POLICIES, "");
+	size_t lo = 0, hi;
+
+	if (!ps)
+		return NULL;
+	hi = ps->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int r = strcmp(ps->v[mid].id, c->arg[0]);
+
+		if (!r)
+			return &ps->v[mid];
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int d_policy(struct lctx *c, struct node *out)
+{
+	if (!find_policy(c))
+		return c->err.err ? failed(c) : -ENOENT;
+	return 0;
+}
+
+static const struct field policy_fields[] = {
+	FIELD(struct org_policy_summary, name, FIELD_STR),
+	FIELD(struct org_policy_summary, type, FIELD_STR),
+	FIELD(struct org_policy_summary, description, FIELD_STR),
+	FIELD(struct org_policy_summary, aws_managed, FIELD_BOOL),
+	FIELD(struct org_policy_summary, arn, FIELD_STR),
+};
+
+/* Its fields; the rest of policies/<id>/ are the rows below it. */
+int ls_policy(struct lctx *c, struct dlist *d)
+{
+	int res = d_policy(c, NULL);
+
+	return res ? res : dl_add_fields(d, policy_fields,
+					 ARRAY_SIZE(policy_fields));
+}
+
+int f_policy_field(struct lctx *c, struct node *out)
+{
+	const struct org_policy_summary *p = find_policy(c);
+
+	if (!p)
+		return c->err.err ? failed(c) : -ENOENT;
+	return put_field(out, policy_fields, ARRAY_SIZE(policy_fields),
+			 c->arg[1], p);
+}
+
+int f_policy_content(struct lctx *c, struct node *out)
+{
+	const struct org_policy *p;
+
+	if (d_policy(c, NULL))
+		return c->err.err ? failed(c) : -ENOENT;
+	p = need(c, ORG_POLICY, c->arg[0]);
+	if (!p)
+		return failed(c);
+	return put_json(out, p->content);
+}
+
+int ls_policy_tags(struct lctx *c, struct dlist *d)
+{
+	int res = d_policy(c, NULL);
+
+	return res ? res : ls_tags(c, d);
+}
+
+int f_policy_tag(struct lctx *c, struct node *out)
+{
+	int res = d_policy(c, NULL);
+
+	return res ? res : f_tag(c, out);
+}
+
+int ls_policy_targets(struct lctx *c, struct dlist *d)
+{
+	const struct org_policy *p;
+	size_t i;
+	int res = d_policy(c, NULL);
+
+	if (res)
+		return res;
+	p = need(c, ORG_POLICY, c->arg[0]);
+	if (!p)
+		return failed(c);
+	for (i = 0; i < p->ntargets && !res; i++)
+		res = dl_add(d, p->targets[i].id, NODE_LINK);
+	return res;
+}
+
+int l_policy_target(struct lctx *c, struct node *out)
+{
+	const struct org_policy *p;
+	size_t i;
+	char *e;
+	int res;
+
+	if (d_policy(c, NULL))
+		return c->err.err ? failed(c) : -ENOENT;
+	p = need(c, ORG_POLICY, c->arg[0]);
+	if (!p)
+		return failed(c);
+	for (i = 0; i < p->ntargets; i++)
+		if (!strcmp(p->targets[i].id, c->arg[1]))
+			break;
+	if (i == p->ntargets)
+		return -ENOENT;
+	e = escape_name(c->arg[1]);
+	if (!e)
+		return -ENOMEM;
+	if (!strcmp(p->targets[i].type, "ACCOUNT"))
+		res = set_link(out, "../../../accounts/%s", e);
+	else
+		res = set_link(out, "../../../ous/%s", e);
+	free(e);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* policy status: policies.tsv, effective tag policies, AWS Config
+ * compliance (config/) */
+
+/* Policies reaching an object: attached to it ("direct") or to the
+ * nearest ancestor they are attached to (its id in the via column). */
+int f_policies_tsv(struct lctx *c, struct node *out)
+{
+	const struct org_policies *ps = need(c, ORG_POLICIES, "");
+	const struct org_hier *h = ps ? hier(c) : NULL;
+	const char *ids[70];
+	size_t i, j;
+	int n, k, res;
+
+	if (!ps || !h)
+		return failed(c);
+	if (!org_hier_find_ou(h, c->arg[0]) && !find_account(c, c->arg[0]))
+		return c->err.err ? failed(c) : -ENOENT;
+	n = ancestry(h, c->arg[0], ids, 70);
+	for (i = 0; i < ps->n; i++)
+		ask_ahead(c, ORG_POLICY, ps->v[i].id);
+	res = buf_puts(&out->data, "id\tname\ttype\tvia\n");
+	for (i = 0; i < ps->n && !res; i++) {
+		const struct org_policy *p = need(c, ORG_POLICY, ps->v[i].id);
+		int via = -1;
+
+		if (!p)
+			return failed(c);
+		for (k = 0; k < n && via < 0; k++)
+			for (j = 0; j < p->ntargets && via < 0; j++)
+				if (!strcmp(p->targets[j].id, ids[k]))
+					via = k;
+		if (via < 0)
+			continue;
+		res = put_tsv(&out->data, p->summary.id, '\t');
+		if (!res)
+			res = put_tsv(&out->data, p->summary.name, '\t');
+		if (!res)
+			res = put_tsv(&out->data, p->summary.type, '\t');
+		if (!res)
+			res = put_tsv(&out->data, via ? ids[via] : "direct", '\n');
+	}
+	return res;
+}
+
+int f_effective_tag_policy(struct lctx *c, struct node *out)
+{
+	const struct org_document *d;
+	int res = d_account(c, NULL);
+
+	if (res)
+		return res;
+	if (!source_has(c, 0))
+		return -ENOENT;
+	d = need(c, ORG_EFFPOL, c->arg[0]);
+	if (!d)
+		return failed(c);
+	if (!d->present)
+		return put_line(out, "{}");     /* no tag policy applies */
+	return put_json(out, d->text);
+}
+
+static int config_account(struct lctx *c)
+{
+	const struct org_account *a = find_account(c, c->arg[0]);
+
+	if (!a)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!source_has(c, 1) || !org_account_readable(a))
+		return -ENOENT;
+	return 0;
+}
+
+static int known_region(struct lctx *c, const char *region)
+{
+	size_t i;
+
+	for (i = 0; i < c->fs->nregions; i++)
+		if (!strcmp(c->fs->regions[i], region))
+			return 1;
+	return 0;
+}
+
+const struct org_config_rules *config_of(struct lctx *c,
+						const char *account,
+						const char *region)
+{
+	char key[64];
+
+	org_slice_key(key, sizeof(key), account, region);
+	return need(c, ORG_CONFIG, key);
+}
+
+int d_config(struct lctx *c, struct node *out)
+{
+	return config_account(c);
+}
+
+/* The regions; config/status is the row below. */
+int ls_config(struct lctx *c, struct dlist *d)
+{
+	size_t i;
+	int res = config_account(c);
+
+	for (i = 0; !res && i < c->fs->nregions; i++)
+		res = dl_add(d, c->fs->regions[i], NODE_DIR);
+	return res;
+}
+
+/* accounts/<id>/config is listed where the source has AWS Config
+ * results and the account can be read */
+int config_listed(struct lctx *c)
+{
+	return !config_account(c);
+}
+
+/* accounts/<id>/effective_tag_policy.json is listed where the source has
+ * effective policies */
+int effpol_listed(struct lctx *c)
+{
+	return source_has(c, 0);
+}
+
+/* "<region>\tenabled" or "<region>\tnot enabled", one line per region */
+int f_config_status(struct lctx *c, struct node *out)
+{
+	size_t i;
+	int res = config_account(c);
+
+	for (i = 0; !res && i < c->fs->nregions; i++) {
+		const struct org_config_rules *r =
+			config_of(c, c->arg[0], c->fs->regions[i]);
+
+		if (!r)
+			return failed(c);
+		res = buf_printf(&out->data, "%s\t%s\n", c->fs->regions[i],
+				 r->enabled ? "enabled" : "not enabled");
+	}
+	return res;
+}
+
+int d_config_region(struct lctx *c, struct node *out)
+{
+	int res = config_account(c);
+
+	if (!res && !known_region(c, c->arg[1]))
+		res = -ENOENT;
+	if (!res && !config_of(c, c->arg[0], c->arg[1]))
+		res = failed(c);
+	return res;
+}
+
+int ls_config_region(struct lctx *c, struct dlist *d)
+{
+	const struct org_config_rules *r;
+	size_t i;
+	int res = d_config_region(c, NULL);
+
+	if (res)
+		return res;
+	r = config_of(c, c->arg[0], c->arg[1]);
+	for (i = 0; i < r->n && !res; i++)
+		res = dl_add(d, r->v[i].name, NODE_FILE);
+	return res;
+}
+
+int f_config_rule(struct lctx *c, struct node *out)
+{
+	const struct org_config_rules *r;
+	size_t i;
+	int res = d_config_region(c, NULL);
+
+	if (res)
+		return res;
+	r = config_of(c, c->arg[0], c->arg[1]);
+	for (i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i].name, c->arg[2]))
+			return put_line(out, r->v[i].compliance);
+	return -ENOENT;
+}

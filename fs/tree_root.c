@@ -1,0 +1,199 @@
+/* tree_root.c - the top of the tree: /, README, accounts.tsv, /org, and
+ * /.orgfs (the mount itself) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree.h"
+#include "views.h"
+
+/* ------------------------------------------------------------------ */
+/* / */
+
+int f_readme(struct lctx *c, struct node *out)
+{
+	struct orgfs *fs = c->fs;
+	const struct org_info *oi = need(c, ORG_INFO, "");
+	struct buf *b = &out->data;
+
+	if (!oi)
+		return failed(c);
+	return buf_printf(b,
+		"This is orgfs: AWS Organization %s, read-only.\n"
+		"\n"
+		"Source:    %s\n"
+		"Identity:  %s\n"
+		"Cached for (seconds): organization %llu, accounts %llu, "
+		"OUs %llu, tags %llu, policies %llu\n"
+		"\n"
+		"Where to start:\n"
+		"  accounts.tsv          one line per account: id name email state path owner\n"
+		"  accounts/<id>/        name email state arn joined_method joined parent path\n"
+		"                        owner owner.source tags/ policies/\n"
+		"  by-name/<name>        links to accounts by name\n"
+		"  ous/<id>/             roots and organizational units\n"
+		"  tree/                 the hierarchy by name\n"
+		"  policies/<id>/        organization policies: content.json, targets/\n"
+		"  owners/<owner>/       what each owner owns: accounts/ ous/ resources.tsv\n"
+		"  unowned/              what nobody owns: accounts/ ous/ resources.tsv\n"
+		"  tags/<key>/<value>/   objects by tag: accounts/ ous/ resources.tsv\n"
+		"  resources.tsv         every resource: arn account region service type owner\n"
+		"  services/<s>/<type>/  resources.tsv of one kind of resource\n"
+		"  compliance/           summary, failing.tsv, rules/: where everything stands\n"
+		"  .orgfs/               status, config and errors of this mount\n"
+		"\n"
+		"Audits:\n"
+		"  ls unowned/accounts                              accounts nobody owns\n"
+		"  awk -F'\\t' 'NR > 1 && $6 == \"\"' accounts.tsv      the same, as a table\n"
+		"  cat accounts/*/owner.source | sort | uniq -c     where owners come from\n"
+		"  grep -l '^policy' accounts/*/compliance          accounts breaking a policy\n"
+		"\n"
+		"See orgfs(1) for the whole layout.\n",
+		oi->id, fs->source_desc, fs->identity,
+		(unsigned long long)(fs->ttl_ms[ORG_INFO] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_ACCOUNTS] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_HIER] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_TAGS] / 1000),
+		(unsigned long long)(fs->ttl_ms[ORG_POLICIES] / 1000));
+}
+
+int f_accounts_tsv(struct lctx *c, struct node *out)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	const struct org_hier *h = a ? hier(c) : NULL;
+	const struct org_index *x = h ? need(c, ORG_INDEX, "") : NULL;
+	struct buf *b = &out->data;
+	struct buf path;
+	size_t i;
+	int res;
+
+	if (!a || !h || !x)
+		return failed(c);
+	buf_init(&path, 1 << 20);
+	res = buf_puts(b, "id\tname\temail\tstate\tpath\towner\n");
+	for (i = 0; i < a->n && !res; i++) {
+		const struct org_account *ac = &a->v[i];
+
+		buf_reset(&path);
+		res = org_hier_path(h, org_hier_parent_of(h, ac->id), &path);
+		if (!res)
+			res = put_tsv(b, ac->id, '\t');
+		if (!res)
+			res = put_tsv(b, ac->name, '\t');
+		if (!res)
+			res = put_tsv(b, ac->email, '\t');
+		if (!res)
+			res = put_tsv(b, ac->state, '\t');
+		if (!res)
+			res = put_tsv(b, buf_str(&path), '\t');
+		if (!res) {
+			const struct org_index_obj *ob =
+				org_index_find(x, ac->id);
+
+			res = put_tsv(b, ob && ob->owner ? ob->owner : "", '\n');
+		}
+	}
+	buf_free(&path);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /org */
+
+static const struct field org_fields[] = {
+	FIELD(struct org_info, id, FIELD_STR),
+	FIELD(struct org_info, arn, FIELD_STR),
+	FIELD(struct org_info, management_account_id, FIELD_STR),
+	FIELD(struct org_info, management_account_email, FIELD_STR),
+	FIELD(struct org_info, management_account_arn, FIELD_STR),
+	FIELD(struct org_info, feature_set, FIELD_STR),
+};
+
+int ls_org(struct lctx *c, struct dlist *d)
+{
+	return dl_add_fields(d, org_fields, ARRAY_SIZE(org_fields));
+}
+
+int f_org_field(struct lctx *c, struct node *out)
+{
+	const struct org_info *oi = need(c, ORG_INFO, "");
+
+	if (!oi)
+		return failed(c);
+	return put_field(out, org_fields, ARRAY_SIZE(org_fields), c->arg[0],
+			 oi);
+}
+
+/* one "<TYPE>\t<STATUS>" line per type enabled on the root */
+int f_org_policy_types(struct lctx *c, struct node *out)
+{
+	const struct org_info *oi = need(c, ORG_INFO, "");
+	size_t i;
+	int res = 0;
+
+	if (!oi)
+		return failed(c);
+	for (i = 0; i < oi->ntypes && !res; i++)
+		res = buf_printf(&out->data, "%s\t%s\n", oi->types[i].type,
+				 oi->types[i].status);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* /.orgfs: the mount itself; changes from one read to the next */
+
+int ls_dot(struct lctx *c, struct dlist *d)
+{
+	int res = dl_add_raw(d, strdup("status"), NODE_FILE);
+
+	if (!res)
+		res = dl_add_raw(d, strdup("config"), NODE_FILE);
+	if (!res)
+		res = dl_add_raw(d, strdup("errors"), NODE_FILE);
+	return res;
+}
+
+int f_dot(struct lctx *c, struct node *out)
+{
+	struct orgfs *fs = c->fs;
+	struct org_source *src = org_source(fs->org);
+	const char *f = c->arg[0];
+	struct rsnap_progress rp;
+	size_t nviews;
+	int res, nv;
+
+	out->dynamic = 1;
+	out->mtime = time(NULL);
+	if (!strcmp(f, "config"))
+		return buf_puts(&out->data, buf_str(&fs->config_text));
+	if (!strcmp(f, "errors"))
+		return org_render_errors(fs->org, &out->data);
+	if (strcmp(f, "status"))
+		return -ENOENT;
+	nv = views_count(&nviews);
+	rsnap_progress(&rp);
+	res = buf_printf(&out->data, "source\t%s\nidentity\t%s\n",
+			 fs->source_desc, fs->identity);
+	if (!res)
+		res = org_render_status(fs->org, &out->data);
+	if (!res)
+		res = buf_printf(&out->data,
+			"resource_slices_done\t%llu\n"
+			"resource_slices_total\t%llu\n"
+			"resources_seen\t%llu\n"
+			"resource_accounts_unreadable\t%llu\n"
+			"resource_walks\t%llu\n"
+			"views_kept\t%d\n"
+			"views_bytes\t%zu\n"
+			"inodes\t%zu\n",
+			(unsigned long long)rp.slices_done,
+			(unsigned long long)rp.slices_total,
+			(unsigned long long)rp.resources,
+			(unsigned long long)rp.unreadable,
+			(unsigned long long)rp.builds, nv, nviews,
+			__atomic_load_n(&fs->inodes, __ATOMIC_RELAXED));
+	if (!res && src->ops->status)
+		res = src->ops->status(src, &out->data);
+	return res;
+}

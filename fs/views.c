@@ -1,0 +1,247 @@
+/* views.c - the view cache (views.h) */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "views.h"
+
+#define VIEWS_MAX 64
+/* A view read within this long is not dropped for the byte budget: a
+ * file is read a chunk at a time, each chunk from its view. */
+#define VIEW_HOT_MS 2000
+
+struct view {
+	char *path;                     /* NULL: free slot */
+	uint64_t version;
+	uint64_t expires;               /* org clock, ms: then the data
+					   behind it must be asked again
+					   (refresh, stale mark, max_stale) */
+	uint64_t used;                  /* LRU tick */
+	uint64_t used_ms;               /* org clock */
+	size_t bytes;                   /* what it holds, about */
+	struct blob *blob;              /* file content, or */
+	struct dlist list;              /* a directory listing */
+	time_t mtime;
+	int stale;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct view v[VIEWS_MAX];       /* protected by lock */
+	uint64_t tick;
+	size_t bytes;                   /* sum of v[].bytes */
+} views = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+uint64_t view_ttl(const struct orgfs *fs)
+{
+	uint64_t t = UINT64_MAX;
+	int k;
+
+	for (k = 0; k < ORG_NKINDS; k++)
+		if (fs->ttl_ms[k] < t)
+			t = fs->ttl_ms[k];
+	return t;
+}
+
+/* Renderings kept take at most a quarter of cache_max on top of it,
+ * except the ones being read. */
+static size_t views_budget(const struct orgfs *fs)
+{
+	return fs->cache_max ? fs->cache_max / 4 : SIZE_MAX;
+}
+
+static int dlist_copy(struct dlist *dst, const struct dlist *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	for (i = 0; i < src->n; i++)
+		if (dl_add_raw(dst, strdup(src->v[i].name), src->v[i].type)) {
+			dlist_free(dst);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+static size_t dlist_bytes(const struct dlist *d)
+{
+	size_t i, n = d->cap * sizeof(*d->v);
+
+	for (i = 0; i < d->n; i++)
+		n += strlen(d->v[i].name) + 1;
+	return n;
+}
+
+/* Empty a slot (views.lock held); its blob, if any, goes to *drop for
+ * the caller to put once the lock is released. */
+static void view_clear(struct view *v, struct blob **drop)
+{
+	free(v->path);
+	v->path = NULL;
+	*drop = v->blob;
+	v->blob = NULL;
+	dlist_free(&v->list);
+	views.bytes -= v->bytes;
+	v->bytes = 0;
+}
+
+/* Drop least recently used views that nobody read lately while the
+ * views take more than budget (views.lock held); keep is spared.
+ * Blobs to put go to drop[VIEWS_MAX]. */
+static void views_shrink(size_t budget, uint64_t now, const struct view *keep,
+			 struct blob **drop)
+{
+	while (views.bytes > budget) {
+		struct view *lru = NULL;
+		int i;
+
+		for (i = 0; i < VIEWS_MAX; i++) {
+			struct view *v = &views.v[i];
+
+			if (!v->path || v == keep ||
+			    now < v->used_ms + VIEW_HOT_MS)
+				continue;
+			if (!lru || v->used < lru->used)
+				lru = v;
+		}
+		if (!lru)
+			return;
+		view_clear(lru, &drop[lru - views.v]);
+	}
+}
+
+int views_count(size_t *bytes)
+{
+	int i, n = 0;
+
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX; i++)
+		n += views.v[i].path != NULL;
+	*bytes = views.bytes;
+	pthread_mutex_unlock(&views.lock);
+	return n;
+}
+
+static void drop_blobs(struct blob **drop)
+{
+	int i;
+
+	for (i = 0; i < VIEWS_MAX; i++)
+		blob_put(drop[i]);
+}
+
+/* A current rendering of path: a file's blob (a new reference) or a copy
+ * of a listing.  @return 1 on a hit */
+int view_get(const char *path, uint64_t version, struct node *file,
+		    struct dlist *list, struct lctx *c)
+{
+	struct blob *drop[VIEWS_MAX] = { NULL };
+	uint64_t now = org_now_ms(c->fs->org);
+	int i, hit = 0;
+
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX; i++) {
+		struct view *v = &views.v[i];
+
+		if (!v->path || strcmp(v->path, path))
+			continue;
+		if (v->version != version || now >= v->expires ||
+		    (file && !v->blob) || (list && v->blob))
+			break;
+		if (file) {
+			__atomic_add_fetch(&v->blob->refs, 1, __ATOMIC_RELAXED);
+			file->blob = v->blob;
+		} else if (dlist_copy(list, &v->list)) {
+			break;
+		}
+		v->used = ++views.tick;
+		v->used_ms = now;
+		if (v->mtime > c->mtime)
+			c->mtime = v->mtime;
+		c->stale |= v->stale;
+		hit = 1;
+		break;
+	}
+	/* views read a while ago that are over the budget go */
+	views_shrink(views_budget(c->fs), now, NULL, drop);
+	pthread_mutex_unlock(&views.lock);
+	drop_blobs(drop);
+	return hit;
+}
+
+/* Keep a rendering: a file's content moves into a shared blob. */
+void view_put(const char *path, uint64_t version, struct node *file,
+		     const struct dlist *list, const struct lctx *c)
+{
+	struct blob *drop[VIEWS_MAX] = { NULL };
+	struct view *slot = NULL;
+	struct blob *b = NULL;
+	char *shrunk;
+	uint64_t now = org_now_ms(c->fs->org);
+	int i;
+
+	if (file) {
+		/* the rendering moves into the blob, not copied */
+		b = malloc(sizeof(*b));
+		if (!b)
+			return;
+		b->refs = 2;            /* the node's and the view's */
+		b->len = file->data.len;
+		b->data = buf_steal(&file->data);
+		if (!b->data) {
+			free(b);
+			return;
+		}
+		shrunk = realloc(b->data, b->len + 1);  /* cap was up to 2x */
+		if (shrunk)
+			b->data = shrunk;
+		b->hash = hash_fnv1a_str(b->data) ^ b->len;
+		file->blob = b;
+	}
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX && !slot; i++)
+		if (views.v[i].path && !strcmp(views.v[i].path, path))
+			slot = &views.v[i];
+	for (i = 0; i < VIEWS_MAX && !slot; i++)
+		if (!views.v[i].path)
+			slot = &views.v[i];
+	if (!slot) {
+		/* every slot is in use: the least recently used goes */
+		slot = &views.v[0];
+		for (i = 1; i < VIEWS_MAX; i++)
+			if (views.v[i].used < slot->used)
+				slot = &views.v[i];
+	}
+	view_clear(slot, &drop[slot - views.v]);
+	slot->path = strdup(path);
+	slot->version = version;
+	slot->expires = now + view_ttl(c->fs);
+	slot->used = ++views.tick;
+	slot->used_ms = now;
+	slot->mtime = c->mtime;
+	slot->stale = c->stale;
+	if (!slot->path) {
+		/* the view's reference: the node keeps its own */
+		if (b)
+			blob_put(b);
+	} else if (b) {
+		slot->blob = b;
+		slot->bytes = sizeof(*b) + b->len + 1;
+	} else if (dlist_copy(&slot->list, list)) {
+		struct blob *none;
+
+		view_clear(slot, &none);
+	} else {
+		slot->bytes = dlist_bytes(&slot->list);
+	}
+	if (slot->path) {
+		slot->bytes += strlen(slot->path) + 1;
+		views.bytes += slot->bytes;
+	}
+	views_shrink(views_budget(c->fs), now, slot, drop);
+	pthread_mutex_unlock(&views.lock);
+	drop_blobs(drop);
+}
+
