@@ -399,11 +399,14 @@ static int list_all(void *arg, struct org_resources **out,
 						   &sl, err))
 				continue;
 			/* move the resources over */
-			all->v = realloc(all->v,
-					 (all->n + sl->n) * sizeof(*all->v));
-			ck_assert_ptr_nonnull(all->v);
-			memcpy(all->v + all->n, sl->v, sl->n * sizeof(*sl->v));
-			all->n += sl->n;
+			if (sl->n) {
+				all->v = realloc(all->v, (all->n + sl->n) *
+							 sizeof(*all->v));
+				ck_assert_ptr_nonnull(all->v);
+				memcpy(all->v + all->n, sl->v,
+				       sl->n * sizeof(*sl->v));
+				all->n += sl->n;
+			}
 			free(sl->v);
 			free(sl);
 		}
