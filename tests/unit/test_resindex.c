@@ -186,12 +186,22 @@ static void set_clock(uint64_t ms)
 
 #define TTL_MS 60000
 
+/* The owner tag keys, set as the FUSE layer sets them (org_config.owners
+ * NULL takes a default the org writes on every use) */
+static struct owner_config owners;
+
 static struct org_config base_cfg(void)
 {
 	struct org_config oc;
+	char msg[256];
 	int k;
 
+	if (!owners.keys)
+		ck_assert_int_eq(owner_config_parse(OWNER_TAGS_DEFAULT, 0,
+						    &owners, msg, sizeof(msg)),
+				 0);
 	memset(&oc, 0, sizeof(oc));
+	oc.owners = &owners;
 	for (k = 0; k < ORG_NKINDS; k++)
 		oc.ttl_ms[k] = 300000;
 	oc.ttl_ms[ORG_TAGS] = TTL_MS;           /* the shortest */
