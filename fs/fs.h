@@ -14,6 +14,7 @@
 
 struct fuse_session;
 struct layout_table;
+struct resindex;
 
 /* Everything a mounted orgfs knows; one per process. */
 struct orgfs {
@@ -41,6 +42,8 @@ struct orgfs {
 	size_t nregions;
 	const struct layout_table *layout;      /* the tree (fs/tree.c),
 						   handed over at mount */
+	struct resindex *index;         /* the org-wide resource snapshot
+					   (lib/resindex.h), after the org */
 	size_t inodes;                  /* entries of ops.c's inode table,
 					   for .orgfs/status; atomic */
 };
@@ -104,9 +107,6 @@ void layout_prefetch(struct orgfs *fs, const char *path);
 /* Org-wide views, whose attributes take a crawl: readdirplus leaves
  * them to a later lookup. */
 int layout_is_view(struct orgfs *fs, const char *path);
-/* tree_resources.c: let go of the data the organization-wide views hold
- * (SIGHUP, exit) */
-void layout_drop(void);
 /* serve.c: nodes and listings */
 void node_init(struct node *n);
 void node_free(struct node *n);

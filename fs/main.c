@@ -27,6 +27,7 @@
 #include "options.h"
 #include "prefetch.h"
 #include "reaper.h"
+#include "resindex.h"
 #include "signals.h"
 
 /* The mountpoint must be an empty directory we can use. */
@@ -134,7 +135,7 @@ static void drop_cache(void *arg)
 	struct orgfs *fs = arg;
 
 	org_drop(fs->org);
-	layout_drop();
+	resindex_drop(fs->index);
 	ops_data_changed(fs);
 }
 
@@ -345,6 +346,12 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 		olog(LOG_ERR, "cannot create the cache: out of memory");
 		goto out_unmount;
 	}
+	fs->index = resindex_new(fs->org, fs->regions, fs->nregions,
+				 fs->aggregated);
+	if (!fs->index) {
+		olog(LOG_ERR, "cannot start: out of memory");
+		goto out_unmount;
+	}
 	if (ops_start(fs)) {
 		olog(LOG_ERR, "cannot start: out of memory");
 		goto out_unmount;
@@ -368,7 +375,7 @@ out:
 	if (!fs->org)
 		src->ops->destroy(src);
 	else if (!keep_org) {
-		layout_drop();
+		resindex_free(fs->index);
 		org_free(fs->org);      /* frees the source too */
 	}
 	return ret;

@@ -21,6 +21,11 @@
 #include "layout.h"
 #include "resindex.h"
 
+/* One resource and its effective owner (NULL: none), both in the
+ * snapshot's pinned data.  @return 0 to go on, or what the walk returns */
+typedef int (*rwalk_fn)(void *arg, const struct org_resource *r,
+			const char *owner);
+
 /* tree_root.c */
 int f_readme(struct lctx *c, struct node *out);
 int f_accounts_tsv(struct lctx *c, struct node *out);
@@ -130,11 +135,12 @@ int resources_listed(struct lctx *c);
 /* The resource that accounts/<a>/resources/<s>/<r>/<t>/<id> names, or
  * NULL (c->err.err set when data failed). */
 const struct org_resource *find_resource(struct lctx *c);
-/* fn over every resource of the org-wide snapshot (resindex.h), or with
- * key set over those tagged key=value only; *unreadable: the accounts
- * left out.  c->mtime and c->stale take the snapshot's. */
+/* fn over every resource of the org-wide snapshot (lib/resindex.h) in
+ * walk order, or with key set over those tagged key=value only;
+ * *unreadable: the accounts left out.  c->mtime and c->stale take the
+ * snapshot's.  @return 0, fn's first non-zero, or -errno */
 int walk_resources(struct lctx *c, const char *key, const char *value,
-		   rsnap_fn fn, void *arg, unsigned *unreadable);
+		   rwalk_fn fn, void *arg, unsigned *unreadable);
 /* Add to d the names a walk over every resource finds, each once: what
  * 0 services, 1 types of service "of", 2 owners, 3 tag keys, 4 values of
  * tag key "of".  Nothing without the resource tree. */

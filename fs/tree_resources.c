@@ -259,35 +259,31 @@ int f_resource_tag(struct lctx *c, struct node *out)
 }
 
 int walk_resources(struct lctx *c, const char *key, const char *value,
-		   rsnap_fn fn, void *arg, unsigned *unreadable)
+		   rwalk_fn fn, void *arg, unsigned *unreadable)
 {
-	struct orgfs *fs = c->fs;
-	struct resindex_scope sc = {
-		.org = fs->org, .regions = fs->regions,
-		.nregions = fs->nregions, .aggregated = fs->aggregated,
-		.cache_max = fs->cache_max, .ttl_ms = view_ttl(fs),
-	};
-	struct rsnap *s = rsnap_get(&sc, c->path, &c->err);
-	struct rsnap_info in;
-	int res;
+	struct resindex_snap *s = resindex_get(c->fs->index, c->path, &c->err);
+	const uint32_t *rows;
+	size_t j, n;
+	int res = 0;
 
 	*unreadable = 0;
 	if (!s)
 		return failed(c);
-	rsnap_info(s, &in);
-	if (in.mtime > c->mtime)
-		c->mtime = in.mtime;
-	c->stale |= in.stale;
-	*unreadable = in.unreadable;
-	res = rsnap_walk(s, key, value, fn, arg);
-	rsnap_put(s);
+	if (s->mtime > c->mtime)
+		c->mtime = s->mtime;
+	c->stale |= s->stale;
+	*unreadable = s->unreadable;
+	if (!key) {
+		for (j = 0; j < s->n && !res; j++)
+			res = fn(arg, s->rows[j].r, s->rows[j].owner);
+	} else {
+		res = resindex_tagged(s, key, value, &rows, &n);
+		for (j = 0; j < n && !res; j++)
+			res = fn(arg, s->rows[rows[j]].r,
+				 s->rows[rows[j]].owner);
+	}
+	resindex_put(s);
 	return res;
-}
-
-/* Let go of the data the organization-wide views hold. */
-void layout_drop(void)
-{
-	rsnap_drop();
 }
 
 /* resources.tsv rows of the resources a filter keeps */

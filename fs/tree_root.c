@@ -159,7 +159,7 @@ int f_dot(struct lctx *c, struct node *out)
 	struct orgfs *fs = c->fs;
 	struct org_source *src = org_source(fs->org);
 	const char *f = c->arg[0];
-	struct rsnap_progress rp;
+	struct resindex_stats rp;
 	size_t nviews;
 	int res, nv;
 
@@ -172,7 +172,7 @@ int f_dot(struct lctx *c, struct node *out)
 	if (strcmp(f, "status"))
 		return -ENOENT;
 	nv = views_count(&nviews);
-	rsnap_progress(&rp);
+	resindex_stats(fs->index, &rp);
 	res = buf_printf(&out->data, "source\t%s\nidentity\t%s\n",
 			 fs->source_desc, fs->identity);
 	if (!res)

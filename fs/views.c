@@ -36,13 +36,7 @@ static struct {
 
 uint64_t view_ttl(const struct orgfs *fs)
 {
-	uint64_t t = UINT64_MAX;
-	int k;
-
-	for (k = 0; k < ORG_NKINDS; k++)
-		if (fs->ttl_ms[k] < t)
-			t = fs->ttl_ms[k];
-	return t;
+	return org_view_ttl_ms(fs->org);
 }
 
 /* Renderings kept take at most a quarter of cache_max on top of it,

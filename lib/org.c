@@ -910,6 +910,22 @@ const struct owner_config *org_owner_config(struct org *o)
 	return owner_cfg(o);
 }
 
+uint64_t org_view_ttl_ms(struct org *o)
+{
+	uint64_t t = UINT64_MAX;
+	int k;
+
+	for (k = 0; k < ORG_NKINDS; k++)
+		if (o->cfg.ttl_ms[k] < t)
+			t = o->cfg.ttl_ms[k];
+	return t;
+}
+
+size_t org_max_bytes(struct org *o)
+{
+	return o->cfg.max_bytes;
+}
+
 uint64_t org_data_version(struct org *o)
 {
 	return cache_version(o->cache);

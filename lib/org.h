@@ -140,6 +140,11 @@ int org_resource_owner(struct org *o, const struct org_resource *r,
 uint64_t org_data_version(struct org *o);
 /* The cache's clock, milliseconds (monotonic, or the test clock). */
 uint64_t org_now_ms(struct org *o);
+/* The shortest TTL of any kind (org_config.ttl_ms): how long something
+ * rendered from data of several kinds stays right. */
+uint64_t org_view_ttl_ms(struct org *o);
+/* The cache's memory cap, bytes (org_config.max_bytes; 0: none). */
+size_t org_max_bytes(struct org *o);
 /* The owner tag keys in force. */
 const struct owner_config *org_owner_config(struct org *o);
 

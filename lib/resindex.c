@@ -1,0 +1,668 @@
+/* resindex.c - one snapshot of every resource with its owner, and a tag
+ * index, built once per version of the data */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "awserr.h"
+#include "hash.h"
+#include "memtrim.h"
+#include "model.h"
+#include "org.h"
+#include "owner.h"
+#include "resindex.h"
+
+int nameset_add(struct nameset *ns, const char *s)
+{
+	size_t i;
+
+	if (ns->n * 2 >= ns->cap) {
+		size_t ncap = ns->cap ? ns->cap * 2 : 256, k;
+		char **nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		for (k = 0; k < ns->cap; k++) {
+			if (!ns->v[k])
+				continue;
+			i = hash_fnv1a_str(ns->v[k]) & (ncap - 1);
+			while (nv[i])
+				i = (i + 1) & (ncap - 1);
+			nv[i] = ns->v[k];
+		}
+		free(ns->v);
+		ns->v = nv;
+		ns->cap = ncap;
+	}
+	i = hash_fnv1a_str(s) & (ns->cap - 1);
+	while (ns->v[i]) {
+		if (!strcmp(ns->v[i], s))
+			return 0;
+		i = (i + 1) & (ns->cap - 1);
+	}
+	ns->v[i] = strdup(s);
+	if (!ns->v[i])
+		return -ENOMEM;
+	ns->n++;
+	return 1;
+}
+
+int nameset_intern(struct nameset *ns, const char *s, const char **out)
+{
+	size_t i;
+	int res = nameset_add(ns, s);
+
+	if (res < 0)
+		return res;
+	i = hash_fnv1a_str(s) & (ns->cap - 1);
+	while (strcmp(ns->v[i], s))
+		i = (i + 1) & (ns->cap - 1);
+	*out = ns->v[i];
+	return res;
+}
+
+void nameset_free(struct nameset *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->cap; i++)
+		free(ns->v[i]);
+	free(ns->v);
+}
+
+/* The rows carrying one tag (key, value), in walk order */
+struct rtag {
+	const char *key, *value;        /* in the pinned data; NULL: free */
+	uint64_t h;
+	uint32_t *rows;
+	uint32_t n, cap;
+};
+
+struct rsnap {
+	struct resindex_snap pub;       /* rows, n, unreadable, mtime, stale */
+	struct resindex *idx;
+	int refs;                       /* protected by idx->lock */
+	struct org *org;
+	uint64_t version;               /* of the data when the build began */
+	uint64_t expires;               /* org clock, ms */
+	size_t cap;                     /* of pub.rows */
+	struct cache_ref *pins;
+	size_t npins, cappins;
+	size_t bytes;                   /* of the values pinned */
+	struct nameset owners;          /* resources' own owners, once each */
+	/* tag index, made by the first tags/<k>/<v>/ view (tag_once) */
+	pthread_mutex_t tag_lock;
+	int tags_built;                 /* 1 made, -1 out of memory */
+	struct rtag *tags;              /* open addressing */
+	size_t ntags, captags;
+};
+
+struct resindex {
+	struct org *org;
+	char *const *regions;           /* borrowed */
+	size_t nregions;
+	int aggregated;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct rsnap *cur;              /* protected by lock */
+	/* A snapshot too big to keep, handed to the readers that waited
+	 * for its build: held until the last of them has woken */
+	struct rsnap *handoff;
+	int waiting;                    /* readers waiting for a build */
+	int building;
+	uint64_t builds;                /* finished builds, failed ones too */
+	/* the resource crawl, for .orgfs/status; atomics */
+	uint64_t slices_done;
+	uint64_t slices_total;
+	uint64_t resources;
+	uint64_t unreadable;
+};
+
+static struct rsnap *snap_of(struct resindex_snap *s)
+{
+	return (struct rsnap *)((char *)s - offsetof(struct rsnap, pub));
+}
+
+static void rsnap_free(struct rsnap *s)
+{
+	size_t i, own = s->cap * sizeof(*s->pub.rows) +
+			s->cappins * sizeof(*s->pins) +
+			s->captags * sizeof(*s->tags);
+
+	for (i = 0; i < s->npins; i++)
+		org_put(s->org, &s->pins[i]);
+	free(s->pins);
+	free(s->pub.rows);
+	nameset_free(&s->owners);
+	for (i = 0; i < s->captags; i++)
+		free(s->tags[i].rows);
+	free(s->tags);
+	pthread_mutex_destroy(&s->tag_lock);
+	free(s);
+	memtrim_freed(own);
+}
+
+static uint64_t rtag_hash(const char *key, const char *value)
+{
+	return hash_fnv1a_str(key) * 31 ^ hash_fnv1a_str(value);
+}
+
+static struct rtag *rtag_slot(struct rtag *v, size_t cap, const char *key,
+			      const char *value, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (v[i].key && (v[i].h != h || strcmp(v[i].key, key) ||
+			    strcmp(v[i].value, value)))
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+static int rtag_grow(struct rsnap *s)
+{
+	size_t ncap = s->captags ? s->captags * 2 : 1024, i;
+	struct rtag *nv = calloc(ncap, sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	for (i = 0; i < s->captags; i++)
+		if (s->tags[i].key)
+			*rtag_slot(nv, ncap, s->tags[i].key, s->tags[i].value,
+				   s->tags[i].h) = s->tags[i];
+	free(s->tags);
+	s->tags = nv;
+	s->captags = ncap;
+	return 0;
+}
+
+static int rtag_add(struct rsnap *s, const char *key, const char *value,
+		    uint32_t row)
+{
+	uint64_t h = rtag_hash(key, value);
+	struct rtag *t;
+
+	if ((s->ntags + 1) * 2 > s->captags && rtag_grow(s))
+		return -ENOMEM;
+	t = rtag_slot(s->tags, s->captags, key, value, h);
+	if (!t->key) {
+		t->key = key;
+		t->value = value;
+		t->h = h;
+		s->ntags++;
+	}
+	if (t->n && t->rows[t->n - 1] == row)
+		return 0;               /* the same tag twice on one resource */
+	if (t->n == t->cap) {
+		uint32_t ncap = t->cap ? t->cap * 2 : 4;
+		uint32_t *nr = realloc(t->rows, ncap * sizeof(*nr));
+
+		if (!nr)
+			return -ENOMEM;
+		t->rows = nr;
+		t->cap = ncap;
+	}
+	t->rows[t->n++] = row;
+	return 0;
+}
+
+/* Index every row's tags, once per snapshot */
+static void rtag_build(struct rsnap *s)
+{
+	size_t j, k;
+	int res = 0;
+
+	pthread_mutex_lock(&s->tag_lock);
+	if (!s->tags_built) {
+		for (j = 0; j < s->pub.n && !res; j++) {
+			const struct org_tags *tg = &s->pub.rows[j].r->tags;
+
+			for (k = 0; k < tg->n && !res; k++)
+				res = rtag_add(s, tg->v[k].key, tg->v[k].value,
+					       (uint32_t)j);
+		}
+		s->tags_built = res ? -1 : 1;
+	}
+	pthread_mutex_unlock(&s->tag_lock);
+}
+
+int resindex_tagged(struct resindex_snap *snap, const char *key,
+		    const char *value, const uint32_t **rows, size_t *n)
+{
+	struct rsnap *s = snap_of(snap);
+	const struct rtag *t;
+
+	*rows = NULL;
+	*n = 0;
+	rtag_build(s);
+	if (s->tags_built < 0)
+		return -ENOMEM;
+	if (!s->captags)
+		return 0;
+	t = rtag_slot(s->tags, s->captags, key, value, rtag_hash(key, value));
+	if (t->key) {
+		*rows = t->rows;
+		*n = t->n;
+	}
+	return 0;
+}
+
+static void rsnap_put(struct rsnap *s)
+{
+	struct resindex *x;
+	int last;
+
+	if (!s)
+		return;
+	x = s->idx;
+	pthread_mutex_lock(&x->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&x->lock);
+	if (last)
+		rsnap_free(s);
+}
+
+void resindex_put(struct resindex_snap *s)
+{
+	if (s)
+		rsnap_put(snap_of(s));
+}
+
+/* Keep ref (the snapshot's now) @return 0 or -ENOMEM */
+static int rsnap_pin(struct rsnap *s, struct cache_ref *ref)
+{
+	if (s->npins == s->cappins) {
+		size_t ncap = s->cappins ? s->cappins * 2 : 64;
+		struct cache_ref *p = realloc(s->pins, ncap * sizeof(*p));
+
+		if (!p) {
+			org_put(s->org, ref);
+			return -ENOMEM;
+		}
+		s->pins = p;
+		s->cappins = ncap;
+	}
+	s->pins[s->npins++] = *ref;
+	s->bytes += ref->size;
+	if (ref->fetched > s->pub.mtime)
+		s->pub.mtime = ref->fetched;
+	s->pub.stale |= ref->stale;
+	return 0;
+}
+
+static int rsnap_reserve(struct rsnap *s, size_t more)
+{
+	size_t ncap = s->cap ? s->cap : 1024;
+	struct resindex_row *p;
+
+	if (s->pub.n + more <= s->cap)
+		return 0;
+	while (ncap < s->pub.n + more)
+		ncap *= 2;
+	p = realloc(s->pub.rows, ncap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	s->pub.rows = p;
+	s->cap = ncap;
+	return 0;
+}
+
+/* Add a slice's rows; those without an owner of their own get their
+ * account's later (NULL until then). */
+static int rsnap_add(struct rsnap *s, const struct org_resources *sl,
+		     const struct owner_config *ocfg)
+{
+	size_t j;
+
+	if (rsnap_reserve(s, sl->n))
+		return -ENOMEM;
+	for (j = 0; j < sl->n; j++) {
+		struct resindex_row *row = &s->pub.rows[s->pub.n++];
+		const char *val;
+		size_t vlen;
+		char own[OWNER_VALUE_MAX + 1];
+		int res;
+
+		row->r = &sl->v[j];
+		row->owner = NULL;
+		/* hot: a million resources go through here */
+		if (!owner_of_tags(ocfg, &sl->v[j].tags, NULL, &val, &vlen))
+			continue;
+		if (vlen > OWNER_VALUE_MAX)
+			vlen = OWNER_VALUE_MAX;
+		memcpy(own, val, vlen);
+		own[vlen] = '\0';
+		res = nameset_intern(&s->owners, own, &row->owner);
+		if (res < 0)
+			return res;
+	}
+	return 0;
+}
+
+/* Pin (kind, "") into s.  @return 0 or -errno, err filled */
+static int rsnap_fetch(struct rsnap *s, enum org_kind kind, const char *path,
+		       const void **data, struct aws_error *err)
+{
+	struct cache_ref ref;
+	int res = org_get(s->org, kind, "", path, &ref, err);
+
+	if (res)
+		return res;
+	*data = ref.data;
+	return rsnap_pin(s, &ref);
+}
+
+/* How many slices the walk asks for ahead of the one it reads: enough to
+ * keep every worker busy, few enough that a cache_max below the
+ * organization's resources does not evict them before they are read. */
+#define RSNAP_AHEAD 256
+
+/* The next slices to ask for, in the order of the walk */
+struct ahead {
+	size_t ai, ri;                  /* account, region */
+	size_t asked;
+};
+
+static void rsnap_ask(struct resindex *x, const struct org_accounts *a,
+		      struct ahead *p)
+{
+	char key[64];
+
+	while (p->ai < a->n && !org_account_readable(&a->v[p->ai]))
+		p->ai++;
+	if (p->ai >= a->n) {
+		p->asked = SIZE_MAX;
+		return;
+	}
+	org_slice_key(key, sizeof(key), a->v[p->ai].id, x->regions[p->ri]);
+	org_prefetch(x->org, ORG_RESOURCES, key);
+	p->asked++;
+	if (++p->ri == x->nregions) {
+		p->ri = 0;
+		p->ai++;
+	}
+}
+
+/* The aggregator's one organization-wide listing: nothing to fan out */
+static int build_aggregated(struct resindex *x, struct rsnap *s,
+			    const char *path, struct aws_error *err)
+{
+	const void *data;
+	int res = rsnap_fetch(s, ORG_ORGRES, path, &data, err);
+
+	if (!res)
+		res = rsnap_add(s, data, org_owner_config(x->org));
+	if (!res)
+		__atomic_store_n(&x->resources, s->pub.n, __ATOMIC_RELAXED);
+	return res;
+}
+
+/* One account's slices, one region each; a slice that fails marks the
+ * account unreadable (the org records the error).  *done counts the
+ * slices read so far, for read-ahead. */
+static int build_account(struct resindex *x, struct rsnap *s,
+			 const struct org_accounts *a, size_t i,
+			 struct ahead *ahead, size_t total, size_t *done)
+{
+	const struct owner_config *ocfg = org_owner_config(x->org);
+	struct cache_ref ref;
+	char key[64];
+	size_t k;
+	int bad = 0, res;
+
+	for (k = 0; k < x->nregions; k++) {
+		struct aws_error err;
+		char path[128];
+
+		/* ask ahead, in the order the walk reads */
+		while (ahead->asked < total &&
+		       ahead->asked < *done + RSNAP_AHEAD)
+			rsnap_ask(x, a, ahead);
+		(*done)++;
+		org_slice_key(key, sizeof(key), a->v[i].id, x->regions[k]);
+		snprintf(path, sizeof(path), "/accounts/%s/resources (%s)",
+			 a->v[i].id, x->regions[k]);
+		aws_error_clear(&err);
+		__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELAXED);
+		if (org_get(x->org, ORG_RESOURCES, key, path, &ref, &err)) {
+			bad = 1;
+			continue;
+		}
+		res = rsnap_pin(s, &ref);
+		if (!res)
+			res = rsnap_add(s, ref.data, ocfg);
+		if (res)
+			return res;
+		__atomic_add_fetch(&x->resources,
+				   ((const struct org_resources *)ref.data)->n,
+				   __ATOMIC_RELAXED);
+	}
+	s->pub.unreadable += bad;
+	return 0;
+}
+
+/* Every readable account's slices, in order */
+static int build_fanout(struct resindex *x, struct rsnap *s,
+			const struct org_accounts *a)
+{
+	struct ahead ahead = { 0 };
+	size_t i, total = 0, done = 0;
+	int res;
+
+	for (i = 0; i < a->n; i++)
+		if (org_account_readable(&a->v[i]))
+			total += x->nregions;
+	__atomic_store_n(&x->slices_total, total, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->slices_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->resources, 0, __ATOMIC_RELAXED);
+	for (i = 0; i < a->n; i++) {
+		if (!org_account_readable(&a->v[i]))
+			continue;
+		res = build_account(x, s, a, i, &ahead, total, &done);
+		if (res)
+			return res;
+	}
+	__atomic_store_n(&x->unreadable, s->pub.unreadable, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Rows without an owner of their own take their account's */
+static int inherit_owners(struct rsnap *s, const char *path,
+			  struct aws_error *err)
+{
+	const void *data;
+	size_t j;
+	int res = rsnap_fetch(s, ORG_INDEX, path, &data, err);
+
+	if (res)
+		return res;
+	for (j = 0; j < s->pub.n; j++) {
+		if (!s->pub.rows[j].owner) {
+			const struct org_index_obj *ob =
+				org_index_find(data, s->pub.rows[j].r->account);
+
+			s->pub.rows[j].owner = ob ? ob->owner : NULL;
+		}
+	}
+	return 0;
+}
+
+static int rsnap_build(struct resindex *x, uint64_t version,
+		       const char *path, struct aws_error *err,
+		       struct rsnap **out)
+{
+	const void *a;
+	struct rsnap *s;
+	int res;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->idx = x;
+	s->org = x->org;
+	s->version = version;
+	s->refs = 1;
+	pthread_mutex_init(&s->tag_lock, NULL);
+	res = rsnap_fetch(s, ORG_ACCOUNTS, path, &a, err);
+	if (res)
+		goto fail;
+	/* every account's and OU's tags, fetched meanwhile (another lane) */
+	org_prefetch(x->org, ORG_INDEX, "");
+	res = x->aggregated ? build_aggregated(x, s, path, err) :
+			      build_fanout(x, s, a);
+	if (!res)
+		res = inherit_owners(s, path, err);
+	if (res)
+		goto fail;
+	s->expires = org_now_ms(x->org) + org_view_ttl_ms(x->org);
+	*out = s;
+	return 0;
+fail:
+	if (res == -ENOMEM && !err->err)
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+	else if (!err->err)
+		err->err = -res;
+	rsnap_free(s);
+	return res;
+}
+
+/* Under x->lock: the snapshot to read, with a reference, or NULL when
+ * this reader is to build it (then x->building is set). */
+static struct rsnap *rsnap_wait(struct resindex *x, uint64_t version,
+				struct rsnap **oldh)
+{
+	uint64_t seen = x->builds;
+	struct rsnap *s;
+
+	for (;;) {
+		s = x->cur ? x->cur : x->handoff;
+		if (s && ((s->version == version &&
+			   org_now_ms(x->org) < s->expires) ||
+			  x->builds != seen)) {
+			/* current, or built while this reader waited for it */
+			s->refs++;
+			break;
+		}
+		s = NULL;
+		if (!x->building)
+			break;
+		x->waiting++;
+		pthread_cond_wait(&x->done, &x->lock);
+		x->waiting--;
+	}
+	if (!x->waiting) {
+		/* every reader it was handed to has it (or built anew) */
+		*oldh = x->handoff;
+		x->handoff = NULL;
+	}
+	if (!s)
+		x->building = 1;
+	return s;
+}
+
+/* Under x->lock: a build of s is done; keep it, hand it to the readers
+ * that waited, or neither.  *old and *oldh: the snapshots let go of. */
+static void rsnap_publish(struct resindex *x, struct rsnap *s,
+			  struct rsnap **old, struct rsnap **oldh)
+{
+	size_t cap = org_max_bytes(x->org);
+
+	/* kept only when it leaves the cache room for the rest; an older
+	 * one goes either way */
+	*old = x->cur;
+	x->cur = NULL;
+	*oldh = x->handoff;
+	x->handoff = NULL;
+	if (!cap || s->bytes <= cap / 2) {
+		x->cur = s;
+		s->refs++;
+	} else if (x->waiting) {
+		/* not kept, but those who waited for it read it rather than
+		 * each walk the resources in turn: the cap holds again once
+		 * they have */
+		x->handoff = s;
+		s->refs++;
+	}
+}
+
+struct resindex_snap *resindex_get(struct resindex *x, const char *path,
+				   struct aws_error *err)
+{
+	uint64_t version = org_data_version(x->org);
+	struct rsnap *s, *old = NULL, *oldh = NULL;
+	int res;
+
+	pthread_mutex_lock(&x->lock);
+	s = rsnap_wait(x, version, &oldh);
+	pthread_mutex_unlock(&x->lock);
+	rsnap_put(oldh);
+	oldh = NULL;
+	if (s)
+		return &s->pub;
+	res = rsnap_build(x, version, path, err, &s);
+	pthread_mutex_lock(&x->lock);
+	x->building = 0;
+	x->builds++;
+	if (!res)
+		rsnap_publish(x, s, &old, &oldh);
+	pthread_cond_broadcast(&x->done);
+	pthread_mutex_unlock(&x->lock);
+	rsnap_put(old);
+	rsnap_put(oldh);
+	return res ? NULL : &s->pub;
+}
+
+void resindex_drop(struct resindex *x)
+{
+	struct rsnap *s, *h;
+
+	pthread_mutex_lock(&x->lock);
+	s = x->cur;
+	x->cur = NULL;
+	h = x->handoff;
+	x->handoff = NULL;
+	pthread_mutex_unlock(&x->lock);
+	rsnap_put(s);
+	rsnap_put(h);
+}
+
+void resindex_stats(struct resindex *x, struct resindex_stats *out)
+{
+	out->slices_done = __atomic_load_n(&x->slices_done, __ATOMIC_RELAXED);
+	out->slices_total = __atomic_load_n(&x->slices_total,
+					    __ATOMIC_RELAXED);
+	out->resources = __atomic_load_n(&x->resources, __ATOMIC_RELAXED);
+	out->unreadable = __atomic_load_n(&x->unreadable, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&x->lock);
+	out->builds = x->builds;
+	out->waiting = x->waiting;
+	pthread_mutex_unlock(&x->lock);
+}
+
+struct resindex *resindex_new(struct org *org, char *const *regions,
+			      size_t nregions, int aggregated)
+{
+	struct resindex *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return NULL;
+	x->org = org;
+	x->regions = regions;
+	x->nregions = nregions;
+	x->aggregated = aggregated;
+	pthread_mutex_init(&x->lock, NULL);
+	pthread_cond_init(&x->done, NULL);
+	return x;
+}
+
+void resindex_free(struct resindex *x)
+{
+	if (!x)
+		return;
+	resindex_drop(x);
+	pthread_cond_destroy(&x->done);
+	pthread_mutex_destroy(&x->lock);
+	free(x);
+}
