@@ -403,6 +403,33 @@ int set_link(struct node *out, const char *fmt, ...)
 	return res;
 }
 
+int set_link_name(struct node *out, const char *prefix, const char *name)
+{
+	char *e = escape_name(name);
+	int res;
+
+	if (!e)
+		return -ENOMEM;
+	res = set_link(out, "%s%s", prefix, e);
+	free(e);
+	return res;
+}
+
+int owner_of(struct lctx *c, const char *id, struct owner_result *r)
+{
+	time_t fetched = 0;
+	int stale = 0;
+	int res = org_owner_of(c->fs->org, id, c->path, r, &fetched, &stale,
+			       &c->err);
+
+	if (res)
+		return res;
+	if (fetched > c->mtime)
+		c->mtime = fetched;
+	c->stale |= stale;
+	return 0;
+}
+
 int put_field(struct node *out, const struct field *f, size_t n,
 	      const char *name, const void *obj)
 {

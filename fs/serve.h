@@ -94,6 +94,15 @@ int put_tsv(struct buf *b, const char *s, char end);
 /* Make out a symlink to the printf-formatted target. */
 int set_link(struct node *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Make out a symlink to prefix then name escaped as DESIGN.md §1 says
+ * ("../../ous/" and "ou-ab/c" -> "../../ous/ou-ab%2Fc").
+ * @return 0 or -errno */
+int set_link_name(struct node *out, const char *prefix, const char *name);
+/* org_owner_of for the account, root or OU id, as the path sees it; the
+ * fetch time and stale mark of the data used go into c->mtime and
+ * c->stale.  The caller frees *r (owner_result_free) on success.
+ * @return 0, -ENOENT for an unknown id, or -errno with c->err set */
+int owner_of(struct lctx *c, const char *id, struct owner_result *r);
 
 /* Add a name the tree owns (already escaped): name is taken over, and
  * freed on failure; NULL is -ENOMEM. */

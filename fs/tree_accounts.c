@@ -55,16 +55,10 @@ int ls_account(struct lctx *c, struct dlist *d)
 int f_owner(struct lctx *c, struct node *out)
 {
 	struct owner_result r = { 0 };
-	time_t fetched = 0;
-	int stale = 0, res;
+	int res = owner_of(c, c->arg[0], &r);
 
-	res = org_owner_of(c->fs->org, c->arg[0], c->path, &r, &fetched,
-			   &stale, &c->err);
 	if (res)
 		return res;
-	if (fetched > c->mtime)
-		c->mtime = fetched;
-	c->stale |= stale;
 	if (!strcmp(strrchr(c->path, '/') + 1, "owner"))
 		res = put_line(out, r.value ? r.value : "");
 	else
@@ -88,20 +82,13 @@ int l_account_parent(struct lctx *c, struct node *out)
 	const struct org_account *ac = find_account(c, c->arg[0]);
 	const struct org_hier *h = ac ? hier(c) : NULL;
 	const char *p;
-	char *e;
-	int res;
 
 	if (!ac || !h)
 		return c->err.err ? failed(c) : -ENOENT;
 	p = org_hier_parent_of(h, ac->id);
 	if (!p)
 		return -ENOENT;
-	e = escape_name(p);
-	if (!e)
-		return -ENOMEM;
-	res = set_link(out, "../../ous/%s", e);
-	free(e);
-	return res;
+	return set_link_name(out, "../../ous/", p);
 }
 
 int f_account_path(struct lctx *c, struct node *out)
@@ -195,17 +182,9 @@ int ls_account_policies(struct lctx *c, struct dlist *d)
 
 int l_object_policy(struct lctx *c, struct node *out)
 {
-	char *e;
 	int res = layout_listed(c->fs, c->path);
 
-	if (res)
-		return res;
-	e = escape_name(c->arg[1]);
-	if (!e)
-		return -ENOMEM;
-	res = set_link(out, "../../../policies/%s", e);
-	free(e);
-	return res;
+	return res ? res : set_link_name(out, "../../../policies/", c->arg[1]);
 }
 
 /* ------------------------------------------------------------------ */

@@ -88,6 +88,20 @@ static void object_fill(struct rules_object *o, const struct subject *s)
 	o->now = time(NULL);
 }
 
+/* o: resource r, owned by owner (NULL: none), in subject s's account. */
+static void resource_object(struct rules_object *o,
+			    const struct org_resource *r, const char *owner,
+			    const struct subject *s)
+{
+	o->kind = "resource";
+	o->id = r->arn;
+	o->service = r->service;
+	o->type = r->type;
+	o->tags = &r->tags;
+	o->owner = owner;
+	object_fill(o, s);
+}
+
 /* The tag-policy problems the tagging API reports for a resource, as
  * failures of the organization-level rule "tag-policy". */
 static int put_tag_policy(struct buf *b, const char *compliance)
@@ -175,13 +189,7 @@ int f_resource_compliance(struct lctx *c, struct node *out)
 			return res;
 		res = subject_of(c, h, c->arg[0], c->arg[0], &s);
 		if (!res) {
-			o.kind = "resource";
-			o.id = r->arn;
-			o.service = r->service;
-			o.type = r->type;
-			o.tags = &r->tags;
-			o.owner = owner;
-			object_fill(&o, &s);
+			resource_object(&o, r, owner, &s);
 			res = rules_evaluate(c->fs->rules, &o, &v, &n);
 		}
 		/* the organization's tag policy is a policy: it comes first */
@@ -331,13 +339,7 @@ static int judge_resource(void *arg, const struct org_resource *r,
 		snprintf(w->account, sizeof(w->account), "%s", r->account);
 		w->have = 1;
 	}
-	o.kind = "resource";
-	o.id = r->arn;
-	o.service = r->service;
-	o.type = r->type;
-	o.tags = &r->tags;
-	o.owner = owner;
-	object_fill(&o, &w->s);
+	resource_object(&o, r, owner, &w->s);
 	return judge_object(c, w->j, &o, path);
 }
 

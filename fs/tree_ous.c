@@ -82,32 +82,35 @@ int f_ou_path(struct lctx *c, struct node *out)
 int l_ou_parent(struct lctx *c, struct node *out)
 {
 	const struct org_ou *u = find_ou(c);
-	char *e;
-	int res;
 
 	if (!u)
 		return c->err.err ? failed(c) : -ENOENT;
 	if (!u->parent_id)
 		return -ENOENT;
-	e = escape_name(u->parent_id);
-	if (!e)
-		return -ENOMEM;
-	res = set_link(out, "../%s", e);
-	free(e);
-	return res;
+	return set_link_name(out, "../", u->parent_id);
+}
+
+/* The OU of the path (*u) and the hierarchy it is in (*h).
+ * @return 0, -ENOENT when there is no such OU, or -errno */
+static int ou_in_hier(struct lctx *c, const struct org_ou **u,
+		      const struct org_hier **h)
+{
+	*h = NULL;
+	*u = find_ou(c);
+	if (!*u)
+		return c->err.err ? failed(c) : -ENOENT;
+	*h = hier(c);
+	return 0;
 }
 
 int ls_ou_accounts(struct lctx *c, struct dlist *d)
 {
-	const struct org_ou *u = find_ou(c);
+	const struct org_ou *u;
 	const struct org_hier *h;
 	size_t i;
-	int res = 0;
+	int res = ou_in_hier(c, &u, &h);
 
-	if (!u)
-		return c->err.err ? failed(c) : -ENOENT;
-	h = hier(c);
-	for (i = 0; i < h->nlinks && !res; i++)
+	for (i = 0; !res && i < h->nlinks; i++)
 		if (!strcmp(h->links[i].parent_id, u->id))
 			res = dl_add(d, h->links[i].child_id, NODE_LINK);
 	return res;
@@ -122,15 +125,12 @@ int l_ou_account(struct lctx *c, struct node *out)
 
 int ls_ou_children(struct lctx *c, struct dlist *d)
 {
-	const struct org_ou *u = find_ou(c);
+	const struct org_ou *u;
 	const struct org_hier *h;
 	size_t i;
-	int res = 0;
+	int res = ou_in_hier(c, &u, &h);
 
-	if (!u)
-		return c->err.err ? failed(c) : -ENOENT;
-	h = hier(c);
-	for (i = 0; i < h->nous && !res; i++)
+	for (i = 0; !res && i < h->nous; i++)
 		if (h->ous[i].parent_id && !strcmp(h->ous[i].parent_id, u->id))
 			res = dl_add(d, h->ous[i].id, NODE_LINK);
 	return res;
@@ -138,17 +138,9 @@ int ls_ou_children(struct lctx *c, struct dlist *d)
 
 int l_ou_child(struct lctx *c, struct node *out)
 {
-	char *e;
 	int res = layout_listed(c->fs, c->path);
 
-	if (res)
-		return res;
-	e = escape_name(c->arg[1]);
-	if (!e)
-		return -ENOMEM;
-	res = set_link(out, "../../%s", e);
-	free(e);
-	return res;
+	return res ? res : set_link_name(out, "../../", c->arg[1]);
 }
 
 int ls_ou_tags(struct lctx *c, struct dlist *d)

@@ -126,8 +126,6 @@ int l_policy_target(struct lctx *c, struct node *out)
 {
 	const struct org_policy *p;
 	size_t i;
-	char *e;
-	int res;
 
 	if (d_policy(c, NULL))
 		return c->err.err ? failed(c) : -ENOENT;
@@ -139,15 +137,8 @@ int l_policy_target(struct lctx *c, struct node *out)
 			break;
 	if (i == p->ntargets)
 		return -ENOENT;
-	e = escape_name(c->arg[1]);
-	if (!e)
-		return -ENOMEM;
-	if (!strcmp(p->targets[i].type, "ACCOUNT"))
-		res = set_link(out, "../../../accounts/%s", e);
-	else
-		res = set_link(out, "../../../ous/%s", e);
-	free(e);
-	return res;
+	return set_link_name(out, strcmp(p->targets[i].type, "ACCOUNT") ?
+			     "../../../ous/" : "../../../accounts/", c->arg[1]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -302,31 +293,33 @@ int d_config_region(struct lctx *c, struct node *out)
 	return res;
 }
 
+/* The AWS Config rules of config/<region>/ of the path's account: NULL,
+ * with *res the -errno, when it has none to show. */
+static const struct org_config_rules *region_rules(struct lctx *c, int *res)
+{
+	*res = d_config_region(c, NULL);
+	return *res ? NULL : config_of(c, c->arg[0], c->arg[1]);
+}
+
 int ls_config_region(struct lctx *c, struct dlist *d)
 {
-	const struct org_config_rules *r;
+	int res;
+	const struct org_config_rules *r = region_rules(c, &res);
 	size_t i;
-	int res = d_config_region(c, NULL);
 
-	if (res)
-		return res;
-	r = config_of(c, c->arg[0], c->arg[1]);
-	for (i = 0; i < r->n && !res; i++)
+	for (i = 0; r && i < r->n && !res; i++)
 		res = dl_add(d, r->v[i].name, NODE_FILE);
 	return res;
 }
 
 int f_config_rule(struct lctx *c, struct node *out)
 {
-	const struct org_config_rules *r;
+	int res;
+	const struct org_config_rules *r = region_rules(c, &res);
 	size_t i;
-	int res = d_config_region(c, NULL);
 
-	if (res)
-		return res;
-	r = config_of(c, c->arg[0], c->arg[1]);
-	for (i = 0; i < r->n; i++)
+	for (i = 0; r && i < r->n; i++)
 		if (!strcmp(r->v[i].name, c->arg[2]))
 			return put_line(out, r->v[i].compliance);
-	return -ENOENT;
+	return res ? res : -ENOENT;
 }

@@ -204,8 +204,7 @@ int f_resource_field(struct lctx *c, struct node *out)
 	const char *f = c->arg[5];
 	char *owner = NULL, *source = NULL;
 	struct owner_result ar = { 0 };
-	time_t fetched = 0;
-	int stale = 0, res;
+	int res;
 
 	if (!r)
 		return c->err.err ? failed(c) : -ENOENT;
@@ -216,13 +215,9 @@ int f_resource_field(struct lctx *c, struct node *out)
 		       put_line(out, r->compliance) : put_line(out, "");
 	if (strcmp(f, "owner") && strcmp(f, "owner.source"))
 		return -ENOENT;
-	res = org_owner_of(c->fs->org, c->arg[0], c->path, &ar, &fetched,
-			   &stale, &c->err);
+	res = owner_of(c, c->arg[0], &ar);
 	if (res)
 		return res;
-	if (fetched > c->mtime)
-		c->mtime = fetched;
-	c->stale |= stale;
 	res = org_resource_owner(c->fs->org, r, ar.value, ar.source, &owner,
 				 &source);
 	owner_result_free(&ar);

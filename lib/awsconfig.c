@@ -187,21 +187,14 @@ static int add_section(struct pctx *p, char *name)
 static char *cfg_reader(char *str, int num, void *stream)
 {
 	struct pctx *p = stream;
-	const char *l, *eol, *t;
+	const char *l, *t;
 	size_t n;
 	long i, j;
 
-	if (p->pos >= p->len)
+	l = text_next_line(p->text, p->len, &p->pos, &n);
+	if (!l)
 		return NULL;
-	l = p->text + p->pos;
-	eol = memchr(l, '\n', p->len - p->pos);
-	n = eol ? (size_t)(eol - l) : p->len - p->pos;
-	p->pos += n + (eol ? 1 : 0);
 	p->line++;
-	if (p->line == 1 && n >= 3 && memcmp(l, "\xef\xbb\xbf", 3) == 0) {
-		l += 3;
-		n -= 3;
-	}
 	while (n && (l[n - 1] == '\r'))
 		n--;
 	for (t = l; t < l + n && isspace((unsigned char)*t); t++)

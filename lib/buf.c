@@ -142,3 +142,22 @@ const char *buf_str(const struct buf *b)
 {
 	return b->data ? b->data : "";
 }
+
+const char *text_next_line(const char *text, size_t len, size_t *pos,
+			   size_t *n)
+{
+	const char *l, *eol;
+	int first = *pos == 0;
+
+	if (*pos >= len)
+		return NULL;
+	l = text + *pos;
+	eol = memchr(l, '\n', len - *pos);
+	*n = eol ? (size_t)(eol - l) : len - *pos;
+	*pos += *n + (eol ? 1 : 0);
+	if (first && *n >= 3 && !memcmp(l, "\xef\xbb\xbf", 3)) {
+		l += 3;
+		*n -= 3;
+	}
+	return l;
+}

@@ -37,4 +37,11 @@ char *buf_steal(struct buf *b);
 /* The content as a C string: "" when nothing was appended. */
 const char *buf_str(const struct buf *b);
 
+/* The line of text[0..len) that starts at *pos, for reading a text line
+ * by line: its start, and in *n its length without the '\n'; *pos moves
+ * past the '\n'.  A UTF-8 byte order mark opening the text (*pos 0) is
+ * passed over.  @return the line, or NULL at the end of the text */
+const char *text_next_line(const char *text, size_t len, size_t *pos,
+			   size_t *n);
+
 #endif

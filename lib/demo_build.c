@@ -332,6 +332,19 @@ void demo_copy_suffix(char *out, size_t size, unsigned copy)
 		out[0] = '\0';
 }
 
+/* The k-th name "<prefix><word>" of words[n], a->item the word's index;
+ * a copy suffix ("-2", ...) each time round the words after the first. */
+static void word_name(struct demo_acct *a, unsigned k, const char *prefix,
+		      const char *const *words, size_t n, char *name,
+		      size_t size)
+{
+	char sfx[16];
+
+	a->item = k % n;
+	demo_copy_suffix(sfx, sizeof(sfx), k / n);
+	snprintf(name, size, "%s%s%s", prefix, words[a->item], sfx);
+}
+
 /* Name and place the k-th bulk account of its category.  @return 0, or 1
  * when the name is one of the fixed accounts' (the caller tries k+1). */
 static int bulk_account(struct demo *d, struct demo_acct *a, unsigned k,
@@ -360,9 +373,8 @@ static int bulk_account(struct demo *d, struct demo_acct *a, unsigned k,
 		break;
 	}
 	case CAT_SANDBOX:
-		a->item = k % N(demo_people);
-		demo_copy_suffix(sfx, sizeof(sfx), k / N(demo_people));
-		snprintf(name, size, "sandbox-%s%s", demo_people[a->item], sfx);
+		word_name(a, k, "sandbox-", demo_people, N(demo_people), name,
+			  size);
 		a->ou = OU_SANDBOX;
 		break;
 	case CAT_DATA:
@@ -398,9 +410,8 @@ static int bulk_account(struct demo *d, struct demo_acct *a, unsigned k,
 		a->method = "INVITED";
 		break;
 	case CAT_SUSPENDED:
-		a->item = k % N(demo_legacy_words);
-		demo_copy_suffix(sfx, sizeof(sfx), k / N(demo_legacy_words));
-		snprintf(name, size, "legacy-%s%s", demo_legacy_words[a->item], sfx);
+		word_name(a, k, "legacy-", demo_legacy_words,
+			  N(demo_legacy_words), name, size);
 		a->ou = OU_SUSPENDED;
 		break;
 	case CAT_FIXED:

@@ -568,20 +568,15 @@ static int start_rule(struct pctx *p, const char *inner)
 static char *rules_reader(char *str, int num, void *stream)
 {
 	struct pctx *p = stream;
-	const char *l, *eol, *t, *e, *eq;
+	const char *l, *t, *e, *eq;
 	size_t n;
 
-	if (p->err_line || p->oom || p->pos >= p->len || num < 48)
+	if (p->err_line || p->oom || num < 48)
 		return NULL;
-	l = p->text + p->pos;
-	eol = memchr(l, '\n', p->len - p->pos);
-	n = eol ? (size_t)(eol - l) : p->len - p->pos;
-	p->pos += n + (eol ? 1 : 0);
+	l = text_next_line(p->text, p->len, &p->pos, &n);
+	if (!l)
+		return NULL;
 	p->line++;
-	if (p->line == 1 && n >= 3 && !memcmp(l, "\xef\xbb\xbf", 3)) {
-		l += 3;
-		n -= 3;
-	}
 	for (t = l, e = l + n; t < e && is_ws(*t); t++)
 		;
 	while (e > t && is_ws(e[-1]))
