@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -147,7 +148,7 @@ static void reaper_main(int rfd, const char *path, const char *dev)
 int reaper_start(const char *path)
 {
 	char dev[32];
-	int p[2], rc;
+	int p[2], rc, st = 0;
 	pid_t pid;
 
 	rc = find_mount(path, dev, sizeof(dev));
@@ -166,9 +167,22 @@ int reaper_start(const char *path)
 		close(p[1]);
 		return rc;
 	}
-	if (pid == 0)
-		reaper_main(p[0], path, dev);
+	if (pid == 0) {
+		/* forked twice, so that the reaper is not this process's
+		 * child: were it killed, no zombie would wait for the daemon
+		 * to reap it */
+		pid = fork();
+		if (pid == 0)
+			reaper_main(p[0], path, dev);
+		_exit(pid < 0 ? 1 : 0);
+	}
 	/* the write end stays open until this process is gone */
 	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		close(p[1]);
+		return -EAGAIN;
+	}
 	return 0;
 }
