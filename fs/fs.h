@@ -19,7 +19,6 @@ struct resindex;
 /* Everything a mounted orgfs knows; one per process. */
 struct orgfs {
 	struct org *org;
-	struct aws_client *client;      /* NULL for the demo source */
 	struct fuse_session *se;
 	uint64_t ttl_ms[ORG_NKINDS];
 	double kernel_timeout;          /* cap on entry/attr timeouts, seconds;

@@ -181,7 +181,6 @@ static int open_aws(struct options *o, struct orgfs *fs, struct mountsrc *ms,
 	if (mountsrc_open(&o->aws, ms))
 		goto out_http;
 	src = ms->source;
-	fs->client = ms->client;
 	fs->identity = strdup(ms->identity);
 	options_config_source(o, fs, ms);
 	if (o->aws.config_aggregator && o->aws.resource_explorer_view) {
