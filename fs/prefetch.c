@@ -22,7 +22,7 @@ struct prefetch {
 static void *warm_main(void *arg)
 {
 	static const char *const views[] = {
-		"/accounts.tsv", "/policies", "/resources.tsv",
+		"/tables/accounts.tsv", "/policies", "/tables/resources.tsv",
 		"/compliance/summary",
 	};
 	struct prefetch *p = arg;

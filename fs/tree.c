@@ -20,7 +20,14 @@ static const struct layout_row rows[] = {
 /*	  pattern                        type kind           get                list   view when ahead */
 	{ "/",                            D, ORG_INFO,     NULL,              NULL, 0, NULL, NONE },
 	{ "/README",                      F, ORG_INFO,     f_readme,          NULL, 0, NULL, NONE },
-	{ "/accounts.tsv",                F, ORG_ACCOUNTS, f_accounts_tsv,    NULL, 1, NULL, NONE },
+
+	/* org-wide tables, whose size needs a crawl: stat renders them, so
+	 * they stand apart, where no ls of the root or of a directory of
+	 * directories stats them (issue 15) */
+	{ "/tables",                      D, ORG_INFO,     NULL,              NULL, 0, NULL, NONE },
+	{ "/tables/accounts.tsv",         F, ORG_ACCOUNTS, f_accounts_tsv,    NULL, 1, NULL, NONE },
+	{ "/tables/resources.tsv",        F, ORG_RESOURCES, f_resources_tsv,  NULL, 1, with_resources, NONE },
+	{ "/tables/unowned_resources.tsv", F, ORG_RESOURCES, f_unowned_resources_tsv, NULL, 1, with_resources, NONE },
 
 	{ "/org",                         D, ORG_INFO,     NULL,              ls_org, 0, NULL, NONE },
 	{ "/org/policy_types",            F, ORG_INFO,     f_org_policy_types, NULL, 0, NULL, NONE },
@@ -87,7 +94,6 @@ static const struct layout_row rows[] = {
 	{ "/policies/*/targets/*",        L, ORG_POLICY,   l_policy_target,   NULL, 0, NULL, NONE },
 	{ "/policies/*/*",                F, ORG_POLICIES, f_policy_field,    NULL, 0, NULL, NONE },
 
-	{ "/resources.tsv",               F, ORG_RESOURCES, f_resources_tsv,  NULL, 1, with_resources, NONE },
 	{ "/services",                    D, ORG_RESOURCES, NULL,             ls_services, 1, with_resources, NONE },
 	{ "/services/*",                  D, ORG_RESOURCES, NULL,             ls_service_types, 1, NULL, NONE },
 	{ "/services/*/*",                D, ORG_RESOURCES, NULL,             NULL, 0, NULL, NONE },
@@ -106,7 +112,6 @@ static const struct layout_row rows[] = {
 	{ "/unowned/accounts/*",          L, ORG_INDEX,    l_view_object,     NULL, 0, NULL, NONE },
 	{ "/unowned/ous",                 D, ORG_INDEX,    NULL,              ls_unowned_ous, 0, NULL, NONE },
 	{ "/unowned/ous/*",               L, ORG_INDEX,    l_view_object,     NULL, 0, NULL, NONE },
-	{ "/unowned/resources.tsv",       F, ORG_RESOURCES, f_unowned_resources_tsv, NULL, 1, with_resources, NONE },
 
 	{ "/tags",                        D, ORG_INDEX,    NULL,              ls_tag_keys, 1, NULL, NONE },
 	{ "/tags/*",                      D, ORG_INDEX,    NULL,              ls_tag_values, 1, NULL, NONE },

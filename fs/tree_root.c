@@ -1,4 +1,4 @@
-/* tree_root.c - the top of the tree: /, README, accounts.tsv, /org, and
+/* tree_root.c - the top of the tree: /, README, tables/accounts.tsv, /org, and
  * /.orgfs (the mount itself) */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +28,10 @@ int f_readme(struct lctx *c, struct node *out)
 		"OUs %llu, tags %llu, policies %llu\n"
 		"\n"
 		"Where to start:\n"
-		"  accounts.tsv          one line per account: id name email state path owner\n"
+		"  tables/               org-wide tables (a stat renders them: ls -l crawls):\n"
+		"    accounts.tsv        one line per account: id name email state path owner\n"
+		"    resources.tsv       every resource: arn account region service type owner\n"
+		"    unowned_resources.tsv  the resources nobody owns\n"
 		"  accounts/<id>/        name email state arn joined_method joined parent path\n"
 		"                        owner owner.source tags/ policies/\n"
 		"  by-name/<name>        links to accounts by name\n"
@@ -36,16 +39,15 @@ int f_readme(struct lctx *c, struct node *out)
 		"  tree/                 the hierarchy by name\n"
 		"  policies/<id>/        organization policies: content.json, targets/\n"
 		"  owners/<owner>/       what each owner owns: accounts/ ous/ resources.tsv\n"
-		"  unowned/              what nobody owns: accounts/ ous/ resources.tsv\n"
+		"  unowned/              what nobody owns: accounts/ ous/\n"
 		"  tags/<key>/<value>/   objects by tag: accounts/ ous/ resources.tsv\n"
-		"  resources.tsv         every resource: arn account region service type owner\n"
 		"  services/<s>/<type>/  resources.tsv of one kind of resource\n"
 		"  compliance/           summary, failing.tsv, rules/: where everything stands\n"
 		"  .orgfs/               status, config and errors of this mount\n"
 		"\n"
 		"Audits:\n"
 		"  ls unowned/accounts                              accounts nobody owns\n"
-		"  awk -F'\\t' 'NR > 1 && $6 == \"\"' accounts.tsv      the same, as a table\n"
+		"  awk -F'\\t' 'NR > 1 && $6 == \"\"' tables/accounts.tsv  the same, as a table\n"
 		"  cat accounts/*/owner.source | sort | uniq -c     where owners come from\n"
 		"  grep -l '^policy' accounts/*/compliance          accounts breaking a policy\n"
 		"\n"

@@ -37,7 +37,7 @@ run() {
 cd "$mnt"
 run "cat README"
 run "ls"
-run "head -5 accounts.tsv"
+run "head -5 tables/accounts.tsv"
 run "ls accounts | head -3"
 a=$(ls accounts | head -1)
 run "ls -l accounts/$a"
@@ -53,7 +53,7 @@ run "ls owners/payments/accounts"
 echo
 echo "# audit: accounts nobody owns, three ways"
 run "ls unowned/accounts"
-run "awk -F'\\t' 'NR > 1 && \$6 == \"\" { print \$1, \$2 }' accounts.tsv"
+run "awk -F'\\t' 'NR > 1 && \$6 == \"\" { print \$1, \$2 }' tables/accounts.tsv"
 run "grep -L . accounts/*/owner"
 echo
 echo "# audit: team names that look like typos (one account each)"

@@ -32,7 +32,7 @@ REQ_RE = re.compile(r'unique: \d+, opcode: (\w+)')
 UNLIMITED = ['-o', 'rate_organizations=10000,rate_sts=10000,rate_tagging=10000']
 
 # What a tree with resources will have (the lead is adding them).
-RESOURCE_PATHS = ('resources.tsv', 'services')
+RESOURCE_PATHS = ('tables/resources.tsv', 'services')
 
 
 def header(title):
@@ -70,7 +70,7 @@ def demo_resources_option():
 
 
 def has_resources(mnt):
-    return os.path.exists(mnt.p('resources.tsv'))
+    return os.path.exists(mnt.p('tables', 'resources.tsv'))
 
 
 def table(rows, head):

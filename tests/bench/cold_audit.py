@@ -7,11 +7,11 @@ Organizations limited to 10 calls/s (burst 20), tagging 5/s per account
 
 Audit (a), the Owner tag of every account:
   orgfs cold (right after mount) `cat accounts/*/tags/Owner`, and
-  accounts.tsv (which also needs the hierarchy and OU tags);
+  tables/accounts.tsv (which also needs the hierarchy and OU tags);
   user/owner_tags.py (boto3, sequential paginator + one call per account);
   user/owner_tags.sh (AWS CLI loop; a sample of accounts, extrapolated).
 Audit (b), every resource with its effective owner over 200 accounts x 2
-regions (--quick: 20): orgfs resources.tsv when the tree has it, against
+regions (--quick: 20): orgfs tables/resources.tsv when the tree has it, against
 user/resource_owners.py.
 
 Prints wall times, calls made (from the fake's request log), throttled
@@ -162,7 +162,7 @@ def audit_a(n):
                               'DIFFERS (%d vs %d owners)' % (len(got), len(truth)))
         runs.append(s)
 
-        s2, _ = orgfs_run(fake, 'orgfs cat accounts.tsv', 'cat accounts.tsv',
+        s2, _ = orgfs_run(fake, 'orgfs cat tables/accounts.tsv', 'cat tables/accounts.tsv',
                           lambda m: None)
         s2['extra'] += '; effective owners: needs OUs too'
         runs.append(s2)
@@ -209,15 +209,15 @@ def audit_b(n, per_region):
         args = ['-o', 'regions=' + regions]
         avail = '-o resources=' in B.orgfs_help()
         if avail:
-            s, _ = orgfs_run(fake, 'orgfs cat resources.tsv',
-                             'cat resources.tsv', lambda m: None, args)
+            s, _ = orgfs_run(fake, 'orgfs cat tables/resources.tsv',
+                             'cat tables/resources.tsv', lambda m: None, args)
             runs.append(s)
         print_runs(runs, 0)
         if avail:
             print('boto3 / orgfs = %.1fx (target >= 10)' %
                   (py['secs'] / runs[1]['secs']))
         else:
-            print('orgfs: resources not available yet (no /resources.tsv)')
+            print('orgfs: resources not available yet (no /tables/resources.tsv)')
         print()
 
 

@@ -10,7 +10,7 @@ account; and the demo again with -o cache_max a quarter of what the cache
 held, to see whether RSS stays near the cap.
 
 Resources: a demo of 10,000 accounts x 2 regions x 50 resources
-(1,000,000; --quick: 1,000 x 2 x 50), crawled with `cat resources.tsv`
+(1,000,000; --quick: 1,000 x 2 x 50), crawled with `cat tables/resources.tsv`
 (every account-region's resources fetched and the organization-wide table
 rendered; `grep -r` would also render every tags/<key>/<value>/ table,
 each a walk over every resource), bytes per resource against the target
@@ -40,7 +40,7 @@ CRAWL_LIMIT = int(os.environ.get('ORGFS_BENCH_CRAWL_LIMIT', '900'))
 def cat_resources(m):
     # timeout signals its whole process group: the shell and wc.
     r = subprocess.run(['timeout', '-s', 'KILL', str(CRAWL_LIMIT), 'sh', '-c',
-                        'wc -lc < resources.tsv'], cwd=m.path,
+                        'wc -lc < tables/resources.tsv'], cwd=m.path,
                        capture_output=True, text=True)
     if r.returncode:
         print('# cat resources.tsv did not finish (exit %d) within %d s'
@@ -53,7 +53,7 @@ def cat_resources(m):
 def tag_bytes_sample(m, n=300):
     """Mean bytes of tag keys + values per resource, over n resources
     picked from resources.tsv (their tags/ directories)."""
-    with open(m.p('resources.tsv')) as fh:
+    with open(m.p('tables', 'resources.tsv')) as fh:
         rows = [ln.split('\t') for ln in fh if not ln.startswith(('#', 'arn\t'))]
     rng = random.Random(1)
     total = seen = 0
@@ -132,7 +132,7 @@ def resources_part(acc, per):
                                           extra=tag_bytes_sample)
     lines, size = got
     full = int(st['cache_bytes'])
-    rows = [row('demo %d x 2 x %d: cat resources.tsv' % (acc, per), base,
+    rows = [row('demo %d x 2 x %d: cat tables/resources.tsv' % (acc, per), base,
                 after, t, st, lines, lines)]
     per_res = (after[0] - base[0]) / lines
     print('uncapped: RSS %.1f -> %.1f MiB (peak %.1f), cache %.1f MiB, '

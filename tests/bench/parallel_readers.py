@@ -3,7 +3,7 @@
 
 Fake endpoint with 1,000 accounts (--quick: 200), 20 ms latency, no rate
 limit.  Right after mount, 16 threads walk the same tree at once, each in
-its own order (accounts/*/tags/Owner and owner, accounts.tsv, owners/,
+its own order (accounts/*/tags/Owner and owner, tables/accounts.tsv, owners/,
 ous/*/tags): every call answered twice with the same operation and
 parameters (page token included) is a duplicate.  Target: 0.  Then the
 calls made against the minimum the data needs, counted as the distinct
@@ -25,7 +25,7 @@ def reader(m, k, errors):
         ids = os.listdir(m.p('accounts'))
         rnd.shuffle(ids)
         todo = [m.p('accounts', i, f) for i in ids for f in ('owner', 'name')]
-        todo += [m.p('accounts.tsv')]
+        todo += [m.p('tables', 'accounts.tsv')]
         rnd.shuffle(todo)
         for p in todo:
             try:

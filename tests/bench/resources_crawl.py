@@ -2,7 +2,7 @@
 """Full resource crawl (issue 6).
 
 Fake endpoint with 1,000 accounts x 2 regions x 100 resources (--quick:
-50 x 2 x 20) at 20 ms added latency: wall time of `cat resources.tsv`
+50 x 2 x 20) at 20 ms added latency: wall time of `cat tables/resources.tsv`
 right after mount (the organization-wide resource crawl), the calls made
 against the minimum the data needs (one AssumeRole per active member
 account, the management account being read with the mount's own
@@ -31,14 +31,14 @@ def main():
         with B.mounted(['--endpoint=' + fake.url, '-o',
                         'regions=' + ','.join(regions)] + B.UNLIMITED,
                        env=B.aws_env(fake)) as m:
-            # The lookup of resources.tsv already crawls (st_size is
+            # The lookup of tables/resources.tsv already crawls (st_size is
             # exact): time it with the read.
             fake.clear_requests()
             t = time.perf_counter()
             if not B.has_resources(m):
-                print('orgfs: resources not available yet (no /resources.tsv)')
+                print('orgfs: resources not available yet (no /tables/resources.tsv)')
                 return
-            r = subprocess.run(['cat', m.p('resources.tsv')],
+            r = subprocess.run(['cat', m.p('tables', 'resources.tsv')],
                                capture_output=True, text=True)
             secs = time.perf_counter() - t
             reqs = fake.requests()
@@ -61,7 +61,7 @@ def main():
     nobj = len(org['accounts']) + len(org['ous']) + len(org['roots'])
     B.table([['accounts (active) x regions x per region',
               '%d (%d) x %d x %d' % (acc, len(active), len(regions), per)],
-             ['cat resources.tsv exit / lines', '%d / %d' % (r.returncode,
+             ['cat tables/resources.tsv exit / lines', '%d / %d' % (r.returncode,
                                                            lines)],
              ['wall s', secs],
              ['calls ok / throttled / failed', '%d / %d / %d' % (ok, thr, bad)],

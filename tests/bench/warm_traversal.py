@@ -92,11 +92,11 @@ def main():
         copy_t, _ = B.timed(B.copy_tree, m.path, tdir)
         nfiles = sum(len(f) for _d, _s, f in os.walk(tdir))
         ndirs = sum(1 for _ in os.walk(tdir))
-        for p in ('resources.tsv', 'services'):
+        for p in ('tables/resources.tsv', 'services'):
             print('/%s: %s' % (p, 'present' if os.path.exists(m.p(p))
                                else 'not available yet'))
-        if os.path.exists(m.p('resources.tsv')):
-            with open(m.p('resources.tsv')) as fh:
+        if os.path.exists(m.p('tables', 'resources.tsv')):
+            with open(m.p('tables', 'resources.tsv')) as fh:
                 print('resources.tsv: %d lines (header included)'
                       % sum(1 for _ in fh))
         grep(m.path)

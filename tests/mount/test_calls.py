@@ -10,9 +10,9 @@ import subprocess
 from expected import Org
 from orgfsmount import Mount, aws_env, wait_idle
 
-ROOT_NAMES = {'README', 'accounts.tsv', 'org', 'accounts', 'by-name', 'ous',
+ROOT_NAMES = {'README', 'tables', 'org', 'accounts', 'by-name', 'ous',
               'tree', 'policies', 'owners', 'unowned', 'tags', 'compliance',
-              '.orgfs', 'resources.tsv', 'services'}
+              '.orgfs', 'services'}
 
 
 def ok_calls(fake):
@@ -71,10 +71,10 @@ def test_sizes_are_exact_before_any_read(tmp_path):
     that trusts the size it saw (sendfile: Python's shutil.copyfile) gets
     all of it."""
     with Mount(['--demo=12']) as m:
-        size = os.lstat(m.p('accounts.tsv')).st_size
+        size = os.lstat(m.p('tables', 'accounts.tsv')).st_size
         dest = str(tmp_path / 'accounts.tsv')
-        shutil.copyfile(m.p('accounts.tsv'), dest)
-        with open(m.p('accounts.tsv'), 'rb') as fh:
+        shutil.copyfile(m.p('tables', 'accounts.tsv'), dest)
+        with open(m.p('tables', 'accounts.tsv'), 'rb') as fh:
             data = fh.read()
     assert size == len(data) > 0
     with open(dest, 'rb') as fh:
@@ -98,26 +98,28 @@ def test_ls_l_of_the_root_starts_no_crawl(fakeaws_factory, tmp_path):
         ops = collections.Counter(r['op'] for r in fake.requests())
         # the README names the organization: nothing else is fetched
         assert set(ops) <= {'DescribeOrganization', 'ListRoots'}, ops
+        run('ls', '-la', m.p('tables'))
+        wait_idle(m)
         for t in ('accounts.tsv', 'resources.tsv'):
-            assert os.lstat(m.p(t)).st_size == 0
-        assert os.lstat(m.p('unowned', 'resources.tsv')).st_size == 0
+            assert os.lstat(m.p('tables', t)).st_size == 0
+        assert os.lstat(m.p('tables', 'unowned_resources.tsv')).st_size == 0
         # cat: the first read asks for the size, and gets all of it
-        text = run('cat', m.p('accounts.tsv'))
+        text = run('cat', m.p('tables', 'accounts.tsv'))
         assert len(text.decode().splitlines()) == len(org.accounts) + 1
-        assert os.stat(m.p('accounts.tsv')).st_size == len(text)
+        assert os.stat(m.p('tables', 'accounts.tsv')).st_size == len(text)
         # wc -c (which trusts a size it can use), tail (which seeks to
         # the end), cp, and a read to EOF agree on resources.tsv
-        n = int(run('wc', '-c', m.p('resources.tsv')).split()[0])
-        with open(m.p('resources.tsv'), 'rb') as fh:
+        n = int(run('wc', '-c', m.p('tables', 'resources.tsv')).split()[0])
+        with open(m.p('tables', 'resources.tsv'), 'rb') as fh:
             data = fh.read()
         assert n == len(data) and data.count(b'\n') > 40
-        assert data.endswith(run('tail', '-n', '2', m.p('resources.tsv')))
-        assert os.stat(m.p('resources.tsv')).st_size == len(data)
+        assert data.endswith(run('tail', '-n', '2', m.p('tables', 'resources.tsv')))
+        assert os.stat(m.p('tables', 'resources.tsv')).st_size == len(data)
         dest = str(tmp_path / 'unowned.tsv')
-        run('cp', m.p('unowned', 'resources.tsv'), dest)
+        run('cp', m.p('tables', 'unowned_resources.tsv'), dest)
         with open(dest, 'rb') as fh:
             copied = fh.read()
-        with open(m.p('unowned', 'resources.tsv'), 'rb') as fh:
+        with open(m.p('tables', 'unowned_resources.tsv'), 'rb') as fh:
             assert copied == fh.read() and copied.startswith(b'arn\t')
         # a directory listed since shows the time of its data, no call
         os.listdir(m.p('accounts'))

@@ -267,7 +267,7 @@ def _final_read(m, ref):
 
     def read():
         try:
-            with open(m.p('accounts.tsv'), 'rb') as fh:
+            with open(m.p('tables', 'accounts.tsv'), 'rb') as fh:
                 box['data'] = fh.read()
         except OSError as e:
             box['data'] = e.errno
@@ -279,7 +279,7 @@ def _final_read(m, ref):
     assert not t.is_alive(), \
         'no answer to a read within %ds after the run:\n%s' % (
             FINAL_READ_TIMEOUT, daemon_report(m.proc.pid))
-    assert box['data'] == ref.files['accounts.tsv']
+    assert box['data'] == ref.files['tables/accounts.tsv']
     return time.monotonic() - t0
 
 

@@ -17,7 +17,7 @@ def test_demo_basics():
     with Mount(['--demo=50']) as m:
         accounts = os.listdir(m.p('accounts'))
         assert len(accounts) == 50
-        lines = read(m.p('accounts.tsv')).splitlines()
+        lines = read(m.p('tables', 'accounts.tsv')).splitlines()
         assert len(lines) == 51
         assert sorted(ln.split('\t')[0] for ln in lines[1:]) == sorted(accounts)
         assert read(m.p('.orgfs', 'config')).startswith('source\tdemo\n')
@@ -36,10 +36,10 @@ def test_demo_deterministic():
     outs = []
     for _ in range(2):
         with Mount(['--demo=40', '-o', 'seed=9']) as m:
-            outs.append(read(m.p('accounts.tsv')))
+            outs.append(read(m.p('tables', 'accounts.tsv')))
     assert outs[0] == outs[1]
     with Mount(['--demo=40', '-o', 'seed=10']) as m:
-        assert read(m.p('accounts.tsv')) != outs[0]
+        assert read(m.p('tables', 'accounts.tsv')) != outs[0]
 
 
 def test_demo_10000_accounts():
@@ -88,7 +88,7 @@ def test_sigterm_and_sigint_unmount_cleanly(inherited, signame):
         # real use first: a listing, a read, a stat, and a SIGHUP that
         # must be obeyed too
         assert len(os.listdir(m.p('accounts'))) == 20
-        assert read(m.p('accounts.tsv')).count('\n') == 21
+        assert read(m.p('tables', 'accounts.tsv')).count('\n') == 21
         os.stat(m.p('org', 'id'))
         assert int(status(m)['cache_entries']) > 0
         m.proc.send_signal(signal.SIGHUP)
@@ -109,7 +109,7 @@ def _use(m, how):
         os.listdir(m.p('accounts'))
     elif how == 'read':
         os.listdir(m.p('accounts'))
-        read(m.p('accounts.tsv'))
+        read(m.p('tables', 'accounts.tsv'))
         for a in os.listdir(m.p('accounts'))[:5]:
             os.stat(m.p('accounts', a, 'name'))
             read(m.p('accounts', a, 'name'))
@@ -203,7 +203,7 @@ def test_prefetch_warms_the_tree():
                  status(m)['fetches_queued'] == '0', timeout=60,
                  what='the prefetch to finish')
         hits = int(status(m)['cache_misses'])
-        open(m.p('resources.tsv')).read()
-        open(m.p('accounts.tsv')).read()
+        open(m.p('tables', 'resources.tsv')).read()
+        open(m.p('tables', 'accounts.tsv')).read()
         # served from what the prefetch fetched: no new fetch
         assert int(status(m)['cache_misses']) == hits

@@ -365,7 +365,7 @@ def test_stale_bound(fakeaws_factory, tmp_path, kind):
             % (ttl, max_stale)]
     with Mount(args, env=env, allow=ALLOW) as m:
         p = {'file': m.p('accounts', aid, 'name'), 'listing': m.p('accounts'),
-             'accounts.tsv': m.p('accounts.tsv')}[kind]
+             'accounts.tsv': m.p('tables', 'accounts.tsv')}[kind]
         if kind == 'listing':
             def fn():
                 return sorted(os.listdir(p))

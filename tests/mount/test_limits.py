@@ -44,7 +44,7 @@ def test_slows_down_when_throttled(fakeaws_factory):
     with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=20,concurrency=16,resources=off'],
                env=aws_env(fake)) as m:
         t0 = time.monotonic()
-        lines = open(m.p('accounts.tsv')).read().splitlines()
+        lines = open(m.p('tables', 'accounts.tsv')).read().splitlines()
         secs = time.monotonic() - t0
         assert len(lines) == len(org.accounts) + 1
     n = throttles(fake)

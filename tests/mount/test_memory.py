@@ -118,7 +118,7 @@ def test_rss_under_cap_plus_overhead():
 
 def _resource_views(m):
     """resources.tsv and a sample of the filtered tables, by path"""
-    paths = ['resources.tsv', 'unowned/resources.tsv']
+    paths = ['tables/resources.tsv', 'tables/unowned_resources.tsv']
     owners = sorted(os.listdir(m.p('owners')))[:3]
     paths += ['owners/%s/resources.tsv' % o for o in owners]
     for key in sorted(os.listdir(m.p('tags')))[:4]:
@@ -161,7 +161,7 @@ def test_resource_views_under_a_cap_below_the_resources():
         assert got[p] == want[p], p
     assert int(st['cache_evictions']) > 0
     assert int(st['cache_bytes']) <= cap
-    assert want['resources.tsv'].count(b'\n') > 15000
+    assert want['tables/resources.tsv'].count(b'\n') > 15000
     # what the renderings and evictions freed went back to the system
     assert int(st['memory_trims']) > 0
 
@@ -183,7 +183,7 @@ def test_views_read_at_once_share_one_walk():
         w2 = walks()
         # not kept: the second view walked again
         assert w1 > w0 and w2 > w1, (w0, w1, w2)
-        paths = ['resources.tsv', 'unowned/resources.tsv']
+        paths = ['tables/resources.tsv', 'tables/unowned_resources.tsv']
         paths += ['owners/%s/resources.tsv' % o for o in owners[:3]]
         paths += ['tags/%s/' % k for k in keys[:3]]
         assert len(paths) == 8, paths
@@ -235,14 +235,14 @@ def test_views_kept_within_a_quarter_of_the_cap(tmp_path):
     env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock)
     with Mount(['--demo=300', '-o', 'demo_resources=10,cache_max=%d' % cap],
                env=env) as m:
-        with open(m.p('resources.tsv'), 'rb') as fh:
+        with open(m.p('tables', 'resources.tsv'), 'rb') as fh:
             table = fh.read()
         assert len(table) > cap // 4, len(table)
         st = status(m)
         # read just now: kept though over the budget
         assert int(st['views_bytes']) >= len(table), st['views_bytes']
         set_clock(1000000 + 1000)
-        with open(m.p('accounts.tsv'), 'rb') as fh:
+        with open(m.p('tables', 'accounts.tsv'), 'rb') as fh:
             fh.read()
         assert int(status(m)['views_bytes']) >= len(table)
         set_clock(1000000 + 3000)

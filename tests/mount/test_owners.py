@@ -158,7 +158,7 @@ def test_every_symlink_resolves(mnt):
 def test_audit_three_ways(mnt, org):
     ls = sorted(os.listdir(mnt.p('unowned', 'accounts')))
     awk = subprocess.run(['awk', '-F', '\t', 'NR > 1 && $6 == "" { print $1 }',
-                          mnt.p('accounts.tsv')], capture_output=True, text=True,
+                          mnt.p('tables', 'accounts.tsv')], capture_output=True, text=True,
                          check=True).stdout.split()
     r = subprocess.run('cd %s && grep -L . accounts/*/owner' % mnt.path,
                        shell=True, capture_output=True, text=True)
@@ -168,7 +168,7 @@ def test_audit_three_ways(mnt, org):
 
 
 def test_accounts_tsv_owner_column(mnt, org):
-    lines = read(mnt.p('accounts.tsv')).splitlines()
+    lines = read(mnt.p('tables', 'accounts.tsv')).splitlines()
     assert lines[0].split('\t') == ['id', 'name', 'email', 'state', 'path', 'owner']
     got = {ln.split('\t')[0]: ln.split('\t')[5] for ln in lines[1:]}
     assert got == {a: (owner_of(org, a)[0] or '').replace('\t', ' ')

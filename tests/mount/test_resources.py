@@ -110,7 +110,7 @@ def test_account_trees(mnt, fake, org):
 
 def test_org_wide_views(mnt, fake, org):
     want = expected_resources(fake, org)
-    comments, rows = tsv_rows(mnt.p('resources.tsv'))
+    comments, rows = tsv_rows(mnt.p('tables', 'resources.tsv'))
     assert not comments
     arns = [r[0] for r in rows]
     assert sorted(arns) == sorted(want) and len(arns) == len(set(arns))
@@ -131,12 +131,12 @@ def test_org_wide_views(mnt, fake, org):
                 assert esc(row[3]) == service and esc(row[4]) == typ
             total += len(srows)
     assert total == len(want)
-    # owners/<owner>/resources.tsv and unowned/resources.tsv
+    # owners/<owner>/resources.tsv and tables/unowned_resources.tsv
     for owner, arns_of in by_owner.items():
         if owner:
             p = mnt.p('owners', esc(owner), 'resources.tsv')
         else:
-            p = mnt.p('unowned', 'resources.tsv')
+            p = mnt.p('tables', 'unowned_resources.tsv')
         _, orows = tsv_rows(p)
         assert sorted(r[0] for r in orows) == sorted(arns_of)
 
@@ -165,7 +165,7 @@ def test_denied_role_stays_local(fakeaws_factory):
         with pytest.raises(OSError) as e:
             os.listdir(m.p('accounts', denied, 'resources'))
         assert e.value.errno == errno.EACCES
-        comments, rows = tsv_rows(m.p('resources.tsv'))
+        comments, rows = tsv_rows(m.p('tables', 'resources.tsv'))
         assert comments == ['# incomplete: 1 account unreadable, see .orgfs/errors']
         want = expected_resources(fake, org, skip=[denied])
         assert sorted(r[0] for r in rows) == sorted(want)
@@ -184,7 +184,7 @@ def snapshot(mnt, dest):
     os.makedirs(dest)
     subprocess.run(['cp', '-a', mnt.p('accounts'), os.path.join(dest, 'accounts')],
                    check=True)
-    subprocess.run(['cp', '-a', mnt.p('resources.tsv'), dest], check=True)
+    subprocess.run(['cp', '-a', mnt.p('tables', 'resources.tsv'), dest], check=True)
     subprocess.run(['cp', '-a', mnt.p('services'), os.path.join(dest, 'services')],
                    check=True)
 
@@ -227,7 +227,7 @@ def test_aggregator_has_never_tagged(fakeaws_factory, service):
     with Mount(['--endpoint=' + fake.url, '-o',
                 'regions=%s,%s' % (','.join(REGIONS), opt)],
                env=aws_env(fake)) as m:
-        comments, rows = tsv_rows(m.p('resources.tsv'))
+        comments, rows = tsv_rows(m.p('tables', 'resources.tsv'))
         assert not comments
         got = [r[0] for r in rows]
         assert sorted(got) == sorted(want) and len(got) == len(set(got))

@@ -39,7 +39,7 @@ def read(path):
 
 def test_top_level(mnt):
     assert sorted(os.listdir(mnt.path)) == sorted([
-        'README', 'accounts.tsv', 'org', 'accounts', 'by-name', 'ous',
+        'README', 'tables', 'org', 'accounts', 'by-name', 'ous',
         'tree', 'policies', 'owners', 'unowned', 'tags', 'compliance', '.orgfs'])
     st = os.stat(mnt.p('README'))
     assert st.st_mode & 0o777 == 0o444
@@ -87,7 +87,7 @@ def test_accounts_exact(mnt, org):
 
 
 def test_accounts_tsv(mnt, org):
-    lines = read(mnt.p('accounts.tsv')).splitlines()
+    lines = read(mnt.p('tables', 'accounts.tsv')).splitlines()
     assert lines[0] == 'id\tname\temail\tstate\tpath\towner'
     want = []
     for aid in sorted(org.accounts):
@@ -211,7 +211,7 @@ def test_copy_tar_diff(mnt, tmp_path):
 
 @pytest.mark.parametrize('cmd', [
     'echo x > {d}/README',
-    'echo x >> {d}/accounts.tsv',
+    'echo x >> {d}/tables/accounts.tsv',
     'touch {d}/newfile',
     'rm {d}/README',
     'mv {d}/README {d}/README2',

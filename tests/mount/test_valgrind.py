@@ -57,8 +57,8 @@ def walk_under_valgrind(args, env, allowed_errors, min_files):
         again = Reference(m.p('accounts', aid))
         for rel, v in again.files.items():
             assert v == ref.files[os.path.join('accounts', aid, rel)], rel
-        with open(m.p('accounts.tsv'), 'rb') as fh:
-            assert fh.read() == ref.files['accounts.tsv']
+        with open(m.p('tables', 'accounts.tsv'), 'rb') as fh:
+            assert fh.read() == ref.files['tables/accounts.tsv']
     print('%s under valgrind: %s; walk %.1f s, all %.1f s'
           % (' '.join(args), ref.counts(), walk_s, time.monotonic() - t0))
 
