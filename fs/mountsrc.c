@@ -157,6 +157,8 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	so.resource_explorer_view = o->resource_explorer_view;
 	so.external_id = o->external_id;
 	so.caller_account = ms->account;
+	so.caller_arn = ms->identity;
+	so.credentials = cc->description;
 	ms->source = source_aws_new(ms->client, &so);
 	if (!ms->source) {
 		fprintf(stderr, "orgfs: cannot create the AWS source: out of "

@@ -594,7 +594,7 @@ static const struct opt opts[] = {
 	  .resolved = offsetof(struct mountsrc, region) },
 	{ .name = "endpoint", .flags = O_LONG | O_AWS, .set = set_str,
 	  .off = OFF(aws.endpoint), .block = B_AWS, .show = show_str,
-	  .unset = "(standard)" },
+	  .unset = "(none)" },
 	{ .name = "max_attempts", .set = set_str, .off = OFF(aws.max_attempts),
 	  .block = B_AWS, .show = show_attempts },
 	{ .name = "retry_mode", .set = set_retry, .off = OFF(aws.retry_mode),

@@ -9,6 +9,108 @@
 #include "views.h"
 
 /* ------------------------------------------------------------------ */
+/* what the mount reads, and as whom */
+
+#define DEMO_NONE "none (the built-in demo)"
+
+/* "<key>\t<value>" lines: the endpoints, the credentials and the caller
+ * identity (source.h provenance), control characters shown as '?' */
+static int provenance(struct orgfs *fs, struct buf *out)
+{
+	struct org_source *src = org_source(fs->org);
+	char *p;
+	int res;
+
+	if (!src->ops->provenance)
+		return buf_puts(out,
+			"endpoints\tnone (the built-in demo calls no AWS "
+			"service)\n"
+			"credentials\t" DEMO_NONE "\n"
+			"identity_account\t" DEMO_NONE "\n"
+			"identity_arn\t" DEMO_NONE "\n");
+	res = src->ops->provenance(src, (const char *const *)fs->regions,
+				   fs->nregions, fs->resources, out);
+	for (p = out->data; !res && p && *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n') ||
+		    *p == 0x7f)
+			*p = '?';
+	return res;
+}
+
+/* The value of key in provenance lines, or NULL; *len its length */
+static const char *prov_get(const char *lines, const char *key, int *len)
+{
+	size_t k = strlen(key);
+	const char *p;
+
+	for (p = lines; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, k) && p[k] == '\t') {
+			*len = (int)strcspn(p + k + 1, "\n");
+			return p + k + 1;
+		}
+	return NULL;
+}
+
+/* The README's lines about the source: endpoints (one line when every
+ * service has the same), credentials, identity */
+static int readme_source(struct orgfs *fs, struct buf *b)
+{
+	struct org_source *src = org_source(fs->org);
+	const char *v, *arn, *p, *first = NULL;
+	int len, alen, flen = 0, same = 1, res;
+	struct buf kv;
+
+	if (!src->ops->provenance)
+		return buf_printf(b,
+			"Source:      the built-in demo (%s): no AWS endpoint, "
+			"no credentials, nothing read from AWS\n"
+			"Identity:    none (the built-in demo)\n",
+			fs->source_desc);
+	buf_init(&kv, 1 << 20);
+	res = provenance(fs, &kv);
+	for (p = buf_str(&kv); !res && *p; p += strcspn(p, "\n") + 1) {
+		if (strncmp(p, "endpoint_", 9))
+			break;
+		v = strchr(p, '\t') + 1;
+		len = (int)strcspn(v, "\n");
+		if (!first) {
+			first = v;
+			flen = len;
+		} else if (len != flen || strncmp(v, first, (size_t)len)) {
+			same = 0;
+		}
+	}
+	if (!res)
+		res = buf_printf(b, "Source:      %s\n", fs->source_desc);
+	for (p = buf_str(&kv); !res && !strncmp(p, "endpoint_", 9);
+	     p += strcspn(p, "\n") + 1) {
+		len = (int)strcspn(p, "\t");
+		v = p + len + 1;
+		if (same) {
+			res = buf_printf(b, "Endpoints:   %.*s, every service\n",
+					 (int)strcspn(v, "\n"), v);
+			break;
+		}
+		res = buf_printf(b, "%s%-28.*s %.*s\n",
+				 p == buf_str(&kv) ? "Endpoints:   " :
+				 "             ", len - 9, p + 9,
+				 (int)strcspn(v, "\n"), v);
+	}
+	v = prov_get(buf_str(&kv), "credentials", &len);
+	if (!res && v)
+		res = buf_printf(b, "Credentials: %.*s\n", len, v);
+	v = prov_get(buf_str(&kv), "identity_account", &len);
+	arn = prov_get(buf_str(&kv), "identity_arn", &alen);
+	if (!res && v && arn && strncmp(v, "unknown", 7))
+		res = buf_printf(b, "Identity:    %.*s (account %.*s)\n",
+				 alen, arn, len, v);
+	else if (!res && v)
+		res = buf_printf(b, "Identity:    %.*s\n", len, v);
+	buf_free(&kv);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
 /* / */
 
 int f_readme(struct lctx *c, struct node *out)
@@ -16,14 +118,17 @@ int f_readme(struct lctx *c, struct node *out)
 	struct orgfs *fs = c->fs;
 	const struct org_info *oi = need(c, ORG_INFO, "");
 	struct buf *b = &out->data;
+	int res;
 
 	if (!oi)
 		return failed(c);
+	res = buf_printf(b,
+		"This is orgfs: AWS Organization %s, read-only.\n\n", oi->id);
+	if (!res)
+		res = readme_source(fs, b);
+	if (res)
+		return res;
 	return buf_printf(b,
-		"This is orgfs: AWS Organization %s, read-only.\n"
-		"\n"
-		"Source:    %s\n"
-		"Identity:  %s\n"
 		"Cached for (seconds): organization %llu, accounts %llu, "
 		"OUs %llu, tags %llu, policies %llu\n"
 		"\n"
@@ -52,7 +157,6 @@ int f_readme(struct lctx *c, struct node *out)
 		"  grep -l '^policy' accounts/*/compliance          accounts breaking a policy\n"
 		"\n"
 		"See orgfs(1) for the whole layout.\n",
-		oi->id, fs->source_desc, fs->identity,
 		(unsigned long long)(fs->ttl_ms[ORG_INFO] / 1000),
 		(unsigned long long)(fs->ttl_ms[ORG_ACCOUNTS] / 1000),
 		(unsigned long long)(fs->ttl_ms[ORG_HIER] / 1000),
@@ -167,8 +271,10 @@ int f_dot(struct lctx *c, struct node *out)
 
 	out->dynamic = 1;
 	out->mtime = time(NULL);
-	if (!strcmp(f, "config"))
-		return buf_puts(&out->data, buf_str(&fs->config_text));
+	if (!strcmp(f, "config")) {
+		res = buf_puts(&out->data, buf_str(&fs->config_text));
+		return res ? res : provenance(fs, &out->data);
+	}
 	if (!strcmp(f, "errors"))
 		return org_render_errors(fs->org, &out->data);
 	if (strcmp(f, "status"))

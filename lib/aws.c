@@ -352,6 +352,11 @@ const char *aws_client_region(const struct aws_client *c)
 	return c->region;
 }
 
+const struct endpoint_config *aws_client_endpoints(const struct aws_client *c)
+{
+	return &c->ep;
+}
+
 /* --- statistics --------------------------------------------------------- */
 
 enum stat_field { ST_CALLS, ST_REQUESTS, ST_RETRIES, ST_THROTTLES,

@@ -63,6 +63,9 @@ struct aws_client *aws_client_derive(struct aws_client *parent,
 				     struct creds_provider *creds);
 void aws_client_free(struct aws_client *c);
 const char *aws_client_region(const struct aws_client *c);
+/* Where the client's endpoints come from (for endpoint_resolve: what a
+ * call of the client would reach), valid as long as the client. */
+const struct endpoint_config *aws_client_endpoints(const struct aws_client *c);
 
 /* awsJson1_1 call: POST / with X-Amz-Target <prefix>.<op>.  input is
  * borrowed (NULL sends {}); *output is a new reference on success.

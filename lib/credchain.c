@@ -99,6 +99,9 @@ struct build {
 	char *err;
 	size_t errlen;
 	time_t (*clock)(void);
+	/* what the chain's last built provider is, for credchain.description:
+	 * kind and origin, never a secret (an access key id masked) */
+	char desc[1024];
 };
 
 static const char *b_env(const struct build *b, const char *name)
@@ -118,6 +121,27 @@ static int berr(struct build *b, int rc, const char *fmt, ...)
 	vsnprintf(b->err, b->errlen, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+static void bdesc(struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void bdesc(struct build *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->desc, sizeof(b->desc), fmt, ap);
+	va_end(ap);
+}
+
+/* An access key id as the AWS CLI's 'aws configure list' shows it: its
+ * last four characters, the rest masked */
+static const char *masked_key(const char *akid, char *out, size_t len)
+{
+	size_t n = strlen(akid);
+
+	snprintf(out, len, "****%s", n > 4 ? akid + n - 4 : "");
+	return out;
 }
 
 static struct aws_client *sts_client(struct build *b, struct creds_provider *src)
@@ -141,6 +165,7 @@ static int build_env(struct build *b, const char *why,
 	const char *secret = b_env(b, "AWS_SECRET_ACCESS_KEY");
 	const char *token = b_env(b, "AWS_SESSION_TOKEN");
 	const char *sexp = b_env(b, "AWS_CREDENTIAL_EXPIRATION");
+	char why_buf[16];
 	time_t exp = 0;
 
 	if (!token)
@@ -153,6 +178,10 @@ static int build_env(struct build *b, const char *why,
 	if (sexp && awstime_parse_iso8601(sexp, &exp) < 0)
 		return berr(b, -EINVAL, "%s: AWS_CREDENTIAL_EXPIRATION is not "
 			    "an ISO 8601 time", why);
+	bdesc(b, "environment variables AWS_ACCESS_KEY_ID (%s), "
+	      "AWS_SECRET_ACCESS_KEY%s", masked_key(akid, why_buf,
+						    sizeof(why_buf)),
+	      token ? ", AWS_SESSION_TOKEN" : "");
 	*out = fixed_new(akid, secret, token, exp, b_env(b, "AWS_ACCOUNT_ID"),
 			 "environment", b->clock);
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
@@ -174,7 +203,7 @@ static int build_file_keys(struct build *b, const char *profile,
 	const char *akid = awscfg_get(s, "aws_access_key_id");
 	const char *secret = awscfg_get(s, "aws_secret_access_key");
 	const char *token = awscfg_get(s, "aws_session_token");
-	char desc[300];
+	char desc[300], mask[16];
 
 	if (!token || !*token)
 		token = awscfg_get(s, "aws_security_token");
@@ -182,6 +211,10 @@ static int build_file_keys(struct build *b, const char *profile,
 		return berr(b, -EINVAL, "profile %s: aws_access_key_id is set "
 			    "but aws_secret_access_key is not", profile);
 	snprintf(desc, sizeof(desc), "profile %s (%s)", profile, what);
+	bdesc(b, "profile %s: static keys in the %s (access key id %s%s)",
+	      profile, strcmp(what, "config-file") ? "shared credentials file" :
+	      "config file", masked_key(akid, mask, sizeof(mask)),
+	      token && *token ? ", with a session token" : "");
 	*out = fixed_new(akid, secret, token, 0,
 			 awscfg_get(s, "aws_account_id"), desc, b->clock);
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
@@ -357,6 +390,17 @@ static int use_mfa_now(struct build *b, struct creds_provider *p)
 	return 0;
 }
 
+/* b->desc, which describes the role's source, becomes the role's */
+static void describe_role(struct build *b, const char *name,
+			  const char *role_arn, int mfa)
+{
+	char src[sizeof(b->desc)];
+
+	memcpy(src, b->desc, sizeof(src));
+	bdesc(b, "profile %s: assume role %s%s; source: %s", name, role_arn,
+	      mfa ? " with MFA" : "", src);
+}
+
 static int build_assume_role(struct build *b, const char *name,
 			     const struct awscfg_section *s,
 			     struct creds_provider **out)
@@ -414,6 +458,7 @@ static int build_assume_role(struct build *b, const char *name,
 		if (rc < 0)
 			return rc;
 	}
+	describe_role(b, name, o.role_arn, o.mfa_serial != NULL);
 	*out = p;
 	return 0;
 fail:
@@ -453,6 +498,13 @@ static int build_webid(struct build *b, const char *name,
 		return berr(b, -ENOMEM, "profile %s: cannot create the STS "
 			    "client", name);
 	}
+	if (use_env && b_env(b, "AWS_WEB_IDENTITY_TOKEN_FILE"))
+		bdesc(b, "environment variable AWS_WEB_IDENTITY_TOKEN_FILE: "
+		      "web identity, role %s, token file %s", o.role_arn,
+		      token_file);
+	else
+		bdesc(b, "profile %s: web identity, role %s, token file %s",
+		      name, o.role_arn, token_file);
 	*out = creds_web_identity_new(&o);      /* takes o.sts */
 	free(session);
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
@@ -506,6 +558,14 @@ static int build_sso(struct build *b, const char *name,
 	if (!o.client)
 		return berr(b, -ENOMEM, "profile %s: cannot create the SSO "
 			    "client", name);
+	if (sess && *sess)
+		bdesc(b, "profile %s: IAM Identity Center (SSO), sso-session "
+		      "%s, account %s, role %s", name, sess, o.account_id,
+		      o.role_name);
+	else
+		bdesc(b, "profile %s: IAM Identity Center (SSO), start URL %s, "
+		      "account %s, role %s", name, start, o.account_id,
+		      o.role_name);
 	*out = creds_sso_new(&o);               /* takes o.client */
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
 }
@@ -542,6 +602,11 @@ static int build_container(struct build *b, const char *profile,
 			    "or the container agent (169.254.170.2, "
 			    "169.254.170.23, fd00:ec2::23)");
 	}
+	bdesc(b, "container credentials (%s%s)", rel ?
+	      "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" :
+	      "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	      o.token_file ? ", authorization token file" :
+	      o.token ? ", authorization token" : "");
 	*out = creds_container_new(&o);
 	free(url);
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
@@ -590,6 +655,8 @@ static int build_imds(struct build *b, const char *profile,
 	o.v1_disabled = truthy(v1);
 	o.timeout_ms = to && atof(to) > 0 ? (long)(atof(to) * 1000) : 1000;
 	o.attempts = na && atoi(na) > 0 ? atoi(na) : 1;
+	bdesc(b, "EC2 instance metadata at %s (IMDSv2%s)", ep,
+	      o.v1_disabled ? " only" : ", IMDSv1 fallback");
 	*out = creds_imds_new(&o);
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
 }
@@ -637,6 +704,8 @@ static int build_profile_chain(struct build *b, const char *name,
 	v = awscfg_get(s, "credential_process");
 	if (v && *v) {
 		*source = "credential-process";
+		bdesc(b, "profile %s: credential_process (%.*s)", name,
+		      (int)strcspn(v, " \t"), v);
 		*out = creds_process_new(name, v, b->clock);
 		return *out ? 0 : berr(b, -ENOMEM, "out of memory");
 	}
@@ -707,6 +776,9 @@ int credchain_load(const struct credchain_options *opt,
 		awscfg_get(awscfg_profile(cc->config, name), "endpoint_url");
 	cc->endpoints.services_lookup = services_lookup;
 	cc->endpoints.services_arg = cc;
+	cc->endpoints.profile = cc->profile;
+	cc->endpoints.services_section =
+		awscfg_get(awscfg_profile(cc->config, name), "services");
 	cc->endpoints.getenv_fn = opt->getenv_fn;
 	cc->endpoints.ignore_configured = opt->ignore_configured_endpoints ||
 		truthy(b_env(&b, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) ||
@@ -720,6 +792,11 @@ int credchain_load(const struct credchain_options *opt,
 				 &cc->provider, &cc->source);
 	if (rc < 0)
 		goto fail;
+	cc->description = strdup(b.desc);
+	if (!cc->description) {
+		rc = berr(&b, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	*out = cc;
 	return 0;
 fail:
@@ -734,6 +811,7 @@ void credchain_free(struct credchain *cc)
 	creds_provider_release(cc->provider);
 	free(cc->profile);
 	free(cc->region);
+	free(cc->description);
 	awscfg_free(cc->config);
 	free(cc);
 }

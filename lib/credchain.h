@@ -65,6 +65,15 @@ struct credchain {
 					   "shared-credentials-file",
 					   "credential-process", "config-file",
 					   "container", "instance-metadata" */
+	/* One line for .orgfs/config and the README: where the credentials
+	 * come from, as the chain was built: "environment variables
+	 * AWS_ACCESS_KEY_ID (****ABCD), AWS_SECRET_ACCESS_KEY", "profile p:
+	 * static keys in the shared credentials file (access key id
+	 * ****ABCD)", "profile p: assume role ARN; source: ...", "profile p:
+	 * IAM Identity Center (SSO), ...", "profile p: credential_process
+	 * (PROGRAM)", "container credentials (...)", "EC2 instance metadata
+	 * at URL (...)".  Never a secret: an access key id only masked. */
+	char *description;
 	/* For aws_client_config.endpoints: orgfs_endpoint, the profile's
 	 * endpoint_url and its [services x] section, getenv_fn.  Valid until
 	 * credchain_free. */

@@ -336,19 +336,31 @@ int endpoint_resolve(const struct aws_service *svc, const char *region,
 		 * "configured" endpoint: ignore_configured leaves it be */
 		url = cfg->orgfs_endpoint;
 		src = "endpoint option";
+		snprintf(ep.origin, sizeof(ep.origin), "-o endpoint");
 	} else if (!cfg || !cfg->ignore_configured) {
+		const char *prof = cfg && cfg->profile ? cfg->profile : "default";
+
 		snprintf(envname, sizeof(envname), "AWS_ENDPOINT_URL_%s",
 			 svc->env_suffix);
-		if ((url = non_empty(get(envname))))
+		if ((url = non_empty(get(envname)))) {
 			src = envname;
-		else if (cfg && cfg->services_lookup &&
+			snprintf(ep.origin, sizeof(ep.origin), "%s", envname);
+		} else if (cfg && cfg->services_lookup &&
 			 (url = non_empty(cfg->services_lookup(svc->config_key,
-							       cfg->services_arg))))
+							       cfg->services_arg)))) {
 			src = "services section of the profile";
-		else if ((url = non_empty(get("AWS_ENDPOINT_URL"))))
+			snprintf(ep.origin, sizeof(ep.origin),
+				 "services section %s of profile %s",
+				 cfg->services_section ? cfg->services_section :
+				 "?", prof);
+		} else if ((url = non_empty(get("AWS_ENDPOINT_URL")))) {
 			src = "AWS_ENDPOINT_URL";
-		else if (cfg && (url = non_empty(cfg->profile_endpoint_url)))
+			snprintf(ep.origin, sizeof(ep.origin), "%s", src);
+		} else if (cfg && (url = non_empty(cfg->profile_endpoint_url))) {
 			src = "endpoint_url in the profile";
+			snprintf(ep.origin, sizeof(ep.origin),
+				 "endpoint_url of profile %s", prof);
+		}
 	}
 
 	if (url) {
@@ -370,6 +382,10 @@ int endpoint_resolve(const struct aws_service *svc, const char *region,
 			return -EINVAL;
 		}
 		snprintf(ep.url, sizeof(ep.url), "https://%s", ep.host);
+		snprintf(ep.origin, sizeof(ep.origin), "%s",
+			 cfg && cfg->ignore_configured ?
+			 "standard; configured endpoints ignored" :
+			 "standard");
 	}
 	*out = ep;
 	return 0;

@@ -47,6 +47,10 @@ struct endpoint_config {
 	 * [services x] section, NULL when absent */
 	const char *(*services_lookup)(const char *config_key, void *arg);
 	void *services_arg;
+	/* For the origin of an endpoint (struct aws_endpoint.origin), borrowed:
+	 * the profile and the name of its [services x] section; NULL: none */
+	const char *profile;
+	const char *services_section;
 	/* getenv replacement for tests; NULL: getenv */
 	const char *(*getenv_fn)(const char *name);
 	int ignore_configured;          /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS */
@@ -57,6 +61,11 @@ struct aws_endpoint {
 	char host[256];                 /* host[:port] for the Host header */
 	char signing_region[64];
 	char partition[16];             /* "aws", "aws-cn", "aws-us-gov" */
+	/* where url came from, for .orgfs/config: "-o endpoint",
+	 * "AWS_ENDPOINT_URL_STS", "services section x of profile p",
+	 * "AWS_ENDPOINT_URL", "endpoint_url of profile p", or "standard"
+	 * (the service's own host for the region) */
+	char origin[192];
 };
 
 /* @return 0, or -EINVAL with err set (bad region, URL that is not a URL) */

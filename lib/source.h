@@ -64,6 +64,20 @@ struct org_source_ops {
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);
+	/* What the source reads, and as whom, for .orgfs/config and the
+	 * README: "<key>\t<value>" lines, never a secret:
+	 *   endpoint_<service>  URL (where it was set), for each service
+	 *                       the mount calls (<service> as in a [services]
+	 *                       section: organizations, sts, ...)
+	 *   credentials         where the credentials come from, and how
+	 *   identity_account, identity_arn   from sts:GetCallerIdentity,
+	 *                       asked at most once; "unknown (reason)" when
+	 *                       it could not be had
+	 * regions: those the tree reads resources and Config rules in;
+	 * resources: whether it reads resources.  @return 0 or -ENOMEM.
+	 * NULL when the source calls nothing (the demo). */
+	int (*provenance)(struct org_source *s, const char *const *regions,
+			  size_t nregions, int resources, struct buf *out);
 	/* "<name>\t<value>" lines about the source's use of its API, for
 	 * .orgfs/status.  @return 0 or -ENOMEM.  NULL when the source has
 	 * none. */

@@ -532,11 +532,167 @@ out:
 static void aws_describe(struct org_source *src, struct buf *out)
 {
 	struct aws_source *s = to_aws(src);
-	const char *where = s->endpoint ? s->endpoint :
-			    aws_client_region(s->client);
+	const char *region = aws_client_region(s->client);
+	struct aws_endpoint ep;
+	char why[256];
 
-	buf_printf(out, "AWS Organizations at %s, profile %s",
-		   where && *where ? where : "the default region", s->profile);
+	if (endpoint_resolve(&aws_svc_organizations, region ? region :
+			     "us-east-1", aws_client_endpoints(s->client),
+			     &ep, why, sizeof(why)))
+		buf_printf(out, "AWS Organizations: %s", why);
+	else
+		buf_printf(out, "AWS Organizations at %s (%s), region %s",
+			   ep.url, ep.origin, region ? region : "us-east-1");
+}
+
+/* ---- provenance ---- */
+
+/* The endpoints of svc in the regions: one "URL (origin)" when they are
+ * the same everywhere, else each URL with its region written <region>
+ * (the standard hosts), the regions it serves after its origin. */
+static int put_endpoints(struct aws_source *s, const struct aws_service *svc,
+			 const char *const *regions, size_t n, struct buf *out)
+{
+	const struct endpoint_config *cfg = aws_client_endpoints(s->client);
+	struct aws_endpoint *ep = calloc(n ? n : 1, sizeof(*ep));
+	char why[256], *at;
+	size_t i, j;
+	int res, done_any = 0;
+
+	if (!ep)
+		return -ENOMEM;
+	res = buf_printf(out, "endpoint_%s	", svc->config_key);
+	for (i = 0; i < n && !res; i++) {
+		if (endpoint_resolve(svc, regions[i], cfg, &ep[i], why,
+				     sizeof(why))) {
+			res = buf_printf(out, "%s%s: %s", done_any ? "; " : "",
+					 regions[i], why);
+			ep[i].url[0] = 0;
+			done_any = 1;
+			continue;
+		}
+		/* a standard host names its region: as <region>, so that
+		 * the regions it serves share one line */
+		at = strstr(ep[i].url, regions[i]);
+		if (n > 1 && at && !strcmp(ep[i].origin, "standard")) {
+			char tmpl[sizeof(ep[i].url)];
+
+			snprintf(tmpl, sizeof(tmpl), "%.*s<region>%s",
+				 (int)(at - ep[i].url), ep[i].url,
+				 at + strlen(regions[i]));
+			snprintf(ep[i].url, sizeof(ep[i].url), "%s", tmpl);
+		}
+	}
+	for (i = 0; i < n && !res; i++) {
+		int first = 1, all = 1;
+
+		if (!ep[i].url[0])
+			continue;
+		for (j = 0; j < i; j++)
+			if (!strcmp(ep[j].url, ep[i].url) &&
+			    !strcmp(ep[j].origin, ep[i].origin))
+				break;
+		if (j < i)
+			continue;       /* listed with its group */
+		for (j = 0; j < n; j++)
+			if (strcmp(ep[j].url, ep[i].url) ||
+			    strcmp(ep[j].origin, ep[i].origin))
+				all = 0;
+		res = buf_printf(out, "%s%s (%s", done_any ? "; " : "",
+				 ep[i].url, ep[i].origin);
+		done_any = 1;
+		if (!all || strstr(ep[i].url, "<region>")) {
+			res = res ? res : buf_puts(out, "; regions");
+			for (j = i; j < n && !res; j++)
+				if (!strcmp(ep[j].url, ep[i].url) &&
+				    !strcmp(ep[j].origin, ep[i].origin)) {
+					res = buf_printf(out, "%s %s",
+							 first ? "" : ",",
+							 regions[j]);
+					first = 0;
+				}
+		}
+		res = res ? res : buf_putc(out, ')');
+	}
+	free(ep);
+	return res ? res : buf_putc(out, '\n');
+}
+
+/* The region of an ARN ("arn:aws:svc:REGION:..."), into out */
+static const char *arn_region(const char *arn, char *out, size_t len)
+{
+	const char *p = arn;
+	int i;
+
+	for (i = 0; i < 3 && p; i++) {
+		p = strchr(p, ':');
+		p = p ? p + 1 : NULL;
+	}
+	snprintf(out, len, "%.*s", p ? (int)strcspn(p, ":") : 0, p ? p : "");
+	return out;
+}
+
+static int aws_provenance(struct org_source *src, const char *const *regions,
+			  size_t nregions, int resources, struct buf *out)
+{
+	struct aws_source *s = to_aws(src);
+	const char *home = aws_client_region(s->client);
+	const char *one[1];
+	char own[16], vregion[64];
+	struct aws_error err;
+	int res;
+
+	if (!home)
+		home = "us-east-1";
+	one[0] = home;
+	res = put_endpoints(s, &aws_svc_organizations, one, 1, out);
+	if (!res)
+		res = put_endpoints(s, &aws_svc_sts, one, 1, out);
+	if (!res && resources && s->resource_explorer_view) {
+		one[0] = arn_region(s->resource_explorer_view, vregion,
+				    sizeof(vregion));
+		if (!*one[0])
+			one[0] = home;
+		res = put_endpoints(s, &aws_svc_resource_explorer, one, 1,
+				    out);
+	}
+	if (!res && resources && !s->ops.list_org_resources)
+		res = put_endpoints(s, &aws_svc_tagging, regions, nregions,
+				    out);
+	if (!res && s->config_aggregator) {
+		one[0] = s->config_aggregator_region ?
+			 s->config_aggregator_region : home;
+		res = put_endpoints(s, &aws_svc_config, one, 1, out);
+	} else if (!res) {
+		res = put_endpoints(s, &aws_svc_config, regions, nregions, out);
+	}
+	if (!res)
+		res = buf_printf(out, "credentials\t%s\n", s->credentials ?
+				 s->credentials : "unknown");
+	if (res)
+		return res;
+
+	/* asked once: a failure stays until something else asks again */
+	pthread_mutex_lock(&s->id_lock);
+	if (s->id_state == ID_UNKNOWN && !s->id_error[0]) {
+		pthread_mutex_unlock(&s->id_lock);
+		aws_error_clear(&err);
+		source_own_account(s, own, sizeof(own), &err);
+		pthread_mutex_lock(&s->id_lock);
+	}
+	while (s->id_state == ID_ASKING)
+		pthread_cond_wait(&s->id_cond, &s->id_lock);
+	if (s->id_state == ID_KNOWN)
+		res = buf_printf(out, "identity_account\t%s\n"
+				 "identity_arn\t%s\n", s->own_account,
+				 s->own_arn[0] ? s->own_arn :
+				 "unknown (only the account was given)");
+	else
+		res = buf_printf(out, "identity_account\tunknown (%s)\n"
+				 "identity_arn\tunknown (%s)\n", s->id_error,
+				 s->id_error);
+	pthread_mutex_unlock(&s->id_lock);
+	return res;
 }
 
 /* The client's statistics, totals first, then one line per operation. */
@@ -579,6 +735,7 @@ static void aws_destroy(struct org_source *src)
 	free(s->config_aggregator_region);
 	free(s->resource_explorer_view);
 	free(s->resources_aggregator);
+	free(s->credentials);
 	pthread_mutex_destroy(&s->id_lock);
 	pthread_cond_destroy(&s->id_cond);
 	free(s);
@@ -597,6 +754,7 @@ static const struct org_source_ops aws_source_ops = {
 	.config_compliance = aws_config_compliance,
 	.list_org_resources = aws_list_org_resources,
 	.describe = aws_describe,
+	.provenance = aws_provenance,
 	.status = aws_status,
 	.destroy = aws_destroy,
 };
@@ -627,6 +785,7 @@ static int copy_options(struct aws_source *s,
 	    opt_dup(opt->resource_explorer_view, 1,
 		    &s->resource_explorer_view) ||
 	    opt_dup(opt->config_aggregator, 1, &s->resources_aggregator) ||
+	    opt_dup(opt->credentials, 0, &s->credentials) ||
 	    opt_dup(opt->endpoint, 1, &s->endpoint))
 		return -ENOMEM;
 	if (opt->policy_types && opt->npolicy_types) {
@@ -670,6 +829,8 @@ struct org_source *source_aws_new(struct aws_client *client,
 	if (opt->caller_account && source_is_account_id(opt->caller_account)) {
 		snprintf(s->own_account, sizeof(s->own_account), "%s",
 			 opt->caller_account);
+		snprintf(s->own_arn, sizeof(s->own_arn), "%s",
+			 opt->caller_arn ? opt->caller_arn : "");
 		s->id_state = ID_KNOWN;
 	}
 	s->concurrency = opt->concurrency > 0 ? opt->concurrency :

@@ -55,6 +55,10 @@ struct source_aws_options {
 	const char *caller_account;     /* the client's own account when the
 					   caller knows it; NULL: asked once
 					   with sts:GetCallerIdentity */
+	const char *caller_arn;         /* its ARN, with caller_account */
+	const char *credentials;        /* where the client's credentials
+					   come from, for provenance (never
+					   a secret: credchain.description) */
 	int compliance_details;         /* IncludeComplianceDetails: fills
 					   org_resource.compliance */
 	/* config_compliance: read every account from this AWS Config

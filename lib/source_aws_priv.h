@@ -64,6 +64,11 @@ struct aws_source {
 	pthread_cond_t id_cond;
 	enum { ID_UNKNOWN, ID_ASKING, ID_KNOWN } id_state;      /* id_lock */
 	char own_account[16];           /* the client's; id_lock */
+	char own_arn[2048];             /* the client's, "" when unknown;
+					   id_lock */
+	char id_error[512];             /* why the last ask failed, ""
+					   when none; id_lock */
+	char *credentials;              /* NULL: not known */
 };
 
 static inline struct aws_source *to_aws(struct org_source *s)
@@ -102,5 +107,12 @@ int aws_config_compliance(struct org_source *src, const char *account,
 			  struct aws_error *err);
 int aws_list_org_resources(struct org_source *src,
 			   struct org_resources **out, struct aws_error *err);
+
+/* The client's own account into out: known from the options, or asked
+ * once with sts:GetCallerIdentity (single flight; a failure is retried
+ * next time, its message kept in s->id_error).  source_member.c.
+ * @return 0 or -errno with err filled */
+int source_own_account(struct aws_source *s, char *out, size_t len,
+		       struct aws_error *err);
 
 #endif

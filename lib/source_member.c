@@ -28,9 +28,7 @@
 
 /* ---- the account's client ---- */
 
-/* The client's own account: known from the options, or asked once with
- * sts:GetCallerIdentity (single flight; a failure is retried next time). */
-static int own_account(struct aws_source *s, char *out, size_t len,
+int source_own_account(struct aws_source *s, char *out, size_t len,
 		       struct aws_error *err)
 {
 	struct credchain_identity *id;
@@ -59,9 +57,11 @@ static int own_account(struct aws_source *s, char *out, size_t len,
 	if (rc == 0) {
 		snprintf(s->own_account, sizeof(s->own_account), "%s",
 			 id->account);
+		snprintf(s->own_arn, sizeof(s->own_arn), "%s", id->arn);
 		snprintf(out, len, "%s", s->own_account);
 		s->id_state = ID_KNOWN;
 	} else {
+		aws_error_str(err, s->id_error, sizeof(s->id_error));
 		s->id_state = ID_UNKNOWN;
 	}
 	pthread_cond_broadcast(&s->id_cond);
@@ -84,7 +84,7 @@ static int account_client(struct aws_source *s, const char *account,
 
 	*out = s->client;
 	*member = 0;
-	rc = own_account(s, own, sizeof(own), err);
+	rc = source_own_account(s, own, sizeof(own), err);
 	if (rc < 0 || !strcmp(account, own))
 		return rc < 0 ? rc : 0;
 	p = credchain_member_role(s->members, account, s->member_role,
