@@ -242,9 +242,62 @@ def test_throttled_results_equal(fake, org):
 
 
 def test_describe_line(fake):
+    """The endpoint and where it was set; no profile, which need not be
+    where the credentials came from"""
     out = ok(fake, '--profile', 'prod', 'describe')
-    assert out == 'AWS Organizations at %s, profile prod' % fake.url
+    assert out == 'AWS Organizations at %s (-o endpoint), region %s' \
+        % (fake.url, REGION)
     assert 'secret' not in out.lower()
+
+
+def provenance(fake, *args):
+    """The two answers of srcdump provenance, each as a dict"""
+    out = ok(fake, *args, 'provenance')
+    return [dict(ln.split('\t', 1) for ln in part.splitlines())
+            for part in out.split('\v')]
+
+
+def identity_calls(fake):
+    return [r for r in fake.requests() if r.get('op') == 'GetCallerIdentity']
+
+
+def test_provenance_identity_asked_once(fake):
+    """Without the mount's identity the source asks sts:GetCallerIdentity
+    once, on the first provenance"""
+    fake.clear_requests()
+    first, second = provenance(fake, '--regions', 'us-east-1,eu-west-1')
+    assert first == second
+    mgmt = fake.mgmt_account
+    assert first['identity_account'] == mgmt
+    assert first['identity_arn'].startswith('arn:aws:iam::%s:' % mgmt)
+    assert len(identity_calls(fake)) == 1
+    assert first['endpoint_organizations'] == fake.url + ' (-o endpoint)'
+    assert first['endpoint_resource_groups_tagging_api'] == \
+        fake.url + ' (-o endpoint)'
+
+
+def test_provenance_identity_given(fake):
+    """The mount's identity is used as it is: no call"""
+    fake.clear_requests()
+    first, _ = provenance(fake, '--caller-account', '111122223333',
+                          '--caller-arn', 'arn:aws:iam::111122223333:user/x')
+    assert first['identity_account'] == '111122223333'
+    assert first['identity_arn'] == 'arn:aws:iam::111122223333:user/x'
+    assert identity_calls(fake) == []
+
+
+def test_provenance_identity_unknown():
+    """A failed sts:GetCallerIdentity is 'unknown (why)', asked once"""
+    with FakeAWS(accounts=3) as f:
+        f.control({'fail_page': {'op': 'GetCallerIdentity', 'service': 'sts',
+                                 'status': 403, 'code': 'AccessDenied',
+                                 'message': 'not today'}})
+        first, second = provenance(f)
+        assert first == second
+        why = first['identity_arn']
+        assert why.startswith('unknown (') and 'AccessDenied' in why, why
+        assert first['identity_account'] == why
+        assert len(identity_calls(f)) == 1
 
 
 def test_call_counts_1000(capsys):

@@ -616,7 +616,82 @@ START_TEST(endpoints_from_profile)
 	ck_assert_str_eq(cc->endpoints.services_lookup("sts", cc->endpoints.services_arg),
 			 "http://127.0.0.1:7");
 	ck_assert_ptr_null(cc->endpoints.services_lookup("sso", cc->endpoints.services_arg));
+	/* named in the origin of the endpoints */
+	ck_assert_str_eq(cc->endpoints.profile, "default");
+	ck_assert_str_eq(cc->endpoints.services_section, "local");
 	credchain_free(cc);
+}
+END_TEST
+
+static void expect_desc(const char *profile, const char *want)
+{
+	struct credchain *cc = NULL;
+	char err[512] = "";
+
+	ck_assert_msg(load(profile, &cc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cc->description, want);
+	/* never a secret, nor a whole access key id */
+	for (const char *const *s = (const char *const[]){ "SECRET1",
+		"SECRET2", "SECRET3", "SECRET4", "TOKEN01", "TOKEN02", "AKID",
+		NULL }; *s; s++)
+		ck_assert_msg(!strstr(cc->description, *s), "%s in %s", *s,
+			      cc->description);
+	credchain_free(cc);
+}
+
+/* What .orgfs/config says of the credentials: kind and origin, an access
+ * key id masked, never a secret */
+START_TEST(describes_the_chain)
+{
+	write_home(".aws/config",
+		   "[profile cfg]\naws_access_key_id = AKIDCFG1234\n"
+		   "aws_secret_access_key = SECRET1\n"
+		   "[profile proc]\ncredential_process = /usr/bin/helper --key SECRET2\n"
+		   "[profile role]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = mid\n"
+		   "[profile mid]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = keys\n"
+		   "[profile envrole]\nrole_arn = arn:aws:iam::1:role/e\n"
+		   "credential_source = Environment\n"
+		   "[profile s]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = R\n"
+		   "[profile s2]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n"
+		   "sso_account_id = 2\nsso_role_name = Q\n"
+		   "[sso-session corp]\nsso_start_url = https://x/start\nsso_region = eu-west-1\n"
+		   "[profile w]\nweb_identity_token_file = /t/token\n"
+		   "role_arn = arn:aws:iam::1:role/w\n"
+		   "[profile bare]\nregion = eu-west-1\n");
+	write_home(".aws/credentials", "[keys]\naws_access_key_id = AKIDKEYS5678\n"
+		   "aws_secret_access_key = SECRET3\naws_session_token = TOKEN01\n");
+	expect_desc("cfg", "profile cfg: static keys in the config file "
+		    "(access key id ****1234)");
+	expect_desc("keys", "profile keys: static keys in the shared "
+		    "credentials file (access key id ****5678, with a session "
+		    "token)");
+	expect_desc("proc", "profile proc: credential_process (/usr/bin/helper)");
+	expect_desc("role", "profile role: assume role arn:aws:iam::1:role/a; "
+		    "source: profile mid: assume role arn:aws:iam::1:role/b; "
+		    "source: profile keys: static keys in the shared credentials "
+		    "file (access key id ****5678, with a session token)");
+	expect_desc("s", "profile s: IAM Identity Center (SSO), sso-session "
+		    "corp, account 1, role R");
+	expect_desc("s2", "profile s2: IAM Identity Center (SSO), start URL "
+		    "https://x/start, account 2, role Q");
+	expect_desc("w", "profile w: web identity, role arn:aws:iam::1:role/w, "
+		    "token file /t/token");
+	fset("AWS_ACCESS_KEY_ID", "AKIDENV9999");
+	fset("AWS_SECRET_ACCESS_KEY", "SECRET4");
+	expect_desc(NULL, "environment variables AWS_ACCESS_KEY_ID (****9999), "
+		    "AWS_SECRET_ACCESS_KEY");
+	fset("AWS_SESSION_TOKEN", "TOKEN02");
+	expect_desc("envrole", "profile envrole: assume role "
+		    "arn:aws:iam::1:role/e; source: environment variables "
+		    "AWS_ACCESS_KEY_ID (****9999), AWS_SECRET_ACCESS_KEY, "
+		    "AWS_SESSION_TOKEN");
+	fset("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x");
+	expect_desc("bare", "container credentials "
+		    "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI)");
+	fset("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "");
+	fset("AWS_EC2_METADATA_DISABLED", "false");
+	expect_desc("bare", "EC2 instance metadata at http://169.254.169.254 "
+		    "(IMDSv2, IMDSv1 fallback)");
 }
 END_TEST
 
@@ -922,6 +997,7 @@ static Suite *credchain_suite(void)
 	tcase_add_test(tch, sso_and_webid_config);
 	tcase_add_test(tch, container_uri_rule);
 	tcase_add_test(tch, endpoints_from_profile);
+	tcase_add_test(tch, describes_the_chain);
 	tcase_add_test(tch, member_registry_shares);
 	suite_add_tcase(s, tch);
 	tcase_set_timeout(tcn, 60);

@@ -273,35 +273,43 @@ START_TEST(test_precedence)
 	env_set("AWS_ENDPOINT_URL_SOMETHING_ELSE", "http://127.0.0.1:1");
 	fake_services_value = U_SECTION;
 
+	cfg.profile = "lab";
+	cfg.services_section = "local";
 	ck_assert_int_eq(endpoint_resolve(r->svc, "eu-west-1", &cfg, &ep, err,
 					  sizeof(err)), 0);
 	ck_assert_str_eq(ep.url, U_ORGFS);
+	ck_assert_str_eq(ep.origin, "-o endpoint");
 
 	cfg.orgfs_endpoint = NULL;
 	ck_assert_int_eq(endpoint_resolve(r->svc, "eu-west-1", &cfg, &ep, err,
 					  sizeof(err)), 0);
 	ck_assert_str_eq(ep.url, U_SVCENV);
+	ck_assert_str_eq(ep.origin, envname);
 
 	env_set(envname, NULL);
 	ck_assert_int_eq(endpoint_resolve(r->svc, "eu-west-1", &cfg, &ep, err,
 					  sizeof(err)), 0);
 	ck_assert_str_eq(ep.url, U_SECTION);
 	ck_assert_str_eq(services_asked, r->key);
+	ck_assert_str_eq(ep.origin, "services section local of profile lab");
 
 	fake_services_value = NULL;
 	ck_assert_int_eq(endpoint_resolve(r->svc, "eu-west-1", &cfg, &ep, err,
 					  sizeof(err)), 0);
 	ck_assert_str_eq(ep.url, U_ENV);
+	ck_assert_str_eq(ep.origin, "AWS_ENDPOINT_URL");
 
 	env_set("AWS_ENDPOINT_URL", NULL);
 	ck_assert_int_eq(endpoint_resolve(r->svc, "eu-west-1", &cfg, &ep, err,
 					  sizeof(err)), 0);
 	ck_assert_str_eq(ep.url, U_PROFILE);
 	ck_assert_str_eq(ep.host, "127.0.0.1:1005");
+	ck_assert_str_eq(ep.origin, "endpoint_url of profile lab");
 
 	cfg.profile_endpoint_url = NULL;
 	ck_assert_int_eq(endpoint_resolve(r->svc, "eu-west-1", &cfg, &ep, err,
 					  sizeof(err)), 0);
+	ck_assert_str_eq(ep.origin, "standard");
 	ck_assert_str_eq(ep.url + strlen("https://"), ep.host);
 	ck_assert(!strncmp(ep.url, "https://", 8));
 	std_host_part = strstr(ep.host, ".amazonaws.com");
