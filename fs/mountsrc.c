@@ -135,16 +135,30 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 		goto fail;
 	}
 
-	/* one cheap call proves the credentials before we daemonize */
+	/* one cheap call proves the credentials before we daemonize; a
+	 * reply that came but does not say who we are proves them too */
 	aws_error_clear(&err);
-	if (credchain_caller_identity(ms->client, &id, &err)) {
+	if (credchain_caller_identity(ms->client, &id, &err) &&
+	    strcmp(err.code, "MalformedResponse")) {
 		fprintf(stderr, "orgfs: profile %s: cannot verify credentials: "
 			"%s\n", ms->profile,
 			aws_error_str(&err, msg, sizeof(msg)));
 		goto fail;
+	} else if (err.code[0]) {
+		aws_error_str(&err, msg, sizeof(msg));
+		fprintf(stderr, "orgfs: warning: the caller identity is "
+			"unknown: %s\n", msg);
+		if (asprintf(&ms->identity, "unknown (%s)", msg) < 0)
+			ms->identity = NULL;
+		so.caller_unknown = msg;
+	} else {
+		ms->identity = strdup(id.arn);
+		snprintf(ms->account, sizeof(ms->account), "%s", id.account);
 	}
-	ms->identity = strdup(id.arn);
-	snprintf(ms->account, sizeof(ms->account), "%s", id.account);
+	if (!ms->identity) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		goto fail;
+	}
 
 	so.profile = ms->profile;
 	so.endpoint = o->endpoint;

@@ -832,6 +832,9 @@ struct org_source *source_aws_new(struct aws_client *client,
 		snprintf(s->own_arn, sizeof(s->own_arn), "%s",
 			 opt->caller_arn ? opt->caller_arn : "");
 		s->id_state = ID_KNOWN;
+	} else if (opt->caller_unknown) {
+		snprintf(s->id_error, sizeof(s->id_error), "%s",
+			 opt->caller_unknown);
 	}
 	s->concurrency = opt->concurrency > 0 ? opt->concurrency :
 			 SRC_AWS_DEFAULT_CONCURRENCY;

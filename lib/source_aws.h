@@ -56,6 +56,9 @@ struct source_aws_options {
 					   caller knows it; NULL: asked once
 					   with sts:GetCallerIdentity */
 	const char *caller_arn;         /* its ARN, with caller_account */
+	const char *caller_unknown;     /* why the caller could not tell its
+					   identity (provenance says it, and
+					   does not ask); NULL: it did not */
 	const char *credentials;        /* where the client's credentials
 					   come from, for provenance (never
 					   a secret: credchain.description) */

@@ -74,6 +74,8 @@ DEFAULT_CONFIG = {
     'session_duration_seconds': None, 'clock_skew_seconds': 0, 'oidc_expires_in': 28800,
     'imds_role': None, 'imds_account': None, 'container_account': None, 'container_role': None,
     'namespaced_errors': False, 'services': None,
+    # GetCallerIdentity leaves these of UserId, Account, Arn out of its reply
+    'caller_identity_omit': [],
 }
 MERGE_KEYS = {'sso_tokens', 'oidc_clients'}
 LOG_MAX = 500000

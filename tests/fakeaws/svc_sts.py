@@ -73,7 +73,9 @@ def handle(ctx):
     st = ctx.state
     if op == 'GetCallerIdentity':
         ident = ctx.identity
-        return [('UserId', ident['user_id']), ('Account', ident['account']), ('Arn', ident['arn'])]
+        omit = st.config.get('caller_identity_omit') or []
+        return [(k, v) for k, v in (('UserId', ident['user_id']), ('Account', ident['account']),
+                                    ('Arn', ident['arn'])) if k not in omit]
     if op in ('AssumeRole', 'AssumeRoleWithWebIdentity'):
         arn, account, role_name, sname = _role(p)
         if op == 'AssumeRoleWithWebIdentity':

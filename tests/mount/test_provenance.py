@@ -235,6 +235,30 @@ def test_identity_is_the_callers(fake):
             '%s (account %s)' % (who['Arn'], who['Account'])
 
 
+def test_identity_unreadable_is_not_fatal(fake):
+    """A GetCallerIdentity reply that does not say who the caller is: the
+    mount goes on (the credentials were accepted), says why it does not
+    know, and does not ask again for .orgfs/config"""
+    fake.control({'caller_identity_omit': ['Arn']})
+    try:
+        with Mount(['--endpoint=' + fake.url], env=aws_env(fake),
+                   allow=[r'warning: the caller identity is unknown']) as m:
+            fake.clear_requests()
+            c = config(m)
+            assert c['identity_arn'].startswith('unknown ('), c
+            assert 'GetCallerIdentity' in c['identity_arn']
+            assert c['identity_account'] == c['identity_arn']
+            assert readme_field(readme(m), 'Identity') == c['identity_arn']
+            config(m)
+            assert [r for r in fake.requests()
+                    if r.get('op') == 'GetCallerIdentity'] == []
+            # the organization reads as ever
+            assert os.listdir(m.p('accounts'))
+            assert 'the caller identity is unknown' in m.output()
+    finally:
+        fake.control({'caller_identity_omit': []})
+
+
 # ---- never a secret --------------------------------------------------------
 
 def everything_said(m):
