@@ -69,10 +69,9 @@ static int readme_source(struct orgfs *fs, struct buf *b)
 	buf_init(&kv, 1 << 20);
 	res = provenance(fs, &kv);
 	for (p = buf_str(&kv); !res && *p; p += strcspn(p, "\n") + 1) {
-		if (strncmp(p, "endpoint_", 9))
+		if (strncmp(p, "endpoint_", 9) || !(v = strchr(p, '\t')))
 			break;
-		v = strchr(p, '\t') + 1;
-		len = (int)strcspn(v, "\n");
+		len = (int)strcspn(++v, "\n");
 		if (!first) {
 			first = v;
 			flen = len;
@@ -82,8 +81,8 @@ static int readme_source(struct orgfs *fs, struct buf *b)
 	}
 	if (!res)
 		res = buf_printf(b, "Source:      %s\n", fs->source_desc);
-	for (p = buf_str(&kv); !res && !strncmp(p, "endpoint_", 9);
-	     p += strcspn(p, "\n") + 1) {
+	for (p = buf_str(&kv); !res && !strncmp(p, "endpoint_", 9) &&
+	     strchr(p, '\t'); p += strcspn(p, "\n") + 1) {
 		len = (int)strcspn(p, "\t");
 		v = p + len + 1;
 		if (same) {

@@ -520,6 +520,7 @@ static int build_sso(struct build *b, const char *name,
 	const char *start = awscfg_get(s, "sso_start_url");
 	const char *region = awscfg_get(s, "sso_region");
 	struct aws_client_config cc = { .http = b->opt->http, .endpoints = b->ep };
+	struct aws_endpoint portal;
 	struct creds_sso_options o = {
 		.profile = name,
 		.home = awscfg_home(b->opt->getenv_fn),
@@ -558,14 +559,17 @@ static int build_sso(struct build *b, const char *name,
 	if (!o.client)
 		return berr(b, -ENOMEM, "profile %s: cannot create the SSO "
 			    "client", name);
+	if (endpoint_resolve(&aws_svc_sso, region, b->ep, &portal, portal.url,
+			     sizeof(portal.url)))
+		snprintf(portal.origin, sizeof(portal.origin), "invalid");
 	if (sess && *sess)
 		bdesc(b, "profile %s: IAM Identity Center (SSO), sso-session "
-		      "%s, account %s, role %s", name, sess, o.account_id,
-		      o.role_name);
+		      "%s, account %s, role %s, portal %s (%s)", name, sess,
+		      o.account_id, o.role_name, portal.url, portal.origin);
 	else
 		bdesc(b, "profile %s: IAM Identity Center (SSO), start URL %s, "
-		      "account %s, role %s", name, start, o.account_id,
-		      o.role_name);
+		      "account %s, role %s, portal %s (%s)", name, start,
+		      o.account_id, o.role_name, portal.url, portal.origin);
 	*out = creds_sso_new(&o);               /* takes o.client */
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
 }

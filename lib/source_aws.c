@@ -645,6 +645,10 @@ static int aws_provenance(struct org_source *src, const char *const *regions,
 	if (!home)
 		home = "us-east-1";
 	one[0] = home;
+	if (!nregions) {
+		regions = one;
+		nregions = 1;
+	}
 	res = put_endpoints(s, &aws_svc_organizations, one, 1, out);
 	if (!res)
 		res = put_endpoints(s, &aws_svc_sts, one, 1, out);

@@ -671,9 +671,13 @@ START_TEST(describes_the_chain)
 		    "source: profile keys: static keys in the shared credentials "
 		    "file (access key id ****5678, with a session token)");
 	expect_desc("s", "profile s: IAM Identity Center (SSO), sso-session "
-		    "corp, account 1, role R");
+		    "corp, account 1, role R, portal "
+		    "https://portal.sso.eu-west-1.amazonaws.com (standard)");
+	fset("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9");
 	expect_desc("s2", "profile s2: IAM Identity Center (SSO), start URL "
-		    "https://x/start, account 2, role Q");
+		    "https://x/start, account 2, role Q, portal "
+		    "http://127.0.0.1:9 (AWS_ENDPOINT_URL_SSO)");
+	fset("AWS_ENDPOINT_URL_SSO", "");
 	expect_desc("w", "profile w: web identity, role arn:aws:iam::1:role/w, "
 		    "token file /t/token");
 	fset("AWS_ACCESS_KEY_ID", "AKIDENV9999");
