@@ -574,7 +574,7 @@ static int put_endpoints(struct aws_source *s, const struct aws_service *svc,
 		/* a standard host names its region: as <region>, so that
 		 * the regions it serves share one line */
 		at = strstr(ep[i].url, regions[i]);
-		if (n > 1 && at && !strcmp(ep[i].origin, "standard")) {
+		if (n > 1 && at && !strncmp(ep[i].origin, "standard", 8)) {
 			char tmpl[sizeof(ep[i].url)];
 
 			snprintf(tmpl, sizeof(tmpl), "%.*s<region>%s",
