@@ -286,6 +286,17 @@ def test_provenance_identity_given(fake):
     assert identity_calls(fake) == []
 
 
+def test_provenance_services_called(fake):
+    """Only the services the source calls are named: with a Config
+    aggregator, Config in its home region and no tagging API"""
+    first, _ = provenance(fake, '--regions', 'us-east-1,eu-west-1',
+                          '--config-aggregator', 'agg',
+                          '--config-aggregator-region', 'ap-south-1')
+    assert sorted(k for k in first if k.startswith('endpoint_')) == [
+        'endpoint_config_service', 'endpoint_organizations', 'endpoint_sts']
+    assert first['endpoint_config_service'] == fake.url + ' (-o endpoint)'
+
+
 def test_provenance_identity_unknown():
     """A failed sts:GetCallerIdentity is 'unknown (why)', asked once"""
     with FakeAWS(accounts=3) as f:
