@@ -165,11 +165,14 @@ static int build_env(struct build *b, const char *why,
 	const char *secret = b_env(b, "AWS_SECRET_ACCESS_KEY");
 	const char *token = b_env(b, "AWS_SESSION_TOKEN");
 	const char *sexp = b_env(b, "AWS_CREDENTIAL_EXPIRATION");
-	char why_buf[16];
+	const char *token_var = "AWS_SESSION_TOKEN";
+	char mask[16];
 	time_t exp = 0;
 
-	if (!token)
+	if (!token) {
 		token = b_env(b, "AWS_SECURITY_TOKEN");
+		token_var = "AWS_SECURITY_TOKEN";
+	}
 	if (!akid)
 		return berr(b, -ENOENT, "%s: AWS_ACCESS_KEY_ID is not set", why);
 	if (!secret)
@@ -179,9 +182,8 @@ static int build_env(struct build *b, const char *why,
 		return berr(b, -EINVAL, "%s: AWS_CREDENTIAL_EXPIRATION is not "
 			    "an ISO 8601 time", why);
 	bdesc(b, "environment variables AWS_ACCESS_KEY_ID (%s), "
-	      "AWS_SECRET_ACCESS_KEY%s", masked_key(akid, why_buf,
-						    sizeof(why_buf)),
-	      token ? ", AWS_SESSION_TOKEN" : "");
+	      "AWS_SECRET_ACCESS_KEY%s%s", masked_key(akid, mask, sizeof(mask)),
+	      token ? ", " : "", token ? token_var : "");
 	*out = fixed_new(akid, secret, token, exp, b_env(b, "AWS_ACCOUNT_ID"),
 			 "environment", b->clock);
 	return *out ? 0 : berr(b, -ENOMEM, "out of memory");
@@ -521,6 +523,7 @@ static int build_sso(struct build *b, const char *name,
 	const char *region = awscfg_get(s, "sso_region");
 	struct aws_client_config cc = { .http = b->opt->http, .endpoints = b->ep };
 	struct aws_endpoint portal;
+	char why[256];
 	struct creds_sso_options o = {
 		.profile = name,
 		.home = awscfg_home(b->opt->getenv_fn),
@@ -559,9 +562,12 @@ static int build_sso(struct build *b, const char *name,
 	if (!o.client)
 		return berr(b, -ENOMEM, "profile %s: cannot create the SSO "
 			    "client", name);
-	if (endpoint_resolve(&aws_svc_sso, region, b->ep, &portal, portal.url,
-			     sizeof(portal.url)))
-		snprintf(portal.origin, sizeof(portal.origin), "invalid");
+	if (endpoint_resolve(&aws_svc_sso, region, b->ep, &portal, why,
+			     sizeof(why))) {
+		snprintf(portal.url, sizeof(portal.url), "none");
+		snprintf(portal.origin, sizeof(portal.origin), "%.*s",
+			 (int)sizeof(portal.origin) - 1, why);
+	}
 	if (sess && *sess)
 		bdesc(b, "profile %s: IAM Identity Center (SSO), sso-session "
 		      "%s, account %s, role %s, portal %s (%s)", name, sess,
@@ -667,6 +673,17 @@ static int build_imds(struct build *b, const char *profile,
 
 /* ---- the chain ------------------------------------------------------ */
 
+/* The length of a command line's program, quoted or not: what names a
+ * credential_process without its arguments, which may hold a secret */
+static int program_len(const char *cmd)
+{
+	const char *end;
+
+	if ((*cmd == '"' || *cmd == '\'') && (end = strchr(cmd + 1, *cmd)))
+		return (int)(end - cmd + 1);
+	return (int)strcspn(cmd, " \t");
+}
+
 /* top: the profile asked for (environment, container and IMDS take
  * part); otherwise a source profile (botocore's profile providers with
  * environment variables disabled).  @return 0, -ENOENT when no provider
@@ -709,7 +726,7 @@ static int build_profile_chain(struct build *b, const char *name,
 	if (v && *v) {
 		*source = "credential-process";
 		bdesc(b, "profile %s: credential_process (%.*s)", name,
-		      (int)strcspn(v, " \t"), v);
+		      program_len(v), v);
 		*out = creds_process_new(name, v, b->clock);
 		return *out ? 0 : berr(b, -ENOMEM, "out of memory");
 	}

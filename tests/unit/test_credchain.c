@@ -647,6 +647,7 @@ START_TEST(describes_the_chain)
 		   "[profile cfg]\naws_access_key_id = AKIDCFG1234\n"
 		   "aws_secret_access_key = SECRET1\n"
 		   "[profile proc]\ncredential_process = /usr/bin/helper --key SECRET2\n"
+		   "[profile qproc]\ncredential_process = \"/opt/my tools/get\" SECRET2\n"
 		   "[profile role]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = mid\n"
 		   "[profile mid]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = keys\n"
 		   "[profile envrole]\nrole_arn = arn:aws:iam::1:role/e\n"
@@ -666,6 +667,8 @@ START_TEST(describes_the_chain)
 		    "credentials file (access key id ****5678, with a session "
 		    "token)");
 	expect_desc("proc", "profile proc: credential_process (/usr/bin/helper)");
+	expect_desc("qproc", "profile qproc: credential_process "
+		    "(\"/opt/my tools/get\")");
 	expect_desc("role", "profile role: assume role arn:aws:iam::1:role/a; "
 		    "source: profile mid: assume role arn:aws:iam::1:role/b; "
 		    "source: profile keys: static keys in the shared credentials "
