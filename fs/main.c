@@ -8,7 +8,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
+#include <mntent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +32,49 @@
 #include "resindex.h"
 #include "signals.h"
 
-/* The mountpoint must be an empty directory we can use. */
+/* The FUSE file system mounted on path, if one is: its line of
+ * /proc/self/mounts into type and source.  @return 1 when one is */
+static int fuse_mounted_on(const char *path, char *type, size_t tlen,
+			   char *source, size_t slen)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int found = 0;
+
+	while (f && (m = getmntent(f)))
+		if (!strcmp(m->mnt_dir, path) &&
+		    !strncmp(m->mnt_type, "fuse", 4)) {
+			snprintf(type, tlen, "%s", m->mnt_type);
+			snprintf(source, slen, "%s", m->mnt_fsname);
+			found = 1;      /* the last mounted is the one seen */
+		}
+	if (f)
+		endmntent(f);
+	return found;
+}
+
+/* The mountpoint must be an empty directory we can use, where no FUSE
+ * file system is mounted already. */
 static int check_mountpoint(const char *mp)
 {
+	char abs[PATH_MAX], type[64], source[256];
 	struct stat st;
 	struct dirent *de;
 	DIR *d;
 
+	if (stat(mp, &st) && errno == ENOTCONN) {
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': a FUSE "
+			"file system whose daemon has died is still mounted "
+			"there; unmount it with 'fusermount3 -u %s'\n", mp, mp);
+		return -1;
+	}
+	if (realpath(mp, abs) && fuse_mounted_on(abs, type, sizeof(type),
+						 source, sizeof(source))) {
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': already "
+			"mounted (%s %s); unmount it first with 'fusermount3 "
+			"-u %s'\n", mp, type, source, mp);
+		return -1;
+	}
 	if (stat(mp, &st)) {
 		fprintf(stderr, "orgfs: cannot use mountpoint '%s': %s\n", mp,
 			strerror(errno));
@@ -108,27 +146,6 @@ static void fuse_log_to_olog(enum fuse_log_level level, const char *fmt,
 	len = 0;
 }
 
-/* The mountpoint among what is left after the options: the last word
- * that is not an option (nor an -o value). */
-static const char *find_mountpoint(const struct fuse_args *args)
-{
-	const char *mp = NULL;
-	int i;
-
-	for (i = 1; i < args->argc; i++) {
-		const char *a = args->argv[i];
-
-		if (!strcmp(a, "-o")) {
-			i++;
-			continue;
-		}
-		if (a[0] != '-')
-			mp = a;
-	}
-	return mp;
-}
-
-
 /* SIGHUP, in the signal thread (fs/signals.c) */
 static void drop_cache(void *arg)
 {
@@ -139,28 +156,47 @@ static void drop_cache(void *arg)
 	ops_data_changed(fs);
 }
 
-/* The command line into args, cl and o.
+/* The command line into args, cl, o and the FUSE session *se (which
+ * takes fs), whose options libfuse checks here: an unknown option is
+ * reported before a missing mountpoint.
  * @return 0 to go on, 1 when the help or version was printed, -1 on an
  * error (printed) */
 static int parse_command_line(int argc, char *argv[], struct fuse_args *args,
-			      struct fuse_cmdline_opts *cl, struct options *o)
+			      struct fuse_cmdline_opts *cl, struct options *o,
+			      struct orgfs *fs, struct fuse_session **se)
 {
+	char abs[PATH_MAX];
 	int res = options_parse(argc, argv, args, o);
 
 	if (res)
 		return res;
 	/* before libfuse looks at it, so that its problems read like ours */
 	fuse_set_log_func(fuse_log_to_olog);
-	if (find_mountpoint(args) && check_mountpoint(find_mountpoint(args)))
-		return -1;
+	/* args holds no mountpoint (o has it), so libfuse resolves none */
 	if (fuse_parse_cmdline(args, cl) != 0)
 		return -1;
 	if (cl->show_help || cl->show_version) {
 		options_usage(argv[0]);
 		return 1;
 	}
-	if (!cl->mountpoint) {
+	/* read-only, no atime updates, and clean up after a crash */
+	if (fuse_opt_add_arg(args, "-oro,noatime,default_permissions") ||
+	    fuse_opt_add_arg(args, "-oauto_unmount")) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		return -1;
+	}
+	*se = fuse_session_new(args, &orgfs_ops, sizeof(orgfs_ops), fs);
+	if (!*se)
+		return -1;              /* libfuse printed why */
+	if (!o->mountpoint) {
 		fprintf(stderr, "orgfs: no mountpoint given (see orgfs --help)\n");
+		return -1;
+	}
+	if (check_mountpoint(o->mountpoint))
+		return -1;
+	if (!realpath(o->mountpoint, abs) || !(cl->mountpoint = strdup(abs))) {
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': %s\n",
+			o->mountpoint, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -252,31 +288,18 @@ static void close_source(const struct options *o, struct mountsrc *ms)
 		http_global_cleanup();
 }
 
-/* Mounts read-only, then daemonizes unless -f.
- * @return the session, or NULL (printed) */
-static struct fuse_session *mount_fs(struct fuse_args *args,
-				     const struct fuse_cmdline_opts *cl,
-				     struct orgfs *fs)
+/* Mounts se, then daemonizes unless -f.
+ * @return 0, or -1 (printed) */
+static int mount_fs(struct fuse_session *se,
+		    const struct fuse_cmdline_opts *cl, struct orgfs *fs)
 {
-	struct fuse_session *se;
 	char *reap_path;
 
-	/* read-only, no atime updates, and clean up after a crash */
-	if (fuse_opt_add_arg(args, "-ofsname=orgfs,subtype=orgfs") ||
-	    fuse_opt_add_arg(args, "-oro,noatime,default_permissions") ||
-	    fuse_opt_add_arg(args, "-oauto_unmount")) {
-		fprintf(stderr, "orgfs: out of memory\n");
-		return NULL;
-	}
-	se = fuse_session_new(args, &orgfs_ops, sizeof(orgfs_ops), fs);
-	if (!se)
-		return NULL;            /* libfuse printed why */
 	fs->se = se;
 	reap_path = reaper_path(cl->mountpoint);
 	if (fuse_session_mount(se, cl->mountpoint) != 0) {
 		free(reap_path);
-		fuse_session_destroy(se);
-		return NULL;
+		return -1;
 	}
 	if (!cl->foreground) {
 		openlog("orgfs", LOG_PID, LOG_DAEMON);
@@ -287,7 +310,7 @@ static struct fuse_session *mount_fs(struct fuse_args *args,
 		reaper_start(reap_path);        /* before any thread */
 	free(reap_path);
 	signals_block();
-	return se;
+	return 0;
 }
 
 /* The FUSE loop, until an unmount, SIGTERM or SIGINT.
@@ -312,13 +335,12 @@ static int run_loop(struct fuse_session *se,
 	return ret ? 1 : 0;
 }
 
-/* Mounts, starts the org and the threads, serves, and takes it all down
- * again; the org takes src.
+/* Mounts se, starts the org and the threads, serves, and takes it all
+ * down again, se too; the org takes src.
  * @return the exit status */
 static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
-		 struct fuse_args *args, const struct fuse_cmdline_opts *cl)
+		 struct fuse_session *se, const struct fuse_cmdline_opts *cl)
 {
-	struct fuse_session *se;
 	struct prefetch *pf = NULL;
 	int ret = 1, keep_org = 0;
 
@@ -333,8 +355,7 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 	fs->uid = getuid();
 	fs->gid = getgid();
 	fs->layout = &tree_layout;
-	se = mount_fs(args, cl, fs);
-	if (!se)
+	if (mount_fs(se, cl, fs))
 		goto out;
 
 	/* Threads only now: those started before fuse_daemonize()'s fork
@@ -369,8 +390,8 @@ out_stop:
 	keep_org = prefetch_stop(pf);
 out_unmount:
 	fuse_session_unmount(se);
-	fuse_session_destroy(se);
 out:
+	fuse_session_destroy(se);
 	if (!fs->org)
 		src->ops->destroy(src);
 	else if (!keep_org) {
@@ -399,6 +420,7 @@ static void free_settings(struct orgfs *fs)
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
 	struct fuse_cmdline_opts cl;
 	struct options o;
 	struct orgfs fs;
@@ -417,15 +439,18 @@ int main(int argc, char *argv[])
 		mallopt(M_ARENA_MAX, 2);
 	buf_init(&fs.config_text, 1 << 16);
 
-	res = parse_command_line(argc, argv, &args, &cl, &o);
+	res = parse_command_line(argc, argv, &args, &cl, &o, &fs, &se);
 	if (res > 0) {
 		ret = 0;
 	} else if (!res && !options_apply(&o, &fs, cl.debug) &&
 		   !open_source(&o, &fs, &ms, &src)) {
 		options_config(&o, &fs);
-		ret = serve(&o, &fs, src, &args, &cl);
+		ret = serve(&o, &fs, src, se, &cl);
+		se = NULL;
 		close_source(&o, &ms);
 	}
+	if (se)
+		fuse_session_destroy(se);
 	free_settings(&fs);
 	free(cl.mountpoint);
 	fuse_opt_free_args(&args);

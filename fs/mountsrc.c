@@ -67,6 +67,37 @@ int mountsrc_parse_retry(const char *attempts, const char *mode, int *n,
 	return parse_attempts(attempts, n) || parse_mode(mode, m, name) ? -1 : 0;
 }
 
+/* What to do where no credentials were found at all */
+#define NO_CREDS_HINT "run 'aws configure' (access keys) or 'aws sso login' " \
+	"(IAM Identity Center), or choose a profile with --profile or " \
+	"AWS_PROFILE"
+
+/* The credentials themselves, before any call is signed with them: the
+ * last provider of the chain (instance metadata) failing means that none
+ * was found, and no STS call was made.  @return 0, or -1 (printed) */
+static int first_credentials(struct mountsrc *ms)
+{
+	struct aws_credentials *cr = NULL;
+	struct aws_error err;
+	char msg[1024];
+
+	aws_error_clear(&err);
+	if (!creds_provider_get(ms->creds, &cr, &err) && cr) {
+		aws_credentials_release(cr);
+		return 0;
+	}
+	if (!err.message[0])
+		snprintf(err.message, sizeof(err.message), "cannot get "
+			 "credentials from %s", ms->creds->description);
+	if (strstr(err.message, "no credentials found"))
+		fprintf(stderr, "orgfs: %s; %s\n", err.message, NO_CREDS_HINT);
+	else
+		fprintf(stderr, "orgfs: %s\n",
+			err.operation[0] ? aws_error_str(&err, msg, sizeof(msg)) :
+			err.message);
+	return -1;
+}
+
 int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 {
 	struct http_ctx_config hc = { 0 };
@@ -83,10 +114,6 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	if (mountsrc_parse_retry(o->max_attempts, o->retry_mode,
 				 &ms->max_attempts, &mode, &ms->retry_mode))
 		return -1;
-	if (o->endpoint && endpoint_check_url(o->endpoint, msg, sizeof(msg))) {
-		fprintf(stderr, "orgfs: invalid endpoint: %s\n", msg);
-		return -1;
-	}
 	hc.ca_bundle = o->ca_bundle ? o->ca_bundle : getenv("AWS_CA_BUNDLE");
 	if (hc.ca_bundle && !*hc.ca_bundle)
 		hc.ca_bundle = NULL;
@@ -108,9 +135,7 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	if (credchain_load(&co, &cc, msg, sizeof(msg))) {
 		/* say what to do where nothing was found at all */
 		if (strstr(msg, "no credentials"))
-			fprintf(stderr, "orgfs: %s; run 'aws configure', or "
-				"choose a profile with --profile or "
-				"AWS_PROFILE\n", msg);
+			fprintf(stderr, "orgfs: %s; %s\n", msg, NO_CREDS_HINT);
 		else
 			fprintf(stderr, "orgfs: %s\n", msg);
 		goto fail;
@@ -135,6 +160,8 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 		goto fail;
 	}
 
+	if (first_credentials(ms))
+		goto fail;
 	/* one cheap call proves the credentials before we daemonize; a
 	 * reply that came but does not say who we are proves them too */
 	aws_error_clear(&err);

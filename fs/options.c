@@ -18,12 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
 #include <fuse_opt.h>
 
 #include "config.h"
+#include "endpoint.h"
 #include "fs.h"
 #include "log.h"
 #include "options.h"
@@ -37,7 +39,9 @@ enum {
 	O_OPTVAL = 4,           /* the value may be left out (--demo) */
 	O_LIST = 8,             /* a comma-separated list (-o regions=a,b) */
 	O_DEMO = 16,            /* read only when the demo is the source */
-	O_AWS = 32,             /* read only when AWS is the source */
+	O_AWS = 32,             /* read only when AWS is the source; given
+				   with the other source: checked, then
+				   refused */
 };
 
 /* Where a row's .orgfs/config line goes, in this order */
@@ -174,13 +178,12 @@ static int parse_level(const char *s, int *out)
 /* "us-east-1,eu-west-1" into fs->regions. */
 static int parse_regions(const char *spec, struct orgfs *fs)
 {
-	char *copy = strdup(spec), *save = NULL, *r;
+	char *copy = strdup(spec), *rest = copy, *r;
 	int res = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	for (r = strtok_r(copy, ",", &save); r && !res;
-	     r = strtok_r(NULL, ",", &save)) {
+	while (!res && (r = strsep(&rest, ","))) {
 		const char *p;
 		char **v;
 
@@ -188,7 +191,14 @@ static int parse_regions(const char *spec, struct orgfs *fs)
 			if (!((*p >= 'a' && *p <= 'z') ||
 			      (*p >= '0' && *p <= '9') || *p == '-'))
 				break;
-		if (!*r || *p || strlen(r) > 32) {
+		if (!*r) {
+			fprintf(stderr, "orgfs: invalid regions '%s': an empty "
+				"region name (regions are separated by one "
+				"comma)\n", spec);
+			res = -EINVAL;
+			break;
+		}
+		if (*p || strlen(r) > 32) {
 			fprintf(stderr, "orgfs: invalid regions '%s': '%s' is "
 				"not a region name\n", spec, r);
 			res = -EINVAL;
@@ -267,18 +277,34 @@ static int set_str(const struct opt *d, const char *val, struct options *o,
 	return 0;
 }
 
-/* -o retry_mode, checked with -o max_attempts and their environment
- * variables whatever the source, so that a typo never waits */
+/* -o max_attempts or -o retry_mode, or when not given the environment
+ * variable, checked before any call so that a typo never waits */
 static int set_retry(const struct opt *d, const char *val, struct options *o,
 		     struct orgfs *fs)
 {
+	int attempts = !strcmp(d->name, "max_attempts");
 	enum aws_retry_mode mode;
 	const char *name;
 	int n;
 
 	set_str(d, val, o, fs);
-	return mountsrc_parse_retry(o->aws.max_attempts, o->aws.retry_mode,
+	return mountsrc_parse_retry(attempts ? val : "3",
+				    attempts ? "standard" : val,
 				    &n, &mode, &name) ? -1 : 0;
+}
+
+/* -o endpoint: a URL, checked whatever the source */
+static int set_endpoint(const struct opt *d, const char *val,
+			struct options *o, struct orgfs *fs)
+{
+	char msg[512];
+
+	set_str(d, val, o, fs);
+	if (val && endpoint_check_url(val, msg, sizeof(msg))) {
+		fprintf(stderr, "orgfs: %s\n", msg);
+		return -1;
+	}
+	return 0;
 }
 
 static int set_level(const struct opt *d, const char *val, struct options *o,
@@ -584,20 +610,21 @@ static const struct opt opts[] = {
 	{ .name = "concurrency", NUM(U_INT, 1, 256), .def = "8",
 	  .off = OFF(org.workers), .block = B_CACHE },
 
-	/* the AWS source; max_attempts and retry_mode are checked
-	 * whatever the source */
+	/* the AWS source (with the demo: checked, then refused) */
 	{ .name = "profile", .flags = O_LONG | O_AWS, .set = set_str,
 	  .off = OFF(aws.profile), .block = B_AWS, .show = show_resolved,
 	  .resolved = offsetof(struct mountsrc, profile) },
 	{ .name = "region", .flags = O_LONG | O_AWS, .set = set_str,
 	  .off = OFF(aws.region), .block = B_AWS, .show = show_resolved,
 	  .resolved = offsetof(struct mountsrc, region) },
-	{ .name = "endpoint", .flags = O_LONG | O_AWS, .set = set_str,
+	{ .name = "endpoint", .flags = O_LONG | O_AWS, .set = set_endpoint,
 	  .off = OFF(aws.endpoint), .block = B_AWS, .show = show_str,
 	  .unset = "(none)" },
-	{ .name = "max_attempts", .set = set_str, .off = OFF(aws.max_attempts),
-	  .block = B_AWS, .show = show_attempts },
-	{ .name = "retry_mode", .set = set_retry, .off = OFF(aws.retry_mode),
+	{ .name = "max_attempts", .flags = O_AWS, .set = set_retry,
+	  .off = OFF(aws.max_attempts), .block = B_AWS,
+	  .show = show_attempts },
+	{ .name = "retry_mode", .flags = O_AWS, .set = set_retry,
+	  .off = OFF(aws.retry_mode),
 	  .block = B_AWS, .show = show_resolved,
 	  .resolved = offsetof(struct mountsrc, retry_mode) },
 	{ .name = "ca_bundle", .flags = O_AWS, .set = set_str,
@@ -674,8 +701,8 @@ static const struct aws_rate_limit rate_defaults[OPTIONS_NRATES] = {
 /* ---- the command line ---- */
 
 enum {
-	KEY_HELP,
-	KEY_VERSION,
+	KEY_FSNAME,
+	KEY_SUBTYPE,
 	KEY_OPTVAL,             /* + row: an O_OPTVAL row without its value */
 };
 
@@ -683,8 +710,10 @@ enum {
  * the same with -- for O_LONG; and name alone for O_OPTVAL */
 #define NTEMPLATES (4 * NOPTS)
 
+#define NFIXED 40
+
 struct templates {
-	struct fuse_opt t[NTEMPLATES + 16];
+	struct fuse_opt t[NTEMPLATES + NFIXED];
 	char text[NTEMPLATES][48];
 	size_t n;
 };
@@ -713,22 +742,46 @@ static void add_template(struct templates *ts, const char *prefix,
 static void make_templates(struct templates *ts, const struct options *o)
 {
 	static const struct fuse_opt fixed[] = {
-		FUSE_OPT_KEY("-h", KEY_HELP),
-		FUSE_OPT_KEY("--help", KEY_HELP),
-		FUSE_OPT_KEY("-V", KEY_VERSION),
-		FUSE_OPT_KEY("--version", KEY_VERSION),
-		/* noise from /etc/fstab and mount(8) */
+		{ "-h", OFF(help), 1 },
+		{ "--help", OFF(help), 1 },
+		{ "-V", OFF(version), 1 },
+		{ "--version", OFF(version), 1 },
+		/* the mount is read-only whatever is asked */
+		{ "rw", OFF(rw), 1 },
+		FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
+		/* given, they replace orgfs's */
+		FUSE_OPT_KEY("fsname=", KEY_FSNAME),
+		FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
+		/* for /etc/fstab and mount(8) (and x-*, in opt_proc), as
+		 * mount.fuse3 drops them */
 		FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
 		FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
 		FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
 		FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
 		FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
 		FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("owner", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("group", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("comment=", FUSE_OPT_KEY_DISCARD),
+		/* the mount is noatime: the access-time options that libfuse
+		 * does not take mean nothing here */
+		FUSE_OPT_KEY("atime", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("diratime", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("relatime", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("strictatime", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("lazytime", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("nolazytime", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("iversion", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("noiversion", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("mand", FUSE_OPT_KEY_DISCARD),
+		FUSE_OPT_KEY("nomand", FUSE_OPT_KEY_DISCARD),
 		FUSE_OPT_END
 	};
 	size_t i;
 
-	_Static_assert(sizeof(fixed) / sizeof(fixed[0]) <= 16, "room");
+	_Static_assert(sizeof(fixed) / sizeof(fixed[0]) <= NFIXED, "room");
 	ts->n = 0;
 	for (i = 0; i < NOPTS; i++) {
 		add_template(ts, "", &opts[i], o);
@@ -744,15 +797,22 @@ static int opt_proc(void *data, const char *arg, int key,
 	struct options *o = data;
 	size_t i = (size_t)(key - KEY_OPTVAL);
 
-	(void)arg;
 	(void)outargs;
 	switch (key) {
-	case KEY_HELP:
-		o->help = 1;
+	case KEY_FSNAME:
+	case KEY_SUBTYPE:
+		*(key == KEY_FSNAME ? &o->fsname : &o->subtype) = 1;
+		return 1;
+	case FUSE_OPT_KEY_NONOPT:
+		/* SOURCE and MOUNTPOINT, told apart once all are seen */
+		if (o->nwords < (int)(sizeof(o->words) / sizeof(o->words[0])) &&
+		    !(o->words[o->nwords] = strdup(arg)))
+			return -1;
+		o->nwords++;
 		return 0;
-	case KEY_VERSION:
-		o->version = 1;
-		return 0;
+	case FUSE_OPT_KEY_OPT:
+		/* x-systemd.automount, x-gvfs-show, ...: for other programs */
+		return strncmp(arg, "x-", 2) ? 1 : 0;
 	}
 	if (key >= KEY_OPTVAL && i < NOPTS) {
 		free(o->given[i]);
@@ -765,19 +825,28 @@ static int opt_proc(void *data, const char *arg, int key,
 /* Options whose value is a comma-separated list (O_LIST): "-o
  * regions=a,b,ttl=5" means regions "a,b".  A word without '=' that
  * follows one of them, and is not an option of its own, continues the
- * list. */
+ * list; so does an empty word, which the list's check then names. */
+/* the words that are options of their own besides the O_FLAG and
+ * O_OPTVAL rows: libfuse's, mount(8)'s and those dropped above */
 static const char *const flag_options[] = {
-	"demo", "insecure", "owner_tags_nocase", "allow_other", "allow_root",
+	"allow_other", "allow_root",
 	"auto_unmount", "default_permissions", "ro", "rw", "noatime", "atime",
 	"nodev", "dev", "nosuid", "suid", "exec", "noexec", "sync", "async",
 	"dirsync", "debug", "clone_fd", "_netdev", "auto", "noauto", "user",
-	"nouser", "users", "nonempty",
+	"nouser", "users", "nonempty", "nofail", "defaults", "owner", "group",
+	"diratime", "nodiratime", "relatime", "norelatime", "strictatime",
+	"nostrictatime", "lazytime", "nolazytime", "iversion", "noiversion",
+	"mand", "nomand",
 };
 
 static int is_flag_option(const char *w, size_t len)
 {
 	size_t i;
 
+	for (i = 0; i < NOPTS; i++)
+		if ((opts[i].flags & (O_FLAG | O_OPTVAL)) &&
+		    strlen(opts[i].name) == len && !strncmp(opts[i].name, w, len))
+			return 1;
 	for (i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++)
 		if (strlen(flag_options[i]) == len &&
 		    !strncmp(flag_options[i], w, len))
@@ -815,7 +884,7 @@ static char *escape_list_commas(const char *s)
 
 		if (i > 0) {
 			int cont = in_list && !memchr(w, '=', wl) &&
-				   !is_flag_option(w, wl) && wl > 0;
+				   !is_flag_option(w, wl);
 
 			if (cont)
 				*q++ = '\\';
@@ -888,14 +957,149 @@ static int join_long_options(struct fuse_args *args, int argc, char *argv[])
 	return 0;
 }
 
-static const char *given(const struct options *o, const char *name)
+/* The row of the option name (one that exists) */
+static const struct opt *row(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NOPTS; i++)
-		if (!strcmp(opts[i].name, name))
-			return o->given[i];
+	for (i = 0; i < NOPTS && strcmp(opts[i].name, name); i++)
+		;
+	return &opts[i];
+}
+
+static const char *given(const struct options *o, const char *name)
+{
+	return given_of(o, row(name));
+}
+
+/* Whether row d was on the command line */
+static int was_given(const struct options *o, const struct opt *d)
+{
+	return d->flags & O_FLAG ? *FIELD(o, d, const int) != 0 :
+		given_of(o, d) != NULL;
+}
+
+/* Sets row d's value as if given */
+static int give(struct options *o, const struct opt *d, const char *val)
+{
+	char *v = strdup(val);
+
+	if (!v) {
+		fprintf(stderr, "orgfs: out of memory\n");
+		return -1;
+	}
+	free(o->given[d - opts]);
+	o->given[d - opts] = v;
+	return 0;
+}
+
+/* The SOURCE argument, as /etc/fstab's first field: orgfs or aws (the
+ * AWS source), aws:PROFILE (that profile), demo or demo:N (the demo of
+ * N accounts).  It chooses what --demo and --profile would. */
+static int set_source(struct options *o, const char *src)
+{
+	const struct opt *demo = row("demo"), *profile = row("profile");
+	int is_demo = !strcmp(src, "demo") || !strncmp(src, "demo:", 5);
+	int is_aws = !strcmp(src, "orgfs") || !strcmp(src, "aws") ||
+		     !strncmp(src, "aws:", 4);
+
+	if (!is_demo && !is_aws) {
+		fprintf(stderr, "orgfs: unknown source '%s': expected orgfs, "
+			"aws, aws:PROFILE, demo or demo:N (usage: orgfs "
+			"[SOURCE] MOUNTPOINT)\n", src);
+		return -1;
+	}
+	if (was_given(o, demo)) {
+		fprintf(stderr, "orgfs: the source '%s' and --demo both say "
+			"which organization to mount: keep one\n", src);
+		return -1;
+	}
+	if (is_demo) {
+		if (src[4] && !src[5]) {
+			fprintf(stderr, "orgfs: invalid source 'demo:': "
+				"expected demo or demo:N\n");
+			return -1;
+		}
+		return give(o, demo, src[4] ? src + 5 : "");
+	}
+	if (strncmp(src, "aws:", 4))
+		return 0;
+	if (!src[4]) {
+		fprintf(stderr, "orgfs: invalid source 'aws:': expected "
+			"aws:PROFILE, or aws for the default profile\n");
+		return -1;
+	}
+	if (given_of(o, profile) && strcmp(given_of(o, profile), src + 4)) {
+		fprintf(stderr, "orgfs: the source '%s' and --profile=%s name "
+			"two profiles: keep one\n", src, given_of(o, profile));
+		return -1;
+	}
+	return give(o, profile, src + 4);
+}
+
+/* "--demo 100 MNT": the word after a bare --demo, when a number */
+static const char *demo_size_apart(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--demo") && argv[i + 1][0] &&
+		    strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1]))
+			return argv[i + 1];
 	return NULL;
+}
+
+/* The words that are not options: [SOURCE] MOUNTPOINT */
+static int take_arguments(struct options *o, int argc, char *argv[])
+{
+	const char *apart = demo_size_apart(argc, argv);
+	struct stat st;
+
+	if (o->nwords > 2) {
+		fprintf(stderr, "orgfs: too many arguments from '%s' on "
+			"(usage: orgfs [SOURCE] MOUNTPOINT)\n", o->words[2]);
+		return -1;
+	}
+	if (apart && o->nwords && !strcmp(o->words[0], apart) &&
+	    (o->nwords == 2 || stat(apart, &st) || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "orgfs: --demo %s: the demo's size goes after "
+			"'=': write --demo=%s\n", apart, apart);
+		return -1;
+	}
+	if (o->nwords < 2) {
+		o->mountpoint = o->words[0];
+		return 0;
+	}
+	o->source = o->words[0];
+	o->mountpoint = o->words[1];
+	return set_source(o, o->source);
+}
+
+/* fsname= (the source, as sshfs shows user@host:path) and subtype=,
+ * before the user's so that theirs win */
+static int add_names(const struct options *o, struct fuse_args *args)
+{
+	char *fsname = NULL, *opt = NULL, *arg = NULL;
+	int res = -1;
+
+	if (o->fsname && o->subtype)
+		return 0;
+	if (!o->fsname &&
+	    (asprintf(&fsname, "fsname=%s", o->source ? o->source : "orgfs") < 0 ||
+	     fuse_opt_add_opt_escaped(&opt, fsname)))
+		goto out;
+	if (!o->subtype && fuse_opt_add_opt(&opt, "subtype=orgfs"))
+		goto out;
+	if (asprintf(&arg, "-o%s", opt) < 0)
+		goto out;
+	res = fuse_opt_insert_arg(args, 1, arg);
+out:
+	if (res)
+		fprintf(stderr, "orgfs: out of memory\n");
+	free(fsname);
+	free(opt);
+	free(arg);
+	return res;
 }
 
 int options_parse(int argc, char *argv[], struct fuse_args *args,
@@ -929,6 +1133,16 @@ int options_parse(int argc, char *argv[], struct fuse_args *args,
 		       fuse_pkgversion());
 		return 1;
 	}
+	if (take_arguments(o, argc, argv))
+		return -1;
+	/* mount(8) passes rw unless told ro: then the warning below */
+	if (o->rw && !o->source) {
+		fprintf(stderr, "orgfs: -o rw: orgfs is a read-only file "
+			"system; leave rw out\n");
+		return -1;
+	}
+	if (add_names(o, args))
+		return -1;
 	o->demo = given(o, "demo") != NULL;
 	return 0;
 }
@@ -954,6 +1168,57 @@ static int apply_rows(struct options *o, struct orgfs *fs, unsigned source)
 	return 0;
 }
 
+/* The rows of the source not chosen (O_DEMO, O_AWS) that were given:
+ * checked as with their source, then refused, as they would do nothing */
+static int refuse_rows(struct options *o, struct orgfs *fs, unsigned other)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		const struct opt *d = &opts[i];
+		const char *val = o->given[i];
+
+		if (!(d->flags & other) || !was_given(o, d))
+			continue;
+		if (val && (d->flags & O_OPTVAL) && !*val)
+			val = d->def;
+		if (d->set && d->set(d, val, o, fs))
+			return -1;
+		if (other == O_AWS)
+			fprintf(stderr, "orgfs: %s%s does nothing with the demo "
+				"organization, which reads no AWS account: "
+				"leave it out\n",
+				d->flags & O_LONG ? "--" : "-o ", d->name);
+		else
+			fprintf(stderr, "orgfs: -o %s is for the demo "
+				"organization only (--demo, or the source "
+				"demo:N): leave it out\n", d->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* -o regions names only regions that the demo has */
+static int check_demo_regions(const struct options *o,
+			      const struct orgfs *fs)
+{
+	static const char have[] = "," DEMO_REGIONS ",";
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < fs->nregions; i++) {
+		snprintf(want, sizeof(want), ",%s,", fs->regions[i]);
+		if (!strstr(have, want)) {
+			fprintf(stderr, "orgfs: invalid regions '%s': the demo "
+				"organization has no region %s (it has %s)\n",
+				given(o, "regions"), fs->regions[i],
+				DEMO_REGIONS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int options_apply(struct options *o, struct orgfs *fs, int debug)
 {
 	int k;
@@ -961,6 +1226,10 @@ int options_apply(struct options *o, struct orgfs *fs, int debug)
 	o->debug = debug;
 	if (apply_rows(o, fs, 0))
 		return -1;
+	if (o->rw)
+		fprintf(stderr, "orgfs: warning: rw ignored: orgfs is a "
+			"read-only file system, mounted ro (say ro in the "
+			"mount options to silence this)\n");
 	o->org.owners = &fs->owners;
 	for (k = 0; k < ORG_NKINDS; k++)
 		fs->ttl_ms[k] = o->org.ttl_ms[k];
@@ -972,7 +1241,10 @@ int options_apply(struct options *o, struct orgfs *fs, int debug)
 
 int options_apply_source(struct options *o, struct orgfs *fs)
 {
-	if (apply_rows(o, fs, o->demo ? O_DEMO : O_AWS))
+	if (refuse_rows(o, fs, o->demo ? O_AWS : O_DEMO) ||
+	    apply_rows(o, fs, o->demo ? O_DEMO : O_AWS))
+		return -1;
+	if (o->demo && check_demo_regions(o, fs))
 		return -1;
 	o->aws.rate_limits = o->rates;
 	o->aws.nrate_limits = OPTIONS_NRATES;
@@ -1017,6 +1289,8 @@ void options_free(struct options *o)
 
 	for (i = 0; i < NOPTS; i++)
 		free(o->given[i]);
+	for (i = 0; i < sizeof(o->words) / sizeof(o->words[0]); i++)
+		free(o->words[i]);
 }
 
 void options_usage(const char *prog)

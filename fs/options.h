@@ -36,6 +36,11 @@ struct orgfs;
  * into the option values, which live until options_free(). */
 struct options {
 	int demo;                       /* --demo: the demo source, not AWS */
+	/* the arguments: orgfs [SOURCE] MOUNTPOINT (SOURCE as mount(8)
+	 * passes it: orgfs, aws, aws:PROFILE, demo, demo:N); NULL when
+	 * not given */
+	const char *source;
+	const char *mountpoint;
 	struct demo_options demo_opts;
 	struct mountsrc_options aws;    /* .rate_limits: rates below */
 	struct aws_rate_limit rates[OPTIONS_NRATES];
@@ -48,13 +53,21 @@ struct options {
 	int resources;                  /* -o resources=on|off */
 	/* private to options.c: each option's value as given, or NULL */
 	char *given[OPTIONS_MAX];
+	char *words[3];                 /* the arguments that are not options */
+	int nwords;
+	int rw;                         /* -o rw */
+	int fsname, subtype;            /* -o fsname=, -o subtype= given */
 	int help;
 	int version;
 };
 
 /* Turns argv into the arguments libfuse reads (args, which the caller
- * frees with fuse_opt_free_args) and o's values.  With -h or -V prints
- * the help or the version.
+ * frees with fuse_opt_free_args) and o's values: the source argument
+ * chooses the source as --demo and --profile do, the mountpoint is left
+ * out of args, and args gets fsname= (the source, else orgfs) and
+ * subtype=orgfs unless given.  What /etc/fstab and mount(8) pass that
+ * means nothing here (_netdev, noauto, nofail, x-*, ...) is dropped.
+ * With -h or -V prints the help or the version.
  * @return 0 to go on, 1 when the help or version was printed (exit 0),
  * -1 on an error, printed */
 int options_parse(int argc, char *argv[], struct fuse_args *args,

@@ -19,18 +19,30 @@ def fake():
     f.stop()
 
 
-def mounted(path):
+def mounts_on(path):
     with open('/proc/mounts') as fh:
-        return any(line.split()[1] == path for line in fh)
+        return sum(line.split()[1] == path for line in fh)
+
+
+def mounted(path):
+    return mounts_on(path) > 0
+
+
+def mount_line(path):
+    """The last line of /proc/mounts for path, split."""
+    with open('/proc/mounts') as fh:
+        return [ln.split() for ln in fh if ln.split()[1] == path][-1]
 
 
 def refuse(args, env, phrases, mountpoint=None):
     """Run orgfs as a user would (it goes to the background on success);
-    expect failure with one line holding every phrase; return the line."""
+    expect failure with one line holding every phrase; return the line.
+    A mount that was on the mountpoint before is left alone."""
     with tempfile.TemporaryDirectory(prefix='orgfs-bad-') as tmp:
         mnt = mountpoint or os.path.join(tmp, 'mnt')
         if mountpoint is None:
             os.mkdir(mnt)
+        before = mounts_on(os.path.abspath(mnt))
         t0 = time.monotonic()
         try:
             proc = subprocess.run([ORGFS] + args + [mnt], env=env,
@@ -38,9 +50,9 @@ def refuse(args, env, phrases, mountpoint=None):
                                   stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, timeout=20)
             secs = time.monotonic() - t0
-            left = mounted(os.path.abspath(mnt))
+            left = mounts_on(os.path.abspath(mnt)) > before
         finally:
-            if mounted(os.path.abspath(mnt)):
+            if mounts_on(os.path.abspath(mnt)) > before:
                 subprocess.run(['fusermount3', '-u', '-z', mnt])
         err = proc.stderr.decode('utf-8', 'replace')
         lines = [ln for ln in err.splitlines() if ln.strip()]
@@ -135,6 +147,9 @@ BAD_OPTIONS = [
     ('retry_mode=bogus', ['invalid retry_mode', "'bogus'"]),
     ('log_level=loud', ['invalid log_level', "'loud'"]),
     ('owner_tags=,,', ['invalid owner_tags']),
+    ('owner_tags=a,,b', ['invalid owner_tags', "'a,,b'", 'empty key']),
+    ('owner_tags=a,b,', ['invalid owner_tags', "'a,b,'", 'empty key']),
+    ('regions=us-east-1,,eu-west-1', ['invalid regions', 'empty region']),
     ('owners_file=/nonexistent', ['owners file', '/nonexistent']),
 ]
 
@@ -155,6 +170,87 @@ def test_bad_option_value_demo(opt):
 @pytest.mark.parametrize('arg', ['--demo=5', '--demo=abc', '--demo=100001'])
 def test_bad_demo_size(arg):
     refuse([arg], dict(os.environ), ['invalid demo size'])
+
+
+def test_demo_size_apart():
+    """`orgfs --demo 100 MNT`: the size was meant, and is written with '='
+    (not "bad mount point '100'")."""
+    refuse(['--demo', '100'], dict(os.environ), ['--demo=100'])
+
+
+def test_demo_size_apart_no_mountpoint(tmp_path):
+    """`orgfs --demo 100`, with no directory 100: the same."""
+    proc = subprocess.run([ORGFS, '--demo', '100'], cwd=str(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=20)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode != 0 and len(lines) == 1, proc.stderr
+    assert 'write --demo=100' in lines[0], lines[0]
+
+
+# options of the AWS source that do nothing with the demo: refused, after
+# the same check as without --demo
+DEMO_NOOPS = [
+    (['--profile=prod'], ['--profile', 'demo']),
+    (['--profile', 'prod'], ['--profile', 'demo']),
+    (['--region=eu-west-1'], ['--region', 'demo']),
+    (['--endpoint=http://127.0.0.1:9'], ['--endpoint', 'demo']),
+    (['-o', 'rate_organizations=5'], ['rate_organizations', 'demo']),
+    (['-o', 'max_attempts=5'], ['max_attempts', 'demo']),
+    (['-o', 'member_role=Auditor'], ['member_role', 'demo']),
+    (['-o', 'insecure'], ['insecure', 'demo']),
+    (['--endpoint=notaurl'], ['invalid endpoint', 'notaurl']),
+    (['-o', 'rate_config=abc'], ['invalid rate_config', "'abc'"]),
+    (['-o', 'regions=ap-south-1'], ['invalid regions', 'ap-south-1',
+                                    'us-east-1,eu-west-1']),
+]
+
+
+@pytest.mark.parametrize('args,phrases', DEMO_NOOPS,
+                         ids=[' '.join(a) for a, _ in DEMO_NOOPS])
+def test_demo_refuses_what_it_cannot_use(args, phrases):
+    refuse(['--demo=20'] + args, dict(os.environ), phrases)
+
+
+def test_demo_option_without_demo(fake):
+    refuse(['--endpoint=' + fake.url, '-o', 'seed=3'], env_for(fake),
+           ['seed', 'demo'])
+
+
+def test_rw_refused():
+    """-o rw cannot be honoured: refused, not dropped."""
+    refuse(['--demo=20', '-o', 'rw'], dict(os.environ),
+           ['-o rw', 'read-only'])
+
+
+def test_fsname_and_subtype_honoured():
+    with Mount(['--demo=20', '-o', 'fsname=myorg,subtype=orgtest']) as m:
+        line = mount_line(m.path)
+        assert line[0] == 'myorg' and line[2] == 'fuse.orgtest', line
+        assert 'ro' in line[3].split(','), line
+
+
+def test_already_mounted():
+    """A second orgfs on a mountpoint where one runs: "already mounted",
+    not "directory is not empty"; the first mount is left as it was."""
+    with Mount(['--demo=20']) as m:
+        line = refuse(['--demo=20'], dict(os.environ),
+                      ['cannot use mountpoint', 'already mounted',
+                       'fusermount3 -u'], mountpoint=m.path)
+        assert 'not empty' not in line
+        assert os.listdir(m.p('accounts'))
+
+
+def test_unknown_option_and_no_mountpoint():
+    """Both wrong: the unknown option, first on the command line, is the
+    one reported (it was "no mountpoint given")."""
+    proc = subprocess.run([ORGFS, '--demo=20', '-o', 'bogus_opt=1'],
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=20)
+    lines = proc.stderr.splitlines()
+    print(proc.stderr)
+    assert proc.returncode != 0 and len(lines) == 1, proc.stderr
+    assert 'unknown option' in lines[0] and 'bogus_opt' in lines[0]
 
 
 def test_unknown_option(fake):
@@ -194,6 +290,28 @@ def test_no_credentials_says_what_to_do(fake, tmp_path):
     hints = ('aws configure', 'aws sso login', 'AWS_ACCESS_KEY_ID',
              'AWS_PROFILE', '--profile')
     assert any(h in line for h in hints), line
+
+
+def test_no_credentials_while_imds_answers(fake, tmp_path):
+    """Instance metadata answers but hands out no role (an instance without
+    an instance profile): no credentials were found, said with what to
+    do; no STS call was made, and none is claimed."""
+    env = no_credentials_env(tmp_path)
+    del env['AWS_EC2_METADATA_DISABLED']
+    env['AWS_EC2_METADATA_SERVICE_ENDPOINT'] = fake.url
+    fake.clear_requests()
+    fake.control({'fail_page': {'service': 'imds', 'op': 'GetMetadata',
+                                'status': 404, 'code': 'NotFound'}})
+    try:
+        line = refuse(['--endpoint=' + fake.url], env,
+                      ['no credentials found', 'instance metadata',
+                       'aws configure', 'aws sso login', '--profile'])
+        seen = fake.requests()
+    finally:
+        fake.control({'fail_page': None})
+    assert 'GetCallerIdentity' not in line and 'sts' not in line, line
+    assert 'cannot verify' not in line, line
+    assert [q['service'] for q in seen] == ['imds', 'imds'], seen
 
 
 def test_denied_get_caller_identity(fake):
