@@ -63,9 +63,10 @@ static int check_mountpoint(const char *mp)
 	DIR *d;
 
 	if (stat(mp, &st) && errno == ENOTCONN) {
-		fprintf(stderr, "orgfs: cannot use mountpoint '%s': a FUSE "
-			"file system whose daemon has died is still mounted "
-			"there; unmount it with 'fusermount3 -u %s'\n", mp, mp);
+		fprintf(stderr, "orgfs: cannot use mountpoint '%s': %s (a FUSE "
+			"file system whose daemon died is mounted there or "
+			"above: unmount it with fusermount3 -u)\n", mp,
+			strerror(ENOTCONN));
 		return -1;
 	}
 	if (realpath(mp, abs) && fuse_mounted_on(abs, type, sizeof(type),

@@ -228,7 +228,8 @@ def test_fstab_aws_source(fakeaws_factory):
                     reason='needs mount.fuse3 (Debian: fuse3) and umount(8)')
 def test_mount_fuse3_with_path(tmp_path):
     """mount.fuse3 itself, which finds `orgfs` on PATH: the source, and
-    what it passes (dev, suid, and drops _netdev, noauto, nofail)."""
+    what it passes on (dev, suid, and the x-*, defaults and atime options
+    that mount(8) would have taken; it drops _netdev, noauto, nofail)."""
     bin_dir = tmp_path / 'bin'
     bin_dir.mkdir()
     os.symlink(ORGFS, str(bin_dir / 'orgfs'))
@@ -236,7 +237,9 @@ def test_mount_fuse3_with_path(tmp_path):
     mnt.mkdir()
     env = dict(os.environ, PATH='%s:%s' % (bin_dir, os.environ['PATH']))
     r = subprocess.run([MOUNT_FUSE, 'demo:20', str(mnt), '-t', 'fuse.orgfs',
-                        '-o', 'ro,allow_other,_netdev,noauto,nofail'],
+                        '-o', 'ro,allow_other,_netdev,noauto,nofail,'
+                        'defaults,relatime,x-systemd.automount,'
+                        'x-systemd.idle-timeout=60,comment=orgfs'],
                        env=env, capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL)
     pid = None
