@@ -739,46 +739,48 @@ static void add_template(struct templates *ts, const char *prefix,
 	}
 }
 
+/* The templates besides the rows' */
+static const struct fuse_opt fixed[] = {
+	{ "-h", OFF(help), 1 },
+	{ "--help", OFF(help), 1 },
+	{ "-V", OFF(version), 1 },
+	{ "--version", OFF(version), 1 },
+	/* the mount is read-only whatever is asked */
+	{ "rw", OFF(rw), 1 },
+	FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
+	/* given, they replace orgfs's */
+	FUSE_OPT_KEY("fsname=", KEY_FSNAME),
+	FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
+	/* for /etc/fstab and mount(8) (and x-*, in opt_proc), as
+	 * mount.fuse3 drops them */
+	FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("owner", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("group", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("comment=", FUSE_OPT_KEY_DISCARD),
+	/* the mount is noatime: the access-time options that libfuse
+	 * does not take mean nothing here */
+	FUSE_OPT_KEY("atime", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("diratime", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("relatime", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("strictatime", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("lazytime", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nolazytime", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("iversion", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("noiversion", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("mand", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("nomand", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_END
+};
+
 static void make_templates(struct templates *ts, const struct options *o)
 {
-	static const struct fuse_opt fixed[] = {
-		{ "-h", OFF(help), 1 },
-		{ "--help", OFF(help), 1 },
-		{ "-V", OFF(version), 1 },
-		{ "--version", OFF(version), 1 },
-		/* the mount is read-only whatever is asked */
-		{ "rw", OFF(rw), 1 },
-		FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
-		/* given, they replace orgfs's */
-		FUSE_OPT_KEY("fsname=", KEY_FSNAME),
-		FUSE_OPT_KEY("subtype=", KEY_SUBTYPE),
-		/* for /etc/fstab and mount(8) (and x-*, in opt_proc), as
-		 * mount.fuse3 drops them */
-		FUSE_OPT_KEY("_netdev", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("auto", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("noauto", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("nofail", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("defaults", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("user", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("nouser", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("users", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("owner", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("group", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("comment=", FUSE_OPT_KEY_DISCARD),
-		/* the mount is noatime: the access-time options that libfuse
-		 * does not take mean nothing here */
-		FUSE_OPT_KEY("atime", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("diratime", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("relatime", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("strictatime", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("lazytime", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("nolazytime", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("iversion", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("noiversion", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("mand", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_KEY("nomand", FUSE_OPT_KEY_DISCARD),
-		FUSE_OPT_END
-	};
 	size_t i;
 
 	_Static_assert(sizeof(fixed) / sizeof(fixed[0]) <= NFIXED, "room");
@@ -827,16 +829,12 @@ static int opt_proc(void *data, const char *arg, int key,
  * follows one of them, and is not an option of its own, continues the
  * list; so does an empty word, which the list's check then names. */
 /* the words that are options of their own besides the O_FLAG and
- * O_OPTVAL rows: libfuse's, mount(8)'s and those dropped above */
+ * O_OPTVAL rows and fixed[]: libfuse's */
 static const char *const flag_options[] = {
-	"allow_other", "allow_root",
-	"auto_unmount", "default_permissions", "ro", "rw", "noatime", "atime",
-	"nodev", "dev", "nosuid", "suid", "exec", "noexec", "sync", "async",
-	"dirsync", "debug", "clone_fd", "_netdev", "auto", "noauto", "user",
-	"nouser", "users", "nonempty", "nofail", "defaults", "owner", "group",
-	"diratime", "nodiratime", "relatime", "norelatime", "strictatime",
-	"nostrictatime", "lazytime", "nolazytime", "iversion", "noiversion",
-	"mand", "nomand",
+	"allow_other", "allow_root", "auto_unmount", "default_permissions",
+	"noatime", "nodiratime", "norelatime", "nostrictatime", "nodev", "dev",
+	"nosuid", "suid", "exec", "noexec", "sync", "async", "dirsync", "debug",
+	"clone_fd", "nonempty",
 };
 
 static int is_flag_option(const char *w, size_t len)
@@ -846,6 +844,10 @@ static int is_flag_option(const char *w, size_t len)
 	for (i = 0; i < NOPTS; i++)
 		if ((opts[i].flags & (O_FLAG | O_OPTVAL)) &&
 		    strlen(opts[i].name) == len && !strncmp(opts[i].name, w, len))
+			return 1;
+	for (i = 0; fixed[i].templ; i++)
+		if (strlen(fixed[i].templ) == len &&
+		    !strncmp(fixed[i].templ, w, len))
 			return 1;
 	for (i = 0; i < sizeof(flag_options) / sizeof(flag_options[0]); i++)
 		if (strlen(flag_options[i]) == len &&
