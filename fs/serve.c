@@ -372,14 +372,25 @@ int put_time(struct node *out, time_t t)
 	return put_line(out, ts);
 }
 
+static unsigned long long json_renders;        /* atomic */
+
+unsigned long long put_json_renders(void)
+{
+	return __atomic_load_n(&json_renders, __ATOMIC_RELAXED);
+}
+
 /* A JSON document pretty-printed; as AWS holds it when it is not JSON. */
 int put_json(struct node *out, const char *text)
 {
 	json_error_t jerr;
-	json_t *doc = json_loads(text, 0, &jerr);
+	json_t *doc;
 	char *pretty;
 	int res;
 
+	if (strlen(text) > PUT_JSON_MAX)
+		return -EFBIG;
+	__atomic_add_fetch(&json_renders, 1, __ATOMIC_RELAXED);
+	doc = json_loads(text, 0, &jerr);
 	if (!doc)
 		return put_line(out, text);
 	pretty = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -43,6 +43,8 @@ struct lctx {
 	int stale;
 	int cached_only;                /* need() fetches nothing */
 	int missing;                    /* ... and something was not cached */
+	unsigned skipped;               /* records the data read left out
+					   (org_skipped): tables say so */
 	struct aws_error err;
 };
 
@@ -86,8 +88,18 @@ int put_line(struct node *out, const char *value);
 /* A time as AWS writes it ("2024-01-02T03:04:05Z"), or an empty line
  * for 0. */
 int put_time(struct node *out, time_t t);
-/* A JSON document pretty-printed; as AWS holds it when it is not JSON. */
+/* The largest document put_json renders (orgfs(1) CAVEATS): AWS's own
+ * limits on policies are tens of KB; this only bounds what a hostile or
+ * broken endpoint can make one read cost. */
+#define PUT_JSON_MAX ((size_t)16 << 20)
+/* A JSON document pretty-printed; as AWS holds it when it is not JSON.
+ * Parsing and printing cost time and memory in proportion to the text:
+ * callers keep the result per data version (put_json_once in
+ * tree_policies.c).  @return 0, -ENOMEM, or -EFBIG over PUT_JSON_MAX */
 int put_json(struct node *out, const char *text);
+/* How many documents put_json rendered since the mount (.orgfs/status
+ * json_renders). */
+unsigned long long put_json_renders(void);
 /* TSV fields: s (NULL: empty) then end; tabs and newlines inside values
  * become spaces. */
 int put_tsv(struct buf *b, const char *s, char end);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "ids.h"
 #include "tree.h"
 
 /* ------------------------------------------------------------------ */
@@ -188,13 +189,29 @@ int l_object_policy(struct lctx *c, struct node *out)
 }
 
 /* ------------------------------------------------------------------ */
-/* /by-name: accounts by name; a name two accounts share becomes
- * "<name> (<id>)" for each of them */
+/* /by-name: one entry per account.  An account is listed by its name
+ * when no other account has that name and the name does not end in
+ * " (<id>)" (ids_name_has_id_suffix); else as "<name> (<id>)".  The second form holds the
+ * account's own id, so no two entries can be alike, whatever the names
+ * and whatever order they are listed in (orgfs(1)). */
 
 static int dup_name(const struct org_accounts *a, size_t i)
 {
 	return (i > 0 && !strcmp(a->v[i - 1].name, a->v[i].name)) ||
 	       (i + 1 < a->n && !strcmp(a->v[i + 1].name, a->v[i].name));
+}
+
+/* The by-name entry of s->v[i] (s sorted by name), malloc'd. */
+static char *by_name_entry(const struct org_accounts *s, size_t i)
+{
+	const struct org_account *x = &s->v[i];
+	char *e;
+
+	if (!dup_name(s, i) && !ids_name_has_id_suffix(x->name))
+		return strdup(x->name);
+	if (asprintf(&e, "%s (%s)", x->name, x->id) < 0)
+		return NULL;
+	return e;
 }
 
 static int cmp_account_name(const void *x, const void *y)
@@ -236,11 +253,10 @@ int ls_by_name(struct lctx *c, struct dlist *d)
 	if (!s)
 		return -ENOMEM;
 	for (i = 0; i < s->n && !res; i++) {
-		if (dup_name(s, i))
-			res = dl_addf(d, NODE_LINK, "%s (%s)", s->v[i].name,
-				      s->v[i].id);
-		else
-			res = dl_add(d, s->v[i].name, NODE_LINK);
+		char *n = by_name_entry(s, i);
+
+		res = n ? dl_add(d, n, NODE_LINK) : -ENOMEM;
+		free(n);
 	}
 	free(s->v);
 	free(s);
@@ -260,19 +276,14 @@ int l_by_name(struct lctx *c, struct node *out)
 	s = by_name(a);
 	if (!s)
 		return -ENOMEM;
-	for (i = 0; i < s->n; i++) {
-		char tmp[1024];
-		const char *n = s->v[i].name;
+	for (i = 0; i < s->n && res == -ENOENT; i++) {
+		char *n = by_name_entry(s, i);
 
-		if (dup_name(s, i)) {
-			snprintf(tmp, sizeof(tmp), "%s (%s)", s->v[i].name,
-				 s->v[i].id);
-			n = tmp;
-		}
-		if (!strcmp(n, want)) {
-			res = set_link(out, "../accounts/%s", s->v[i].id);
-			break;
-		}
+		if (!n)
+			res = -ENOMEM;
+		else if (!strcmp(n, want))
+			res = set_link_name(out, "../accounts/", s->v[i].id);
+		free(n);
 	}
 	free(s->v);
 	free(s);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "ids.h"
 #include "tree.h"
 
 /* ------------------------------------------------------------------ */
@@ -120,7 +121,7 @@ int l_ou_account(struct lctx *c, struct node *out)
 {
 	int res = layout_listed(c->fs, c->path);
 
-	return res ? res : set_link(out, "../../../accounts/%s", c->arg[1]);
+	return res ? res : set_link_name(out, "../../../accounts/", c->arg[1]);
 }
 
 int ls_ou_children(struct lctx *c, struct dlist *d)
@@ -231,7 +232,7 @@ static int tree_dup(const struct tree_item *v, size_t n, size_t i)
 static int tree_name(const struct tree_item *v, size_t n, size_t i,
 		     char *out, size_t len)
 {
-	if (tree_dup(v, n, i))
+	if (tree_dup(v, n, i) || ids_name_has_id_suffix(v[i].name))
 		return snprintf(out, len, "%s (%s)", v[i].name, v[i].id);
 	return snprintf(out, len, "%s", v[i].name);
 }
@@ -294,7 +295,9 @@ int g_tree(struct lctx *c, struct node *out)
 	/* /tree/<1>/.../<n>: n-1 levels below tree/, then tree/ itself */
 	for (i = 0; i < c->nrest && !res; i++)
 		res = buf_puts(&out->data, "../");
-	return res ? res : buf_printf(&out->data, "accounts/%s", account);
+	if (!res)
+		res = buf_puts(&out->data, "accounts/");
+	return res ? res : escape_name_buf(&out->data, account);
 }
 
 int ls_tree(struct lctx *c, struct dlist *d)

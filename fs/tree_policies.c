@@ -7,6 +7,7 @@
 
 #include "escape.h"
 #include "tree.h"
+#include "views.h"
 
 /* ------------------------------------------------------------------ */
 /* /policies */
@@ -80,16 +81,39 @@ int f_policy_field(struct lctx *c, struct node *out)
 			 c->arg[1], p);
 }
 
+/* text, a document of the data at version, as put_json renders it: once
+ * per data version, kept in the view cache for every later read and
+ * stat (a read of a large file is many reads).  Over PUT_JSON_MAX: EFBIG,
+ * named in .orgfs/errors. */
+static int put_json_once(struct lctx *c, struct node *out, const char *text,
+			 uint64_t version)
+{
+	int res = put_json(out, text);
+
+	if (res == -EFBIG) {
+		aws_error_set(&c->err, EFBIG, "DocumentTooLarge",
+			      "the document is %zu bytes, over orgfs's limit of %zu MiB: not shown",
+			      strlen(text), PUT_JSON_MAX >> 20);
+		org_record_error(c->fs->org, c->path, &c->err);
+	}
+	if (!res)
+		view_put(c->path, version, out, NULL, c);
+	return res;
+}
+
 int f_policy_content(struct lctx *c, struct node *out)
 {
+	uint64_t version = org_data_version(c->fs->org);
 	const struct org_policy *p;
 
+	if (view_get(c->path, version, out, NULL, c))
+		return 0;
 	if (d_policy(c, NULL))
 		return c->err.err ? failed(c) : -ENOENT;
 	p = need(c, ORG_POLICY, c->arg[0]);
 	if (!p)
 		return failed(c);
-	return put_json(out, p->content);
+	return put_json_once(c, out, p->content, version);
 }
 
 int ls_policy_tags(struct lctx *c, struct dlist *d)
@@ -200,7 +224,7 @@ int f_effective_tag_policy(struct lctx *c, struct node *out)
 		return failed(c);
 	if (!d->present)
 		return put_line(out, "{}");     /* no tag policy applies */
-	return put_json(out, d->text);
+	return put_json_once(c, out, d->text, org_data_version(c->fs->org));
 }
 
 static int config_account(struct lctx *c)

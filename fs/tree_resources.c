@@ -268,6 +268,7 @@ int walk_resources(struct lctx *c, const char *key, const char *value,
 		c->mtime = s->mtime;
 	c->stale |= s->stale;
 	*unreadable = s->unreadable;
+	c->skipped += s->skipped;
 	if (!key) {
 		for (j = 0; j < s->n && !res; j++)
 			res = fn(arg, s->rows[j].r, s->rows[j].owner);
@@ -358,6 +359,12 @@ static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 		snprintf(note, sizeof(note), "# incomplete: %u account%s "
 			 "unreadable, see .orgfs/errors\n",
 			 unreadable, unreadable == 1 ? "" : "s");
+		res = buf_prepend(&out->data, note);
+	}
+	if (!res && c->skipped) {
+		snprintf(note, sizeof(note), "# incomplete: %u record%s "
+			 "left out, see .orgfs/errors\n",
+			 c->skipped, c->skipped == 1 ? "" : "s");
 		res = buf_prepend(&out->data, note);
 	}
 	return res;

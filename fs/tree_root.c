@@ -176,7 +176,13 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 	if (!a || !h || !x)
 		return failed(c);
 	buf_init(&path, 1 << 20);
-	res = buf_puts(b, "id\tname\temail\tstate\tpath\towner\n");
+	/* records the listings left out (lib/model.h org_skipped) */
+	res = a->skipped.n + h->skipped.n ?
+	      buf_printf(b, "# incomplete: %zu record%s left out, see .orgfs/errors\n",
+			 a->skipped.n + h->skipped.n,
+			 a->skipped.n + h->skipped.n == 1 ? "" : "s") : 0;
+	if (!res)
+		res = buf_puts(b, "id\tname\temail\tstate\tpath\towner\n");
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_account *ac = &a->v[i];
 
@@ -291,6 +297,7 @@ int f_dot(struct lctx *c, struct node *out)
 			"resources_seen\t%llu\n"
 			"resource_accounts_unreadable\t%llu\n"
 			"resource_walks\t%llu\n"
+			"json_renders\t%llu\n"
 			"views_kept\t%d\n"
 			"views_bytes\t%zu\n"
 			"inodes\t%zu\n",
@@ -298,7 +305,8 @@ int f_dot(struct lctx *c, struct node *out)
 			(unsigned long long)rp.slices_total,
 			(unsigned long long)rp.resources,
 			(unsigned long long)rp.unreadable,
-			(unsigned long long)rp.builds, nv, nviews,
+			(unsigned long long)rp.builds, put_json_renders(),
+			nv, nviews,
 			__atomic_load_n(&fs->inodes, __ATOMIC_RELAXED));
 	if (!res && src->ops->status)
 		res = src->ops->status(src, &out->data);

@@ -660,7 +660,10 @@ static int parse_json_body(const struct aws_req *r,
 		*out = json_object();
 		return *out ? 0 : -ENOMEM;
 	}
-	j = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+	/* a "\u0000" in one string is that record's problem, not the
+	 * whole reply's: the sources look for NUL bytes item by item
+	 * (source_json_has_nul) */
+	j = json_loadb(resp->body.data, resp->body.len, JSON_ALLOW_NUL, &jerr);
 	if (!j) {
 		aws_error_set(e, EIO, "MalformedResponse",
 			      "malformed json reply from %s: line %d column %d",

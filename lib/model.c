@@ -1,4 +1,5 @@
 /* model.c - freeing, sorting and finding the organization's entities */
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,35 @@ void org_tags_free(struct org_tags *t)
 	free(t);
 }
 
+int org_skipped_add(struct org_skipped *s, const struct aws_error *why)
+{
+	if (s->nkept < ORG_SKIPPED_KEPT) {
+		if (!s->kept) {
+			s->kept = calloc(ORG_SKIPPED_KEPT, sizeof(*s->kept));
+			if (!s->kept)
+				return -ENOMEM;
+		}
+		s->kept[s->nkept++] = *why;
+	}
+	s->n++;
+	return 0;
+}
+
+int org_skipped_merge(struct org_skipped *dst, const struct org_skipped *src)
+{
+	for (size_t i = 0; i < src->nkept; i++)
+		if (org_skipped_add(dst, &src->kept[i]))
+			return -ENOMEM;
+	dst->n += src->n - src->nkept;
+	return 0;
+}
+
+void org_skipped_free(struct org_skipped *s)
+{
+	free(s->kept);
+	memset(s, 0, sizeof(*s));
+}
+
 void org_accounts_free(struct org_accounts *a)
 {
 	size_t i;
@@ -36,6 +66,7 @@ void org_accounts_free(struct org_accounts *a)
 		free(x->joined_method);
 	}
 	free(a->v);
+	org_skipped_free(&a->skipped);
 	free(a);
 }
 
@@ -57,6 +88,7 @@ void org_hier_free(struct org_hier *h)
 	}
 	free(h->ous);
 	free(h->links);
+	org_skipped_free(&h->skipped);
 	free(h);
 }
 
@@ -98,6 +130,7 @@ void org_policies_free(struct org_policies *p)
 	for (i = 0; i < p->n; i++)
 		summary_clear(&p->v[i]);
 	free(p->v);
+	org_skipped_free(&p->skipped);
 	free(p);
 }
 
@@ -116,6 +149,7 @@ void org_policy_free(struct org_policy *p)
 		free(p->targets[i].type);
 	}
 	free(p->targets);
+	org_skipped_free(&p->skipped);
 	free(p);
 }
 
@@ -312,6 +346,7 @@ void org_resources_free(struct org_resources *r)
 	for (i = 0; i < r->n; i++)
 		org_resource_clear(&r->v[i]);
 	free(r->v);
+	org_skipped_free(&r->skipped);
 	free(r);
 }
 

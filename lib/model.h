@@ -12,6 +12,20 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "awserr.h"
+
+/* Records of a reply a source left out because it could not take them (an
+ * identifier not of AWS's documented form, an invalid ARN, a NUL byte in
+ * a string): the rest of the value stays readable.  The org names each in
+ * .orgfs/errors and the tables built from the value say they are
+ * incomplete.  All zero: nothing left out. */
+#define ORG_SKIPPED_KEPT 16
+struct org_skipped {
+	size_t n;                       /* records left out */
+	size_t nkept;                   /* why, for the first ORG_SKIPPED_KEPT */
+	struct aws_error *kept;
+};
+
 struct org_tag {
 	char *key;
 	char *value;
@@ -37,6 +51,7 @@ struct org_account {
 struct org_accounts {
 	size_t n;
 	struct org_account *v;
+	struct org_skipped skipped;
 };
 
 struct org_ou {
@@ -58,6 +73,7 @@ struct org_hier {
 	struct org_ou *ous;
 	size_t nlinks;
 	struct org_parent_link *links;
+	struct org_skipped skipped;
 };
 
 struct org_policy_type {
@@ -89,6 +105,7 @@ struct org_policy_summary {
 struct org_policies {
 	size_t n;
 	struct org_policy_summary *v;
+	struct org_skipped skipped;
 };
 
 struct org_policy_target {
@@ -104,6 +121,7 @@ struct org_policy {
 	char *content;                  /* the policy document as AWS holds it */
 	size_t ntargets;
 	struct org_policy_target *targets;
+	struct org_skipped skipped;     /* targets left out */
 };
 
 /* One resource as the Resource Groups Tagging API lists it, with its ARN
@@ -129,6 +147,7 @@ struct org_resource {
 struct org_resources {
 	size_t n;
 	struct org_resource *v;
+	struct org_skipped skipped;
 };
 
 /* AWS Config rule compliance of one account in one region. */
@@ -151,6 +170,13 @@ struct org_document {
 	char *text;                     /* JSON as AWS returns it; "" if none */
 	time_t updated;                 /* LastUpdatedTimestamp, 0 unknown */
 };
+
+/* One more record left out, and why (kept for the first
+ * ORG_SKIPPED_KEPT).  @return 0 or -ENOMEM */
+int org_skipped_add(struct org_skipped *s, const struct aws_error *why);
+void org_skipped_free(struct org_skipped *s);
+/* Add what src left out to dst.  @return 0 or -ENOMEM */
+int org_skipped_merge(struct org_skipped *dst, const struct org_skipped *src);
 
 void org_config_rules_free(struct org_config_rules *r);
 void org_document_free(struct org_document *d);

@@ -866,6 +866,66 @@ const char *org_kind_name(enum org_kind k)
 	return k < ORG_NKINDS ? kinds[k].name : "?";
 }
 
+/* What a source left out of a value (model.h), or NULL. */
+static const struct org_skipped *skipped_of(int kind, union org_value v)
+{
+	switch (kind) {
+	case ORG_ACCOUNTS:
+		return &v.accounts->skipped;
+	case ORG_HIER:
+		return &v.hier->skipped;
+	case ORG_POLICIES:
+		return &v.policies->skipped;
+	case ORG_POLICY:
+		return &v.policy->skipped;
+	case ORG_RESOURCES:
+	case ORG_ORGRES:
+		return &v.resources->skipped;
+	default:
+		return NULL;
+	}
+}
+
+/* Each record left out is named in .orgfs/errors, at every fetch that
+ * leaves it out, under the place it would have shown. */
+static void record_skipped(struct org *o, int kind, const char *key,
+			   union org_value v)
+{
+	const struct org_skipped *sk = skipped_of(kind, v);
+	static const char *const where[ORG_NKINDS] = {
+		[ORG_ACCOUNTS] = "/accounts",
+		[ORG_HIER] = "/ous",
+		[ORG_POLICIES] = "/policies",
+		[ORG_POLICY] = "/policies/",
+		[ORG_RESOURCES] = "/accounts/",
+		[ORG_ORGRES] = "/resources (aggregator)",
+	};
+	char path[256];
+
+	if (!sk || !sk->n)
+		return;
+	if (kind == ORG_RESOURCES) {
+		const char *slash = strchr(key, '/');
+
+		snprintf(path, sizeof(path), "/accounts/%.*s/resources (%s)",
+			 slash ? (int)(slash - key) : (int)strlen(key), key,
+			 slash ? slash + 1 : "");
+	} else if (kind == ORG_POLICY) {
+		snprintf(path, sizeof(path), "/policies/%s/targets", key);
+	} else {
+		snprintf(path, sizeof(path), "%s", where[kind]);
+	}
+	for (size_t i = 0; i < sk->nkept; i++)
+		org_record_error(o, path, &sk->kept[i]);
+	if (sk->n > sk->nkept) {
+		struct aws_error e = sk->kept[sk->nkept - 1];
+
+		snprintf(e.message, sizeof(e.message),
+			 "%zu more records left out", sk->n - sk->nkept);
+		org_record_error(o, path, &e);
+	}
+}
+
 static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		     size_t *size, uint64_t *hash, struct aws_error *err)
 {
@@ -882,7 +942,11 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 	res = kinds[kind].fetch(ctx, key, &v, err);
 	if (res)
 		return res;
+	record_skipped(ctx, kind, key, v);
 	kinds[kind].hash(v.p, &h, &sz);
+	/* a record left out, or back, is a change of what the tree shows */
+	if (skipped_of(kind, v))
+		h_int(&h, (long long)skipped_of(kind, v)->n);
 	*data = v.p;
 	*size = sz + strlen(key) + 64;
 	*hash = h;

@@ -93,6 +93,12 @@ struct rsnap {
 	size_t npins, cappins;
 	size_t bytes;                   /* of the values pinned */
 	struct nameset owners;          /* resources' own owners, once each */
+	/* rows whose ARN names an account other than the listing's: their
+	 * ARNs (once each), and the copies that carry the account they
+	 * are attributed to */
+	struct nameset cross;
+	struct org_resource **moved;
+	size_t nmoved;
 	/* tag index, made by the first tags/<k>/<v>/ view (tag_once) */
 	pthread_mutex_t tag_lock;
 	int tags_built;                 /* 1 made, -1 out of memory */
@@ -137,6 +143,10 @@ static void rsnap_free(struct rsnap *s)
 	free(s->pins);
 	free(s->pub.rows);
 	nameset_free(&s->owners);
+	nameset_free(&s->cross);
+	for (i = 0; i < s->nmoved; i++)
+		free(s->moved[i]);
+	free(s->moved);
 	for (i = 0; i < s->captags; i++)
 		free(s->tags[i].rows);
 	free(s->tags);
@@ -309,17 +319,101 @@ static int rsnap_reserve(struct rsnap *s, size_t more)
 	return 0;
 }
 
+/* The slice a fan-out walk is adding: who listed it, where. */
+struct rsnap_slice {
+	const char *account;            /* in the pinned accounts */
+	const char *region;
+	const struct org_accounts *accounts;
+};
+
+/* A copy of r (strings borrowed) attributed to account. */
+static const struct org_resource *moved_copy(struct rsnap *s,
+					     const struct org_resource *r,
+					     const char *account)
+{
+	struct org_resource *m, **v;
+
+	v = realloc(s->moved, (s->nmoved + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	s->moved = v;
+	m = malloc(sizeof(*m));
+	if (!m)
+		return NULL;
+	*m = *r;
+	m->account = (char *)account;
+	s->moved[s->nmoved++] = m;
+	return m;
+}
+
+/* Whether account lists the resource arn itself in region (its slice
+ * is asked for, as the walk asks for every account's).  @return 1, 0 */
+static int lists_itself(struct rsnap *s, const char *account,
+			const char *region, const char *arn)
+{
+	struct cache_ref ref;
+	struct aws_error err;
+	char key[64], path[128];
+	int found;
+
+	org_slice_key(key, sizeof(key), account, region);
+	snprintf(path, sizeof(path), "/accounts/%s/resources (%s)", account,
+		 region);
+	aws_error_clear(&err);
+	if (org_get(s->org, ORG_RESOURCES, key, path, &ref, &err))
+		return 0;
+	found = org_resources_find(ref.data, arn) != NULL;
+	org_put(s->org, &ref);
+	return found;
+}
+
+/* A row whose ARN names an account other than the one that listed it
+ * (from): fill row->r with whom it is attributed to (resindex.h).
+ * @return 1 to keep the row, 0 to leave it out, -ENOMEM */
+static int attribute(struct rsnap *s, struct resindex_row *row,
+		     const struct rsnap_slice *from)
+{
+	const struct org_resource *r = row->r;
+	const struct org_account *owner =
+		org_accounts_find(from->accounts, r->account);
+	int res;
+
+	if (owner && org_account_readable(owner) &&
+	    lists_itself(s, owner->id, from->region, r->arn))
+		return 0;               /* a row of its own account's */
+	res = nameset_add(&s->cross, r->arn);
+	if (res <= 0)
+		return res;             /* met before: a row already */
+	if (!owner) {
+		struct aws_error err;
+		char path[128];
+
+		snprintf(path, sizeof(path), "/accounts/%s/resources (%s)",
+			 from->account, from->region);
+		aws_error_clear(&err);
+		aws_error_set(&err, EIO, "ForeignResource",
+			      "resource %.300s names account %.20s, which is not in the organization: shown as account %s's, which listed it",
+			      r->arn, r->account, from->account);
+		aws_error_set_operation(&err, "tagging", "GetResources");
+		org_record_error(s->org, path, &err);
+	}
+	row->r = moved_copy(s, r, owner ? owner->id : from->account);
+	return row->r ? 1 : -ENOMEM;
+}
+
 /* Add a slice's rows; those without an owner of their own get their
  * account's later (NULL until then). */
 static int rsnap_add(struct rsnap *s, const struct org_resources *sl,
-		     const struct owner_config *ocfg)
+		     const struct owner_config *ocfg,
+		     const struct rsnap_slice *from)
 {
 	size_t j;
 
 	if (rsnap_reserve(s, sl->n))
 		return -ENOMEM;
+	s->pub.skipped += (unsigned)sl->skipped.n;
 	for (j = 0; j < sl->n; j++) {
-		struct resindex_row *row = &s->pub.rows[s->pub.n++];
+		struct resindex_row *row = &s->pub.rows[s->pub.n];
 		const char *val;
 		size_t vlen;
 		char own[OWNER_VALUE_MAX + 1];
@@ -327,6 +421,14 @@ static int rsnap_add(struct rsnap *s, const struct org_resources *sl,
 
 		row->r = &sl->v[j];
 		row->owner = NULL;
+		if (from && strcmp(sl->v[j].account, from->account)) {
+			res = attribute(s, row, from);
+			if (res < 0)
+				return res;
+			if (!res)
+				continue;       /* not a row of this listing */
+		}
+		s->pub.n++;
 		/* hot: a million resources go through here */
 		if (!owner_of_tags(ocfg, &sl->v[j].tags, NULL, &val, &vlen))
 			continue;
@@ -393,7 +495,7 @@ static int build_aggregated(struct resindex *x, struct rsnap *s,
 	int res = rsnap_fetch(s, ORG_ORGRES, path, &data, err);
 
 	if (!res)
-		res = rsnap_add(s, data, org_owner_config(x->org));
+		res = rsnap_add(s, data, org_owner_config(x->org), NULL);
 	if (!res)
 		__atomic_store_n(&x->resources, s->pub.n, __ATOMIC_RELAXED);
 	return res;
@@ -431,8 +533,14 @@ static int build_account(struct resindex *x, struct rsnap *s,
 			continue;
 		}
 		res = rsnap_pin(s, &ref);
-		if (!res)
-			res = rsnap_add(s, ref.data, ocfg);
+		if (!res) {
+			struct rsnap_slice from = {
+				.account = a->v[i].id, .region = x->regions[k],
+				.accounts = a,
+			};
+
+			res = rsnap_add(s, ref.data, ocfg, &from);
+		}
 		if (res)
 			return res;
 		__atomic_add_fetch(&x->resources,

@@ -15,6 +15,15 @@
  * ORG_INDEX, else none.  Accounts whose resources cannot be read are
  * counted (unreadable), recorded in the org's errors, and left out.
  *
+ * Attribution (fan-out): a resource belongs to the account that listed
+ * it, or to the account its ARN names when that account is in the
+ * organization, and is a row once.  A resource whose ARN names another
+ * account of the organization is that account's row (and no row of the
+ * listing's when that account lists it too); one whose ARN names an
+ * account outside the organization is a row of the first account (in
+ * walk order) that listed it, with that account as its account, and is
+ * named in the org's errors ("ForeignResource"): no account is made up.
+ *
  * Memory: a snapshot pins the org's data it points into.  It is kept for
  * the next reader only when that data fits within half the cache's cap
  * (org_max_bytes); past that each reader builds (and pins) its own while
@@ -64,6 +73,8 @@ struct resindex_snap {
 	struct resindex_row *rows;      /* in walk order */
 	size_t n;
 	unsigned unreadable;            /* accounts left out */
+	unsigned skipped;               /* records the listings left out
+					   (org_skipped: invalid ARNs ...) */
 	time_t mtime;                   /* newest fetch of the data behind */
 	int stale;                      /* some of that data is stale */
 };

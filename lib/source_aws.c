@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "creds_sts.h"
 #include "endpoint.h"
+#include "ids.h"
 #include "model.h"
 #include "source_aws.h"
 #include "source_aws_priv.h"
@@ -36,7 +37,7 @@ static int parse_org(json_t *reply, struct org_info **out,
 	static const char op[] = "DescribeOrganization";
 	json_t *org, *arn = NULL, *fs = NULL, *maid = NULL, *marn = NULL,
 	       *mmail = NULL;
-	const char *id, *sarn, *sfs, *smaid, *smarn, *smmail;
+	const char *id, *sarn, *sfs, *smaid, *smarn, *smmail, *nul;
 	struct org_info *o;
 	json_error_t je;
 
@@ -51,6 +52,11 @@ static int parse_org(json_t *reply, struct org_info **out,
 	    source_opt_str(mmail, &smmail))
 		return orgs_malformed(err, op,
 				 "reply: a member of Organization is not a string");
+	if (!ids_is_org(id) || (*smaid && !ids_is_account(smaid)) ||
+	    !ids_is_org_arn(sarn) || !ids_is_org_arn(smarn) ||
+	    source_json_has_nul(org, &nul))
+		return orgs_malformed(err, op,
+				 "reply: the organization's Id, MasterAccountId or an ARN is not of AWS's form, or a string holds a NUL byte");
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return orgs_nomem(err, op);
@@ -114,6 +120,7 @@ static int parse_account(struct source_list *l, json_t *it, void *slot)
 	const char *id, *sarn, *sname, *semail, *sstate, *sstatus, *smethod;
 	json_error_t je;
 	time_t t = 0;
+	int rc;
 
 	if (json_unpack_ex(it, &je, 0, "{s:s, s?o, s?o, s?o, s?o, s?o, s?o, s?o}",
 			   "Id", &id, "Arn", &arn, "Name", &name,
@@ -126,6 +133,9 @@ static int parse_account(struct source_list *l, json_t *it, void *slot)
 	    source_opt_str(method, &smethod))
 		return source_list_malformed(l, "account %s: a member is not a string",
 					     id);
+	if ((rc = source_check_id(l, "account", "Id", id, ids_is_account)) ||
+	    (rc = source_check_id(l, "account", "Arn", sarn, ids_is_org_arn)))
+		return rc;
 	if (joined && !json_is_null(joined) &&
 	    awstime_from_json(joined, &t) < 0)
 		return source_list_malformed(l, "account %s: bad JoinedTimestamp",
@@ -161,7 +171,8 @@ static int aws_list_accounts(struct org_source *src, struct org_accounts **out,
 		return orgs_nomem(err, "ListAccounts");
 	{
 		struct source_list l = { .op = &list_accounts_op,
-					 .vec = &a->v, .n = &a->n };
+					 .vec = &a->v, .n = &a->n,
+					 .skipped = &a->skipped };
 
 		rc = source_list_run(&l, s->client, NULL, err, "{s:i}",
 				     "MaxResults", SRC_AWS_PAGE_SIZE);
@@ -242,7 +253,7 @@ static int parse_summary(struct source_list *l, json_t *j, void *slot)
 	struct org_policy_summary *ps = slot;
 	json_t *arn = NULL, *name = NULL, *type = NULL, *desc = NULL;
 	const char *id, *sarn, *sname, *stype, *sdesc;
-	int managed = 0;
+	int managed = 0, rc;
 	json_error_t je;
 
 	if (json_unpack_ex(j, &je, 0, "{s:s, s?o, s?o, s?o, s?o, s?b}",
@@ -254,6 +265,9 @@ static int parse_summary(struct source_list *l, json_t *j, void *slot)
 	    source_opt_str(type, &stype) || source_opt_str(desc, &sdesc))
 		return source_list_malformed(l, "policy %s: a member is not a string",
 					     id);
+	if ((rc = source_check_id(l, "policy", "Id", id, ids_is_policy)) ||
+	    (rc = source_check_id(l, "policy", "Arn", sarn, ids_is_org_arn)))
+		return rc;
 	{
 		char **dst[] = { &ps->id, &ps->arn, &ps->name, &ps->type,
 				 &ps->description };
@@ -346,6 +360,7 @@ static int aws_list_policies(struct org_source *src, struct org_policies **out,
 		return orgs_nomem(err, "ListPolicies");
 	l.vec = &ps->v;
 	l.n = &ps->n;
+	l.skipped = &ps->skipped;
 	rc = policy_types(s, &types, err);
 	for (char **t = types; rc == 0 && *t; t++)
 		rc = source_list_run(&l, s->client, NULL, err, "{s:s, s:i}",
@@ -367,6 +382,7 @@ static int parse_target(struct source_list *l, json_t *it, void *slot)
 	json_t *arn = NULL, *name = NULL, *type = NULL;
 	const char *id, *sarn, *sname, *stype;
 	json_error_t je;
+	int rc;
 
 	if (json_unpack_ex(it, &je, 0, "{s:s, s?o, s?o, s?o}", "TargetId", &id,
 			   "Arn", &arn, "Name", &name, "Type", &type))
@@ -375,6 +391,9 @@ static int parse_target(struct source_list *l, json_t *it, void *slot)
 	    source_opt_str(type, &stype))
 		return source_list_malformed(l, "target %s: a member is not a string",
 					     id);
+	if ((rc = source_check_id(l, "target", "TargetId", id, ids_is_target)) ||
+	    (rc = source_check_id(l, "target", "Arn", sarn, ids_is_org_arn)))
+		return rc;
 	{
 		char **dst[] = { &t->id, &t->arn, &t->name, &t->type };
 		const char *const srcs[] = { id, sarn, sname, stype };
@@ -400,7 +419,7 @@ static int describe_policy(struct aws_source *s, const char *id,
 {
 	struct source_list l = { .op = &describe_policy_op };
 	json_t *in, *reply = NULL, *policy, *summary;
-	const char *content;
+	const char *content, *nul;
 	json_error_t je;
 	int rc;
 
@@ -416,6 +435,10 @@ static int describe_policy(struct aws_source *s, const char *id,
 	    json_unpack_ex(policy, &je, 0, "{s:o, s:s}", "PolicySummary",
 			   &summary, "Content", &content))
 		rc = orgs_malformed(err, "DescribePolicy", "reply: %s", je.text);
+	else if (source_json_has_nul(policy, &nul))
+		rc = orgs_malformed(err, "DescribePolicy",
+				    "policy %.64s: a NUL byte in %s",
+				    id, *nul ? nul : "a string");
 	else if ((rc = parse_summary(&l, summary, &pol->summary)) < 0)
 		*err = l.err;
 	else if (!(pol->content = strdup(content)))
@@ -440,7 +463,8 @@ static int aws_describe_policy(struct org_source *src, const char *id,
 	if (rc == 0) {
 		struct source_list l = { .op = &list_targets_op,
 					 .vec = &pol->targets,
-					 .n = &pol->ntargets };
+					 .n = &pol->ntargets,
+					 .skipped = &pol->skipped };
 
 		rc = source_list_run(&l, s->client, NULL, err, "{s:s, s:i}",
 				     "PolicyId", id, "MaxResults",
@@ -466,7 +490,7 @@ static int aws_effective_tag_policy(struct org_source *src,
 	struct aws_source *s = to_aws(src);
 	json_t *in = NULL, *reply = NULL, *pol, *ts = NULL;
 	struct org_document *d = NULL;
-	const char *content;
+	const char *content, *nul;
 	json_error_t je;
 	int rc;
 
@@ -506,6 +530,11 @@ static int aws_effective_tag_policy(struct org_source *src,
 	    json_unpack_ex(pol, &je, 0, "{s:s, s?o}", "PolicyContent",
 			   &content, "LastUpdatedTimestamp", &ts)) {
 		rc = orgs_malformed(err, op, "reply: %s", je.text);
+		goto out;
+	}
+	if (source_json_has_nul(pol, &nul)) {
+		rc = orgs_malformed(err, op, "reply: a NUL byte in %s",
+				    *nul ? nul : "a string");
 		goto out;
 	}
 	if (ts && !json_is_null(ts) && awstime_from_json(ts, &d->updated) < 0) {

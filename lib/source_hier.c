@@ -10,6 +10,7 @@
 
 #include "aws.h"
 #include "endpoint.h"
+#include "ids.h"
 #include "model.h"
 #include "source_aws_priv.h"
 #include "source_list.h"
@@ -95,6 +96,10 @@ static int parse_root(struct source_list *l, json_t *it, void *slot)
 	if (source_opt_str(arn, &sarn) || source_opt_str(name, &sname))
 		return source_list_malformed(l, "root %s: Arn or Name is not a string",
 					     id);
+	/* no skipping a root: everything hangs from it */
+	if ((rc = source_check_id(l, "root", "Id", id, ids_is_root)) ||
+	    (rc = source_check_id(l, "root", "Arn", sarn, ids_is_org_arn)))
+		return rc;
 	rc = parse_policy_types(l, types, &nr->types, &nr->ntypes);
 	if (rc < 0)
 		return rc;
@@ -134,6 +139,7 @@ struct parent_job {
 	struct org_ou *ous;             /* parent_id left NULL */
 	size_t nkids;
 	char **kids;                    /* account ids */
+	struct org_skipped skipped;     /* what both listings left out */
 };
 
 static void job_free(struct parent_job *j)
@@ -148,6 +154,7 @@ static void job_free(struct parent_job *j)
 	for (size_t i = 0; i < j->nkids; i++)
 		free(j->kids[i]);
 	free(j->kids);
+	org_skipped_free(&j->skipped);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -157,6 +164,7 @@ static int parse_ou(struct source_list *l, json_t *it, void *slot)
 	json_t *arn = NULL, *name = NULL;
 	const char *id, *sarn, *sname;
 	json_error_t je;
+	int rc;
 
 	if (json_unpack_ex(it, &je, 0, "{s:s, s?o, s?o}", "Id", &id,
 			   "Arn", &arn, "Name", &name))
@@ -165,6 +173,10 @@ static int parse_ou(struct source_list *l, json_t *it, void *slot)
 	if (source_opt_str(arn, &sarn) || source_opt_str(name, &sname))
 		return source_list_malformed(l, "organizational unit %s: Arn or Name is not a string",
 					     id);
+	if ((rc = source_check_id(l, "organizational unit", "Id", id, ids_is_ou)) ||
+	    (rc = source_check_id(l, "organizational unit", "Arn", sarn,
+				  ids_is_org_arn)))
+		return rc;
 	{
 		char **dst[] = { &ou->id, &ou->arn, &ou->name };
 		const char *const srcs[] = { id, sarn, sname };
@@ -180,9 +192,13 @@ static int parse_child(struct source_list *l, json_t *it, void *slot)
 	char **kid = slot;
 	const char *id, *type;
 	json_error_t je;
+	int rc;
 
 	if (json_unpack_ex(it, &je, 0, "{s:s, s:s}", "Id", &id, "Type", &type))
 		return source_list_malformed(l, "child: %s", je.text);
+	rc = source_check_id(l, "child", "Id", id, ids_is_account);
+	if (rc)
+		return rc;
 	if (strcmp(type, "ACCOUNT"))
 		return source_list_malformed(l, "child %s is a %s, not an ACCOUNT",
 					     id, type);
@@ -203,9 +219,9 @@ static int list_parent(struct aws_source *s, const char *parent,
 		       struct parent_job *j, struct aws_error *err)
 {
 	struct source_list ous = { .op = &list_ous_op, .vec = &j->ous,
-				   .n = &j->nous };
+				   .n = &j->nous, .skipped = &j->skipped };
 	struct source_list kids = { .op = &list_children_op, .vec = &j->kids,
-				    .n = &j->nkids };
+				    .n = &j->nkids, .skipped = &j->skipped };
 	int rc;
 
 	rc = source_list_run(&ous, s->client, NULL, err, "{s:s, s:i}",
@@ -246,6 +262,8 @@ static int walk_merge(struct walk *w, const char *parent,
 {
 	struct org_hier *h = w->h;
 
+	if (org_skipped_merge(&h->skipped, &j->skipped))
+		return orgs_nomem(err, "ListChildren");
 	for (size_t i = 0; i < j->nous; i++) {
 		/* a reply naming a known OU again would loop forever */
 		for (size_t k = 0; k < h->nous; k++) {

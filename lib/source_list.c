@@ -10,6 +10,7 @@
 
 #include "aws.h"
 #include "endpoint.h"
+#include "ids.h"
 #include "model.h"
 #include "source_list.h"
 
@@ -66,6 +67,49 @@ int source_list_malformed(struct source_list *l, const char *fmt, ...)
 	return rc;
 }
 
+int source_list_skip(struct source_list *l, const char *fmt, ...)
+{
+	struct aws_error e;
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!l->skipped)
+		return source_list_malformed(l, "%s", msg);
+	source_fail(&e, l->op->svc, l->op->op, EIO, "SkippedRecord",
+		    "%s; left out", msg);
+	if (org_skipped_add(l->skipped, &e))
+		return source_list_nomem(l);
+	return 1;
+}
+
+int source_json_has_nul(json_t *v, const char **where)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_string(v)) {
+		*where = "";
+		return memchr(json_string_value(v), 0, json_string_length(v)) != NULL;
+	}
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, x)
+			if (source_json_has_nul(x, where)) {
+				if (!**where)
+					*where = key;
+				return 1;
+			}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			if (source_json_has_nul(x, where))
+				return 1;
+	}
+	return 0;
+}
+
 int source_list_nomem(struct source_list *l)
 {
 	return source_list_fail(l, ENOMEM, "OutOfMemory", "out of memory");
@@ -96,6 +140,7 @@ static int list_add(struct source_list *l, json_t *item)
 {
 	const struct source_list_op *op = l->op;
 	void **v = l->vec;
+	const char *where;
 	char *slot;
 	int rc;
 
@@ -104,7 +149,12 @@ static int list_add(struct source_list *l, json_t *item)
 	slot = (char *)*v + *l->n * op->item_size;
 	memset(slot, 0, op->item_size);
 	(*l->n)++;
-	rc = op->parse_item(l, item, slot);
+	if (source_json_has_nul(item, &where))
+		rc = source_list_skip(l, "an item of %s holds a NUL byte in %s%s",
+				      op->key, *where ? "member " : "a string",
+				      where);
+	else
+		rc = op->parse_item(l, item, slot);
 	if (rc > 0) {
 		(*l->n)--;
 		rc = 0;
@@ -215,12 +265,19 @@ int source_dup_all(char **dst[], const char *const src[], size_t n)
 
 int source_is_account_id(const char *s)
 {
-	size_t n;
+	return ids_is_account(s);
+}
 
-	for (n = 0; s[n]; n++)
-		if (s[n] < '0' || s[n] > '9')
-			return 0;
-	return n == 12;
+/* At most the first 64 bytes of s, for a message (the message is made
+ * one line where it is kept). */
+int source_check_id(struct source_list *l, const char *what,
+		    const char *member, const char *id,
+		    int (*check)(const char *))
+{
+	if (check(id))
+		return 0;
+	return source_list_skip(l, "%s \"%.64s\": %s is not %s", what, id,
+				member, ids_describe(check));
 }
 
 void source_resources_finish(struct org_resources *r)

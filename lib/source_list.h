@@ -8,7 +8,11 @@
  * function.  A parser that meets something it cannot read records why in
  * the listing; the listing then stops and reports that reason as its
  * error, with code MalformedResponse (or OutOfMemory) and operation
- * "<service id>:<operation>".  Ordering, de-duplication and handing the
+ * "<service id>:<operation>".  One bad record need not spoil the rest:
+ * a listing given somewhere to note them (skipped) leaves out an item
+ * whose identifier is not of AWS's form (source_list_skip) or that holds
+ * a string with a NUL byte, and notes why; without it, such an item
+ * fails the listing as before.  Ordering, de-duplication and handing the
  * vector over stay with the caller.
  *
  * Also the few helpers the sources' parsers share.  Nothing here holds a
@@ -56,6 +60,8 @@ struct source_list {
 	const struct source_list_op *op;
 	void *arg;                      /* the caller's, for parse_item */
 	void *vec;                      /* T **: the vector items go to */
+	struct org_skipped *skipped;    /* where left-out items are noted;
+					   NULL: a bad item fails the listing */
 	size_t *n;                      /* its length */
 	size_t cap;                     /* its room; 0 while *vec is empty */
 	int failed;                     /* a parser failed: err says why */
@@ -81,6 +87,16 @@ int source_list_fail(struct source_list *l, int err, const char *code,
 /* source_list_fail() with EIO, "MalformedResponse" */
 int source_list_malformed(struct source_list *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Leave the item being parsed out of the listing, noting why (code
+ * "SkippedRecord", the message followed by "; left out") in l->skipped;
+ * the parser must not have allocated into its slot.  Without
+ * l->skipped, source_list_malformed().  @return 1 (drop the item), or
+ * -errno */
+int source_list_skip(struct source_list *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whether a string in v (a member's value or an element, at any depth)
+ * holds a NUL byte; *where is the member's name ("" for an element). */
+int source_json_has_nul(json_t *v, const char **where);
 /* source_list_fail() with ENOMEM, "OutOfMemory", "out of memory" */
 int source_list_nomem(struct source_list *l);
 
@@ -102,8 +118,14 @@ int source_opt_str(const json_t *v, const char **out);
 /* strdup every src[i] (NULL: "") into *dst[i]; all or nothing (on
  * failure every *dst[i] is NULL).  @return 0 or -ENOMEM */
 int source_dup_all(char **dst[], const char *const src[], size_t n);
-/* Exactly 12 decimal digits. */
+/* Exactly 12 decimal digits (ids_is_account). */
 int source_is_account_id(const char *s);
+/* Check id, a member of an item, with check (lib/ids.h): 0 when it is of
+ * its form, else source_list_skip() naming what (e.g. "account") and the
+ * member (e.g. "Id").  @return 0, 1 (skip the item), or -errno */
+int source_check_id(struct source_list *l, const char *what,
+		    const char *member, const char *id,
+		    int (*check)(const char *));
 /* Sort by ARN and keep the first of identical ARNs: a listing may meet a
  * resource twice (it changed between pages, or two queries met it). */
 void source_resources_finish(struct org_resources *r);

@@ -234,8 +234,8 @@ static int parse_resource(struct source_list *l, json_t *it, void *slot)
 	if (rc == -ENOMEM)
 		return source_list_nomem(l);
 	if (rc < 0)
-		return source_list_malformed(l, "resource ARN is not valid: %.300s",
-					     arn);
+		return source_list_skip(l, "resource ARN is not valid: %.300s",
+					arn);
 	rc = parse_res_tags(l, arn, tags, &r->tags);
 	if (rc < 0)
 		return rc;
@@ -278,7 +278,8 @@ int aws_list_resources(struct org_source *src, const char *account,
 				 "OutOfMemory", "out of memory");
 	} else {
 		struct source_list l = { .op = &get_resources, .arg = (void *)account,
-					 .vec = &r->v, .n = &r->n };
+					 .vec = &r->v, .n = &r->n,
+					 .skipped = &r->skipped };
 
 		rc = source_list_run(&l, client, region, err, "{s:i, s:o*}",
 				     "ResourcesPerPage", SRC_TAGGING_PAGE_SIZE,
