@@ -104,15 +104,26 @@ static int ou_in_hier(struct lctx *c, const struct org_ou **u,
 	return 0;
 }
 
+/* An account the hierarchy names but the account listing does not (it
+ * was left out as malformed, or joined between the two listings) has no
+ * accounts/<id> to link to: it is not listed, rather than a dangling
+ * link. */
 int ls_ou_accounts(struct lctx *c, struct dlist *d)
 {
 	const struct org_ou *u;
 	const struct org_hier *h;
+	const struct org_accounts *a;
 	size_t i;
 	int res = ou_in_hier(c, &u, &h);
 
+	if (res)
+		return res;
+	a = need(c, ORG_ACCOUNTS, "");
+	if (!a)
+		return failed(c);
 	for (i = 0; !res && i < h->nlinks; i++)
-		if (!strcmp(h->links[i].parent_id, u->id))
+		if (!strcmp(h->links[i].parent_id, u->id) &&
+		    org_accounts_find(a, h->links[i].child_id))
 			res = dl_add(d, h->links[i].child_id, NODE_LINK);
 	return res;
 }
@@ -213,7 +224,9 @@ static struct tree_item *tree_children(struct lctx *c,
 		if (strcmp(h->links[i].parent_id, parent))
 			continue;
 		ac = org_accounts_find(a, h->links[i].child_id);
-		v[k].name = ac ? ac->name : h->links[i].child_id;
+		if (!ac)
+			continue;       /* no accounts/<id> (ls_ou_accounts) */
+		v[k].name = ac->name;
 		v[k].id = h->links[i].child_id;
 		v[k].is_ou = 0;
 		k++;

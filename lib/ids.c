@@ -82,14 +82,41 @@ int ids_is_target(const char *s)
 	return ids_is_parent(s) || ids_is_account(s);
 }
 
+/* The n '/'-separated parts of p, each checked by its own function (NULL:
+ * [0-9a-z_]+, a policy type).  @return 1 when all match */
+static int parts_are(const char *p, int n, int (*const check[])(const char *))
+{
+	char part[160];
+
+	for (int i = 0; i < n; i++) {
+		const char *e = strchrnul(p, '/');
+		size_t k = (size_t)(e - p);
+
+		if (k >= sizeof(part) || (i < n - 1) != (*e == '/'))
+			return 0;
+		memcpy(part, p, k);
+		part[k] = '\0';
+		if (check[i] ? !check[i](part) :
+		    !k || run(part, DIG | LOW | UND, 1, sizeof(part)) != k)
+			return 0;
+		p = e + 1;
+	}
+	return 1;
+}
+
 int ids_is_org_arn(const char *s)
 {
-	static const char *const kinds[] = {
-		"organization/", "account/", "root/", "ou/", "policy/",
-		"handshake/",
-	};
+	static int (*const org[])(const char *) = { ids_is_org };
+	static int (*const account[])(const char *) = { ids_is_org,
+							 ids_is_account };
+	static int (*const root[])(const char *) = { ids_is_org, ids_is_root };
+	static int (*const ou[])(const char *) = { ids_is_org, ids_is_ou };
+	static int (*const policy[])(const char *) = { ids_is_org, NULL,
+							ids_is_policy };
+	static int (*const managed[])(const char *) = { NULL, ids_is_policy };
 	struct arn a;
 	const char *res;
+	int aws;
 
 	if (!s)
 		return 0;
@@ -98,13 +125,24 @@ int ids_is_org_arn(const char *s)
 	if (arn_parse(s, &a) || strcmp(a.service, "organizations") ||
 	    strcmp(a.region, "global") || !*a.account)
 		return 0;
+	aws = !strcmp(a.account, "aws");
 	/* the resource part, as AWS wrote it (arn_parse splits it) */
 	res = s;
 	for (int i = 0; i < 5; i++)
 		res = strchr(res, ':') + 1;
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
-		if (!strncmp(res, kinds[i], strlen(kinds[i])))
-			return 1;
+	if (!strncmp(res, "policy/", 7))
+		return aws ? parts_are(res + 7, 2, managed) :
+			     parts_are(res + 7, 3, policy);
+	if (aws)
+		return 0;
+	if (!strncmp(res, "organization/", 13))
+		return parts_are(res + 13, 1, org);
+	if (!strncmp(res, "account/", 8))
+		return parts_are(res + 8, 2, account);
+	if (!strncmp(res, "root/", 5))
+		return parts_are(res + 5, 2, root);
+	if (!strncmp(res, "ou/", 3))
+		return parts_are(res + 3, 2, ou);
 	return 0;
 }
 

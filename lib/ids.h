@@ -15,9 +15,15 @@
  * before it is kept: they become path components and symlink targets of
  * the tree, so "../x", "a/b" or a NUL byte must never get through.  An
  * ARN of the organization's objects (the Arn members) is checked with
- * ids_is_org_arn: arn:<partition>:organizations::<account or "aws">:
- * <kind>/..., the partition, service and account as lib/arn.h checks
- * them.  Resource ARNs are lib/arn.h's.
+ * ids_is_org_arn, as the service model's patterns say, in any partition
+ * lib/arn.h accepts:
+ *   arn:<p>:organizations::<account>:organization/<org>
+ *   arn:<p>:organizations::<account>:account/<org>/<account>
+ *   arn:<p>:organizations::<account>:root/<org>/<root>
+ *   arn:<p>:organizations::<account>:ou/<org>/<ou>
+ *   arn:<p>:organizations::<account>:policy/<org>/<type>/<policy>
+ *   arn:<p>:organizations::aws:policy/<type>/<policy>     (AWS-managed)
+ * with <type> [0-9a-z_]+.  Resource ARNs are lib/arn.h's.
  */
 #ifndef ORGFS_IDS_H
 #define ORGFS_IDS_H

@@ -113,6 +113,7 @@ class Org:
         self.delegated = []                        # delegated administrators
         self.enabled_services = []
         self.res_overlay = {}                      # ARN -> (set dict, removed set)
+        self.raw_resources = {}                    # account or '*' -> [item] (hostile)
         self._slice_cache = collections.OrderedDict()
         self._slice_cache_max = 4096
         self._account_ids = None
@@ -453,7 +454,8 @@ class Org:
                 self._slice_cache[key] = base
                 while len(self._slice_cache) > self._slice_cache_max:
                     self._slice_cache.popitem(last=False)
-        if not self.res_overlay:
+        extra = self._extra_resources(account_id, region)
+        if not self.res_overlay and not extra:
             return base
         out = []
         with self.lock:
@@ -465,6 +467,25 @@ class Org:
                     tags.update(ov[0])
                     r['Tags'] = tags
                 out.append(r)
+        return out + extra
+
+    def _extra_resources(self, account_id, region):
+        """Hostile mode: resources added as they are to listings (mutate
+        'raw_resources'), for every account ('*') or one, every region or
+        the item's 'Region'."""
+        with self.lock:
+            items = (self.raw_resources.get('*', []) +
+                     self.raw_resources.get(account_id, []))
+        out = []
+        for it in items:
+            if it.get('Region') not in (None, region):
+                continue
+            arn = it['ResourceARN']
+            parts = arn.split(':') if isinstance(arn, str) else []
+            svc = parts[2] if len(parts) > 5 else ''
+            out.append({'ResourceARN': arn, 'Service': svc, 'Type': '',
+                        'ResourceType': svc + ':', 'Region': region,
+                        'Tags': dict(it.get('Tags') or {})})
         return out
 
     def _gen_slice(self, account_id, region):
@@ -555,6 +576,41 @@ class Org:
                 if oid not in self.ous:
                     raise KeyError('no such ou %s' % oid)
                 self._update_node(self.ous[oid], oid, changes)
+            self._mutate_raw(spec)
+
+    def _mutate_raw(self, spec):
+        """Hostile mode: objects added exactly as given, with ids, ARNs and
+        strings no real endpoint would send ('raw_ous', 'raw_accounts',
+        'raw_policies', 'raw_resources'); tests/fakeaws/README.md."""
+        for ou in spec.get('raw_ous') or []:
+            ou = dict(ou)
+            ou.setdefault('ParentId', self.root['Id'])
+            ou.setdefault('Arn', '')
+            self.ous[ou['Id']] = ou
+            self.children.setdefault(ou['ParentId'], []).append(ou['Id'])
+            self.children.setdefault(ou['Id'], [])
+        for a in spec.get('raw_accounts') or []:
+            a = dict(a)
+            a.setdefault('ParentId', self.root['Id'])
+            for k, v in (('Arn', ''), ('Email', 'x@example.com'), ('Status', 'ACTIVE'),
+                         ('State', 'ACTIVE'), ('JoinedMethod', 'CREATED'),
+                         ('JoinedTimestamp', BASE_TIME)):
+                a.setdefault(k, v)
+            self.accounts[a['Id']] = a
+            self.children.setdefault(a['ParentId'], []).append(a['Id'])
+            self._account_ids = None
+        for p in spec.get('raw_policies') or []:
+            p = dict(p)
+            p.setdefault('Type', 'SERVICE_CONTROL_POLICY')
+            p.setdefault('Arn', '')
+            p.setdefault('Description', '')
+            p.setdefault('AwsManaged', False)
+            p.setdefault('Content', '{}')
+            p.setdefault('Targets', [])
+            self.policies[p['Id']] = p
+        for acct, items in (spec.get('raw_resources') or {}).items():
+            self.raw_resources.setdefault(acct, []).extend(
+                {'ResourceARN': it} if isinstance(it, str) else dict(it) for it in items)
 
     def _check_node(self, rid):
         if not (self.node_type(rid) or rid in self.policies):

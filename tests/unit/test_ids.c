@@ -66,6 +66,20 @@ static const struct itest {
 	  "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess", 1 },
 	{ ids_is_org_arn,
 	  "arn:aws:organizations::111111111111:root/o-abcdefghij/r-ab12", 1 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::111111111111:organization/o-abcdefghij", 1 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::111111111111:policy/o-abcdefghij/tag_policy/p-abcd1234", 1 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::111111111111:account/../../x", 0 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::111111111111:account/o-abcdefghij/123456789012/", 0 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::111111111111:ou/o-abcdefghij/ou-../..", 0 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::aws:account/o-abcdefghij/123456789012", 0 },
+	{ ids_is_org_arn,
+	  "arn:aws:organizations::aws:policy/Bad-Type/p-FullAWSAccess", 0 },
 	{ ids_is_org_arn, "arn:aws:iam::111111111111:role/x", 0 },
 	{ ids_is_org_arn, "arn:aws:organizations:us-east-1:111111111111:account/o-a/1", 0 },
 	{ ids_is_org_arn, "arn:aws:organizations::../../x:account/o", 0 },
@@ -93,6 +107,15 @@ START_TEST(test_null_and_describe)
 			 "an account id (12 digits)");
 	ck_assert_str_eq(ids_describe(ids_is_ou),
 			 "an OU id (ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})");
+	/* the form by-name/ and tree/ give shared names */
+	ck_assert(ids_name_has_id_suffix("dup (123456789012)"));
+	ck_assert(ids_name_has_id_suffix("x (ou-ab12-abcdefgh)"));
+	ck_assert(ids_name_has_id_suffix(" (r-ab12)"));
+	ck_assert(!ids_name_has_id_suffix("dup (12345678901)"));
+	ck_assert(!ids_name_has_id_suffix("dup(123456789012)"));
+	ck_assert(!ids_name_has_id_suffix("dup (123456789012) "));
+	ck_assert(!ids_name_has_id_suffix("(123456789012)"));
+	ck_assert(!ids_name_has_id_suffix(NULL));
 }
 END_TEST
 
