@@ -385,6 +385,7 @@ int put_json(struct node *out, const char *text)
 	json_error_t jerr;
 	json_t *doc;
 	char *pretty;
+	size_t len;
 	int res;
 
 	if (strlen(text) > PUT_JSON_MAX)
@@ -398,7 +399,11 @@ int put_json(struct node *out, const char *text)
 	if (!pretty)
 		return -ENOMEM;
 	res = put_line(out, pretty);
+	len = strlen(pretty);
 	free(pretty);
+	/* the parsed tree took several times the text (jansson: an object,
+	 * a hashtable and a string per member): give it back */
+	memtrim_freed(len + 8 * strlen(text));
 	return res;
 }
 

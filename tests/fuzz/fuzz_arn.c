@@ -1,9 +1,11 @@
-/* fuzz_arn.c - ARNs: arn_parse, arn_fill_resource */
+/* fuzz_arn.c - ARNs and identifiers: arn_parse, arn_fill_resource, and
+ * lib/ids.h's checks of Organizations identifiers */
 #include <ctype.h>
 #include <errno.h>
 
 #include "arn.h"
 #include "fuzz_util.h"
+#include "ids.h"
 #include "model.h"
 
 /* A part is a string in buf, or a constant ("global", a default type). */
@@ -39,6 +41,38 @@ static int account_ok(const char *s)
 	return 1;
 }
 
+/* What any identifier ids.h accepts is a safe single path component:
+ * not empty, no '/', no '.' or "..", no control byte, at most 130 bytes
+ * (the model's longest id); an ARN it accepts is one arn_parse takes. */
+static void check_ids(const char *s)
+{
+	int (*const ids[])(const char *) = {
+		ids_is_account, ids_is_root, ids_is_ou, ids_is_org,
+		ids_is_policy, ids_is_parent, ids_is_target,
+	};
+	struct arn *a;
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
+		if (!ids[i](s))
+			continue;
+		FUZZ_ASSERT(*s && strlen(s) <= 130 && !strchr(s, '/'));
+		FUZZ_ASSERT(strcmp(s, ".") && strcmp(s, ".."));
+		for (const char *p = s; *p; p++)
+			FUZZ_ASSERT(isalnum((unsigned char)*p) || *p == '-' ||
+				    *p == '_');
+	}
+	if (*s && ids_is_org_arn(s)) {
+		a = malloc(sizeof(*a));
+		if (!a)
+			abort();
+		FUZZ_ASSERT(arn_parse(s, a) == 0);
+		FUZZ_ASSERT(!strcmp(a->service, "organizations"));
+		free(a);
+	}
+	if (ids_name_has_id_suffix(s))
+		FUZZ_ASSERT(s[strlen(s) - 1] == ')' && strstr(s, " ("));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_cstr(data, size);
@@ -46,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct arn *a;
 	int rc;
 
+	check_ids(s);
 	a = malloc(sizeof(*a));
 	if (!a)
 		abort();

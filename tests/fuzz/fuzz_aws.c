@@ -29,12 +29,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "arn.h"
 #include "aws.h"
 #include "buf.h"
 #include "credchain.h"
 #include "creds.h"
 #include "fuzz_util.h"
 #include "http.h"
+#include "ids.h"
 #include "model.h"
 #include "source.h"
 #include "source_aws.h"
@@ -329,6 +331,47 @@ static void check_secrets(const char *text, size_t size, const struct aws_error 
 	}
 }
 
+/* What a listing left out (model.h): counted, each kept reason a clean
+ * one-line error with a code. */
+static void check_skipped(const struct org_skipped *sk)
+{
+	FUZZ_ASSERT(sk->nkept <= sk->n && sk->nkept <= ORG_SKIPPED_KEPT);
+	for (size_t i = 0; i < sk->nkept; i++) {
+		FUZZ_ASSERT(!strcmp(sk->kept[i].code, "SkippedRecord"));
+		check_error(-sk->kept[i].err, &sk->kept[i]);
+	}
+}
+
+/* Every identifier a source returns is of AWS's form (lib/ids.h): what
+ * becomes a path component of the tree can hold no '/', no "..". */
+static void check_ids_hier(const struct org_hier *h)
+{
+	for (size_t i = 0; i < h->nous; i++) {
+		FUZZ_ASSERT(h->ous[i].parent_id ? ids_is_ou(h->ous[i].id) :
+			    ids_is_root(h->ous[i].id));
+		FUZZ_ASSERT(!h->ous[i].parent_id ||
+			    ids_is_parent(h->ous[i].parent_id));
+		FUZZ_ASSERT(ids_is_org_arn(h->ous[i].arn));
+	}
+	for (size_t i = 0; i < h->nlinks; i++) {
+		FUZZ_ASSERT(ids_is_account(h->links[i].child_id));
+		FUZZ_ASSERT(ids_is_parent(h->links[i].parent_id));
+	}
+	check_skipped(&h->skipped);
+}
+
+static void check_resources(const struct org_resources *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct arn a;
+
+		FUZZ_ASSERT(arn_parse(r->v[i].arn, &a) == 0);
+		FUZZ_ASSERT(!*r->v[i].account || ids_is_account(r->v[i].account) ||
+			    !strcmp(r->v[i].account, "aws"));
+	}
+	check_skipped(&r->skipped);
+}
+
 static int count_page(json_t *page, void *arg)
 {
 	FUZZ_ASSERT(json_is_object(page));
@@ -359,9 +402,14 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 		struct org_accounts *a = NULL;
 
 		rc = src->ops->list_accounts(src, &a, e);
-		if (rc == 0)
+		if (rc == 0) {
 			for (size_t i = 1; i < a->n; i++)
 				FUZZ_ASSERT(strcmp(a->v[i - 1].id, a->v[i].id) < 0);
+			for (size_t i = 0; i < a->n; i++)
+				FUZZ_ASSERT(ids_is_account(a->v[i].id) &&
+					    ids_is_org_arn(a->v[i].arn));
+			check_skipped(&a->skipped);
+		}
 		org_accounts_free(a);
 		break;
 	}
@@ -369,6 +417,8 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 		struct org_hier *h = NULL;
 
 		rc = src->ops->walk_hierarchy(src, &h, e);
+		if (rc == 0)
+			check_ids_hier(h);
 		org_hier_free(h);
 		break;
 	}
@@ -383,6 +433,11 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 		struct org_policies *p = NULL;
 
 		rc = src->ops->list_policies(src, &p, e);
+		for (size_t i = 0; rc == 0 && i < p->n; i++)
+			FUZZ_ASSERT(ids_is_policy(p->v[i].id) &&
+				    ids_is_org_arn(p->v[i].arn));
+		if (rc == 0)
+			check_skipped(&p->skipped);
 		org_policies_free(p);
 		break;
 	}
@@ -390,6 +445,12 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 		struct org_policy *p = NULL;
 
 		rc = src->ops->describe_policy(src, "p-abcd1234", &p, e);
+		for (size_t i = 0; rc == 0 && i < p->ntargets; i++)
+			FUZZ_ASSERT(ids_is_target(p->targets[i].id));
+		if (rc == 0) {
+			FUZZ_ASSERT(ids_is_policy(p->summary.id));
+			check_skipped(&p->skipped);
+		}
 		org_policy_free(p);
 		break;
 	}
@@ -398,6 +459,8 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 
 		rc = src->ops->list_resources(src, "111111111111", "us-east-1",
 					      &r, e);
+		if (rc == 0)
+			check_resources(r);
 		org_resources_free(r);
 		break;
 	}
