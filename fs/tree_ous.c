@@ -242,12 +242,17 @@ static int tree_dup(const struct tree_item *v, size_t n, size_t i)
 	       (i + 1 < n && !strcmp(v[i + 1].name, v[i].name));
 }
 
-static int tree_name(const struct tree_item *v, size_t n, size_t i,
-		     char *out, size_t len)
+/* The name v[i] has in tree/: its name, or "<name> (<id>)" when a
+ * sibling shares it or it ends in " (<id>)" itself (orgfs(1)), malloc'd
+ * (a name of any length: none is cut) */
+static char *tree_name(const struct tree_item *v, size_t n, size_t i)
 {
+	char *out;
+
 	if (tree_dup(v, n, i) || ids_name_has_id_suffix(v[i].name))
-		return snprintf(out, len, "%s (%s)", v[i].name, v[i].id);
-	return snprintf(out, len, "%s", v[i].name);
+		return asprintf(&out, "%s (%s)", v[i].name, v[i].id) < 0 ?
+		       NULL : out;
+	return strdup(v[i].name);
 }
 
 /* Walk c->rest down the tree.  On success *id is the OU (or root) the
@@ -271,10 +276,16 @@ static int tree_resolve(struct lctx *c, const struct org_hier *h,
 		if (!v)
 			return -ENOMEM;
 		for (i = 0; i < n && !found; i++) {
-			char name[1024];
+			char *name = tree_name(v, n, i);
+			int same;
 
-			tree_name(v, n, i, name, sizeof(name));
-			if (strcmp(name, c->rest[depth]))
+			if (!name) {
+				free(v);
+				return -ENOMEM;
+			}
+			same = !strcmp(name, c->rest[depth]);
+			free(name);
+			if (!same)
 				continue;
 			found = 1;
 			if (v[i].is_ou)
@@ -333,10 +344,11 @@ int ls_tree(struct lctx *c, struct dlist *d)
 	if (!v)
 		return -ENOMEM;
 	for (i = 0; i < n && !res; i++) {
-		char name[1024];
+		char *name = tree_name(v, n, i);
 
-		tree_name(v, n, i, name, sizeof(name));
-		res = dl_add(d, name, v[i].is_ou ? NODE_DIR : NODE_LINK);
+		res = name ? dl_add(d, name, v[i].is_ou ? NODE_DIR : NODE_LINK) :
+		      -ENOMEM;
+		free(name);
 	}
 	free(v);
 	return res;

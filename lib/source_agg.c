@@ -12,6 +12,7 @@
 #include "aws.h"
 #include "buf.h"
 #include "endpoint.h"
+#include "ids.h"
 #include "log.h"
 #include "model.h"
 #include "source_agg.h"
@@ -184,12 +185,18 @@ static int cfg_item(struct source_list *l, json_t *it, void *slot)
 	} else if (!json_is_string(arn) || (acct && !json_is_null(acct) &&
 					    !json_is_string(acct))) {
 		rc = source_list_malformed(l, "result: arn or accountId is not a string");
+	} else if (json_is_string(acct) && *json_string_value(acct) &&
+		   !ids_is_account(json_string_value(acct))) {
+		rc = source_list_skip(l, "resource %.300s: accountId \"%.64s\" is not %s",
+				      json_string_value(arn),
+				      json_string_value(acct),
+				      ids_describe(ids_is_account));
 	} else {
 		rc = res_fill(r, json_string_value(arn), json_is_string(acct) ?
 			      json_string_value(acct) : "");
 		if (rc == -EINVAL)
-			rc = source_list_malformed(l, "resource ARN is not valid: %.300s",
-						   json_string_value(arn));
+			rc = source_list_skip(l, "resource ARN is not valid: %.300s",
+					      json_string_value(arn));
 		if (rc == 0)
 			rc = parse_tag_list(json_object_get(item, "tags"),
 					    &r->tags, &why);
@@ -249,7 +256,7 @@ int source_agg_list_config(struct aws_client *c, const char *aggregator,
 	{
 		struct source_list l = { .op = &select_resources,
 					 .arg = &skipped, .vec = &r->v,
-					 .n = &r->n };
+					 .n = &r->n, .skipped = &r->skipped };
 
 		rc = source_list_run(&l, c, region, err, "{s:s, s:s, s:i}",
 				     "Expression", AGG_CONFIG_EXPR,
