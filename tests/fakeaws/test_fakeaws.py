@@ -228,6 +228,32 @@ def test_mutate_changes_live_data(fakeaws_factory):
     assert 'Owner' not in {t['Key'] for t in o.list_tags_for_resource(ResourceId=acct)['Tags']}
 
 
+def test_mutate_raw_serves_hostile_data(fakeaws_factory):
+    """Hostile mode: ids and strings no real endpoint sends, served as given."""
+    f = fakeaws_factory(accounts=4, resources=2)
+    o = client(f, 'organizations')
+    root = f.org()['roots'][0]['Id']
+    f.mutate({'raw_accounts': [{'Id': '../../../tmp', 'Name': 'nul\u0000'}],
+              'raw_ous': [{'Id': 'a/b/c', 'Name': 'evil'}],
+              'raw_policies': [{'Id': 'p-../x', 'Name': 'evil', 'Content': 'x' * 1000}],
+              'raw_resources': {'*': ['arn:aws:ec2:us-east-1:999999999999:instance/i-1',
+                                      {'ResourceARN': 'not-an-arn', 'Region': 'eu-west-1'}]}})
+    ids = [a['Id'] for a in o.list_accounts()['Accounts']]
+    assert '../../../tmp' in ids
+    kids = o.list_children(ParentId=root, ChildType='ACCOUNT')['Children']
+    assert '../../../tmp' in [k['Id'] for k in kids]
+    ous = o.list_organizational_units_for_parent(ParentId=root)['OrganizationalUnits']
+    assert 'a/b/c' in [u['Id'] for u in ous]
+    pols = o.list_policies(Filter='SERVICE_CONTROL_POLICY')['Policies']
+    assert 'p-../x' in [p['Id'] for p in pols]
+    acct = f.org()['accounts'][1]['Id']
+    tg = client(f, 'resourcegroupstaggingapi', 'us-east-1')
+    arns = [r['ResourceARN'] for r in tg.get_resources()['ResourceTagMappingList']]
+    assert 'arn:aws:ec2:us-east-1:999999999999:instance/i-1' in arns
+    assert 'not-an-arn' not in arns
+    assert 'not-an-arn' in [r['ResourceARN'] for r in f.resources(acct, 'eu-west-1')]
+
+
 # ----------------------------------------------------- config, resource explorer
 def test_config_operations(fake):
     cf = client(fake, 'config', 'us-east-1')
