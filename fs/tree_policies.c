@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "ids.h"
 #include "tree.h"
 #include "views.h"
 
@@ -130,6 +131,23 @@ int f_policy_tag(struct lctx *c, struct node *out)
 	return res ? res : f_tag(c, out);
 }
 
+/* Whether a policy's target has a directory to link to: an account of
+ * the account listing, or a root or OU of the hierarchy (one the listings
+ * left out, lib/ids.h, is not listed rather than a dangling link).
+ * @return 1, 0, or -errno */
+static int target_exists(struct lctx *c, const char *id)
+{
+	const struct org_accounts *a;
+	const struct org_hier *h;
+
+	if (ids_is_account(id)) {
+		a = need(c, ORG_ACCOUNTS, "");
+		return a ? org_accounts_find(a, id) != NULL : failed(c);
+	}
+	h = hier(c);
+	return h ? org_hier_find_ou(h, id) != NULL : failed(c);
+}
+
 int ls_policy_targets(struct lctx *c, struct dlist *d)
 {
 	const struct org_policy *p;
@@ -141,15 +159,19 @@ int ls_policy_targets(struct lctx *c, struct dlist *d)
 	p = need(c, ORG_POLICY, c->arg[0]);
 	if (!p)
 		return failed(c);
-	for (i = 0; i < p->ntargets && !res; i++)
-		res = dl_add(d, p->targets[i].id, NODE_LINK);
-	return res;
+	for (i = 0; i < p->ntargets && res >= 0; i++) {
+		res = target_exists(c, p->targets[i].id);
+		if (res > 0)
+			res = dl_add(d, p->targets[i].id, NODE_LINK);
+	}
+	return res < 0 ? res : 0;
 }
 
 int l_policy_target(struct lctx *c, struct node *out)
 {
 	const struct org_policy *p;
 	size_t i;
+	int res;
 
 	if (d_policy(c, NULL))
 		return c->err.err ? failed(c) : -ENOENT;
@@ -161,8 +183,12 @@ int l_policy_target(struct lctx *c, struct node *out)
 			break;
 	if (i == p->ntargets)
 		return -ENOENT;
-	return set_link_name(out, strcmp(p->targets[i].type, "ACCOUNT") ?
-			     "../../../ous/" : "../../../accounts/", c->arg[1]);
+	res = target_exists(c, c->arg[1]);
+	if (res <= 0)
+		return res ? res : -ENOENT;
+	/* where it links is what the id is, not what Type claims */
+	return set_link_name(out, ids_is_account(c->arg[1]) ?
+			     "../../../accounts/" : "../../../ous/", c->arg[1]);
 }
 
 /* ------------------------------------------------------------------ */

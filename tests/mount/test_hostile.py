@@ -34,12 +34,21 @@ def hostile_spec(root):
                          for n, i in enumerate(HOSTILE_ACCOUNT_IDS)] +
                         [{'Id': '210987654321', 'Name': '../../escape',
                           'Arn': 'arn:aws:organizations::111111111111:account/../../x'},
-                         {'Id': '210987654322', 'Name': 'fine sibling'}],
+                         {'Id': '210987654322', 'Name': 'fine sibling'},
+                         # left out of ListAccounts (a NUL byte in Email),
+                         # listed by ListChildren and ListTargetsForPolicy
+                         {'Id': '210987654323', 'Name': 'nul in email',
+                          'Email': 'a\u0000@example.com'}],
         'raw_ous': [{'Id': i, 'Name': 'evil ou %d' % n, 'ParentId': root}
                     for n, i in enumerate(HOSTILE_OU_IDS)],
         'raw_policies': [{'Id': i, 'Name': 'evil policy %d' % n,
                           'Targets': ['210987654322']}
-                         for n, i in enumerate(HOSTILE_POLICY_IDS)],
+                         for n, i in enumerate(HOSTILE_POLICY_IDS)] +
+                        # a valid policy whose targets the listings left
+                        # out (bad Arn) or that claim the wrong Type
+                        [{'Id': 'p-targetsleft', 'Name': 'targets left out',
+                          'Targets': ['210987654321', '210987654322',
+                                      '210987654323', root]}],
     }
 
 
@@ -110,6 +119,8 @@ def test_hostile_ids_never_leave_the_mount(fake):
         assert pols, 'the valid policies went with the bad ones'
         for p in HOSTILE_POLICY_IDS:
             assert p not in pols
+        assert sorted(os.listdir(m.p('policies', 'p-targetsleft', 'targets'))) \
+            == sorted(['210987654322', root])
         assert check_links(m, ['by-name', 'ous', 'tree', 'accounts',
                                'policies']) > 10
         tsv = read(m, 'accounts.tsv') if os.path.exists(m.p('accounts.tsv')) \
