@@ -35,7 +35,7 @@ static const struct layout_row rows[] = {
 
 	{ "/accounts",                    D, ORG_ACCOUNTS, NULL,              ls_accounts, 0, NULL, EACH(ORG_TAGS) },
 	{ "/accounts/*",                  D, ORG_ACCOUNTS, d_account,         ls_account, 0, NULL, ONE(ORG_HIER) },
-	{ "/accounts/*/parent",           L, ORG_HIER,     l_account_parent,  NULL, 0, NULL, NONE },
+	{ "/accounts/*/parent",           L, ORG_HIER,     l_account_parent,  NULL, 0, account_has_parent, NONE },
 	{ "/accounts/*/path",             F, ORG_HIER,     f_account_path,    NULL, 0, NULL, NONE },
 	{ "/accounts/*/tags",             D, ORG_TAGS,     d_account,         ls_account_tags, 0, NULL, NONE },
 	{ "/accounts/*/tags/*",           F, ORG_TAGS,     f_account_tag,     NULL, 0, NULL, NONE },

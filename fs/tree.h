@@ -41,6 +41,11 @@ int ls_accounts(struct lctx *c, struct dlist *d);
 int d_account(struct lctx *c, struct node *out);
 int ls_account(struct lctx *c, struct dlist *d);
 int l_account_parent(struct lctx *c, struct node *out);
+/* An account whose parent the hierarchy does not name (its OU was left
+ * out as malformed, or it joined between the listings) has no parent
+ * link; when the hierarchy cannot be read, the link is listed and fails
+ * with that error. */
+int account_has_parent(struct lctx *c);
 int f_account_path(struct lctx *c, struct node *out);
 int ls_account_tags(struct lctx *c, struct dlist *d);
 int f_account_tag(struct lctx *c, struct node *out);

@@ -92,6 +92,13 @@ int l_account_parent(struct lctx *c, struct node *out)
 	return set_link_name(out, "../../ous/", p);
 }
 
+int account_has_parent(struct lctx *c)
+{
+	const struct org_hier *h = hier(c);
+
+	return !h || org_hier_parent_of(h, c->arg[0]) != NULL;
+}
+
 int f_account_path(struct lctx *c, struct node *out)
 {
 	const struct org_account *ac = find_account(c, c->arg[0]);

@@ -38,7 +38,10 @@ def hostile_spec(root):
                          # left out of ListAccounts (a NUL byte in Email),
                          # listed by ListChildren and ListTargetsForPolicy
                          {'Id': '210987654323', 'Name': 'nul in email',
-                          'Email': 'a\u0000@example.com'}],
+                          'Email': 'a\u0000@example.com'},
+                         # valid, inside an OU that is left out
+                         {'Id': '210987654324', 'Name': 'in a bad ou',
+                          'ParentId': HOSTILE_OU_IDS[1]}],
         'raw_ous': [{'Id': i, 'Name': 'evil ou %d' % n, 'ParentId': root}
                     for n, i in enumerate(HOSTILE_OU_IDS)],
         'raw_policies': [{'Id': i, 'Name': 'evil policy %d' % n,
@@ -121,6 +124,14 @@ def test_hostile_ids_never_leave_the_mount(fake):
             assert p not in pols
         assert sorted(os.listdir(m.p('policies', 'p-targetsleft', 'targets'))) \
             == sorted(['210987654322', root])
+        # its OU left out, an account has no parent link (every name an
+        # account's directory lists can be stat'ed)
+        assert '210987654324' in accounts
+        assert 'parent' in os.listdir(m.p('accounts', '210987654322'))
+        listed = os.listdir(m.p('accounts', '210987654324'))
+        assert 'parent' not in listed
+        for n in listed:
+            os.lstat(m.p('accounts', '210987654324', n))
         assert check_links(m, ['by-name', 'ous', 'tree', 'accounts',
                                'policies']) > 10
         tsv = read(m, 'accounts.tsv') if os.path.exists(m.p('accounts.tsv')) \
