@@ -337,6 +337,7 @@ struct rx {
 	const char *view;
 	const char *region;
 	struct acc all;                 /* results of complete queries */
+	struct strset bad;              /* ARNs left out (rx_skip), once */
 	unsigned queries;
 	unsigned requests;
 	struct aws_error *err;
@@ -355,6 +356,21 @@ static int rx_malformed(struct rx *x, const char *fmt, ...)
 			  EIO, "MalformedResponse", fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+/* Leave the resource arn out, noted once (however many queries meet it)
+ * in what the listing left out.  @return 0 or -ENOMEM */
+static int rx_skip(struct rx *x, const char *arn, const char *why)
+{
+	struct aws_error e;
+
+	if (strset_has(&x->bad, arn))
+		return 0;
+	if (strset_add(&x->bad, arn) < 0)
+		return -ENOMEM;
+	source_fail(&e, &aws_svc_resource_explorer, AGG_SEARCH_OP, EIO,
+		    "SkippedRecord", "resource %.300s: %s; left out", arn, why);
+	return org_skipped_add(&x->all.r->skipped, &e);
 }
 
 static int rx_nomem(struct rx *x)
@@ -398,14 +414,22 @@ static int rx_resource(struct rx *x, json_t *it, struct acc *got,
 	if (acct && !json_is_null(acct) && !json_is_string(acct))
 		return rx_malformed(x, "resource %.300s: OwningAccountId is not a string",
 				    json_string_value(arn));
+	if (source_json_has_nul(it, &why))
+		return rx_skip(x, json_string_value(arn), "a NUL byte in a string") ?
+		       rx_nomem(x) : 0;
+	if (json_is_string(acct) && *json_string_value(acct) &&
+	    !ids_is_account(json_string_value(acct)))
+		return rx_skip(x, json_string_value(arn),
+			       "OwningAccountId is not an account id (12 digits)") ?
+		       rx_nomem(x) : 0;
 	if (props && !json_is_null(props) && !json_is_array(props))
 		return rx_malformed(x, "resource %.300s: Properties is not a list",
 				    json_string_value(arn));
 	rc = acc_add(got, json_string_value(arn),
 		     json_is_string(acct) ? json_string_value(acct) : "", &r);
 	if (rc == -EINVAL)
-		return rx_malformed(x, "resource ARN is not valid: %.300s",
-				    json_string_value(arn));
+		return rx_skip(x, json_string_value(arn), "the ARN is not valid") ?
+		       rx_nomem(x) : 0;
 	if (rc == 0)
 		rc = parse_tag_list(rx_tags_of(props), &r->tags, &why);
 	if (rc == -EINVAL)
@@ -706,6 +730,7 @@ int source_agg_list_resource_explorer(struct aws_client *c,
 	x.all.r = NULL;
 out:
 	acc_free(&x.all);
+	strset_free(&x.bad);
 	return rc;
 }
 

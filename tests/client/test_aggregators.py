@@ -227,3 +227,20 @@ def test_bad_arguments(fake):
     assert rc == 1 and 'not a resource explorer view arn' in err and '[errno 22]' in err
     rc, _, err = srcdump(fake, 'agg-resexp', view.replace('organization-resources', 'nope'))
     assert rc == 1 and 'ResourceNotFoundException' in err
+
+
+def test_one_bad_resource_left_out_of_the_index():
+    """An invalid ARN or account id in an org-wide index is left out; the
+    rest of the listing is kept (issue 18.3)."""
+    bad = ['not-an-arn', 'arn:aws:ec2:us-east-1:123456789012:']
+    with FakeAWS(accounts=3, resources=4, regions='us-east-1') as f:
+        f.mutate({'raw_resources': {'*': bad}})
+        for service, kind, key in (
+                ('config', 'agg-config', 'config_aggregator'),
+                ('resource-explorer-2', 'agg-resexp', 'resource_explorer_view')):
+            idx = index(f, service)
+            arns = {r['ResourceARN'] for r in idx['resources']}
+            assert set(bad) <= arns, 'the fake did not serve them'
+            rc, got, err = srcdump(f, kind, idx[key])
+            assert rc == 0, err
+            assert {g['Arn'] for g in got} == arns - set(bad), service

@@ -129,7 +129,8 @@ def _select_fields(expr):
 
 def _select_row(acct, res, fields):
     arn = res['ResourceARN']
-    tail = arn.split(':', 5)[5]
+    parts = arn.split(':', 5)
+    tail = parts[5] if len(parts) > 5 else arn   # hostile mode: any string
     rid = tail.split('/', 1)[1] if '/' in tail else tail.split(':', 1)[-1]
     full = {'resourceId': rid, 'resourceType': CFN_TYPES.get(res['ResourceType'], res['ResourceType']),
             'resourceName': rid.rsplit('/', 1)[-1], 'arn': arn, 'accountId': acct,
