@@ -16,7 +16,8 @@
  * Requests are answered with the replies in order; once they are used up
  * every request gets a 400 "FuzzEnd" error, so each operation ends.
  * Operations: org accounts hier tags policies policy resources identity
- * json query rest paginate (anything else: picked by its first byte).
+ * json query rest paginate aggconfig aggresexp (anything else: picked by
+ * its first byte).
  * FUZZ_AWS_VERBOSE=1 in the environment prints each outcome (for checking
  * that the seeds get through: tests/fuzz/README.md).
  */
@@ -39,6 +40,7 @@
 #include "ids.h"
 #include "model.h"
 #include "source.h"
+#include "source_agg.h"
 #include "source_aws.h"
 
 #define MAX_REPLIES 64
@@ -381,7 +383,8 @@ static int count_page(json_t *page, void *arg)
 
 static const char *const ops[] = {
 	"org", "accounts", "hier", "tags", "policies", "policy", "resources",
-	"identity", "json", "query", "rest", "paginate",
+	"identity", "json", "query", "rest", "paginate", "aggconfig",
+	"aggresexp",
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -503,6 +506,21 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 				       "PaginationToken", count_page, &pages,
 				       e);
 		break;
+	case 12:
+	case 13: {
+		struct org_resources *r = NULL;
+
+		rc = op == 12 ?
+		     source_agg_list_config(client, "org-aggregator",
+					    "us-east-1", &r, e) :
+		     source_agg_list_resource_explorer(client,
+			"arn:aws:resource-explorer-2:us-east-1:111111111111:view/v/1",
+			&r, e);
+		if (rc == 0)
+			check_resources(r);
+		org_resources_free(r);
+		break;
+	}
 	}
 	if (out) {
 		FUZZ_ASSERT(rc == 0 && json_is_object(out));
