@@ -106,6 +106,8 @@ def test_hostile_ids_never_leave_the_mount(fake):
     fake.mutate(hostile_spec(root))
     with Mount(mount_args(fake, '-o', 'resources=off'),
                env=aws_env(fake)) as m:
+        # first what the issue saw: by-name/ links out of the mount
+        check_links(m, ['by-name'])
         accounts = os.listdir(m.p('accounts'))
         assert '210987654322' in accounts
         for bad in HOSTILE_ACCOUNT_IDS:
