@@ -1,6 +1,8 @@
 #!/bin/sh
-# demo.sh - set up everything, build orgfs, mount the built-in demo
-# organization and show it: ls, cat, and a grep -r audit.
+# demo.sh - install what orgfs needs to build and run (not the test
+# tools), build it, mount the built-in demo organization and show it:
+# ls, cat, and a grep -r audit.  Before the demo it prints at most two
+# lines: what it installs, and that it builds.
 # Options: --keep   leave it mounted (prints how to unmount)
 #          --size N demo organization of N accounts (default 50)
 set -eu
@@ -16,9 +18,16 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-scripts/setup.sh
-[ -f build/build.ninja ] || meson setup build >/dev/null
-ninja -C build >/dev/null || { ninja -C build; exit 1; }
+scripts/setup.sh --build
+echo "demo: building orgfs in build/" >&2
+log=$(mktemp /tmp/orgfs-demo-build.XXXXXX)
+if ! { [ -f build/build.ninja ] || meson setup build; } >"$log" 2>&1 ||
+   ! ninja -C build fs/orgfs >>"$log" 2>&1; then
+	cat "$log" >&2
+	rm -f "$log"
+	exit 1
+fi
+rm -f "$log"
 
 mnt=$(mktemp -d /tmp/orgfs-demo.XXXXXX)
 cleanup() {

@@ -26,10 +26,15 @@ scripts/setup.sh || { echo "fuzz.sh: setup failed" >&2; exit 1; }
 work=$(mktemp -d /tmp/orgfs-fuzz.XXXXXX)
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 if [ ! -f "$bdir/build.ninja" ]; then
-	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false \
+	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=disabled \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		>"$work/setup.log" 2>&1 ||
 		{ cat "$work/setup.log" >&2; echo "fuzz.sh: setup of $bdir failed" >&2; exit 1; }
+fi
+# set up before -Dtests became a feature, tests=false reads as auto
+if grep -q "^build tests/unit/" "$bdir/build.ninja"; then
+	meson configure "$bdir" -Dtests=disabled >"$work/setup.log" 2>&1 ||
+		{ cat "$work/setup.log" >&2; exit 1; }
 fi
 names=""
 for f in tests/fuzz/fuzz_*.c; do

@@ -18,7 +18,13 @@ status=0
 build() {
 	dir=$1; shift
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" "$@" >"$results/$dir.setup.log" 2>&1 ||
+		meson setup "$dir" -Dtests=enabled "$@" \
+			>"$results/$dir.setup.log" 2>&1 ||
+			{ cat "$results/$dir.setup.log" >&2; return 1; }
+	elif ! grep -q "^build tests/unit/" "$dir/build.ninja"; then
+		# set up without Check (scripts/demo.sh): add the tests
+		meson configure "$dir" -Dtests=enabled \
+			>"$results/$dir.setup.log" 2>&1 ||
 			{ cat "$results/$dir.setup.log" >&2; return 1; }
 	fi
 	ninja -C "$dir" >"$results/$dir.build.log" 2>&1 ||
@@ -87,6 +93,13 @@ if [ "$quick" -eq 0 ]; then
 	fi
 	# ---- end of ThreadSanitizer over a real mount ----
 fi
+
+# ---- the Debian package (tests/package/, debian/): built in a copy of
+# the tree with dpkg-buildpackage, lintian-clean, installed, the demo
+# mounted from /usr/bin/orgfs, purged; about a minute ----
+$PYTEST tests/package --junitxml="$results/pytest-package.xml" || status=1
+counted="$counted $results/pytest-package.xml"
+# ---- end of the Debian package ----
 
 # ---- fuzzing (scripts/fuzz.sh, tests/fuzz/): 15 s per libFuzzer harness,
 # clang + ASan + UBSan in build-fuzz; one JUnit testcase per harness ----
