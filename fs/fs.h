@@ -24,8 +24,10 @@ struct orgfs {
 	double kernel_timeout;          /* cap on entry/attr timeouts, seconds;
 					   < 0: none (the TTL) */
 	time_t mount_time;
-	uid_t uid;
-	gid_t gid;
+	uid_t uid;                      /* owner of every node (-o uid) */
+	gid_t gid;                      /* and group (-o gid) */
+	mode_t dir_perm;                /* 0555 less -o umask / dmask */
+	mode_t file_perm;               /* 0444 less -o umask / fmask */
 	char *source_desc;              /* one line: where the data comes from */
 	char *identity;                 /* caller ARN, or "demo" */
 	struct buf config_text;         /* .orgfs/config: effective settings */

@@ -120,12 +120,6 @@ static uint64_t test_clock_ms(void)
 	return v;
 }
 
-static void syslog_sink(int level, const char *msg, void *arg)
-{
-	(void)arg;
-	syslog(level, "%s", msg);
-}
-
 /* libfuse's own messages go through our logger too; it writes some of
  * them in pieces, so pieces are gathered into whole lines first. */
 static void fuse_log_to_olog(enum fuse_log_level level, const char *fmt,
@@ -302,10 +296,7 @@ static int mount_fs(struct fuse_session *se,
 		free(reap_path);
 		return -1;
 	}
-	if (!cl->foreground) {
-		openlog("orgfs", LOG_PID, LOG_DAEMON);
-		log_set_sink(syslog_sink, NULL);
-	}
+	log_start(cl->foreground);     /* -o log, else syslog unless -f */
 	fuse_daemonize(cl->foreground);
 	if (reap_path)
 		reaper_start(reap_path);        /* before any thread */
@@ -353,8 +344,6 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 	if (getenv("ORGFS_TEST_CLOCK_FILE"))
 		o->org.clock_ms = test_clock_ms;
 	fs->mount_time = time(NULL);
-	fs->uid = getuid();
-	fs->gid = getgid();
 	fs->layout = &tree_layout;
 	if (mount_fs(se, cl, fs))
 		goto out;

@@ -425,13 +425,23 @@ static char *child_path(const char *parent, const char *name)
 	return p;
 }
 
+/* -o uid, gid, umask/dmask/fmask: who may read, which default_permissions
+ * enforces */
+static void apply_owner(const struct orgfs *fs, struct stat *st)
+{
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	if (S_ISDIR(st->st_mode))
+		st->st_mode = S_IFDIR | fs->dir_perm;
+	else if (S_ISREG(st->st_mode))
+		st->st_mode = S_IFREG | fs->file_perm;
+}
+
 static void fill_stat(struct orgfs *fs, fuse_ino_t ino, const struct node *n,
 		      struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
-	st->st_uid = fs->uid;
-	st->st_gid = fs->gid;
 	switch (n->type) {
 	case NODE_DIR:
 		st->st_mode = S_IFDIR | 0555;
@@ -453,6 +463,7 @@ static void fill_stat(struct orgfs *fs, fuse_ino_t ino, const struct node *n,
 	st->st_mtim.tv_sec = n->mtime;
 	st->st_ctim = st->st_mtim;
 	st->st_atim = st->st_mtim;
+	apply_owner(fs, st);
 }
 
 static double timeout_of(const struct node *n)

@@ -11,7 +11,9 @@
  * and a rate_defaults[] entry.
  */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -357,6 +359,104 @@ static int set_regions(const struct opt *d, const char *val,
 	return val && parse_regions(val, fs) ? -1 : 0;
 }
 
+/* -o uid=N|NAME, -o gid=N|NAME: the owner every node shows (default:
+ * whoever mounts) */
+static int set_id(const struct opt *d, const char *val, struct options *o,
+		  struct orgfs *fs)
+{
+	int is_uid = !strcmp(d->name, "uid");
+	unsigned long long v;
+	char *end;
+
+	(void)o;
+	if (!val) {
+		if (is_uid)
+			fs->uid = getuid();
+		else
+			fs->gid = getgid();
+		return 0;
+	}
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (*val >= '0' && *val <= '9' && !*end) {
+		if (errno || v >= (unsigned long long)(uid_t)-1) {
+			fprintf(stderr, "orgfs: invalid %s '%s': out of range\n",
+				d->name, val);
+			return -1;
+		}
+	} else if (is_uid) {
+		struct passwd *pw = *val ? getpwnam(val) : NULL;
+
+		if (!pw) {
+			fprintf(stderr, "orgfs: invalid uid '%s': no such user "
+				"(a user name or number)\n", val);
+			return -1;
+		}
+		v = pw->pw_uid;
+	} else {
+		struct group *gr = *val ? getgrnam(val) : NULL;
+
+		if (!gr) {
+			fprintf(stderr, "orgfs: invalid gid '%s': no such group "
+				"(a group name or number)\n", val);
+			return -1;
+		}
+		v = gr->gr_gid;
+	}
+	if (is_uid)
+		fs->uid = (uid_t)v;
+	else
+		fs->gid = (gid_t)v;
+	return 0;
+}
+
+/* -o umask=OCTAL (both), dmask= (directories), fmask= (files): permission
+ * bits taken away from r-x for directories and r-- for files; umask's
+ * row comes first, so dmask and fmask refine it */
+static int set_mask(const struct opt *d, const char *val, struct options *o,
+		    struct orgfs *fs)
+{
+	unsigned long v;
+	char *end;
+
+	(void)o;
+	if (!strcmp(d->name, "umask")) {
+		fs->dir_perm = 0555;
+		fs->file_perm = 0444;
+	}
+	if (!val)
+		return 0;
+	errno = 0;
+	v = strtoul(val, &end, 8);
+	if (!*val || *end || errno || v > 0777 || strspn(val, "01234567") !=
+	    strlen(val)) {
+		fprintf(stderr, "orgfs: invalid %s '%s': expected an octal "
+			"mask from 0 to 0777, such as 027\n", d->name, val);
+		return -1;
+	}
+	if (d->name[0] != 'f')
+		fs->dir_perm = 0555 & ~(mode_t)v;
+	if (d->name[0] != 'd')
+		fs->file_perm = 0444 & ~(mode_t)v;
+	return 0;
+}
+
+/* -o log=FILE|syslog|stderr: opened now, used from the mount on */
+static int set_log(const struct opt *d, const char *val, struct options *o,
+		   struct orgfs *fs)
+{
+	char msg[512];
+
+	(void)d;
+	(void)o;
+	(void)fs;
+	if (val && log_set_destination(val, msg, sizeof(msg))) {
+		fprintf(stderr, "orgfs: %s\n", msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* What lib/owner.c and lib/rules.c print ends up on one line */
 static int loaded(int res, const char *msg)
 {
@@ -542,6 +642,36 @@ static void show_level(const struct opt *d, const struct options *o,
 	LINE(d, "%s", name);
 }
 
+static void show_id(const struct opt *d, const struct options *o,
+		    struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)o;
+	(void)ms;
+	LINE(d, "%u", d->name[0] == 'u' ? (unsigned)fs->uid :
+	     (unsigned)fs->gid);
+}
+
+/* the log file by its whole name, or what was given */
+static void show_log(const struct opt *d, const struct options *o,
+		     struct orgfs *fs, const struct mountsrc *ms)
+{
+	if (log_file())
+		LINE(d, "%s", log_file());
+	else
+		show_str(d, o, fs, ms);
+}
+
+/* the modes umask, dmask and fmask leave */
+static void show_modes(const struct opt *d, const struct options *o,
+		       struct orgfs *fs, const struct mountsrc *ms)
+{
+	(void)d;
+	(void)o;
+	(void)ms;
+	options_config_line(fs, "dir_mode", "%04o", (unsigned)fs->dir_perm);
+	options_config_line(fs, "file_mode", "%04o", (unsigned)fs->file_perm);
+}
+
 /* what the AWS source resolved from the environment and the config
  * file: the string at .resolved in struct mountsrc */
 static void show_resolved(const struct opt *d, const struct options *o,
@@ -655,6 +785,15 @@ static const struct opt opts[] = {
 	  .block = B_CACHE, .show = show_kernel_timeout },
 	{ .name = "log_level", .set = set_level, .def = "warning",
 	  .block = B_CACHE, .show = show_level },
+	{ .name = "log", .set = set_log, .block = B_CACHE, .show = show_log,
+	  .unset = "(syslog; stderr with -f)" },
+	/* who may read: shown to default_permissions */
+	{ .name = "uid", .set = set_id, .block = B_CACHE, .show = show_id },
+	{ .name = "gid", .set = set_id, .block = B_CACHE, .show = show_id },
+	{ .name = "umask", .set = set_mask, .block = B_CACHE,
+	  .show = show_modes },
+	{ .name = "dmask", .set = set_mask },
+	{ .name = "fmask", .set = set_mask },
 	{ .name = "prefetch", .flags = O_FLAG | O_LONG, .off = OFF(prefetch) },
 
 	/* ownership */
@@ -1379,6 +1518,10 @@ void options_usage(const char *prog)
 "General:\n"
 "    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
 "                           -d sets debug)\n"
+"    -o log=FILE|syslog|stderr\n"
+"                           where the log goes once mounted (default: syslog,\n"
+"                           stderr with -f); a FILE is reopened on SIGUSR1\n"
+"                           or SIGHUP (logrotate)\n"
 "    -f                     stay in the foreground\n"
 "    -d                     debug: foreground, log every FUSE request\n"
 "    -s                     single-threaded\n"
@@ -1391,10 +1534,18 @@ void options_usage(const char *prog)
 "                           unless told ro, it is ignored with a warning)\n"
 "    -o _netdev, noauto, nofail, defaults, users, x-*, relatime, ...\n"
 "                           for /etc/fstab and mount(8): accepted, ignored\n"
+"    -o uid=USER, gid=GROUP\n"
+"                           owner and group of every file and directory\n"
+"                           (a name or number; default: who mounts)\n"
+"    -o umask=M, dmask=M, fmask=M\n"
+"                           octal permission bits taken away from every\n"
+"                           directory (0555) and file (0444), e.g. umask=027\n"
+"                           with gid= and allow_other: that group only\n"
 "    -h, --help             print this help and exit\n"
 "    -V, --version          print the version and exit\n"
 "\n"
-"Signals: SIGHUP drops the cache; SIGTERM and SIGINT unmount (exit 0),\n"
-"  whatever dispositions orgfs inherited (orgfs(1), SIGNALS).\n"
+"Signals: SIGHUP drops the cache; SIGUSR1 reopens the log file; SIGTERM\n"
+"  and SIGINT unmount (exit 0), whatever dispositions orgfs inherited\n"
+"  (orgfs(1), SIGNALS).\n"
 "See orgfs(1) for the layout of the tree.\n");
 }

@@ -133,6 +133,7 @@ static void reaper_main(int rfd, const char *path, const char *dev)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);  /* pkill -USR1 orgfs, for logrotate */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

@@ -1,4 +1,5 @@
-/* signals.c - SIGTERM, SIGINT and SIGHUP, taken by a thread of their own.
+/* signals.c - SIGTERM, SIGINT, SIGHUP and SIGUSR1, taken by a thread of
+ * their own.
  * See signals.h for why libfuse's handlers are not used. */
 #include <errno.h>
 #include <pthread.h>
@@ -50,6 +51,7 @@ static void mask(int how, int with_exit_signals)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	if (with_exit_signals) {
 		sigaddset(&set, SIGTERM);
@@ -65,6 +67,7 @@ void signals_prepare(void)
 	set_action(SIGTERM, SIG_DFL);
 	set_action(SIGINT, SIG_DFL);
 	set_action(SIGHUP, SIG_DFL);
+	set_action(SIGUSR1, SIG_DFL);
 	set_action(SIGPIPE, do_nothing);
 	set_action(SIGUSR2, do_nothing);
 	/* an inherited mask must not keep SIGTERM or SIGINT from us */
@@ -74,6 +77,7 @@ void signals_prepare(void)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
@@ -123,6 +127,7 @@ static void *signal_main(void *unused)
 	(void)unused;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	for (;;) {
@@ -130,7 +135,13 @@ static void *signal_main(void *unused)
 			continue;
 		if (stopping())
 			break;
+		if (sig == SIGUSR1) {
+			olog(LOG_INFO, "SIGUSR1: reopening the log file");
+			log_reopen();
+			continue;
+		}
 		if (sig == SIGHUP) {
+			log_reopen();
 			olog(LOG_INFO, "SIGHUP: dropping the cache");
 			sg.on_hup(sg.arg);
 			continue;

@@ -1,11 +1,12 @@
-/* signals.h - how the daemon takes SIGTERM, SIGINT and SIGHUP.
+/* signals.h - how the daemon takes SIGTERM, SIGINT, SIGHUP and SIGUSR1.
  *
- * orgfs obeys SIGTERM and SIGINT (unmount, exit 0) and SIGHUP (drop the
- * cache) whatever dispositions and mask it inherited: a shell starts a
+ * orgfs obeys SIGTERM and SIGINT (unmount, exit 0), SIGHUP (drop the
+ * cache, reopen the log file) and SIGUSR1 (reopen the log file, for
+ * logrotate) whatever dispositions and mask it inherited: a shell starts a
  * background job with SIGINT and SIGQUIT ignored, nohup ignores SIGHUP,
  * and a blocked mask survives exec.
  *
- * The three are blocked in every thread and taken by one thread of their
+ * The four are blocked in every thread and taken by one thread of their
  * own with sigwait(), never by a handler.  libfuse 3.14's handlers only
  * set a flag that the loop's thread reads before it sleeps on a
  * semaphore: a signal that lands between the two, or in a thread that is
@@ -24,19 +25,21 @@
 
 struct fuse_session;
 
-/* Before the mount: SIGTERM, SIGINT and SIGHUP back to their defaults,
+/* Before the mount: SIGTERM, SIGINT, SIGHUP, SIGUSR1 back to their defaults,
  * SIGPIPE and SIGUSR2 caught by a handler that does nothing (a handler,
  * unlike SIG_IGN, is not inherited by the programs orgfs runs), SIGHUP
- * blocked (one sent while mounting waits for the signal thread).  SIGTERM
+ * and SIGUSR1 blocked (one sent while mounting waits for the signal
+ * thread).  SIGTERM
  * and SIGINT still end the process at once while it is starting. */
 void signals_prepare(void);
 
-/* Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR2 in the calling thread, and so
+/* Blocks SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2 in the calling thread, and so
  * in every thread it creates from then on.  A signal sent meanwhile waits
  * for signals_start(). */
 void signals_block(void);
 
-/* Starts the signal thread.  on_hup(arg) runs in it for each SIGHUP.
+/* Starts the signal thread.  on_hup(arg) runs in it for each SIGHUP,
+ * after the log file is reopened (log_reopen); SIGUSR1 only reopens it.
  * @return 0, or a positive error number when the thread could not start */
 int signals_start(struct fuse_session *se, void (*on_hup)(void *),
 		  void *arg);

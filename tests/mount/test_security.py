@@ -242,7 +242,11 @@ def _assert_no_secret(m, secrets, label):
     return nfiles
 
 
-def _mount_and_check(args, env, secrets, label, fake_secrets=None):
+def _mount_and_check(args, env, secrets, label, fake_secrets=None,
+                     log_file=None):
+    """log_file: the log goes there (-o log=) instead of stderr."""
+    if log_file:
+        args = args + ['-o', 'log=%s,log_level=debug' % log_file]
     m = Mount(['-d'] + args, env=env, allow=DEBUG_ALLOW)
     m.start()
     logtext = None
@@ -254,7 +258,7 @@ def _mount_and_check(args, env, secrets, label, fake_secrets=None):
             secrets = dict(secrets, **more)
     finally:
         # keep the log past stop(), which deletes it
-        with open(m.log.name, errors='replace') as fh:
+        with open(log_file or m.log.name, errors='replace') as fh:
             logtext = fh.read()
         m.stop(check=False)
     assert 'unique:' in logtext, 'no FUSE debug log'
@@ -280,7 +284,8 @@ def _assume_role(fake):
     return sts.assume_role(RoleArn=arn, RoleSessionName='orgfs-sec')['Credentials']
 
 
-def test_no_secret_anywhere_session_env(fake):
+@pytest.mark.parametrize('to_file', [False, True], ids=['stderr', 'log_file'])
+def test_no_secret_anywhere_session_env(fake, tmp_path, to_file):
     c = _assume_role(fake)
     env = aws_env(fake, {'AWS_ACCESS_KEY_ID': c['AccessKeyId'],
                          'AWS_SECRET_ACCESS_KEY': c['SecretAccessKey'],
@@ -288,7 +293,8 @@ def test_no_secret_anywhere_session_env(fake):
     _mount_and_check(['--endpoint=' + fake.url], env,
                      {'secret access key': c['SecretAccessKey'],
                       'session token': c['SessionToken'],
-                      'root secret': fake.root_secret}, 'session env')
+                      'root secret': fake.root_secret}, 'session env',
+                     log_file=str(tmp_path / 'orgfs.log') if to_file else None)
 
 
 def test_no_secret_anywhere_assume_role_profile(fake, tmp_path):
