@@ -96,7 +96,8 @@ fi
 
 # ---- the Debian package (tests/package/, debian/): built in a copy of
 # the tree with dpkg-buildpackage, lintian-clean, installed, the demo
-# mounted from /usr/bin/orgfs, purged; about a minute ----
+# mounted from /usr/bin/orgfs, purged; and what setup.sh and demo.sh
+# install and print.  About a minute ----
 $PYTEST tests/package --junitxml="$results/pytest-package.xml" || status=1
 counted="$counted $results/pytest-package.xml"
 # ---- end of the Debian package ----
