@@ -1,12 +1,211 @@
-/* prefetch.c - --prefetch: warm the whole tree in the background */
+/* prefetch.c - --prefetch: warm the whole tree in the background; the
+ * progress figures of a crawl, for its progress line and .orgfs/status */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fs.h"
 #include "prefetch.h"
+#include "resindex.h"
+
+/* ---- the progress of a crawl ----
+ *
+ * A crawl runs from the first sample that finds the mount busy (the tags
+ * crawl or a walk over the resources running, fetches in flight or
+ * queued, or a prefetch running) to
+ * the first that finds it idle.  Within it every count only grows: a
+ * walk that reads again what the crawl read already (a second view over
+ * the same listings) counts nothing twice, and calls and throttles count
+ * from the crawl's start. */
+
+enum { P_NONE, P_RUNNING, P_DONE };
+
+/* the figures read off .orgfs/status's other lines */
+struct sample {
+	uint64_t objects_done, objects_total;   /* tags crawl: accounts, OUs */
+	uint64_t listings_done, listings_total; /* account x region listings */
+	uint64_t resources;
+	uint64_t calls, throttles;
+	int busy;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	int state;                      /* P_* */
+	int pinned;                     /* a prefetch is running */
+	struct timespec start, end;     /* CLOCK_MONOTONIC */
+	uint64_t calls0, throttles0;    /* at the start */
+	struct sample hi;               /* the highest figures of the crawl */
+} pg = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* The value of "key\tvalue" in status, into out */
+static void value_of(const char *status, const char *key, char *out,
+		     size_t len)
+{
+	size_t n = strlen(key);
+	const char *p = status;
+
+	snprintf(out, len, "?");
+	while ((p = strstr(p, key))) {
+		if ((p == status || p[-1] == '\n') && p[n] == '\t') {
+			snprintf(out, len, "%.*s", (int)strcspn(p + n + 1, "\n"),
+				 p + n + 1);
+			return;
+		}
+		p += n;
+	}
+}
+
+static uint64_t field(const char *status, const char *key)
+{
+	char v[24];
+
+	value_of(status, key, v, sizeof(v));
+	return strtoull(v, NULL, 10);
+}
+
+static void read_sample(const char *status, struct sample *s)
+{
+	s->objects_done = field(status, "crawl_objects_done");
+	s->objects_total = field(status, "crawl_objects_total");
+	s->listings_done = field(status, "resource_slices_done");
+	s->listings_total = field(status, "resource_slices_total");
+	s->resources = field(status, "resources_seen");
+	s->calls = field(status, "api_calls");
+	s->throttles = field(status, "api_throttles");
+	s->busy = field(status, "crawl_running") ||
+		  field(status, "fetches_in_flight") ||
+		  field(status, "fetches_queued");
+}
+
+static double secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+#define RAISE(f) do { if (s->f > pg.hi.f) pg.hi.f = s->f; } while (0)
+
+/* One sample into the crawl's state; called with pg.mu held */
+static void advance(const struct sample *s, const struct timespec *now)
+{
+	int busy = s->busy || pg.pinned;
+
+	if (busy && pg.state != P_RUNNING) {
+		memset(&pg.hi, 0, sizeof(pg.hi));
+		pg.state = P_RUNNING;
+		pg.start = *now;
+		pg.calls0 = s->calls;
+		pg.throttles0 = s->throttles;
+	}
+	if (pg.state == P_NONE)
+		return;
+	if (pg.state == P_RUNNING) {
+		RAISE(objects_done);
+		RAISE(objects_total);
+		RAISE(listings_done);
+		RAISE(listings_total);
+		RAISE(resources);
+		if (s->calls - pg.calls0 > pg.hi.calls)
+			pg.hi.calls = s->calls - pg.calls0;
+		if (s->throttles - pg.throttles0 > pg.hi.throttles)
+			pg.hi.throttles = s->throttles - pg.throttles0;
+	}
+	if (!busy && pg.state == P_RUNNING) {
+		pg.state = P_DONE;
+		pg.end = *now;
+	}
+}
+
+/* The seconds left at the rate so far of the phase running, or -1 */
+static long eta(double elapsed)
+{
+	uint64_t done = pg.hi.listings_done, total = pg.hi.listings_total;
+
+	if (pg.state == P_DONE)
+		return 0;
+	if (!total || done >= total) {
+		done = pg.hi.objects_done;
+		total = pg.hi.objects_total;
+	}
+	if (!done || done >= total || elapsed < 1.0)
+		return -1;
+	return (long)(elapsed * (double)(total - done) / (double)done + 0.5);
+}
+
+int progress_render(struct orgfs *fs, const char *status, struct buf *out)
+{
+	static const char *const states[] = { "none", "running", "done" };
+	struct timespec now;
+	struct resindex_stats rs;
+	struct sample s;
+	struct cache_ref ref;
+	char accounts[24] = "unknown", resources[24] = "unknown",
+	     left[24] = "unknown";
+	double elapsed = 0;
+	long e;
+	int res;
+
+	read_sample(status, &s);
+	resindex_stats(fs->index, &rs);
+	s.busy |= rs.building;
+	if (!org_peek(fs->org, ORG_ACCOUNTS, "", &ref)) {
+		snprintf(accounts, sizeof(accounts), "%zu",
+			 ((const struct org_accounts *)ref.data)->n);
+		org_put(fs->org, &ref);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&pg.mu);
+	advance(&s, &now);
+	if (pg.state != P_NONE)
+		elapsed = secs(&pg.start, pg.state == P_RUNNING ? &now : &pg.end);
+	e = eta(elapsed);
+	if (e >= 0)
+		snprintf(left, sizeof(left), "%ld", e);
+	if (pg.hi.listings_total && pg.hi.listings_done >= pg.hi.listings_total)
+		snprintf(resources, sizeof(resources), "%" PRIu64,
+			 pg.hi.resources);
+	res = buf_printf(out,
+		"progress\t%s\n"
+		"progress_elapsed\t%.0f\n"
+		"progress_eta\t%s\n"
+		"progress_accounts_total\t%s\n"
+		"progress_regions\t%zu\n"
+		"progress_objects_done\t%" PRIu64 "\n"
+		"progress_objects_total\t%" PRIu64 "\n"
+		"progress_listings_done\t%" PRIu64 "\n"
+		"progress_listings_total\t%" PRIu64 "\n"
+		"progress_resources_listed\t%" PRIu64 "\n"
+		"progress_resources_total\t%s\n"
+		"progress_calls\t%" PRIu64 "\n"
+		"progress_throttles\t%" PRIu64 "\n",
+		states[pg.state], elapsed, left, accounts,
+		fs->resources ? fs->nregions : 0,
+		pg.hi.objects_done, pg.hi.objects_total, pg.hi.listings_done,
+		pg.hi.listings_total, pg.hi.resources, resources, pg.hi.calls,
+		pg.hi.throttles);
+	pthread_mutex_unlock(&pg.mu);
+	return res;
+}
+
+/* The prefetch holds the crawl running (on) or lets it end, and takes a
+ * sample, so that its start and end are those of the prefetch, whoever
+ * reads .orgfs/status meanwhile */
+static void progress_pin(struct orgfs *fs, int on)
+{
+	struct node n;
+
+	pthread_mutex_lock(&pg.mu);
+	pg.pinned = on;
+	pthread_mutex_unlock(&pg.mu);
+	node_init(&n);
+	layout_get(fs, "/.orgfs/status", &n);
+	node_free(&n);
+}
 
 struct prefetch {
 	struct orgfs *fs;
@@ -45,49 +244,55 @@ static void *warm_main(void *arg)
 		node_free(&n);
 	}
 	org_wait_idle(fs->org);
+	progress_pin(fs, 0);
 	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-/* One progress line, rewritten in place, while the prefetch runs. */
+/* One progress line, rewritten in place, while the prefetch runs: the
+ * figures of .orgfs/status's progress_* lines. */
+static void print_progress(struct prefetch *p, int last)
+{
+	static const char *const keys[] = {
+		"progress_objects_done", "progress_objects_total",
+		"progress_listings_done", "progress_listings_total",
+		"progress_resources_listed", "progress_resources_total",
+		"progress_calls", "progress_throttles", "progress_elapsed",
+		"progress_eta", "progress_accounts_total",
+	};
+	char v[sizeof(keys) / sizeof(keys[0])][24], eta_s[40] = "";
+	struct node n;
+	size_t i;
+
+	node_init(&n);
+	if (layout_get(p->fs, "/.orgfs/status", &n)) {
+		node_free(&n);
+		return;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		value_of(node_ptr(&n), keys[i], v[i], sizeof(v[i]));
+	node_free(&n);
+	if (!last && strcmp(v[9], "unknown"))
+		snprintf(eta_s, sizeof(eta_s), ", ETA %ss", v[9]);
+	fprintf(stderr, "\rorgfs: prefetch%s: %s accounts; tags %s/%s; "
+		"listings %s/%s; resources %s/%s; %s calls, %s throttled; "
+		"%ss%s\033[K", last ? " done" : "", v[10], v[0], v[1], v[2],
+		v[3], v[4], v[5], v[6], v[7], v[8], eta_s);
+	if (last)
+		fputc('\n', stderr);
+}
+
 static void *progress_main(void *arg)
 {
 	struct prefetch *p = arg;
 
 	while (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
 	       !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-		char objs[32] = "0", total[32] = "0", res[32] = "0",
-		     calls[32] = "0", thr[32] = "0";
-		struct { const char *key; char *out; } want[] = {
-			{ "crawl_objects_done\t", objs },
-			{ "crawl_objects_total\t", total },
-			{ "resources_seen\t", res },
-			{ "api_calls\t", calls },
-			{ "api_throttles\t", thr },
-		};
-		size_t i;
-		struct node n;
-
-		node_init(&n);
-		if (!layout_get(p->fs, "/.orgfs/status", &n)) {
-			const char *s = node_ptr(&n);
-
-			for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-				const char *q = strstr(s, want[i].key);
-
-				if (q)
-					sscanf(q + strlen(want[i].key), "%31s",
-					       want[i].out);
-			}
-		}
-		fprintf(stderr, "\rorgfs: prefetch: %s/%s accounts and OUs, "
-			"%s resources, %s API calls, %s throttled ", objs,
-			total, res, calls, thr);
-		node_free(&n);
-		usleep(500000);
+		print_progress(p, 0);
+		usleep(200000);
 	}
 	if (__atomic_load_n(&p->done, __ATOMIC_ACQUIRE))
-		fprintf(stderr, "\rorgfs: prefetch done%60s\n", "");
+		print_progress(p, 1);
 	return NULL;
 }
 
@@ -98,7 +303,9 @@ struct prefetch *prefetch_start(struct orgfs *fs, int progress)
 	if (!p)
 		return NULL;
 	p->fs = fs;
+	progress_pin(fs, 1);
 	if (pthread_create(&p->warm, NULL, warm_main, p)) {
+		progress_pin(fs, 0);
 		free(p);
 		return NULL;
 	}

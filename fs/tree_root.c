@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefetch.h"
 #include "tree.h"
 #include "views.h"
 
@@ -310,5 +311,12 @@ int f_dot(struct lctx *c, struct node *out)
 			__atomic_load_n(&fs->inodes, __ATOMIC_RELAXED));
 	if (!res && src->ops->status)
 		res = src->ops->status(src, &out->data);
+	if (!res) {
+		/* the crawl's figures, read off the lines above */
+		char *above = strdup(buf_str(&out->data));
+
+		res = above ? progress_render(fs, above, &out->data) : -ENOMEM;
+		free(above);
+	}
 	return res;
 }

@@ -527,9 +527,11 @@ static int build_account(struct resindex *x, struct rsnap *s,
 		snprintf(path, sizeof(path), "/accounts/%s/resources (%s)",
 			 a->v[i].id, x->regions[k]);
 		aws_error_clear(&err);
-		__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELAXED);
+		/* a slice is counted once read, after its resources, so that
+		 * .orgfs/status never counts a slice without them */
 		if (org_get(x->org, ORG_RESOURCES, key, path, &ref, &err)) {
 			bad = 1;
+			__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELEASE);
 			continue;
 		}
 		res = rsnap_pin(s, &ref);
@@ -546,6 +548,7 @@ static int build_account(struct resindex *x, struct rsnap *s,
 		__atomic_add_fetch(&x->resources,
 				   ((const struct org_resources *)ref.data)->n,
 				   __ATOMIC_RELAXED);
+		__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELEASE);
 	}
 	s->pub.unreadable += bad;
 	return 0;
@@ -738,7 +741,7 @@ void resindex_drop(struct resindex *x)
 
 void resindex_stats(struct resindex *x, struct resindex_stats *out)
 {
-	out->slices_done = __atomic_load_n(&x->slices_done, __ATOMIC_RELAXED);
+	out->slices_done = __atomic_load_n(&x->slices_done, __ATOMIC_ACQUIRE);
 	out->slices_total = __atomic_load_n(&x->slices_total,
 					    __ATOMIC_RELAXED);
 	out->resources = __atomic_load_n(&x->resources, __ATOMIC_RELAXED);
@@ -746,6 +749,7 @@ void resindex_stats(struct resindex *x, struct resindex_stats *out)
 	pthread_mutex_lock(&x->lock);
 	out->builds = x->builds;
 	out->waiting = x->waiting;
+	out->building = x->building;
 	pthread_mutex_unlock(&x->lock);
 }
 

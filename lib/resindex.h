@@ -87,6 +87,7 @@ struct resindex_stats {
 	uint64_t unreadable;            /* accounts, last finished build */
 	uint64_t builds;                /* builds finished, failed ones too */
 	int waiting;                    /* readers waiting for a build now */
+	int building;                   /* a build runs now */
 };
 
 struct resindex;
