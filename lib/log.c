@@ -130,8 +130,8 @@ int log_set_destination(const char *spec, char *err, size_t errlen)
 	int fd;
 
 	if (!strcmp(spec, "syslog") || !strcmp(spec, "stderr")) {
-		dest.dest = spec[0] == 's' && spec[1] == 'y' ?
-			    LOG_DEST_SYSLOG : LOG_DEST_STDERR;
+		dest.dest = !strcmp(spec, "syslog") ? LOG_DEST_SYSLOG :
+			    LOG_DEST_STDERR;
 		return 0;
 	}
 	if (!*spec) {
