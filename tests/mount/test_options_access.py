@@ -82,7 +82,7 @@ def test_group_only(people, mountpoint):
                path=mountpoint) as m:
         for path, mode in ((m.path, 0o550), (m.p('accounts'), 0o550),
                            (m.p('README'), 0o440),
-                           (m.p('accounts.tsv'), 0o440)):
+                           (m.p('tables', 'accounts.tsv'), 0o440)):
             st = os.stat(path)
             assert st.st_uid == 0 and st.st_gid == gid, path
             assert stat.S_IMODE(st.st_mode) == mode, (path, oct(st.st_mode))
@@ -93,7 +93,7 @@ def test_group_only(people, mountpoint):
         # what the other users see and may do
         r = as_user(INSIDE, 'stat', '-c', '%U %G %a', m.p('README'))
         assert r.stdout == 'root %s 440\n' % GROUP, r.stderr
-        r = as_user(INSIDE, 'head', '-1', m.p('accounts.tsv'))
+        r = as_user(INSIDE, 'head', '-1', m.p('tables', 'accounts.tsv'))
         assert r.returncode == 0 and r.stdout.startswith('id\tname'), r.stderr
         r = as_user(INSIDE, 'ls', m.p('accounts'))
         assert r.returncode == 0 and len(r.stdout.split()) == 20, r.stderr

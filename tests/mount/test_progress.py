@@ -80,10 +80,11 @@ def lines(path):
 def assert_totals(m, last, regions):
     assert last['progress_eta'] == '0'
     assert last['progress_regions'] == str(regions)
-    assert int(last['progress_accounts_total']) == lines(m.p('accounts.tsv')) - 1
+    assert int(last['progress_accounts_total']) == \
+        lines(m.p('tables', 'accounts.tsv')) - 1
     assert last['progress_objects_done'] == last['progress_objects_total'] != '0'
     assert last['progress_listings_done'] == last['progress_listings_total'] != '0'
-    nres = lines(m.p('resources.tsv')) - 1
+    nres = lines(m.p('tables', 'resources.tsv')) - 1
     assert last['progress_resources_listed'] == \
         last['progress_resources_total'] == str(nres)
     # reading what the crawl fetched is no new crawl
@@ -119,7 +120,7 @@ def test_lazy_mount_shows_the_same_figures():
         assert status(m)['progress'] == 'none'
 
         def read_all():
-            with open(m.p('resources.tsv')) as fh:
+            with open(m.p('tables', 'resources.tsv')) as fh:
                 fh.read()
         last = assert_monotonic(sample_until_done(m, read_all))
         assert_totals(m, last, 2)

@@ -111,7 +111,7 @@ def test_installed_mounts_demo(installed, tmp_path):
     assert r.returncode == 0, r.stderr
     try:
         assert os.path.ismount(mnt)
-        with open(os.path.join(mnt, 'accounts.tsv')) as fh:
+        with open(os.path.join(mnt, 'tables', 'accounts.tsv')) as fh:
             assert fh.readline() == 'id\tname\temail\tstate\tpath\towner\n'
             assert len(fh.readlines()) == 50
     finally:
@@ -134,7 +134,7 @@ def test_mount_helper_finds_orgfs(installed, tmp_path):
         # that only orgfs's fstab support (#15) reads
         assert r.returncode == 0 or r.stderr.startswith('orgfs:'), r.stderr
         if r.returncode == 0:
-            assert os.path.isfile(os.path.join(mnt, 'accounts.tsv'))
+            assert os.path.isfile(os.path.join(mnt, 'tables', 'accounts.tsv'))
     finally:
         if os.path.ismount(mnt):
             run(['umount', mnt])
