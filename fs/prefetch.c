@@ -24,12 +24,15 @@
 
 enum { P_NONE, P_RUNNING, P_DONE };
 
-/* the figures read off .orgfs/status's other lines */
+/* the figures of one sample: .orgfs/status's other lines and the
+ * resource index's statistics */
 struct sample {
 	uint64_t objects_done, objects_total;   /* tags crawl: accounts, OUs */
 	uint64_t listings_done, listings_total; /* account x region listings */
 	uint64_t resources;
 	uint64_t calls, throttles;
+	uint64_t runs, builds;          /* tags crawls, resource walks ended */
+	int tags_running, building;
 	int busy;
 };
 
@@ -39,6 +42,7 @@ static struct {
 	int pinned;                     /* a prefetch is running */
 	struct timespec start, end;     /* CLOCK_MONOTONIC */
 	uint64_t calls0, throttles0;    /* at the start */
+	uint64_t runs0, builds0;        /* the same */
 	struct sample hi;               /* the highest figures of the crawl */
 } pg = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
@@ -68,16 +72,25 @@ static uint64_t field(const char *status, const char *key)
 	return strtoull(v, NULL, 10);
 }
 
-static void read_sample(const char *status, struct sample *s)
+static void read_sample(struct orgfs *fs, const char *status,
+			struct sample *s)
 {
+	struct resindex_stats rs;
+
 	s->objects_done = field(status, "crawl_objects_done");
 	s->objects_total = field(status, "crawl_objects_total");
-	s->listings_done = field(status, "resource_slices_done");
-	s->listings_total = field(status, "resource_slices_total");
-	s->resources = field(status, "resources_seen");
+	s->runs = field(status, "crawl_runs");
+	s->tags_running = field(status, "crawl_running") != 0;
 	s->calls = field(status, "api_calls");
 	s->throttles = field(status, "api_throttles");
-	s->busy = field(status, "crawl_running") ||
+	/* the index's own, read after it says whether a walk runs */
+	resindex_stats(fs->index, &rs);
+	s->listings_done = rs.slices_done;
+	s->listings_total = rs.slices_total;
+	s->resources = rs.resources;
+	s->builds = rs.builds;
+	s->building = rs.building;
+	s->busy = s->tags_running || s->building ||
 		  field(status, "fetches_in_flight") ||
 		  field(status, "fetches_queued");
 }
@@ -101,15 +114,23 @@ static void advance(const struct sample *s, const struct timespec *now)
 		pg.start = *now;
 		pg.calls0 = s->calls;
 		pg.throttles0 = s->throttles;
+		pg.runs0 = s->runs;
+		pg.builds0 = s->builds;
 	}
 	if (pg.state == P_NONE)
 		return;
 	if (pg.state == P_RUNNING) {
-		RAISE(objects_done);
-		RAISE(objects_total);
-		RAISE(listings_done);
-		RAISE(listings_total);
-		RAISE(resources);
+		/* counts of a tags crawl or a walk that ended before this
+		 * crawl began are not this crawl's */
+		if (s->tags_running || s->runs > pg.runs0) {
+			RAISE(objects_done);
+			RAISE(objects_total);
+		}
+		if (s->building || s->builds > pg.builds0) {
+			RAISE(listings_done);
+			RAISE(listings_total);
+			RAISE(resources);
+		}
 		if (s->calls - pg.calls0 > pg.hi.calls)
 			pg.hi.calls = s->calls - pg.calls0;
 		if (s->throttles - pg.throttles0 > pg.hi.throttles)
@@ -141,7 +162,6 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 {
 	static const char *const states[] = { "none", "running", "done" };
 	struct timespec now;
-	struct resindex_stats rs;
 	struct sample s;
 	struct cache_ref ref;
 	char accounts[24] = "unknown", resources[24] = "unknown",
@@ -150,9 +170,7 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 	long e;
 	int res;
 
-	read_sample(status, &s);
-	resindex_stats(fs->index, &rs);
-	s.busy |= rs.building;
+	read_sample(fs, status, &s);
 	if (!org_peek(fs->org, ORG_ACCOUNTS, "", &ref)) {
 		snprintf(accounts, sizeof(accounts), "%zu",
 			 ((const struct org_accounts *)ref.data)->n);

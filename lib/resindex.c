@@ -668,8 +668,14 @@ static struct rsnap *rsnap_wait(struct resindex *x, uint64_t version,
 		*oldh = x->handoff;
 		x->handoff = NULL;
 	}
-	if (!s)
+	if (!s) {
+		/* a new walk: its counts start now, under the lock that
+		 * resindex_stats reads building under */
 		x->building = 1;
+		__atomic_store_n(&x->slices_done, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&x->slices_total, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&x->resources, 0, __ATOMIC_RELAXED);
+	}
 	return s;
 }
 
@@ -741,16 +747,19 @@ void resindex_drop(struct resindex *x)
 
 void resindex_stats(struct resindex *x, struct resindex_stats *out)
 {
-	out->slices_done = __atomic_load_n(&x->slices_done, __ATOMIC_ACQUIRE);
-	out->slices_total = __atomic_load_n(&x->slices_total,
-					    __ATOMIC_RELAXED);
-	out->resources = __atomic_load_n(&x->resources, __ATOMIC_RELAXED);
-	out->unreadable = __atomic_load_n(&x->unreadable, __ATOMIC_RELAXED);
+	/* building first: when it is set, the counts read after are the
+	 * walk's (reset under the lock when it began) */
 	pthread_mutex_lock(&x->lock);
 	out->builds = x->builds;
 	out->waiting = x->waiting;
 	out->building = x->building;
 	pthread_mutex_unlock(&x->lock);
+	/* slices before resources: a slice counted is in the resources */
+	out->slices_done = __atomic_load_n(&x->slices_done, __ATOMIC_ACQUIRE);
+	out->slices_total = __atomic_load_n(&x->slices_total,
+					    __ATOMIC_RELAXED);
+	out->resources = __atomic_load_n(&x->resources, __ATOMIC_RELAXED);
+	out->unreadable = __atomic_load_n(&x->unreadable, __ATOMIC_RELAXED);
 }
 
 struct resindex *resindex_new(struct org *org, char *const *regions,

@@ -4,6 +4,7 @@ agree with the tree."""
 import os
 import pty
 import re
+import signal
 import subprocess
 import threading
 
@@ -44,7 +45,9 @@ def sample_until_done(m, trigger=None):
             st = progress(m)
             if st:
                 samples.append(st)
-            return st and st['progress'] == 'done'
+            # the end of a crawl seen running (not the last one's)
+            return st and st['progress'] == 'done' and \
+                any(x['progress'] == 'running' for x in samples)
         wait_for(done, timeout=120, interval=0.005,
                  what='the crawl to be done')
     finally:
@@ -54,7 +57,8 @@ def sample_until_done(m, trigger=None):
 
 
 def assert_monotonic(samples):
-    running = [s for s in samples if s['progress'] in ('running', 'done')]
+    first = [s['progress'] for s in samples].index('running')
+    running = samples[first:]
     assert [s['progress'] for s in running].count('running') >= 2, \
         'too few samples while running: %r' % samples[:3]
     for prev, cur in zip(running, running[1:]):
@@ -172,3 +176,33 @@ def test_prefetch_progress_line(tmp_path):
     last = figures[-1]
     assert last.group(5) == last.group(6) and last.group(7) == last.group(8)
     assert proc.returncode == 0
+
+
+def test_second_crawl_counts_from_zero():
+    """After SIGHUP drops the cache, the next crawl's figures are its own:
+    it does not start from the last crawl's totals, even while the
+    accounts are being listed again (slow here) before any resource."""
+    fake = FakeAWS(accounts=12, seed=8, latency_ms=40)
+    try:
+        with Mount(['--endpoint=' + fake.url, '-o',
+                    'rate_organizations=200,rate_tagging=200,rate_sts=200,'
+                    'log_level=info'], env=aws_env(fake)) as m:
+            def read_all():
+                with open(m.p('tables', 'resources.tsv')) as fh:
+                    fh.read()
+            first = assert_monotonic(sample_until_done(m, read_all))
+            m.signal(signal.SIGHUP)
+            wait_for(lambda: 'SIGHUP: dropping the cache' in m.output(),
+                     what='the cache dropped')
+            samples = sample_until_done(m, read_all)
+            last = assert_monotonic(samples)
+            running = [x for x in samples if x['progress'] == 'running']
+            assert running[0]['progress_resources_total'] == 'unknown', \
+                running[0]
+            assert running[0]['progress_listings_done'] == '0', running[0]
+            assert last['progress_resources_total'] == \
+                first['progress_resources_total'] != 'unknown'
+            assert last['progress_listings_done'] == \
+                first['progress_listings_done']
+    finally:
+        fake.stop()
