@@ -5,6 +5,7 @@ setup.sh runs against a fake dpkg-query (everything missing) and a fake
 apt-get that records what it was asked and prints apt's usual noise.
 """
 import os
+import re
 import subprocess
 
 import pytest
@@ -91,3 +92,13 @@ def test_demo_first_screen(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stderr == 'demo: building orgfs in build/\n', r.stderr
     assert r.stdout.startswith('\n$ cat README\n'), r.stdout[:500]
+
+
+def test_package_version_is_the_project_version():
+    """debian/changelog names the version meson builds (orgfs --version)."""
+    with open(os.path.join(ROOT, 'meson.build')) as fh:
+        meson = re.search(r"version: '([^']+)'", fh.read()).group(1)
+    r = subprocess.run(['dpkg-parsechangelog', '-S', 'Version'], cwd=ROOT,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == meson
