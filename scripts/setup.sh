@@ -12,7 +12,7 @@ libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev libxml2-dev"
 # to test it: Check, the fake endpoint, sanitizers and fuzzers, the
 # Debian package (tests/package)
 TEST="clang check python3 python3-botocore python3-pytest
-python3-pytest-xdist valgrind attr gdb libclang-rt-14-dev
+python3-pytest-xdist valgrind attr gdb rsync libclang-rt-14-dev
 build-essential dpkg-dev debhelper lintian bash-completion"
 
 case "${1:-}" in

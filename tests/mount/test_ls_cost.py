@@ -1,0 +1,242 @@
+"""What an interactive look around costs (issue 15.3).
+
+`ls` is usually `ls --color=auto`, which stats every entry; `ls -l`,
+`stat *` and bash's tab completion (which stats each candidate to mark
+directories) do too.  In the root and in every directory of directories
+none of them may start an organization-wide crawl or call a member
+account: the files whose exact size needs a crawl live in tables/.
+Where a listing needs data by nature (owners/, tags/, services/ list names
+found on resources) the listing pays for it once and the stats cost
+nothing more.  Counted in the fake endpoint's log, 100 accounts at 50 ms
+a call; each command runs on a fresh mount, so that nothing it needs is
+already cached.
+
+Copies stay complete and exact: tar, rsync -a and cp -a of the mount's
+tables and of an account's directory give the bytes a read gives.
+"""
+import collections
+import filecmp
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from expected import Org
+from fixture import make_fixture
+from orgfsmount import Mount, aws_env, wait_idle
+
+ACCOUNTS = 100
+PAGE = 20                   # the fake's (and AWS's) largest Organizations page
+
+fake = make_fixture(scope='module', accounts=ACCOUNTS, seed=15,
+                    latency_ms=50)
+
+# What a user types, with {d} the directory.  Completion: what readline
+# does on TAB after "cd {d}; ls ": the names (compgen -f), then a stat of
+# each to mark the directories.
+COMMANDS = {
+    'ls': 'ls {d}',
+    'ls --color=always': 'ls --color=always {d}',
+    'ls -l': 'ls -l {d}',
+    'stat *': 'cd {d} && stat -- *',
+    'completion': 'cd {d} && compgen -f -- "" | '
+                  'while IFS= read -r f; do test -d "$f"; echo "$f"; done',
+}
+
+
+def pages(n):
+    """Organizations pages for n items (one more: the fake sends an empty
+    page with a NextToken now and then, as AWS does)."""
+    return -(-n // PAGE) + 1
+
+
+def run_counted(fake, m, d, cmd):
+    """Run cmd in directory d of a mount; the fake's calls it caused,
+    read-ahead included (waits until the daemon is idle)."""
+    wait_idle(m)
+    fake.clear_requests()
+    r = subprocess.run(['bash', '-c', COMMANDS[cmd].format(
+        d=m.p(d) if d else m.path)], capture_output=True, text=True)
+    assert r.returncode == 0, (d, cmd, r.stderr)
+    assert r.stdout.strip(), (d, cmd, 'printed nothing')
+    wait_idle(m)
+    return fake.requests()
+
+
+def member_calls(fake, calls):
+    """Calls made in a member account (with a role assumed in it), and
+    the AssumeRole calls that would open one."""
+    return [c for c in calls if c['op'] == 'AssumeRole' or
+            c.get('account') not in (None, fake.mgmt_account)]
+
+
+def twice(calls):
+    seen = collections.Counter(
+        (c['service'], c['op'], c.get('account'), c.get('region'),
+         repr(sorted((c.get('params') or {}).items()))) for c in calls)
+    return {k: n for k, n in seen.items() if n > 1}
+
+
+def bounds(org):
+    """For each directory: the most each Organizations operation may be
+    called by any command there, on a cold mount.  An operation not named
+    may not be called at all."""
+    containers = len(org.roots) + len(org.ous)
+    n_pol = len(org.policies)
+    readme = {'DescribeOrganization': 1, 'ListRoots': 1}
+    hier = {'ListRoots': 1,
+            # the OU walk: each root and OU's OUs and accounts, paged
+            'ListOrganizationalUnitsForParent': 2 * containers,
+            'ListChildren': 2 * containers}
+    return {
+        # the root: only the README's size (the organization's id)
+        '': readme,
+        'org': readme,
+        # a directory whose entries are known without a call
+        'unowned': {},
+        # the account list; accounts/ also reads ahead each account's
+        # tags (one call per account, for the walk that usually follows)
+        'accounts': {'ListAccounts': pages(len(org.accounts)),
+                     'ListTagsForResource': len(org.accounts)},
+        'by-name': {'ListAccounts': pages(len(org.accounts))},
+        # the hierarchy; ous/ reads ahead each OU's tags; tree/ names
+        # accounts too
+        'ous': dict(hier, ListTagsForResource=containers),
+        'tree': dict(hier, ListAccounts=pages(len(org.accounts))),
+        # the policy list, and the read-ahead of each policy
+        'policies': {'ListRoots': 1, 'ListPolicies': 2 * pages(n_pol),
+                     'DescribePolicy': n_pol,
+                     'ListTargetsForPolicy': 2 * n_pol},
+    }
+
+
+CHEAP = ['', 'org', 'unowned', 'accounts', 'by-name', 'ous', 'tree',
+         'policies']
+
+
+@pytest.mark.parametrize('d', CHEAP, ids=lambda d: d or 'root')
+def test_ls_costs_no_crawl(fake, d):
+    """Every command in the root and in each directory of directories: no
+    member account called, no role assumed, each Organizations operation
+    within what the listing itself needs (bounds()), nothing twice."""
+    org = Org(fake.org())
+    want = bounds(org)[d]
+    costs = {}
+    for cmd in COMMANDS:
+        with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=0'],
+                   env=aws_env(fake)) as m:
+            calls = run_counted(fake, m, d, cmd)
+        ops = collections.Counter(c['op'] for c in calls)
+        costs[cmd] = dict(ops)
+        assert not member_calls(fake, calls), (d, cmd, ops)
+        assert not twice(calls), (d, cmd, twice(calls))
+        over = {op: n for op, n in ops.items() if n > want.get(op, 0)}
+        assert not over, '%s in %s: %s over %s' % (cmd, d or '/', over, want)
+    print('%s: %s' % (d or '/', costs))
+
+
+def test_ls_of_rules_costs_nothing(fake, tmp_path):
+    """compliance/rules/ lists the rules file's rules: no call."""
+    rules = tmp_path / 'rules.ini'
+    rules.write_text('[rule owner-tag]\nlevel = standard\n'
+                     'applies_to = accounts\ntag = Owner\n'
+                     'require_tag = yes\n')
+    for cmd in COMMANDS:
+        with Mount(['--endpoint=' + fake.url, '-o', 'rules=%s' % rules],
+                   env=aws_env(fake)) as m:
+            calls = run_counted(fake, m, 'compliance/rules', cmd)
+        assert calls == [], (cmd, collections.Counter(
+            c['op'] for c in calls))
+
+
+def test_listing_pays_stats_cost_nothing_more(fake):
+    """owners/, tags/, tags/<key>/ and services/ list names found on
+    resources too: listing them reads the resources once (no call
+    twice); once listed, each command there costs no call."""
+    with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=0'],
+               env=aws_env(fake)) as m:
+        wait_idle(m)
+        fake.clear_requests()
+        for d in ('owners', 'tags', 'services'):
+            os.listdir(m.p(d))
+        key = sorted(os.listdir(m.p('tags')))[0]
+        os.listdir(m.p('tags', key))
+        wait_idle(m)
+        first = fake.requests()
+        assert first and not twice(first), twice(first)
+        for d in ('owners', 'tags', 'tags/' + key, 'services'):
+            for cmd in COMMANDS:
+                calls = run_counted(fake, m, d, cmd)
+                assert calls == [], (d, cmd, collections.Counter(
+                    c['op'] for c in calls))
+
+
+def test_tables_are_apart(fake):
+    """The crawl-sized tables are in tables/, not at the root nor in
+    unowned/: a stat of tables/ itself lists nothing."""
+    with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
+        top = os.listdir(m.path)
+        assert 'tables' in top
+        assert not {'accounts.tsv', 'resources.tsv'} & set(top)
+        assert 'resources.tsv' not in os.listdir(m.p('unowned'))
+        assert sorted(os.listdir(m.p('tables'))) == [
+            'accounts.tsv', 'resources.tsv', 'unowned_resources.tsv']
+        wait_idle(m)
+        fake.clear_requests()
+        os.stat(m.p('tables'))
+        wait_idle(m)
+        assert fake.requests() == []
+
+
+def tree_equal(a, b):
+    """Same names, same kinds, same bytes and link targets under a and b."""
+    cmp = filecmp.dircmp(a, b)
+    assert not cmp.left_only and not cmp.right_only, (
+        a, cmp.left_only, cmp.right_only)
+    for name in cmp.common:
+        pa, pb = os.path.join(a, name), os.path.join(b, name)
+        if os.path.islink(pa):
+            assert os.readlink(pa) == os.readlink(pb), pa
+        elif os.path.isdir(pa):
+            tree_equal(pa, pb)
+        else:
+            with open(pa, 'rb') as fa, open(pb, 'rb') as fb:
+                da, db = fa.read(), fb.read()
+            assert da == db, (pa, len(da), len(db))
+            assert os.lstat(pa).st_size == len(da), pa
+
+
+COPIERS = {
+    'tar': 'tar -C {src} -cf - {names} | tar -C {dst} -xf -',
+    'cp -a': 'cd {src} && cp -a -- {names} {dst}/',
+    'rsync -a': 'cd {src} && rsync -a -- {names} {dst}/',
+}
+
+
+@pytest.mark.parametrize('copier', sorted(COPIERS))
+def test_copies_are_complete_and_exact(copier, tmp_path):
+    """A cold mount copied: the tables (whose size is exact from the
+    first stat) and an account's directory come out whole, byte for byte
+    what a read of the mount gives."""
+    if copier == 'rsync -a' and not shutil.which('rsync'):
+        pytest.skip('rsync is not installed')
+    dst = tmp_path / 'copy'
+    dst.mkdir()
+    with Mount(['--demo=12']) as m:
+        aid = sorted(os.listdir(m.p('accounts')))[0]
+        names = 'tables accounts/%s owners' % aid
+        if copier != 'tar':
+            # cp and rsync copy accounts/<id> as <id>: keep the path
+            (dst / 'accounts').mkdir()
+            names = 'tables owners'
+            subprocess.run(['bash', '-c', COPIERS[copier].format(
+                src=m.p('accounts'), dst=dst / 'accounts', names=aid)],
+                check=True)
+        subprocess.run(['bash', '-c', COPIERS[copier].format(
+            src=m.path, dst=dst, names=names)], check=True)
+        for top in ('tables', 'owners', os.path.join('accounts', aid)):
+            tree_equal(m.p(top), str(dst / top))
+        sizes = {n: os.path.getsize(dst / 'tables' / n)
+                 for n in os.listdir(dst / 'tables')}
+    assert all(sizes.values()), sizes
