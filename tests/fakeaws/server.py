@@ -4,7 +4,7 @@
 Organizations, Resource Groups Tagging, Config, Resource Explorer, STS, SSO
 portal, SSO-OIDC, EC2 IMDSv2 and container credentials, with SigV4 checked by
 botocore, fault injection, rate limits, a request log and a control API under
-/_fake/.  See tests/fakeaws/README.md and /tmp/orgfs-fakeaws-spec.md.
+/_fake/.  See tests/fakeaws/README.md.
 """
 
 import argparse
