@@ -103,8 +103,11 @@ int layout_peek(struct orgfs *fs, const char *path, struct node *out);
 /* layout_get, and for an org-wide view directory its listing too, so
  * that mtime and the stale mark are those of the data behind it. */
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out);
-/* Read-ahead for a directory just listed, as its row says (layout.h). */
+/* Read-ahead for a directory just listed, as its row says (layout.h);
+ * a read-ahead of each child waits for the first access below one. */
 void layout_prefetch(struct orgfs *fs, const char *path);
+/* The same, each child's at once (--prefetch). */
+void layout_prefetch_now(struct orgfs *fs, const char *path);
 /* Org-wide views, whose attributes take a crawl: readdirplus leaves
  * them to a later lookup. */
 int layout_is_view(struct orgfs *fs, const char *path);

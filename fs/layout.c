@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "hash.h"
 #include "layout.h"
 #include "views.h"
 
@@ -230,6 +231,7 @@ enum get_how {
 
 static int get_node(struct orgfs *fs, const char *path, struct node *out,
 		    enum get_how how);
+static void fire_armed(struct orgfs *fs, const char *path);
 
 int layout_get(struct orgfs *fs, const char *path, struct node *out)
 {
@@ -253,6 +255,7 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 	struct lctx c;
 	int res;
 
+	fire_armed(fs, path);
 	lctx_init(&c, fs, path);
 	r = find_row(fs, path, &c);
 	if (!r)
@@ -365,21 +368,14 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 	return 0;
 }
 
-void layout_prefetch(struct orgfs *fs, const char *path)
+/* Each child's read-ahead (AHEAD_EACH): the row's listing, and what
+ * each name listed will need. */
+static void prefetch_each(struct orgfs *fs, const struct layout_row *r,
+			  const char *path)
 {
-	const struct layout_row *r;
 	struct dlist d = { 0 };
-	struct lctx c;
 	size_t i;
 
-	memset(&c, 0, sizeof(c));
-	r = find_row(fs, path, &c);
-	if (!r || r->ahead.how == AHEAD_NONE)
-		return;
-	if (r->ahead.how == AHEAD_ONE) {
-		org_prefetch(fs->org, r->ahead.kind, "");
-		return;
-	}
 	if (layout_list(fs, path, &d))
 		return;
 	for (i = 0; i < d.n; i++) {
@@ -391,4 +387,91 @@ void layout_prefetch(struct orgfs *fs, const char *path)
 		}
 	}
 	dlist_free(&d);
+}
+
+/* The read-ahead of each child serves a walk over them (cat
+ * accounts/x/tags/Owner for every x): listing the directory arms it, and
+ * it fires when accesses below (two levels down) reach a second child.
+ * An ls of the directory alone, even -l or --color, which stat every
+ * child, then costs the listing and nothing more (issue 15: not one call
+ * per account to colour a listing), and neither does a look into one
+ * child (ls -l accounts/x/).  One mount per process: the marks are the
+ * process's, by row: 0 unarmed, 1 armed, else the hash of the first
+ * child seen below. */
+#define ARM_MAX 512
+static uint64_t armed[ARM_MAX];         /* atomic, by row index */
+static int n_armed;                     /* atomic: how many are */
+
+static int armable(const struct layout_table *t, const struct layout_row *r)
+{
+	/* a literal pattern is the path to list when it fires */
+	return (size_t)(r - t->rows) < ARM_MAX && !strchr(r->pattern, '*');
+}
+
+/* Whether an access below child (of n bytes) fires armed row i. */
+static int walk_reaches(size_t i, const char *child, size_t n)
+{
+	uint64_t h = hash_fnv1a(child, n) | 2, v = 1;
+
+	/* the first child seen: noted; the same again: nothing */
+	if (__atomic_compare_exchange_n(&armed[i], &v, h, 0, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE) || v == h || !v)
+		return 0;
+	return __atomic_exchange_n(&armed[i], 0, __ATOMIC_ACQ_REL) != 0;
+}
+
+static void fire_armed(struct orgfs *fs, const char *path)
+{
+	const struct layout_table *t = fs->layout;
+	size_t i;
+
+	if (!__atomic_load_n(&n_armed, __ATOMIC_ACQUIRE))
+		return;
+	for (i = 0; i < t->n && i < ARM_MAX; i++) {
+		const char *pat = t->rows[i].pattern, *child, *end;
+		size_t k = strlen(pat);
+
+		if (!__atomic_load_n(&armed[i], __ATOMIC_ACQUIRE) ||
+		    strncmp(path, pat, k) || path[k] != '/')
+			continue;
+		child = path + k + 1;
+		end = strchr(child, '/');
+		if (!end || !walk_reaches(i, child, (size_t)(end - child)))
+			continue;
+		__atomic_sub_fetch(&n_armed, 1, __ATOMIC_ACQ_REL);
+		prefetch_each(fs, &t->rows[i], pat);
+	}
+}
+
+static void prefetch(struct orgfs *fs, const char *path, int now)
+{
+	const struct layout_row *r;
+	struct lctx c;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	r = find_row(fs, path, &c);
+	if (!r || r->ahead.how == AHEAD_NONE)
+		return;
+	if (r->ahead.how == AHEAD_ONE) {
+		org_prefetch(fs->org, r->ahead.kind, "");
+		return;
+	}
+	if (now || !armable(fs->layout, r)) {
+		prefetch_each(fs, r, path);
+		return;
+	}
+	i = (size_t)(r - fs->layout->rows);
+	if (!__atomic_exchange_n(&armed[i], 1, __ATOMIC_ACQ_REL))
+		__atomic_add_fetch(&n_armed, 1, __ATOMIC_ACQ_REL);
+}
+
+void layout_prefetch(struct orgfs *fs, const char *path)
+{
+	prefetch(fs, path, 0);
+}
+
+void layout_prefetch_now(struct orgfs *fs, const char *path)
+{
+	prefetch(fs, path, 1);
 }

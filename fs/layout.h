@@ -26,7 +26,8 @@ typedef int (*list_fn)(struct lctx *c, struct dlist *out);
  * exists. */
 typedef int (*when_fn)(struct lctx *c);
 
-/* Read-ahead once a directory was listed (layout_prefetch). */
+/* Read-ahead once a directory was listed (layout_prefetch): AHEAD_EACH
+ * waits for the first access below one of the names listed. */
 struct layout_ahead {
 	enum {
 		AHEAD_NONE,

@@ -253,7 +253,7 @@ static void *warm_main(void *arg)
 		node_init(&n);
 		if (!strcmp(views[i], "/policies")) {
 			if (!layout_list(fs, views[i], &d))
-				layout_prefetch(fs, views[i]);
+				layout_prefetch_now(fs, views[i]);
 			dlist_free(&d);
 			org_wait_idle(fs->org);
 		} else {

@@ -2,9 +2,11 @@
  * how a row reads; tree.h where its handlers are) */
 #include "tree.h"
 
-/* Read-ahead (ahead): listing accounts/ (or ous/) warms what each child
- * will need, so that a walk over them does not wait one round trip per
- * object: each account's tags.  The hierarchy (parent, path, owner) is
+/* Read-ahead (ahead): listing accounts/ (or ous/) prepares to warm what
+ * each child will need, so that a walk over them does not wait one round
+ * trip per object: each account's tags.  It fires at the first access
+ * below a child (layout.c), not on the listing: an ls of accounts/ alone
+ * costs the account list (issue 15).  The hierarchy (parent, path, owner) is
  * warmed by listing an account's directory, not accounts/: an audit of
  * accounts/<id>/tags/Owner then makes no call it does not need (issue 9:
  * no more calls than a script). */

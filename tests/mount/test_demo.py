@@ -181,7 +181,9 @@ def test_background_daemon_keeps_its_threads(tmp_path):
 
         class M:
             path = str(mnt)
-        os.listdir(os.path.join(str(mnt), 'accounts'))   # schedules read-ahead
+        # listing arms the read-ahead, a walk below two accounts fires it
+        for a in sorted(os.listdir(os.path.join(str(mnt), 'accounts')))[:2]:
+            os.listdir(os.path.join(str(mnt), 'accounts', a, 'tags'))
         wait_for(lambda: status(M)['fetches_queued'] == '0' and
                  int(status(M)['cache_entries']) > 40, timeout=20,
                  what='read-ahead done by the daemon\'s workers')
