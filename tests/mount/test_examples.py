@@ -190,3 +190,23 @@ def test_examples_run_against_the_demo(tmp_path):
     print('ran %d examples (%d marked not runnable)' %
           (ran, len(examples) - len(demo)))
     assert ran == len(demo) >= MIN_DEMO, (ran, len(demo), MIN_DEMO)
+
+
+def test_documented_formats():
+    """What FILESYSTEM LAYOUT says of the files the examples read: an
+    empty one-value file is a newline, an empty list file (compliance) is
+    empty, config/status is one tab-separated line per region."""
+    opts = 'rules=%s/demo-rules.ini,owners_file=%s/demo-owners.txt' % (
+        EXAMPLES, EXAMPLES)
+    with Mount(['--demo', '-o', opts]) as m:
+        unowned = sorted(os.listdir(m.p('unowned', 'accounts')))
+        with open(m.p('accounts', unowned[0], 'owner'), 'rb') as fh:
+            assert fh.read() == b'\n'
+        sizes = [os.path.getsize(m.p('accounts', a, 'compliance'))
+                 for a in os.listdir(m.p('accounts'))]
+        assert 0 in sizes and max(sizes) > 0
+        with open(m.p('accounts', '946251282950', 'config', 'status')) as fh:
+            status = fh.read().splitlines()
+    assert len(status) > 1
+    assert all(re.fullmatch(r'[a-z0-9-]+\t(enabled|not enabled)', ln)
+               for ln in status), status

@@ -389,5 +389,6 @@ def test_stale_bound(fakeaws_factory, tmp_path, kind):
         clock.set(start + (ttl + max_stale) * 1000 + 1000)
         wait_for(lambda: _errno(fn) == 5, timeout=15,
                  what='EIO for %s past max_stale' % kind)
-        assert any(n.startswith('/accounts') for n in error_paths(m))
+        assert any(n.startswith(('/accounts', '/tables/accounts'))
+                   for n in error_paths(m))
         fake.control({'down': False})
