@@ -208,15 +208,16 @@ def test_listing_pays_stats_cost_nothing_more(fake):
 
 
 def test_tables_are_apart(fake):
-    """The crawl-sized tables are in tables/, not at the root nor in
-    unowned/: a stat of tables/ itself lists nothing."""
+    """The crawl-sized tables are in tables/: the root holds directories
+    and its README only, unowned/ directories only; a stat of tables/
+    itself fetches nothing."""
     with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
-        top = os.listdir(m.path)
-        assert 'tables' in top
-        assert not {'accounts.tsv', 'resources.tsv'} & set(top)
-        assert 'resources.tsv' not in os.listdir(m.p('unowned'))
-        assert sorted(os.listdir(m.p('tables'))) == [
-            'accounts.tsv', 'resources.tsv', 'unowned_resources.tsv']
+        for d, files in (('', {'README'}), ('unowned', set())):
+            for e in os.scandir(m.p(d) if d else m.path):
+                assert e.is_dir(follow_symlinks=False) or e.name in files, \
+                    '%s/%s' % (d, e.name)
+        assert {'accounts.tsv', 'resources.tsv', 'unowned_resources.tsv'} \
+            <= set(os.listdir(m.p('tables')))
         wait_idle(m)
         fake.clear_requests()
         os.stat(m.p('tables'))
