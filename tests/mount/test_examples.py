@@ -151,15 +151,29 @@ def skipped(cmd):
     return re.match(r'(orgfs|fusermount3)\s', cmd) is not None
 
 
+# A command that says nothing when it works: an assignment, output sent
+# to a file, a cd.
+QUIET = re.compile(r'^(\w+=\S|cd\s)|[^2]>\s*\w')
+SEP = '@@orgfs-example-%d@@'
+
+
 def run_example(e, mnt, cwd):
-    script = '\n'.join(c.replace('~/org', mnt) for c in e.commands
-                       if not skipped(c))
+    """The block's commands in one shell (-e: the first that fails stops
+    it), each followed by a separator, so that what each printed is
+    known: each must print something unless it is QUIET."""
+    cmds = [c.replace('~/org', mnt) for c in e.commands if not skipped(c)]
+    script = '\n'.join('%s\necho %s' % (c, SEP % i)
+                       for i, c in enumerate(cmds))
     shell = '/bin/bash' if e.bash else '/bin/sh'
     r = subprocess.run([shell, '-e', '-c', script], cwd=cwd,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, '%r exited %d:\n%s\n%s' % (
-        e, r.returncode, script, r.stderr)
-    assert r.stdout.strip(), '%r printed nothing:\n%s' % (e, script)
+        e, r.returncode, '\n'.join(cmds), r.stderr)
+    rest = r.stdout
+    for i, c in enumerate(cmds):
+        out, _, rest = rest.partition(SEP % i + '\n')
+        assert out.strip() or QUIET.search(c), \
+            '%r: "%s" printed nothing' % (e, c)
     if e.src == README:
         words = set(r.stdout.split())
         lost = [w for ln in e.shown for w in ln.split() if w not in words]
