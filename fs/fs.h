@@ -70,6 +70,8 @@ struct node {
 	struct blob *blob;              /* shared content (a reference) */
 	time_t mtime;                   /* when the data was fetched */
 	int stale;                      /* some data behind it failed to refresh */
+	int incomplete;                 /* some input behind it could not be
+					   read (user.orgfs.incomplete) */
 	int dynamic;                    /* changes on every read (.orgfs/) */
 	int provisional;                /* attributes not final, not to be
 					   kept by the kernel (layout_peek):

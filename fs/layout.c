@@ -257,6 +257,7 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 
 	fire_armed(fs, path);
 	lctx_init(&c, fs, path);
+	c.full = how == GET_FULL;
 	r = find_row(fs, path, &c);
 	if (!r)
 		return -ENOENT;
@@ -309,6 +310,7 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 done:
 	out->mtime = c.mtime ? c.mtime : (out->mtime ? out->mtime : fs->mount_time);
 	out->stale = c.stale;
+	out->incomplete = c.incomplete;
 	lctx_done(&c);
 	return res;
 }

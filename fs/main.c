@@ -30,6 +30,7 @@
 #include "prefetch.h"
 #include "reaper.h"
 #include "resindex.h"
+#include "ruleset.h"
 #include "signals.h"
 
 /* The FUSE file system mounted on path, if one is: its line of
@@ -146,6 +147,7 @@ static void drop_cache(void *arg)
 {
 	struct orgfs *fs = arg;
 
+	ruleset_reload(fs);     /* -o rules, -o owners_file: read again */
 	org_drop(fs->org);
 	resindex_drop(fs->index);
 	ops_data_changed(fs);
@@ -400,6 +402,7 @@ static void free_settings(struct orgfs *fs)
 	free(fs->source_desc);
 	buf_free(&fs->config_text);
 	rules_free(fs->rules);
+	ruleset_free(fs);
 	for (i = 0; i < fs->nregions; i++)
 		free(fs->regions[i]);
 	free(fs->regions);

@@ -832,8 +832,10 @@ static void orgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
-/* xattrs say how fresh a node's data is. */
-static const char xattr_names[] = "user.orgfs.stale\0user.orgfs.fetched\0";
+/* xattrs say how fresh a node's data is, and whether some input behind
+ * it could not be read ("1": see the file's "# incomplete" line). */
+static const char xattr_names[] =
+	"user.orgfs.stale\0user.orgfs.fetched\0user.orgfs.incomplete\0";
 
 static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			   size_t size)
@@ -842,10 +844,11 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	char val[32], *path;
 	size_t len;
 	int res, stale = !strcmp(name, "user.orgfs.stale");
+	int incomplete = !strcmp(name, "user.orgfs.incomplete");
 
 	/* names of others (ACLs, security labels, asked by ls -l) are not
 	 * worth rendering anything: it would start a crawl */
-	if (!stale && strcmp(name, "user.orgfs.fetched")) {
+	if (!stale && !incomplete && strcmp(name, "user.orgfs.fetched")) {
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
@@ -864,6 +867,8 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	}
 	if (stale)
 		snprintf(val, sizeof(val), "%d", n.stale);
+	else if (incomplete)
+		snprintf(val, sizeof(val), "%d", n.incomplete);
 	else
 		awstime_format(n.mtime, val);
 	node_free(&n);

@@ -33,6 +33,7 @@
 #include "options.h"
 #include "owner.h"
 #include "rules.h"
+#include "ruleset.h"
 
 /* struct opt .flags */
 enum {
@@ -482,6 +483,8 @@ static int set_owners_file(const struct opt *d, const char *val,
 
 	(void)d;
 	(void)o;
+	if (val && ruleset_set_paths(fs, NULL, val))
+		return -1;
 	return val ? loaded(owner_list_load(val, &fs->known_owners, msg,
 					    sizeof(msg)), msg) : 0;
 }
@@ -493,6 +496,8 @@ static int set_rules(const struct opt *d, const char *val, struct options *o,
 
 	(void)d;
 	(void)o;
+	if (val && ruleset_set_paths(fs, val, NULL))
+		return -1;
 	return val ? loaded(rules_load(val, fs->known_owners, &fs->rules, msg,
 				       sizeof(msg)), msg) : 0;
 }

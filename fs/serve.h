@@ -41,6 +41,10 @@ struct lctx {
 					   addressing, capacity 2 * cappins */
 	time_t mtime;
 	int stale;
+	int incomplete;                 /* an input was left out: the node's
+					   user.orgfs.incomplete */
+	int full;                       /* layout_get_full: a directory may
+					   work out what only an xattr shows */
 	int cached_only;                /* need() fetches nothing */
 	int missing;                    /* ... and something was not cached */
 	unsigned skipped;               /* records the data read left out
@@ -103,6 +107,12 @@ unsigned long long put_json_renders(void);
 /* TSV fields: s (NULL: empty) then end; tabs and newlines inside values
  * become spaces. */
 int put_tsv(struct buf *b, const char *s, char end);
+/* The incompleteness marker of a table: "# incomplete: <note>\n" put into
+ * b at offset at, the end of the header line (or 0 for a file without
+ * one), so that the header stays the first line (orgfs(1), TABLES).
+ * The caller sets c->incomplete too.  @return 0 or -errno */
+int put_incomplete(struct buf *b, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* Make out a symlink to the printf-formatted target. */
 int set_link(struct node *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

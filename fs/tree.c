@@ -124,11 +124,12 @@ static const struct layout_row rows[] = {
 	{ "/tags/*/*/ous/*",              L, ORG_INDEX,    l_view_object,     NULL, 0, NULL, NONE },
 	{ "/tags/*/*/resources.tsv",      F, ORG_RESOURCES, f_tag_resources_tsv, NULL, 1, with_resources, NONE },
 
-	{ "/compliance",                  D, ORG_INDEX,    NULL,              NULL, 0, NULL, NONE },
+	{ "/compliance",                  D, ORG_INDEX,    d_compliance,      NULL, 0, NULL, NONE },
 	{ "/compliance/summary",          F, ORG_INDEX,    f_compliance_summary, NULL, 1, NULL, NONE },
 	{ "/compliance/failing.tsv",      F, ORG_INDEX,    f_compliance_failing, NULL, 1, NULL, NONE },
-	{ "/compliance/rules",            D, ORG_INDEX,    NULL,              ls_compliance_rules, 0, NULL, NONE },
-	{ "/compliance/rules/*",          D, ORG_INDEX,    NULL,              ls_compliance_rule, 0, NULL, NONE },
+	{ "/compliance/not_judged.tsv",   F, ORG_INDEX,    f_compliance_not_judged, NULL, 1, NULL, NONE },
+	{ "/compliance/rules",            D, ORG_INDEX,    d_compliance,      ls_compliance_rules, 0, NULL, NONE },
+	{ "/compliance/rules/*",          D, ORG_INDEX,    d_compliance_rule, ls_compliance_rule, 0, NULL, NONE },
 	{ "/compliance/rules/*/*",        F, ORG_INDEX,    f_compliance_rule, NULL, 1, NULL, NONE },
 
 	{ "/.orgfs",                      D, ORG_INFO,     NULL,              ls_dot, 0, NULL, NONE },

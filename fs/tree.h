@@ -25,6 +25,9 @@
  * snapshot's pinned data.  @return 0 to go on, or what the walk returns */
 typedef int (*rwalk_fn)(void *arg, const struct org_resource *r,
 			const char *owner);
+/* One account whose resources were left out, and why; both NULL when
+ * the snapshot could only count them (out of memory). */
+typedef int (*runread_fn)(void *arg, const char *account, const char *why);
 
 /* tree_root.c */
 int f_readme(struct lctx *c, struct node *out);
@@ -77,6 +80,12 @@ int f_ou_tag(struct lctx *c, struct node *out);
 int ls_ou_policies(struct lctx *c, struct dlist *d);
 int f_ou_field(struct lctx *c, struct node *out);
 int f_ou_path(struct lctx *c, struct node *out);
+/* The path of OU or root id as a path below tree/: each name escaped as
+ * a file name, twins among siblings told apart as tree/ does ("Prod
+ * (ou-...)"), joined by '/' ("Root/Prod%2FEU"); for an account's path,
+ * its parent's.  What rules' ous items name.  @return 0 or -errno */
+int tree_path(struct lctx *c, const struct org_hier *h, const char *id,
+	      struct buf *b);
 int ou_has_parent(struct lctx *c);
 int ls_tree(struct lctx *c, struct dlist *d);
 int g_tree(struct lctx *c, struct node *out);
@@ -146,6 +155,10 @@ const struct org_resource *find_resource(struct lctx *c);
  * snapshot's.  @return 0, fn's first non-zero, or -errno */
 int walk_resources(struct lctx *c, const char *key, const char *value,
 		   rwalk_fn fn, void *arg, unsigned *unreadable);
+/* fn over every resource, then unread over each account left out; sets
+ * c->incomplete when some were.  @return as walk_resources */
+int walk_resources_unread(struct lctx *c, rwalk_fn fn, runread_fn unread,
+			  void *arg);
 /* Add to d the names a walk over every resource finds, each once: what
  * 0 services, 1 types of service "of", 2 owners, 3 tag keys, 4 values of
  * tag key "of".  Nothing without the resource tree. */
@@ -156,6 +169,9 @@ int f_object_compliance(struct lctx *c, struct node *out);
 int f_resource_compliance(struct lctx *c, struct node *out);
 int f_compliance_summary(struct lctx *c, struct node *out);
 int f_compliance_failing(struct lctx *c, struct node *out);
+int f_compliance_not_judged(struct lctx *c, struct node *out);
+int d_compliance(struct lctx *c, struct node *out);
+int d_compliance_rule(struct lctx *c, struct node *out);
 int ls_compliance_rules(struct lctx *c, struct dlist *d);
 int ls_compliance_rule(struct lctx *c, struct dlist *d);
 int f_compliance_rule(struct lctx *c, struct node *out);

@@ -107,7 +107,7 @@ int f_account_path(struct lctx *c, struct node *out)
 
 	if (!ac || !h)
 		return c->err.err ? failed(c) : -ENOENT;
-	res = org_hier_path(h, org_hier_parent_of(h, ac->id), &out->data);
+	res = tree_path(c, h, org_hier_parent_of(h, ac->id), &out->data);
 	return res ? res : buf_putc(&out->data, '\n');
 }
 

@@ -6,15 +6,70 @@
 #include <string.h>
 
 #include "escape.h"
+#include "ruleset.h"
 #include "tree.h"
+
+#define MAX_DEPTH 70
+
+/* The tree paths of OUs (tree_path) worked out once per rendering: an
+ * org-wide view asks for each account's ancestors. */
+struct ou_paths {
+	const struct org_hier *h;
+	char **v;                       /* parallel to h->ous; NULL: not yet */
+};
+
+static void ou_paths_free(struct ou_paths *p)
+{
+	size_t i;
+
+	for (i = 0; p->v && i < p->h->nous; i++)
+		free(p->v[i]);
+	free(p->v);
+	p->v = NULL;
+}
+
+/* The path of OU id, owned by p (or by *tmp when p is NULL).
+ * @return 0 or -errno */
+static int ou_path(struct lctx *c, struct ou_paths *p, const char *id,
+		   char **path, char **tmp)
+{
+	const struct org_ou *u = org_hier_find_ou(p->h, id);
+	size_t k = u ? (size_t)(u - p->h->ous) : 0;
+	struct buf b;
+	int res;
+
+	*tmp = NULL;
+	if (u && p->v && p->v[k]) {
+		*path = p->v[k];
+		return 0;
+	}
+	buf_init(&b, 1 << 16);
+	res = tree_path(c, p->h, id, &b);
+	if (res) {
+		buf_free(&b);
+		return res;
+	}
+	*path = buf_steal(&b);
+	if (!*path)
+		return -ENOMEM;
+	if (u && !p->v)
+		p->v = calloc(p->h->nous, sizeof(*p->v));
+	if (u && p->v)
+		p->v[k] = *path;
+	else
+		*tmp = *path;
+	return 0;
+}
 
 /* What a rules_object needs about an account or OU beyond its tags. */
 struct subject {
-	const char *ids[70];
-	char *paths[70];
+	const char *ids[MAX_DEPTH];
+	const char *paths[MAX_DEPTH];
+	char *own[MAX_DEPTH];           /* paths not kept by an ou_paths */
 	int n;
 	struct rules_config_result *config;
 	size_t nconfig;
+	char config_why[640];           /* "": every region's Config read */
 };
 
 static void subject_free(struct subject *s)
@@ -22,44 +77,31 @@ static void subject_free(struct subject *s)
 	int i;
 
 	for (i = 0; i < s->n; i++)
-		free(s->paths[i]);
+		free(s->own[i]);
 	free(s->config);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Ancestors (nearest first; the object itself first for an OU) and, when
- * the rules ask for them, the account's Config results. */
-static int subject_of(struct lctx *c, const struct org_hier *h,
-		      const char *id, const char *account, struct subject *s)
+/* The account's Config results into s; a region that cannot be read
+ * (a refused role, a suspended account) leaves its rules not judged,
+ * with why in s->config_why and the cause in .orgfs/errors. */
+static int subject_config(struct lctx *c, const char *account,
+			  struct subject *s)
 {
-	const char *all[70];
-	int i, n, first;
 	size_t r, k;
 
-	memset(s, 0, sizeof(*s));
-	n = ancestry(h, id, all, 70);
-	first = org_hier_find_ou(h, id) ? 0 : 1;
-	for (i = first; i < n; i++) {
-		struct buf b;
-
-		buf_init(&b, 1 << 16);
-		org_hier_path(h, all[i], &b);
-		s->ids[s->n] = all[i];
-		s->paths[s->n] = buf_steal(&b);
-		s->n++;
-	}
-	if (!account || !c->fs->rules || !rules_uses_config(c->fs->rules) ||
-	    !source_has(c, 1))
-		return 0;
 	for (r = 0; r < c->fs->nregions; r++) {
 		const struct org_config_rules *cr =
 			config_of(c, account, c->fs->regions[r]);
 		struct rules_config_result *nv;
 
 		if (!cr) {
-			/* unreadable (a refused role, a suspended account):
-			 * its Config rules read "not evaluated", and the
-			 * cause is in .orgfs/errors */
+			if (!s->config_why[0])
+				snprintf(s->config_why, sizeof(s->config_why),
+					 "Config results unreadable (%.40s: "
+					 "%.100s: %.400s)", c->fs->regions[r],
+					 c->err.code[0] ? c->err.code :
+					 "error", c->err.message);
 			aws_error_clear(&c->err);
 			continue;
 		}
@@ -78,13 +120,42 @@ static int subject_of(struct lctx *c, const struct org_hier *h,
 	return 0;
 }
 
+/* Ancestors (nearest first; the object itself first for an OU), their
+ * paths as tree_path writes them, and, when the rules ask for them, the
+ * account's Config results. */
+static int subject_of(struct lctx *c, const struct rules *rs,
+		      struct ou_paths *p, const char *id,
+		      const char *account, struct subject *s)
+{
+	const char *all[MAX_DEPTH];
+	int i, n, first, res = 0;
+
+	memset(s, 0, sizeof(*s));
+	n = ancestry(p->h, id, all, MAX_DEPTH);
+	first = org_hier_find_ou(p->h, id) ? 0 : 1;
+	for (i = first; i < n && !res; i++) {
+		char *path;
+
+		res = ou_path(c, p, all[i], &path, &s->own[s->n]);
+		if (res)
+			break;
+		s->ids[s->n] = all[i];
+		s->paths[s->n] = path;
+		s->n++;
+	}
+	if (res || !account || !rules_uses_config(rs) || !source_has(c, 1))
+		return res;
+	return subject_config(c, account, s);
+}
+
 static void object_fill(struct rules_object *o, const struct subject *s)
 {
 	o->ancestor_ids = s->ids;
-	o->ancestor_paths = (const char *const *)s->paths;
+	o->ancestor_paths = s->paths;
 	o->nancestors = (size_t)s->n;
 	o->config = s->config;
 	o->nconfig = s->nconfig;
+	o->config_unread = s->config_why[0] ? s->config_why : NULL;
 	o->now = time(NULL);
 }
 
@@ -120,46 +191,86 @@ static int put_tag_policy(struct buf *b, const char *compliance)
 	return res;
 }
 
+/* Judge o and put its compliance file: failures, then what could not be
+ * judged (c->incomplete). */
+static int put_verdicts(struct lctx *c, const struct rules *rs,
+			const struct rules_object *o, struct buf *out)
+{
+	struct rules_verdict *v = NULL;
+	size_t n = 0, i;
+	int res = rules_evaluate(rs, o, &v, &n);
+
+	for (i = 0; !res && i < n; i++)
+		c->incomplete |= v[i].unknown;
+	if (!res)
+		res = rules_render_compliance(v, n, out);
+	rules_verdicts_free(v, n);
+	return res;
+}
+
 /* compliance of an account, root or OU (arg[0]) */
 int f_object_compliance(struct lctx *c, struct node *out)
 {
 	const struct org_hier *h = hier(c);
 	const struct org_ou *u = h ? org_hier_find_ou(h, c->arg[0]) : NULL;
 	const struct org_account *a = u ? NULL : find_account(c, c->arg[0]);
+	struct ou_paths p = { .h = h };
 	const struct org_tags *tags;
 	struct rules_object o = { 0 };
-	struct rules_verdict *v = NULL;
 	struct owner_result ow = { 0 };
+	struct rules *rs;
 	struct subject s;
-	time_t fetched;
-	size_t n = 0;
-	int stale, res;
+	int res;
 
 	if (!h || (!u && !a))
 		return c->err.err ? failed(c) : -ENOENT;
-	if (!c->fs->rules)
+	rs = ruleset_get(c->fs);
+	if (!rs)
 		return 0;               /* no rules: nothing fails */
 	tags = need(c, ORG_TAGS, c->arg[0]);
-	if (!tags)
-		return failed(c);
-	res = org_owner_of(c->fs->org, c->arg[0], c->path, &ow, &fetched,
-			   &stale, &c->err);
-	if (res)
-		return res;
-	res = subject_of(c, h, c->arg[0], a ? a->id : NULL, &s);
+	res = tags ? owner_of(c, c->arg[0], &ow) : failed(c);
+	if (!res)
+		res = subject_of(c, rs, &p, c->arg[0], a ? a->id : NULL, &s);
 	if (!res) {
 		o.kind = a ? "account" : u->parent_id ? "ou" : "root";
 		o.id = c->arg[0];
 		o.tags = tags;
 		o.owner = ow.value;
 		object_fill(&o, &s);
-		res = rules_evaluate(c->fs->rules, &o, &v, &n);
+		res = put_verdicts(c, rs, &o, &out->data);
+		subject_free(&s);
+		owner_result_free(&ow);
 	}
+	ou_paths_free(&p);
+	rules_free(rs);
+	return res;
+}
+
+static int judge_one_resource(struct lctx *c, const struct rules *rs,
+			      const struct org_resource *r,
+			      const struct org_hier *h, struct buf *out)
+{
+	struct ou_paths p = { .h = h };
+	struct rules_object o = { 0 };
+	struct owner_result ar = { 0 };
+	char *owner = NULL, *source = NULL;
+	struct subject s;
+	int res = owner_of(c, c->arg[0], &ar);
+
 	if (!res)
-		res = rules_render_compliance(v, n, &out->data);
-	rules_verdicts_free(v, n);
-	subject_free(&s);
-	owner_result_free(&ow);
+		res = org_resource_owner(c->fs->org, r, ar.value, ar.source,
+					 &owner, &source);
+	owner_result_free(&ar);
+	if (!res)
+		res = subject_of(c, rs, &p, c->arg[0], c->arg[0], &s);
+	if (!res) {
+		resource_object(&o, r, owner, &s);
+		res = put_verdicts(c, rs, &o, out);
+		subject_free(&s);
+	}
+	ou_paths_free(&p);
+	free(owner);
+	free(source);
 	return res;
 }
 
@@ -167,43 +278,18 @@ int f_resource_compliance(struct lctx *c, struct node *out)
 {
 	const struct org_resource *r = find_resource(c);
 	const struct org_hier *h = r ? hier(c) : NULL;
-	struct rules_object o = { 0 };
-	struct rules_verdict *v = NULL;
-	struct owner_result ar = { 0 };
-	char *owner = NULL, *source = NULL;
-	struct subject s;
-	time_t fetched;
-	size_t n = 0;
-	int stale, res;
+	struct rules *rs;
+	int res;
 
 	if (!r || !h)
 		return c->err.err ? failed(c) : -ENOENT;
-	if (c->fs->rules) {
-		res = org_owner_of(c->fs->org, c->arg[0], c->path, &ar,
-				   &fetched, &stale, &c->err);
-		if (!res)
-			res = org_resource_owner(c->fs->org, r, ar.value,
-						 ar.source, &owner, &source);
-		owner_result_free(&ar);
-		if (res)
-			return res;
-		res = subject_of(c, h, c->arg[0], c->arg[0], &s);
-		if (!res) {
-			resource_object(&o, r, owner, &s);
-			res = rules_evaluate(c->fs->rules, &o, &v, &n);
-		}
-		/* the organization's tag policy is a policy: it comes first */
-		if (!res)
-			res = put_tag_policy(&out->data, r->compliance);
-		if (!res)
-			res = rules_render_compliance(v, n, &out->data);
-		rules_verdicts_free(v, n);
-		subject_free(&s);
-		free(owner);
-		free(source);
-		return res;
-	}
-	return put_tag_policy(&out->data, r->compliance);
+	/* the organization's tag policy is a policy: it comes first */
+	res = put_tag_policy(&out->data, r->compliance);
+	rs = res ? NULL : ruleset_get(c->fs);
+	if (rs)
+		res = judge_one_resource(c, rs, r, h, &out->data);
+	rules_free(rs);
+	return res;
 }
 
 /* /compliance: every object judged by every rule */
@@ -212,7 +298,8 @@ struct judgement {
 	const char *rule;               /* owned by the rules, or static */
 	char *path;                     /* "accounts/<id>", ... */
 	char *owner;
-	char *reason;                   /* NULL: passed */
+	char *reason;                   /* NULL: passed; or why not judged */
+	int unknown;                    /* not judged: an input unreadable */
 };
 
 struct judgements {
@@ -233,7 +320,8 @@ static void judgements_free(struct judgements *j)
 }
 
 static int judge_add(struct judgements *j, int level, const char *rule,
-		     const char *path, const char *owner, const char *reason)
+		     const char *path, const char *owner, const char *reason,
+		     int unknown)
 {
 	struct judgement *e;
 
@@ -249,6 +337,7 @@ static int judge_add(struct judgements *j, int level, const char *rule,
 	e = &j->v[j->n];
 	e->level = level;
 	e->rule = rule;
+	e->unknown = unknown;
 	e->path = strdup(path);
 	e->owner = strdup(owner ? owner : "");
 	e->reason = reason ? strdup(reason) : NULL;
@@ -262,34 +351,80 @@ static int judge_add(struct judgements *j, int level, const char *rule,
 	return 0;
 }
 
-static int judge_object(struct lctx *c, struct judgements *j,
-			struct rules_object *o, const char *path)
+/* One rendering's walk: the judgements, and what the walk saw, to tell
+ * the rules' references that name nothing (rules_check_refs). */
+struct judge_walk {
+	struct lctx *c;
+	const struct rules *rs;
+	struct judgements *j;
+	struct ou_paths p;
+	char account[16];               /* the subject below is its */
+	struct subject s;
+	int have;
+	struct nameset services, types, tags, config;
+};
+
+static int judge_object(struct judge_walk *w, struct rules_object *o,
+			const char *path)
 {
 	struct rules_verdict *v = NULL;
 	size_t n = 0, i;
-	int res = rules_evaluate(c->fs->rules, o, &v, &n);
+	int res = rules_evaluate(w->rs, o, &v, &n);
 
 	for (i = 0; !res && i < n; i++)
-		res = judge_add(j, v[i].level, v[i].name, path, o->owner,
-				v[i].pass ? NULL : v[i].reason);
+		res = judge_add(w->j, v[i].level, v[i].name, path, o->owner,
+				v[i].pass ? NULL : v[i].reason, v[i].unknown);
 	rules_verdicts_free(v, n);
 	return res;
 }
 
-struct judge_walk {
-	struct lctx *c;
-	struct judgements *j;
-	const struct org_hier *h;
-	char account[16];               /* the subject below is its */
-	struct subject s;
-	int have;
-};
+/* The subject of account, kept for the resources that follow it. */
+static int account_subject(struct judge_walk *w, const char *account)
+{
+	int res;
+
+	if (w->have && !strcmp(w->account, account))
+		return 0;
+	subject_free(&w->s);
+	w->have = 0;
+	res = subject_of(w->c, w->rs, &w->p, account, account, &w->s);
+	if (res)
+		return res;
+	snprintf(w->account, sizeof(w->account), "%s", account);
+	w->have = 1;
+	return 0;
+}
+
+static int see_tags(struct nameset *ns, const struct org_tags *t)
+{
+	size_t i;
+	int res = 0;
+
+	for (i = 0; t && i < t->n && res >= 0; i++)
+		res = nameset_add(ns, t->v[i].key);
+	return res < 0 ? res : 0;
+}
+
+/* What a resource shows of services, types and tag keys. */
+static int see_resource(struct judge_walk *w, const struct org_resource *r)
+{
+	char st[512];
+	int res = nameset_add(&w->services, r->service);
+
+	snprintf(st, sizeof(st), "%s:%s", r->service, r->type);
+	if (res >= 0)
+		res = nameset_add(&w->types, r->type);
+	if (res >= 0)
+		res = nameset_add(&w->types, st);
+	if (res >= 0)
+		res = see_tags(&w->tags, &r->tags);
+	return res < 0 ? res : 0;
+}
 
 static int judge_resource(void *arg, const struct org_resource *r,
 			  const char *owner)
 {
 	struct judge_walk *w = arg;
-	struct lctx *c = w->c;
 	struct rules_object o = { 0 };
 	char path[4096];
 	char *e[5];
@@ -308,6 +443,8 @@ static int judge_resource(void *arg, const struct org_resource *r,
 			 e[0], e[1], e[2], e[3], e[4]);
 	for (i = 0; i < 5; i++)
 		free(e[i]);
+	if (!res)
+		res = see_resource(w, r);
 	if (res)
 		return res;
 	if (r->compliance && *r->compliance) {
@@ -318,7 +455,7 @@ static int judge_resource(void *arg, const struct org_resource *r,
 			char *line = strndup(p, len);
 
 			res = line ? judge_add(w->j, RULE_POLICY, "tag-policy",
-					       path, owner, line) : -ENOMEM;
+					       path, owner, line, 0) : -ENOMEM;
 			free(line);
 			p += len;
 			if (*p)
@@ -326,21 +463,39 @@ static int judge_resource(void *arg, const struct org_resource *r,
 		}
 	} else {
 		res = judge_add(w->j, RULE_POLICY, "tag-policy", path, owner,
-				NULL);
+				NULL, 0);
 	}
-	if (res || !c->fs->rules)
+	if (res || !w->rs)
 		return res;
-	if (!w->have || strcmp(w->account, r->account)) {
-		subject_free(&w->s);
-		w->have = 0;
-		res = subject_of(c, w->h, r->account, r->account, &w->s);
-		if (res)
-			return res;
-		snprintf(w->account, sizeof(w->account), "%s", r->account);
-		w->have = 1;
-	}
+	res = account_subject(w, r->account);
+	if (res)
+		return res;
 	resource_object(&o, r, owner, &w->s);
-	return judge_object(c, w->j, &o, path);
+	return judge_object(w, &o, path);
+}
+
+/* The resources of an account whose listing failed: not judged by the
+ * tag policy nor by any rule that may hold them. */
+static int judge_unread(void *arg, const char *account, const char *why)
+{
+	struct judge_walk *w = arg;
+	struct rules_object o = { .kind = "resource" };
+	char path[64];
+	int res;
+
+	if (!account)
+		return 0;               /* only counted: out of memory */
+	snprintf(path, sizeof(path), "accounts/%s/resources", account);
+	res = judge_add(w->j, RULE_POLICY, "tag-policy", path, NULL, why, 1);
+	if (res || !w->rs)
+		return res;
+	res = account_subject(w, account);
+	if (res)
+		return res;
+	object_fill(&o, &w->s);
+	o.id = account;
+	o.unread = why;
+	return judge_object(w, &o, path);
 }
 
 static int cmp_judgement(const void *x, const void *y)
@@ -354,19 +509,12 @@ static int cmp_judgement(const void *x, const void *y)
 	return r ? r : strcmp(a->path, b->path);
 }
 
-static int judge_all(struct lctx *c, struct judgements *j)
+static int judge_index(struct judge_walk *w, const struct org_index *x)
 {
-	const struct org_index *x = index_of(c);
-	const struct org_hier *h = x ? hier(c) : NULL;
-	struct judge_walk w = { .c = c, .j = j };
-	unsigned unreadable;
 	size_t i;
 	int res = 0;
 
-	if (!x || !h)
-		return failed(c);
-	w.h = h;
-	for (i = 0; c->fs->rules && i < x->n && !res; i++) {
+	for (i = 0; i < x->n && !res; i++) {
 		const struct org_index_obj *ob = &x->v[i];
 		int acct = !strcmp(ob->kind, "account");
 		struct rules_object o = { 0 };
@@ -379,23 +527,105 @@ static int judge_all(struct lctx *c, struct judgements *j)
 		snprintf(path, sizeof(path), "%s/%s", acct ? "accounts" : "ous",
 			 e);
 		free(e);
-		res = subject_of(c, h, ob->id, acct ? ob->id : NULL, &s);
-		if (!res) {
-			o.kind = ob->kind;
-			o.id = ob->id;
-			o.tags = &ob->tags;
-			o.owner = ob->owner;
-			object_fill(&o, &s);
-			res = judge_object(c, j, &o, path);
-		}
+		res = see_tags(&w->tags, &ob->tags);
+		if (!res && w->rs)
+			res = subject_of(w->c, w->rs, &w->p, ob->id,
+					 acct ? ob->id : NULL, &s);
+		if (res || !w->rs)
+			continue;
+		for (size_t k = 0; k < s.nconfig && res >= 0; k++)
+			res = nameset_add(&w->config, s.config[k].rule);
+		res = res < 0 ? res : 0;
+		o.kind = ob->kind;
+		o.id = ob->id;
+		o.tags = &ob->tags;
+		o.owner = ob->owner;
+		object_fill(&o, &s);
+		if (!res)
+			res = judge_object(w, &o, path);
 		subject_free(&s);
 	}
+	return res;
+}
+
+/* rules_exists_fn over what the walk saw */
+static int walk_saw(void *arg, enum rules_ref_kind kind, const char *value)
+{
+	struct judge_walk *w = arg;
+	const struct org_hier *h = w->p.h;
+	struct nameset *ns;
+	size_t i;
+
+	switch (kind) {
+	case RULES_REF_OU:
+		if (org_hier_find_ou(h, value))
+			return 1;
+		for (i = 0; i < h->nous; i++) {
+			char *path, *tmp;
+
+			if (ou_path(w->c, &w->p, h->ous[i].id, &path, &tmp))
+				return -1;
+			free(tmp);
+			if (!strcmp(path, value))
+				return 1;
+		}
+		return 0;
+	case RULES_REF_SERVICE:
+	case RULES_REF_TYPE:
+		if (!w->c->fs->resources)
+			return -1;
+		ns = kind == RULES_REF_SERVICE ? &w->services : &w->types;
+		break;
+	case RULES_REF_TAG:
+		ns = &w->tags;
+		break;
+	default:
+		if (!source_has(w->c, 1))
+			return -1;
+		ns = &w->config;
+		break;
+	}
+	/* seen (now or by an earlier call), else named nowhere orgfs could
+	 * read: said even when some input was unreadable, as the message
+	 * words it, rather than never said on such an organization */
+	i = (size_t)nameset_add(ns, value);
+	return (int)i < 0 ? -1 : i == 0;
+}
+
+static void report_ref(void *arg, const char *msg)
+{
+	struct judge_walk *w = arg;
+
+	ruleset_report(w->c->fs, "/compliance", "RulesReference", msg);
+}
+
+/* Judge every account, OU, root and resource by rs (NULL: the tag
+ * policy only), sorted by level, rule and path. */
+static int judge_all(struct lctx *c, const struct rules *rs,
+		     struct judgements *j)
+{
+	const struct org_index *x = index_of(c);
+	const struct org_hier *h = x ? hier(c) : NULL;
+	struct judge_walk w = { .c = c, .rs = rs, .j = j };
+	int res;
+
+	if (!x || !h)
+		return failed(c);
+	w.p.h = h;
+	res = judge_index(&w, x);
 	if (!res && c->fs->resources)
-		res = walk_resources(c, NULL, NULL, judge_resource, &w,
-				     &unreadable);
+		res = walk_resources_unread(c, judge_resource, judge_unread,
+					    &w);
 	subject_free(&w.s);
 	if (!res && j->n)
 		qsort(j->v, j->n, sizeof(*j->v), cmp_judgement);
+	if (!res && rs)
+		res = rules_check_refs(rs, walk_saw, &w, report_ref);
+	ou_paths_free(&w.p);
+	nameset_free(&w.services);
+	nameset_free(&w.types);
+	nameset_free(&w.tags);
+	nameset_free(&w.config);
 	return res;
 }
 
@@ -404,124 +634,273 @@ static const char *level_name(int l)
 	return rules_level_name((enum rule_level)l);
 }
 
-/* "<level>\t<rule>\t<failing>\t<passing>" per rule, worst level first */
-int f_compliance_summary(struct lctx *c, struct node *out)
+/* Objects not judged by rule (NULL: any), each path once. */
+static size_t not_judged(const struct judgements *j, const char *rule)
 {
-	struct judgements j = { 0 };
-	size_t i = 0, k;
-	int res = judge_all(c, &j);
+	struct nameset seen = { 0 };
+	size_t i, n = 0;
 
-	if (!res)
-		res = buf_puts(&out->data, "level\trule\tfailing\tpassing\n");
-	while (!res && i < j.n) {
-		size_t fail = 0, pass = 0;
-
-		for (k = i; k < j.n && !strcmp(j.v[k].rule, j.v[i].rule) &&
-			    j.v[k].level == j.v[i].level; k++) {
-			if (j.v[k].reason)
-				fail++;
-			else
-				pass++;
-		}
-		res = buf_printf(&out->data, "%s\t%s\t%zu\t%zu\n",
-				 level_name(j.v[i].level), j.v[i].rule, fail,
-				 pass);
-		i = k;
-	}
-	judgements_free(&j);
-	return res;
+	for (i = 0; i < j->n; i++)
+		if (j->v[i].unknown && (!rule || !strcmp(j->v[i].rule, rule)))
+			n += nameset_add(&seen, j->v[i].path) == 1;
+	nameset_free(&seen);
+	return n;
 }
 
-static int failing_rows(struct lctx *c, struct node *out, const char *rule,
-			int passing)
+/* The marker of a view of rule's (NULL: every rule's) judgements. */
+static int mark(struct lctx *c, const struct judgements *j, const char *rule,
+		struct buf *b, size_t at)
 {
-	struct judgements j = { 0 };
-	size_t i;
-	int res = judge_all(c, &j);
+	size_t n = not_judged(j, rule);
 
-	if (!res && !passing)
-		res = buf_puts(&out->data, "level\trule\tpath\towner\treason\n");
-	for (i = 0; !res && i < j.n; i++) {
-		const struct judgement *e = &j.v[i];
+	if (!n)
+		return 0;
+	c->incomplete = 1;
+	return put_incomplete(b, at, "%zu object%s not judged, see "
+			      "compliance/%s%s%snot_judged.tsv and "
+			      ".orgfs/errors", n, n == 1 ? "" : "s",
+			      rule ? "rules/" : "", rule ? rule : "",
+			      rule ? "/" : "");
+}
+
+struct rule_line {
+	int level;
+	const char *name;
+};
+
+static int cmp_rule_line(const void *x, const void *y)
+{
+	const struct rule_line *a = x, *b = y;
+
+	if (a->level != b->level)
+		return a->level - b->level;
+	return strcmp(a->name, b->name);
+}
+
+/* Every rule of rs and the tag policy (with the resource tree), in the
+ * judgements' order.  @return how many, or 0 with *out NULL */
+static size_t rule_lines(struct lctx *c, const struct rules *rs,
+			 struct rule_line **out)
+{
+	size_t i, n = 0, nr = rules_count(rs);
+	struct rule_line *v = malloc((nr + 1) * sizeof(*v));
+
+	*out = v;
+	if (!v)
+		return 0;
+	if (c->fs->resources)
+		v[n++] = (struct rule_line){ RULE_POLICY, "tag-policy" };
+	for (i = 0; i < nr; i++) {
+		const struct rule *r = rules_get(rs, i);
+
+		v[n++] = (struct rule_line){ rule_level(r), rule_name(r) };
+	}
+	qsort(v, n, sizeof(*v), cmp_rule_line);
+	return n;
+}
+
+/* "<level>\t<rule>\t<failing>\t<passing>\t<not_judged>" per rule, worst
+ * level first; every rule has its line, 0 0 0 when it holds nothing */
+static int render_summary(struct lctx *c, const struct rules *rs,
+			  const struct judgements *j, struct buf *b)
+{
+	struct rule_line *r;
+	size_t nr = rule_lines(c, rs, &r), i, k = 0, head;
+	int res = r ? buf_puts(b, "level\trule\tfailing\tpassing\t"
+			       "not_judged\n") : -ENOMEM;
+
+	head = b->len;
+	for (i = 0; !res && i < nr; i++) {
+		size_t cnt[3] = { 0 };          /* failing, passing, unknown */
+
+		while (k < j->n && cmp_rule_line(&(struct rule_line){
+				j->v[k].level, j->v[k].rule }, &r[i]) < 0)
+			k++;
+		for (; k < j->n && j->v[k].level == r[i].level &&
+		       !strcmp(j->v[k].rule, r[i].name); k++)
+			cnt[j->v[k].unknown ? 2 : j->v[k].reason ? 0 : 1]++;
+		res = buf_printf(b, "%s\t%s\t%zu\t%zu\t%zu\n",
+				 level_name(r[i].level), r[i].name, cnt[0],
+				 cnt[1], cnt[2]);
+	}
+	free(r);
+	return res ? res : mark(c, j, NULL, b, head);
+}
+
+enum rows_of { ROWS_FAILING, ROWS_NOT_JUDGED, ROWS_PASSING };
+
+/* failing.tsv, not_judged.tsv (of rule, NULL: every rule) or passing */
+static int render_rows(struct lctx *c, const struct judgements *j,
+		       const char *rule, enum rows_of what, struct buf *b)
+{
+	size_t i, head = 0;
+	int res = 0;
+
+	if (what != ROWS_PASSING)
+		res = buf_puts(b, "level\trule\tpath\towner\treason\n");
+	head = b->len;
+	for (i = 0; !res && i < j->n; i++) {
+		const struct judgement *e = &j->v[i];
 
 		if (rule && strcmp(e->rule, rule))
 			continue;
-		if (passing) {
+		if (what == ROWS_PASSING) {
 			if (!e->reason)
-				res = put_line(out, e->path);
+				res = buf_printf(b, "%s\n", e->path);
 			continue;
 		}
-		if (!e->reason)
+		if (!e->reason || e->unknown != (what == ROWS_NOT_JUDGED))
 			continue;
-		res = buf_printf(&out->data, "%s\t", level_name(e->level));
+		res = buf_printf(b, "%s\t", level_name(e->level));
 		if (!res)
-			res = put_tsv(&out->data, e->rule, '\t');
+			res = put_tsv(b, e->rule, '\t');
 		if (!res)
-			res = put_tsv(&out->data, e->path, '\t');
+			res = put_tsv(b, e->path, '\t');
 		if (!res)
-			res = put_tsv(&out->data, e->owner, '\t');
+			res = put_tsv(b, e->owner, '\t');
 		if (!res)
-			res = put_tsv(&out->data, e->reason, '\n');
+			res = put_tsv(b, e->reason, '\n');
 	}
+	return res ? res : mark(c, j, rule, b, head);
+}
+
+/* What file of /compliance (rule NULL) or of compliance/rules/<rule>/ */
+enum view { V_SUMMARY, V_FAILING, V_NOT_JUDGED, V_PASSING, V_NONE };
+
+static int render_view(struct lctx *c, const char *rule, enum view v,
+		       struct buf *b)
+{
+	struct rules *rs = ruleset_get(c->fs);
+	struct judgements j = { 0 };
+	int was = c->incomplete;
+	int res = judge_all(c, rs, &j);
+
+	/* what the view leaves out, not what the walk met, marks it */
+	c->incomplete = was;
+	if (!res && v == V_SUMMARY)
+		res = render_summary(c, rs, &j, b);
+	else if (!res && v != V_NONE)
+		res = render_rows(c, &j, rule, v == V_FAILING ? ROWS_FAILING :
+				  v == V_PASSING ? ROWS_PASSING :
+				  ROWS_NOT_JUDGED, b);
+	else if (!res)
+		res = mark(c, &j, rule, b, 0);  /* a directory: the mark only */
 	judgements_free(&j);
+	rules_free(rs);
 	return res;
+}
+
+int f_compliance_summary(struct lctx *c, struct node *out)
+{
+	return render_view(c, NULL, V_SUMMARY, &out->data);
 }
 
 int f_compliance_failing(struct lctx *c, struct node *out)
 {
-	return failing_rows(c, out, NULL, 0);
+	return render_view(c, NULL, V_FAILING, &out->data);
+}
+
+int f_compliance_not_judged(struct lctx *c, struct node *out)
+{
+	return render_view(c, NULL, V_NOT_JUDGED, &out->data);
+}
+
+/* A directory's user.orgfs.incomplete (rule NULL: every rule's), which
+ * takes judging everything: for getxattr (c->full) only, not a stat */
+static int mark_dir(struct lctx *c, const char *rule)
+{
+	struct buf none;
+	int res;
+
+	if (!c->full || c->cached_only)
+		return 0;
+	buf_init(&none, 1 << 20);
+	res = render_view(c, rule, V_NONE, &none);
+	buf_free(&none);
+	return res;
+}
+
+/* compliance/ and compliance/rules/ */
+int d_compliance(struct lctx *c, struct node *out)
+{
+	(void)out;
+	return mark_dir(c, NULL);
 }
 
 int ls_compliance_rules(struct lctx *c, struct dlist *d)
 {
+	struct rules *rs = ruleset_get(c->fs);
 	size_t i;
 	int res = c->fs->resources ? dl_add(d, "tag-policy", NODE_DIR) : 0;
 
-	for (i = 0; c->fs->rules && i < rules_count(c->fs->rules) && !res; i++)
-		res = dl_add(d, rule_name(rules_get(c->fs->rules, i)),
-			     NODE_DIR);
+	for (i = 0; i < rules_count(rs) && !res; i++)
+		res = dl_add(d, rule_name(rules_get(rs, i)), NODE_DIR);
+	rules_free(rs);
 	return res;
 }
 
-static const struct rule *rule_named(struct lctx *c, const char *name)
+/* The rule called name, in rs */
+static const struct rule *rule_named(const struct rules *rs,
+				     const char *name)
 {
 	size_t i;
 
-	for (i = 0; c->fs->rules && i < rules_count(c->fs->rules); i++)
-		if (!strcmp(rule_name(rules_get(c->fs->rules, i)), name))
-			return rules_get(c->fs->rules, i);
+	for (i = 0; i < rules_count(rs); i++)
+		if (!strcmp(rule_name(rules_get(rs, i)), name))
+			return rules_get(rs, i);
 	return NULL;
 }
 
 int ls_compliance_rule(struct lctx *c, struct dlist *d)
 {
-	int res = dl_add(d, "level", NODE_FILE);
+	static const char *const files[] = {
+		"level", "description", "failing.tsv", "not_judged.tsv",
+		"passing",
+	};
+	size_t i;
+	int res = 0;
 
-	if (!res)
-		res = dl_add(d, "description", NODE_FILE);
-	if (!res)
-		res = dl_add(d, "failing.tsv", NODE_FILE);
-	return res ? res : dl_add(d, "passing", NODE_FILE);
+	for (i = 0; i < ARRAY_SIZE(files) && !res; i++)
+		res = dl_add(d, files[i], NODE_FILE);
+	return res;
+}
+
+/* compliance/rules/<rule>/: as d_compliance, for that rule's verdicts */
+int d_compliance_rule(struct lctx *c, struct node *out)
+{
+	(void)out;
+	return mark_dir(c, c->arg[0]);
 }
 
 int f_compliance_rule(struct lctx *c, struct node *out)
 {
-	const struct rule *r = rule_named(c, c->arg[0]);
+	static const struct {
+		const char *name;
+		enum view v;
+	} views[] = {
+		{ "failing.tsv", V_FAILING }, { "not_judged.tsv", V_NOT_JUDGED },
+		{ "passing", V_PASSING },
+	};
+	struct rules *rs = ruleset_get(c->fs);
+	const struct rule *r = rule_named(rs, c->arg[0]);
 	const char *f = c->arg[1];
 	int tp = !strcmp(c->arg[0], "tag-policy") && c->fs->resources;
+	int res = -ENOENT;
+	size_t i;
 
 	if (!r && !tp)
-		return -ENOENT;
+		goto out;
 	if (!strcmp(f, "level"))
-		return put_line(out, r ? rules_level_name(rule_level(r)) :
-				"policy");
-	if (!strcmp(f, "description"))
-		return put_line(out, r ? rule_description(r) :
-				"the organization's tag policies, as the "
-				"tagging API reports resources against them");
-	if (!strcmp(f, "failing.tsv"))
-		return failing_rows(c, out, c->arg[0], 0);
-	if (!strcmp(f, "passing"))
-		return failing_rows(c, out, c->arg[0], 1);
-	return -ENOENT;
+		res = put_line(out, r ? rules_level_name(rule_level(r)) :
+			       "policy");
+	else if (!strcmp(f, "description"))
+		res = put_line(out, r ? rule_description(r) :
+			       "the organization's tag policies, as the "
+			       "tagging API reports resources against them");
+	for (i = 0; i < ARRAY_SIZE(views); i++)
+		if (!strcmp(f, views[i].name))
+			res = render_view(c, c->arg[0], views[i].v, &out->data);
+out:
+	rules_free(rs);
+	return res;
 }

@@ -69,17 +69,6 @@ int f_ou_field(struct lctx *c, struct node *out)
 	return put_field(out, ou_fields, ARRAY_SIZE(ou_fields), c->arg[1], u);
 }
 
-int f_ou_path(struct lctx *c, struct node *out)
-{
-	const struct org_ou *u = find_ou(c);
-	int res;
-
-	if (!u)
-		return c->err.err ? failed(c) : -ENOENT;
-	res = org_hier_path(hier(c), u->id, &out->data);
-	return res ? res : buf_putc(&out->data, '\n');
-}
-
 int l_ou_parent(struct lctx *c, struct node *out)
 {
 	const struct org_ou *u = find_ou(c);
@@ -352,4 +341,50 @@ int ls_tree(struct lctx *c, struct dlist *d)
 	}
 	free(v);
 	return res;
+}
+
+int tree_path(struct lctx *c, const struct org_hier *h, const char *id,
+	      struct buf *b)
+{
+	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
+	const char *chain[64];
+	int n, res = 0;
+
+	if (!a)
+		return failed(c);
+	n = id ? ancestry(h, id, chain, 64) : 0;
+	while (n-- > 0 && !res) {
+		const struct org_ou *u = org_hier_find_ou(h, chain[n]);
+		struct tree_item *v;
+		char name[1024];
+		size_t k, i;
+
+		if (!u)
+			continue;
+		v = tree_children(c, h, a, u->parent_id, &k);
+		if (!v)
+			return -ENOMEM;
+		for (i = 0; i < k && strcmp(v[i].id, u->id); i++)
+			;
+		if (i < k)
+			tree_name(v, k, i, name, sizeof(name));
+		else
+			snprintf(name, sizeof(name), "%s", u->name);
+		free(v);
+		res = escape_name_buf(b, name);
+		if (!res && n)
+			res = buf_putc(b, '/');
+	}
+	return res;
+}
+
+int f_ou_path(struct lctx *c, struct node *out)
+{
+	const struct org_ou *u = find_ou(c);
+	int res;
+
+	if (!u)
+		return c->err.err ? failed(c) : -ENOENT;
+	res = tree_path(c, hier(c), u->id, &out->data);
+	return res ? res : buf_putc(&out->data, '\n');
 }

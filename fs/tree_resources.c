@@ -253,8 +253,9 @@ int f_resource_tag(struct lctx *c, struct node *out)
 	return v ? put_line(out, v) : -ENOENT;
 }
 
-int walk_resources(struct lctx *c, const char *key, const char *value,
-		   rwalk_fn fn, void *arg, unsigned *unreadable)
+static int walk_snap(struct lctx *c, const char *key, const char *value,
+		     rwalk_fn fn, runread_fn unread, void *arg,
+		     unsigned *unreadable)
 {
 	struct resindex_snap *s = resindex_get(c->fs->index, c->path, &c->err);
 	const uint32_t *rows;
@@ -269,6 +270,7 @@ int walk_resources(struct lctx *c, const char *key, const char *value,
 	c->stale |= s->stale;
 	*unreadable = s->unreadable;
 	c->skipped += s->skipped;
+	c->incomplete |= s->unreadable > 0 || s->skipped > 0;
 	if (!key) {
 		for (j = 0; j < s->n && !res; j++)
 			res = fn(arg, s->rows[j].r, s->rows[j].owner);
@@ -278,8 +280,25 @@ int walk_resources(struct lctx *c, const char *key, const char *value,
 			res = fn(arg, s->rows[rows[j]].r,
 				 s->rows[rows[j]].owner);
 	}
+	for (j = 0; unread && j < s->unreadable && !res; j++)
+		res = unread(arg, s->unread ? s->unread[j].account : NULL,
+			     s->unread ? s->unread[j].why : NULL);
 	resindex_put(s);
 	return res;
+}
+
+int walk_resources(struct lctx *c, const char *key, const char *value,
+		   rwalk_fn fn, void *arg, unsigned *unreadable)
+{
+	return walk_snap(c, key, value, fn, NULL, arg, unreadable);
+}
+
+int walk_resources_unread(struct lctx *c, rwalk_fn fn, runread_fn unread,
+			  void *arg)
+{
+	unsigned unreadable;
+
+	return walk_snap(c, NULL, NULL, fn, unread, arg, &unreadable);
 }
 
 /* resources.tsv rows of the resources a filter keeps */
@@ -327,24 +346,21 @@ static int rtsv_row(void *arg, const struct org_resource *r,
 	return res;
 }
 
-/* Put s before what b holds (a rare line above a large table: one move
- * instead of rendering the table apart and copying it). */
-static int buf_prepend(struct buf *b, const char *s)
+/* "3 accounts unreadable" into out, or "" for none */
+static const char *count_note(char *out, size_t len, unsigned n,
+			      const char *what, const char *how)
 {
-	size_t k = strlen(s), n = b->len;
-	int res = buf_append(b, s, k);
-
-	if (res)
-		return res;
-	memmove(b->data + k, b->data, n);
-	memcpy(b->data, s, k);
-	return 0;
+	if (!n)
+		return "";
+	snprintf(out, len, "%u %s%s %s", n, what, n == 1 ? "" : "s", how);
+	return out;
 }
 
 static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 {
+	char n1[64], n2[64];
 	unsigned unreadable;
-	char note[96];
+	size_t head;
 	int res;
 
 	if (!c->fs->resources)
@@ -352,21 +368,17 @@ static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 	t->b = &out->data;
 	res = buf_puts(&out->data,
 		       "arn\taccount\tregion\tservice\ttype\towner\n");
+	head = out->data.len;
 	if (!res)
 		res = walk_resources(c, t->tag_key, t->tag_value, rtsv_row, t,
 				     &unreadable);
-	if (!res && unreadable) {
-		snprintf(note, sizeof(note), "# incomplete: %u account%s "
-			 "unreadable, see .orgfs/errors\n",
-			 unreadable, unreadable == 1 ? "" : "s");
-		res = buf_prepend(&out->data, note);
-	}
-	if (!res && c->skipped) {
-		snprintf(note, sizeof(note), "# incomplete: %u record%s "
-			 "left out, see .orgfs/errors\n",
-			 c->skipped, c->skipped == 1 ? "" : "s");
-		res = buf_prepend(&out->data, note);
-	}
+	if (!res && (unreadable || c->skipped))
+		res = put_incomplete(&out->data, head, "%s%s%s, see .orgfs/errors",
+				     count_note(n1, sizeof(n1), unreadable,
+						"account", "unreadable"),
+				     unreadable && c->skipped ? ", " : "",
+				     count_note(n2, sizeof(n2), c->skipped,
+						"record", "left out"));
 	return res;
 }
 

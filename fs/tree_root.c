@@ -188,7 +188,7 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 		const struct org_account *ac = &a->v[i];
 
 		buf_reset(&path);
-		res = org_hier_path(h, org_hier_parent_of(h, ac->id), &path);
+		res = tree_path(c, h, org_hier_parent_of(h, ac->id), &path);
 		if (!res)
 			res = put_tsv(b, ac->id, '\t');
 		if (!res)

@@ -25,6 +25,7 @@ struct view {
 	struct dlist list;              /* a directory listing */
 	time_t mtime;
 	int stale;
+	int incomplete;
 };
 
 static struct {
@@ -155,6 +156,7 @@ int view_get(const char *path, uint64_t version, struct node *file,
 		if (v->mtime > c->mtime)
 			c->mtime = v->mtime;
 		c->stale |= v->stale;
+		c->incomplete |= v->incomplete;
 		hit = 1;
 		break;
 	}
@@ -216,6 +218,7 @@ void view_put(const char *path, uint64_t version, struct node *file,
 	slot->used_ms = now;
 	slot->mtime = c->mtime;
 	slot->stale = c->stale;
+	slot->incomplete = c->incomplete;
 	if (!slot->path) {
 		/* the view's reference: the node keeps its own */
 		if (b)

@@ -142,6 +142,11 @@ static void rsnap_free(struct rsnap *s)
 		org_put(s->org, &s->pins[i]);
 	free(s->pins);
 	free(s->pub.rows);
+	for (i = 0; s->pub.unread && i < s->pub.unreadable; i++) {
+		free(s->pub.unread[i].account);
+		free(s->pub.unread[i].why);
+	}
+	free(s->pub.unread);
 	nameset_free(&s->owners);
 	nameset_free(&s->cross);
 	for (i = 0; i < s->nmoved; i++)
@@ -501,6 +506,39 @@ static int build_aggregated(struct resindex *x, struct rsnap *s,
 	return res;
 }
 
+/* Account id left out of s, for why (its first failed slice's error). */
+static void rsnap_unread(struct rsnap *s, const char *id, const char *region,
+			 const struct aws_error *err)
+{
+	struct resindex_unread *nv;
+	char why[768];
+	unsigned n = s->pub.unreadable;
+
+	if (n && !s->pub.unread)
+		goto count;             /* lost to a failed allocation */
+	nv = realloc(s->pub.unread, (n + 1) * sizeof(*nv));
+	if (!nv)
+		goto lost;
+	s->pub.unread = nv;
+	snprintf(why, sizeof(why), "resources unreadable (%s: %s: %s)", region,
+		 err->code[0] ? err->code : "error", err->message);
+	nv[n].account = strdup(id);
+	nv[n].why = strdup(why);
+	if (nv[n].account && nv[n].why)
+		goto count;
+	free(nv[n].account);
+	free(nv[n].why);
+lost:
+	for (unsigned i = 0; s->pub.unread && i < n; i++) {
+		free(s->pub.unread[i].account);
+		free(s->pub.unread[i].why);
+	}
+	free(s->pub.unread);
+	s->pub.unread = NULL;
+count:
+	s->pub.unreadable++;
+}
+
 /* One account's slices, one region each; a slice that fails marks the
  * account unreadable (the org records the error).  *done counts the
  * slices read so far, for read-ahead. */
@@ -511,7 +549,8 @@ static int build_account(struct resindex *x, struct rsnap *s,
 	const struct owner_config *ocfg = org_owner_config(x->org);
 	struct cache_ref ref;
 	char key[64];
-	size_t k;
+	struct aws_error first;
+	size_t k, bad_k = 0;
 	int bad = 0, res;
 
 	for (k = 0; k < x->nregions; k++) {
@@ -530,7 +569,10 @@ static int build_account(struct resindex *x, struct rsnap *s,
 		/* a slice is counted once read, after its resources, so that
 		 * .orgfs/status never counts a slice without them */
 		if (org_get(x->org, ORG_RESOURCES, key, path, &ref, &err)) {
-			bad = 1;
+			if (!bad++) {
+				first = err;
+				bad_k = k;
+			}
 			__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELEASE);
 			continue;
 		}
@@ -550,7 +592,8 @@ static int build_account(struct resindex *x, struct rsnap *s,
 				   __ATOMIC_RELAXED);
 		__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELEASE);
 	}
-	s->pub.unreadable += bad;
+	if (bad)
+		rsnap_unread(s, a->v[i].id, x->regions[bad_k], &first);
 	return 0;
 }
 

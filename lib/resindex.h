@@ -68,6 +68,13 @@ struct resindex_row {
 	const char *owner;              /* effective owner; NULL: none */
 };
 
+/* An account whose resources were left out, and why (the first failed
+ * region's error: "eu-west-1: AccessDenied: ..."). */
+struct resindex_unread {
+	char *account;
+	char *why;
+};
+
 /* A snapshot.  Read-only to its holders; valid until resindex_put. */
 struct resindex_snap {
 	struct resindex_row *rows;      /* in walk order */
@@ -75,6 +82,8 @@ struct resindex_snap {
 	unsigned unreadable;            /* accounts left out */
 	unsigned skipped;               /* records the listings left out
 					   (org_skipped: invalid ARNs ...) */
+	struct resindex_unread *unread; /* each of them, in walk order (NULL
+					   when out of memory: only counted) */
 	time_t mtime;                   /* newest fetch of the data behind */
 	int stale;                      /* some of that data is stale */
 };

@@ -81,6 +81,11 @@ struct rules {
 	size_t n;
 	int uses_config;
 	const struct owner_list *known;
+	struct owner_list *owned;       /* rules_adopt_owners: freed with us */
+	char *fname;                    /* for FILE:LINE of rules_check_refs */
+	int refs;                       /* atomic; rules_hold, rules_free */
+	unsigned char *warned;          /* per rule x enum rules_ref_kind:
+					   reported once (atomic) */
 };
 
 struct pctx {
@@ -127,12 +132,27 @@ static void rule_free(struct rule *ru)
 
 void rules_free(struct rules *r)
 {
-	if (!r)
+	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (size_t i = 0; i < r->n; i++)
 		rule_free(r->v[i]);
 	free(r->v);
+	owner_list_free(r->owned);
+	free(r->fname);
+	free(r->warned);
 	free(r);
+}
+
+struct rules *rules_hold(struct rules *r)
+{
+	if (r)
+		__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+void rules_adopt_owners(struct rules *r, struct owner_list *known)
+{
+	r->owned = known;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -658,6 +678,12 @@ int rules_parse_string(const char *text, const char *fname,
 	if (!p.rs)
 		return -ENOMEM;
 	p.rs->known = known;
+	p.rs->refs = 1;
+	p.rs->fname = strdup(fname);
+	if (!p.rs->fname) {
+		free(p.rs);
+		return -ENOMEM;
+	}
 	rc = ini_parse_stream(rules_reader, &p, rules_handler, &p);
 	if (!p.err_line && !p.oom && rc == 0 && p.cur)
 		finish_rule(&p, p.cur);
@@ -675,6 +701,14 @@ int rules_parse_string(const char *text, const char *fname,
 	}
 	free(p.key);
 	free(p.val);
+	if (!ret && p.rs->n) {
+		p.rs->warned = calloc(p.rs->n, RULES_REF_NKINDS);
+		if (!p.rs->warned) {
+			snprintf(err, errlen, "cannot load rules file '%s': "
+				 "out of memory", fname);
+			ret = -ENOMEM;
+		}
+	}
 	if (ret) {
 		rules_free(p.rs);
 		return ret;
@@ -839,7 +873,8 @@ static int in_scope(const struct rule *ru, const struct rules_object *o,
 {
 	if (!(ru->kinds & (unsigned)kind))
 		return 0;
-	if (kind == RK_RESOURCE) {
+	if (kind == RK_RESOURCE && !(o->unread && !o->service)) {
+		/* (resources never read: any service and type) */
 		if (ru->services.n && !in_list(&ru->services, o->service))
 			return 0;
 		if (ru->types.n && !type_matches(&ru->types, o->service,
@@ -965,8 +1000,10 @@ static int check_owner(const struct rules *r, const struct rules_object *o,
 	return buf_puts(b, "' is not a known owner");
 }
 
+/* A Config rule with no result for o while o's Config results could not
+ * all be read is not judged: *unknown is set, nothing is failed. */
 static int check_config(const struct rule *ru, const struct rules_object *o,
-			struct buf *b)
+			struct buf *b, int *unknown)
 {
 	int rc;
 
@@ -981,6 +1018,10 @@ static int check_config(const struct rule *ru, const struct rules_object *o,
 		if (c && (!strcmp(c, "COMPLIANT") ||
 			  !strcmp(c, "NOT_APPLICABLE")))
 			continue;
+		if (!c && o->config_unread) {
+			*unknown = 1;
+			continue;
+		}
 		if ((rc = fail(b)) || (rc = buf_puts(b, "config rule ")) ||
 		    (rc = put_clean(b, name)))
 			return rc;
@@ -998,8 +1039,10 @@ static int cmp_verdict(const void *a, const void *b)
 {
 	const struct rules_verdict *x = a, *y = b;
 
-	if (x->pass != y->pass)
-		return x->pass - y->pass;
+	int kx = x->pass ? 2 : x->unknown, ky = y->pass ? 2 : y->unknown;
+
+	if (kx != ky)
+		return kx - ky;
 	if (x->level != y->level)
 		return (int)x->level - (int)y->level;
 	return strcmp(x->name, y->name);
@@ -1020,7 +1063,7 @@ int rules_evaluate(const struct rules *r, const struct rules_object *o,
 	struct rules_verdict *v = NULL;
 	size_t nv = 0;
 	struct buf b;
-	int kind, rc = 0;
+	int kind, unknown, rc = 0;
 
 	if (!r || !o || !out || !n)
 		return -EINVAL;
@@ -1042,15 +1085,26 @@ int rules_evaluate(const struct rules *r, const struct rules_object *o,
 			}
 		}
 		buf_reset(&b);
-		if ((ru->tag && (rc = check_tag(ru, o, &b))) ||
-		    (ru->owner_known && (rc = check_owner(r, o, &b))) ||
-		    (rc = check_config(ru, o, &b)))
+		unknown = 0;
+		if (o->unread) {
+			unknown = 1;    /* nothing of the object was seen */
+		} else if ((ru->tag && (rc = check_tag(ru, o, &b))) ||
+			   (ru->owner_known && (rc = check_owner(r, o, &b))) ||
+			   (rc = check_config(ru, o, &b, &unknown))) {
 			goto out;
+		}
 		d = &v[nv++];
 		d->rule = i;
 		d->name = ru->name;
 		d->level = ru->level;
-		d->pass = b.len == 0;
+		/* a failed check fails the rule whatever could not be seen */
+		d->unknown = b.len == 0 && unknown;
+		d->pass = b.len == 0 && !unknown;
+		if (d->unknown)
+			rc = put_clean(&b, o->unread ? o->unread :
+				       o->config_unread);
+		if (rc)
+			goto out;
 		if (!d->pass && !(d->reason = buf_steal(&b))) {
 			rc = -ENOMEM;
 			goto out;
@@ -1077,10 +1131,122 @@ int rules_render_compliance(const struct rules_verdict *v, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].pass)
 			continue;
-		rc = buf_printf(out, "%s %s: %s\n", rules_level_name(v[i].level),
-				v[i].name, v[i].reason ? v[i].reason : "");
+		/* "# not judged: ...": grep '^policy' lists failures only */
+		rc = buf_printf(out, "%s%s %s: %s%s\n",
+				v[i].unknown ? "# " : "",
+				rules_level_name(v[i].level), v[i].name,
+				v[i].unknown ? "not judged: " : "",
+				v[i].reason ? v[i].reason : "");
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+/* References to what the organization holds. */
+
+static const char *const ref_keys[RULES_REF_NKINDS] = {
+	[RULES_REF_OU] = "ous", [RULES_REF_SERVICE] = "services",
+	[RULES_REF_TYPE] = "types", [RULES_REF_TAG] = "tag",
+	[RULES_REF_CONFIG] = "config_rules",
+};
+
+static const char *const ref_what[RULES_REF_NKINDS] = {
+	[RULES_REF_OU] = "names no OU or root (an id, or a path "
+			 "as accounts/<id>/path writes it)",
+	[RULES_REF_SERVICE] = "is the service of no resource orgfs could "
+			      "read",
+	[RULES_REF_TYPE] = "is the type of no resource orgfs could read",
+	[RULES_REF_TAG] = "is the key of no tag orgfs could read on an "
+			  "account, OU or resource",
+	[RULES_REF_CONFIG] = "has no result in the AWS Config results orgfs "
+			     "could read",
+};
+
+static const struct strv *ref_list(const struct rule *ru,
+				   enum rules_ref_kind k, struct strv *one)
+{
+	switch (k) {
+	case RULES_REF_OU:
+		return &ru->ous;
+	case RULES_REF_SERVICE:
+		return &ru->services;
+	case RULES_REF_TYPE:
+		return &ru->types;
+	case RULES_REF_CONFIG:
+		return &ru->config_rules;
+	default:
+		one->v = ru->tag ? (char **)&ru->tag : NULL;
+		one->n = ru->tag ? 1 : 0;
+		return one;
+	}
+}
+
+static const enum rkey ref_key[RULES_REF_NKINDS] = {
+	[RULES_REF_OU] = K_OUS, [RULES_REF_SERVICE] = K_SERVICES,
+	[RULES_REF_TYPE] = K_TYPES, [RULES_REF_TAG] = K_TAG,
+	[RULES_REF_CONFIG] = K_CONFIG_RULES,
+};
+
+/* The values of one (rule, kind) that name nothing, into b as
+ * "FILE:LINE: ous 'a', 'b' names ...".  @return 1 when some did, 0 when
+ * none, -1 when exists could not tell, -ENOMEM */
+static int refs_missing(const struct rules *r, const struct rule *ru,
+			enum rules_ref_kind k, rules_exists_fn exists,
+			void *arg, struct buf *b)
+{
+	struct strv one;
+	const struct strv *l = ref_list(ru, k, &one);
+	int bad = 0, rc;
+
+	for (size_t i = 0; i < l->n; i++) {
+		int e = exists(arg, k, l->v[i]);
+
+		if (e < 0)
+			return -1;
+		if (e)
+			continue;
+		if (!bad++)
+			rc = buf_printf(b, "%s:%d: %s ", r->fname,
+					ru->key_line[ref_key[k]], ref_keys[k]);
+		else
+			rc = buf_puts(b, ", ");
+		if (!rc)
+			rc = buf_putc(b, '\'');
+		if (!rc)
+			rc = put_clean(b, l->v[i]);
+		if (!rc)
+			rc = buf_putc(b, '\'');
+		if (rc)
+			return -ENOMEM;
+	}
+	if (bad && buf_printf(b, " %s", ref_what[k]))
+		return -ENOMEM;
+	return bad > 0;
+}
+
+int rules_check_refs(const struct rules *r, rules_exists_fn exists,
+		     void *arg, void (*report)(void *arg, const char *msg))
+{
+	struct buf b;
+	int rc = 0;
+
+	buf_init(&b, REASON_MAX);
+	for (size_t i = 0; r && i < r->n && rc >= 0; i++) {
+		for (int k = 0; k < RULES_REF_NKINDS && rc >= 0; k++) {
+			unsigned char *w = &r->warned[i * RULES_REF_NKINDS + k];
+
+			if (__atomic_load_n(w, __ATOMIC_RELAXED))
+				continue;
+			buf_reset(&b);
+			rc = refs_missing(r, r->v[i], k, exists, arg, &b);
+			if (rc < 0 && rc != -ENOMEM)
+				rc = 0;         /* cannot tell yet */
+			else if (rc > 0 &&
+				 !__atomic_exchange_n(w, 1, __ATOMIC_RELAXED))
+				report(arg, buf_str(&b));
+		}
+	}
+	buf_free(&b);
+	return rc < 0 ? rc : 0;
 }

@@ -135,7 +135,13 @@ int rules_load(const char *path, const struct owner_list *known,
 int rules_parse_string(const char *text, const char *fname,
 		       const struct owner_list *known, struct rules **out,
 		       char *err, size_t errlen);
+/* Drop a reference: the rules are freed with the last (a load gives one). */
 void rules_free(struct rules *r);
+/* Another reference to r (NULL: NULL), for a reader that must keep the
+ * rules it started with while a reload replaces them. */
+struct rules *rules_hold(struct rules *r);
+/* r takes known over (the list it was loaded with): freed with r. */
+void rules_adopt_owners(struct rules *r, struct owner_list *known);
 
 /* Rules in file order. */
 size_t rules_count(const struct rules *r);
@@ -171,6 +177,14 @@ struct rules_object {
 	const char *owner;              /* effective owner; NULL: none */
 	const struct rules_config_result *config;
 	size_t nconfig;
+	/* Inputs that could not be read, why (NULL: read).  unread: nothing
+	 * of the object was seen (the resources of an account whose
+	 * listing failed: service and type NULL stand for any); every rule
+	 * whose scope may hold it is not judged.  config_unread: some of
+	 * its Config results are missing; a config_rules check with no
+	 * result is then not judged instead of failed. */
+	const char *unread;
+	const char *config_unread;
 	time_t now;
 };
 
@@ -178,7 +192,7 @@ struct rules_verdict {
 	size_t rule;                    /* index for rules_get() */
 	const char *name;               /* the rule's, owned by the rules */
 	enum rule_level level;
-	int pass;                       /* 1 pass, 0 fail */
+	int pass;                       /* 1 pass, 0 fail or not judged */
 	/* Failures: what failed, one line, malloc'd, several failed checks
 	 * joined by "; ", e.g.
 	 *   missing tag CostCenter
@@ -192,19 +206,48 @@ struct rules_verdict {
 	 *   config rule s3-bucket-logging not evaluated
 	 * Control bytes of values are shown as '?'.  NULL when passed. */
 	char *reason;
+	int unknown;                    /* 1: not judged, an input could
+					   not be read (reason: why); a
+					   failed check fails the rule
+					   whatever else is missing */
 };
 
 /* Judge o against every rule whose scope holds it: one verdict per such
- * rule, failures first, then by level (policy first), then by rule name.
+ * rule, failures first, then the ones not judged, then by level (policy first), then by rule name.
  * *out is NULL when no rule applies.  Free with rules_verdicts_free().
  * @return 0, -EINVAL (unknown kind, NULL argument), -ENOMEM */
 int rules_evaluate(const struct rules *r, const struct rules_object *o,
 		   struct rules_verdict **out, size_t *n);
 void rules_verdicts_free(struct rules_verdict *v, size_t n);
 
-/* Append "<level> <rule>: <reason>\n" for each failed verdict, in the
- * given order; nothing when all passed.  @return 0 or buf's error */
+/* Append "<level> <rule>: <reason>\n" for each failed verdict and
+ * "# <level> <rule>: not judged: <why>\n" for each one not judged, in
+ * the given order; nothing when all passed.  @return 0 or buf's error */
 int rules_render_compliance(const struct rules_verdict *v, size_t n,
 			    struct buf *out);
+
+/* What a rule refers to in the organization: every item of ous, of
+ * services and of types, the tag key and every config_rules name. */
+enum rules_ref_kind {
+	RULES_REF_OU,
+	RULES_REF_SERVICE,
+	RULES_REF_TYPE,
+	RULES_REF_TAG,
+	RULES_REF_CONFIG,
+	RULES_REF_NKINDS
+};
+
+/* Whether value (of kind) names something that exists: 1 yes, 0 no, -1
+ * cannot tell now (the data is not at hand, or incomplete). */
+typedef int (*rules_exists_fn)(void *arg, enum rules_ref_kind kind,
+			       const char *value);
+
+/* Report the references that name nothing: per rule and kind, one
+ * message "FILE:LINE: ous 'Root/Nope' names no OU or root (...)" naming
+ * every such value, given to report at most once in the life of r (the
+ * first call that can tell; a kind exists cannot tell is asked again on
+ * the next call).  Thread-safe.  @return 0 or -ENOMEM */
+int rules_check_refs(const struct rules *r, rules_exists_fn exists,
+		     void *arg, void (*report)(void *arg, const char *msg));
 
 #endif

@@ -76,6 +76,15 @@ class Org:
         names = [self.node(i)['Name'] for i in reversed(self.chain(container))]
         return '/'.join(names)
 
+    def tree_path(self, container):
+        """container's path below tree/, as accounts/<id>/path writes it:
+        each name as tree/ lists it (escaped, twins with their id)."""
+        out, parent = [], None
+        for oid in reversed(self.chain(container)):
+            out += [n for n, i, _ in self.tree_children(parent) if i == oid]
+            parent = oid
+        return '/'.join(out)
+
     def state(self, a):
         return a.get('State') or a.get('Status') or ''
 

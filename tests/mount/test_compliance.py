@@ -123,14 +123,14 @@ def test_summary_and_failing(setup):
     got = [tuple(r.split('\t')[:3]) for r in rows[1:]]
     assert got == sorted(fails, key=lambda f: (LEVELS[f[0]], f[1], f[2]))
     summary = read(m.p('compliance', 'summary')).splitlines()
-    assert summary[0] == 'level\trule\tfailing\tpassing'
+    assert summary[0] == 'level\trule\tfailing\tpassing\tnot_judged'
     counts = {}
     for lv, rule, _ in fails:
         counts.setdefault((lv, rule), [0, 0])[0] += 1
     for rule, paths in passes.items():
         lv = {'owner-tag': 'policy', 'environment': 'standard'}.get(rule, 'guideline')
         counts.setdefault((lv, rule), [0, 0])[1] += len(paths)
-    want = ['%s\t%s\t%d\t%d' % (lv, rule, f, p) for (lv, rule), (f, p) in
+    want = ['%s\t%s\t%d\t%d\t0' % (lv, rule, f, p) for (lv, rule), (f, p) in
             sorted(counts.items(), key=lambda kv: (LEVELS[kv[0][0]], kv[0][1]))]
     assert summary[1:] == want
     for rule in ('owner-tag', 'environment', 'cost-center-format', 'known-owner'):

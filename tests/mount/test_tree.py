@@ -74,7 +74,7 @@ def test_accounts_exact(mnt, org):
         assert read(os.path.join(d, 'joined')) == iso(a['JoinedTimestamp']) + '\n'
         assert os.readlink(os.path.join(d, 'parent')) == '../../ous/' + esc(a['ParentId'])
         assert os.path.isdir(os.path.join(d, 'parent'))
-        assert read(os.path.join(d, 'path')) == org.path(a['ParentId']) + '\n'
+        assert read(os.path.join(d, 'path')) == org.tree_path(a['ParentId']) + '\n'
         tags = org.tags.get(aid, {})
         assert sorted(os.listdir(os.path.join(d, 'tags'))) == sorted(esc(k) for k in tags)
         for k, v in tags.items():
@@ -94,7 +94,7 @@ def test_accounts_tsv(mnt, org):
         a = org.accounts[aid]
         clean = lambda s: s.replace('\t', ' ').replace('\n', ' ')  # noqa: E731
         want.append('\t'.join([aid, clean(a['Name']), clean(a['Email']),
-                               org.state(a), clean(org.path(a['ParentId']))]))
+                               org.state(a), org.tree_path(a['ParentId'])]))
     assert ['\t'.join(ln.split('\t')[:5]) for ln in lines[1:]] == want
 
 
@@ -106,7 +106,7 @@ def test_ous_exact(mnt, org):
         d = mnt.p('ous', esc(oid))
         assert read(os.path.join(d, 'name')) == u['Name'] + '\n'
         assert read(os.path.join(d, 'arn')) == u['Arn'] + '\n'
-        assert read(os.path.join(d, 'path')) == org.path(oid) + '\n'
+        assert read(os.path.join(d, 'path')) == org.tree_path(oid) + '\n'
         parent = u.get('ParentId')
         if parent:
             assert os.readlink(os.path.join(d, 'parent')) == '../' + esc(parent)
@@ -256,3 +256,25 @@ def test_xattrs_and_dot_orgfs(mnt):
     os.getxattr(mnt.p('README'), 'user.orgfs.fetched')     # a cache hit
     after = read(mnt.p('.orgfs', 'status'))
     assert before != after
+
+
+def test_path_round_trips(mnt, org):
+    """accounts/<id>/path and ous/<id>/path name the directory under tree/
+    that holds the object, whatever its OUs are called (issue 16.6):
+    `ls "tree/$(cat accounts/<id>/path)"` works, and the raw names stay
+    readable in each OU's name."""
+    odd = [u for u in org.ous.values()
+           if '/' in u['Name'] or u['Name'].startswith('.') or '%' in u['Name']]
+    assert odd, 'the fake has hostile OU names'
+    for aid in org.accounts:
+        path = read(mnt.p('accounts', aid, 'path'))[:-1]
+        r = subprocess.run('ls "tree/$(cat accounts/%s/path)"' % aid, shell=True,
+                           cwd=mnt.path, capture_output=True, text=True)
+        assert r.returncode == 0, (aid, path, r.stderr)
+        links = [os.readlink(mnt.p('tree', path, n)) for n in r.stdout.split('\n')
+                 if n and os.path.islink(mnt.p('tree', path, n))]
+        assert any(t.endswith('accounts/' + aid) for t in links), (aid, path)
+    for u in odd:
+        path = read(mnt.p('ous', esc(u['Id']), 'path'))[:-1]
+        assert os.path.isdir(mnt.p('tree', path)), path
+        assert read(mnt.p('ous', esc(u['Id']), 'name')) == u['Name'] + '\n'

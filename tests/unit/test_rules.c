@@ -720,9 +720,9 @@ END_TEST
 START_TEST(test_render)
 {
 	struct rules_verdict v[] = {
-		{ 0, "b", RULE_GUIDELINE, 0, (char *)"first" },
-		{ 1, "a", RULE_POLICY, 1, NULL },
-		{ 2, "c", RULE_STANDARD, 0, (char *)"x; y" },
+		{ 0, "b", RULE_GUIDELINE, 0, (char *)"first", 0 },
+		{ 1, "a", RULE_POLICY, 1, NULL, 0 },
+		{ 2, "c", RULE_STANDARD, 0, (char *)"x; y", 0 },
 	};
 	struct buf b;
 
