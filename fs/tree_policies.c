@@ -60,6 +60,7 @@ static const struct field policy_fields[] = {
 	FIELD(struct org_policy_summary, type, FIELD_STR),
 	FIELD(struct org_policy_summary, description, FIELD_STR),
 	FIELD(struct org_policy_summary, aws_managed, FIELD_BOOL),
+	FIELD(struct org_policy_summary, type_enabled, FIELD_BOOL),
 	FIELD(struct org_policy_summary, arn, FIELD_STR),
 };
 

@@ -230,6 +230,7 @@ static void summary_fill(const struct demo *d, const struct demo_policy *p,
 	x->type = demo_xstrdup(oom, p->t->type);
 	x->description = demo_xstrdup(oom, p->t->description);
 	x->aws_managed = p->t->aws_managed;
+	x->type_enabled = 1;    /* the demo enables every type it has */
 }
 
 static int demo_list_policies(struct org_source *s, struct org_policies **out,

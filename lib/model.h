@@ -99,9 +99,14 @@ struct org_policy_summary {
 	char *type;
 	char *description;
 	int aws_managed;
+	int type_enabled;               /* its type is enabled on the root
+					   (listings only; 0 in a
+					   DescribePolicy summary) */
 };
 
-/* All policies of every enabled type, sorted by id. */
+/* All policies, of the types enabled on the root and of the others
+ * (whose policies AWS keeps, detached, when a type is disabled), sorted
+ * by id. */
 struct org_policies {
 	size_t n;
 	struct org_policy_summary *v;

@@ -169,6 +169,7 @@ static void hash_summary(const struct org_policy_summary *p, uint64_t *h,
 	h_str(h, p->type);
 	h_str(h, p->description);
 	h_int(h, p->aws_managed);
+	h_int(h, p->type_enabled);
 	*sz += sizeof(*p) + slen(p->id) + slen(p->arn) + slen(p->name) +
 	       slen(p->type) + slen(p->description);
 }

@@ -284,63 +284,57 @@ static const struct source_list_op list_policies_op =
 	ORG_LIST_OP("ListPolicies", "Policies", struct org_policy_summary,
 		    parse_summary);
 
-/* The policy types to list: the configured ones, or those enabled on the
- * root.  *types is a NULL-terminated array the caller frees with
- * free_types(). */
-static void free_types(char **types)
-{
-	if (!types)
-		return;
-	for (char **t = types; *t; t++)
-		free(*t);
-	free(types);
-}
+/* Every policy type AWS Organizations has: those not enabled on the
+ * root are listed too, since disabling a type detaches its policies
+ * without deleting them. */
+static const char *const all_policy_types[] = {
+	"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY",
+	"BACKUP_POLICY", "AISERVICES_OPT_OUT_POLICY", "CHATBOT_POLICY",
+	"DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY",
+};
 
-static int policy_types(struct aws_source *s, char ***types,
+#define NTYPES_MAX 64
+
+/* The policy types to list (*n of them, borrowed from s, the roots or
+ * all_policy_types until roots_free), enabled[i] 1 for those enabled on
+ * the root: the configured ones (taken as enabled), or every type, the
+ * root's enabled ones first. */
+static int policy_types(struct aws_source *s, struct roots *roots,
+			const char **types, int *enabled, size_t *n,
 			struct aws_error *err)
 {
-	struct roots roots;
-	size_t n = 0;
-	char **v;
+	size_t i, k;
 	int rc;
 
+	*n = 0;
+	memset(roots, 0, sizeof(*roots));
 	if (s->policy_types) {
-		v = calloc(s->npolicy_types + 1, sizeof(*v));
-		if (!v)
-			return orgs_nomem(err, "ListPolicies");
-		for (size_t i = 0; i < s->npolicy_types; i++) {
-			v[i] = strdup(s->policy_types[i]);
-			if (!v[i]) {
-				free_types(v);
-				return orgs_nomem(err, "ListPolicies");
-			}
+		for (i = 0; i < s->npolicy_types && *n < NTYPES_MAX; i++) {
+			enabled[*n] = 1;
+			types[(*n)++] = s->policy_types[i];
 		}
-		*types = v;
 		return 0;
 	}
-	rc = list_roots(s, &roots, err);
+	rc = list_roots(s, roots, err);
 	if (rc < 0)
 		return rc;
-	v = calloc(roots.v[0].ntypes + 1, sizeof(*v));
-	if (!v) {
-		roots_free(&roots);
-		return orgs_nomem(err, "ListRoots");
-	}
-	for (size_t i = 0; i < roots.v[0].ntypes; i++) {
-		struct org_policy_type *t = &roots.v[0].types[i];
+	for (i = 0; i < roots->v[0].ntypes && *n < NTYPES_MAX; i++) {
+		struct org_policy_type *t = &roots->v[0].types[i];
 
 		if (strcmp(t->status, "ENABLED"))
 			continue;
-		v[n] = strdup(t->type);
-		if (!v[n]) {
-			free_types(v);
-			roots_free(&roots);
-			return orgs_nomem(err, "ListRoots");
-		}
-		n++;
+		enabled[*n] = 1;
+		types[(*n)++] = t->type;
 	}
-	roots_free(&roots);
-	*types = v;
+	for (i = 0; i < sizeof(all_policy_types) / sizeof(*all_policy_types);
+	     i++) {
+		for (k = 0; k < *n && strcmp(types[k], all_policy_types[i]); k++)
+			;
+		if (k == *n && *n < NTYPES_MAX) {
+			enabled[*n] = 0;
+			types[(*n)++] = all_policy_types[i];
+		}
+	}
 	return 0;
 }
 
@@ -350,7 +344,10 @@ static int aws_list_policies(struct org_source *src, struct org_policies **out,
 	struct aws_source *s = to_aws(src);
 	struct org_policies *ps;
 	struct source_list l = { .op = &list_policies_op };
-	char **types = NULL;
+	const char *types[NTYPES_MAX];
+	int enabled[NTYPES_MAX];
+	struct roots roots;
+	size_t nt, i, from;
 	int rc;
 
 	*out = NULL;
@@ -361,17 +358,27 @@ static int aws_list_policies(struct org_source *src, struct org_policies **out,
 	l.vec = &ps->v;
 	l.n = &ps->n;
 	l.skipped = &ps->skipped;
-	rc = policy_types(s, &types, err);
-	for (char **t = types; rc == 0 && *t; t++)
+	rc = policy_types(s, &roots, types, enabled, &nt, err);
+	for (i = 0; rc == 0 && i < nt; i++) {
+		from = ps->n;
 		rc = source_list_run(&l, s->client, NULL, err, "{s:s, s:i}",
-				     "Filter", *t, "MaxResults",
+				     "Filter", types[i], "MaxResults",
 				     SRC_AWS_PAGE_SIZE);
+		if (rc && !enabled[i] &&
+		    !strcmp(err->code, "InvalidInputException")) {
+			/* a type this partition does not have */
+			aws_error_clear(err);
+			rc = 0;
+		}
+		for (; rc == 0 && from < ps->n; from++)
+			ps->v[from].type_enabled = enabled[i];
+	}
 	if (rc == 0) {
 		org_policies_sort(ps);
 		*out = ps;
 		ps = NULL;
 	}
-	free_types(types);
+	roots_free(&roots);
 	org_policies_free(ps);
 	return rc;
 }

@@ -576,6 +576,12 @@ class Org:
                 if oid not in self.ous:
                     raise KeyError('no such ou %s' % oid)
                 self._update_node(self.ous[oid], oid, changes)
+            for rid, changes in (spec.get('root') or {}).items():
+                # e.g. {'PolicyTypes': [...]}: a type disabled leaves the
+                # list, its policies stay (detached)
+                if rid != self.root['Id']:
+                    raise KeyError('no such root %s' % rid)
+                self.root.update(changes)
             self._mutate_raw(spec)
 
     def _mutate_raw(self, spec):

@@ -278,3 +278,24 @@ def test_path_round_trips(mnt, org):
         path = read(mnt.p('ous', esc(u['Id']), 'path'))[:-1]
         assert os.path.isdir(mnt.p('tree', path)), path
         assert read(mnt.p('ous', esc(u['Id']), 'name')) == u['Name'] + '\n'
+
+
+def test_disabled_policy_type_listed(fakeaws_factory):
+    """Disabling a type on the root detaches its policies without deleting
+    them: policies/ lists them still, with type_enabled false (16.6)."""
+    fake = fakeaws_factory(accounts=6, seed=64)
+    org = Org(fake.org())
+    root = list(org.roots)[0]
+    types = [t['Type'] for t in org.roots[root]['PolicyTypes']]
+    off = 'BACKUP_POLICY'
+    assert off in types and any(p['Type'] == off for p in org.policies.values())
+    fake.mutate({'root': {root: {'PolicyTypes': [
+        {'Type': t, 'Status': 'ENABLED'} for t in types if t != off]}}})
+    with Mount(['--endpoint=' + fake.url, '-o', 'resources=off'],
+               env=aws_env(fake)) as m:
+        assert sorted(os.listdir(m.p('policies'))) == sorted(esc(p) for p in org.policies)
+        for pid, p in org.policies.items():
+            d = m.p('policies', esc(pid))
+            assert 'type_enabled' in os.listdir(d)
+            assert read(os.path.join(d, 'type_enabled')) == \
+                ('false' if p['Type'] == off else 'true') + '\n', pid

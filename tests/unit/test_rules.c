@@ -740,6 +740,142 @@ START_TEST(test_render)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* What could not be read is not judged (issue 16.1). */
+
+#define R_UNREAD \
+	"[rule owner]\nlevel = policy\napplies_to = accounts, resources\n" \
+	"tag = Owner\nrequire_tag = yes\n\n" \
+	"[rule s3-only]\nlevel = standard\napplies_to = resources\n" \
+	"services = s3\ntag = Owner\nrequire_tag = yes\n\n" \
+	"[rule logging]\nlevel = guideline\napplies_to = accounts\n" \
+	"config_rules = s3-logging\n\n" \
+	"[rule logging-and-tag]\nlevel = guideline\napplies_to = accounts\n" \
+	"tag = Owner\nrequire_tag = yes\nconfig_rules = s3-logging\n"
+
+START_TEST(test_not_judged)
+{
+	struct rules *r = NULL;
+	struct rules_object o = { .kind = "resource", .id = "123456789012",
+				  .unread = "resources unreadable (x)" };
+	struct rules_verdict *v = NULL;
+	size_t n = 0;
+	struct buf b;
+	char err[256];
+
+	ck_assert_int_eq(rules_parse_string(R_UNREAD, "t.ini", NULL, &r, err,
+					    sizeof(err)), 0);
+	/* resources never seen: every rule that may hold them, whatever
+	 * their service, is not judged, with why */
+	ck_assert_int_eq(rules_evaluate(r, &o, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(v[i].pass, 0);
+		ck_assert_int_eq(v[i].unknown, 1);
+		ck_assert_str_eq(v[i].reason, "resources unreadable (x)");
+	}
+	buf_init(&b, 4096);
+	ck_assert_int_eq(rules_render_compliance(v, n, &b), 0);
+	ck_assert_str_eq(buf_str(&b),
+			 "# policy owner: not judged: resources unreadable (x)\n"
+			 "# standard s3-only: not judged: resources unreadable (x)\n");
+	buf_free(&b);
+	rules_verdicts_free(v, n);
+
+	/* Config results missing: a config check with no result is not
+	 * judged, and a failed check still fails the rule */
+	memset(&o, 0, sizeof(o));
+	o.kind = "account";
+	o.id = "123456789012";
+	o.config_unread = "Config results unreadable (y)";
+	ck_assert_int_eq(rules_evaluate(r, &o, &v, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	/* failures first, then not judged */
+	ck_assert_str_eq(v[0].name, "owner");
+	ck_assert_int_eq(v[0].unknown, 0);
+	ck_assert_str_eq(v[1].name, "logging-and-tag");
+	ck_assert_int_eq(v[1].unknown, 0);
+	ck_assert_str_eq(v[1].reason, "missing tag Owner");
+	ck_assert_str_eq(v[2].name, "logging");
+	ck_assert_int_eq(v[2].unknown, 1);
+	ck_assert_str_eq(v[2].reason, "Config results unreadable (y)");
+	rules_verdicts_free(v, n);
+	/* read: the same check fails as "not evaluated" */
+	o.config_unread = NULL;
+	ck_assert_int_eq(rules_evaluate(r, &o, &v, &n), 0);
+	ck_assert_str_eq(v[1].name, "logging");
+	ck_assert_int_eq(v[1].unknown, 0);
+	ck_assert_str_eq(v[1].reason, "config rule s3-logging not evaluated");
+	rules_verdicts_free(v, n);
+	/* a reference each reader holds outlives the loader's */
+	ck_assert_ptr_eq(rules_hold(r), r);
+	rules_free(r);
+	ck_assert_uint_eq(rules_count(r), 4);
+	rules_free(r);
+}
+END_TEST
+
+/* References that name nothing (issue 16.3). */
+struct seen {
+	int unsure;                     /* -1 for services: cannot tell */
+	char msgs[8][256];
+	int n;
+};
+
+static int seen_exists(void *arg, enum rules_ref_kind k, const char *value)
+{
+	struct seen *s = arg;
+
+	if (k == RULES_REF_SERVICE && s->unsure)
+		return -1;
+	return !strcmp(value, "ou-real") || !strcmp(value, "Root/Real") ||
+	       !strcmp(value, "s3") || !strcmp(value, "Owner") ||
+	       !strcmp(value, "bucket");
+}
+
+static void seen_report(void *arg, const char *msg)
+{
+	struct seen *s = arg;
+
+	ck_assert_int_lt(s->n, 8);
+	snprintf(s->msgs[s->n++], sizeof(s->msgs[0]), "%s", msg);
+}
+
+START_TEST(test_check_refs)
+{
+	static const char text[] =
+		"[rule a]\nlevel = policy\napplies_to = accounts, resources\n"
+		"ous = ou-real, Root/Nope, Root/Real, Root/Gone\n"
+		"services = s3, ec3\ntypes = bucket, s3:buckt\ntag = Ownr\n"
+		"require_tag = yes\nconfig_rules = cfg-x\n";
+	struct seen s = { .unsure = 1 };
+	struct rules *r = NULL;
+	char err[256];
+
+	ck_assert_int_eq(rules_parse_string(text, "r.ini", NULL, &r, err,
+					    sizeof(err)), 0);
+	ck_assert_int_eq(rules_check_refs(r, seen_exists, &s, seen_report), 0);
+	ck_assert_int_eq(s.n, 4);       /* services: not yet */
+	ck_assert_str_eq(s.msgs[0], "r.ini:4: ous 'Root/Nope', 'Root/Gone' "
+			 "names no OU or root (an id, or a path as "
+			 "accounts/<id>/path writes it)");
+	ck_assert_str_eq(s.msgs[1], "r.ini:6: types 's3:buckt' is the type of "
+			 "no resource orgfs could read");
+	ck_assert_ptr_nonnull(strstr(s.msgs[2], "r.ini:7: tag 'Ownr' "));
+	ck_assert_ptr_nonnull(strstr(s.msgs[3], "r.ini:9: config_rules "
+				     "'cfg-x' "));
+	/* once: only what could not be told before comes now */
+	s.unsure = 0;
+	ck_assert_int_eq(rules_check_refs(r, seen_exists, &s, seen_report), 0);
+	ck_assert_int_eq(s.n, 5);
+	ck_assert_str_eq(s.msgs[4], "r.ini:5: services 'ec3' is the service "
+			 "of no resource orgfs could read");
+	ck_assert_int_eq(rules_check_refs(r, seen_exists, &s, seen_report), 0);
+	ck_assert_int_eq(s.n, 5);
+	rules_free(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* The shipped example, against accounts shaped like the demo's. */
 
 static char *example_path(const char *name)
@@ -941,6 +1077,8 @@ static Suite *rules_suite(void)
 			    sizeof(vcases) / sizeof(vcases[0]));
 	tcase_add_test(tc, test_evaluate_invalid);
 	tcase_add_test(tc, test_render);
+	tcase_add_test(tc, test_not_judged);
+	tcase_add_test(tc, test_check_refs);
 	tcase_add_test(tc, test_example);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
