@@ -1518,7 +1518,10 @@ void options_usage(const char *prog)
 "                           (default Owner,Team)\n"
 "    -o owner_tags_nocase   match owner tag keys ignoring case\n"
 "    -o owners_file=FILE    the known owners, one per line (# comments)\n"
-"    -o rules=FILE          local policy / standard / guideline rules (INI)\n"
+"    -o rules=FILE          local policy / standard / guideline rules (INI);\n"
+"                           OUs by id or escaped path (Root/Prod%%2FEU)\n"
+"                           SIGHUP reads this file and owners_file again\n"
+"                           (a broken file keeps the rules in force)\n"
 "\n"
 "General:\n"
 "    -o log_level=LEVEL     error, warning, info or debug (default warning;\n"
@@ -1549,8 +1552,8 @@ void options_usage(const char *prog)
 "    -h, --help             print this help and exit\n"
 "    -V, --version          print the version and exit\n"
 "\n"
-"Signals: SIGHUP drops the cache; SIGUSR1 reopens the log file; SIGTERM\n"
-"  and SIGINT unmount (exit 0), whatever dispositions orgfs inherited\n"
-"  (orgfs(1), SIGNALS).\n"
+"Signals: SIGHUP drops the cache and reads -o rules and -o owners_file\n"
+"  again; SIGUSR1 reopens the log file; SIGTERM and SIGINT unmount\n"
+"  (exit 0), whatever dispositions orgfs inherited (orgfs(1), SIGNALS).\n"
 "See orgfs(1) for the layout of the tree.\n");
 }
