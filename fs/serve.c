@@ -479,26 +479,33 @@ int put_tsv(struct buf *b, const char *s, char end)
 	return res ? res : buf_putc(b, end);
 }
 
+int buf_insert_line(struct buf *b, size_t at, const char *line)
+{
+	size_t k = strlen(line), n = b->len;
+	int res = buf_append(b, line, k);
+
+	if (!res)
+		res = buf_putc(b, '\n');
+	if (res)
+		return res;
+	/* one move of the rows below: the line is rare, the table large */
+	memmove(b->data + at + k + 1, b->data + at, n - at);
+	memcpy(b->data + at, line, k);
+	b->data[at + k] = '\n';
+	return 0;
+}
+
 int put_incomplete(struct buf *b, size_t at, const char *fmt, ...)
 {
 	char note[512];
 	va_list ap;
-	size_t k, n = b->len;
 	int res;
 
 	va_start(ap, fmt);
 	res = snprintf(note, sizeof(note), "# incomplete: ");
-	vsnprintf(note + res, sizeof(note) - (size_t)res - 1, fmt, ap);
+	vsnprintf(note + res, sizeof(note) - (size_t)res, fmt, ap);
 	va_end(ap);
-	k = strlen(note);
-	note[k++] = '\n';
-	res = buf_append(b, note, k);
-	if (res)
-		return res;
-	/* one move of the rows below: the line is rare, the table large */
-	memmove(b->data + at + k, b->data + at, n - at);
-	memcpy(b->data + at, note, k);
-	return 0;
+	return buf_insert_line(b, at, note);
 }
 
 /* ------------------------------------------------------------------ */

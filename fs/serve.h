@@ -107,6 +107,8 @@ unsigned long long put_json_renders(void);
 /* TSV fields: s (NULL: empty) then end; tabs and newlines inside values
  * become spaces. */
 int put_tsv(struct buf *b, const char *s, char end);
+/* Put line and a newline into b at offset at.  @return 0 or -errno */
+int buf_insert_line(struct buf *b, size_t at, const char *line);
 /* The incompleteness marker of a table: "# incomplete: <note>\n" put into
  * b at offset at, the end of the header line (or 0 for a file without
  * one), so that the header stays the first line (orgfs(1), TABLES).

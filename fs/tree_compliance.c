@@ -7,6 +7,7 @@
 
 #include "escape.h"
 #include "ruleset.h"
+#include "table.h"
 #include "tree.h"
 
 #define MAX_DEPTH 70
@@ -647,20 +648,26 @@ static size_t not_judged(const struct judgements *j, const char *rule)
 	return n;
 }
 
-/* The marker of a view of rule's (NULL: every rule's) judgements. */
+#define NOT_JUDGED_FMT "%zu object%s not judged, see compliance/%s%s%s" \
+	"not_judged.tsv and .orgfs/errors"
+#define NOT_JUDGED_ARGS(n, rule) (n), (n) == 1 ? "" : "s", \
+	(rule) ? "rules/" : "", (rule) ? (rule) : "", (rule) ? "/" : ""
+
+/* The marker of a view of rule's (NULL: every rule's) judgements: into
+ * table t, or (t NULL) at the top of b, a list without a header. */
 static int mark(struct lctx *c, const struct judgements *j, const char *rule,
-		struct buf *b, size_t at)
+		struct table *t, struct buf *b)
 {
 	size_t n = not_judged(j, rule);
 
 	if (!n)
 		return 0;
+	if (t)
+		return table_incomplete(t, NOT_JUDGED_FMT,
+					NOT_JUDGED_ARGS(n, rule));
 	c->incomplete = 1;
-	return put_incomplete(b, at, "%zu object%s not judged, see "
-			      "compliance/%s%s%snot_judged.tsv and "
-			      ".orgfs/errors", n, n == 1 ? "" : "s",
-			      rule ? "rules/" : "", rule ? rule : "",
-			      rule ? "/" : "");
+	return b ? put_incomplete(b, 0, NOT_JUDGED_FMT,
+				  NOT_JUDGED_ARGS(n, rule)) : 0;
 }
 
 struct rule_line {
@@ -704,12 +711,15 @@ static size_t rule_lines(struct lctx *c, const struct rules *rs,
 static int render_summary(struct lctx *c, const struct rules *rs,
 			  const struct judgements *j, struct buf *b)
 {
+	static const struct table_col cols[] = {
+		{ "level", TT_STR }, { "rule", TT_STR }, { "failing", TT_INT },
+		{ "passing", TT_INT }, { "not_judged", TT_INT },
+	};
 	struct rule_line *r;
-	size_t nr = rule_lines(c, rs, &r), i, k = 0, head;
-	int res = r ? buf_puts(b, "level\trule\tfailing\tpassing\t"
-			       "not_judged\n") : -ENOMEM;
+	struct table t;
+	size_t nr = rule_lines(c, rs, &r), i, k = 0;
+	int res = r ? table_start(&t, c, b, cols, ARRAY_SIZE(cols)) : -ENOMEM;
 
-	head = b->len;
 	for (i = 0; !res && i < nr; i++) {
 		size_t cnt[3] = { 0 };          /* failing, passing, unknown */
 
@@ -719,12 +729,12 @@ static int render_summary(struct lctx *c, const struct rules *rs,
 		for (; k < j->n && j->v[k].level == r[i].level &&
 		       !strcmp(j->v[k].rule, r[i].name); k++)
 			cnt[j->v[k].unknown ? 2 : j->v[k].reason ? 0 : 1]++;
-		res = buf_printf(b, "%s\t%s\t%zu\t%zu\t%zu\n",
-				 level_name(r[i].level), r[i].name, cnt[0],
-				 cnt[1], cnt[2]);
+		res = table_row(&t, level_name(r[i].level), r[i].name,
+				(long long)cnt[0], (long long)cnt[1],
+				(long long)cnt[2]);
 	}
 	free(r);
-	return res ? res : mark(c, j, NULL, b, head);
+	return res ? res : mark(c, j, NULL, &t, b);
 }
 
 enum rows_of { ROWS_FAILING, ROWS_NOT_JUDGED, ROWS_PASSING };
@@ -733,12 +743,16 @@ enum rows_of { ROWS_FAILING, ROWS_NOT_JUDGED, ROWS_PASSING };
 static int render_rows(struct lctx *c, const struct judgements *j,
 		       const char *rule, enum rows_of what, struct buf *b)
 {
-	size_t i, head = 0;
+	static const struct table_col cols[] = {
+		{ "level", TT_STR }, { "rule", TT_STR }, { "path", TT_STR },
+		{ "owner", TT_OPT }, { "reason", TT_STR },
+	};
+	struct table t;
+	size_t i;
 	int res = 0;
 
 	if (what != ROWS_PASSING)
-		res = buf_puts(b, "level\trule\tpath\towner\treason\n");
-	head = b->len;
+		res = table_start(&t, c, b, cols, ARRAY_SIZE(cols));
 	for (i = 0; !res && i < j->n; i++) {
 		const struct judgement *e = &j->v[i];
 
@@ -751,17 +765,12 @@ static int render_rows(struct lctx *c, const struct judgements *j,
 		}
 		if (!e->reason || e->unknown != (what == ROWS_NOT_JUDGED))
 			continue;
-		res = buf_printf(b, "%s\t", level_name(e->level));
-		if (!res)
-			res = put_tsv(b, e->rule, '\t');
-		if (!res)
-			res = put_tsv(b, e->path, '\t');
-		if (!res)
-			res = put_tsv(b, e->owner, '\t');
-		if (!res)
-			res = put_tsv(b, e->reason, '\n');
+		res = table_row(&t, level_name(e->level), e->rule, e->path,
+				e->owner, e->reason);
 	}
-	return res ? res : mark(c, j, rule, b, head);
+	if (res)
+		return res;
+	return mark(c, j, rule, what == ROWS_PASSING ? NULL : &t, b);
 }
 
 /* What file of /compliance (rule NULL) or of compliance/rules/<rule>/ */
@@ -784,7 +793,7 @@ static int render_view(struct lctx *c, const char *rule, enum view v,
 				  v == V_PASSING ? ROWS_PASSING :
 				  ROWS_NOT_JUDGED, b);
 	else if (!res)
-		res = mark(c, &j, rule, b, 0);  /* a directory: the mark only */
+		res = mark(c, &j, rule, NULL, NULL);    /* a directory */
 	judgements_free(&j);
 	rules_free(rs);
 	return res;
@@ -809,15 +818,9 @@ int f_compliance_not_judged(struct lctx *c, struct node *out)
  * takes judging everything: for getxattr (c->full) only, not a stat */
 static int mark_dir(struct lctx *c, const char *rule)
 {
-	struct buf none;
-	int res;
-
 	if (!c->full || c->cached_only)
 		return 0;
-	buf_init(&none, 1 << 20);
-	res = render_view(c, rule, V_NONE, &none);
-	buf_free(&none);
-	return res;
+	return render_view(c, rule, V_NONE, NULL);
 }
 
 /* compliance/ and compliance/rules/ */
@@ -854,8 +857,8 @@ static const struct rule *rule_named(const struct rules *rs,
 int ls_compliance_rule(struct lctx *c, struct dlist *d)
 {
 	static const char *const files[] = {
-		"level", "description", "failing.tsv", "not_judged.tsv",
-		"passing",
+		"level", "description", "failing.tsv", "failing.jsonl",
+		"not_judged.tsv", "not_judged.jsonl", "passing",
 	};
 	size_t i;
 	int res = 0;
@@ -878,8 +881,9 @@ int f_compliance_rule(struct lctx *c, struct node *out)
 		const char *name;
 		enum view v;
 	} views[] = {
-		{ "failing.tsv", V_FAILING }, { "not_judged.tsv", V_NOT_JUDGED },
-		{ "passing", V_PASSING },
+		{ "failing.tsv", V_FAILING }, { "failing.jsonl", V_FAILING },
+		{ "not_judged.tsv", V_NOT_JUDGED },
+		{ "not_judged.jsonl", V_NOT_JUDGED }, { "passing", V_PASSING },
 	};
 	struct rules *rs = ruleset_get(c->fs);
 	const struct rule *r = rule_named(rs, c->arg[0]);

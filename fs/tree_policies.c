@@ -7,6 +7,7 @@
 
 #include "escape.h"
 #include "ids.h"
+#include "table.h"
 #include "tree.h"
 #include "views.h"
 
@@ -202,7 +203,12 @@ int f_policies_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_policies *ps = need(c, ORG_POLICIES, "");
 	const struct org_hier *h = ps ? hier(c) : NULL;
+	static const struct table_col cols[] = {
+		{ "id", TT_STR }, { "name", TT_STR }, { "type", TT_STR },
+		{ "via", TT_STR },
+	};
 	const char *ids[70];
+	struct table t;
 	size_t i, j;
 	int n, k, res;
 
@@ -213,7 +219,7 @@ int f_policies_tsv(struct lctx *c, struct node *out)
 	n = ancestry(h, c->arg[0], ids, 70);
 	for (i = 0; i < ps->n; i++)
 		ask_ahead(c, ORG_POLICY, ps->v[i].id);
-	res = buf_puts(&out->data, "id\tname\ttype\tvia\n");
+	res = table_start(&t, c, &out->data, cols, ARRAY_SIZE(cols));
 	for (i = 0; i < ps->n && !res; i++) {
 		const struct org_policy *p = need(c, ORG_POLICY, ps->v[i].id);
 		int via = -1;
@@ -226,13 +232,8 @@ int f_policies_tsv(struct lctx *c, struct node *out)
 					via = k;
 		if (via < 0)
 			continue;
-		res = put_tsv(&out->data, p->summary.id, '\t');
-		if (!res)
-			res = put_tsv(&out->data, p->summary.name, '\t');
-		if (!res)
-			res = put_tsv(&out->data, p->summary.type, '\t');
-		if (!res)
-			res = put_tsv(&out->data, via ? ids[via] : "direct", '\n');
+		res = table_row(&t, p->summary.id, p->summary.name,
+				p->summary.type, via ? ids[via] : "direct");
 	}
 	return res;
 }

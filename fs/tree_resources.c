@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
 #include "tree.h"
 #include "views.h"
 
@@ -303,7 +304,7 @@ int walk_resources_unread(struct lctx *c, rwalk_fn fn, runread_fn unread,
 
 /* resources.tsv rows of the resources a filter keeps */
 struct rtsv {
-	struct buf *b;
+	struct table t;
 	const char *service;            /* filters; NULL: any */
 	const char *type;
 	int owned;                      /* 1: owner == want, 0: unowned,
@@ -317,7 +318,6 @@ static int rtsv_row(void *arg, const struct org_resource *r,
 		    const char *owner)
 {
 	struct rtsv *t = arg;
-	int res;
 
 	if (t->service && (strcmp(r->service, t->service) ||
 			   strcmp(r->type, t->type)))
@@ -332,18 +332,8 @@ static int rtsv_row(void *arg, const struct org_resource *r,
 		if (!v || strcmp(v, t->tag_value))
 			return 0;
 	}
-	res = put_tsv(t->b, r->arn, '\t');
-	if (!res)
-		res = put_tsv(t->b, r->account, '\t');
-	if (!res)
-		res = put_tsv(t->b, r->region, '\t');
-	if (!res)
-		res = put_tsv(t->b, r->service, '\t');
-	if (!res)
-		res = put_tsv(t->b, r->type, '\t');
-	if (!res)
-		res = put_tsv(t->b, owner ? owner : "", '\n');
-	return res;
+	return table_row(&t->t, r->arn, r->account, r->region, r->service,
+			 r->type, owner);
 }
 
 /* "3 accounts unreadable" into out, or "" for none */
@@ -358,27 +348,27 @@ static const char *count_note(char *out, size_t len, unsigned n,
 
 static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 {
+	static const struct table_col cols[] = {
+		{ "arn", TT_STR }, { "account", TT_STR }, { "region", TT_STR },
+		{ "service", TT_STR }, { "type", TT_STR }, { "owner", TT_OPT },
+	};
 	char n1[64], n2[64];
 	unsigned unreadable;
-	size_t head;
 	int res;
 
 	if (!c->fs->resources)
 		return -ENOENT;
-	t->b = &out->data;
-	res = buf_puts(&out->data,
-		       "arn\taccount\tregion\tservice\ttype\towner\n");
-	head = out->data.len;
+	res = table_start(&t->t, c, &out->data, cols, ARRAY_SIZE(cols));
 	if (!res)
 		res = walk_resources(c, t->tag_key, t->tag_value, rtsv_row, t,
 				     &unreadable);
 	if (!res && (unreadable || c->skipped))
-		res = put_incomplete(&out->data, head, "%s%s%s, see .orgfs/errors",
-				     count_note(n1, sizeof(n1), unreadable,
-						"account", "unreadable"),
-				     unreadable && c->skipped ? ", " : "",
-				     count_note(n2, sizeof(n2), c->skipped,
-						"record", "left out"));
+		res = table_incomplete(&t->t, "%s%s%s, see .orgfs/errors",
+				       count_note(n1, sizeof(n1), unreadable,
+						  "account", "unreadable"),
+				       unreadable && c->skipped ? ", " : "",
+				       count_note(n2, sizeof(n2), c->skipped,
+						  "record", "left out"));
 	return res;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "prefetch.h"
+#include "table.h"
 #include "tree.h"
 #include "views.h"
 
@@ -169,7 +170,11 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
 	const struct org_hier *h = a ? hier(c) : NULL;
 	const struct org_index *x = h ? need(c, ORG_INDEX, "") : NULL;
-	struct buf *b = &out->data;
+	static const struct table_col cols[] = {
+		{ "id", TT_STR }, { "name", TT_STR }, { "email", TT_STR },
+		{ "state", TT_STR }, { "path", TT_STR }, { "owner", TT_OPT },
+	};
+	struct table t;
 	struct buf path;
 	size_t i;
 	int res;
@@ -177,35 +182,25 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 	if (!a || !h || !x)
 		return failed(c);
 	buf_init(&path, 1 << 20);
-	/* records the listings left out (lib/model.h org_skipped) */
-	res = a->skipped.n + h->skipped.n ?
-	      buf_printf(b, "# incomplete: %zu record%s left out, see .orgfs/errors\n",
-			 a->skipped.n + h->skipped.n,
-			 a->skipped.n + h->skipped.n == 1 ? "" : "s") : 0;
-	if (!res)
-		res = buf_puts(b, "id\tname\temail\tstate\tpath\towner\n");
+	res = table_start(&t, c, &out->data, cols, ARRAY_SIZE(cols));
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_account *ac = &a->v[i];
+		const struct org_index_obj *ob = org_index_find(x, ac->id);
 
 		buf_reset(&path);
 		res = tree_path(c, h, org_hier_parent_of(h, ac->id), &path);
 		if (!res)
-			res = put_tsv(b, ac->id, '\t');
-		if (!res)
-			res = put_tsv(b, ac->name, '\t');
-		if (!res)
-			res = put_tsv(b, ac->email, '\t');
-		if (!res)
-			res = put_tsv(b, ac->state, '\t');
-		if (!res)
-			res = put_tsv(b, buf_str(&path), '\t');
-		if (!res) {
-			const struct org_index_obj *ob =
-				org_index_find(x, ac->id);
-
-			res = put_tsv(b, ob && ob->owner ? ob->owner : "", '\n');
-		}
+			res = table_row(&t, ac->id, ac->name, ac->email,
+					ac->state, buf_str(&path),
+					ob ? ob->owner : NULL);
 	}
+	/* records the listings left out (lib/model.h org_skipped) */
+	if (!res && a->skipped.n + h->skipped.n)
+		res = table_incomplete(&t, "%zu record%s left out, see "
+				       ".orgfs/errors",
+				       a->skipped.n + h->skipped.n,
+				       a->skipped.n + h->skipped.n == 1 ?
+				       "" : "s");
 	buf_free(&path);
 	return res;
 }

@@ -1176,8 +1176,10 @@ static const struct strv *ref_list(const struct rule *ru,
 	case RULES_REF_CONFIG:
 		return &ru->config_rules;
 	default:
-		one->v = ru->tag ? (char **)&ru->tag : NULL;
-		one->n = ru->tag ? 1 : 0;
+		/* with require_tag a tag seen nowhere fails every object,
+		 * which says it; without, the rule would pass them all */
+		one->v = ru->tag && !ru->require_tag ? (char **)&ru->tag : NULL;
+		one->n = one->v ? 1 : 0;
 		return one;
 	}
 }

@@ -227,7 +227,9 @@ int rules_render_compliance(const struct rules_verdict *v, size_t n,
 			    struct buf *out);
 
 /* What a rule refers to in the organization: every item of ous, of
- * services and of types, the tag key and every config_rules name. */
+ * services and of types, the tag key (unless require_tag: a tag seen
+ * nowhere then fails every object, which says it) and every config_rules
+ * name. */
 enum rules_ref_kind {
 	RULES_REF_OU,
 	RULES_REF_SERVICE,

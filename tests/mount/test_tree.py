@@ -64,7 +64,8 @@ def test_accounts_exact(mnt, org):
         assert sorted(os.listdir(d)) == sorted([
             'name', 'email', 'state', 'arn', 'joined_method', 'joined',
             'parent', 'path', 'owner', 'owner.source', 'tags', 'policies',
-            'policies.tsv', 'compliance', 'effective_tag_policy.json'] +
+            'policies.tsv', 'policies.jsonl', 'compliance',
+            'effective_tag_policy.json'] +
             (['config'] if readable else []))
         assert read(os.path.join(d, 'name')) == a['Name'] + '\n'
         assert read(os.path.join(d, 'email')) == a['Email'] + '\n'

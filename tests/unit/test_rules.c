@@ -846,7 +846,7 @@ START_TEST(test_check_refs)
 		"[rule a]\nlevel = policy\napplies_to = accounts, resources\n"
 		"ous = ou-real, Root/Nope, Root/Real, Root/Gone\n"
 		"services = s3, ec3\ntypes = bucket, s3:buckt\ntag = Ownr\n"
-		"require_tag = yes\nconfig_rules = cfg-x\n";
+		"pattern = ^x\nconfig_rules = cfg-x\n";
 	struct seen s = { .unsure = 1 };
 	struct rules *r = NULL;
 	char err[256];
