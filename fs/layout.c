@@ -267,6 +267,8 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 	if (!res && r->view && r->type == NODE_FILE) {
 		uint64_t version = org_data_version(fs->org);
 
+		c.view = 1;
+		c.version = version;
 		if (view_get(path, version, out, NULL, &c))
 			goto done;
 		if (how == GET_PEEK && fs->lazy_sizes) {

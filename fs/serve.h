@@ -45,6 +45,9 @@ struct lctx {
 					   user.orgfs.incomplete */
 	int full;                       /* layout_get_full: a directory may
 					   work out what only an xattr shows */
+	int view;                       /* an org-wide view's file, to be
+					   kept at version (views.h) */
+	uint64_t version;
 	int cached_only;                /* need() fetches nothing */
 	int missing;                    /* ... and something was not cached */
 	unsigned skipped;               /* records the data read left out

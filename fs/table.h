@@ -42,6 +42,11 @@ struct table {
 	struct buf *b;
 	size_t head;            /* where the incompleteness line goes */
 	struct lctx *c;
+	/* an org-wide view renders its twin in the same pass, kept in the
+	 * view cache for the twin's path: one walk for both */
+	int dual;
+	struct buf twin;
+	size_t twin_head;
 };
 
 /* 1 when c serves the JSON Lines twin of a table (a path ending in
@@ -58,5 +63,9 @@ int table_row(struct table *t, ...);
  * @return 0 or -ENOMEM */
 int table_incomplete(struct table *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The end of the table: with res 0, an org-wide view's twin goes to the
+ * view cache (the next read of the twin is a hit); then what t holds is
+ * freed.  @return res */
+int table_finish(struct table *t, int res);
 
 #endif

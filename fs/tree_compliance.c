@@ -718,8 +718,11 @@ static int render_summary(struct lctx *c, const struct rules *rs,
 	struct rule_line *r;
 	struct table t;
 	size_t nr = rule_lines(c, rs, &r), i, k = 0;
-	int res = r ? table_start(&t, c, b, cols, ARRAY_SIZE(cols)) : -ENOMEM;
+	int res;
 
+	if (!r)
+		return -ENOMEM;
+	res = table_start(&t, c, b, cols, ARRAY_SIZE(cols));
 	for (i = 0; !res && i < nr; i++) {
 		size_t cnt[3] = { 0 };          /* failing, passing, unknown */
 
@@ -734,7 +737,9 @@ static int render_summary(struct lctx *c, const struct rules *rs,
 				(long long)cnt[2]);
 	}
 	free(r);
-	return res ? res : mark(c, j, NULL, &t, b);
+	if (!res)
+		res = mark(c, j, NULL, &t, b);
+	return table_finish(&t, res);
 }
 
 enum rows_of { ROWS_FAILING, ROWS_NOT_JUDGED, ROWS_PASSING };
@@ -768,9 +773,9 @@ static int render_rows(struct lctx *c, const struct judgements *j,
 		res = table_row(&t, level_name(e->level), e->rule, e->path,
 				e->owner, e->reason);
 	}
-	if (res)
-		return res;
-	return mark(c, j, rule, what == ROWS_PASSING ? NULL : &t, b);
+	if (!res)
+		res = mark(c, j, rule, what == ROWS_PASSING ? NULL : &t, b);
+	return what == ROWS_PASSING ? res : table_finish(&t, res);
 }
 
 /* What file of /compliance (rule NULL) or of compliance/rules/<rule>/ */

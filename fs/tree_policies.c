@@ -235,7 +235,7 @@ int f_policies_tsv(struct lctx *c, struct node *out)
 		res = table_row(&t, p->summary.id, p->summary.name,
 				p->summary.type, via ? ids[via] : "direct");
 	}
-	return res;
+	return table_finish(&t, res);
 }
 
 int f_effective_tag_policy(struct lctx *c, struct node *out)

@@ -369,6 +369,7 @@ static int render_rtsv(struct lctx *c, struct node *out, struct rtsv *t)
 				       unreadable && c->skipped ? ", " : "",
 				       count_note(n2, sizeof(n2), c->skipped,
 						  "record", "left out"));
+	res = table_finish(&t->t, res);
 	return res;
 }
 

@@ -202,7 +202,7 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 				       a->skipped.n + h->skipped.n == 1 ?
 				       "" : "s");
 	buf_free(&path);
-	return res;
+	return table_finish(&t, res);
 }
 
 /* ------------------------------------------------------------------ */
