@@ -20,7 +20,7 @@ def read(path):
 
 def summary(m):
     lines = read(m.p('compliance', 'summary')).splitlines()
-    assert lines[0] == 'level\trule\tfailing\tpassing\tnot_judged'
+    assert lines[0].startswith('level\trule\tfailing\tpassing')
     return {ln.split('\t')[1]: ln.split('\t')[2:] for ln in lines[1:]
             if not ln.startswith('#')}
 
