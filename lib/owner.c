@@ -249,7 +249,7 @@ int owner_list_load(const char *path, struct owner_list **out,
 	while ((got = getline(&line, &linecap, f)) >= 0) {
 		lineno++;
 		if (memchr(line, '\0', (size_t)got)) {
-			aws_error_text(err, errlen, "owners file '%s' line %zu: NUL byte",
+			aws_error_text(err, errlen, "%s:%zu: NUL byte",
 				       path, lineno);
 			rc = -EINVAL;
 			goto out;
@@ -258,7 +258,7 @@ int owner_list_load(const char *path, struct owner_list **out,
 		if (!len || *s == '#')
 			continue;
 		if (len > OWNER_VALUE_MAX) {
-			aws_error_text(err, errlen, "owners file '%s' line %zu: owner longer than %d bytes",
+			aws_error_text(err, errlen, "%s:%zu: owner longer than %d bytes",
 				       path, lineno, OWNER_VALUE_MAX);
 			rc = -EINVAL;
 			goto out;

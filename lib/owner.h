@@ -104,8 +104,8 @@ struct owner_list;
 
 /* Load an owners file.  Errors, with a message in err:
  *      cannot read owners file 'x': <strerror>         -errno
- *      owners file 'x' line 3: owner longer than 256 bytes     -EINVAL
- *      owners file 'x' line 3: NUL byte                        -EINVAL
+ *      x:3: owner longer than 256 bytes (FILE:LINE, as rules) -EINVAL
+ *      x:3: NUL byte                                   -EINVAL
  * *out is written only on success.  @return 0 or -errno */
 int owner_list_load(const char *path, struct owner_list **out,
 		    char *err, size_t errlen);

@@ -122,6 +122,13 @@ def test_sighup_reloads_rules_and_owners(fakeaws_factory, tmp_path):
                  timeout=10, what='the broken file reported')
         assert sorted(summary(m)) == ['owner']
         assert "%s:8: invalid level 'urgent'" % rules in m.output()
+        # a broken owners file: the same
+        rules.write_text(RULES_B)
+        owners.write_bytes(b'alice\nbob\x00\n')
+        m.signal(signal.SIGHUP)
+        wait_for(lambda: '%s:2: NUL byte' % owners in read(m.p('.orgfs', 'errors')),
+                 timeout=10, what='the broken owners file reported')
+        assert sorted(summary(m)) == ['owner']
         assert org.accounts
 
 

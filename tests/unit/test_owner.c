@@ -383,7 +383,7 @@ START_TEST(test_list_errors)
 	write_temp(path, sizeof(path), text, n);
 	ck_assert_int_eq(owner_list_load(path, &l, err, sizeof(err)), -EINVAL);
 	snprintf(want, sizeof(want),
-		 "owners file '%s' line 3: owner longer than 256 bytes", path);
+		 "%s:3: owner longer than 256 bytes", path);
 	ck_assert_str_eq(err, want);
 	ck_assert_ptr_eq(l, (struct owner_list *)&l);   /* out untouched */
 	unlink(path);
@@ -391,7 +391,7 @@ START_TEST(test_list_errors)
 	write_temp(path, sizeof(path), "ok\nbad\0byte\nz\n",
 		   sizeof("ok\nbad\0byte\nz\n") - 1);
 	ck_assert_int_eq(owner_list_load(path, &l, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "owners file '%s' line 2: NUL byte", path);
+	snprintf(want, sizeof(want), "%s:2: NUL byte", path);
 	ck_assert_str_eq(err, want);
 	unlink(path);
 
