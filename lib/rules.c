@@ -85,7 +85,8 @@ struct rules {
 	char *fname;                    /* for FILE:LINE of rules_check_refs */
 	int refs;                       /* atomic; rules_hold, rules_free */
 	unsigned char *warned;          /* per rule x enum rules_ref_kind:
-					   reported once (atomic) */
+					   checked, and reported if need be,
+					   once (atomic) */
 };
 
 struct pctx {
@@ -1244,9 +1245,10 @@ int rules_check_refs(const struct rules *r, rules_exists_fn exists,
 			rc = refs_missing(r, r->v[i], k, exists, arg, &b);
 			if (rc < 0 && rc != -ENOMEM)
 				rc = 0;         /* cannot tell yet */
-			else if (rc > 0 &&
-				 !__atomic_exchange_n(w, 1, __ATOMIC_RELAXED))
-				report(arg, buf_str(&b));
+			else if (rc >= 0 &&
+				 !__atomic_exchange_n(w, 1, __ATOMIC_RELAXED) &&
+				 rc > 0)
+				report(arg, buf_str(&b));   /* settled: once */
 		}
 	}
 	buf_free(&b);
