@@ -52,7 +52,7 @@ def demo():
 
 def unreadable(m):
     """accounts whose resources the demo refuses, from .orgfs/errors"""
-    read(m.p('resources.tsv'))
+    read(m.p('tables', 'resources.tsv'))
     return sorted({re.search(r'/accounts/(\d{12})/resources', ln).group(1)
                    for ln in read(m.p('.orgfs', 'errors')).splitlines()
                    if '/resources' in ln and 'AccessDenied' in ln})
@@ -112,10 +112,10 @@ def test_compliance_views_say_incomplete(demo):
         assert xattr(os.path.join(d, 'failing.tsv')) == b'0'
         assert xattr(d) == b'0'
     # the resource tables: same convention, same xattr
-    res = read(m.p('resources.tsv')).splitlines()
+    res = read(m.p('tables', 'resources.tsv')).splitlines()
     assert res[0] == 'arn\taccount\tregion\tservice\ttype\towner'
     assert res[1] == '# incomplete: %d accounts unreadable, see .orgfs/errors' % len(bad)
-    assert xattr(m.p('resources.tsv')) == b'1'
+    assert xattr(m.p('tables', 'resources.tsv')) == b'1'
     assert xattr(m.p('services')) == b'1'
 
 
@@ -129,7 +129,7 @@ def sh(cmd, cwd):
 def test_documented_idioms_on_incomplete_table(demo):
     """Each idiom of orgfs(1) TABLES, on resources.tsv with its mark."""
     m = demo
-    text = read(m.p('resources.tsv'))
+    text = read(m.p('tables', 'resources.tsv'))
     assert MARK.match(text.splitlines()[1])
     rows = [ln.split('\t') for ln in text.splitlines()[1:] if not ln.startswith('#')]
     unowned = sum(1 for r in rows if r[5] == '')
@@ -137,24 +137,24 @@ def test_documented_idioms_on_incomplete_table(demo):
     for r in rows:
         by_service[r[3]] = by_service.get(r[3], 0) + 1
     assert rows and unowned
-    got = sh("awk -F'\\t' 'NR > 1 && !/^#/' resources.tsv | wc -l", m.path)
+    got = sh("awk -F'\\t' 'NR > 1 && !/^#/' resources.tsv | wc -l", m.p('tables'))
     assert int(got) == len(rows)
-    got = sh("awk -F'\\t' 'NR > 1 && !/^#/ && $6 == \"\"' resources.tsv | wc -l", m.path)
+    got = sh("awk -F'\\t' 'NR > 1 && !/^#/ && $6 == \"\"' resources.tsv | wc -l", m.p('tables'))
     assert int(got) == unowned
-    got = sh("grep -v '^#' resources.tsv | cut -f4 | tail -n +2 | sort | uniq -c", m.path)
+    got = sh("grep -v '^#' resources.tsv | cut -f4 | tail -n +2 | sort | uniq -c", m.p('tables'))
     assert {ln.split()[1]: int(ln.split()[0]) for ln in got.splitlines()} == by_service
     if shutil.which('column'):
         got = sh("grep -v '^#' resources.tsv | column -t -s \"$(printf '\\t')\" | tail -n +2 | wc -l",
-                 m.path)
+                 m.p('tables'))
         assert int(got) == len(rows)
     got = sh("python3 -c 'import csv, sys; "
              "r = csv.DictReader((l for l in sys.stdin if not l.startswith(\"#\")), "
              "delimiter=\"\\t\"); print(sum(1 for x in r if not x[\"owner\"]))' "
-             "< resources.tsv", m.path)
+             "< resources.tsv", m.p('tables'))
     assert int(got) == unowned
     if shutil.which('jq'):
         got = sh("jq -R 'select(startswith(\"#\") | not) | split(\"\\t\")' resources.tsv "
-                 "| jq -s 'length'", m.path)
+                 "| jq -s 'length'", m.p('tables'))
         assert int(got) == len(rows) + 1       # the header is a row for jq -R
     # and the compliance tables, the same way
     summary = sh("grep -v '^#' compliance/summary | awk -F'\\t' 'NR > 1 { n += $5 } END { print n }'",

@@ -95,7 +95,8 @@ def test_jsonl_twins_demo():
     with Mount(['--demo=60', '-o', 'rules=%s,owners_file=%s' % (RULES, OWNERS)]) as m:
         pairs = twins(m.path)
         names = {os.path.relpath(t, m.path) for t, _ in pairs}
-        for want in ('accounts.tsv', 'resources.tsv', 'unowned/resources.tsv',
+        for want in ('tables/accounts.tsv', 'tables/resources.tsv',
+                     'tables/unowned_resources.tsv',
                      'compliance/summary', 'compliance/failing.tsv',
                      'compliance/not_judged.tsv',
                      'compliance/rules/tag-policy/failing.tsv'):
@@ -111,7 +112,7 @@ def test_jsonl_twins_demo():
         assert '_incomplete' in s[0]
         assert all(isinstance(o['failing'], int) and isinstance(o['not_judged'], int)
                    for o in s[1:])
-        rows = [json.loads(ln) for ln in read(m.p('resources.jsonl')).splitlines()]
+        rows = [json.loads(ln) for ln in read(m.p('tables', 'resources.jsonl')).splitlines()]
         assert any(o.get('owner') is None for o in rows if '_incomplete' not in o)
 
 
@@ -124,7 +125,7 @@ def test_jsonl_twins_hostile_names(fakeaws_factory):
         assert len(pairs) > 10
         for tsv, jsonl in pairs:
             check_twin(tsv, jsonl, jsonl_first=True)
-        accts = [json.loads(ln) for ln in read(m.p('accounts.jsonl')).splitlines()]
+        accts = [json.loads(ln) for ln in read(m.p('tables', 'accounts.jsonl')).splitlines()]
         names = [a['name'] for a in accts]
         assert any('/' in n for n in names) and any('%' in n for n in names)
         paths = [a['path'] for a in accts]
@@ -132,4 +133,4 @@ def test_jsonl_twins_hostile_names(fakeaws_factory):
         # exact where the TSV could not be: a tab inside a value
         tabbed = [p for p in paths if '\t' in p]
         assert not tabbed or all('\t' not in ln.split('\t', 5)[4]
-                                 for ln in read(m.p('accounts.tsv')).splitlines())
+                                 for ln in read(m.p('tables', 'accounts.tsv')).splitlines())
