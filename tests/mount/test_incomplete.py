@@ -174,3 +174,21 @@ def test_readme_owner_source_aggregates(demo):
     n = len(os.listdir(m.p('accounts')))
     assert sum(int(ln.split()[0]) for ln in lines) == n
     assert len(lines) <= 8, out
+
+
+def test_mount_readme_audits(demo):
+    """The audits the mount's own README teaches: the owner.source one
+    aggregates, the awk one skips the incompleteness line."""
+    m = demo
+    text = read(m.p('README'))
+    lines = [ln.strip() for ln in text.splitlines()]
+    agg = [ln for ln in lines if 'owner.source' in ln and 'uniq -c' in ln]
+    awk = [ln for ln in lines if ln.startswith('awk') and 'accounts.tsv' in ln]
+    assert len(agg) == 1 and len(awk) == 1, text
+    out = sh(agg[0], m.path).splitlines()
+    assert sum(int(ln.split()[0]) for ln in out) == len(os.listdir(m.p('accounts')))
+    assert len(out) <= 8, out
+    rows = [ln.split('\t') for ln in read(m.p('tables', 'accounts.tsv')).splitlines()[1:]
+            if not ln.startswith('#')]
+    got = sh(awk[0], m.path).splitlines()
+    assert len(got) == sum(1 for r in rows if r[5] == '')
