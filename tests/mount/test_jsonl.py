@@ -118,6 +118,9 @@ def test_jsonl_twins_demo():
 
 def test_jsonl_twins_hostile_names(fakeaws_factory):
     fake = fakeaws_factory(accounts=30, seed=65, resources=3)
+    from expected import Org
+    odd = sorted(a for a in Org(fake.org()).accounts if a != fake.mgmt_account)[0]
+    fake.mutate({'account': {odd: {'Name': 'tab\there and\nnewline'}}})
     with Mount(['--endpoint=' + fake.url, '-o',
                 'rate_organizations=1000,rate_tagging=1000'],
                env=aws_env(fake)) as m:
@@ -130,7 +133,7 @@ def test_jsonl_twins_hostile_names(fakeaws_factory):
         assert any('/' in n for n in names) and any('%' in n for n in names)
         paths = [a['path'] for a in accts]
         assert any('%2F' in p for p in paths)
-        # exact where the TSV could not be: a tab inside a value
-        tabbed = [p for p in paths if '\t' in p]
-        assert not tabbed or all('\t' not in ln.split('\t', 5)[4]
-                                 for ln in read(m.p('tables', 'accounts.tsv')).splitlines())
+        # exact where the TSV could not be: a tab and a newline in a name
+        assert [a['name'] for a in accts if a['id'] == odd] == ['tab\there and\nnewline']
+        tsv = [ln.split('\t') for ln in read(m.p('tables', 'accounts.tsv')).splitlines()]
+        assert [r[1] for r in tsv if r[0] == odd] == ['tab here and newline']
