@@ -192,3 +192,36 @@ def test_mount_readme_audits(demo):
             if not ln.startswith('#')]
     got = sh(awk[0], m.path).splitlines()
     assert len(got) == sum(1 for r in rows if r[5] == '')
+
+
+def test_config_unreadable_not_judged(fakeaws_factory, tmp_path):
+    """An account whose Config results cannot be read (its role refused):
+    a config_rules check is not judged there, neither passed nor failed;
+    its compliance file says so on a '#' line and is marked."""
+    from expected import Org
+    from orgfsmount import aws_env
+    fake = fakeaws_factory(accounts=8, seed=66)
+    org = Org(fake.org())
+    denied = [a for a in sorted(org.accounts) if a != fake.mgmt_account and
+              org.state(org.accounts[a]) not in ('SUSPENDED', 'CLOSED')][0]
+    fake.control({'deny_assume_role': [denied]})
+    rules = tmp_path / 'rules.ini'
+    rules.write_text('[rule logging]\nlevel = policy\napplies_to = accounts\n'
+                     'config_rules = s3-bucket-logging-enabled\n')
+    with Mount(['--endpoint=' + fake.url, '-o',
+                'resources=off,rate_organizations=1000,rules=%s' % rules],
+               env=aws_env(fake), allow=[r'rules\.ini:\d+: ']) as m:
+        f = m.p('accounts', denied, 'compliance')
+        lines = read(f).splitlines()
+        assert lines and all(ln.startswith('# policy logging: not judged: '
+                                           'Config results unreadable')
+                             for ln in lines), lines
+        assert xattr(f) == b'1'
+        nj = read(m.p('compliance', 'rules', 'logging', 'not_judged.tsv')).splitlines()
+        assert MARK.match(nj[1])
+        assert 'accounts/' + denied in [r.split('\t')[2] for r in nj[2:]]
+        failing = read(m.p('compliance', 'rules', 'logging', 'failing.tsv'))
+        assert 'accounts/%s\t' % denied not in failing
+        s = [ln.split('\t') for ln in read(m.p('compliance', 'summary')).splitlines()
+             if ln.startswith('policy\tlogging\t')]
+        assert int(s[0][4]) >= 1
