@@ -135,9 +135,11 @@ static int subject_of(struct lctx *c, const struct rules *rs,
 	n = ancestry(p->h, id, all, MAX_DEPTH);
 	first = org_hier_find_ou(p->h, id) ? 0 : 1;
 	for (i = first; i < n && !res; i++) {
-		char *path;
+		char *path = NULL;
 
-		res = ou_path(c, p, all[i], &path, &s->own[s->n]);
+		/* paths only when a rule names OUs by path */
+		if (rules_uses_paths(rs))
+			res = ou_path(c, p, all[i], &path, &s->own[s->n]);
 		if (res)
 			break;
 		s->ids[s->n] = all[i];

@@ -231,17 +231,23 @@ static int tree_dup(const struct tree_item *v, size_t n, size_t i)
 	       (i + 1 < n && !strcmp(v[i + 1].name, v[i].name));
 }
 
-/* The name v[i] has in tree/: its name, or "<name> (<id>)" when a
- * sibling shares it or it ends in " (<id>)" itself (orgfs(1)), malloc'd
- * (a name of any length: none is cut) */
-static char *tree_name(const struct tree_item *v, size_t n, size_t i)
+/* The name an OU or account called name has in tree/: its name, or
+ * "<name> (<id>)" when a sibling shares it (twin) or it ends in
+ * " (<id>)" itself (orgfs(1)), malloc'd (a name of any length: none is
+ * cut) */
+static char *shown_name(const char *name, const char *id, int twin)
 {
 	char *out;
 
-	if (tree_dup(v, n, i) || ids_name_has_id_suffix(v[i].name))
-		return asprintf(&out, "%s (%s)", v[i].name, v[i].id) < 0 ?
-		       NULL : out;
-	return strdup(v[i].name);
+	if (twin || ids_name_has_id_suffix(name))
+		return asprintf(&out, "%s (%s)", name, id) < 0 ? NULL : out;
+	return strdup(name);
+}
+
+/* The name v[i] has in tree/ (shown_name) */
+static char *tree_name(const struct tree_item *v, size_t n, size_t i)
+{
+	return shown_name(v[i].name, v[i].id, tree_dup(v, n, i));
 }
 
 /* Walk c->rest down the tree.  On success *id is the OU (or root) the
@@ -343,6 +349,34 @@ int ls_tree(struct lctx *c, struct dlist *d)
 	return res;
 }
 
+/* Whether OU u has a sibling (OU or account) of the same name, which
+ * tree/ tells apart by id: a scan, no listing built. */
+static int has_twin(const struct org_hier *h, const struct org_accounts *a,
+		    const struct org_ou *u)
+{
+	const char *p = u->parent_id;
+	size_t i;
+
+	for (i = 0; i < h->nous; i++) {
+		const struct org_ou *o = &h->ous[i];
+
+		if (o != u && !strcmp(o->name, u->name) &&
+		    (p ? o->parent_id && !strcmp(o->parent_id, p) :
+		     !o->parent_id))
+			return 1;
+	}
+	for (i = 0; p && i < h->nlinks; i++) {
+		const struct org_account *ac;
+
+		if (strcmp(h->links[i].parent_id, p))
+			continue;
+		ac = org_accounts_find(a, h->links[i].child_id);
+		if (!strcmp(ac ? ac->name : h->links[i].child_id, u->name))
+			return 1;
+	}
+	return 0;
+}
+
 int tree_path(struct lctx *c, const struct org_hier *h, const char *id,
 	      struct buf *b)
 {
@@ -355,23 +389,15 @@ int tree_path(struct lctx *c, const struct org_hier *h, const char *id,
 	n = id ? ancestry(h, id, chain, 64) : 0;
 	while (n-- > 0 && !res) {
 		const struct org_ou *u = org_hier_find_ou(h, chain[n]);
-		struct tree_item *v;
-		char name[1024];
-		size_t k, i;
+		char *name;
 
 		if (!u)
 			continue;
-		v = tree_children(c, h, a, u->parent_id, &k);
-		if (!v)
+		name = shown_name(u->name, u->id, has_twin(h, a, u));
+		if (!name)
 			return -ENOMEM;
-		for (i = 0; i < k && strcmp(v[i].id, u->id); i++)
-			;
-		if (i < k)
-			tree_name(v, k, i, name, sizeof(name));
-		else
-			snprintf(name, sizeof(name), "%s", u->name);
-		free(v);
 		res = escape_name_buf(b, name);
+		free(name);
 		if (!res && n)
 			res = buf_putc(b, '/');
 	}

@@ -80,6 +80,7 @@ struct rules {
 	struct rule **v;
 	size_t n;
 	int uses_config;
+	int uses_paths;                 /* some ous item is not an id */
 	const struct owner_list *known;
 	struct owner_list *owned;       /* rules_adopt_owners: freed with us */
 	char *fname;                    /* for FILE:LINE of rules_check_refs */
@@ -352,7 +353,13 @@ static int set_key(struct pctx *p, struct rule *ru, const char *key,
 			return -1;
 		return check_types(p, &ru->types);
 	case K_OUS:
-		return parse_list(p, key, val, &ru->ous);
+		if (parse_list(p, key, val, &ru->ous) < 0)
+			return -1;
+		for (size_t i = 0; i < ru->ous.n; i++)
+			if (strncmp(ru->ous.v[i], "ou-", 3) &&
+			    strncmp(ru->ous.v[i], "r-", 2))
+				p->rs->uses_paths = 1;
+		break;
 	case K_TAG:
 		if (!*val || strlen(val) > RULES_TAG_MAX) {
 			perr(p, p->line, "invalid tag '%.100s': expected a key "
@@ -807,6 +814,11 @@ const char *rules_level_name(enum rule_level l)
 int rules_uses_config(const struct rules *r)
 {
 	return r ? r->uses_config : 0;
+}
+
+int rules_uses_paths(const struct rules *r)
+{
+	return r ? r->uses_paths : 0;
 }
 
 /* Evaluation. */

@@ -153,6 +153,9 @@ const char *rule_description(const struct rule *r);     /* "" if none */
 const char *rules_level_name(enum rule_level l);
 /* 1 when some rule has config_rules: Config results are worth fetching. */
 int rules_uses_config(const struct rules *r);
+/* 1 when some ous item is not an id (ou-..., r-...): OU paths are worth
+ * working out (rules_object.ancestor_paths). */
+int rules_uses_paths(const struct rules *r);
 
 /* One AWS Config evaluation of the object. */
 struct rules_config_result {
