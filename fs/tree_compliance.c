@@ -308,6 +308,7 @@ struct judgement {
 struct judgements {
 	struct judgement *v;
 	size_t n, cap;
+	unsigned skipped;               /* records the data read left out */
 };
 
 static void judgements_free(struct judgements *j)
@@ -650,26 +651,32 @@ static size_t not_judged(const struct judgements *j, const char *rule)
 	return n;
 }
 
-#define NOT_JUDGED_FMT "%zu object%s not judged, see compliance/%s%s%s" \
-	"not_judged.tsv and .orgfs/errors"
-#define NOT_JUDGED_ARGS(n, rule) (n), (n) == 1 ? "" : "s", \
-	(rule) ? "rules/" : "", (rule) ? (rule) : "", (rule) ? "/" : ""
-
 /* The marker of a view of rule's (NULL: every rule's) judgements: into
- * table t, or (t NULL) at the top of b, a list without a header. */
+ * table t, or (t NULL) at the top of b, a list without a header: the
+ * objects not judged, and the records the data read left out (invalid
+ * identifiers: never judged, nowhere listed). */
 static int mark(struct lctx *c, const struct judgements *j, const char *rule,
 		struct table *t, struct buf *b)
 {
 	size_t n = not_judged(j, rule);
+	char why[400], nj[300] = "", sk[64] = "";
 
-	if (!n)
+	if (!n && !j->skipped)
 		return 0;
+	if (n)
+		snprintf(nj, sizeof(nj), "%zu object%s not judged (compliance/"
+			 "%s%s%snot_judged.tsv)", n, n == 1 ? "" : "s",
+			 rule ? "rules/" : "", rule ? rule : "",
+			 rule ? "/" : "");
+	if (j->skipped)
+		snprintf(sk, sizeof(sk), "%u record%s left out", j->skipped,
+			 j->skipped == 1 ? "" : "s");
+	snprintf(why, sizeof(why), "%s%s%s, see .orgfs/errors", nj,
+		 n && j->skipped ? ", " : "", sk);
 	if (t)
-		return table_incomplete(t, NOT_JUDGED_FMT,
-					NOT_JUDGED_ARGS(n, rule));
+		return table_incomplete(t, "%s", why);
 	c->incomplete = 1;
-	return b ? put_incomplete(b, 0, NOT_JUDGED_FMT,
-				  NOT_JUDGED_ARGS(n, rule)) : 0;
+	return b ? put_incomplete(b, 0, "%s", why) : 0;
 }
 
 struct rule_line {
@@ -789,10 +796,12 @@ static int render_view(struct lctx *c, const char *rule, enum view v,
 	struct rules *rs = ruleset_get(c->fs);
 	struct judgements j = { 0 };
 	int was = c->incomplete;
+	unsigned skipped = c->skipped;
 	int res = judge_all(c, rs, &j);
 
 	/* what the view leaves out, not what the walk met, marks it */
 	c->incomplete = was;
+	j.skipped = c->skipped - skipped;
 	if (!res && v == V_SUMMARY)
 		res = render_summary(c, rs, &j, b);
 	else if (!res && v != V_NONE)

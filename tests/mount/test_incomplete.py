@@ -225,3 +225,24 @@ def test_config_unreadable_not_judged(fakeaws_factory, tmp_path):
         s = [ln.split('\t') for ln in read(m.p('compliance', 'summary')).splitlines()
              if ln.startswith('policy\tlogging\t')]
         assert int(s[0][4]) >= 1
+
+
+def test_records_left_out_mark_compliance(fakeaws_factory):
+    """Resource records left out for invalid identifiers (issue 18.3) are
+    judged by nothing: the compliance views say so too."""
+    from expected import Org
+    from orgfsmount import aws_env
+    fake = fakeaws_factory(accounts=6, seed=67, resources=3)
+    acct = sorted(Org(fake.org()).accounts)[1]
+    fake.mutate({'raw_resources': {acct: [{'ResourceARN': 'not-an-arn',
+                                           'Region': 'us-east-1'}]}})
+    with Mount(['--endpoint=' + fake.url, '-o',
+                'regions=us-east-1,rate_organizations=1000,rate_tagging=1000'],
+               env=aws_env(fake)) as m:
+        for f in ('summary', 'failing.tsv'):
+            lines = read(m.p('compliance', f)).splitlines()
+            assert lines[0].startswith('level\trule\t')
+            assert MARK.match(lines[1]) and '1 record left out' in lines[1], lines[:2]
+            assert xattr(m.p('compliance', f)) == b'1'
+        j = read(m.p('compliance', 'summary.jsonl')).splitlines()
+        assert '1 record left out' in json.loads(j[0])['_incomplete']
