@@ -102,8 +102,9 @@ def bounds(org):
         # the hierarchy; tree/ names accounts too
         'ous': hier,
         'tree': dict(hier, ListAccounts=pages(len(org.accounts))),
-        # the policy list (the root's id: the types enabled)
-        'policies': {'ListRoots': 1, 'ListPolicies': 2 * pages(n_pol)},
+        # the policy list: the root's enabled types, then every other
+        # type AWS has (a disabled type's policies stay: issue 16.6)
+        'policies': {'ListRoots': 1, 'ListPolicies': 8 * pages(n_pol)},
     }
 
 
