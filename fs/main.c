@@ -336,7 +336,7 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 		 struct fuse_session *se, const struct fuse_cmdline_opts *cl)
 {
 	struct prefetch *pf = NULL;
-	int ret = 1, keep_org = 0;
+	int ret = 1;
 
 	/* SIGTERM, SIGINT and SIGHUP are taken by a thread of their own,
 	 * whatever this process inherited (fs/signals.h) */
@@ -376,17 +376,19 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 		pf = prefetch_start(fs, cl->foreground &&
 				    isatty(STDERR_FILENO));
 	ret = run_loop(se, cl);
+	/* unmounted: what is still on the network is not waited for */
+	http_abort_all();
 	signals_stop();
 out_stop:
 	ops_stop(fs);
-	keep_org = prefetch_stop(pf);
+	prefetch_stop(pf);
 out_unmount:
 	fuse_session_unmount(se);
 out:
 	fuse_session_destroy(se);
 	if (!fs->org)
 		src->ops->destroy(src);
-	else if (!keep_org) {
+	else {
 		resindex_free(fs->index);
 		org_free(fs->org);      /* frees the source too */
 	}

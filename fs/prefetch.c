@@ -246,7 +246,8 @@ static void *warm_main(void *arg)
 	struct orgfs *fs = p->fs;
 	size_t i;
 
-	for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+	for (i = 0; i < sizeof(views) / sizeof(views[0]) &&
+		    !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE); i++) {
 		struct node n;
 		struct dlist d = { 0 };
 
@@ -332,21 +333,15 @@ struct prefetch *prefetch_start(struct orgfs *fs, int progress)
 	return p;
 }
 
-int prefetch_stop(struct prefetch *p)
+void prefetch_stop(struct prefetch *p)
 {
 	if (!p)
-		return 0;
-	if (p->have_progress) {
-		__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+		return;
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	if (p->have_progress)
 		pthread_join(p->progress, NULL);
-	}
-	if (!__atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) {
-		/* still fetching: the process exits around it rather than
-		 * wait for the network; the cache stays, and so does p */
-		pthread_detach(p->warm);
-		return 1;
-	}
+	/* http_abort_all() came first: what it still fetches fails at once,
+	 * so this wait is short whatever the network does */
 	pthread_join(p->warm, NULL);
 	free(p);
-	return 0;
 }

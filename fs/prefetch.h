@@ -24,12 +24,9 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out);
  * @return the running prefetch, or NULL when no thread could start */
 struct prefetch *prefetch_start(struct orgfs *fs, int progress);
 
-/* After the FUSE loop: stops the progress line, and joins the prefetch if
- * it is done.  Frees p unless the prefetch is still fetching: then its
- * thread is left to run while the process exits around it, rather than
- * wait for the network.
- * @return 1 when it is still fetching: the org must not be freed, 0
- * otherwise (p NULL included) */
-int prefetch_stop(struct prefetch *p);
+/* After the FUSE loop and http_abort_all(): stops the progress line and
+ * the prefetch, joins them and frees p (NULL: nothing).  Nothing waits
+ * for the network: what the prefetch still fetches fails at once. */
+void prefetch_stop(struct prefetch *p);
 
 #endif

@@ -2,13 +2,17 @@
  * their own.
  * See signals.h for why libfuse's handlers are not used. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fuse_lowlevel.h>
 
+#include "http.h"
 #include "log.h"
 #include "signals.h"
 
@@ -24,6 +28,7 @@ static struct {
 	int have_loop;
 	int stop;               /* main: the loop returned, end the thread */
 	int exit_sig;           /* the SIGTERM or SIGINT that asked for exit */
+	int sfd;                /* signalfd of SIGHUP, SIGTERM, SIGINT */
 	struct fuse_session *se;
 	void (*on_hup)(void *);
 	void *arg;
@@ -119,36 +124,55 @@ static int stopping(void)
 	return s;
 }
 
+static void exit_signal(int sig)
+{
+	olog(LOG_INFO, "%s: unmounting", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	/* the requests in flight end now, whatever the network does, and
+	 * so the FUSE workers waiting for them, which the loop joins */
+	http_abort_all();
+	end_loop(sig);
+}
+
+/* Waits for a signal and, at the same time, for the unmount: the FUSE
+ * device reports an error once the kernel let go of the connection
+ * (umount, fusermount3 -u), and the requests in flight are aborted then,
+ * not after the loop has joined the workers that wait for them. */
 static void *signal_main(void *unused)
 {
-	sigset_t set;
-	int sig;
+	struct signalfd_siginfo si;
+	struct pollfd pf[2];
+	nfds_t n = 2;
 
 	(void)unused;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	pf[0] = (struct pollfd){ .fd = sg.sfd, .events = POLLIN };
+	/* no events asked: poll reports POLLERR or POLLHUP regardless */
+	pf[1] = (struct pollfd){ .fd = fuse_session_fd(sg.se), .events = 0 };
 	for (;;) {
-		if (sigwait(&set, &sig))
+		if (poll(pf, n, -1) < 0)
+			continue;
+		if (n == 2 && pf[1].revents) {
+			olog(LOG_INFO, "unmounted: aborting the requests in "
+			     "flight");
+			http_abort_all();
+			n = 1;
+		}
+		if (!(pf[0].revents & POLLIN) ||
+		    read(sg.sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (stopping())
 			break;
-		if (sig == SIGUSR1) {
+		if (si.ssi_signo == SIGUSR1) {
 			olog(LOG_INFO, "SIGUSR1: reopening the log file");
 			log_reopen();
 			continue;
 		}
-		if (sig == SIGHUP) {
+		if (si.ssi_signo == SIGHUP) {
 			log_reopen();
 			olog(LOG_INFO, "SIGHUP: dropping the cache");
 			sg.on_hup(sg.arg);
 			continue;
 		}
-		olog(LOG_INFO, "%s: unmounting",
-		     sig == SIGINT ? "SIGINT" : "SIGTERM");
-		end_loop(sig);
+		exit_signal((int)si.ssi_signo);
 		break;
 	}
 	return NULL;
@@ -156,14 +180,25 @@ static void *signal_main(void *unused)
 
 int signals_start(struct fuse_session *se, void (*on_hup)(void *), void *arg)
 {
+	sigset_t set;
 	int err;
 
 	sg.se = se;
 	sg.on_hup = on_hup;
 	sg.arg = arg;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sg.sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sg.sfd < 0)
+		return errno;
 	err = pthread_create(&sg.thread, NULL, signal_main, NULL);
-	if (err)
+	if (err) {
+		close(sg.sfd);
 		return err;
+	}
 	sg.started = 1;
 	return 0;
 }
@@ -192,9 +227,10 @@ int signals_stop(void)
 	pthread_mutex_unlock(&sg.mu);
 	mask(SIG_BLOCK, 0);     /* no more interruptions of this thread */
 	if (sg.started) {
-		/* wakes a sigwait; stays pending, harmlessly, otherwise */
+		/* wakes the wait; stays pending, harmlessly, otherwise */
 		pthread_kill(sg.thread, SIGHUP);
 		pthread_join(sg.thread, NULL);
+		close(sg.sfd);
 		sg.started = 0;
 	}
 	pthread_mutex_lock(&sg.mu);

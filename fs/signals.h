@@ -7,13 +7,18 @@
  * and a blocked mask survives exec.
  *
  * The four are blocked in every thread and taken by one thread of their
- * own with sigwait(), never by a handler.  libfuse 3.14's handlers only
+ * own (reading a signalfd), never by a handler.  libfuse 3.14's handlers only
  * set a flag that the loop's thread reads before it sleeps on a
  * semaphore: a signal that lands between the two, or in a thread that is
  * not the loop's, ends nothing (libfuse issue 997, fixed in 3.17).  Here
  * the signal thread sets the session's exit flag and then interrupts the
  * loop's thread with SIGUSR2 (whose handler does nothing) until the loop
  * has returned, so an exit asked for is an exit, under any load.
+ * Before that it aborts every HTTP request in flight (http_abort_all()):
+ * a worker waiting for the network answers EIO at once, and the loop,
+ * which joins its workers, returns within moments.  The same thread
+ * watches the FUSE device and aborts them too when the kernel ends the
+ * connection (an unmount), before the loop joins its workers.
  *
  * Order of calls in main: signals_prepare() before the mount;
  * signals_block() after fuse_daemonize(), before any thread; then the
@@ -40,7 +45,8 @@ void signals_block(void);
 
 /* Starts the signal thread.  on_hup(arg) runs in it for each SIGHUP,
  * after the log file is reopened (log_reopen); SIGUSR1 only reopens it.
- * @return 0, or a positive error number when the thread could not start */
+ * @return 0, or a positive error number when the thread or its signalfd
+ * could not be made */
 int signals_start(struct fuse_session *se, void (*on_hup)(void *),
 		  void *arg);
 

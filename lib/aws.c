@@ -28,6 +28,7 @@
 #include "awserr.h"
 #include "awsxml.h"
 #include "creds.h"
+#include "log.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -65,6 +66,7 @@ struct aws_shared {
 	pthread_mutex_t lock;
 	struct op_stats *ops;           /* protected by lock */
 	size_t nops, cap;               /* protected by lock */
+	struct http_abort_watch abort_watch;    /* wakes the rate waits */
 };
 
 struct aws_client {
@@ -86,6 +88,7 @@ static void shared_release(struct aws_shared *sh)
 {
 	if (!sh || __atomic_sub_fetch(&sh->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
+	http_abort_watch_remove(&sh->abort_watch);
 	for (size_t i = 0; i < sh->nops; i++)
 		free(sh->ops[i].name);
 	free(sh->ops);
@@ -109,13 +112,23 @@ static time_t default_wall_clock(void)
 	return time(NULL);
 }
 
+/* a backoff ends early when http_abort_all() is called */
 static void default_sleep_ms(uint64_t ms)
 {
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
-			      .tv_nsec = (long)(ms % 1000) * 1000000L};
+	http_sleep_ms(ms);
+}
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+/* http_abort_all(): the requests waiting for their turn look again, and
+ * see it */
+static void wake_rate_waits(void *arg)
+{
+	struct aws_shared *sh = arg;
+	struct bucket *b;
+
+	pthread_mutex_lock(&sh->lock);
+	for (b = sh->buckets; b; b = b->next)
+		pthread_cond_broadcast(&b->turn);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 static char *dup_or_null(const char *s, int *fail)
@@ -221,13 +234,13 @@ static struct bucket *rate_before_send(struct aws_client *c, const char *svc,
 {
 	struct bucket *b;
 	uint64_t ticket;
-	double wait, now;
+	double wait, now = mono_s(), asked = now;
 
 	pthread_mutex_lock(&c->sh->lock);
 	b = bucket_of(c, svc, region);
 	if (b) {
 		ticket = ratelimit_ticket(&b->rl);
-		for (;;) {
+		while (!http_aborted()) {
 			struct timespec ts;
 
 			now = mono_s();
@@ -247,6 +260,9 @@ static struct bucket *rate_before_send(struct aws_client *c, const char *svc,
 		pthread_cond_broadcast(&b->turn);       /* the next one's turn */
 	}
 	pthread_mutex_unlock(&c->sh->lock);
+	if (b && now - asked >= 1e-3)
+		olog_debug("aws: %s/%s waited %.0f ms for its turn at the "
+			   "client rate", svc, region, (now - asked) * 1e3);
 	return b;
 }
 
@@ -275,6 +291,9 @@ struct aws_client *aws_client_new(const struct aws_client_config *cfg)
 	sh->refcount = 1;
 	sh->http = cfg->http;
 	pthread_mutex_init(&sh->lock, NULL);
+	sh->abort_watch = (struct http_abort_watch){ .wake = wake_rate_waits,
+						     .arg = sh };
+	http_abort_watch_add(&sh->abort_watch);
 	sh->retry = retry_state_new(cfg->retry_quota);
 	if (!sh->retry) {
 		shared_release(sh);
@@ -636,6 +655,9 @@ static void transport_error(int rc, const char *why, struct aws_error *e)
 		code = "OutOfMemory";
 		err = ENOMEM;
 		break;
+	case -ECANCELED:
+		code = "RequestAborted";
+		break;
 	default:        /* ECONNREFUSED, ECONNRESET, EHOSTUNREACH, EIO */
 		code = "ConnectionError";
 		break;
@@ -745,6 +767,14 @@ static int creds_failed(const struct aws_client *c, int res,
 
 /* One attempt's request, signed when asked.  @return 0 or -errno with e
  * filled (credential and signing failures are not retried). */
+/* Debug: the method, host and path, never the query (it may carry
+ * names) nor a header (they carry the signature and the token). */
+static void log_request(const struct aws_req *r, const struct aws_endpoint *ep)
+{
+	olog_debug("aws: %s:%s -> %s %s%s%s", r->svc->id, r->op, r->method,
+		   ep->host, url_base_path(ep->url), r->path);
+}
+
 static int send_one(struct aws_client *c, const struct aws_req *r,
 		    const struct aws_endpoint *ep, const char *url,
 		    const char *wire_path, struct http_response *resp,
@@ -817,11 +847,17 @@ static int send_one(struct aws_client *c, const struct aws_req *r,
 		.nheaders = nh, .body = r->body, .body_len = r->body_len,
 	};
 	*sent = 1;
+	log_request(r, ep);
 	res = http_perform(c->sh->http, &req, resp, why, sizeof(why));
 	sigv4_output_free(&so);
 	aws_credentials_release(cr);
 	if (res)
 		transport_error(res, why, e);
+	else
+		olog_debug("aws: %s:%s <- http %ld, request id %s, %zu bytes",
+			   r->svc->id, r->op, resp->status,
+			   resp->request_id[0] ? resp->request_id : "none",
+			   resp->body.len);
 	return res;
 }
 
@@ -867,6 +903,16 @@ static int attempt_once(struct aws_client *c, const struct aws_req *r,
 	}
 	http_response_free(&resp);
 	return res;
+}
+
+/* The process is shutting down (http_abort_all): no attempt more. */
+static int aborted(struct aws_error *err, int attempts)
+{
+	if (strcmp(err->code, "RequestAborted"))
+		aws_error_set(err, EIO, "RequestAborted",
+			      "orgfs is shutting down");
+	err->attempts = attempts;
+	return -EIO;
 }
 
 /* The request loop: per attempt wait for the client rate, send, and let
@@ -917,6 +963,10 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 		bucket = rate_before_send(c, r->svc->id, ep.signing_region,
 					  &sent_at);
 		retry_before_attempt(&rc);
+		if (http_aborted()) {
+			res = aborted(err, rc.attempt - 1);
+			goto out;
+		}
 		res = attempt_once(c, r, &ep, buf_str(&ub), buf_str(&wp),
 				   &had_token, &sent, output, err);
 		if (!sent) {
@@ -939,6 +989,10 @@ static int aws_perform(struct aws_client *c, const struct aws_req *r,
 			goto out;
 		if (d.action == RETRY_REFRESH)
 			creds_provider_invalidate(c->creds);
+		if (http_aborted()) {
+			res = aborted(err, rc.attempt);
+			goto out;
+		}
 		stats_add(c->sh, opname, ST_RETRIES, 1);
 		if (d.delay_ms)
 			c->sleep_ms(d.delay_ms);

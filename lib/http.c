@@ -8,8 +8,14 @@
  * (CURLSHOPT_SHARE, known bug "A shared connection cache is not
  * thread-safe"), so connections stay with their easy handle.
  *
- * Proxies: nothing is set here, so libcurl reads http_proxy, https_proxy,
- * all_proxy and no_proxy (upper case too, except HTTP_PROXY) itself.
+ * Each pooled easy handle has a multi handle of its own, which holds its
+ * connections (as curl_easy_perform's hidden one does), so that a
+ * transfer waits in curl_multi_poll() and http_abort_all() can wake it
+ * with curl_multi_wakeup() wherever it is: connecting, sending or waiting
+ * for a reply.
+ *
+ * Proxies: chosen here from the environment by libcurl's rules
+ * (proxy_for), so that an error can name the proxy it failed to reach.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -32,12 +38,19 @@
 #define HTTP_DEFAULT_TIMEOUT_MS 30000
 #define HTTP_DEFAULT_MAX_RESPONSE ((size_t)64 << 20)
 
+/* An easy handle and the multi handle that drives it and keeps its
+ * connections. */
+struct conn {
+	CURL *e;
+	CURLM *m;
+};
+
 struct http_ctx {
 	CURLSH *share;
 	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 
 	pthread_mutex_t pool_lock;
-	CURL *idle[HTTP_POOL_MAX];      /* protected by pool_lock */
+	struct conn idle[HTTP_POOL_MAX];        /* protected by pool_lock */
 	size_t nidle;                   /* protected by pool_lock */
 
 	/* read-only after http_ctx_new() */
@@ -47,7 +60,6 @@ struct http_ctx {
 	long timeout_ms;
 	size_t max_response;
 	int insecure;
-	int verbose;
 };
 
 /* State of one transfer, seen by the callbacks. */
@@ -58,6 +70,93 @@ struct xfer {
 };
 
 static int insecure_warned;
+
+/* --- abort: every transfer and every wait ends at once ------------------ */
+
+static struct {
+	pthread_once_t once;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;            /* on CLOCK_MONOTONIC: http_sleep_ms */
+	int aborted;                    /* atomic */
+	struct http_abort_watch *watches;       /* protected by mu */
+} ab = { .once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void abort_init(void)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ab.cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+int http_aborted(void)
+{
+	return __atomic_load_n(&ab.aborted, __ATOMIC_SEQ_CST);
+}
+
+void http_abort_watch_add(struct http_abort_watch *w)
+{
+	pthread_mutex_lock(&ab.mu);
+	w->prev = NULL;
+	w->next = ab.watches;
+	if (ab.watches)
+		ab.watches->prev = w;
+	ab.watches = w;
+	pthread_mutex_unlock(&ab.mu);
+}
+
+void http_abort_watch_remove(struct http_abort_watch *w)
+{
+	pthread_mutex_lock(&ab.mu);
+	if (w->prev)
+		w->prev->next = w->next;
+	else if (ab.watches == w)
+		ab.watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	w->next = w->prev = NULL;
+	pthread_mutex_unlock(&ab.mu);
+}
+
+/* Async-signal-unsafe: call it from a thread (fs/signals.c's). */
+void http_abort_all(void)
+{
+	struct http_abort_watch *w;
+
+	pthread_once(&ab.once, abort_init);
+	/* set before the watches are woken: a transfer registers, then
+	 * reads the flag, so it either sees the flag or is woken */
+	if (__atomic_exchange_n(&ab.aborted, 1, __ATOMIC_SEQ_CST))
+		return;
+	olog_debug("http: aborting every request in flight");
+	pthread_mutex_lock(&ab.mu);
+	for (w = ab.watches; w; w = w->next)
+		w->wake(w->arg);
+	pthread_cond_broadcast(&ab.cond);
+	pthread_mutex_unlock(&ab.mu);
+}
+
+int http_sleep_ms(uint64_t ms)
+{
+	struct timespec t;
+
+	pthread_once(&ab.once, abort_init);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)(ms / 1000);
+	t.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ab.mu);
+	while (!http_aborted() &&
+	       pthread_cond_timedwait(&ab.cond, &ab.mu, &t) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&ab.mu);
+	return http_aborted() ? -ECANCELED : 0;
+}
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access,
 		       void *arg)
@@ -119,7 +218,6 @@ struct http_ctx *http_ctx_new(const struct http_ctx_config *cfg)
 		if (cfg->max_response)
 			ctx->max_response = cfg->max_response;
 		ctx->insecure = !!cfg->insecure;
-		ctx->verbose = !!cfg->verbose;
 		if (cfg->ca_bundle && *cfg->ca_bundle) {
 			ctx->ca_bundle = strdup(cfg->ca_bundle);
 			if (!ctx->ca_bundle)
@@ -154,6 +252,17 @@ fail:
 	return NULL;
 }
 
+/* the multi handle goes last: it holds the easy handle's connections */
+static void conn_close(struct conn *c)
+{
+	if (c->e)
+		curl_easy_cleanup(c->e);
+	if (c->m)
+		curl_multi_cleanup(c->m);
+	c->e = NULL;
+	c->m = NULL;
+}
+
 void http_ctx_free(struct http_ctx *ctx)
 {
 	size_t i;
@@ -162,7 +271,7 @@ void http_ctx_free(struct http_ctx *ctx)
 	if (!ctx)
 		return;
 	for (i = 0; i < ctx->nidle; i++)
-		curl_easy_cleanup(ctx->idle[i]);
+		conn_close(&ctx->idle[i]);
 	/* the easy handles are gone, so the share is no longer in use */
 	if (ctx->share)
 		curl_share_cleanup(ctx->share);
@@ -174,31 +283,35 @@ void http_ctx_free(struct http_ctx *ctx)
 	free(ctx);
 }
 
-static CURL *pool_take(struct http_ctx *ctx)
+static struct conn pool_take(struct http_ctx *ctx)
 {
-	CURL *h = NULL;
+	struct conn c = { NULL, NULL };
 
 	pthread_mutex_lock(&ctx->pool_lock);
 	if (ctx->nidle)
-		h = ctx->idle[--ctx->nidle];
+		c = ctx->idle[--ctx->nidle];
 	pthread_mutex_unlock(&ctx->pool_lock);
-	if (!h)
-		h = curl_easy_init();
-	return h;
+	if (!c.e) {
+		c.e = curl_easy_init();
+		c.m = curl_multi_init();
+		if (!c.e || !c.m)
+			conn_close(&c);
+	}
+	return c;
 }
 
 /* The handle must have been reset: no option may point into a finished
  * request. */
-static void pool_put(struct http_ctx *ctx, CURL *h)
+static void pool_put(struct http_ctx *ctx, struct conn c)
 {
 	pthread_mutex_lock(&ctx->pool_lock);
 	if (ctx->nidle < HTTP_POOL_MAX) {
-		ctx->idle[ctx->nidle++] = h;
-		h = NULL;
+		ctx->idle[ctx->nidle++] = c;
+		c.e = NULL;
 	}
 	pthread_mutex_unlock(&ctx->pool_lock);
-	if (h)
-		curl_easy_cleanup(h);
+	if (c.e)
+		conn_close(&c);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -374,9 +487,19 @@ static const char *lc_first(char *s)
 	return s;
 }
 
+/* The request's endpoint and the proxy it goes through, for messages. */
+struct proxy {
+	char scheme[8];
+	char host[256];
+	long port;
+	const char *proxy;              /* the variable's value; NULL: direct */
+	const char *var;                /* which variable: "https_proxy" */
+	char where[300];                /* "proxy HOST port N", no userinfo */
+};
+
 /* Split the URL for messages, and refuse anything but http(s). */
-static int check_url(const char *url, char *host, size_t hostlen, long *port,
-		     char *err, size_t errlen)
+static int check_url(const char *url, struct proxy *px, char *err,
+		     size_t errlen)
 {
 	char *scheme = NULL, *h = NULL, *p = NULL;
 	CURLUcode uc;
@@ -410,8 +533,9 @@ static int check_url(const char *url, char *host, size_t hostlen, long *port,
 		aws_error_text(err, errlen, "invalid URL '%s': no host", url);
 		goto out;
 	}
-	snprintf(host, hostlen, "%s", h);
-	*port = strtol(p, NULL, 10);
+	snprintf(px->scheme, sizeof(px->scheme), "%s", scheme);
+	snprintf(px->host, sizeof(px->host), "%s", h);
+	px->port = strtol(p, NULL, 10);
 	res = 0;
 out:
 	curl_free(scheme);
@@ -421,41 +545,144 @@ out:
 	return res;
 }
 
+/* no_proxy as libcurl reads it: "*", or names and addresses separated by
+ * commas or spaces, each matching itself and, for names, its
+ * subdomains. */
+static int no_proxy_match(const char *list, const char *host)
+{
+	size_t hlen = strlen(host), n;
+	const char *t = list;
+
+	if (hlen && host[hlen - 1] == '.')
+		hlen--;
+	while (*t) {
+		t += strspn(t, ", \t");
+		n = strcspn(t, ", \t");
+		if (n == 1 && *t == '*')
+			return 1;
+		if (n && *t == '.') {
+			t++;
+			n--;
+		}
+		if (n && (n == hlen || (n < hlen && host[hlen - n - 1] == '.')) &&
+		    !strncasecmp(host + hlen - n, t, n))
+			return 1;
+		t += n;
+	}
+	return 0;
+}
+
+static const char *env_either(const char *lower, const char *upper)
+{
+	const char *v = getenv(lower);
+
+	if ((!v || !*v) && upper)
+		v = getenv(upper);
+	return v && *v ? v : NULL;
+}
+
+/* The proxy libcurl would take from the environment for px's URL (its
+ * rules: <scheme>_proxy, upper case too except HTTP_PROXY, then
+ * all_proxy; no_proxy), and its host and port without any userinfo. */
+static void proxy_for(struct proxy *px)
+{
+	char *h = NULL, *p = NULL, *sch = NULL;
+	const char *np;
+	CURLU *u;
+
+	if (!strcmp(px->scheme, "https")) {
+		px->proxy = env_either("https_proxy", "HTTPS_PROXY");
+		px->var = getenv("https_proxy") && *getenv("https_proxy") ?
+			  "https_proxy" : "HTTPS_PROXY";
+	} else {
+		px->proxy = env_either("http_proxy", NULL);
+		px->var = "http_proxy";
+	}
+	if (!px->proxy) {
+		px->proxy = env_either("all_proxy", "ALL_PROXY");
+		px->var = getenv("all_proxy") && *getenv("all_proxy") ?
+			  "all_proxy" : "ALL_PROXY";
+	}
+	np = env_either("no_proxy", "NO_PROXY");
+	if (!px->proxy || (np && no_proxy_match(np, px->host))) {
+		px->proxy = NULL;
+		return;
+	}
+	u = curl_url();
+	if (u && !curl_url_set(u, CURLUPART_URL, px->proxy,
+			       CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) &&
+	    !curl_url_get(u, CURLUPART_HOST, &h, 0)) {
+		curl_url_get(u, CURLUPART_SCHEME, &sch, 0);
+		if (curl_url_get(u, CURLUPART_PORT, &p, 0))
+			p = NULL;
+		snprintf(px->where, sizeof(px->where), "proxy %s port %s (%s)",
+			 h, p ? p : sch && !strcmp(sch, "https") ? "443" : "1080",
+			 px->var);
+	} else {
+		snprintf(px->where, sizeof(px->where), "the proxy in %s",
+			 px->var);
+	}
+	curl_free(h);
+	curl_free(p);
+	curl_free(sch);
+	curl_url_cleanup(u);
+}
+
 static int map_curl_error(CURL *h, CURLcode cc, const struct xfer *x,
-			  const char *errbuf, const char *host, long port,
+			  const char *errbuf, const struct proxy *px,
 			  char *err, size_t errlen)
 {
-	char msg[CURL_ERROR_SIZE];
-	long oserr = 0;
+	char msg[CURL_ERROR_SIZE], ep[600];
+	const char *host = px->host;
+	long oserr = 0, port = px->port;
 
 	snprintf(msg, sizeof(msg), "%s", *errbuf ? errbuf :
 		 curl_easy_strerror(cc));
 	lc_first(msg);
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
+	/* "host port N", "host port N through proxy P port M (var)" */
+	snprintf(ep, sizeof(ep), "%s port %ld%s%s", host, port,
+		 px->proxy ? " through " : "", px->proxy ? px->where : "");
 
 	if (x->body_err || cc == CURLE_FILESIZE_EXCEEDED) {
 		if (x->body_err == -ENOMEM) {
-			aws_error_text(err, errlen, "reply from %s port %ld: out of "
-				       "memory", host, port);
+			aws_error_text(err, errlen, "reply from %s: out of "
+				       "memory", ep);
 			return -ENOMEM;
 		}
-		aws_error_text(err, errlen, "reply from %s port %ld is larger than "
-			       "the %zu byte limit", host, port,
-			       x->resp->body.max);
+		aws_error_text(err, errlen, "reply from %s is larger than "
+			       "the %zu byte limit", ep, x->resp->body.max);
 		return -EFBIG;
 	}
+	if (px->proxy && (cc == CURLE_COULDNT_CONNECT ||
+			  cc == CURLE_COULDNT_RESOLVE_PROXY
+#if LIBCURL_VERSION_NUM >= 0x074900
+			  || cc == CURLE_PROXY
+#endif
+			  )) {
+		aws_error_text(err, errlen, "cannot reach %s port %ld: %s "
+			       "failed: %s", host, port, px->where,
+			       cc == CURLE_COULDNT_CONNECT && oserr ?
+			       strerror((int)oserr) : msg);
+		return cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED :
+		       cc == CURLE_COULDNT_RESOLVE_PROXY ? -EHOSTUNREACH : -EIO;
+	}
 	switch (cc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		aws_error_text(err, errlen, "request to %s aborted: orgfs is "
+			       "shutting down", ep);
+		return -ECANCELED;
 	case CURLE_COULDNT_CONNECT:
-		aws_error_text(err, errlen, "connect to %s port %ld failed: %s", host,
-			       port, oserr ? strerror((int)oserr) : msg);
+		aws_error_text(err, errlen, "connect to %s failed: %s", ep,
+			       oserr ? strerror((int)oserr) : msg);
 		if (oserr == EHOSTUNREACH || oserr == ENETUNREACH)
 			return -EHOSTUNREACH;
 		if (oserr == ETIMEDOUT)
 			return -ETIMEDOUT;
 		return -ECONNREFUSED;
 	case CURLE_OPERATION_TIMEDOUT:
-		aws_error_text(err, errlen, "request to %s port %ld timed out: %s",
-			       host, port, msg);
+		aws_error_text(err, errlen, "request to %s timed out: %s", ep,
+			       msg);
 		return -ETIMEDOUT;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -464,12 +691,12 @@ static int map_curl_error(CURL *h, CURLcode cc, const struct xfer *x,
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
-		aws_error_text(err, errlen, "connection to %s port %ld lost: %s",
-			       host, port, msg);
+		aws_error_text(err, errlen, "connection to %s lost: %s", ep,
+			       msg);
 		return -ECONNRESET;
 	case CURLE_SSL_CONNECT_ERROR:
-		aws_error_text(err, errlen, "TLS handshake with %s port %ld failed: "
-			       "%s", host, port, msg);
+		aws_error_text(err, errlen, "TLS handshake with %s failed: %s",
+			       ep, msg);
 		return oserr == ECONNRESET ? -ECONNRESET : -EPROTO;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_WEIRD_SERVER_REPLY:
@@ -477,22 +704,19 @@ static int map_curl_error(CURL *h, CURLcode cc, const struct xfer *x,
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
 	case CURLE_HTTP3:
-		aws_error_text(err, errlen, "bad reply from %s port %ld: %s", host,
-			       port, msg);
+		aws_error_text(err, errlen, "bad reply from %s: %s", ep, msg);
 		return -EPROTO;
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_BAD_FUNCTION_ARGUMENT:
-		aws_error_text(err, errlen, "invalid request to %s port %ld: %s",
-			       host, port, msg);
+		aws_error_text(err, errlen, "invalid request to %s: %s", ep,
+			       msg);
 		return -EINVAL;
 	case CURLE_OUT_OF_MEMORY:
-		aws_error_text(err, errlen, "request to %s port %ld: out of memory",
-			       host, port);
+		aws_error_text(err, errlen, "request to %s: out of memory", ep);
 		return -ENOMEM;
 	default:
-		aws_error_text(err, errlen, "request to %s port %ld failed: %s", host,
-			       port, msg);
+		aws_error_text(err, errlen, "request to %s failed: %s", ep, msg);
 		return -EIO;
 	}
 }
@@ -601,7 +825,7 @@ static void set_options(struct http_ctx *ctx, CURL *h,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-	if (ctx->verbose && log_get_level() >= LOG_DEBUG) {
+	if (log_get_level() >= LOG_DEBUG) {
 		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
 		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	}
@@ -621,27 +845,67 @@ static void set_options(struct http_ctx *ctx, CURL *h,
 	}
 }
 
+static void wake_multi(void *m)
+{
+	curl_multi_wakeup(m);
+}
+
+/* curl_easy_perform() on c's multi handle, which http_abort_all() can
+ * wake.  @return curl's result, CURLE_ABORTED_BY_CALLBACK when aborted */
+static CURLcode run_transfer(struct conn *c)
+{
+	struct http_abort_watch w = { .wake = wake_multi, .arg = c->m };
+	CURLcode cc = CURLE_ABORTED_BY_CALLBACK;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (curl_multi_add_handle(c->m, c->e))
+		return CURLE_OUT_OF_MEMORY;
+	http_abort_watch_add(&w);
+	while (!http_aborted()) {
+		if (curl_multi_perform(c->m, &running)) {
+			cc = CURLE_OUT_OF_MEMORY;
+			break;
+		}
+		if (!running) {
+			cc = CURLE_GOT_NOTHING;
+			while ((msg = curl_multi_info_read(c->m, &left)))
+				if (msg->msg == CURLMSG_DONE)
+					cc = msg->data.result;
+			break;
+		}
+		if (curl_multi_poll(c->m, NULL, 0, 1000, NULL)) {
+			cc = CURLE_OUT_OF_MEMORY;
+			break;
+		}
+	}
+	http_abort_watch_remove(&w);
+	curl_multi_remove_handle(c->m, c->e);
+	return cc;
+}
+
 int http_perform(struct http_ctx *ctx, const struct http_request *req,
 		 struct http_response *resp, char *err, size_t errlen)
 {
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE];
-	char host[256];
+	struct proxy px;
 	struct xfer x;
-	long connect_ms, timeout_ms, port = 0;
+	long connect_ms, timeout_ms;
 	size_t max;
 	CURLcode cc;
-	CURL *h;
+	struct conn c;
 	int res;
 
 	memset(resp, 0, sizeof(*resp));
+	memset(&px, 0, sizeof(px));
 	resp->retry_after_ms = -1;
 	max = req->max_response ? req->max_response : ctx->max_response;
 	buf_init(&resp->body, max);
 	if (err && errlen)
 		err[0] = '\0';
 
-	res = check_url(req->url, host, sizeof(host), &port, err, errlen);
+	res = check_url(req->url, &px, err, errlen);
 	if (res)
 		return res;
 	res = check_headers(req, err, errlen);
@@ -650,14 +914,14 @@ int http_perform(struct http_ctx *ctx, const struct http_request *req,
 	res = build_headers(req, &headers);
 	if (res) {
 		aws_error_text(err, errlen, "request to %s port %ld: out of memory",
-			       host, port);
+			       px.host, px.port);
 		return res;
 	}
-	h = pool_take(ctx);
-	if (!h) {
+	c = pool_take(ctx);
+	if (!c.e) {
 		headers_free(headers);
 		aws_error_text(err, errlen, "request to %s port %ld: cannot create "
-			       "a curl handle", host, port);
+			       "a curl handle", px.host, px.port);
 		return -ENOMEM;
 	}
 
@@ -668,25 +932,26 @@ int http_perform(struct http_ctx *ctx, const struct http_request *req,
 	x.body_err = 0;
 	x.head = req->method && !strcmp(req->method, "HEAD");
 	errbuf[0] = '\0';
-	set_options(ctx, h, req, headers, &x, errbuf, connect_ms, timeout_ms);
+	set_options(ctx, c.e, req, headers, &x, errbuf, connect_ms, timeout_ms);
+	proxy_for(&px);
+	curl_easy_setopt(c.e, CURLOPT_PROXY, px.proxy ? px.proxy : "");
 
-	cc = curl_easy_perform(h);
+	cc = run_transfer(&c);
 	if (cc == CURLE_OK && !x.body_err) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+		curl_easy_getinfo(c.e, CURLINFO_RESPONSE_CODE, &resp->status);
 		res = 0;
 	} else {
-		res = map_curl_error(h, cc, &x, errbuf, host, port, err,
-				     errlen);
+		res = map_curl_error(c.e, cc, &x, errbuf, &px, err, errlen);
 	}
 
 	if (res) {
-		/* whatever state the failure left, it goes with the handle */
-		curl_easy_cleanup(h);
+		/* whatever state the failure left, it goes with the handles */
+		conn_close(&c);
 	} else {
 		/* drop every option that points into this request; the
 		 * live connection stays for the next one */
-		curl_easy_reset(h);
-		pool_put(ctx, h);
+		curl_easy_reset(c.e);
+		pool_put(ctx, c);
 	}
 	headers_free(headers);
 	return res;

