@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +105,21 @@ static int check_mountpoint(const char *mp)
 	}
 	closedir(d);
 	return 0;
+}
+
+/* The daemon's memory holds the credentials: no core dump of it, and no
+ * ptrace or /proc/PID/mem by the user's other processes (as ssh-agent
+ * does), unless -o allow_core_dumps asks for dumps to debug with. */
+static void protect_memory(int allow_core_dumps)
+{
+	struct rlimit none = { 0, 0 };
+
+	if (allow_core_dumps)
+		return;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) ||
+	    setrlimit(RLIMIT_CORE, &none))
+		olog(LOG_WARNING, "cannot disable core dumps: %s; a dump "
+		     "would hold the credentials", strerror(errno));
 }
 
 /* Tests pin the cache's clock: ORGFS_TEST_CLOCK_FILE names a file that
@@ -435,6 +452,8 @@ int main(int argc, char *argv[])
 	buf_init(&fs.config_text, 1 << 16);
 
 	res = parse_command_line(argc, argv, &args, &cl, &o, &fs, &se);
+	if (!res)
+		protect_memory(o.allow_core_dumps);
 	if (res > 0) {
 		ret = 0;
 	} else if (!res && !options_apply(&o, &fs, cl.debug) &&

@@ -800,6 +800,8 @@ static const struct opt opts[] = {
 	{ .name = "dmask", .set = set_mask },
 	{ .name = "fmask", .set = set_mask },
 	{ .name = "prefetch", .flags = O_FLAG | O_LONG, .off = OFF(prefetch) },
+	{ .name = "allow_core_dumps", .flags = O_FLAG,
+	  .off = OFF(allow_core_dumps), .block = B_CACHE, .show = show_yes },
 
 	/* ownership */
 	{ .name = "owner_tags", .flags = O_LIST, .set = set_owner_tags,
@@ -1533,6 +1535,8 @@ void options_usage(const char *prog)
 "    -f                     stay in the foreground\n"
 "    -d                     debug: foreground, log every FUSE request\n"
 "    -s                     single-threaded\n"
+"    -o allow_core_dumps    let the daemon dump core, for debugging: the dump\n"
+"                           holds the credentials (default: no core dumps)\n"
 "    -o allow_other         let other users see the mount\n"
 "    -o fsname=NAME, subtype=TYPE\n"
 "                           the device and type (fuse.TYPE) in /proc/mounts\n"

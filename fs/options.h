@@ -48,6 +48,7 @@ struct options {
 	int log_level;                  /* LOG_ERR .. LOG_DEBUG, -d included */
 	int debug;                      /* -d */
 	int prefetch;                   /* --prefetch */
+	int allow_core_dumps;           /* -o allow_core_dumps */
 	int lazy_sizes;                 /* -o lazy_sizes */
 	int owner_tags_nocase;          /* -o owner_tags_nocase */
 	int resources;                  /* -o resources=on|off */

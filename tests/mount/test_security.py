@@ -4,6 +4,8 @@ allow_other, no secret is shown or logged anywhere, TLS is verified unless
 import errno
 import os
 import re
+import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -13,7 +15,7 @@ import urllib.parse
 import pytest
 
 from fixture import FakeAWS
-from orgfsmount import ORGFS, Mount, aws_env, wait_for
+from orgfsmount import ORGFS, Mount, aws_env, daemon_report, wait_for
 
 # -d logs every FUSE request; a failed lookup is logged as "error: -2"
 DEBUG_ALLOW = [r'unique: \d+, (error|success)', r'^\s*(unique|opcode|INIT|flags|'
@@ -457,3 +459,40 @@ def test_tls_ca_bundle_accepts(fake, tls):
         with open(m.p('org', 'id')) as fh:
             assert fh.read().strip() == fake.org()['organization']['Id']
         assert 'warning' not in m.output().lower()
+
+
+# ------------------------------------------------------------- core dumps
+
+def _dump_state(fake, extra):
+    """The daemon's core size limit (/proc/PID/limits) and its dumpable
+    flag, asked with prctl(PR_GET_DUMPABLE) called in it by gdb (the
+    kernel here shows the flag nowhere else a test can read as root)."""
+    gdb = shutil.which('gdb')
+    if not gdb:
+        pytest.skip('no gdb to ask the daemon for PR_GET_DUMPABLE')
+    with Mount(['--endpoint=' + fake.url] + extra, env=aws_env(fake),
+               wrapper=['prlimit', '--core=unlimited']) as m:
+        with open('/proc/%d/limits' % m.proc.pid) as fh:
+            limit = re.search(r'^Max core file size\s+(\S+)', fh.read(),
+                              re.M).group(1)
+        r = subprocess.run([gdb, '-batch', '-nx', '-p', str(m.proc.pid),
+                            '-ex', 'print (int)prctl(3, 0, 0, 0, 0)'],
+                           capture_output=True, text=True, timeout=120)
+        got = re.search(r'^\$1 = (-?\d+)', r.stdout, re.M)
+        assert got, r.stdout + r.stderr
+        # the tests' daemon_report still reads /proc and the stacks
+        assert 'thread ' in daemon_report(m.proc.pid)
+        return limit, int(got.group(1))
+
+
+def test_no_core_dump_by_default(fake):
+    """A dump would hold the secret key: the daemon is not dumpable (no
+    core, no ptrace or /proc/PID/mem by the user's other processes) and
+    its core size limit is 0, though it was started with no limit."""
+    limit, dumpable = _dump_state(fake, [])
+    assert (limit, dumpable) == ('0', 0)
+
+
+def test_allow_core_dumps_restores_them(fake):
+    limit, dumpable = _dump_state(fake, ['-o', 'allow_core_dumps'])
+    assert (limit, dumpable) == ('unlimited', 1)
