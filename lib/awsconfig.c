@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -22,6 +23,7 @@
 
 #include "awsconfig.h"
 #include "buf.h"
+#include "log.h"
 
 #define CFG_MAX_FILE (4 << 20)
 
@@ -34,6 +36,8 @@ struct awscfg {
 	struct secvec profiles;
 	struct secvec sso;
 	struct secvec services;
+	char *path[2];                  /* [is_cred]: the file read, if any */
+	int unsafe[2];                  /* [is_cred]: AWSCFG_* mask */
 };
 
 /* A section as one file declares it, before the profile mapping. */
@@ -108,6 +112,8 @@ void awscfg_free(struct awscfg *cfg)
 	secvec_free(&cfg->profiles);
 	secvec_free(&cfg->sso);
 	secvec_free(&cfg->services);
+	free(cfg->path[0]);
+	free(cfg->path[1]);
 	free(cfg);
 }
 
@@ -591,6 +597,49 @@ static char *config_path(awscfg_getenv_fn fn, const char *env,
 	return r;
 }
 
+/* Who else can change the file: what ssh refuses in ~/.ssh/config (a
+ * file writable by the group or by every user, or owned by someone other
+ * than the user or root), said as a warning, remembered in cfg.  The
+ * file's credentials and commands are still used: credchain.c refuses a
+ * credential_process from a file every user can write. */
+static void check_file_safety(struct awscfg *cfg, FILE *f, const char *path,
+			      int is_cred)
+{
+	struct stat st;
+	int m = 0;
+
+	cfg->path[is_cred] = strdup(path);
+	if (fstat(fileno(f), &st))
+		return;
+	if (st.st_mode & S_IWGRP)
+		m |= AWSCFG_GROUP_WRITABLE;
+	if (st.st_mode & S_IWOTH)
+		m |= AWSCFG_WORLD_WRITABLE;
+	if (st.st_uid != getuid() && st.st_uid != 0)
+		m |= AWSCFG_OTHER_OWNER;
+	cfg->unsafe[is_cred] = m;
+	if (m & (AWSCFG_GROUP_WRITABLE | AWSCFG_WORLD_WRITABLE))
+		olog(LOG_WARNING, "%s is writable by %s (mode %04o): whoever "
+		     "can write it chooses the credentials orgfs uses (ssh "
+		     "refuses such a file); run chmod go-w %s", path,
+		     m & AWSCFG_WORLD_WRITABLE ? "every user" : "its group",
+		     (unsigned)(st.st_mode & 07777), path);
+	if (m & AWSCFG_OTHER_OWNER)
+		olog(LOG_WARNING, "%s is owned by uid %u, not by you (uid %u) "
+		     "nor root: its owner chooses the credentials orgfs uses "
+		     "(ssh refuses such a file)", path, (unsigned)st.st_uid,
+		     (unsigned)getuid());
+}
+
+const char *awscfg_file_of(const struct awscfg *cfg,
+			   const struct awscfg_kv *kv, int *unsafe)
+{
+	int i = kv && kv->from_credentials;
+
+	*unsafe = cfg ? cfg->unsafe[i] : 0;
+	return cfg && cfg->path[i] ? cfg->path[i] : "";
+}
+
 static int load_file(struct awscfg *cfg, const char *path, int is_cred,
 		     char *err, size_t errlen)
 {
@@ -607,6 +656,7 @@ static int load_file(struct awscfg *cfg, const char *path, int is_cred,
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return ret;
 	}
+	check_file_safety(cfg, f, path, is_cred);
 	buf_init(&b, CFG_MAX_FILE);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(&b, chunk, n) < 0) {

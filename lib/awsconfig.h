@@ -60,6 +60,18 @@ const struct awscfg_section *awscfg_sso_session(const struct awscfg *cfg,
 						const char *name);
 const struct awscfg_section *awscfg_services(const struct awscfg *cfg,
 					     const char *name);
+/* What awscfg_load() found that lets others change a file (it warned
+ * then, on the log). */
+enum {
+	AWSCFG_GROUP_WRITABLE = 1,
+	AWSCFG_WORLD_WRITABLE = 2,
+	AWSCFG_OTHER_OWNER = 4,         /* neither the user nor root */
+};
+/* The file kv (of a loaded configuration) came from, "" when none, and in
+ * *unsafe the AWSCFG_* mask of it. */
+const char *awscfg_file_of(const struct awscfg *cfg,
+			   const struct awscfg_kv *kv, int *unsafe);
+
 /* The value of key (case-insensitive); NULL when absent. */
 const char *awscfg_get(const struct awscfg_section *s, const char *key);
 const struct awscfg_kv *awscfg_get_kv(const struct awscfg_section *s,

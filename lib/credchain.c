@@ -144,6 +144,24 @@ static const char *masked_key(const char *akid, char *out, size_t len)
 	return out;
 }
 
+/* Anyone who can write the file can make orgfs run any command: a
+ * credential_process from a file every user can write is refused. */
+static int check_process_file(struct build *b, const char *name,
+			      const struct awscfg_section *s)
+{
+	const char *path;
+	int unsafe;
+
+	path = awscfg_file_of(b->cfg, awscfg_get_kv(s, "credential_process"),
+			      &unsafe);
+	if (!(unsafe & AWSCFG_WORLD_WRITABLE))
+		return 0;
+	return berr(b, -EPERM, "refusing to run the credential_process of "
+		    "profile %s: %s is writable by every user, who could make "
+		    "orgfs run any command; run chmod go-w %s", name, path,
+		    path);
+}
+
 static struct aws_client *sts_client(struct build *b, struct creds_provider *src)
 {
 	struct aws_client_config cfg = {
@@ -727,6 +745,9 @@ static int build_profile_chain(struct build *b, const char *name,
 		*source = "credential-process";
 		bdesc(b, "profile %s: credential_process (%.*s)", name,
 		      program_len(v), v);
+		rc = check_process_file(b, name, s);
+		if (rc)
+			return rc;
 		*out = creds_process_new(name, v, b->clock);
 		return *out ? 0 : berr(b, -ENOMEM, "out of memory");
 	}

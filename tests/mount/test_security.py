@@ -496,3 +496,74 @@ def test_no_core_dump_by_default(fake):
 def test_allow_core_dumps_restores_them(fake):
     limit, dumpable = _dump_state(fake, ['-o', 'allow_core_dumps'])
     assert (limit, dumpable) == ('unlimited', 1)
+
+
+# ------------------------------------------- files orgfs takes orders from
+
+def _keys_files(fake, tmp_path, mode):
+    cfg = tmp_path / 'config'
+    cfg.write_text('[default]\nregion = us-east-1\n')
+    creds = tmp_path / 'credentials'
+    creds.write_text('[default]\naws_access_key_id = %s\n'
+                     'aws_secret_access_key = %s\n'
+                     % (fake.root_key, fake.root_secret))
+    os.chmod(creds, mode)
+    env = aws_env(fake, {'AWS_CONFIG_FILE': str(cfg),
+                         'AWS_SHARED_CREDENTIALS_FILE': str(creds)})
+    for k in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'):
+        env.pop(k)
+    return env, creds
+
+
+@pytest.mark.parametrize('mode,who', [(0o620, 'its group'),
+                                      (0o606, 'every user')])
+def test_writable_credentials_file_warns(fake, tmp_path, mode, who):
+    env, creds = _keys_files(fake, tmp_path, mode)
+    with Mount(['--endpoint=' + fake.url], env=env,
+               allow=[r'warning: .*writable by']) as m:
+        assert os.listdir(m.p('accounts'))
+        out = m.output()
+    want = '%s is writable by %s (mode %04o)' % (creds, who, mode)
+    assert want in out and 'chmod go-w' in out, out
+
+
+def test_private_credentials_file_says_nothing(fake, tmp_path):
+    env, _ = _keys_files(fake, tmp_path, 0o600)
+    with Mount(['--endpoint=' + fake.url], env=env) as m:
+        assert os.listdir(m.p('accounts'))
+        assert 'writable' not in m.output()
+
+
+def test_credentials_file_of_another_user_warns(fake, tmp_path):
+    env, creds = _keys_files(fake, tmp_path, 0o644)
+    os.chown(creds, 65534, 65534)
+    with Mount(['--endpoint=' + fake.url], env=env,
+               allow=[r'warning: .*owned by uid 65534']) as m:
+        assert 'owned by uid 65534, not by you' in m.output()
+
+
+def _process_profile(tmp_path, mode):
+    helper = tmp_path / 'creds.sh'
+    helper.write_text('#!/bin/sh\necho "{}"\n')
+    helper.chmod(0o755)
+    cfg = tmp_path / 'config'
+    cfg.write_text('[default]\nregion = us-east-1\ncredential_process = %s\n'
+                   % helper)
+    os.chmod(cfg, mode)
+    return cfg
+
+
+def test_world_writable_credential_process_refused(fake, tmp_path):
+    cfg = _process_profile(tmp_path, 0o666)
+    env = aws_env(fake, {'AWS_CONFIG_FILE': str(cfg)})
+    for k in ('AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'):
+        env.pop(k)
+    mnt = tmp_path / 'mnt'
+    mnt.mkdir()
+    r = subprocess.run([ORGFS, '-f', '--endpoint=' + fake.url, str(mnt)],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert not os.path.ismount(str(mnt))
+    assert ('refusing to run the credential_process of profile default: '
+            '%s is writable by every user' % cfg) in r.stderr, r.stderr
+    assert 'chmod go-w %s' % cfg in r.stderr
