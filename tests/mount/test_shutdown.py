@@ -23,7 +23,7 @@ ALLOW = [r'RequestAborted', r'shutting down']
 
 @pytest.fixture
 def fake():
-    f = FakeAWS(accounts=40, seed=7)
+    f = FakeAWS(accounts=6, seed=7)
     yield f
     f.stop()
 
@@ -72,19 +72,26 @@ def test_signal_aborts_requests_in_flight(fake, sig):
 
 @pytest.mark.parametrize('cmd', [['fusermount3', '-u'], ['umount']],
                          ids=['fusermount3', 'umount'])
-def test_unmount_aborts_requests_in_flight(fake, cmd):
-    """An unmount while the daemon's prefetch waits for the endpoint: the
-    daemon exits without waiting for the reply.  (A reader waiting in the
-    mount keeps it busy: the kernel refuses the unmount then, and a lazy
-    one waits for the reader.)"""
-    with Mount(['--endpoint=' + fake.url, '--prefetch'], env=aws_env(fake),
+def test_unmount_aborts_requests_in_flight(fake, tmp_path, cmd):
+    """An unmount while the cache refreshes an expired entry in the
+    background (the reader got the stale copy at once): the daemon exits
+    without waiting for the reply.  (A reader waiting in the mount keeps
+    it busy: the kernel refuses the unmount then, and a lazy one waits for
+    the reader.)"""
+    clock = tmp_path / 'clock'
+    clock.write_text('1000000\n')
+    env = aws_env(fake, {'ORGFS_TEST_CLOCK_FILE': str(clock)})
+    with Mount(['--endpoint=' + fake.url, '-o', 'ttl=60,kernel_timeout=0'], env=env,
                allow=ALLOW) as m:
+        with open(m.p('accounts.tsv')) as fh:
+            table = fh.read()
         status(m)
         fake.control({'latency_ms': LATENCY_MS})
+        clock.write_text('1061000\n')
+        with open(m.p('accounts.tsv')) as fh:
+            assert fh.read() == table
         wait_for(lambda: status(m)['api_in_flight'] != '0', timeout=10,
-                 what='the prefetch to wait for the endpoint')
-        time.sleep(0.3)     # one sent before the latency is answered now
-        assert status(m)['api_in_flight'] != '0', 'the prefetch is done'
+                 what='the refresh to wait for the endpoint')
         proc = m.proc
         t0 = time.monotonic()
         subprocess.run(cmd + [m.path], check=True)
