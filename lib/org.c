@@ -941,13 +941,18 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 		return -EINVAL;
 	}
 	res = kinds[kind].fetch(ctx, key, &v, err);
-	if (res)
+	if (res) {
+		olog_debug("cache: fetching %s '%s' failed: %s", kinds[kind].name,
+			   key, err->code);
 		return res;
+	}
 	record_skipped(ctx, kind, key, v);
 	kinds[kind].hash(v.p, &h, &sz);
 	/* a record left out, or back, is a change of what the tree shows */
 	if (skipped_of(kind, v))
 		h_int(&h, (long long)skipped_of(kind, v)->n);
+	olog_debug("cache: fetched %s '%s', %zu bytes", kinds[kind].name, key,
+		   sz);
 	*data = v.p;
 	*size = sz + strlen(key) + 64;
 	*hash = h;
@@ -1134,6 +1139,7 @@ void org_wait_idle(struct org *o)
 
 void org_drop(struct org *o)
 {
+	olog_debug("cache: dropping every entry");
 	cache_drop_all(o->cache);
 	__atomic_add_fetch(&o->generation, 1, __ATOMIC_RELEASE);
 }

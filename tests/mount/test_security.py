@@ -567,3 +567,57 @@ def test_world_writable_credential_process_refused(fake, tmp_path):
     assert ('refusing to run the credential_process of profile default: '
             '%s is writable by every user' % cfg) in r.stderr, r.stderr
     assert 'chmod go-w %s' % cfg in r.stderr
+
+
+# ----------------------------------------------------------- debug logging
+
+def test_debug_log_shows_requests_never_secrets(fake):
+    """-o log_level=debug: each request (operation, method, host, path),
+    each reply's status and request id, libcurl's headers and the cache's
+    events; never the secret key, the session token or the signature."""
+    c = _assume_role(fake)
+    env = aws_env(fake, {'AWS_ACCESS_KEY_ID': c['AccessKeyId'],
+                         'AWS_SECRET_ACCESS_KEY': c['SecretAccessKey'],
+                         'AWS_SESSION_TOKEN': c['SessionToken']})
+    m = Mount(['--endpoint=' + fake.url, '-o', 'log_level=debug'], env=env)
+    m.start()
+    try:
+        with open(m.p('accounts.tsv')) as fh:
+            assert fh.read()
+        m.signal(signal.SIGHUP)
+        wait_for(lambda: 'cache: dropping every entry' in m.output(),
+                 timeout=10, what='SIGHUP in the log')
+        log = m.output()
+    finally:
+        m.stop(check=False)
+    host = '127.0.0.1:%d' % fake.port
+    assert 'aws: organizations:ListAccounts -> POST %s/' % host in log, log
+    assert re.search(r'aws: organizations:ListAccounts <- http 200, '
+                     r'request id [0-9a-f-]{36}, \d+ bytes', log), log
+    assert "cache: fetched accounts ''" in log
+    assert 'Authorization: <redacted>' in log
+    assert 'X-Amz-Security-Token: <redacted>' in log
+    for what, secret in (('secret key', c['SecretAccessKey']),
+                         ('session token', c['SessionToken']),
+                         ('root secret', fake.root_secret)):
+        for v in _variants(secret):
+            assert v not in log, what + ' in the debug log'
+    assert 'Signature=' not in log and 'Credential=' not in log
+
+
+def test_proxy_error_names_the_proxy(fake, tmp_path):
+    """http_proxy at a port where nothing listens: the error names the
+    proxy (and the variable it came from), not the endpoint alone."""
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    dead = s.getsockname()[1]
+    s.close()
+    env = aws_env(fake, {'http_proxy': 'http://user:pw@127.0.0.1:%d' % dead,
+                         'no_proxy': ''})
+    mnt = tmp_path / 'mnt'
+    mnt.mkdir()
+    r = subprocess.run([ORGFS, '-f', '--endpoint=' + fake.url, str(mnt)],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert 'proxy 127.0.0.1 port %d (http_proxy)' % dead in r.stderr, r.stderr
+    assert 'pw' not in r.stderr.replace('proxy', '')
