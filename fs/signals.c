@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "memtrim.h"
 #include "signals.h"
 
 /* how often the loop's thread is interrupted until the loop returns */
@@ -167,9 +168,17 @@ static void *signal_main(void *unused)
 			continue;
 		}
 		if (si.ssi_signo == SIGHUP) {
+			size_t used, avail;
+
 			log_reopen();
 			olog(LOG_INFO, "SIGHUP: dropping the cache");
 			sg.on_hup(sg.arg);
+			/* what the cache held is free now: give it back */
+			memtrim_now();
+			/* what a soak watches: a leak grows what is in use */
+			memtrim_heap(&used, &avail);
+			olog(LOG_INFO, "SIGHUP: cache dropped, heap %zu bytes in "
+			     "use, %zu free", used, avail);
 			continue;
 		}
 		exit_signal((int)si.ssi_signo);

@@ -30,12 +30,30 @@ int memtrim_freed(size_t bytes)
 	if (!__atomic_compare_exchange_n(&freed, &now, 0, 0, __ATOMIC_RELAXED,
 					 __ATOMIC_RELAXED))
 		return 0;
+	return memtrim_now();
+}
+
+int memtrim_now(void)
+{
 #ifdef __GLIBC__
+	__atomic_store_n(&freed, 0, __ATOMIC_RELAXED);
 	malloc_trim(0);
 	__atomic_add_fetch(&trims, 1, __ATOMIC_RELAXED);
 	return 1;
 #else
 	return 0;       /* no way to ask: the count says so */
+#endif
+}
+
+void memtrim_heap(size_t *in_use, size_t *free_bytes)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	struct mallinfo2 mi = mallinfo2();
+
+	*in_use = mi.uordblks + mi.hblkhd;
+	*free_bytes = mi.fordblks;
+#else
+	*in_use = *free_bytes = 0;
 #endif
 }
 
