@@ -582,7 +582,7 @@ def test_debug_log_shows_requests_never_secrets(fake):
     m = Mount(['--endpoint=' + fake.url, '-o', 'log_level=debug'], env=env)
     m.start()
     try:
-        with open(m.p('accounts.tsv')) as fh:
+        with open(m.p('tables', 'accounts.tsv')) as fh:
             assert fh.read()
         m.signal(signal.SIGHUP)
         wait_for(lambda: 'cache: dropping every entry' in m.output(),

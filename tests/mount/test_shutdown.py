@@ -63,7 +63,7 @@ def _gone(m, proc, reader, t0, label):
 def test_signal_aborts_requests_in_flight(fake, sig):
     with Mount(['--endpoint=' + fake.url], env=aws_env(fake),
                allow=ALLOW) as m:
-        reader = _blocked_reader(m, fake, ('accounts.tsv',))
+        reader = _blocked_reader(m, fake, ('tables', 'accounts.tsv'))
         proc = m.proc
         t0 = time.monotonic()
         m.signal(sig)
@@ -83,12 +83,12 @@ def test_unmount_aborts_requests_in_flight(fake, tmp_path, cmd):
     env = aws_env(fake, {'ORGFS_TEST_CLOCK_FILE': str(clock)})
     with Mount(['--endpoint=' + fake.url, '-o', 'ttl=60,kernel_timeout=0'], env=env,
                allow=ALLOW) as m:
-        with open(m.p('accounts.tsv')) as fh:
+        with open(m.p('tables', 'accounts.tsv')) as fh:
             table = fh.read()
         status(m)
         fake.control({'latency_ms': LATENCY_MS})
         clock.write_text('1061000\n')
-        with open(m.p('accounts.tsv')) as fh:
+        with open(m.p('tables', 'accounts.tsv')) as fh:
             assert fh.read() == table
         wait_for(lambda: status(m)['api_in_flight'] != '0', timeout=10,
                  what='the refresh to wait for the endpoint')
@@ -109,7 +109,7 @@ def test_backoff_ends_at_shutdown(fake):
                env=aws_env(fake, {'AWS_RETRY_MODE': 'standard'}),
                allow=ALLOW + [r'InternalError|ServiceUnavailable|5\d\d']) as m:
         fake.control({'error_rate': 1.0})
-        reader = subprocess.Popen(['cat', m.p('accounts.tsv')],
+        reader = subprocess.Popen(['cat', m.p('tables', 'accounts.tsv')],
                                   stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, text=True)
         wait_for(lambda: len(fake.requests(op='ListAccounts')) >= 2,
