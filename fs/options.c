@@ -264,6 +264,28 @@ static int set_num(const struct opt *d, const char *val, struct options *o,
 	return 0;
 }
 
+/* -o rate_*=auto (adaptive, no ceiling) or a number (set_num) */
+static int set_rate(const struct opt *d, const char *val, struct options *o,
+		    struct orgfs *fs)
+{
+	struct aws_rate_limit *r = FIELD(o, d, struct aws_rate_limit);
+
+	if (val && !strcmp(val, "auto")) {
+		r->rate = AWS_RATE_AUTO;
+		r->burst = 0;
+		return 0;
+	}
+	if (val && (!*val || strspn(val, "0123456789") != strlen(val) ||
+		    strlen(val) > 5 || strtoul(val, NULL, 10) > d->max)) {
+		fprintf(stderr, "orgfs: invalid %s '%s': expected auto or a "
+			"whole number of requests per second from %llu to "
+			"%llu\n", d->name, val, (unsigned long long)d->min,
+			(unsigned long long)d->max);
+		return -EINVAL;
+	}
+	return set_num(d, val, o, fs);
+}
+
 static int set_size(const struct opt *d, const char *val, struct options *o,
 		    struct orgfs *fs)
 {
@@ -542,7 +564,11 @@ static void show_num(const struct opt *d, const struct options *o,
 		     (o->org.ttl_ms[__builtin_ctz(d->kinds)] / 1000));
 		break;
 	case U_RATE:
-		LINE(d, "%g", FIELD(o, d, const struct aws_rate_limit)->rate);
+		if (FIELD(o, d, const struct aws_rate_limit)->rate < 0)
+			LINE(d, "%s", "auto");
+		else
+			LINE(d, "%g",
+			     FIELD(o, d, const struct aws_rate_limit)->rate);
 		break;
 	}
 }
@@ -703,7 +729,8 @@ static void show_attempts(const struct opt *d, const struct options *o,
 #define TTL(n, k) { .name = n, NUM(U_TTL, 0, YEAR), .kinds = k, \
 	.block = B_TTL }
 /* -o name=N: requests per second to one service, rates[i] */
-#define RATE(n, i) { .name = n, .flags = O_AWS, NUM(U_RATE, 0, 10000), \
+#define RATE(n, i) { .name = n, .flags = O_AWS, .set = set_rate, \
+	.unit = U_RATE, .min = 0, .max = 10000, .show = show_num, \
 	.off = OFF(rates[i]), .block = B_AWS }
 
 static const struct opt opts[] = {
@@ -835,7 +862,9 @@ static const char *given_of(const struct options *o, const struct opt *d)
  * Organizations quota sustains, and per member account for the regional
  * services */
 static const struct aws_rate_limit rate_defaults[OPTIONS_NRATES] = {
-	{ "organizations", 10, 20, 0 },
+	/* the Organizations quota is the account's: what it allows is
+	 * learnt from its throttles (lib/ratelimit.h) */
+	{ "organizations", AWS_RATE_AUTO, 0, 0 },
 	{ "resourcegroupstaggingapi", 10, 20, 1 },
 	{ "config", 5, 10, 1 },
 	/* STS allows far more per account; what it sustains for the
@@ -1476,10 +1505,13 @@ void options_usage(const char *prog)
 "    -o insecure            do not verify TLS certificates (never do this)\n"
 "    -o rate_organizations=N, rate_tagging=N, rate_config=N, rate_sts=N,\n"
 "       rate_resource_explorer=N\n"
-"                           requests per second to a service (defaults 10,\n"
-"                           10 per account, 5 per account, 50, 5); halved\n"
-"                           while it throttles (its first 10 throttles of a\n"
-"                           call are not counted as attempts); 0: no limit\n"
+"                           requests per second to a service (defaults auto,\n"
+"                           10 per account, 5 per account, 50, 5); auto: as\n"
+"                           fast as the work allows until the service\n"
+"                           throttles, then the rate it answers at, probing\n"
+"                           back up; N: a ceiling, halved while it throttles\n"
+"                           (its first 10 throttles of a call are not\n"
+"                           counted as attempts); 0: no limit\n"
 "\n"
 "Resources:\n"
 "    -o resources=on|off    the resource tree (default on)\n"

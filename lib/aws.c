@@ -196,7 +196,7 @@ static struct bucket *bucket_of(struct aws_client *c, const char *svc,
 	for (i = 0; i < sh->nlimits; i++)
 		if (!strcmp(sh->limits[i].service, svc))
 			l = &sh->limits[i];
-	if (!l || l->rate <= 0)
+	if (!l || l->rate == 0)
 		return NULL;
 	if (l->per_account)
 		snprintf(key, sizeof(key), "%s/%s/%llu", svc, region,

@@ -30,11 +30,15 @@ struct creds_provider;
  * out first come first served at the rate of the moment: a throttling
  * reply halves it (once for the requests already on their way), each
  * success brings it back by a twentieth of the configured rate, never
- * above it (lib/ratelimit.h).  The first ten throttles of a call to a
+ * above it (lib/ratelimit.h).  rate AWS_RATE_AUTO: adaptive, no
+ * ceiling: unpaced until the service throttles, then CUBIC at the rate it
+ * answers (lib/ratelimit.h).  The first ten throttles of a call to a
  * limited service do not count against max_attempts. */
+#define AWS_RATE_AUTO (-1.0)
 struct aws_rate_limit {
 	const char *service;            /* aws_service id: "organizations" */
-	double rate;                    /* requests per second; 0: none */
+	double rate;                    /* requests per second; 0: none;
+					   AWS_RATE_AUTO: adaptive */
 	double burst;                   /* 0: max(rate, 1) */
 	int per_account;
 };

@@ -11,6 +11,17 @@
  * was cut say nothing new: they do not cut it again (one cut per round
  * of requests, not one per reply), nor do their successes undo it.
  *
+ * Adaptive (rate RATELIMIT_AUTO): requests go out unpaced, at whatever
+ * concurrency the caller has, until the service first throttles.  From
+ * then on the rate follows CUBIC as the AWS SDKs' adaptive retry mode
+ * does (botocore retries/adaptive.py, bucket.py, throttling.py): a
+ * throttle sets the rate to 0.7 x the rate replies were coming back at
+ * (measured over half-second windows, smoothed), and successes raise it
+ * along w_max + 0.4 (t - K)^3 -- back to the rate of the last throttle in
+ * K seconds, then probing above it -- never above twice the measured
+ * rate.  The bucket then holds one second's worth.  (A set rate is the
+ * fixed pace above: a ceiling, halved while the service throttles.)
+ *
  * This is only the arithmetic, with time passed in (seconds of a
  * monotonic clock); the caller serializes calls and does the waiting.
  */
@@ -20,6 +31,12 @@
 #include <stdint.h>
 
 #define RATELIMIT_FLOOR 0.1             /* requests per second, at least */
+#define RATELIMIT_AUTO (-1.0)           /* ratelimit_init: adaptive, no
+					   ceiling */
+#define RATELIMIT_BETA 0.7              /* CUBIC: cut to this x the rate */
+#define RATELIMIT_SCALE 0.4             /* CUBIC: growth, requests/s^4 */
+#define RATELIMIT_WINDOW 0.5            /* seconds of a rate measure */
+#define RATELIMIT_SMOOTH 0.8            /* weight of the latest measure */
 
 struct ratelimit {
 	double max_rate;                /* configured, requests per second */
@@ -31,11 +48,24 @@ struct ratelimit {
 	uint64_t next_ticket;           /* handed to the next request */
 	uint64_t serving;               /* the ticket whose turn it is */
 	uint64_t cuts;                  /* how many times it was cut */
+	/* adaptive */
+	int adaptive;                   /* RATELIMIT_AUTO: CUBIC */
+	int engaged;                    /* paced: throttled at least once */
+	double w_max;                   /* the rate of the last throttle */
+	double k;                       /* seconds to climb back to it */
+	double measured;                /* replies per second, smoothed;
+					   < 0: no window completed yet */
+	double window_start;
+	double window_count;
+	double first_reply;             /* < 0: none yet */
 };
 
-/* burst <= 0: max(rate, 1).  The bucket starts full. */
+/* burst <= 0: max(rate, 1).  The bucket starts full.  rate
+ * RATELIMIT_AUTO: adaptive without a ceiling (burst ignored). */
 void ratelimit_init(struct ratelimit *rl, double rate, double burst,
 		    double now);
+/* The measured reply rate, requests per second (0: not known yet). */
+double ratelimit_measured(const struct ratelimit *rl, double now);
 /* A request's place in the queue. */
 uint64_t ratelimit_ticket(struct ratelimit *rl);
 /* @return 0 when ticket may go now (its token is taken and the next

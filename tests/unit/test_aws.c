@@ -1445,23 +1445,18 @@ static void *quota_worker(void *arg)
 	return (void *)fails;
 }
 
-/* Eight threads, a client rate four times the quota, the default three
- * attempts (backoff sleeps are instant here: only the limiter spaces the
- * retries): the rate is cut once per round of requests, the first ten
- * throttles of a call do not use up its attempts, and every call
- * completes. */
-START_TEST(test_rate_limit_over_the_quota)
+/* Eight threads against a quota of 20/s (backoff sleeps are instant
+ * here: only the limiter spaces the retries) with the client rate lim:
+ * every call completes, and most requests are not throttled. */
+static void over_the_quota(const struct aws_rate_limit *lim)
 {
-	static const struct aws_rate_limit lim = {
-		.service = "organizations", .rate = 80, .burst = 160,
-	};
 	struct quota q = {.rate = 20, .burst = 2, .tokens = 2};
 	struct aws_stats_totals t;
 	pthread_t th[8];
 	void *fails;
 
 	q.last = mono();
-	fx_limits = &lim;
+	fx_limits = lim;
 	fx_nlimits = 1;
 	fx_start(h_quota, &q, 3, 0, 0);
 	for (int i = 0; i < 8; i++)
@@ -1479,6 +1474,31 @@ START_TEST(test_rate_limit_over_the_quota)
 	ck_assert_uint_eq(t.throttles, (uint64_t)q.throttled);
 	/* the limiter slowed down: most requests were not throttled */
 	ck_assert_int_lt(q.throttled, 80);
+}
+
+/* A client rate four times the quota, the default three attempts: the
+ * rate is cut once per round of requests, the first ten throttles of a
+ * call do not use up its attempts. */
+START_TEST(test_rate_limit_over_the_quota)
+{
+	static const struct aws_rate_limit lim = {
+		.service = "organizations", .rate = 80, .burst = 160,
+	};
+
+	over_the_quota(&lim);
+}
+END_TEST
+
+/* The adaptive limiter (the default for Organizations): the eight
+ * threads go at once until the service throttles, then at the rate it
+ * answers. */
+START_TEST(test_rate_auto_over_the_quota)
+{
+	static const struct aws_rate_limit lim = {
+		.service = "organizations", .rate = AWS_RATE_AUTO,
+	};
+
+	over_the_quota(&lim);
 }
 END_TEST
 
@@ -1514,6 +1534,7 @@ static Suite *aws_suite(void)
 	tcase_add_test(tc, test_paginate_bad_token_and_handler_stop);
 	tcase_add_test(tc, test_threads_share_stats);
 	tcase_add_test(tc, test_rate_limit_over_the_quota);
+	tcase_add_test(tc, test_rate_auto_over_the_quota);
 	suite_add_tcase(s, tc);
 	return s;
 }

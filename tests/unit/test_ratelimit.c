@@ -1,6 +1,9 @@
 /* test_ratelimit.c - the client-side request rate: turns, cuts, climbs */
 #include <check.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "ratelimit.h"
 
@@ -176,6 +179,273 @@ START_TEST(test_floor)
 }
 END_TEST
 
+/* --- adaptive (RATELIMIT_AUTO) ---------------------------------------- */
+
+/* Before any throttle: no pace, whatever the number of requests. */
+START_TEST(test_auto_unpaced)
+{
+	struct ratelimit rl;
+
+	ratelimit_init(&rl, RATELIMIT_AUTO, 0, 5.0);
+	for (int i = 0; i < 10000; i++) {
+		uint64_t t = ratelimit_ticket(&rl);
+
+		ck_assert_double_eq(ratelimit_try(&rl, t, 5.0), 0);
+		ck_assert_int_eq(ratelimit_reply(&rl, 5.0, RATELIMIT_OK, 5.0), 0);
+	}
+	ck_assert_int_eq(rl.engaged, 0);
+	/* other failures say nothing of the rate */
+	ck_assert_int_eq(ratelimit_reply(&rl, 5.0, RATELIMIT_OTHER, 5.0), 0);
+	ck_assert_int_eq(rl.engaged, 0);
+}
+END_TEST
+
+/* Replies at 100/s, then a throttle: the pace is 0.7 x the measured rate,
+ * the bucket empty; a second throttle of the same round is not a cut. */
+START_TEST(test_auto_cut_to_measured)
+{
+	struct ratelimit rl;
+	double now = 0;
+	uint64_t t;
+
+	ratelimit_init(&rl, RATELIMIT_AUTO, 0, 0.0);
+	for (int i = 0; i < 200; i++) {
+		now = i * 0.01;
+		ratelimit_reply(&rl, now - 0.05, RATELIMIT_OK, now);
+	}
+	ck_assert_double_eq_tol(ratelimit_measured(&rl, now), 100, 3);
+	ck_assert_int_eq(ratelimit_reply(&rl, now - 0.05, RATELIMIT_THROTTLED,
+					 now), 1);
+	ck_assert_int_eq(rl.engaged, 1);
+	ck_assert_double_eq_tol(rl.rate, 70, 2.5);
+	ck_assert_double_eq_tol(rl.w_max, 100, 3.5);
+	/* sent before the cut: already acted on */
+	ck_assert_int_eq(ratelimit_reply(&rl, now - 0.01, RATELIMIT_THROTTLED,
+					 now + 0.01), 0);
+	ck_assert_double_eq_tol(rl.rate, 70, 2.5);
+	/* nobody goes before a token has grown at the new rate */
+	t = ratelimit_ticket(&rl);
+	ck_assert_double_eq_tol(ratelimit_try(&rl, t, now), 1 / rl.rate, 1e-6);
+	ck_assert_double_eq(ratelimit_try(&rl, t, now + 1 / rl.rate), 0);
+	/* a throttle of a request sent after the cut cuts again, from the
+	 * pace (lower than what was measured before it) */
+	ck_assert_int_eq(ratelimit_reply(&rl, now + 0.02, RATELIMIT_THROTTLED,
+					 now + 0.03), 1);
+	ck_assert_double_lt(rl.rate, 70 * RATELIMIT_BETA + 1e-6);
+	ck_assert_uint_eq(rl.cuts, 2);
+}
+END_TEST
+
+/* After a cut, successes raise the rate along the cubic: back to the
+ * rate of the throttle after k seconds, then above it (probing), never
+ * above twice the measured rate; a new throttle cuts it again. */
+START_TEST(test_auto_recovers)
+{
+	struct ratelimit rl;
+	double now = 0, at_k = 0, before;
+
+	ratelimit_init(&rl, RATELIMIT_AUTO, 0, 0.0);
+	for (int i = 0; i < 100; i++) {
+		now = i * 0.05;                 /* 20/s */
+		ratelimit_reply(&rl, now - 0.05, RATELIMIT_OK, now);
+	}
+	ratelimit_reply(&rl, now, RATELIMIT_THROTTLED, now);
+	ck_assert_double_eq_tol(rl.w_max, 20, 1.5);
+	ck_assert_double_eq_tol(rl.k, cbrt(rl.w_max * (1 - RATELIMIT_BETA) /
+					   RATELIMIT_SCALE), 1e-9);
+	before = rl.rate;
+	/* successes at the new pace: the rate climbs, concave then convex */
+	for (double t = now + 0.1; t < now + 6; t += 1 / rl.rate) {
+		ck_assert_int_eq(ratelimit_reply(&rl, t - 0.05, RATELIMIT_OK,
+						 t), 0);
+		ck_assert_double_ge(rl.rate, before);   /* never down */
+		before = rl.rate;
+		if (!at_k && t >= rl.cut_at + rl.k)
+			at_k = rl.rate;
+		ck_assert_double_le(rl.rate, 2 * ratelimit_measured(&rl, t) +
+				    1e-9);
+	}
+	ck_assert_double_eq_tol(at_k, rl.w_max, 1.5);
+	ck_assert_double_gt(rl.rate, rl.w_max);         /* probing above */
+	/* throttled again: cut from where it got to */
+	before = rl.rate;
+	now += 6;
+	ck_assert_int_eq(ratelimit_reply(&rl, now, RATELIMIT_THROTTLED, now), 1);
+	ck_assert_double_lt(rl.rate, before);
+}
+END_TEST
+
+/* A simulated service with a quota (a token bucket of 10/s, burst 20)
+ * and 16 requests always waiting (50 ms each): the adaptive limiter
+ * finds the quota and keeps it busy -- the successes are those of the
+ * quota within 5% -- with few throttles; with a set rate of 5 (a
+ * ceiling) nothing goes faster than it and nothing is throttled. */
+struct sim {
+	double quota, qburst, qtokens, qlast;
+	int ok, throttled, sent;
+};
+
+static int sim_serve(struct sim *s, double now)
+{
+	s->qtokens += (now - s->qlast) * s->quota;
+	if (s->qtokens > s->qburst)
+		s->qtokens = s->qburst;
+	s->qlast = now;
+	s->sent++;
+	if (s->qtokens >= 1) {
+		s->qtokens -= 1;
+		s->ok++;
+		return 1;
+	}
+	s->throttled++;
+	return 0;
+}
+
+static void simulate(struct ratelimit *rl, struct sim *s, double secs)
+{
+	enum { N = 16 };
+	double due[N], sent[N], now = 0, dt = 0.001;
+	int ok[N], waiting[N];
+	uint64_t ticket[N];
+
+	for (int i = 0; i < N; i++) {
+		due[i] = -1;
+		waiting[i] = 0;
+	}
+	for (now = 0; now < secs; now += dt) {
+		for (int i = 0; i < N; i++) {
+			if (due[i] >= 0 && now >= due[i]) {
+				ratelimit_reply(rl, sent[i], ok[i] ?
+						RATELIMIT_OK :
+						RATELIMIT_THROTTLED, now);
+				due[i] = -1;
+			}
+			if (due[i] < 0 && !waiting[i]) {
+				ticket[i] = ratelimit_ticket(rl);
+				waiting[i] = 1;
+			}
+		}
+		/* in turn: whoever may go now */
+		for (int again = 1; again;) {
+			again = 0;
+			for (int i = 0; i < N; i++)
+				if (waiting[i] &&
+				    ratelimit_try(rl, ticket[i], now) == 0) {
+					waiting[i] = 0;
+					sent[i] = now;
+					ok[i] = sim_serve(s, now);
+					due[i] = now + 0.05;
+					again = 1;
+				}
+		}
+	}
+}
+
+START_TEST(test_auto_holds_the_quota)
+{
+	struct ratelimit rl;
+	struct sim s = {.quota = 10, .qburst = 20, .qtokens = 20};
+
+	ratelimit_init(&rl, RATELIMIT_AUTO, 0, 0.0);
+	simulate(&rl, &s, 120);
+	/* the quota's own bound: 20 + 10/s */
+	ck_assert_int_le(s.ok, 20 + 1200 + 1);
+	ck_assert_int_ge(s.ok, (int)(0.95 * 1220));
+	/* throttles are the probes, not the traffic */
+	ck_assert_int_lt(s.throttled, s.ok / 4);
+	ck_assert_int_eq(rl.engaged, 1);
+	ck_assert_double_lt(rl.rate, 20);
+}
+END_TEST
+
+START_TEST(test_ceiling_honoured)
+{
+	struct ratelimit rl;
+	struct sim s = {.quota = 10, .qburst = 20, .qtokens = 20};
+
+	ratelimit_init(&rl, 5, 10, 0.0);
+	simulate(&rl, &s, 60);
+	ck_assert_int_eq(s.throttled, 0);
+	ck_assert_int_le(s.sent, 10 + 5 * 60 + 1);
+	ck_assert_int_ge(s.sent, 5 * 60 - 1);
+	ck_assert_double_eq(rl.rate, 5);
+	/* no throttle: the ceiling stays where it was set */
+	ck_assert_uint_eq(rl.cuts, 0);
+}
+END_TEST
+
+/* Threads share one limiter under a lock, as lib/aws.c does (a ticket,
+ * waits on a condition, replies): every request goes out once, in the
+ * order of its ticket, and a throttle from one thread paces the others.
+ * Runs under ThreadSanitizer (the concurrency suite). */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t turn;
+	struct ratelimit rl;
+	uint64_t gone;                  /* tickets that went, in order */
+	int out_of_order;
+} sh = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	  .turn = PTHREAD_COND_INITIALIZER };
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *thread_worker(void *arg)
+{
+	long id = (long)arg;
+
+	for (int i = 0; i < 200; i++) {
+		uint64_t t;
+		double now, w;
+
+		pthread_mutex_lock(&sh.lock);
+		t = ratelimit_ticket(&sh.rl);
+		while ((w = ratelimit_try(&sh.rl, t, now = mono())) > 0) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)(w * 1e9) + 1000;
+			ts.tv_sec += ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			pthread_cond_timedwait(&sh.turn, &sh.lock, &ts);
+		}
+		if (t != sh.gone)
+			sh.out_of_order++;
+		sh.gone++;
+		pthread_cond_broadcast(&sh.turn);
+		pthread_mutex_unlock(&sh.lock);
+		pthread_mutex_lock(&sh.lock);
+		ratelimit_reply(&sh.rl, now, id == 0 && i == 100 ?
+				RATELIMIT_THROTTLED : RATELIMIT_OK, mono());
+		pthread_cond_broadcast(&sh.turn);
+		pthread_mutex_unlock(&sh.lock);
+	}
+	return NULL;
+}
+
+START_TEST(test_auto_threads)
+{
+	pthread_t th[8];
+
+	ratelimit_init(&sh.rl, RATELIMIT_AUTO, 0, mono());
+	for (long i = 0; i < 8; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_worker,
+						(void *)i), 0);
+	for (int i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_uint_eq(sh.gone, 1600);
+	ck_assert_uint_eq(sh.rl.serving, 1600);
+	ck_assert_int_eq(sh.out_of_order, 0);
+	ck_assert_uint_eq(sh.rl.cuts, 1);
+	ck_assert_int_eq(sh.rl.engaged, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ratelimit");
@@ -190,6 +460,13 @@ int main(void)
 	tcase_add_test(tc, test_climbs_back);
 	tcase_add_test(tc, test_waiter_goes_at_the_new_rate);
 	tcase_add_test(tc, test_floor);
+	tcase_add_test(tc, test_auto_unpaced);
+	tcase_add_test(tc, test_auto_cut_to_measured);
+	tcase_add_test(tc, test_auto_recovers);
+	tcase_add_test(tc, test_auto_holds_the_quota);
+	tcase_add_test(tc, test_ceiling_honoured);
+	tcase_add_test(tc, test_auto_threads);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
