@@ -512,6 +512,10 @@ static void orgfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
+	/* ACLs (none: ENODATA) answered once per inode and kept by the
+	 * kernel, not asked of the daemon by every cp -a (orgfs_getxattr) */
+	if (conn->capable & FUSE_CAP_POSIX_ACL)
+		conn->want |= FUSE_CAP_POSIX_ACL;
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 }
 
@@ -832,10 +836,28 @@ static void orgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
-/* xattrs say how fresh a node's data is, and whether some input behind
- * it could not be read ("1": see the file's "# incomplete" line). */
-static const char xattr_names[] =
-	"user.orgfs.stale\0user.orgfs.fetched\0user.orgfs.incomplete\0";
+/* xattrs say how fresh a node's data is (user.orgfs.stale,
+ * user.orgfs.fetched) and whether some input behind it could not be read
+ * (user.orgfs.incomplete, "1": see the file's "# incomplete" line),
+ * answered when asked by name and not listed.  A copy (cp -a, rsync -X,
+ * tar --xattrs) asks listxattr of every file and then each name listed:
+ * listing them cost a request and a rendering per name and file copied,
+ * for attributes that describe the mount's data, not the copy's. */
+static int xattr_node(struct orgfs *fs, const char *path, struct node *n)
+{
+	int res;
+
+	/* a file: its attributes from the cache, nothing fetched or listed
+	 * (layout_peek); a directory, or a node whose data is not at hand:
+	 * its listing says how fresh it is */
+	node_init(n);
+	res = layout_peek(fs, path, n);
+	if (res || (n->type != NODE_DIR && !n->provisional))
+		return res;
+	node_free(n);
+	node_init(n);
+	return layout_get_full(fs, path, n);
+}
 
 static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			   size_t size)
@@ -857,8 +879,7 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
-	node_init(&n);
-	res = layout_get_full(fs_of(req), path, &n);
+	res = xattr_node(fs_of(req), path, &n);
 	free(path);
 	if (res) {
 		node_free(&n);
@@ -881,15 +902,14 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_buf(req, val, len);
 }
 
+/* None listed (see above): an empty list, no request beyond this one. */
 static void orgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	(void)ino;
 	if (!size)
-		fuse_reply_xattr(req, sizeof(xattr_names) - 1);
-	else if (size < sizeof(xattr_names) - 1)
-		fuse_reply_err(req, ERANGE);
+		fuse_reply_xattr(req, 0);
 	else
-		fuse_reply_buf(req, xattr_names, sizeof(xattr_names) - 1);
+		fuse_reply_buf(req, NULL, 0);
 }
 
 /* Everything that would change the tree: EROFS. */

@@ -244,6 +244,29 @@ def test_read_only_syscalls(mnt):
     assert e.value.errno == errno.EROFS
 
 
+def test_xattrs_asked_by_name_not_listed(mnt, tmp_path):
+    """user.orgfs.* answer by name, from the cache; none is listed, so a
+    copy (cp -a) asks for none and carries none (issue 17.3)."""
+    acct = sorted(os.listdir(mnt.p('accounts')))[0]
+    paths = [mnt.p('README'), mnt.p('accounts'), mnt.p('accounts', acct),
+             mnt.p('accounts', acct, 'name')]
+    for p in paths:
+        assert os.listxattr(p) == []
+        assert os.getxattr(p, 'user.orgfs.stale') == b'0'
+        assert len(os.getxattr(p, 'user.orgfs.fetched')) == 20
+    # a file's fetch time is its data's: the same as its mtime
+    st = os.stat(mnt.p('accounts', acct, 'name'))
+    assert os.getxattr(mnt.p('accounts', acct, 'name'),
+                       'user.orgfs.fetched').decode() == iso(st.st_mtime)
+    dst = str(tmp_path / 'copy')
+    subprocess.run(['cp', '-a', mnt.p('accounts', acct), dst], check=True)
+    for d, dirs, files in os.walk(dst):
+        for name in dirs + files:
+            assert not [x for x in os.listxattr(os.path.join(d, name),
+                                                follow_symlinks=False)
+                        if x.startswith('user.orgfs.')]
+
+
 def test_xattrs_and_dot_orgfs(mnt):
     assert os.getxattr(mnt.p('README'), 'user.orgfs.stale') == b'0'
     assert len(os.getxattr(mnt.p('README'), 'user.orgfs.fetched')) == 20
