@@ -271,8 +271,11 @@ const struct org_account *org_accounts_find(const struct org_accounts *a,
 
 int org_account_readable(const struct org_account *a)
 {
-	/* AWS refuses roles in these: they are not read (man page) */
-	return strcmp(a->state, "SUSPENDED") && strcmp(a->state, "CLOSED");
+	/* AWS refuses roles in suspended and closed accounts; one closing
+	 * (PENDING_CLOSURE) or not yet active has nothing to list worth a
+	 * call: only ACTIVE ones are read (man page).  No state at all:
+	 * try. */
+	return !a->state || !*a->state || !strcmp(a->state, "ACTIVE");
 }
 
 const struct org_ou *org_hier_find_ou(const struct org_hier *h,

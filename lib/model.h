@@ -215,8 +215,9 @@ const char *org_hier_parent_of(const struct org_hier *h,
 const char *org_tags_get(const struct org_tags *t, const char *key);
 
 /* Whether an account can be read beyond the organization's own data:
- * AWS refuses roles in SUSPENDED and CLOSED accounts (man page), so
- * their resources and Config results are not asked for. */
+ * only ACTIVE ones (AWS refuses roles in SUSPENDED and CLOSED accounts, a
+ * PENDING_CLOSURE or PENDING_ACTIVATION one is not worth the calls: man
+ * page), so the others' resources and Config results are not asked for. */
 int org_account_readable(const struct org_account *a);
 
 #endif

@@ -20,7 +20,8 @@ def read(path):
 
 
 def readable(org, aid):
-    return org.state(org.accounts[aid]) not in ('SUSPENDED', 'CLOSED')
+    # only ACTIVE accounts are crawled (issue 17.1: not PENDING_CLOSURE)
+    return org.state(org.accounts[aid]) == 'ACTIVE'
 
 
 def resource_owner(org, r, account):

@@ -233,7 +233,7 @@ struct expect {
 
 static int readable(const struct org_account *a)
 {
-	return strcmp(a->state, "SUSPENDED") && strcmp(a->state, "CLOSED");
+	return !strcmp(a->state, "ACTIVE");
 }
 
 static void expect_add(struct expect *e, struct org *o,
