@@ -14,6 +14,11 @@ Audit (b), every resource with its effective owner over 200 accounts x 2
 regions (--quick: 20): orgfs tables/resources.tsv when the tree has it, against
 user/resource_owners.py.
 
+Audit (a) without a server quota (issue 17, item 1): 241 and 1,000
+accounts (--quick: 241), the same fake with no rate limit: orgfs with its
+default (adaptive) pace against the sequential boto3 script.  Target:
+orgfs >= 5x faster.  Run only that part with --no-quota.
+
 Prints wall times, calls made (from the fake's request log), throttled
 calls, duplicate calls, the rate-limit bound (calls beyond the burst /
 rate) and the ratios.  Targets: orgfs within 1.2x of the bound and no
@@ -21,7 +26,9 @@ more calls than the script; (b) orgfs >= 10x faster than the script.
 """
 import glob
 import os
+import statistics
 import subprocess
+import sys
 import time
 
 import benchlib as B
@@ -32,10 +39,11 @@ LIMITS = {'organizations': {'rate': RATE, 'burst': BURST},
 USER = os.path.join(B.HERE, 'user')
 
 
-def reset(fake, latency=50):
+def reset(fake, latency=50, limits=None):
     # Posting rate_limits again starts the buckets full: each run gets the
     # same burst.
-    fake.control({'latency_ms': latency, 'rate_limits': LIMITS})
+    fake.control({'latency_ms': latency,
+                  'rate_limits': LIMITS if limits is None else limits})
     fake.clear_requests()
 
 
@@ -73,12 +81,12 @@ def op_spans(reqs):
     return span
 
 
-def orgfs_run(fake, name, cmd, collect, args=()):
+def orgfs_run(fake, name, cmd, collect, args=(), limits=None):
     """Mount, clear the log (GetCallerIdentity is the mount's), run cmd
     in the mount, time it."""
     with B.mounted(['--endpoint=' + fake.url] + list(args),
                    env=B.aws_env(fake)) as m:
-        reset(fake)
+        reset(fake, limits=limits)
         t = time.perf_counter()
         r = subprocess.run(cmd, shell=True, cwd=m.path,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -115,8 +123,8 @@ def owner_files(m):
     return out
 
 
-def script_run(fake, name, argv):
-    reset(fake)
+def script_run(fake, name, argv, limits=None):
+    reset(fake, limits=limits)
     t = time.perf_counter()
     r = subprocess.run(argv, env=user_env(fake), capture_output=True, text=True)
     secs = time.perf_counter() - t
@@ -221,10 +229,48 @@ def audit_b(n, per_region):
         print()
 
 
+def audit_a_no_quota(sizes, rounds):
+    """Owner tags with no server quota: orgfs's default pace against the
+    script; rounds alternate the two, medians printed."""
+    for n in sizes:
+        print('## audit (a) without a quota: Owner tag of %d accounts, '
+              'latency 50 ms, no server rate limit' % n)
+        with B.fake(accounts=n) as fake:
+            py_t, fs_t, py, s = [], [], None, None
+            for _ in range(rounds):
+                py, lines = script_run(fake, 'boto3 script',
+                                       ['/usr/bin/python3',
+                                        os.path.join(USER, 'owner_tags.py'),
+                                        fake.url], limits={})
+                truth = {a: o for a, o in lines if o}
+                py_t.append(py['secs'])
+                s, got = orgfs_run(fake, 'orgfs cat accounts/*/tags/Owner',
+                                   'cat accounts/*/tags/Owner', owner_files,
+                                   limits={})
+                s['extra'] += '; ' + (
+                    'agrees with boto3' if got == truth else
+                    'DIFFERS (%d vs %d owners)' % (len(got), len(truth)))
+                fs_t.append(s['secs'])
+            pm, fm = statistics.median(py_t), statistics.median(fs_t)
+            py['secs'], s['secs'] = pm, fm
+            print_runs([py, s], 0)
+            print('runs: boto3 %s; orgfs %s' % (
+                ' '.join('%.2f' % x for x in py_t),
+                ' '.join('%.2f' % x for x in fs_t)))
+            print('%d accounts, no quota: boto3 / orgfs = %.2fx faster '
+                  '(target >= 5); calls orgfs / script = %d / %d' %
+                  (n, pm / fm, s['ok'], py['ok']))
+            print()
+
+
 def main():
     B.header('cold audit: orgfs vs boto3 vs aws cli against the fake endpoint')
+    if '--no-quota' in sys.argv[1:]:
+        audit_a_no_quota([241] if B.QUICK else [241, 1000], 3)
+        return
     audit_a(100 if B.QUICK else 1000)
     audit_b(20 if B.QUICK else 200, 5 if B.QUICK else 10)
+    audit_a_no_quota([241] if B.QUICK else [241, 1000], 1)
 
 
 if __name__ == '__main__':
