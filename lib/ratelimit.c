@@ -76,6 +76,14 @@ static void measure(struct ratelimit *rl, double now)
 
 	if (rl->first_reply < 0)
 		rl->first_reply = now;
+	else if (now - rl->last_reply > RATELIMIT_WINDOW) {
+		/* idle is not a rate: measure the work, not the pauses
+		 * (a throttle after one would cut to nothing) */
+		rl->window_start = now;
+		rl->window_count = 0;
+		end = now + RATELIMIT_WINDOW;
+	}
+	rl->last_reply = now;
 	if (now >= end) {
 		double cur = rl->window_count / (now - rl->window_start);
 

@@ -58,6 +58,7 @@ struct ratelimit {
 	double window_start;
 	double window_count;
 	double first_reply;             /* < 0: none yet */
+	double last_reply;
 };
 
 /* burst <= 0: max(rate, 1).  The bucket starts full.  rate

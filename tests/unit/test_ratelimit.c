@@ -275,6 +275,27 @@ START_TEST(test_auto_recovers)
 }
 END_TEST
 
+/* A pause is not a rate: after 100 s without a request, a throttle cuts
+ * from the rate of before the pause, not from a rate averaged over it. */
+START_TEST(test_auto_idle_is_not_a_rate)
+{
+	struct ratelimit rl;
+	double now = 0;
+
+	ratelimit_init(&rl, RATELIMIT_AUTO, 0, 0.0);
+	for (int i = 0; i < 200; i++) {
+		now = i * 0.01;
+		ratelimit_reply(&rl, now - 0.05, RATELIMIT_OK, now);
+	}
+	for (int i = 0; i < 10; i++) {
+		now = 100 + i * 0.01;
+		ratelimit_reply(&rl, now - 0.05, RATELIMIT_OK, now);
+	}
+	ratelimit_reply(&rl, now, RATELIMIT_THROTTLED, now);
+	ck_assert_double_gt(rl.rate, 50);
+}
+END_TEST
+
 /* A simulated service with a quota (a token bucket of 10/s, burst 20)
  * and 16 requests always waiting (50 ms each): the adaptive limiter
  * finds the quota and keeps it busy -- the successes are those of the
@@ -463,6 +484,7 @@ int main(void)
 	tcase_add_test(tc, test_auto_unpaced);
 	tcase_add_test(tc, test_auto_cut_to_measured);
 	tcase_add_test(tc, test_auto_recovers);
+	tcase_add_test(tc, test_auto_idle_is_not_a_rate);
 	tcase_add_test(tc, test_auto_holds_the_quota);
 	tcase_add_test(tc, test_ceiling_honoured);
 	tcase_add_test(tc, test_auto_threads);
