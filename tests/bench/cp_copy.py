@@ -32,8 +32,12 @@ def cp(src, dst):
     r = subprocess.run(['cp', '-a', src, dst], stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
     secs = time.perf_counter() - t
+    errs = r.stderr.splitlines()
+    if not os.path.isdir(dst):
+        raise RuntimeError('cp -a %s failed (exit %d): %s' % (
+            src, r.returncode, ' | '.join(errs[:5])))
     shutil.rmtree(dst)
-    return secs, len(r.stderr.splitlines())
+    return secs, len(errs)
 
 
 def main():
