@@ -203,7 +203,7 @@ def test_config_unreadable_not_judged(fakeaws_factory, tmp_path):
     fake = fakeaws_factory(accounts=8, seed=66)
     org = Org(fake.org())
     denied = [a for a in sorted(org.accounts) if a != fake.mgmt_account and
-              org.state(org.accounts[a]) not in ('SUSPENDED', 'CLOSED')][0]
+              org.state(org.accounts[a]) == 'ACTIVE'][0]
     fake.control({'deny_assume_role': [denied]})
     rules = tmp_path / 'rules.ini'
     rules.write_text('[rule logging]\nlevel = policy\napplies_to = accounts\n'
