@@ -79,6 +79,9 @@ struct node {
 					   (size 0), a directory whose data
 					   is not cached (mtime unknown) */
 	double timeout;                 /* kernel entry/attr timeout, seconds */
+	int failed;                     /* errno: the data behind it could not
+					   be had; attributes only (layout_peek),
+					   the read fails with it */
 };
 
 struct dent {
@@ -97,10 +100,16 @@ struct dlist {
  * @return 0, -ENOENT, -ENOTDIR, or the errno of the data behind it */
 int layout_get(struct orgfs *fs, const char *path, struct node *out);
 int layout_list(struct orgfs *fs, const char *path, struct dlist *out);
+/* layout_list from what is at hand only, nothing fetched: -EAGAIN when
+ * that is not enough (an org-wide listing not kept at the current data
+ * version, data not cached or past max_stale).  Data at hand but past
+ * its TTL is listed, and its refresh scheduled. */
+int layout_list_peek(struct orgfs *fs, const char *path, struct dlist *out);
 /* layout_get, except that a directory's listing is not fetched for its
  * mtime, nor with -o lazy_sizes an org-wide table (resources.tsv, ...)
  * rendered for its size: without them at hand the node comes back
- * provisional. */
+ * provisional.  A name its directory lists is answered even when the
+ * data behind it fails: provisional, with failed set (struct node). */
 int layout_peek(struct orgfs *fs, const char *path, struct node *out);
 /* layout_get, and for an org-wide view directory its listing too, so
  * that mtime and the stale mark are those of the data behind it. */

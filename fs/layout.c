@@ -238,9 +238,32 @@ int layout_get(struct orgfs *fs, const char *path, struct node *out)
 	return get_node(fs, path, out, GET_RENDER);
 }
 
+/*
+ * A name its directory lists can always be stat'ed (orgfs(1), ERRORS):
+ * when the data behind it cannot be had, the node is answered with its
+ * type, provisional (the kernel keeps nothing and asks again), a file
+ * with a size that makes a reader read, so that the read fails with the
+ * errno (recorded in .orgfs/errors) rather than a copy finding an empty
+ * file.  What its directory does not list keeps its error.
+ */
 int layout_peek(struct orgfs *fs, const char *path, struct node *out)
 {
-	return get_node(fs, path, out, GET_PEEK);
+	int res = get_node(fs, path, out, GET_PEEK);
+	enum node_type type = out->type;
+	double timeout = out->timeout;
+	time_t mtime = out->mtime;
+
+	if (!res || res == -ENOENT || res == -ENOTDIR || res == -ENOMEM ||
+	    res == -ENAMETOOLONG || layout_listed(fs, path))
+		return res;
+	node_free(out);
+	node_init(out);
+	out->type = type;
+	out->timeout = timeout;
+	out->mtime = mtime;
+	out->provisional = 1;
+	out->failed = -res;
+	return 0;
 }
 
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out)
@@ -308,6 +331,13 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 			res = 0;
 			out->provisional = 1;
 		}
+	} else if (!res && out->type == NODE_DIR) {
+		/* an org-wide view: its mtime and stale mark when its
+		 * listing is at hand */
+		struct dlist d = { 0 };
+
+		view_get(path, org_data_version(fs->org), NULL, &d, &c);
+		dlist_free(&d);
 	}
 done:
 	out->mtime = c.mtime ? c.mtime : (out->mtime ? out->mtime : fs->mount_time);
@@ -333,7 +363,10 @@ int layout_is_view(struct orgfs *fs, const char *path)
 	return r && r->view;
 }
 
-int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
+/* List path; with peek, from what is at hand only (-EAGAIN when that
+ * is not enough). */
+static int list_how(struct orgfs *fs, const char *path, struct dlist *out,
+		    int peek)
 {
 	const struct layout_row *r;
 	struct lctx c;
@@ -350,9 +383,18 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 		lctx_done(&c);
 		return -ENOTDIR;
 	}
+	c.cached_only = peek;
 	res = capture(r->pattern, path, &c);
-	if (!res)
+	if (!res && peek && r->view) {
+		/* an org-wide listing is not worked out again for a check:
+		 * it is at hand while the data behind it has not changed */
+		if (!view_get(path, org_data_version(fs->org), NULL, out, &c))
+			res = -EAGAIN;
+	} else if (!res) {
 		res = row_list(r, &c, out);
+		if (c.missing)
+			res = -EAGAIN;
+	}
 	lctx_done(&c);
 	if (res) {
 		dlist_free(out);
@@ -370,6 +412,16 @@ int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
 	}
 	out->n = k;
 	return 0;
+}
+
+int layout_list(struct orgfs *fs, const char *path, struct dlist *out)
+{
+	return list_how(fs, path, out, 0);
+}
+
+int layout_list_peek(struct orgfs *fs, const char *path, struct dlist *out)
+{
+	return list_how(fs, path, out, 1);
 }
 
 /* Each child's read-ahead (AHEAD_EACH): the row's listing, and what

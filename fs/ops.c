@@ -29,6 +29,11 @@
 #include "hash.h"
 #include "log.h"
 
+/* st_size of a file whose data could not be had (struct node failed):
+ * not 0, which tar and rsync would copy as an empty file without reading
+ * it; the read then fails with the errno. */
+#define FAILED_SIZE 4096
+
 /* st_ino of an entry whose inode the kernel should not learn from readdir */
 #ifndef FUSE_UNKNOWN_INO
 #define FUSE_UNKNOWN_INO 0xffffffff
@@ -450,7 +455,8 @@ static void fill_stat(struct orgfs *fs, fuse_ino_t ino, const struct node *n,
 	case NODE_FILE:
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
-		st->st_size = (off_t)node_len(n);
+		/* data that failed: a size a copy reads, to meet the error */
+		st->st_size = n->failed ? FAILED_SIZE : (off_t)node_len(n);
 		break;
 	case NODE_LINK:
 		st->st_mode = S_IFLNK | 0777;
