@@ -45,6 +45,10 @@ struct orgfs {
 						   handed over at mount */
 	struct resindex *index;         /* the org-wide resource snapshot
 					   (lib/resindex.h), after the org */
+	uint64_t listings_dropped;      /* directory listings the kernel was
+					   told to drop (ops.c); atomic */
+	uint64_t drops;                 /* SIGHUPs done: the cache dropped and
+					   the kernel told to forget; atomic */
 	size_t inodes;                  /* entries of ops.c's inode table,
 					   for .orgfs/status; atomic */
 };
@@ -137,7 +141,12 @@ extern const struct fuse_lowlevel_ops orgfs_ops;
 /* Start/stop the thread that tells the kernel what changed. */
 int ops_start(struct orgfs *fs);
 void ops_stop(struct orgfs *fs);
-/* Data changed or the cache was dropped: revalidate what the kernel holds. */
+/* Data changed: revalidate what the kernel holds (contents, attributes,
+ * directory listings), and tell it what changed. */
 void ops_data_changed(void *arg);
+/* The cache was dropped (SIGHUP): tell the kernel to forget every page,
+ * attribute and listing it holds, then count it in fs->drops.  Returns
+ * at once; the invalidation thread does it. */
+void ops_dropped(struct orgfs *fs);
 
 #endif

@@ -167,7 +167,7 @@ static void drop_cache(void *arg)
 	ruleset_reload(fs);     /* -o rules, -o owners_file: read again */
 	org_drop(fs->org);
 	resindex_drop(fs->index);
-	ops_data_changed(fs);
+	ops_dropped(fs);
 }
 
 /* The command line into args, cl, o and the FUSE session *se (which

@@ -58,6 +58,8 @@ struct inode {
 	uint64_t nlookup;               /* the kernel's references */
 	uint64_t content_hash;          /* what the kernel was last shown,
 					   0: nothing (or it forgot) */
+	uint64_t list_hash;             /* the listing the kernel was last
+					   given (readdir), 0: none */
 	uint32_t nchildren;             /* entries whose parent this is */
 	char name[];                    /* escaped; "" for the root */
 };
@@ -82,6 +84,7 @@ static struct {
 	int running;
 	int stop;
 	int sweep;                      /* data changed: revalidate everything */
+	int drop;                       /* SIGHUP: invalidate everything */
 	fuse_ino_t *inos;               /* dynamic files just read */
 	size_t ninos;
 	size_t capinos;
@@ -128,6 +131,7 @@ static int itab_init(struct orgfs *fs)
 	if (!itab.by_name || !itab.by_ino || !itab.root)
 		return -ENOMEM;
 	itab.root->ino = FUSE_ROOT_ID;
+	itab.root->nlookup = 1;         /* the kernel always holds it */
 	return 0;
 }
 
@@ -266,6 +270,7 @@ static int itab_ref(fuse_ino_t parent, const char *name, uint64_t content_hash,
 		n->parent = p;
 		n->nlookup = 0;
 		n->content_hash = 0;
+		n->list_hash = 0;
 		n->nchildren = 0;
 		p->nchildren++;
 		n->next_name = itab.by_name[h];
@@ -327,6 +332,79 @@ static void inval_if_changed(struct orgfs *fs, fuse_ino_t ino, uint64_t old,
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 }
 
+/* A listing as a hash, never 0 (0: none): its names and types, in the
+ * order layout_list gives them (sorted). */
+static uint64_t hash_list(const struct dlist *d)
+{
+	uint64_t h = HASH_FNV1A_INIT;
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		h = hash_fnv1a_more(h, d->v[i].name, strlen(d->v[i].name) + 1);
+		h = hash_fnv1a_word(h, (uint64_t)d->v[i].type);
+	}
+	return h | 1;
+}
+
+/* The listing of ino the kernel holds (0: none, or unknown ino). */
+static uint64_t itab_list_hash(fuse_ino_t ino)
+{
+	struct inode *n;
+	uint64_t h = 0;
+
+	pthread_mutex_lock(&itab.lock);
+	n = itab_get(ino);
+	if (n && n->nlookup)
+		h = n->list_hash;
+	pthread_mutex_unlock(&itab.lock);
+	return h;
+}
+
+/* Record the listing of ino given to the kernel (from 0: any), or that
+ * it was dropped (to 0: only if it is still from).  @return whether it
+ * was set */
+static int itab_set_list(fuse_ino_t ino, uint64_t from, uint64_t to)
+{
+	struct inode *n;
+	int done = 0;
+
+	pthread_mutex_lock(&itab.lock);
+	n = itab_get(ino);
+	if (n && n->nlookup && (!from || n->list_hash == from)) {
+		n->list_hash = to;
+		done = 1;
+	}
+	pthread_mutex_unlock(&itab.lock);
+	return done;
+}
+
+/*
+ * The kernel keeps a directory's listing until told (cache_readdir): when
+ * the listing it holds is no longer the one that would be given now, or
+ * cannot be known without fetching (data past max_stale, dropped, an
+ * org-wide listing whose data changed), drop it; the next readdir asks.
+ * Nothing is fetched here: data at hand but past its TTL is listed as it
+ * is and its refresh scheduled (need), whose change comes back here
+ * (sweep).
+ */
+static void check_listing(struct orgfs *fs, fuse_ino_t ino, const char *path)
+{
+	struct dlist d = { 0 };
+	uint64_t kept = itab_list_hash(ino);
+	int res;
+
+	if (!kept)
+		return;
+	res = layout_list_peek(fs, path, &d);
+	if ((res || hash_list(&d) != kept) && itab_set_list(ino, kept, 0)) {
+		olog_debug("invalidate listing of %s (%s)", path,
+			   res ? "not at hand" : "changed");
+		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+		__atomic_add_fetch(&fs->listings_dropped, 1, __ATOMIC_RELAXED);
+	}
+	dlist_free(&d);
+}
+
 static void itab_unlink(struct inode *n)
 {
 	struct inode **pp;
@@ -376,6 +454,7 @@ static void itab_forget(fuse_ino_t ino, uint64_t nlookup)
 		if (!n->nlookup) {
 			/* kept for its children, if any: shown nothing */
 			n->content_hash = 0;
+			n->list_hash = 0;
 			itab_release(n, &dead);
 		}
 	}
@@ -556,6 +635,12 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	inval_if_changed(fs, ino, old, h);
+	if (n.type == NODE_DIR) {
+		path = itab_path(ino, NULL);
+		if (path)
+			check_listing(fs, ino, path);
+		free(path);
+	}
 	memset(&e, 0, sizeof(e));
 	e.ino = ino;
 	e.generation = 1;
@@ -627,6 +712,13 @@ static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 	fill_stat(fs_of(req), ino, &n, &st);
 	h = hash_node(&n);
 	inval_if_changed(fs_of(req), ino, itab_set_hash(ino, h), h);
+	if (n.type == NODE_DIR) {
+		char *path = itab_path(ino, NULL);
+
+		if (path)
+			check_listing(fs_of(req), ino, path);
+		free(path);
+	}
 	fuse_reply_attr(req, &st, timeout_of(&n));
 	node_free(&n);
 }
@@ -667,6 +759,8 @@ static void orgfs_open(fuse_req_t req, fuse_ino_t ino,
 static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
+	struct org *org = fs_of(req)->org;
+	uint64_t gen = org_generation(org);
 	struct node n;
 
 	(void)fi;
@@ -681,8 +775,11 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		fuse_reply_buf(req, node_ptr(&n) + off, len < size ? len : size);
 	}
-	if (n.dynamic)
-		inv_queue_ino(ino);     /* the next read renders afresh */
+	/* the next read renders afresh: .orgfs/, and what was read from
+	 * data that changed or was dropped (SIGHUP) while it was rendered,
+	 * whose pages must not outlive the change */
+	if (n.dynamic || org_generation(org) != gen)
+		inv_queue_ino(ino);
 	node_free(&n);
 }
 
@@ -719,8 +816,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, -res);
 		return;
 	}
-	if (off == 0)
+	if (off == 0) {
+		/* what the kernel now keeps: check_listing compares */
+		itab_set_list(ino, 0, hash_list(&d));
 		layout_prefetch(fs, path);
+	}
 	buf = malloc(size);
 	if (!buf) {
 		free(path);
@@ -1054,6 +1154,8 @@ static void sweep(struct orgfs *fs)
 
 	pthread_mutex_lock(&itab.lock);
 	v = calloc(itab.count + 1, sizeof(*v));
+	if (v)
+		v[n++].ino = FUSE_ROOT_ID;      /* its listing only */
 	for (b = 0; v && b < itab.nbuckets; b++) {
 		struct inode *in;
 
@@ -1076,6 +1178,11 @@ static void sweep(struct orgfs *fs)
 
 		if (!path)
 			continue;       /* forgotten since */
+		if (v[i].ino == FUSE_ROOT_ID) {
+			check_listing(fs, v[i].ino, path);
+			free(path);
+			continue;
+		}
 		node_init(&nd);
 		/* nothing is fetched or rendered again here (a crawl per
 		 * change of the data): what is not at hand comes back
@@ -1091,10 +1198,42 @@ static void sweep(struct orgfs *fs)
 			fuse_lowlevel_notify_inval_inode(fs->se, v[i].ino, 0, 0);
 			itab_set_hash(v[i].ino, hash_node(&nd));
 		}
+		if (!res && nd.type == NODE_DIR)
+			check_listing(fs, v[i].ino, path);
 		node_free(&nd);
 		free(path);
 	}
 	free(v);
+}
+
+/* SIGHUP: the kernel forgets every page, attribute and listing it holds
+ * of us, so that nothing read after it comes from data fetched before. */
+static void drop_all(struct orgfs *fs)
+{
+	fuse_ino_t *v;
+	size_t n = 0, b, i;
+
+	pthread_mutex_lock(&itab.lock);
+	v = calloc(itab.count + 1, sizeof(*v));
+	if (v)
+		v[n++] = FUSE_ROOT_ID;
+	itab.root->list_hash = 0;
+	for (b = 0; b < itab.nbuckets; b++) {
+		struct inode *in;
+
+		for (in = itab.by_ino[b]; in; in = in->next_ino) {
+			in->content_hash = 0;
+			in->list_hash = 0;
+			if (v && in->nlookup)
+				v[n++] = in->ino;
+		}
+	}
+	pthread_mutex_unlock(&itab.lock);
+	for (i = 0; i < n; i++)
+		fuse_lowlevel_notify_inval_inode(fs->se, v[i], 0, 0);
+	free(v);
+	olog_debug("SIGHUP: the kernel told to forget %zu nodes", n);
+	__atomic_add_fetch(&fs->drops, 1, __ATOMIC_RELEASE);
 }
 
 static void *inv_main(void *arg)
@@ -1109,6 +1248,14 @@ static void *inv_main(void *arg)
 			pthread_mutex_unlock(&inv.lock);
 			/* waits for the read that queued it to finish */
 			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+			pthread_mutex_lock(&inv.lock);
+			continue;
+		}
+		if (inv.drop) {
+			/* supersedes a sweep: nothing is left to compare */
+			inv.drop = inv.sweep = 0;
+			pthread_mutex_unlock(&inv.lock);
+			drop_all(fs);
 			pthread_mutex_lock(&inv.lock);
 			continue;
 		}
@@ -1130,6 +1277,15 @@ void ops_data_changed(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&inv.lock);
 	inv.sweep = 1;
+	pthread_cond_signal(&inv.cond);
+	pthread_mutex_unlock(&inv.lock);
+}
+
+void ops_dropped(struct orgfs *fs)
+{
+	(void)fs;
+	pthread_mutex_lock(&inv.lock);
+	inv.drop = 1;
 	pthread_cond_signal(&inv.cond);
 	pthread_mutex_unlock(&inv.lock);
 }

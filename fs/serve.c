@@ -298,6 +298,10 @@ const void *need(struct lctx *c, enum org_kind kind, const char *key)
 				   for the path) as a get answers it */
 			res = org_get(c->fs->org, kind, key, c->path, &ref,
 				      &c->err);
+		else if (ref.expired)
+			/* what is shown from it (a directory's listing the
+			 * kernel keeps) is checked again once it changed */
+			org_prefetch(c->fs->org, kind, key);
 	} else {
 		res = org_get(c->fs->org, kind, key, c->path, &ref, &c->err);
 	}

@@ -302,14 +302,20 @@ int f_dot(struct lctx *c, struct node *out)
 			"json_renders\t%llu\n"
 			"views_kept\t%d\n"
 			"views_bytes\t%zu\n"
-			"inodes\t%zu\n",
+			"inodes\t%zu\n"
+			"kernel_listings_dropped\t%llu\n"
+			"cache_drops\t%llu\n",
 			(unsigned long long)rp.slices_done,
 			(unsigned long long)rp.slices_total,
 			(unsigned long long)rp.resources,
 			(unsigned long long)rp.unreadable,
 			(unsigned long long)rp.builds, put_json_renders(),
 			nv, nviews,
-			__atomic_load_n(&fs->inodes, __ATOMIC_RELAXED));
+			__atomic_load_n(&fs->inodes, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&fs->listings_dropped,
+							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&fs->drops,
+							    __ATOMIC_ACQUIRE));
 	if (!res && src->ops->status)
 		res = src->ops->status(src, &out->data);
 	if (!res) {
