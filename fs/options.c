@@ -1588,8 +1588,9 @@ void options_usage(const char *prog)
 "    -h, --help             print this help and exit\n"
 "    -V, --version          print the version and exit\n"
 "\n"
-"Signals: SIGHUP drops the cache and reads -o rules and -o owners_file\n"
-"  again; SIGUSR1 reopens the log file; SIGTERM and SIGINT unmount\n"
-"  (exit 0), whatever dispositions orgfs inherited (orgfs(1), SIGNALS).\n"
+"Signals: SIGHUP drops the cache, the kernel's included (nothing read after\n"
+"  it is older), and reads -o rules and -o owners_file again; SIGUSR1\n"
+"  reopens the log file; SIGTERM and SIGINT unmount (exit 0), whatever\n"
+"  dispositions orgfs inherited (orgfs(1), SIGNALS).\n"
 "See orgfs(1) for the layout of the tree.\n");
 }
