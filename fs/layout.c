@@ -332,11 +332,17 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 			out->provisional = 1;
 		}
 	} else if (!res && out->type == NODE_DIR) {
-		/* an org-wide view: its mtime and stale mark when its
-		 * listing is at hand */
+		/* an org-wide view: its mtime and stale mark are those of
+		 * its listing when that is at hand, else of the data of its
+		 * kind if cached (nothing is fetched or worked out) */
 		struct dlist d = { 0 };
 
-		view_get(path, org_data_version(fs->org), NULL, &d, &c);
+		if (!view_get(path, org_data_version(fs->org), NULL, &d, &c)) {
+			c.cached_only = 1;
+			need(&c, r->kind, "");
+			c.missing = 0;
+			aws_error_clear(&c.err);
+		}
 		dlist_free(&d);
 	}
 done:

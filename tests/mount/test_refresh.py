@@ -245,3 +245,19 @@ def test_outage_past_max_stale(fakeaws_factory):
             except OSError:
                 return False
         wait_for(back, timeout=30, interval=0.2, what='ls owners to come back')
+
+
+def test_view_mtime_is_its_data(fake, mnt):
+    """stat of a derived directory tells the fetch time its listing comes
+    from, as user.orgfs.fetched does (not the time of the mount)."""
+    import calendar
+    import time
+
+    def agree():
+        os.listdir(mnt.p('owners'))
+        fetched = os.getxattr(mnt.p('owners'), 'user.orgfs.fetched').decode()
+        t = calendar.timegm(time.strptime(fetched, '%Y-%m-%dT%H:%M:%SZ'))
+        return int(os.stat(mnt.p('owners')).st_mtime) == t and \
+            t > int(os.stat(mnt.p('.orgfs')).st_mtime)
+    wait_for(agree, timeout=WAIT, interval=0.2,
+             what='owners/ mtime to be its data fetch time')
