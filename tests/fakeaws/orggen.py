@@ -582,6 +582,17 @@ class Org:
                 if rid != self.root['Id']:
                     raise KeyError('no such root %s' % rid)
                 self.root.update(changes)
+            for pid, changes in (spec.get('policy') or {}).items():
+                if pid not in self.policies:
+                    raise KeyError('no such policy %s' % pid)
+                for k, v in changes.items():
+                    if k in ('Id', 'Arn', 'Type', 'AwsManaged'):
+                        raise KeyError('cannot change %s' % k)
+                    if k == 'Targets':
+                        for t in v:
+                            self._check_node(t)
+                        v = list(v)
+                    self.policies[pid][k] = v
             self._mutate_raw(spec)
 
     def _mutate_raw(self, spec):

@@ -155,9 +155,39 @@ def case_tree(fake, i, n):
         {'ou': {top[-1]: {'Name': name}}}, esc(name), True
 
 
+def _policy(fake, i):
+    """A policy of the organization's own (not AWS-managed) that applies
+    to the account of case i through no target."""
+    a = _acct(fake, i)
+    chain = set(org(fake).chain(a))     # what it inherits from too
+    pols = [p for p in fake.org()['policies']
+            if not p['AwsManaged'] and not chain & set(p['Targets'])]
+    return sorted(pols, key=lambda p: p['Id'])[0]
+
+
+def _attach(fake, i, n):
+    a = _acct(fake, i)
+    pol = _policy(fake, i) if n == 1 else \
+        [p for p in fake.org()['policies'] if a in p['Targets'] and
+         not p['AwsManaged']][0]
+    targets = [t for t in pol['Targets'] if t != a] + ([a] if n == 1 else [])
+    return a, pol['Id'], {'policy': {pol['Id']: {'Targets': targets}}}
+
+
+def case_policy_targets(fake, i, n):
+    a, pid, spec = _attach(fake, i, n)
+    return ['policies', pid, 'targets'], spec, a, n == 1
+
+
+def case_account_policies(fake, i, n):
+    a, pid, spec = _attach(fake, i, n)
+    return ['accounts', a, 'policies'], spec, pid, n == 1
+
+
 CASES = [case_owners, case_owner_accounts, case_unowned, case_tag_keys,
          case_tag_values, case_tag_value_accounts, case_by_name,
-         case_ou_accounts, case_tree]
+         case_ou_accounts, case_tree, case_policy_targets,
+         case_account_policies]
 
 
 def listing(mnt, parts):
