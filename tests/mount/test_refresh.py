@@ -50,7 +50,8 @@ def fake():
 @pytest.fixture(scope='module')
 def mnt(fake):
     with Mount(['--endpoint=' + fake.url, '-o',
-                'ttl=%d,resources=off,rate_organizations=0' % TTL], env=aws_env(fake)) as m:
+                'ttl=%d,resources=off,rate_organizations=0' % TTL],
+               env=aws_env(fake)) as m:
         yield m
 
 
@@ -253,7 +254,8 @@ def test_outage_past_max_stale(fakeaws_factory):
     max_stale: ls fails (EIO) while the data behind it cannot be had."""
     f = fakeaws_factory(accounts=8, seed=42)
     with Mount(['--endpoint=' + f.url, '-o',
-                'ttl=1,max_stale=1,error_ttl=1,max_attempts=1,resources=off'],
+                'ttl=1,max_stale=1,error_ttl=1,max_attempts=1,resources=off,'
+                'rate_organizations=0'],
                env=aws_env(f), allow=[r'^orgfs: ']) as m:
         before = os.listdir(m.p('owners'))
         assert before
