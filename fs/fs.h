@@ -118,6 +118,28 @@ int layout_peek(struct orgfs *fs, const char *path, struct node *out);
 /* layout_get, and for an org-wide view directory its listing too, so
  * that mtime and the stale mark are those of the data behind it. */
 int layout_get_full(struct orgfs *fs, const char *path, struct node *out);
+/* A directory's listing as one read of it sees it (sorted, each name
+ * once).  Offset 0 starts a read: the directory listed now (its data
+ * asked for as any listing asks).  An offset listing_off handed out
+ * continues the read it came from on the same listing, whatever changed
+ * since: nothing is lost or seen twice.  A large listing also answers
+ * the lookups of the same data version (layout_listed).
+ * *pos: the position off stands for.  Release with listing_put.
+ * @return 0 or the errno of layout_list */
+struct listing {
+	struct dlist d;
+	char *path;
+	uint32_t id;                    /* 0: not kept */
+	uint64_t version;               /* org_data_version it was built at */
+	uint64_t expires;               /* org clock, ms: not shared since */
+	uint64_t used;                  /* LRU tick */
+	int refs;
+};
+int layout_listing(struct orgfs *fs, const char *path, uint64_t off,
+		   const struct listing **out, size_t *pos);
+/* The offset of position pos in l, for the next request to continue. */
+uint64_t listing_off(const struct listing *l, size_t pos);
+void listing_put(const struct listing *l);
 /* Read-ahead for a directory just listed, as its row says (layout.h);
  * a read-ahead of each child waits for the first access below one. */
 void layout_prefetch(struct orgfs *fs, const char *path);

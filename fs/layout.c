@@ -3,6 +3,8 @@
  * and read ahead.  It knows no subtree (layout.h).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,44 +135,146 @@ static int capture(const char *pattern, const char *path, struct lctx *c)
 	return 0;
 }
 
+/* Rows by their first component, so that a path is matched against the
+ * few rows of its subtree (each with as many components, or a '**'),
+ * not against the whole table. */
+struct row_key {
+	const char *first;              /* the pattern's first component */
+	size_t flen;
+	int ncomp;                      /* components; -1: ends in '**' */
+	size_t row;
+};
+
+static struct {
+	pthread_once_t once;
+	const struct layout_table *t;
+	struct row_key *k;              /* by first component, then row */
+	size_t n;
+	size_t *kid;                    /* the rows right below row i, no
+					   wildcard: kid[kid_at[i]..kid_at[i+1]) */
+	size_t *kid_at;
+} rowidx = { .once = PTHREAD_ONCE_INIT };
+
+/* Whether row x is "<pattern of r>/<name>", name without '/' or '*'. */
+static int row_kid(const struct layout_row *r, const struct layout_row *x)
+{
+	const char *pre = strcmp(r->pattern, "/") ? r->pattern : "";
+	size_t len = strlen(pre);
+	const char *name = x->pattern + len + 1;
+
+	return !strncmp(x->pattern, pre, len) && x->pattern[len] == '/' &&
+	       *name && !strpbrk(name, "/*");
+}
+
+static int ncomp(const char *p, size_t *flen)
+{
+	const char *f = p + (*p == '/');
+	int n = 0;
+
+	*flen = strcspn(f, "/");
+	if (!strcmp(p, "/"))
+		return 0;
+	for (; *p; p++)
+		if (*p == '/')
+			n++;
+	return n;
+}
+
+static int cmp_row_key(const void *x, const void *y)
+{
+	const struct row_key *a = x, *b = y;
+	size_t l = a->flen < b->flen ? a->flen : b->flen;
+	int r = strncmp(a->first, b->first, l);
+
+	if (r)
+		return r;
+	if (a->flen != b->flen)
+		return a->flen < b->flen ? -1 : 1;
+	return a->row < b->row ? -1 : a->row > b->row;
+}
+
+static void rowidx_build(void)
+{
+	const struct layout_table *t = &tree_layout;
+	size_t i, j, n = 0;
+
+	rowidx.k = calloc(t->n ? t->n : 1, sizeof(*rowidx.k));
+	rowidx.kid_at = calloc(t->n + 1, sizeof(*rowidx.kid_at));
+	rowidx.kid = calloc(t->n ? t->n : 1, sizeof(*rowidx.kid));
+	if (!rowidx.k || !rowidx.kid_at || !rowidx.kid)
+		return;         /* find_row scans the table */
+	for (i = 0; i < t->n; i++) {
+		rowidx.kid_at[i] = n;
+		for (j = 0; j < t->n; j++)
+			if (row_kid(&t->rows[i], &t->rows[j]))
+				rowidx.kid[n++] = j;    /* each row has one parent */
+	}
+	rowidx.kid_at[t->n] = n;
+	for (i = 0; i < t->n; i++) {
+		struct row_key *k = &rowidx.k[i];
+		const char *p = t->rows[i].pattern;
+		size_t len = strlen(p);
+
+		k->first = p + (*p == '/');
+		k->ncomp = ncomp(p, &k->flen);
+		if (len >= 3 && !strcmp(p + len - 3, "/**"))
+			k->ncomp = -1;
+		k->row = i;
+		if (*k->first == '*')
+			return;         /* a wildcard first: scan the table */
+	}
+	qsort(rowidx.k, t->n, sizeof(*rowidx.k), cmp_row_key);
+	rowidx.n = t->n;
+	rowidx.t = t;
+}
+
 /* A directory's entries: what its handler lists, then the names of the
  * rows right below it ("<pattern>/<name>", no wildcard) that their when
- * allows. */
+ * allows.  Without names, only what the listing reads (c->mtime,
+ * c->stale, c->missing) is wanted: the when predicates are asked, the
+ * names of the rows are not added. */
 static int row_entries(const struct layout_row *r, struct lctx *c,
-		    struct dlist *d)
+		       struct dlist *d, int names)
 {
 	const struct layout_table *t = c->fs->layout;
-	const char *pre = strcmp(r->pattern, "/") ? r->pattern : "";
-	size_t len = strlen(pre), i;
+	size_t i, at, end;
 	int res = r->list ? r->list(c, d) : 0;
 
-	for (i = 0; i < t->n && !res; i++) {
-		const struct layout_row *x = &t->rows[i];
-		const char *name;
+	if (rowidx.t == t) {
+		at = rowidx.kid_at[r - t->rows];
+		end = rowidx.kid_at[r - t->rows + 1];
+	} else {
+		at = 0;
+		end = t->n;
+	}
+	for (i = at; i < end && !res; i++) {
+		const struct layout_row *x = &t->rows[rowidx.t == t ?
+						      rowidx.kid[i] : i];
 
-		if (strncmp(x->pattern, pre, len) || x->pattern[len] != '/')
+		if ((rowidx.t != t && !row_kid(r, x)) ||
+		    (x->when && !x->when(c)))
 			continue;
-		name = x->pattern + len + 1;
-		if (!*name || strpbrk(name, "/*") || (x->when && !x->when(c)))
-			continue;
-		res = dl_add_raw(d, strdup(name), x->type);
+		if (names)
+			res = dl_add_raw(d, strdup(strrchr(x->pattern, '/') + 1),
+					 x->type);
 	}
 	return res;
 }
 
-/* List through the view cache where the row says so. */
+/* List through the view cache where the row says so (a view is kept
+ * with its names: names is for rows that are no view). */
 static int row_list(const struct layout_row *r, struct lctx *c,
-		    struct dlist *d)
+		    struct dlist *d, int names)
 {
 	uint64_t version;
 	int res;
 
 	if (!r->view)
-		return row_entries(r, c, d);
+		return row_entries(r, c, d, names);
 	version = org_data_version(c->fs->org);
 	if (view_get(c->path, version, NULL, d, c))
 		return 0;
-	res = row_entries(r, c, d);
+	res = row_entries(r, c, d, 1);
 	if (!res)
 		view_put(c->path, version, NULL, d, c);
 	return res;
@@ -180,11 +284,41 @@ static const struct layout_row *find_row(const struct orgfs *fs,
 					 const char *path, struct lctx *c)
 {
 	const struct layout_table *t = fs->layout;
-	size_t i;
+	struct row_key want = { 0 };
+	size_t i, lo, hi;
+	int n;
 
-	for (i = 0; i < t->n; i++)
-		if (match(t->rows[i].pattern, path, c))
-			return &t->rows[i];
+	pthread_once(&rowidx.once, rowidx_build);
+	if (rowidx.t != t) {
+		for (i = 0; i < t->n; i++)
+			if (match(t->rows[i].pattern, path, c))
+				return &t->rows[i];
+		return NULL;
+	}
+	want.first = path + (*path == '/');
+	n = ncomp(path, &want.flen);
+	/* the first key of this first component */
+	lo = 0;
+	hi = rowidx.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_row_key(&rowidx.k[mid], &want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* in table order: the first row that matches wins */
+	for (i = lo; i < rowidx.n; i++) {
+		const struct row_key *k = &rowidx.k[i];
+
+		if (k->flen != want.flen ||
+		    strncmp(k->first, want.first, want.flen))
+			break;
+		if ((k->ncomp == n || (k->ncomp < 0 && n >= 2)) &&
+		    match(t->rows[k->row].pattern, path, c))
+			return &t->rows[k->row];
+	}
 	return NULL;
 }
 
@@ -197,29 +331,175 @@ static double row_timeout(struct orgfs *fs, const struct layout_row *r)
 	return t;
 }
 
+/* ------------------------------------------------------------------ */
+/* Listings kept for the reads that go through them (fs.h struct
+ * listing): a readdir continues on the listing its first request got,
+ * and a lookup in a large directory searches the listing of the data's
+ * version instead of listing it again. */
+
+#define LISTINGS_MAX 128
+/* From this many entries a listing answers the lookups of the same
+ * version of the data; smaller ones cost less to list again. */
+#define LISTING_SHARE_MIN 256
+
+static struct {
+	pthread_mutex_t lock;
+	struct listing *v[LISTINGS_MAX];        /* protected by lock */
+	uint64_t tick;
+	uint32_t next_id;
+} listings = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* listings.lock held */
+static void listing_unref(struct listing *l)
+{
+	if (--l->refs)
+		return;
+	free(l->path);
+	dlist_free(&l->d);
+	free(l);
+}
+
+void listing_put(const struct listing *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&listings.lock);
+	listing_unref((struct listing *)l);
+	pthread_mutex_unlock(&listings.lock);
+}
+
+/* A kept listing of path: the one with id, or (id 0) a shared one of the
+ * data at version, not expired; a new reference.  listings.lock held. */
+static struct listing *listing_find(const char *path, uint32_t id,
+				    uint64_t version, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < LISTINGS_MAX; i++) {
+		struct listing *l = listings.v[i];
+
+		if (!l || strcmp(l->path, path))
+			continue;
+		if (id ? l->id != id :
+		    l->version != version || now >= l->expires ||
+		    l->d.n < LISTING_SHARE_MIN)
+			continue;
+		l->used = ++listings.tick;
+		l->refs++;
+		return l;
+	}
+	return NULL;
+}
+
+/* List path afresh, keeping the listing for the reads that continue on
+ * it (keep) and, when large, for lookups of the same version. */
+static int listing_build(struct orgfs *fs, const char *path, int keep,
+			 struct listing **out)
+{
+	/* the version before the listing: what it holds is at least as new */
+	uint64_t version = org_data_version(fs->org);
+	struct listing *l = calloc(1, sizeof(*l)), *lru = NULL;
+	int i, res;
+
+	if (!l)
+		return -ENOMEM;
+	res = layout_list(fs, path, &l->d);
+	l->path = res ? NULL : strdup(path);
+	if (res || !l->path) {
+		dlist_free(&l->d);
+		free(l);
+		return res ? res : -ENOMEM;
+	}
+	l->version = version;
+	l->expires = org_now_ms(fs->org) + org_view_ttl_ms(fs->org);
+	l->refs = 1;
+	*out = l;
+	if (!keep && l->d.n < LISTING_SHARE_MIN)
+		return 0;
+	pthread_mutex_lock(&listings.lock);
+	do
+		l->id = ++listings.next_id & 0x7fffffff;
+	while (!l->id);
+	l->used = ++listings.tick;
+	for (i = 0; i < LISTINGS_MAX; i++) {
+		if (!listings.v[i]) {
+			lru = NULL;
+			break;
+		}
+		if (!lru || listings.v[i]->used < lru->used)
+			lru = listings.v[i];
+	}
+	if (lru) {
+		/* every slot in use: the least recently used goes (a read
+		 * still on it keeps its reference) */
+		for (i = 0; listings.v[i] != lru; i++)
+			;
+		listing_unref(lru);
+	}
+	listings.v[i] = l;
+	l->refs++;
+	pthread_mutex_unlock(&listings.lock);
+	return 0;
+}
+
+int layout_listing(struct orgfs *fs, const char *path, uint64_t off,
+		   const struct listing **out, size_t *pos)
+{
+	uint32_t id = (uint32_t)(off >> 32);
+	struct listing *l;
+	int res;
+
+	*pos = id ? (size_t)(off & 0xffffffff) : (size_t)off;
+	l = NULL;
+	if (id) {
+		pthread_mutex_lock(&listings.lock);
+		l = listing_find(path, id, 0, 0);
+		pthread_mutex_unlock(&listings.lock);
+	}
+	if (!l) {
+		/* a new read, or one whose listing was dropped (more reads
+		 * at once than are kept): the listing of now, at the
+		 * position the offset says */
+		res = listing_build(fs, path, 1, &l);
+		if (res)
+			return res;
+	}
+	*out = l;
+	return 0;
+}
+
+uint64_t listing_off(const struct listing *l, size_t pos)
+{
+	return l->id ? (uint64_t)l->id << 32 | pos : pos;
+}
+
+static int cmp_name_dent(const void *key, const void *d)
+{
+	return strcmp(key, ((const struct dent *)d)->name);
+}
+
 int layout_listed(struct orgfs *fs, const char *path)
 {
 	const char *slash = strrchr(path, '/');
+	struct listing *l;
 	char *parent;
-	struct dlist d = { 0 };
-	size_t i;
 	int res;
 
 	parent = slash == path ? strdup("/") :
 		 strndup(path, (size_t)(slash - path));
 	if (!parent)
 		return -ENOMEM;
-	res = layout_list(fs, parent, &d);
+	pthread_mutex_lock(&listings.lock);
+	l = listing_find(parent, 0, org_data_version(fs->org),
+			 org_now_ms(fs->org));
+	pthread_mutex_unlock(&listings.lock);
+	res = l ? 0 : listing_build(fs, parent, 0, &l);
 	free(parent);
 	if (res)
 		return res;
-	res = -ENOENT;
-	for (i = 0; i < d.n; i++)
-		if (!strcmp(d.v[i].name, slash + 1)) {
-			res = 0;
-			break;
-		}
-	dlist_free(&d);
+	res = bsearch(slash + 1, l->d.v, l->d.n, sizeof(*l->d.v),
+		      cmp_name_dent) ? 0 : -ENOENT;
+	listing_put(l);
 	return res;
 }
 
@@ -324,7 +604,7 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 		struct dlist d = { 0 };
 
 		c.cached_only = how == GET_PEEK;
-		res = row_list(r, &c, &d);
+		res = row_list(r, &c, &d, 0);
 		dlist_free(&d);
 		if (c.missing) {
 			/* a stat does not fetch a listing for an mtime */
@@ -397,7 +677,7 @@ static int list_how(struct orgfs *fs, const char *path, struct dlist *out,
 		if (!view_get(path, org_data_version(fs->org), NULL, out, &c))
 			res = -EAGAIN;
 	} else if (!res) {
-		res = row_list(r, &c, out);
+		res = row_list(r, &c, out, 1);
 		if (c.missing)
 			res = -EAGAIN;
 	}

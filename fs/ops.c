@@ -800,9 +800,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       int plus)
 {
 	struct orgfs *fs = fs_of(req);
-	struct dlist d = { 0 };
+	const struct listing *l;
+	const struct dlist *d;
 	char *path, *buf;
-	size_t pos = 0, i;
+	size_t pos = 0, i, first;
 	int res;
 
 	path = itab_path(ino, NULL);
@@ -810,7 +811,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
-	res = layout_list(fs, path, &d);
+	/* a read goes on on the listing it began with (layout_listing) */
+	res = layout_listing(fs, path, (uint64_t)off, &l, &first);
 	if (res) {
 		free(path);
 		fuse_reply_err(req, -res);
@@ -818,23 +820,25 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (off == 0) {
 		/* what the kernel now keeps: check_listing compares */
-		itab_set_list(ino, 0, hash_list(&d));
+		itab_set_list(ino, 0, hash_list(&l->d));
 		layout_prefetch(fs, path);
 	}
 	buf = malloc(size);
 	if (!buf) {
 		free(path);
-		dlist_free(&d);
+		listing_put(l);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* offsets: 1 ".", 2 "..", then 3 + index */
-	for (i = (size_t)off; i < d.n + 2; i++) {
+	/* positions: 1 ".", 2 "..", then 3 + index (listing_off) */
+	d = &l->d;
+	for (i = first; i < d->n + 2; i++) {
 		struct fuse_entry_param e;
 		const char *name;
 		size_t need;
 		struct node n;
 		char *cpath = NULL;
+		off_t next = (off_t)listing_off(l, i + 1);
 
 		memset(&e, 0, sizeof(e));
 		if (i < 2) {
@@ -844,24 +848,24 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			if (plus) {
 				need = fuse_add_direntry_plus(req, buf + pos,
 							      size - pos, name,
-							      &e, (off_t)i + 1);
+							      &e, next);
 			} else {
 				need = fuse_add_direntry(req, buf + pos,
 							 size - pos, name,
-							 &e.attr, (off_t)i + 1);
+							 &e.attr, next);
 			}
 			if (need > size - pos)
 				break;
 			pos += need;
 			continue;
 		}
-		name = d.v[i - 2].name;
-		e.attr.st_mode = d.v[i - 2].type == NODE_DIR ? S_IFDIR :
-				 d.v[i - 2].type == NODE_LINK ? S_IFLNK : S_IFREG;
+		name = d->v[i - 2].name;
+		e.attr.st_mode = d->v[i - 2].type == NODE_DIR ? S_IFDIR :
+				 d->v[i - 2].type == NODE_LINK ? S_IFLNK : S_IFREG;
 		e.attr.st_ino = FUSE_UNKNOWN_INO;
 		if (!plus) {
 			need = fuse_add_direntry(req, buf + pos, size - pos,
-						 name, &e.attr, (off_t)i + 1);
+						 name, &e.attr, next);
 			if (need > size - pos)
 				break;
 			pos += need;
@@ -880,7 +884,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			/* measure first: a reference is only taken for an
 			 * entry that fits */
 			need = fuse_add_direntry_plus(req, NULL, 0, name, &e,
-						      (off_t)i + 1);
+						      next);
 			if (need > size - pos) {
 				node_free(&n);
 				free(cpath);
@@ -899,7 +903,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			}
 		}
 		need = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
-					      &e, (off_t)i + 1);
+					      &e, next);
 		node_free(&n);
 		free(cpath);
 		if (need > size - pos) {
@@ -912,7 +916,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
 	free(path);
-	dlist_free(&d);
+	listing_put(l);
 }
 
 static void orgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,

@@ -327,6 +327,13 @@ const void *need(struct lctx *c, enum org_kind kind, const char *key)
 	return ref.data;
 }
 
+uint64_t need_hash(struct lctx *c, enum org_kind kind, const char *key)
+{
+	int n = pin_find(c, kind, key, pin_hash(kind, key));
+
+	return n < 0 ? 0 : c->pins[n].hash;
+}
+
 /* Read-ahead of data a need() will want; not when only what is at hand
  * may be used (a stat). */
 void ask_ahead(struct lctx *c, enum org_kind kind, const char *key)

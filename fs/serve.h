@@ -71,6 +71,9 @@ void lctx_done(struct lctx *c);
  * @return the model struct, or NULL with c->err set
  */
 const void *need(struct lctx *c, enum org_kind kind, const char *key);
+/* The content hash of what need(c, kind, key) pinned (0: nothing): an
+ * index built from that content stays right for as long as it is equal. */
+uint64_t need_hash(struct lctx *c, enum org_kind kind, const char *key);
 /* Read-ahead of data a need() will want; not when only what is at hand
  * may be used (a stat). */
 void ask_ahead(struct lctx *c, enum org_kind kind, const char *key);

@@ -1,6 +1,7 @@
 /* tree_accounts.c - /accounts/<id> (all but resources/ and config/) and
  * /by-name */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,97 +203,170 @@ int l_object_policy(struct lctx *c, struct node *out)
  * account's own id, so no two entries can be alike, whatever the names
  * and whatever order they are listed in (orgfs(1)). */
 
-static int dup_name(const struct org_accounts *a, size_t i)
+static int dup_name(const struct org_account *const *s, size_t n, size_t i)
 {
-	return (i > 0 && !strcmp(a->v[i - 1].name, a->v[i].name)) ||
-	       (i + 1 < a->n && !strcmp(a->v[i + 1].name, a->v[i].name));
-}
-
-/* The by-name entry of s->v[i] (s sorted by name), malloc'd. */
-static char *by_name_entry(const struct org_accounts *s, size_t i)
-{
-	const struct org_account *x = &s->v[i];
-	char *e;
-
-	if (!dup_name(s, i) && !ids_name_has_id_suffix(x->name))
-		return strdup(x->name);
-	if (asprintf(&e, "%s (%s)", x->name, x->id) < 0)
-		return NULL;
-	return e;
+	return (i > 0 && !strcmp(s[i - 1]->name, s[i]->name)) ||
+	       (i + 1 < n && !strcmp(s[i + 1]->name, s[i]->name));
 }
 
 static int cmp_account_name(const void *x, const void *y)
 {
-	const struct org_account *a = x, *b = y;
+	const struct org_account *a = *(const struct org_account *const *)x;
+	const struct org_account *b = *(const struct org_account *const *)y;
 	int r = strcmp(a->name, b->name);
 
 	return r ? r : strcmp(a->id, b->id);
 }
 
-/* A copy of the accounts sorted by name (shallow: strings borrowed). */
-static struct org_accounts *by_name(const struct org_accounts *a)
-{
-	struct org_accounts *s = malloc(sizeof(*s));
+/* by-name/ of one content of the account list, built once for it: its
+ * entries sorted, each with its account's id (copies: the index outlives
+ * the data it was built from). */
+struct by_name_index {
+	uint64_t hash;                  /* need_hash of the accounts */
+	size_t n;
+	struct by_name_entry {
+		char *name;
+		char *id;
+	} *v;
+	int refs;                       /* protected by by_name_lock */
+};
 
-	if (!s)
-		return NULL;
-	s->n = a->n;
-	s->v = malloc((a->n ? a->n : 1) * sizeof(*s->v));
-	if (!s->v) {
+static pthread_mutex_t by_name_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct by_name_index *by_name_kept;      /* the latest built */
+
+static void by_name_unref(struct by_name_index *x)
+{
+	size_t i;
+
+	if (!x)
+		return;
+	pthread_mutex_lock(&by_name_lock);
+	i = --x->refs;
+	pthread_mutex_unlock(&by_name_lock);
+	if (i)
+		return;
+	for (i = 0; i < x->n; i++) {
+		free(x->v[i].name);
+		free(x->v[i].id);
+	}
+	free(x->v);
+	free(x);
+}
+
+static int cmp_entry(const void *x, const void *y)
+{
+	return strcmp(((const struct by_name_entry *)x)->name,
+		      ((const struct by_name_entry *)y)->name);
+}
+
+static struct by_name_index *by_name_build(const struct org_accounts *a,
+					   uint64_t hash)
+{
+	struct by_name_index *x = calloc(1, sizeof(*x));
+	const struct org_account **s = malloc((a->n ? a->n : 1) * sizeof(*s));
+	size_t i;
+
+	if (x)
+		x->v = calloc(a->n ? a->n : 1, sizeof(*x->v));
+	if (!x || !x->v || !s) {
 		free(s);
+		if (x)
+			free(x->v);
+		free(x);
 		return NULL;
 	}
-	memcpy(s->v, a->v, a->n * sizeof(*s->v));
-	qsort(s->v, s->n, sizeof(*s->v), cmp_account_name);
-	return s;
+	x->hash = hash;
+	x->refs = 1;
+	for (i = 0; i < a->n; i++)
+		s[i] = &a->v[i];
+	qsort(s, a->n, sizeof(*s), cmp_account_name);
+	for (x->n = 0; x->n < a->n; x->n++) {
+		const struct org_account *ac = s[x->n];
+		struct by_name_entry *e = &x->v[x->n];
+		int r = 0;
+
+		if (!dup_name(s, a->n, x->n) &&
+		    !ids_name_has_id_suffix(ac->name))
+			e->name = strdup(ac->name);
+		else
+			r = asprintf(&e->name, "%s (%s)", ac->name, ac->id);
+		e->id = strdup(ac->id);
+		if (r < 0 || !e->name || !e->id) {
+			if (r < 0)
+				e->name = NULL;
+			x->n++;
+			free(s);
+			by_name_unref(x);
+			return NULL;
+		}
+	}
+	free(s);
+	qsort(x->v, x->n, sizeof(*x->v), cmp_entry);
+	return x;
+}
+
+/* The index of the accounts pinned in c (a new reference), built if the
+ * one kept is of other content. */
+static struct by_name_index *by_name(struct lctx *c,
+				     const struct org_accounts *a)
+{
+	uint64_t hash = need_hash(c, ORG_ACCOUNTS, "");
+	struct by_name_index *x = NULL, *old;
+
+	pthread_mutex_lock(&by_name_lock);
+	if (by_name_kept && hash && by_name_kept->hash == hash &&
+	    by_name_kept->n == a->n) {
+		x = by_name_kept;
+		x->refs++;
+	}
+	pthread_mutex_unlock(&by_name_lock);
+	if (x)
+		return x;
+	x = by_name_build(a, hash);
+	if (!x || !hash)
+		return x;
+	pthread_mutex_lock(&by_name_lock);
+	x->refs++;
+	old = by_name_kept;
+	by_name_kept = x;
+	pthread_mutex_unlock(&by_name_lock);
+	by_name_unref(old);
+	return x;
 }
 
 int ls_by_name(struct lctx *c, struct dlist *d)
 {
 	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
-	struct org_accounts *s;
+	struct by_name_index *x;
 	size_t i;
 	int res = 0;
 
 	if (!a)
 		return failed(c);
-	s = by_name(a);
-	if (!s)
+	x = by_name(c, a);
+	if (!x)
 		return -ENOMEM;
-	for (i = 0; i < s->n && !res; i++) {
-		char *n = by_name_entry(s, i);
-
-		res = n ? dl_add(d, n, NODE_LINK) : -ENOMEM;
-		free(n);
-	}
-	free(s->v);
-	free(s);
+	for (i = 0; i < x->n && !res; i++)
+		res = dl_add(d, x->v[i].name, NODE_LINK);
+	by_name_unref(x);
 	return res;
 }
 
 int l_by_name(struct lctx *c, struct node *out)
 {
 	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
-	struct org_accounts *s;
-	const char *want = c->arg[0];
-	size_t i;
-	int res = -ENOENT;
+	struct by_name_entry want = { .name = c->arg[0] };
+	const struct by_name_entry *e;
+	struct by_name_index *x;
+	int res;
 
 	if (!a)
 		return failed(c);
-	s = by_name(a);
-	if (!s)
+	x = by_name(c, a);
+	if (!x)
 		return -ENOMEM;
-	for (i = 0; i < s->n && res == -ENOENT; i++) {
-		char *n = by_name_entry(s, i);
-
-		if (!n)
-			res = -ENOMEM;
-		else if (!strcmp(n, want))
-			res = set_link_name(out, "../accounts/", s->v[i].id);
-		free(n);
-	}
-	free(s->v);
-	free(s);
+	e = bsearch(&want, x->v, x->n, sizeof(*x->v), cmp_entry);
+	res = e ? set_link_name(out, "../accounts/", e->id) : -ENOENT;
+	by_name_unref(x);
 	return res;
 }
