@@ -23,6 +23,7 @@ import sys
 import time
 
 import benchlib as B
+from orgfsmount import wait_idle
 
 SIZES = (1000, 10000) if B.QUICK else (1000, 10000, 100000)
 TAG_KEY = 'Team'        # the demo's tag key with the most values
@@ -74,7 +75,7 @@ def main():
                             cold.append(run(['ls'] + flag + [m.p(d)]))
                             # the read-ahead the listing started (every
                             # account's tags) done: the listing alone
-                            B.wait_idle(m, timeout=600)
+                            wait_idle(m, timeout=600)
                             again.append(run(['ls'] + flag + [m.p(d)]))
                         tmp.append(run(['ls'] + flag + [copies[d]]))
                     key = (d, ' '.join(['ls'] + flag))
