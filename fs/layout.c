@@ -338,6 +338,9 @@ static double row_timeout(struct orgfs *fs, const struct layout_row *r)
  * version instead of listing it again. */
 
 #define LISTINGS_MAX 128
+/* ... holding at most this many names (about 50 MiB), however many of
+ * them are reads of one large directory */
+#define LISTINGS_NAMES (1 << 20)
 /* From this many entries a listing answers the lookups of the same
  * version of the data; smaller ones cost less to list again. */
 #define LISTING_SHARE_MIN 256
@@ -346,6 +349,7 @@ static struct {
 	pthread_mutex_t lock;
 	struct listing *v[LISTINGS_MAX];        /* protected by lock */
 	uint64_t tick;
+	size_t names;                   /* names kept, over v[] */
 	uint32_t next_id;
 } listings = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -398,7 +402,7 @@ static int listing_build(struct orgfs *fs, const char *path, int keep,
 {
 	/* the version before the listing: what it holds is at least as new */
 	uint64_t version = org_data_version(fs->org);
-	struct listing *l = calloc(1, sizeof(*l)), *lru = NULL;
+	struct listing *l = calloc(1, sizeof(*l));
 	int i, res;
 
 	if (!l)
@@ -421,21 +425,31 @@ static int listing_build(struct orgfs *fs, const char *path, int keep,
 		l->id = ++listings.next_id & 0x7fffffff;
 	while (!l->id);
 	l->used = ++listings.tick;
-	for (i = 0; i < LISTINGS_MAX; i++) {
-		if (!listings.v[i]) {
-			lru = NULL;
+	/* room: a free slot, and at most LISTINGS_NAMES names kept with
+	 * this one; the least recently used go first (a read still on one
+	 * keeps its reference, and a read whose listing went continues on
+	 * the listing of now) */
+	for (;;) {
+		int free_at = -1, at = -1;
+
+		for (i = 0; i < LISTINGS_MAX; i++) {
+			if (!listings.v[i]) {
+				free_at = i;
+				continue;
+			}
+			if (at < 0 || listings.v[i]->used < listings.v[at]->used)
+				at = i;
+		}
+		if (free_at >= 0 &&
+		    (at < 0 || listings.names + l->d.n <= LISTINGS_NAMES)) {
+			i = free_at;
 			break;
 		}
-		if (!lru || listings.v[i]->used < lru->used)
-			lru = listings.v[i];
+		listings.names -= listings.v[at]->d.n;
+		listing_unref(listings.v[at]);
+		listings.v[at] = NULL;
 	}
-	if (lru) {
-		/* every slot in use: the least recently used goes (a read
-		 * still on it keeps its reference) */
-		for (i = 0; listings.v[i] != lru; i++)
-			;
-		listing_unref(lru);
-	}
+	listings.names += l->d.n;
 	listings.v[i] = l;
 	l->refs++;
 	pthread_mutex_unlock(&listings.lock);
