@@ -150,8 +150,9 @@ static struct {
 	const struct layout_table *t;
 	struct row_key *k;              /* by first component, then row */
 	size_t n;
-	size_t *kid;                    /* the rows right below row i, no
-					   wildcard: kid[kid_at[i]..kid_at[i+1]) */
+	size_t *kid;                    /* the rows right below row i (no
+					   wildcard): kid[kid_at[i]] up to
+					   kid[kid_at[i + 1]] */
 	size_t *kid_at;
 } rowidx = { .once = PTHREAD_ONCE_INIT };
 
@@ -207,7 +208,7 @@ static void rowidx_build(void)
 		rowidx.kid_at[i] = n;
 		for (j = 0; j < t->n; j++)
 			if (row_kid(&t->rows[i], &t->rows[j]))
-				rowidx.kid[n++] = j;    /* each row has one parent */
+				rowidx.kid[n++] = j;    /* one parent each */
 	}
 	rowidx.kid_at[t->n] = n;
 	for (i = 0; i < t->n; i++) {

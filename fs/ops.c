@@ -861,7 +861,8 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 		name = d->v[i - 2].name;
 		e.attr.st_mode = d->v[i - 2].type == NODE_DIR ? S_IFDIR :
-				 d->v[i - 2].type == NODE_LINK ? S_IFLNK : S_IFREG;
+				 d->v[i - 2].type == NODE_LINK ? S_IFLNK :
+				 S_IFREG;
 		e.attr.st_ino = FUSE_UNKNOWN_INO;
 		if (!plus) {
 			need = fuse_add_direntry(req, buf + pos, size - pos,
