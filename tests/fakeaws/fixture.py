@@ -195,6 +195,12 @@ class FakeAWS:
     def resources(self, account, region):
         return self._call('GET', '/_fake/resources?account=%s&region=%s' % (account, region))
 
+    def access(self):
+        """The IAM Identity Center data: instance, permission_sets,
+        groups, users, assignments (AccountId, PermissionSetArn,
+        PrincipalType, PrincipalId)."""
+        return self._call('GET', '/_fake/access')
+
     def mutate(self, spec):
         return self._call('POST', '/_fake/mutate', spec)
 

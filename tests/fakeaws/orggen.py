@@ -545,6 +545,95 @@ class Org:
                         'Tags': tags})
         return out
 
+    # ------------------------------------------------------- Identity Center
+    def identity_center(self):
+        """The IAM Identity Center instance of the organization, made once
+        from the seed and the accounts and owner tags as they are then:
+        {'instance', 'permission_sets' (arn -> set, with 'ManagedPolicies'
+        and 'InlinePolicy'), 'groups' (id -> group), 'users' (id -> user),
+        'assignments' [(account, permission set arn, 'GROUP'|'USER',
+        principal id)]}.  Groups are named like the owner values (a few
+        owners have none) plus a few that are no owner; some assignments go
+        to users directly."""
+        with self.lock:
+            ic = getattr(self, '_identity_center', None)
+            if ic is None:
+                ic = self._identity_center = self._gen_identity_center()
+            return ic
+
+    def _gen_identity_center(self):
+        rng = random.Random('sso/%d' % self.seed)
+        ins = 'ssoins-' + _hex(rng, 16)
+        store = 'd-' + _hex(rng, 10)
+        instance = {'InstanceArn': 'arn:aws:sso:::instance/' + ins, 'IdentityStoreId': store,
+                    'OwnerAccountId': self.mgmt, 'Name': 'example-sso', 'Status': 'ACTIVE',
+                    'CreatedDate': BASE_TIME + 86400 * 5}
+        aws_pol = 'arn:aws:iam::aws:policy/'
+        specs = [  # name, description, duration, managed policies, inline
+            ('AdministratorAccess', 'Full access to every service', 'PT1H',
+             ['AdministratorAccess'], ''),
+            ('PowerUserAccess', 'Everything but IAM and Organizations', 'PT4H',
+             ['PowerUserAccess'], ''),
+            ('ReadOnlyAccess', 'Read everything', 'PT8H', ['ReadOnlyAccess'], ''),
+            ('SecurityAudit', 'Security auditors', 'PT8H', ['SecurityAudit', 'job-function/ViewOnlyAccess'], ''),
+            ('Billing', '', 'PT2H', ['job-function/Billing'], ''),
+            ('DataEngineer', 'Data platform: S3 and Glue, no deletes', 'PT12H', [],
+             json.dumps({'Version': '2012-10-17', 'Statement': [
+                 {'Effect': 'Allow', 'Action': ['s3:Get*', 's3:List*', 's3:Put*', 'glue:*'], 'Resource': '*'},
+                 {'Effect': 'Deny', 'Action': 's3:Delete*', 'Resource': '*'}]})),
+        ]
+        psets = {}
+        by_name = {}
+        for i, (name, desc, dur, managed, inline) in enumerate(specs):
+            arn = 'arn:aws:sso:::permissionSet/%s/ps-%s' % (ins, _hex(rng, 16))
+            ps = {'Name': name, 'PermissionSetArn': arn, 'SessionDuration': dur,
+                  'CreatedDate': BASE_TIME + 86400 * (6 + i),
+                  'ManagedPolicies': [{'Name': m.rsplit('/', 1)[-1], 'Arn': aws_pol + m} for m in managed],
+                  'InlinePolicy': inline}
+            if desc:
+                ps['Description'] = desc
+            psets[arn] = ps
+            by_name[name] = arn
+
+        def uid():
+            return '%s-%s-%s-%s-%s' % (_hex(rng, 8), _hex(rng, 4), _hex(rng, 4), _hex(rng, 4), _hex(rng, 12))
+
+        owners = sorted({t.get('Owner') for t in self.tags.values() if t.get('Owner')})
+        without = set(owners[1::5])         # a few owners have no group
+        names = [o for o in owners if o not in without]
+        names += ['security-auditors', 'break-glass', 'data/ml engineers', 'finance']
+        groups, gid_of = {}, {}
+        for n in names:
+            gid = uid()
+            groups[gid] = {'GroupId': gid, 'DisplayName': n, 'IdentityStoreId': store,
+                           'Description': 'group %s' % n}
+            gid_of[n] = gid
+        users = {}
+        for p in PEOPLE[:8]:
+            u = uid()
+            users[u] = {'UserId': u, 'UserName': '%s@example.com' % p, 'DisplayName': p.title(),
+                        'IdentityStoreId': store}
+        user_ids = list(users)
+        asg = set()
+        for aid in self.account_ids():
+            owner = (self.tags.get(aid) or {}).get('Owner')
+            if owner in gid_of and rng.random() < 0.85:
+                ps = 'AdministratorAccess' if rng.random() < 0.5 else 'PowerUserAccess'
+                asg.add((aid, by_name[ps], 'GROUP', gid_of[owner]))
+            asg.add((aid, by_name['SecurityAudit'], 'GROUP', gid_of['security-auditors']))
+            if rng.random() < 0.3:
+                asg.add((aid, by_name['AdministratorAccess'], 'GROUP', gid_of['break-glass']))
+            if rng.random() < 0.25:
+                asg.add((aid, by_name['DataEngineer'], 'GROUP', gid_of['data/ml engineers']))
+            if rng.random() < 0.2:
+                asg.add((aid, by_name['AdministratorAccess'], 'USER', rng.choice(user_ids)))
+            if rng.random() < 0.2:
+                asg.add((aid, by_name['ReadOnlyAccess'], 'USER', rng.choice(user_ids)))
+            if aid == self.mgmt:
+                asg.add((aid, by_name['Billing'], 'GROUP', gid_of['finance']))
+        return {'instance': instance, 'permission_sets': psets, 'groups': groups, 'users': users,
+                'assignments': sorted(asg)}
+
     # ------------------------------------------------------------- mutation
     def mutate(self, spec):
         with self.lock:

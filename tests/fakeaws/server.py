@@ -30,7 +30,9 @@ import sigcheck  # noqa: E402
 import svc_config  # noqa: E402
 import svc_creds  # noqa: E402
 import svc_org  # noqa: E402
+import svc_identitystore  # noqa: E402
 import svc_resexp  # noqa: E402
+import svc_ssoadmin  # noqa: E402
 import svc_sts  # noqa: E402
 import svc_tagging  # noqa: E402
 from common import ApiError, Ctx, Reply, Tokens, dumps  # noqa: E402
@@ -43,9 +45,12 @@ JSON_TARGETS = {
     'AWSOrganizationsV20161128': 'organizations',
     'ResourceGroupsTaggingAPI_20170126': 'tagging',
     'StarlingDoveService': 'config',
+    'SWBExternalService': 'sso-admin',
+    'AWSIdentityStore': 'identitystore',
 }
 SIGNING_NAME = {'organizations': 'organizations', 'tagging': 'tagging', 'config': 'config',
-                'resource-explorer-2': 'resource-explorer-2', 'sts': 'sts'}
+                'resource-explorer-2': 'resource-explorer-2', 'sts': 'sts',
+                'sso-admin': 'sso', 'identitystore': 'identitystore'}
 RESEXP_OPS = {'Search', 'ListResources', 'ListViews', 'GetDefaultView', 'GetIndex', 'GetView',
               'ListIndexes'}
 THROTTLE = {
@@ -58,12 +63,15 @@ THROTTLE = {
     'resource-explorer-2': (429, 'ThrottlingException', 'Rate exceeded'),
     'sso': (429, 'TooManyRequestsException', 'Too many requests'),
     'sso-oidc': (400, 'SlowDownException', 'Slow down'),
+    'sso-admin': (400, 'ThrottlingException', 'Rate exceeded'),
+    'identitystore': (400, 'ThrottlingException', 'Rate exceeded'),
     'imds': (429, 'TooManyRequests', 'Too Many Requests'),
     'container': (429, 'TooManyRequests', 'Too Many Requests'),
 }
 SERVICE_ALIASES = {'resourcegroupstaggingapi': 'tagging', 'resource-explorer': 'resource-explorer-2',
                    'resourceexplorer': 'resource-explorer-2', 'oidc': 'sso-oidc',
-                   'portal.sso': 'sso', 'starlingdoveservice': 'config'}
+                   'portal.sso': 'sso', 'starlingdoveservice': 'config',
+                   'ssoadmin': 'sso-admin', 'swbexternalservice': 'sso-admin'}
 DEFAULT_CONFIG = {
     'throttle_rate': 0.0, 'error_rate': 0.0, 'latency_ms': 0, 'jitter_ms': 0,
     'reset_rate': 0.0, 'truncate_rate': 0.0, 'malformed_rate': 0.0, 'fail_page': None,
@@ -74,12 +82,21 @@ DEFAULT_CONFIG = {
     'session_duration_seconds': None, 'clock_skew_seconds': 0, 'oidc_expires_in': 28800,
     'imds_role': None, 'imds_account': None, 'container_account': None, 'container_role': None,
     'namespaced_errors': False, 'services': None,
+    # IAM Identity Center: absent, delegated, identity store denied
+    'sso_enabled': True, 'sso_delegated_admin': None, 'identitystore_denied': False,
     # GetCallerIdentity leaves these of UserId, Account, Arn out of its reply
     'caller_identity_omit': [],
 }
 MERGE_KEYS = {'sso_tokens', 'oidc_clients'}
 LOG_MAX = 500000
 CHARS = string.ascii_uppercase + string.digits
+
+
+def _per_service(rate, svc):
+    """A rate given for every service (a number) or per service ({"sso-admin": 0.3})."""
+    if isinstance(rate, dict):
+        return rate.get(svc) or 0.0
+    return rate
 
 
 def _norm_service(name):
@@ -543,7 +560,7 @@ class Handler(BaseHTTPRequestHandler):
             rec['unsigned'] = True
         if allowed is not None and svc not in allowed:
             raise ApiError(404, 'UnknownOperationException', 'service disabled')
-        if not st.rate_ok(svc, ctx.account) or st.chance(cfg.get('throttle_rate')):
+        if not st.rate_ok(svc, ctx.account) or st.chance(_per_service(cfg.get('throttle_rate'), svc)):
             rec['fault'] = 'throttle'
             status, code, msg = THROTTLE.get(svc, (429, 'Throttling', 'Rate exceeded'))
             raise ApiError(status, code, msg)
@@ -586,6 +603,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._json_reply(ctx, svc_tagging.handle(ctx))
         if svc == 'config':
             return self._json_reply(ctx, svc_config.handle(ctx))
+        if svc == 'sso-admin':
+            return self._json_reply(ctx, svc_ssoadmin.handle(ctx))
+        if svc == 'identitystore':
+            return self._json_reply(ctx, svc_identitystore.handle(ctx))
         if svc == 'resource-explorer-2':
             return self._json_reply(ctx, svc_resexp.handle(ctx), 'application/json')
         if svc == 'sso':
@@ -681,6 +702,12 @@ class Handler(BaseHTTPRequestHandler):
                 out = {'resources': svc_config.fake_index(st, q),
                        'config_aggregator': svc_config.AGGREGATOR,
                        'resource_explorer_view': svc_resexp.org_view_arn(st.org)}
+            elif path == '/_fake/access':
+                ic = st.org.identity_center()
+                out = {'instance': ic['instance'], 'permission_sets': list(ic['permission_sets'].values()),
+                       'groups': list(ic['groups'].values()), 'users': list(ic['users'].values()),
+                       'assignments': [{'AccountId': a, 'PermissionSetArn': ps, 'PrincipalType': t,
+                                        'PrincipalId': pid} for a, ps, t, pid in ic['assignments']]}
             elif path == '/_fake/mutate':
                 st.org.mutate(data)
                 out = {'ok': True}
