@@ -197,6 +197,11 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	so.config_aggregator_region = o->config_aggregator_region;
 	so.resource_explorer_view = o->resource_explorer_view;
 	so.external_id = o->external_id;
+	if (o->sso_instance && strncmp(o->sso_instance, "arn:", 4))
+		so.sso_account = o->sso_instance;
+	else
+		so.sso_instance = o->sso_instance;
+	so.sso_region = o->sso_region;
 	so.caller_account = ms->account;
 	so.caller_arn = ms->identity;
 	so.credentials = cc->description;

@@ -26,6 +26,10 @@ struct mountsrc_options {
 	const char *config_aggregator_region;
 	const char *resource_explorer_view;     /* resources from it; NULL */
 	const char *external_id;
+	/* -o sso_instance (an ARN or the delegated administrator's
+	 * account), -o sso_region; NULL: not given */
+	const char *sso_instance;
+	const char *sso_region;
 	int interactive;                /* may ask for an MFA code */
 };
 

@@ -302,6 +302,26 @@ static int set_str(const struct opt *d, const char *val, struct options *o,
 	return 0;
 }
 
+/* -o sso_instance: the delegated administrator's account (12 digits) or
+ * the instance's ARN */
+static int set_sso_instance(const struct opt *d, const char *val,
+			    struct options *o, struct orgfs *fs)
+{
+	set_str(d, val, o, fs);
+	if (!val)
+		return 0;
+	if (strlen(val) == 12 && strspn(val, "0123456789") == 12)
+		return 0;
+	if (!strncmp(val, "arn:aws", 7) && strstr(val, ":instance/ssoins-") &&
+	    !strchr(val, '\n'))
+		return 0;
+	fprintf(stderr, "orgfs: invalid sso_instance '%s': give the IAM "
+		"Identity Center instance's ARN (arn:aws:sso:::instance/"
+		"ssoins-...) or the 12-digit account of its delegated "
+		"administrator\n", val);
+	return -1;
+}
+
 /* -o max_attempts or -o retry_mode, or when not given the environment
  * variable, checked before any call so that a typo never waits */
 static int set_retry(const struct opt *d, const char *val, struct options *o,
@@ -759,6 +779,7 @@ static const struct opt opts[] = {
 	/* a policy's content and targets as long as the list, and the
 	 * effective policies too */
 	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL)),
+	TTL("ttl_access", K(ORG_ACCESS)),
 	/* Config results and the aggregator's listing as long as resources */
 	{ .name = "ttl_resources", NUM(U_TTL, 0, YEAR),
 	  .kinds = K(ORG_RESOURCES) | K(ORG_CONFIG) | K(ORG_ORGRES),
@@ -798,6 +819,8 @@ static const struct opt opts[] = {
 	RATE("rate_config", 2),
 	RATE("rate_sts", 3),
 	RATE("rate_resource_explorer", 4),
+	RATE("rate_sso_admin", 5),
+	RATE("rate_identitystore", 6),
 	{ .name = "member_role", .flags = O_AWS, .set = set_str,
 	  .off = OFF(aws.member_role), .block = B_AWS, .show = show_str,
 	  .unset = "OrganizationAccountAccessRole" },
@@ -809,6 +832,12 @@ static const struct opt opts[] = {
 	  .off = OFF(aws.config_aggregator_region) },
 	{ .name = "resource_explorer_view", .flags = O_AWS, .set = set_str,
 	  .off = OFF(aws.resource_explorer_view) },
+	{ .name = "sso_instance", .flags = O_AWS, .set = set_sso_instance,
+	  .off = OFF(aws.sso_instance), .block = B_AWS, .show = show_str,
+	  .unset = "(the first this account sees)" },
+	{ .name = "sso_region", .flags = O_AWS, .set = set_str,
+	  .off = OFF(aws.sso_region), .block = B_AWS, .show = show_str,
+	  .unset = "(the region)" },
 
 	/* the mount */
 	{ .name = "lazy_sizes", .flags = O_FLAG, .off = OFF(lazy_sizes),
@@ -871,6 +900,10 @@ static const struct aws_rate_limit rate_defaults[OPTIONS_NRATES] = {
 	 * AssumeRole of a crawl without becoming its bottleneck */
 	{ "sts", 50, 100, 0 },
 	{ "resource-explorer-2", 5, 10, 0 },
+	/* IAM Identity Center's admin and identity store APIs: their
+	 * quotas are per account, about 20 requests per second */
+	{ "sso-admin", 10, 20, 0 },
+	{ "identitystore", 10, 20, 0 },
 };
 
 /* ---- the command line ---- */
@@ -1504,10 +1537,10 @@ void options_usage(const char *prog)
 "                           the system's)\n"
 "    -o insecure            do not verify TLS certificates (never do this)\n"
 "    -o rate_organizations=N, rate_tagging=N, rate_config=N, rate_sts=N,\n"
-"       rate_resource_explorer=N\n"
+"       rate_resource_explorer=N, rate_sso_admin=N, rate_identitystore=N\n"
 "                           requests per second to a service (defaults auto,\n"
-"                           10 per account, 5 per account, 50, 5); auto: as\n"
-"                           fast as the work allows until the service\n"
+"                           10 per account, 5 per account, 50, 5, 10, 10);\n"
+"                           auto: as fast as the work allows until the service\n"
 "                           throttles, then the rate it answers at, probing\n"
 "                           back up; N: a ceiling, halved while it throttles\n"
 "                           (its first 10 throttles of a call are not\n"
@@ -1527,11 +1560,22 @@ void options_usage(const char *prog)
 "    -o resource_explorer_view=ARN\n"
 "                           read resources from this Resource Explorer view\n"
 "\n"
+"Access (IAM Identity Center):\n"
+"    -o sso_instance=ARN|ACCOUNT\n"
+"                           the instance whose assignments access/ shows, or\n"
+"                           the account of its delegated administrator (read\n"
+"                           through member_role) (default: the first instance\n"
+"                           the mount's account sees; none: files say none)\n"
+"    -o sso_region=R        the instance's region (default: the region)\n"
+"    -o owner_groups=FILE   owner -> Identity Center group, one \"owner<TAB>group\"\n"
+"                           a line (default: the group named like the owner)\n"
+"\n"
 "Caching:\n"
 "    -o ttl=SECONDS         cache lifetime of everything (default 300);\n"
 "                           0 disables caching\n"
 "    -o ttl_org=S, ttl_accounts=S, ttl_ous=S, ttl_tags=S, ttl_policies=S,\n"
-"       ttl_resources=S     cache lifetime of one kind of data\n"
+"       ttl_resources=S, ttl_access=S\n"
+"                           cache lifetime of one kind of data\n"
 "    -o error_ttl=SECONDS   how long a failed fetch is remembered (default 5)\n"
 "    -o max_stale=SECONDS   how long data whose refresh fails is still served,\n"
 "                           marked stale, before reads fail (default 3600)\n"

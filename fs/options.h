@@ -27,8 +27,9 @@ struct fuse_args;
 struct orgfs;
 
 /* Services whose request rate the user may set (-o rate_organizations=N
- * ...): Organizations, tagging, Config, STS and Resource Explorer. */
-#define OPTIONS_NRATES 5
+ * ...): Organizations, tagging, Config, STS, Resource Explorer, and
+ * Identity Center's sso-admin and identitystore. */
+#define OPTIONS_NRATES 7
 /* Room for every option that takes a value (checked in options.c) */
 #define OPTIONS_MAX 64
 

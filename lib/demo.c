@@ -368,6 +368,7 @@ static const struct org_source_ops demo_ops = {
 	.list_resources = demo_list_resources,
 	.effective_tag_policy = demo_effective_tag_policy,
 	.config_compliance = demo_config_compliance,
+	.list_access = demo_list_access,
 	.describe = demo_describe,
 	.destroy = demo_destroy,
 };

@@ -150,4 +150,9 @@ int demo_config_compliance(struct org_source *s, const char *account,
 			   const char *region, struct org_config_rules **out,
 			   struct aws_error *err);
 
+/* ---- demo_access.c ---- */
+
+int demo_list_access(struct org_source *s, struct org_access **out,
+		     struct aws_error *err);
+
 #endif

@@ -72,6 +72,29 @@ const struct aws_service aws_svc_sso = {
 	.protocol = AWS_PROTO_REST_JSON,
 };
 
+/* IAM Identity Center administration: the instance, permission sets and
+ * account assignments */
+const struct aws_service aws_svc_sso_admin = {
+	.id = "sso-admin",
+	.endpoint_prefix = "sso",
+	.signing_name = "sso",
+	.env_suffix = "SSO_ADMIN",
+	.config_key = "sso_admin",
+	.protocol = AWS_PROTO_JSON,
+	.target_prefix = "SWBExternalService",
+};
+
+/* The Identity Center identity store: names of groups and users */
+const struct aws_service aws_svc_identitystore = {
+	.id = "identitystore",
+	.endpoint_prefix = "identitystore",
+	.signing_name = "identitystore",
+	.env_suffix = "IDENTITYSTORE",
+	.config_key = "identitystore",
+	.protocol = AWS_PROTO_JSON,
+	.target_prefix = "AWSIdentityStore",
+};
+
 const struct aws_service aws_svc_sso_oidc = {
 	.id = "sso-oidc",
 	.endpoint_prefix = "oidc",

@@ -38,6 +38,8 @@ extern const struct aws_service aws_svc_sts;
 extern const struct aws_service aws_svc_resource_explorer;
 extern const struct aws_service aws_svc_sso;
 extern const struct aws_service aws_svc_sso_oidc;
+extern const struct aws_service aws_svc_sso_admin;
+extern const struct aws_service aws_svc_identitystore;
 
 /* Where configured endpoints come from; any member may be NULL. */
 struct endpoint_config {

@@ -1,6 +1,7 @@
 /* model.c - freeing, sorting and finding the organization's entities */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -394,4 +395,196 @@ void org_document_free(struct org_document *d)
 		return;
 	free(d->text);
 	free(d);
+}
+
+/* ---- IAM Identity Center assignments ---- */
+
+void org_access_free(struct org_access *a)
+{
+	size_t i, j;
+
+	if (!a)
+		return;
+	for (i = 0; i < a->npsets; i++) {
+		struct org_pset *p = &a->psets[i];
+
+		free(p->arn);
+		free(p->name);
+		free(p->description);
+		free(p->session_duration);
+		for (j = 0; j < p->nmanaged; j++)
+			free(p->managed[j]);
+		free(p->managed);
+		free(p->inline_policy);
+	}
+	free(a->psets);
+	for (i = 0; i < a->n; i++) {
+		free(a->v[i].account);
+		free(a->v[i].principal_id);
+		free(a->v[i].principal_name);
+		free(a->v[i].label);
+	}
+	free(a->v);
+	free(a->instance_arn);
+	free(a->identity_store_id);
+	free(a);
+}
+
+static int cmp_pset(const void *x, const void *y)
+{
+	return strcmp(((const struct org_pset *)x)->name,
+		      ((const struct org_pset *)y)->name);
+}
+
+static int cmp_str_ptr(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Assignments by account, then (pset already ranked) type, label */
+static int cmp_assignment(const void *x, const void *y)
+{
+	const struct org_assignment *a = x, *b = y;
+	int c = strcmp(a->account, b->account);
+
+	if (c)
+		return c;
+	if (a->pset != b->pset)
+		return a->pset < b->pset ? -1 : 1;
+	if (a->user != b->user)
+		return a->user - b->user;
+	c = strcmp(a->label, b->label);
+	return c ? c : strcmp(a->principal_id, b->principal_id);
+}
+
+/* Principals by type, name, id: equal names of one type side by side */
+static int cmp_principal(const void *x, const void *y)
+{
+	const struct org_assignment *a = *(const struct org_assignment *const *)x;
+	const struct org_assignment *b = *(const struct org_assignment *const *)y;
+	int c;
+
+	if (a->user != b->user)
+		return a->user - b->user;
+	c = strcmp(a->principal_name, b->principal_name);
+	return c ? c : strcmp(a->principal_id, b->principal_id);
+}
+
+static int same_principal(const struct org_assignment *a,
+			  const struct org_assignment *b)
+{
+	return a->user == b->user && !strcmp(a->principal_id, b->principal_id);
+}
+
+/* Label every assignment: the name, or "name (id)" when another principal
+ * of the same type has that name too.  @return 0 or -ENOMEM */
+static int label_principals(struct org_access *a)
+{
+	struct org_assignment **p;
+	size_t i, j, k;
+	int res = 0;
+
+	if (!a->n)
+		return 0;
+	p = malloc(a->n * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < a->n; i++)
+		p[i] = &a->v[i];
+	qsort(p, a->n, sizeof(*p), cmp_principal);
+	for (i = 0; i < a->n && !res; i = j) {
+		int shared = 0;
+
+		/* [i, j): one name of one type */
+		for (j = i + 1; j < a->n && p[j]->user == p[i]->user &&
+		     !strcmp(p[j]->principal_name, p[i]->principal_name); j++)
+			if (!same_principal(p[j], p[i]))
+				shared = 1;
+		for (k = i; k < j && !res; k++) {
+			size_t len = strlen(p[k]->principal_name) +
+				     strlen(p[k]->principal_id) + 4;
+
+			p[k]->label = malloc(len);
+			if (!p[k]->label) {
+				res = -ENOMEM;
+				break;
+			}
+			if (shared)
+				snprintf(p[k]->label, len, "%s (%s)",
+					 p[k]->principal_name,
+					 p[k]->principal_id);
+			else
+				snprintf(p[k]->label, len, "%s",
+					 p[k]->principal_name);
+		}
+	}
+	free(p);
+	return res;
+}
+
+/* Index of the permission set with ARN arn among n (linear: a few dozen) */
+static size_t org_access_find_pset_index(const struct org_pset *v, size_t n,
+					 const char *arn)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].arn, arn))
+			return i;
+	return 0;
+}
+
+int org_access_finish(struct org_access *a)
+{
+	size_t *rank = NULL, i;
+	struct org_pset *sorted;
+	int res;
+
+	for (i = 0; i < a->npsets; i++)
+		qsort(a->psets[i].managed, a->psets[i].nmanaged,
+		      sizeof(char *), cmp_str_ptr);
+	if (a->npsets) {
+		/* sort a copy, then tell each old index its new one */
+		sorted = malloc(a->npsets * sizeof(*sorted));
+		rank = malloc(a->npsets * sizeof(*rank));
+		if (!sorted || !rank) {
+			free(sorted);
+			free(rank);
+			return -ENOMEM;
+		}
+		memcpy(sorted, a->psets, a->npsets * sizeof(*sorted));
+		qsort(sorted, a->npsets, sizeof(*sorted), cmp_pset);
+		for (i = 0; i < a->npsets; i++)
+			rank[i] = org_access_find_pset_index(sorted, a->npsets,
+							      a->psets[i].arn);
+		memcpy(a->psets, sorted, a->npsets * sizeof(*sorted));
+		free(sorted);
+		for (i = 0; i < a->n; i++)
+			a->v[i].pset = rank[a->v[i].pset];
+		free(rank);
+	}
+	res = label_principals(a);
+	if (res)
+		return res;
+	qsort(a->v, a->n, sizeof(*a->v), cmp_assignment);
+	return 0;
+}
+
+const struct org_pset *org_access_find_pset(const struct org_access *a,
+					    const char *name)
+{
+	size_t lo = 0, hi = a->npsets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, a->psets[mid].name);
+
+		if (!c)
+			return &a->psets[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
 }

@@ -183,6 +183,59 @@ void org_skipped_free(struct org_skipped *s);
 /* Add what src left out to dst.  @return 0 or -ENOMEM */
 int org_skipped_merge(struct org_skipped *dst, const struct org_skipped *src);
 
+/* One permission set of the IAM Identity Center instance. */
+struct org_pset {
+	char *arn;
+	char *name;                     /* [A-Za-z0-9_+=,.@-]{1,32} (checked) */
+	char *description;
+	char *session_duration;         /* ISO 8601 ("PT1H"); "" unknown */
+	size_t nmanaged;
+	char **managed;                 /* managed policy ARNs, sorted */
+	char *inline_policy;            /* JSON as AWS holds it; "" none */
+};
+
+/* One account assignment: a group or user holds a permission set in an
+ * account. */
+struct org_assignment {
+	char *account;                  /* 12 digits (checked) */
+	size_t pset;                    /* index in org_access.psets */
+	int user;                       /* 0: a group, 1: a user */
+	char *principal_id;             /* [A-Za-z0-9-]{1,64} (checked) */
+	char *principal_name;           /* the identity store's DisplayName
+					   (group) or UserName (user); the id
+					   when it could not be read */
+	char *label;                    /* the principal's file name: its
+					   name, with " (<id>)" added when two
+					   principals of its type share it */
+};
+
+/* The organization's IAM Identity Center assignments. */
+struct org_access {
+	int present;                    /* 0: no Identity Center instance:
+					   "none", not an error */
+	char *instance_arn;             /* "" when !present */
+	char *identity_store_id;
+	size_t npsets;                  /* sorted by name */
+	struct org_pset *psets;
+	size_t n;                       /* sorted by account, permission set
+					   name, groups before users, label */
+	struct org_assignment *v;
+	/* why principal_name holds ids (the identity store could not be
+	 * read): code "" when the names are all there */
+	char names_code[128];
+	char names_message[512];
+	char names_operation[96];
+};
+
+void org_access_free(struct org_access *a);
+/* Sort psets and assignments as struct org_access says (assignments'
+ * pset indexes follow) and give each principal its label.
+ * @return 0 or -ENOMEM */
+int org_access_finish(struct org_access *a);
+/* The permission set called name, or NULL. */
+const struct org_pset *org_access_find_pset(const struct org_access *a,
+					    const char *name);
+
 void org_config_rules_free(struct org_config_rules *r);
 void org_document_free(struct org_document *d);
 void org_tags_free(struct org_tags *t);

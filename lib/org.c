@@ -336,6 +336,48 @@ static void free_config_rules(void *v)
 	org_config_rules_free(v);
 }
 
+static void hash_access(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_access *a = p;
+	size_t i, j;
+
+	h_int(h, a->present);
+	h_str(h, a->instance_arn);
+	h_str(h, a->names_code);
+	*sz += sizeof(*a);
+	for (i = 0; i < a->npsets; i++) {
+		const struct org_pset *ps = &a->psets[i];
+
+		h_str(h, ps->arn);
+		h_str(h, ps->name);
+		h_str(h, ps->description);
+		h_str(h, ps->session_duration);
+		h_str(h, ps->inline_policy);
+		*sz += sizeof(*ps) + slen(ps->arn) + slen(ps->name) +
+		       slen(ps->description) + slen(ps->inline_policy) + 16;
+		for (j = 0; j < ps->nmanaged; j++) {
+			h_str(h, ps->managed[j]);
+			*sz += sizeof(char *) + slen(ps->managed[j]);
+		}
+	}
+	for (i = 0; i < a->n; i++) {
+		const struct org_assignment *x = &a->v[i];
+
+		h_str(h, x->account);
+		h_int(h, (int)x->pset);
+		h_int(h, x->user);
+		h_str(h, x->principal_id);
+		h_str(h, x->label);
+		*sz += sizeof(*x) + 16 + slen(x->principal_id) +
+		       slen(x->principal_name) + slen(x->label);
+	}
+}
+
+static void free_access(void *v)
+{
+	org_access_free(v);
+}
+
 int org_hier_path(const struct org_hier *h, const char *id, struct buf *b)
 {
 	const struct org_ou *chain[64];
@@ -686,6 +728,7 @@ union org_value {
 	struct org_resources *resources;
 	struct org_document *doc;
 	struct org_config_rules *rules;
+	struct org_access *access;
 	struct org_index *index;
 };
 
@@ -816,6 +859,33 @@ static int fetch_config(struct org *o, const char *key, union org_value *v,
 				      err);
 }
 
+/* The assignments; names the identity store refused are recorded in
+ * .orgfs/errors (the value itself is complete: ids stand for names). */
+static int fetch_access(struct org *o, const char *key, union org_value *v,
+			struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+	struct aws_error e;
+	int res;
+
+	(void)key;
+	if (!ops->list_access)
+		return unsupported(err, "NotSupported",
+				   "this source has no Identity Center data");
+	res = ops->list_access(o->src, &v->access, err);
+	if (!res && v->access->names_code[0]) {
+		aws_error_clear(&e);
+		e.err = EACCES;
+		snprintf(e.code, sizeof(e.code), "%s", v->access->names_code);
+		snprintf(e.message, sizeof(e.message), "%s",
+			 v->access->names_message);
+		snprintf(e.operation, sizeof(e.operation), "%s",
+			 v->access->names_operation);
+		org_record_error(o, "access", &e);
+	}
+	return res;
+}
+
 static int fetch_index(struct org *o, const char *key, union org_value *v,
 		       struct aws_error *err)
 {
@@ -858,6 +928,8 @@ static const struct kind_def {
 			 fetch_effpol, hash_document, free_document },
 	[ORG_CONFIG] = { "config compliance", LANE_MEMBER_ACCOUNTS,
 			 fetch_config, hash_config_rules, free_config_rules },
+	[ORG_ACCESS] = { "access", LANE_MEMBER_ACCOUNTS,
+			 fetch_access, hash_access, free_access },
 	[ORG_INDEX] = { "index", LANE_ORGANIZATIONS,
 			fetch_index, hash_index, free_index },
 };

@@ -12,6 +12,8 @@
  *                               (the source's list_org_resources)
  *   ORG_EFFPOL    "<account>"   the account's effective tag policy
  *   ORG_CONFIG    "<account>/<region>"  AWS Config rule compliance
+ *   ORG_ACCESS    ""            IAM Identity Center assignments (the
+ *                               source's list_access)
  *   ORG_INDEX     ""            derived: every account and OU with its
  *                               tags and effective owner (the org-wide
  *                               crawl behind owners/, unowned/, tags/)
@@ -41,6 +43,7 @@ enum org_kind {
 	ORG_ORGRES,
 	ORG_EFFPOL,
 	ORG_CONFIG,
+	ORG_ACCESS,
 	ORG_INDEX,
 	ORG_NKINDS
 };

@@ -61,6 +61,12 @@ struct org_source_ops {
 	int (*list_org_resources)(struct org_source *s,
 				  struct org_resources **out,
 				  struct aws_error *err);
+	/* Every IAM Identity Center account assignment of the
+	 * organization, with its permission sets and principals' names:
+	 * present 0 when the organization has no instance (not an error).
+	 * NULL when the source has none. */
+	int (*list_access)(struct org_source *s, struct org_access **out,
+			   struct aws_error *err);
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);

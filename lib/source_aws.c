@@ -776,6 +776,9 @@ static void aws_destroy(struct org_source *src)
 	free(s->resource_explorer_view);
 	free(s->resources_aggregator);
 	free(s->credentials);
+	free(s->sso_account);
+	free(s->sso_instance);
+	free(s->sso_region);
 	pthread_mutex_destroy(&s->id_lock);
 	pthread_cond_destroy(&s->id_cond);
 	free(s);
@@ -793,6 +796,7 @@ static const struct org_source_ops aws_source_ops = {
 	.effective_tag_policy = aws_effective_tag_policy,
 	.config_compliance = aws_config_compliance,
 	.list_org_resources = aws_list_org_resources,
+	.list_access = aws_list_access,
 	.describe = aws_describe,
 	.provenance = aws_provenance,
 	.status = aws_status,
@@ -826,7 +830,10 @@ static int copy_options(struct aws_source *s,
 		    &s->resource_explorer_view) ||
 	    opt_dup(opt->config_aggregator, 1, &s->resources_aggregator) ||
 	    opt_dup(opt->credentials, 0, &s->credentials) ||
-	    opt_dup(opt->endpoint, 1, &s->endpoint))
+	    opt_dup(opt->endpoint, 1, &s->endpoint) ||
+	    opt_dup(opt->sso_account, 0, &s->sso_account) ||
+	    opt_dup(opt->sso_instance, 0, &s->sso_instance) ||
+	    opt_dup(opt->sso_region, 0, &s->sso_region))
 		return -ENOMEM;
 	if (opt->policy_types && opt->npolicy_types) {
 		s->policy_types = calloc(opt->npolicy_types, sizeof(char *));

@@ -69,6 +69,13 @@ struct aws_source {
 	char id_error[512];             /* why the last ask failed, ""
 					   when none; id_lock */
 	char *credentials;              /* NULL: not known */
+	/* list_access: the Identity Center instance's account, when not
+	 * the client's (a delegated administrator, through the member
+	 * role), and its ARN when one is chosen; its region.  NULL: the
+	 * client's account, the first instance, the client's region */
+	char *sso_account;
+	char *sso_instance;
+	char *sso_region;
 };
 
 static inline struct aws_source *to_aws(struct org_source *s)
@@ -114,5 +121,17 @@ int aws_list_org_resources(struct org_source *src,
  * @return 0 or -errno with err filled */
 int source_own_account(struct aws_source *s, char *out, size_t len,
 		       struct aws_error *err);
+/* The client that reads account: the source's own for its own account,
+ * else one holding the member role's credentials, which the caller frees
+ * (aws_client_free) when *member.  svc and op name the call in errors.
+ * source_member.c.  @return 0 or -errno with err filled */
+int source_account_client(struct aws_source *s, const char *account,
+			  const char *region, const struct aws_service *svc,
+			  const char *op, struct aws_client **out, int *member,
+			  struct aws_error *err);
+/* IAM Identity Center assignments (source_access.c); the contract is
+ * lib/source.h's list_access. */
+int aws_list_access(struct org_source *src, struct org_access **out,
+		    struct aws_error *err);
 
 #endif

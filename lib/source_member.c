@@ -70,10 +70,7 @@ int source_own_account(struct aws_source *s, char *out, size_t len,
 	return rc;
 }
 
-/* The client that reads account: the source's own for its own account,
- * else one holding the member role's credentials, which the caller frees
- * (aws_client_free) when *member.  svc and op name the call in errors. */
-static int account_client(struct aws_source *s, const char *account,
+int source_account_client(struct aws_source *s, const char *account,
 			  const char *region, const struct aws_service *svc,
 			  const char *op, struct aws_client **out, int *member,
 			  struct aws_error *err)
@@ -268,8 +265,8 @@ int aws_list_resources(struct org_source *src, const char *account,
 				   "list resources: not an account id and region: %.20s %.40s",
 				   account ? account : "(null)",
 				   region ? region : "(null)");
-	rc = account_client(s, account, region, &aws_svc_tagging,
-			    "GetResources", &client, &member, err);
+	rc = source_account_client(s, account, region, &aws_svc_tagging,
+				   "GetResources", &client, &member, err);
 	if (rc < 0)
 		return rc;
 	r = calloc(1, sizeof(*r));
@@ -401,8 +398,8 @@ int aws_config_compliance(struct org_source *src, const char *account,
 						    s->config_aggregator,
 						    s->config_aggregator_region,
 						    account, region, out, err);
-	rc = account_client(s, account, region, &aws_svc_config,
-			    SRC_CONFIG_RULES_OP, &client, &member, err);
+	rc = source_account_client(s, account, region, &aws_svc_config,
+				   SRC_CONFIG_RULES_OP, &client, &member, err);
 	if (rc < 0)
 		return rc;
 	r = calloc(1, sizeof(*r));

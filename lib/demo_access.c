@@ -1,0 +1,209 @@
+/* demo_access.c - the demo organization's IAM Identity Center: permission
+ * sets, groups named like the owners (a few owners have none, a few groups
+ * are no owner), users, and assignments drawn per account, deterministic
+ * in the seed (lib/source.h list_access) */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "awserr.h"
+#include "demo_priv.h"
+#include "hash.h"
+#include "model.h"
+
+#define OP "ListAccountAssignments"
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+	const char *name, *description, *duration, *managed[2], *inline_policy;
+} psets[] = {
+	{ "AdministratorAccess", "Full access to every service", "PT1H",
+	  { "arn:aws:iam::aws:policy/AdministratorAccess" }, "" },
+	{ "PowerUserAccess", "Everything but IAM and Organizations", "PT4H",
+	  { "arn:aws:iam::aws:policy/PowerUserAccess" }, "" },
+	{ "ReadOnlyAccess", "Read everything", "PT8H",
+	  { "arn:aws:iam::aws:policy/ReadOnlyAccess" }, "" },
+	{ "SecurityAudit", "Security auditors", "PT8H",
+	  { "arn:aws:iam::aws:policy/SecurityAudit",
+	    "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess" }, "" },
+	{ "Billing", "", "PT2H",
+	  { "arn:aws:iam::aws:policy/job-function/Billing" }, "" },
+	{ "DataEngineer", "Data platform: S3 and Glue, no deletes", "PT12H",
+	  { NULL },
+	  "{\"Version\":\"2012-10-17\",\"Statement\":["
+	  "{\"Effect\":\"Allow\",\"Action\":[\"s3:Get*\",\"s3:List*\","
+	  "\"s3:Put*\",\"glue:*\"],\"Resource\":\"*\"},"
+	  "{\"Effect\":\"Deny\",\"Action\":\"s3:Delete*\",\"Resource\":\"*\"}]}" },
+};
+enum { ADMIN, POWER, READONLY, AUDIT, BILLING, DATA, NPSETS };
+
+/* groups that are no owner, and the users */
+static const char *const extra_groups[] = {
+	"security-auditors", "break-glass", "data/ml engineers", "finance",
+};
+static const char *const users[] = {
+	"alice@example.com", "bob@example.com", "carol@example.com",
+	"dave@example.com", "erin@example.com", "frank@example.com",
+};
+
+/* The salt of this file's draws (past demo_priv.h's) */
+#define H_ACCESS 101
+
+/* A principal id made from its name, as the identity store's look:
+ * 8-4-4-4-12 hex digits */
+static void principal_id(const struct demo *d, const char *name, char *out)
+{
+	uint64_t a = demo_draw(d, H_ACCESS, hash_fnv1a(name, strlen(name)));
+	uint64_t b = demo_mix64(a);
+
+	snprintf(out, 40, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
+		 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xffff,
+		 (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+/* The owner value an account's own tags give (Owner, else Team), or NULL;
+ * a copy */
+static char *own_owner(const struct demo *d, const struct demo_acct *a,
+		       int *oom)
+{
+	struct tagv tv = { 0 };
+	const char *v;
+	char *res = NULL;
+
+	tv.t = calloc(1, sizeof(*tv.t));
+	if (!tv.t) {
+		*oom = 1;
+		return NULL;
+	}
+	demo_account_tags(d, a, &tv);
+	if (tv.oom)
+		*oom = 1;
+	org_tags_sort(tv.t);
+	v = org_tags_get(tv.t, "Owner");
+	if (!v || !*v)
+		v = org_tags_get(tv.t, "Team");
+	if (v && *v)
+		res = demo_xstrdup(oom, v);
+	org_tags_free(tv.t);
+	return res;
+}
+
+/* Whether the owner value has a group: all but about one in six */
+static int owner_has_group(const struct demo *d, const char *owner)
+{
+	return demo_draw(d, H_ACCESS + 1, hash_fnv1a(owner, strlen(owner))) %
+	       6 != 0;
+}
+
+struct grow {
+	struct org_access *a;
+	size_t cap;
+	int oom;
+};
+
+static void assign(struct grow *g, const struct demo *d, const char *account,
+		   int pset, int user, const char *name)
+{
+	struct org_assignment *x;
+	char id[48];
+
+	if (g->oom)
+		return;
+	if (g->a->n == g->cap) {
+		size_t ncap = g->cap ? 2 * g->cap : 64;
+		void *nv = reallocarray(g->a->v, ncap, sizeof(*g->a->v));
+
+		if (!nv) {
+			g->oom = 1;
+			return;
+		}
+		g->a->v = nv;
+		g->cap = ncap;
+	}
+	principal_id(d, name, id);
+	x = &g->a->v[g->a->n++];
+	memset(x, 0, sizeof(*x));
+	x->account = demo_xstrdup(&g->oom, account);
+	x->pset = (size_t)pset;
+	x->user = user;
+	x->principal_id = demo_xstrdup(&g->oom, id);
+	x->principal_name = demo_xstrdup(&g->oom, name);
+}
+
+int demo_list_access(struct org_source *s, struct org_access **out,
+		     struct aws_error *err)
+{
+	struct demo *d = (struct demo *)s;
+	struct grow g = { 0 };
+	char ins[24], ps[24];
+	size_t i;
+
+	*out = NULL;
+	if (demo_ready(d))
+		return demo_oom_error(err, OP);
+	g.a = calloc(1, sizeof(*g.a));
+	if (!g.a)
+		return demo_oom_error(err, OP);
+	demo_rand_alnum(ins, 16, demo_draw(d, H_ACCESS, 0));
+	g.a->present = 1;
+	g.a->instance_arn = demo_xprintf(&g.oom, "arn:aws:sso:::instance/"
+					 "ssoins-%s", ins);
+	demo_rand_alnum(ps, 10, demo_draw(d, H_ACCESS, 1));
+	g.a->identity_store_id = demo_xprintf(&g.oom, "d-%s", ps);
+	g.a->psets = calloc(NPSETS, sizeof(*g.a->psets));
+	if (!g.a->psets)
+		g.oom = 1;
+	for (i = 0; i < NPSETS && !g.oom; i++) {
+		struct org_pset *p = &g.a->psets[i];
+		size_t m;
+
+		g.a->npsets++;
+		demo_rand_alnum(ps, 16, demo_draw(d, H_ACCESS, 2 + i));
+		p->arn = demo_xprintf(&g.oom, "arn:aws:sso:::permissionSet/"
+				      "ssoins-%s/ps-%s", ins, ps);
+		p->name = demo_xstrdup(&g.oom, psets[i].name);
+		p->description = demo_xstrdup(&g.oom, psets[i].description);
+		p->session_duration = demo_xstrdup(&g.oom, psets[i].duration);
+		p->inline_policy = demo_xstrdup(&g.oom,
+						psets[i].inline_policy);
+		p->managed = calloc(2, sizeof(char *));
+		if (!p->managed)
+			g.oom = 1;
+		for (m = 0; m < 2 && p->managed && psets[i].managed[m]; m++) {
+			p->managed[m] = demo_xstrdup(&g.oom,
+						     psets[i].managed[m]);
+			p->nmanaged++;
+		}
+	}
+	for (i = 0; i < d->naccounts && !g.oom; i++) {
+		const struct demo_acct *a = &d->acct[i];
+		uint64_t r = demo_draw(d, H_ACCESS + 2, a->number);
+		char *owner = own_owner(d, a, &g.oom);
+
+		if (owner && owner_has_group(d, owner) && r % 100 < 85)
+			assign(&g, d, a->id, (r >> 8) % 2 ? ADMIN : POWER, 0,
+			       owner);
+		free(owner);
+		assign(&g, d, a->id, AUDIT, 0, extra_groups[0]);
+		if ((r >> 16) % 100 < 30)
+			assign(&g, d, a->id, ADMIN, 0, extra_groups[1]);
+		if ((r >> 24) % 100 < 25)
+			assign(&g, d, a->id, DATA, 0, extra_groups[2]);
+		if ((r >> 32) % 100 < 20)
+			assign(&g, d, a->id, ADMIN, 1,
+			       users[(r >> 40) % ARRAY_LEN(users)]);
+		if ((r >> 44) % 100 < 20)
+			assign(&g, d, a->id, READONLY, 1,
+			       users[(r >> 52) % ARRAY_LEN(users)]);
+		if (i == 0)
+			assign(&g, d, a->id, BILLING, 0, extra_groups[3]);
+	}
+	if (g.oom || org_access_finish(g.a)) {
+		org_access_free(g.a);
+		return demo_oom_error(err, OP);
+	}
+	*out = g.a;
+	return 0;
+}

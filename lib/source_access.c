@@ -1,0 +1,555 @@
+/* source_access.c - the aws source's IAM Identity Center side: every
+ * account assignment of the organization's instance, with the permission
+ * sets they name and the names of their groups and users
+ *
+ * sso-admin, in the instance's region, from the client's account or the
+ * delegated administrator's (source_aws_priv.h sso_account):
+ *   ListInstances                       the instance (none: "none")
+ *   ListPermissionSets                  every permission set
+ *   per permission set: DescribePermissionSet,
+ *     ListManagedPoliciesInPermissionSet, GetInlinePolicyForPermissionSet,
+ *     ListAccountsForProvisionedPermissionSet (where it is provisioned)
+ *   per (permission set, account provisioned): ListAccountAssignments
+ * then identitystore DescribeGroup / DescribeUser once per principal.
+ * That is the fewest calls for the whole org: ListAccountAssignments
+ * ForPrincipal would need the principals first, which only these
+ * listings name.  An identity store that refuses (AccessDenied) leaves
+ * ids for names and says why in the value; any other failure fails the
+ * listing, which is never shown incomplete.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "aws.h"
+#include "endpoint.h"
+#include "model.h"
+#include "source_aws_priv.h"
+#include "source_list.h"
+
+#define SSO_PAGE 100                    /* sso-admin's MaxResults maximum */
+
+/* ---- what may become a path ---- */
+
+/* A permission set name as AWS allows it: [\w+=,.@-]{1,32} */
+static int good_pset_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32)
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_+=,.@-") == n;
+}
+
+/* An identity store id or principal id: [A-Za-z0-9-]{1,64} */
+static int good_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789-") == n;
+}
+
+/* ---- the listings ---- */
+
+struct instance {
+	char *arn;
+	char *store;
+};
+
+static int parse_instance(struct source_list *l, json_t *it, void *slot)
+{
+	struct instance *x = slot;
+	const char *arn = NULL, *store = NULL;
+
+	if (json_unpack(it, "{s:s, s:s}", "InstanceArn", &arn,
+			"IdentityStoreId", &store))
+		return source_list_malformed(l, "an instance without "
+					     "InstanceArn or IdentityStoreId");
+	if (strncmp(arn, "arn:", 4) || !strstr(arn, ":instance/") ||
+	    strlen(arn) > 1224 || !good_id(store))
+		return source_list_malformed(l, "not an instance: '%.80s' "
+					     "store '%.80s'", arn, store);
+	x->arn = strdup(arn);
+	x->store = strdup(store);
+	return x->arn && x->store ? 0 : source_list_nomem(l);
+}
+
+/* One string of a list member (a permission set ARN, an account id, a
+ * managed policy's Arn) */
+static int parse_string(struct source_list *l, json_t *it, void *slot)
+{
+	char **x = slot;
+	const char *v;
+
+	if (json_is_object(it))         /* AttachedManagedPolicies: {Arn} */
+		it = json_object_get(it, "Arn");
+	if (!json_is_string(it))
+		return source_list_malformed(l, "%s: an item is not a string",
+					     l->op->key);
+	v = json_string_value(it);
+	if (l->arg && !source_is_account_id(v))
+		return source_list_malformed(l, "not an account id: '%.40s'",
+					     v);
+	if (!*v || strlen(v) > 2048)
+		return source_list_malformed(l, "%s: an empty or overlong item",
+					     l->op->key);
+	*x = strdup(v);
+	return *x ? 0 : source_list_nomem(l);
+}
+
+/* An assignment as listed: account, permission set ARN, type, principal */
+struct listed {
+	char *account;
+	int user;
+	char *principal;
+};
+
+static int parse_assignment(struct source_list *l, json_t *it, void *slot)
+{
+	struct listed *x = slot;
+	const char *acct = NULL, *type = NULL, *pid = NULL;
+
+	if (json_unpack(it, "{s:s, s:s, s:s}", "AccountId", &acct,
+			"PrincipalType", &type, "PrincipalId", &pid))
+		return source_list_malformed(l, "an assignment without "
+					     "AccountId, PrincipalType or "
+					     "PrincipalId");
+	if (!source_is_account_id(acct) || !good_id(pid) ||
+	    (strcmp(type, "GROUP") && strcmp(type, "USER")))
+		return source_list_malformed(l, "not an assignment: account "
+					     "'%.20s' %.10s '%.70s'", acct,
+					     type, pid);
+	x->user = !strcmp(type, "USER");
+	x->account = strdup(acct);
+	x->principal = strdup(pid);
+	return x->account && x->principal ? 0 : source_list_nomem(l);
+}
+
+#define SSO_LIST(op_, key_, type, parse)                                 \
+	{                                                                \
+		.svc = &aws_svc_sso_admin, .op = op_,                    \
+		.token = "NextToken", .key = key_,                       \
+		.item_size = sizeof(type), .parse_item = parse,          \
+	}
+
+static const struct source_list_op list_instances =
+	SSO_LIST("ListInstances", "Instances", struct instance,
+		 parse_instance);
+static const struct source_list_op list_psets =
+	SSO_LIST("ListPermissionSets", "PermissionSets", char *, parse_string);
+static const struct source_list_op list_managed =
+	SSO_LIST("ListManagedPoliciesInPermissionSet",
+		 "AttachedManagedPolicies", char *, parse_string);
+static const struct source_list_op list_provisioned =
+	SSO_LIST("ListAccountsForProvisionedPermissionSet", "AccountIds",
+		 char *, parse_string);
+static const struct source_list_op list_assignments =
+	SSO_LIST("ListAccountAssignments", "AccountAssignments",
+		 struct listed, parse_assignment);
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* One fetch: the client, the region and the instance it reads */
+struct fetch {
+	struct aws_client *c;
+	const char *region;
+	const char *instance;
+	struct org_access *a;
+	size_t cap;                     /* of a->v */
+};
+
+/* DescribePermissionSet, its policies, into p (p->arn set).
+ * @return 0 or -errno with err filled */
+static int describe_pset(struct fetch *f, struct org_pset *p,
+			 struct aws_error *err)
+{
+	const char *op = "DescribePermissionSet";
+	const char *name = NULL, *desc = "", *dur = "", *inl = "";
+	json_t *in, *out = NULL, *ps;
+	int rc;
+
+	in = json_pack("{s:s, s:s}", "InstanceArn", f->instance,
+		       "PermissionSetArn", p->arn);
+	if (!in)
+		return source_fail(err, &aws_svc_sso_admin, op, ENOMEM,
+				   "OutOfMemory", "out of memory");
+	rc = aws_json_call(f->c, &aws_svc_sso_admin, f->region, op, in, &out,
+			   err);
+	json_decref(in);
+	if (rc < 0)
+		return rc;
+	ps = json_object_get(out, "PermissionSet");
+	if (json_unpack(ps, "{s:s}", "Name", &name) ||
+	    source_opt_str(json_object_get(ps, "Description"), &desc) ||
+	    source_opt_str(json_object_get(ps, "SessionDuration"), &dur) ||
+	    !good_pset_name(name)) {
+		rc = source_fail(err, &aws_svc_sso_admin, op, EIO,
+				 "MalformedResponse",
+				 "permission set %s: no valid Name", p->arn);
+		json_decref(out);
+		return rc;
+	}
+	p->name = strdup(name);
+	p->description = strdup(desc);
+	p->session_duration = strdup(dur);
+	json_decref(out);
+	if (!p->name || !p->description || !p->session_duration)
+		return source_fail(err, &aws_svc_sso_admin, op, ENOMEM,
+				   "OutOfMemory", "out of memory");
+
+	{
+		struct source_list l = { .op = &list_managed,
+					 .vec = &p->managed,
+					 .n = &p->nmanaged };
+
+		rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:s, s:i}",
+				     "InstanceArn", f->instance,
+				     "PermissionSetArn", p->arn,
+				     "MaxResults", SSO_PAGE);
+		if (rc < 0)
+			return rc;
+	}
+
+	op = "GetInlinePolicyForPermissionSet";
+	in = json_pack("{s:s, s:s}", "InstanceArn", f->instance,
+		       "PermissionSetArn", p->arn);
+	if (!in)
+		return source_fail(err, &aws_svc_sso_admin, op, ENOMEM,
+				   "OutOfMemory", "out of memory");
+	out = NULL;
+	rc = aws_json_call(f->c, &aws_svc_sso_admin, f->region, op, in, &out,
+			   err);
+	json_decref(in);
+	if (rc < 0)
+		return rc;
+	if (source_opt_str(json_object_get(out, "InlinePolicy"), &inl)) {
+		json_decref(out);
+		return source_fail(err, &aws_svc_sso_admin, op, EIO,
+				   "MalformedResponse",
+				   "permission set %s: InlinePolicy is not a "
+				   "string", p->arn);
+	}
+	p->inline_policy = strdup(inl);
+	json_decref(out);
+	return p->inline_policy ? 0 :
+	       source_fail(err, &aws_svc_sso_admin, op, ENOMEM, "OutOfMemory",
+			   "out of memory");
+}
+
+/* Every assignment of permission set index k in the accounts where it is
+ * provisioned, onto f->a.  @return 0 or -errno with err filled */
+static int pset_assignments(struct fetch *f, size_t k, struct aws_error *err)
+{
+	const char *arn = f->a->psets[k].arn;
+	char **accts = NULL;
+	size_t nacct = 0, i, j;
+	int rc;
+	struct source_list l = { .op = &list_provisioned,
+				 .arg = (void *)"account",
+				 .vec = &accts, .n = &nacct };
+
+	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:s, s:i}",
+			     "InstanceArn", f->instance,
+			     "PermissionSetArn", arn, "MaxResults", SSO_PAGE);
+	for (i = 0; i < nacct && !rc; i++) {
+		struct listed *v = NULL;
+		size_t n = 0;
+		struct source_list la = { .op = &list_assignments, .vec = &v,
+					  .n = &n };
+
+		rc = source_list_run(&la, f->c, f->region, err,
+				     "{s:s, s:s, s:s, s:i}",
+				     "InstanceArn", f->instance,
+				     "PermissionSetArn", arn,
+				     "AccountId", accts[i],
+				     "MaxResults", SSO_PAGE);
+		for (j = 0; j < n; j++) {
+			struct org_assignment *x;
+
+			/* what another account's listing answers is not
+			 * this account's */
+			if (rc || strcmp(v[j].account, accts[i]))
+				goto drop;
+			if (source_grow((void **)&f->a->v, &f->cap, f->a->n,
+					sizeof(*f->a->v))) {
+				rc = source_fail(err, &aws_svc_sso_admin,
+						 "ListAccountAssignments",
+						 ENOMEM, "OutOfMemory",
+						 "out of memory");
+				goto drop;
+			}
+			x = &f->a->v[f->a->n++];
+			memset(x, 0, sizeof(*x));
+			x->account = v[j].account;
+			x->pset = k;
+			x->user = v[j].user;
+			x->principal_id = v[j].principal;
+			continue;
+drop:
+			free(v[j].account);
+			free(v[j].principal);
+		}
+		free(v);
+	}
+	free_strings(accts, nacct);
+	return rc;
+}
+
+/* ---- names ---- */
+
+static int cmp_principal_id(const void *x, const void *y)
+{
+	const struct org_assignment *a = *(const struct org_assignment *const *)x;
+	const struct org_assignment *b = *(const struct org_assignment *const *)y;
+
+	if (a->user != b->user)
+		return a->user - b->user;
+	return strcmp(a->principal_id, b->principal_id);
+}
+
+/* The name of one principal into *name (malloc'd): the identity store's,
+ * or NULL when it does not know the principal (deleted since).
+ * @return 0 or -errno with err filled */
+static int describe_principal(struct fetch *f, struct aws_client *c,
+			      const struct org_assignment *x, char **name,
+			      struct aws_error *err)
+{
+	const char *op = x->user ? "DescribeUser" : "DescribeGroup";
+	const char *key = x->user ? "UserName" : "DisplayName";
+	const char *v = NULL;
+	json_t *in, *out = NULL;
+	int rc;
+
+	*name = NULL;
+	in = json_pack("{s:s, s:s}", "IdentityStoreId",
+		       f->a->identity_store_id,
+		       x->user ? "UserId" : "GroupId", x->principal_id);
+	if (!in)
+		return source_fail(err, &aws_svc_identitystore, op, ENOMEM,
+				   "OutOfMemory", "out of memory");
+	rc = aws_json_call(c, &aws_svc_identitystore, f->region, op, in, &out,
+			   err);
+	json_decref(in);
+	if (rc < 0)
+		return strcmp(err->code, "ResourceNotFoundException") ? rc : 0;
+	if (json_unpack(out, "{s:s}", key, &v) || !*v) {
+		/* a group may have no DisplayName: its id then */
+		json_decref(out);
+		return 0;
+	}
+	*name = strdup(v);
+	json_decref(out);
+	return *name ? 0 : source_fail(err, &aws_svc_identitystore, op,
+				       ENOMEM, "OutOfMemory", "out of memory");
+}
+
+/* Name every assignment's principal, asking once per principal; ids where
+ * the identity store refuses (its error kept in f->a).  @return 0 or
+ * -errno with err filled */
+static int name_principals(struct fetch *f, struct aws_error *err)
+{
+	struct org_access *a = f->a;
+	struct org_assignment **p;
+	size_t i, j;
+	int rc = 0, denied = 0;
+
+	if (!a->n)
+		return 0;
+	p = malloc(a->n * sizeof(*p));
+	if (!p)
+		return source_fail(err, &aws_svc_identitystore, "DescribeGroup",
+				   ENOMEM, "OutOfMemory", "out of memory");
+	for (i = 0; i < a->n; i++)
+		p[i] = &a->v[i];
+	qsort(p, a->n, sizeof(*p), cmp_principal_id);
+	for (i = 0; i < a->n && !rc; i = j) {
+		char *name = NULL;
+		struct aws_error e;
+
+		for (j = i + 1; j < a->n && !cmp_principal_id(&p[i], &p[j]);
+		     j++)
+			;
+		aws_error_clear(&e);
+		if (!denied)
+			rc = describe_principal(f, f->c, p[i], &name, &e);
+		if (rc == -EACCES) {
+			/* the role may read assignments but not the
+			 * directory: ids for names, and why */
+			denied = 1;
+			rc = 0;
+			snprintf(a->names_code, sizeof(a->names_code), "%s",
+				 e.code);
+			snprintf(a->names_message, sizeof(a->names_message),
+				 "names of groups and users are their ids: %.400s",
+				 e.message);
+			snprintf(a->names_operation,
+				 sizeof(a->names_operation), "%s",
+				 e.operation);
+		} else if (rc < 0) {
+			*err = e;
+			break;
+		}
+		for (size_t k = i; k < j && !rc; k++) {
+			p[k]->principal_name = strdup(name ? name :
+						      p[k]->principal_id);
+			if (!p[k]->principal_name)
+				rc = source_fail(err, &aws_svc_identitystore,
+						 "DescribeGroup", ENOMEM,
+						 "OutOfMemory",
+						 "out of memory");
+		}
+		free(name);
+	}
+	free(p);
+	return rc;
+}
+
+/* ---- the whole ---- */
+
+/* The instance to read into a (present 0 when there is none).
+ * @return 0 or -errno with err filled */
+static int find_instance(struct aws_source *s, struct fetch *f,
+			 struct aws_error *err)
+{
+	struct instance *v = NULL;
+	size_t n = 0, i, pick = 0;
+	struct source_list l = { .op = &list_instances, .vec = &v, .n = &n };
+	int rc;
+
+	rc = source_list_run(&l, f->c, f->region, err, "{s:i}", "MaxResults",
+			     SSO_PAGE);
+	if (!rc && s->sso_instance) {
+		for (pick = 0; pick < n; pick++)
+			if (!strcmp(v[pick].arn, s->sso_instance))
+				break;
+		if (pick == n)
+			rc = source_fail(err, &aws_svc_sso_admin,
+					 "ListInstances", ENOENT,
+					 "ResourceNotFoundException",
+					 "Identity Center instance %s is not "
+					 "among the %zu this account sees "
+					 "(-o sso_instance)",
+					 s->sso_instance, n);
+	}
+	if (!rc && n) {
+		f->a->present = 1;
+		f->a->instance_arn = v[pick].arn;
+		f->a->identity_store_id = v[pick].store;
+		v[pick].arn = v[pick].store = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].arn);
+		free(v[i].store);
+	}
+	free(v);
+	if (!rc && !f->a->present) {
+		f->a->instance_arn = strdup("");
+		f->a->identity_store_id = strdup("");
+		if (!f->a->instance_arn || !f->a->identity_store_id)
+			rc = source_fail(err, &aws_svc_sso_admin,
+					 "ListInstances", ENOMEM,
+					 "OutOfMemory", "out of memory");
+	}
+	return rc;
+}
+
+/* The permission sets of the instance into f->a, described, each with
+ * its assignments.  @return 0 or -errno with err filled */
+static int read_psets(struct fetch *f, struct aws_error *err)
+{
+	struct org_access *a = f->a;
+	char **arns = NULL;
+	size_t narn = 0, i, k;
+	struct source_list l = { .op = &list_psets, .vec = &arns,
+				 .n = &narn };
+	int rc;
+
+	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:i}",
+			     "InstanceArn", a->instance_arn, "MaxResults",
+			     SSO_PAGE);
+	if (!rc && narn) {
+		a->psets = calloc(narn, sizeof(*a->psets));
+		if (!a->psets)
+			rc = source_fail(err, &aws_svc_sso_admin,
+					 "ListPermissionSets", ENOMEM,
+					 "OutOfMemory", "out of memory");
+	}
+	for (i = 0; i < narn && !rc; i++) {
+		/* a set listed twice (it moved between pages) is one */
+		for (k = 0; k < a->npsets; k++)
+			if (!strcmp(a->psets[k].arn, arns[i]))
+				break;
+		if (k < a->npsets)
+			continue;
+		a->psets[a->npsets].arn = arns[i];
+		arns[i] = NULL;
+		a->npsets++;
+		rc = describe_pset(f, &a->psets[a->npsets - 1], err);
+		for (k = 0; k + 1 < a->npsets && !rc; k++)
+			if (!strcmp(a->psets[k].name,
+				    a->psets[a->npsets - 1].name))
+				rc = source_fail(err, &aws_svc_sso_admin,
+						 "DescribePermissionSet", EIO,
+						 "MalformedResponse",
+						 "two permission sets are "
+						 "called %s",
+						 a->psets[k].name);
+		if (!rc)
+			rc = pset_assignments(f, a->npsets - 1, err);
+	}
+	free_strings(arns, narn);
+	return rc;
+}
+
+int aws_list_access(struct org_source *src, struct org_access **out,
+		    struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct fetch f = { .region = s->sso_region };
+	int rc, member = 0;
+
+	*out = NULL;
+	aws_error_clear(err);
+	f.c = s->client;
+	f.a = calloc(1, sizeof(*f.a));
+	if (!f.a)
+		return source_fail(err, &aws_svc_sso_admin, "ListInstances",
+				   ENOMEM, "OutOfMemory", "out of memory");
+	rc = s->sso_account ?
+	     source_account_client(s, s->sso_account,
+				   f.region ? f.region :
+				   aws_client_region(s->client),
+				   &aws_svc_sso_admin, "ListInstances",
+				   &f.c, &member, err) : 0;
+	if (!rc)
+		rc = find_instance(s, &f, err);
+	if (!rc && f.a->present) {
+		f.instance = f.a->instance_arn;
+		rc = read_psets(&f, err);
+		if (!rc)
+			rc = name_principals(&f, err);
+		if (!rc && org_access_finish(f.a))
+			rc = source_fail(err, &aws_svc_sso_admin,
+					 "ListAccountAssignments", ENOMEM,
+					 "OutOfMemory", "out of memory");
+	}
+	if (member)
+		aws_client_free(f.c);
+	if (rc) {
+		org_access_free(f.a);
+		return rc;
+	}
+	*out = f.a;
+	return 0;
+}
