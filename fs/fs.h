@@ -34,6 +34,9 @@ struct orgfs {
 	struct owner_config owners;     /* owner tag keys */
 	struct owner_list *known_owners;        /* -o owners_file, or NULL */
 	struct rules *rules;            /* -o rules, or NULL */
+	struct owner_groups *owner_groups;      /* -o owner_groups, or NULL:
+						   the group named like the
+						   owner */
 	int resources;                  /* the resource tree is on */
 	int aggregated;                 /* resources come from an aggregator */
 	int lazy_sizes;                 /* -o lazy_sizes: a stat does not

@@ -427,6 +427,7 @@ static void free_settings(struct orgfs *fs)
 	free(fs->regions);
 	owner_config_free(&fs->owners);
 	owner_list_free(fs->known_owners);
+	owner_groups_free(fs->owner_groups);
 }
 
 int main(int argc, char *argv[])

@@ -531,6 +531,17 @@ static int set_owners_file(const struct opt *d, const char *val,
 					    sizeof(msg)), msg) : 0;
 }
 
+static int set_owner_groups(const struct opt *d, const char *val,
+			    struct options *o, struct orgfs *fs)
+{
+	char msg[512];
+
+	(void)d;
+	(void)o;
+	return val ? loaded(owner_groups_load(val, &fs->owner_groups, msg,
+					      sizeof(msg)), msg) : 0;
+}
+
 static int set_rules(const struct opt *d, const char *val, struct options *o,
 		     struct orgfs *fs)
 {
@@ -867,6 +878,8 @@ static const struct opt opts[] = {
 	  .off = OFF(owner_tags_nocase), .block = B_OWNERS, .show = show_yes },
 	{ .name = "owners_file", .set = set_owners_file, .block = B_OWNERS,
 	  .show = show_str, .unset = "(none)" },
+	{ .name = "owner_groups", .set = set_owner_groups, .block = B_OWNERS,
+	  .show = show_str, .unset = "(the group named like the owner)" },
 	{ .name = "rules", .set = set_rules, .block = B_OWNERS,
 	  .show = show_str, .unset = "(none)" },
 

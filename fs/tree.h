@@ -176,4 +176,23 @@ int ls_compliance_rules(struct lctx *c, struct dlist *d);
 int ls_compliance_rule(struct lctx *c, struct dlist *d);
 int f_compliance_rule(struct lctx *c, struct node *out);
 
+/* tree_access.c */
+int f_account_access_tsv(struct lctx *c, struct node *out);
+int f_owner_has_access(struct lctx *c, struct node *out);
+int ls_account_access(struct lctx *c, struct dlist *d);
+int d_account_pset(struct lctx *c, struct node *out);
+int ls_account_pset_principals(struct lctx *c, struct dlist *d);
+int l_account_principal(struct lctx *c, struct node *out);
+int f_access_instance(struct lctx *c, struct node *out);
+int ls_psets(struct lctx *c, struct dlist *d);
+int d_pset(struct lctx *c, struct node *out);
+int ls_pset(struct lctx *c, struct dlist *d);
+int f_pset_field(struct lctx *c, struct node *out);
+int ls_pset_accounts(struct lctx *c, struct dlist *d);
+int l_pset_account(struct lctx *c, struct node *out);
+int ls_principals(struct lctx *c, struct dlist *d);
+int d_principal(struct lctx *c, struct node *out);
+int f_principal_accounts_tsv(struct lctx *c, struct node *out);
+int f_owner_access_tsv(struct lctx *c, struct node *out);
+
 #endif

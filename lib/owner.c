@@ -325,3 +325,161 @@ void owner_list_free(struct owner_list *l)
 	free(l->v);
 	free(l);
 }
+
+/* ---- owner -> Identity Center group ---- */
+
+struct owner_group {
+	char *owner;
+	char *group;
+	size_t line;
+};
+
+struct owner_groups {
+	size_t n;
+	struct owner_group *v;          /* sorted by owner */
+};
+
+static int cmp_owner_group(const void *a, const void *b)
+{
+	return strcmp(((const struct owner_group *)a)->owner,
+		      ((const struct owner_group *)b)->owner);
+}
+
+/* One "owner<TAB>group" line (trimmed, not a comment) onto g.
+ * @return 0 or -errno with err set */
+static int owner_group_line(struct owner_groups *g, size_t *cap,
+			    const char *path, size_t lineno, const char *s,
+			    size_t len, char *err, size_t errlen)
+{
+	const char *tab = memchr(s, '\t', len), *o, *gr;
+	size_t olen, glen;
+	struct owner_group *x;
+
+	if (!tab) {
+		aws_error_text(err, errlen, "owner groups file '%s' line %zu: "
+			       "no tab: write \"owner<TAB>group\"", path,
+			       lineno);
+		return -EINVAL;
+	}
+	o = trim(s, (size_t)(tab - s), &olen);
+	gr = trim(tab + 1, len - (size_t)(tab - s) - 1, &glen);
+	if (!olen || !glen || olen > OWNER_VALUE_MAX || glen > 1024 ||
+	    memchr(gr, '\t', glen)) {
+		aws_error_text(err, errlen, "owner groups file '%s' line %zu: "
+			       "want one owner (1-%d bytes), a tab, one group "
+			       "name (1-1024 bytes)", path, lineno,
+			       OWNER_VALUE_MAX);
+		return -EINVAL;
+	}
+	if (g->n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 16;
+		void *nv = reallocarray(g->v, ncap, sizeof(*g->v));
+
+		if (!nv)
+			return -ENOMEM;
+		g->v = nv;
+		*cap = ncap;
+	}
+	x = &g->v[g->n];
+	x->owner = strndup(o, olen);
+	x->group = strndup(gr, glen);
+	x->line = lineno;
+	if (!x->owner || !x->group) {
+		free(x->owner);
+		free(x->group);
+		return -ENOMEM;
+	}
+	g->n++;
+	return 0;
+}
+
+int owner_groups_load(const char *path, struct owner_groups **out,
+		      char *err, size_t errlen)
+{
+	struct owner_groups *g;
+	size_t cap = 0, linecap = 0, lineno = 0, len, i;
+	char *line = NULL;
+	const char *s;
+	ssize_t got;
+	FILE *f;
+	int rc = 0;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		aws_error_text(err, errlen, "cannot read owner groups file "
+			       "'%s': %s", path, strerror(-rc));
+		goto out;
+	}
+	while (!rc && (got = getline(&line, &linecap, f)) >= 0) {
+		lineno++;
+		if (memchr(line, '\0', (size_t)got)) {
+			aws_error_text(err, errlen, "owner groups file '%s' "
+				       "line %zu: NUL byte", path, lineno);
+			rc = -EINVAL;
+			break;
+		}
+		s = trim(line, (size_t)got, &len);
+		if (len && *s != '#')
+			rc = owner_group_line(g, &cap, path, lineno, s, len,
+					      err, errlen);
+	}
+	if (!rc && ferror(f)) {
+		rc = errno ? -errno : -EIO;
+		aws_error_text(err, errlen, "cannot read owner groups file "
+			       "'%s': %s", path, strerror(-rc));
+	}
+	if (!rc && g->n) {
+		qsort(g->v, g->n, sizeof(*g->v), cmp_owner_group);
+		for (i = 1; i < g->n && !rc; i++)
+			if (!strcmp(g->v[i].owner, g->v[i - 1].owner)) {
+				aws_error_text(err, errlen, "owner groups file "
+					       "'%s': owner '%s' is mapped on "
+					       "lines %zu and %zu: keep one",
+					       path, g->v[i].owner,
+					       g->v[i - 1].line, g->v[i].line);
+				rc = -EINVAL;
+			}
+	}
+out:
+	if (rc == -ENOMEM)
+		aws_error_text(err, errlen, "owner groups file '%s': out of "
+			       "memory", path);
+	free(line);
+	if (f)
+		fclose(f);
+	if (rc) {
+		owner_groups_free(g);
+		return rc;
+	}
+	*out = g;
+	return 0;
+}
+
+const char *owner_groups_get(const struct owner_groups *g, const char *owner)
+{
+	struct owner_group key = { .owner = (char *)owner };
+	const struct owner_group *x;
+
+	if (!g || !g->n || !owner)
+		return NULL;
+	x = bsearch(&key, g->v, g->n, sizeof(*g->v), cmp_owner_group);
+	return x ? x->group : NULL;
+}
+
+void owner_groups_free(struct owner_groups *g)
+{
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->n; i++) {
+		free(g->v[i].owner);
+		free(g->v[i].group);
+	}
+	free(g->v);
+	free(g);
+}

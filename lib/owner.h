@@ -115,4 +115,15 @@ int owner_list_contains(const struct owner_list *l, const char *value);
 size_t owner_list_count(const struct owner_list *l);
 void owner_list_free(struct owner_list *l);
 
+/* Which IAM Identity Center group answers for an owner: "owner<TAB>group"
+ * lines (blank lines and # comments skipped, both sides trimmed).  Errors,
+ * with a message in err: the file unreadable, a line without a tab, an
+ * empty or overlong side, an owner mapped twice.  @return 0 or -errno */
+struct owner_groups;
+int owner_groups_load(const char *path, struct owner_groups **out,
+		      char *err, size_t errlen);
+/* The group of owner, or NULL when the file does not map it. */
+const char *owner_groups_get(const struct owner_groups *g, const char *owner);
+void owner_groups_free(struct owner_groups *g);
+
 #endif

@@ -1,0 +1,457 @@
+/* tree_access.c - who can act in each account: IAM Identity Center
+ * assignments (ORG_ACCESS), as accounts/<id>/access*, the root access/
+ * tree (one real directory per permission set, group and user) and
+ * owners/<owner>/access.tsv
+ *
+ * An organization without an instance is no error: every file says
+ * "none" and every directory is empty.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "owner.h"
+#include "tree.h"
+
+#define NONE_LINE "none"
+
+static const struct org_access *access_of(struct lctx *c)
+{
+	return need(c, ORG_ACCESS, "");
+}
+
+static const char *ptype(const struct org_assignment *x)
+{
+	return x->user ? "USER" : "GROUP";
+}
+
+/* The range [*lo, *hi) of account's assignments (they are sorted by
+ * account first) */
+static void account_range(const struct org_access *a, const char *account,
+			  size_t *lo, size_t *hi)
+{
+	size_t l = 0, h = a->n;
+
+	while (l < h) {
+		size_t m = l + (h - l) / 2;
+
+		if (strcmp(a->v[m].account, account) < 0)
+			l = m + 1;
+		else
+			h = m;
+	}
+	*lo = l;
+	for (h = l; h < a->n && !strcmp(a->v[h].account, account); h++)
+		;
+	*hi = h;
+}
+
+/* users/ or groups/ in the path: which kind of principal it names */
+static int users_dir(const char *path)
+{
+	const char *u = strstr(path, "/users");
+	const char *g = strstr(path, "/groups");
+
+	return u && (!g || u > g);
+}
+
+/* ---- accounts/<id>/ ---- */
+
+static int put_assignment_row(struct buf *b, const struct org_access *a,
+			      const struct org_assignment *x)
+{
+	int res = put_tsv(b, a->psets[x->pset].name, '\t');
+
+	if (!res)
+		res = put_tsv(b, ptype(x), '\t');
+	if (!res)
+		res = put_tsv(b, x->principal_name, '\t');
+	if (!res)
+		res = put_tsv(b, x->principal_id, '\n');
+	return res;
+}
+
+int f_account_access_tsv(struct lctx *c, struct node *out)
+{
+	const struct org_access *a;
+	size_t lo, hi, i;
+	int res = d_account(c, NULL);
+
+	if (res)
+		return res;
+	a = access_of(c);
+	if (!a)
+		return failed(c);
+	if (!a->present)
+		return put_line(out, NONE_LINE);
+	res = buf_puts(&out->data, "permission_set\tprincipal_type\t"
+		       "principal_name\tprincipal_id\n");
+	account_range(a, c->arg[0], &lo, &hi);
+	for (i = lo; i < hi && !res; i++)
+		res = put_assignment_row(&out->data, a, &a->v[i]);
+	return res;
+}
+
+/* The group that answers for owner: -o owner_groups, else the group
+ * named like the owner */
+static const char *group_of_owner(struct lctx *c, const char *owner)
+{
+	const char *g = owner_groups_get(c->fs->owner_groups, owner);
+
+	return g ? g : owner;
+}
+
+/* yes / no / unknown: whether the owner's group holds an assignment in
+ * the account (range [lo, hi) of a) */
+static const char *owner_access(struct lctx *c, const struct org_access *a,
+				size_t lo, size_t hi, const char *owner)
+{
+	const char *group;
+	size_t i;
+
+	if (!owner)
+		return "unknown";       /* no owner: nobody to look for */
+	group = group_of_owner(c, owner);
+	for (i = lo; i < hi; i++)
+		if (!a->v[i].user && !strcmp(a->v[i].principal_name, group))
+			return "yes";
+	/* names could not be read: a group could be behind any id */
+	return a->names_code[0] ? "unknown" : "no";
+}
+
+int f_owner_has_access(struct lctx *c, struct node *out)
+{
+	const struct org_access *a;
+	struct owner_result r = { 0 };
+	size_t lo, hi;
+	int res = d_account(c, NULL);
+
+	if (res)
+		return res;
+	a = access_of(c);
+	if (!a)
+		return failed(c);
+	if (!a->present)
+		return put_line(out, NONE_LINE);
+	res = owner_of(c, c->arg[0], &r);
+	if (res)
+		return res == -ENOENT ? res : failed(c);
+	account_range(a, c->arg[0], &lo, &hi);
+	res = put_line(out, owner_access(c, a, lo, hi, r.value));
+	owner_result_free(&r);
+	return res;
+}
+
+int ls_account_access(struct lctx *c, struct dlist *d)
+{
+	const struct org_access *a = access_of(c);
+	size_t lo, hi, i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	account_range(a, c->arg[0], &lo, &hi);
+	for (i = lo; i < hi && !res; i++)
+		if (i == lo || a->v[i].pset != a->v[i - 1].pset)
+			res = dl_add(d, a->psets[a->v[i].pset].name, NODE_DIR);
+	return res;
+}
+
+/* The assignments of accounts/<id>/access/<set>/ into [*lo, *hi):
+ * @return 0, -ENOENT when the account holds none of that set, or -errno */
+static int account_pset_range(struct lctx *c, const struct org_access **ap,
+			      size_t *lo, size_t *hi)
+{
+	const struct org_access *a;
+	const struct org_pset *p;
+	size_t l, h;
+	int res = d_account(c, NULL);
+
+	if (res)
+		return res;
+	a = *ap = access_of(c);
+	if (!a)
+		return failed(c);
+	p = org_access_find_pset(a, c->arg[1]);
+	if (!p)
+		return -ENOENT;
+	account_range(a, c->arg[0], &l, &h);
+	while (l < h && &a->psets[a->v[l].pset] != p)
+		l++;
+	*lo = l;
+	while (l < h && &a->psets[a->v[l].pset] == p)
+		l++;
+	*hi = l;
+	return *lo < *hi ? 0 : -ENOENT;
+}
+
+int d_account_pset(struct lctx *c, struct node *out)
+{
+	const struct org_access *a;
+	size_t lo, hi;
+
+	(void)out;
+	return account_pset_range(c, &a, &lo, &hi);
+}
+
+int ls_account_pset_principals(struct lctx *c, struct dlist *d)
+{
+	const struct org_access *a;
+	size_t lo, hi, i;
+	int user = users_dir(c->path + strlen("/accounts"));
+	int res = account_pset_range(c, &a, &lo, &hi);
+
+	for (i = lo; i < hi && !res; i++)
+		if (a->v[i].user == user)
+			res = dl_add(d, a->v[i].label, NODE_LINK);
+	return res;
+}
+
+/* accounts/<id>/access/<set>/{groups,users}/<label> -> the principal's
+ * directory in access/ */
+int l_account_principal(struct lctx *c, struct node *out)
+{
+	const struct org_access *a;
+	size_t lo, hi, i;
+	int user = users_dir(c->path + strlen("/accounts"));
+	int res = account_pset_range(c, &a, &lo, &hi);
+
+	if (res)
+		return res;
+	for (i = lo; i < hi; i++)
+		if (a->v[i].user == user && !strcmp(a->v[i].label, c->arg[2]))
+			return set_link_name(out, user ?
+					     "../../../../../access/users/" :
+					     "../../../../../access/groups/",
+					     a->v[i].label);
+	return -ENOENT;
+}
+
+/* ---- access/ ---- */
+
+int f_access_instance(struct lctx *c, struct node *out)
+{
+	const struct org_access *a = access_of(c);
+
+	if (!a)
+		return failed(c);
+	return put_line(out, a->present ? a->instance_arn : NONE_LINE);
+}
+
+int ls_psets(struct lctx *c, struct dlist *d)
+{
+	const struct org_access *a = access_of(c);
+	size_t i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	for (i = 0; i < a->npsets && !res; i++)
+		res = dl_add(d, a->psets[i].name, NODE_DIR);
+	return res;
+}
+
+static const struct org_pset *pset_of(struct lctx *c)
+{
+	const struct org_access *a = access_of(c);
+
+	return a ? org_access_find_pset(a, c->arg[0]) : NULL;
+}
+
+int d_pset(struct lctx *c, struct node *out)
+{
+	(void)out;
+	if (pset_of(c))
+		return 0;
+	return c->err.err ? failed(c) : -ENOENT;
+}
+
+int ls_pset(struct lctx *c, struct dlist *d)
+{
+	static const char *const files[] = {
+		"arn", "description", "session_duration", "managed_policies",
+		"inline_policy.json",
+	};
+	size_t i;
+	int res = d_pset(c, NULL);
+
+	for (i = 0; i < ARRAY_SIZE(files) && !res; i++)
+		res = dl_add_raw(d, strdup(files[i]), NODE_FILE);
+	return res;
+}
+
+int f_pset_field(struct lctx *c, struct node *out)
+{
+	const struct org_pset *p = pset_of(c);
+	const char *f = c->arg[1];
+	size_t i;
+	int res = 0;
+
+	if (!p)
+		return c->err.err ? failed(c) : -ENOENT;
+	if (!strcmp(f, "arn"))
+		return put_line(out, p->arn);
+	if (!strcmp(f, "description"))
+		return put_line(out, p->description);
+	if (!strcmp(f, "session_duration"))
+		return put_line(out, p->session_duration);
+	if (!strcmp(f, "inline_policy.json"))
+		return *p->inline_policy ? put_json(out, p->inline_policy) :
+		       put_line(out, NONE_LINE);
+	if (strcmp(f, "managed_policies"))
+		return -ENOENT;
+	for (i = 0; i < p->nmanaged && !res; i++)
+		res = put_line(out, p->managed[i]);
+	return res;
+}
+
+int ls_pset_accounts(struct lctx *c, struct dlist *d)
+{
+	const struct org_access *a = access_of(c);
+	const struct org_pset *p;
+	const char *last = NULL;
+	size_t i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	p = org_access_find_pset(a, c->arg[0]);
+	if (!p)
+		return -ENOENT;
+	for (i = 0; i < a->n && !res; i++)
+		if (&a->psets[a->v[i].pset] == p &&
+		    (!last || strcmp(last, a->v[i].account))) {
+			last = a->v[i].account;
+			res = dl_add(d, last, NODE_LINK);
+		}
+	return res;
+}
+
+int l_pset_account(struct lctx *c, struct node *out)
+{
+	const struct org_access *a = access_of(c);
+	const struct org_pset *p;
+	size_t lo, hi, i;
+
+	if (!a)
+		return failed(c);
+	p = org_access_find_pset(a, c->arg[0]);
+	if (!p)
+		return -ENOENT;
+	account_range(a, c->arg[1], &lo, &hi);
+	for (i = lo; i < hi; i++)
+		if (&a->psets[a->v[i].pset] == p)
+			return set_link_name(out, "../../../../accounts/",
+					     c->arg[1]);
+	return -ENOENT;
+}
+
+/* access/groups/ or access/users/: every principal of that kind */
+int ls_principals(struct lctx *c, struct dlist *d)
+{
+	const struct org_access *a = access_of(c);
+	int user = users_dir(c->path);
+	size_t i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	for (i = 0; i < a->n && !res; i++)
+		if (a->v[i].user == user)
+			res = dl_add(d, a->v[i].label, NODE_DIR);
+	return res;
+}
+
+static int is_principal(const struct org_assignment *x, int user,
+			const char *label)
+{
+	return x->user == user && !strcmp(x->label, label);
+}
+
+int d_principal(struct lctx *c, struct node *out)
+{
+	const struct org_access *a = access_of(c);
+	int user = users_dir(c->path);
+	size_t i;
+
+	(void)out;
+	if (!a)
+		return failed(c);
+	for (i = 0; i < a->n; i++)
+		if (is_principal(&a->v[i], user, c->arg[0]))
+			return 0;
+	return -ENOENT;
+}
+
+/* access/{groups,users}/<label>/accounts.tsv: where the principal holds
+ * what */
+int f_principal_accounts_tsv(struct lctx *c, struct node *out)
+{
+	const struct org_access *a;
+	int user = users_dir(c->path);
+	size_t i;
+	int res = d_principal(c, NULL);
+
+	if (res)
+		return res;
+	a = access_of(c);
+	res = buf_puts(&out->data, "account_id\taccount_name\t"
+		       "permission_set\tprincipal_id\n");
+	for (i = 0; i < a->n && !res; i++) {
+		const struct org_assignment *x = &a->v[i];
+		const struct org_account *ac;
+
+		if (!is_principal(x, user, c->arg[0]))
+			continue;
+		ac = find_account(c, x->account);
+		if (!ac && c->err.err)
+			return failed(c);
+		res = put_tsv(&out->data, x->account, '\t');
+		if (!res)
+			res = put_tsv(&out->data, ac ? ac->name : "", '\t');
+		if (!res)
+			res = put_tsv(&out->data, a->psets[x->pset].name, '\t');
+		if (!res)
+			res = put_tsv(&out->data, x->principal_id, '\n');
+	}
+	return res;
+}
+
+/* ---- owners/<owner>/access.tsv ---- */
+
+int f_owner_access_tsv(struct lctx *c, struct node *out)
+{
+	const struct org_index *x = index_of(c);
+	const struct org_access *a = x ? access_of(c) : NULL;
+	size_t i, lo, hi, k;
+	int res;
+
+	if (!x || !a)
+		return failed(c);
+	if (!a->present)
+		return put_line(out, NONE_LINE);
+	res = buf_puts(&out->data, "account_id\taccount_name\t"
+		       "owner_has_access\tpermission_set\tprincipal_type\t"
+		       "principal_name\tprincipal_id\n");
+	for (i = 0; i < x->n && !res; i++) {
+		const struct org_index_obj *ob = &x->v[i];
+		const char *has;
+
+		if (strcmp(ob->kind, "account") || !ob->owner ||
+		    strcmp(ob->owner, c->arg[0]))
+			continue;
+		account_range(a, ob->id, &lo, &hi);
+		has = owner_access(c, a, lo, hi, ob->owner);
+		for (k = lo; k < hi && !res; k++) {
+			res = put_tsv(&out->data, ob->id, '\t');
+			if (!res)
+				res = put_tsv(&out->data, ob->label, '\t');
+			if (!res)
+				res = put_tsv(&out->data, has, '\t');
+			if (!res)
+				res = put_assignment_row(&out->data, a,
+							 &a->v[k]);
+		}
+	}
+	return res;
+}
