@@ -1,0 +1,240 @@
+"""Who can act in each account: IAM Identity Center assignments through a
+real mount of the fake (issue 20): accounts/<id>/access{,.tsv},
+owner_has_access, access/, owners/<owner>/access.tsv."""
+import os
+import subprocess
+
+import pytest
+
+from expected import esc
+from fixture import FakeAWS
+from orgfsmount import ORGFS, Mount, aws_env
+
+# no client-side limit: the fake answers at once (the throttled test keeps it)
+ARGS = ['-o', 'resources=off']
+FAST = ['-o', 'rate_sso_admin=0', '-o', 'rate_identitystore=0']
+
+
+def read(path):
+    with open(path, encoding='utf-8', errors='surrogateescape') as fh:
+        return fh.read()
+
+
+def rows(path):
+    """A TSV file's rows after its header, as tuples."""
+    lines = read(path).splitlines()
+    assert lines, path
+    return [tuple(line.split('\t')) for line in lines[1:]]
+
+
+def expected(access, names=True):
+    """[(account, permission set, GROUP|USER, name, id)] the fake holds,
+    sorted; with names False the ids stand for the names."""
+    ps = {p['PermissionSetArn']: p['Name'] for p in access['permission_sets']}
+    who = {g['GroupId']: g['DisplayName'] for g in access['groups']}
+    who.update({u['UserId']: u['UserName'] for u in access['users']})
+    return sorted((a['AccountId'], ps[a['PermissionSetArn']], a['PrincipalType'],
+                   who[a['PrincipalId']] if names else a['PrincipalId'],
+                   a['PrincipalId']) for a in access['assignments'])
+
+
+def mount(fake, *extra, fast=True):
+    return Mount(['--endpoint=' + fake.url] + ARGS + (FAST if fast else []) + list(extra),
+                 env=aws_env(fake))
+
+
+def account_ids(fake):
+    return sorted(a['Id'] for a in fake.org()['accounts'])
+
+
+def tree_rows(m, accounts):
+    """What the tree shows, four ways, each as sorted assignment tuples."""
+    tsv, links, by_principal, by_owner = [], [], [], []
+    for a in accounts:
+        tsv += [(a,) + r for r in rows(m.p('accounts', a, 'access.tsv'))]
+        base = m.p('accounts', a, 'access')
+        for ps in os.listdir(base):
+            for kind, typ in (('groups', 'GROUP'), ('users', 'USER')):
+                d = os.path.join(base, ps, kind)
+                for name in os.listdir(d):
+                    link = os.path.join(d, name)
+                    assert os.readlink(link) == '../../../../../access/%s/%s' % (kind, name)
+                    assert os.path.isdir(link), link
+                    links.append((a, ps, typ, name))
+    for kind, typ in (('groups', 'GROUP'), ('users', 'USER')):
+        for name in os.listdir(m.p('access', kind)):
+            for acct, _, ps, pid in rows(m.p('access', kind, name, 'accounts.tsv')):
+                by_principal.append((acct, ps, typ, name, pid))
+    for owner in os.listdir(m.p('owners')):
+        for r in rows(m.p('owners', owner, 'access.tsv')):
+            by_owner.append((owner,) + r)
+    return sorted(tsv), sorted(links), sorted(by_principal), sorted(by_owner)
+
+
+@pytest.fixture(scope='module')
+def fake():
+    f = FakeAWS(accounts=30, seed=7)
+    yield f
+    f.stop()
+
+
+def test_every_assignment_once_in_every_view(fake):
+    access = fake.access()
+    want = expected(access)
+    assert any(w[2] == 'USER' for w in want) and any(w[2] == 'GROUP' for w in want)
+    accounts = account_ids(fake)
+    with mount(fake) as m:
+        tsv, links, by_principal, by_owner = tree_rows(m, accounts)
+        assert tsv == want
+        assert links == sorted((a, ps, t, esc(n)) for a, ps, t, n, _ in want)
+        assert by_principal == sorted((a, ps, t, esc(n), i) for a, ps, t, n, i in want)
+        owners = {a: read(m.p('accounts', a, 'owner')).rstrip('\n') for a in accounts}
+        groups = {g['DisplayName'] for g in access['groups']}
+        want_owner = []
+        for a, ps, t, n, i in want:
+            if owners[a]:
+                has = any(w[0] == a and w[2] == 'GROUP' and w[3] == owners[a] for w in want)
+                want_owner.append((esc(owners[a]), a, m_name(m, a), 'yes' if has else 'no',
+                                   ps, t, n, i))
+        assert by_owner == sorted(want_owner)
+        # owner_has_access: the owner's group (named like it) holds something there
+        seen = set()
+        for a in accounts:
+            got = read(m.p('accounts', a, 'owner_has_access')).rstrip('\n')
+            if not owners[a]:
+                want_has = 'unknown'
+            elif any(w[0] == a and w[2] == 'GROUP' and w[3] == owners[a] for w in want):
+                want_has = 'yes'
+            else:
+                want_has = 'no'
+            assert got == want_has, (a, owners[a], owners[a] in groups)
+            seen.add(got)
+        assert {'yes', 'no'} <= seen
+        # the permission sets, from the fake's own
+        psets = {p['Name']: p for p in access['permission_sets']}
+        assert sorted(os.listdir(m.p('access', 'permission-sets'))) == sorted(psets)
+        for name, p in psets.items():
+            d = m.p('access', 'permission-sets', name)
+            assert read(os.path.join(d, 'arn')) == p['PermissionSetArn'] + '\n'
+            assert read(os.path.join(d, 'description')) == p.get('Description', '') + '\n'
+            assert read(os.path.join(d, 'session_duration')) == p['SessionDuration'] + '\n'
+            assert read(os.path.join(d, 'managed_policies')).split() == \
+                sorted(x['Arn'] for x in p['ManagedPolicies'])
+            inline = read(os.path.join(d, 'inline_policy.json'))
+            if p['InlinePolicy']:
+                import json
+                assert json.loads(inline) == json.loads(p['InlinePolicy'])
+            else:
+                assert inline == 'none\n'
+            where = sorted({w[0] for w in want if w[1] == name})
+            assert sorted(os.listdir(os.path.join(d, 'accounts'))) == where
+            for a in where:
+                link = os.path.join(d, 'accounts', a)
+                assert os.readlink(link) == '../../../../accounts/' + a
+                assert os.path.isdir(link)
+        assert read(m.p('access', 'instance')) == access['instance']['InstanceArn'] + '\n'
+
+
+def m_name(m, account):
+    return read(m.p('accounts', account, 'name')).rstrip('\n')
+
+
+def test_owner_groups_file_maps_owners_to_groups(fake, tmp_path):
+    want = expected(fake.access())
+    accounts = account_ids(fake)
+    # every owner value there is (the fake's tags) answered by break-glass
+    values = {t.get('Owner') for t in fake.org()['tags'].values()} - {None, ''}
+    f = tmp_path / 'groups'
+    f.write_text('# owner -> group\n' + ''.join('%s\tbreak-glass\n' % o for o in sorted(values)))
+    with mount(fake, '-o', 'owner_groups=%s' % f) as m:
+        seen = set()
+        for a in accounts:
+            owner = read(m.p('accounts', a, 'owner')).rstrip('\n')
+            has = any(w[0] == a and w[3] == 'break-glass' for w in want)
+            got = read(m.p('accounts', a, 'owner_has_access')).rstrip('\n')
+            if owner in values:
+                assert got == ('yes' if has else 'no'), a
+                seen.add(got)
+        assert seen == {'yes', 'no'}
+
+
+def test_bad_owner_groups_file_is_one_clear_error(fake, tmp_path):
+    f = tmp_path / 'groups'
+    f.write_text('payments\n')
+    mnt = tmp_path / 'mnt'
+    mnt.mkdir()
+    p = subprocess.run([ORGFS, '-f', '--endpoint=' + fake.url, '-o', 'owner_groups=%s' % f,
+                        str(mnt)], env=aws_env(fake), capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode != 0
+    assert "owner groups file '%s' line 1: no tab" % f in p.stderr
+
+
+def test_without_identity_center_every_file_says_none():
+    with FakeAWS(accounts=12, seed=3, config_json={'sso_enabled': False}) as f:
+        accounts = account_ids(f)
+        with mount(f) as m:
+            assert read(m.p('access', 'instance')) == 'none\n'
+            for d in ('permission-sets', 'groups', 'users'):
+                assert os.listdir(m.p('access', d)) == []
+            for a in accounts:
+                assert read(m.p('accounts', a, 'access.tsv')) == 'none\n'
+                assert read(m.p('accounts', a, 'owner_has_access')) == 'none\n'
+                assert os.listdir(m.p('accounts', a, 'access')) == []
+            for o in os.listdir(m.p('owners')):
+                assert read(m.p('owners', o, 'access.tsv')) == 'none\n'
+            errors = read(m.p('.orgfs', 'errors')).splitlines()[1:]
+            assert not [e for e in errors if 'sso' in e or 'identitystore' in e], errors
+
+
+def test_identitystore_denied_names_fall_back_to_ids():
+    with FakeAWS(accounts=12, seed=5, config_json={'identitystore_denied': True}) as f:
+        want = expected(f.access(), names=False)
+        accounts = account_ids(f)
+        with mount(f) as m:
+            tsv, links, by_principal, _ = tree_rows(m, accounts)
+            assert tsv == want
+            assert links == sorted((a, ps, t, i) for a, ps, t, _, i in want)
+            for a in accounts:
+                assert read(m.p('accounts', a, 'owner_has_access')) == 'unknown\n'
+            errors = [e for e in read(m.p('.orgfs', 'errors')).splitlines()
+                      if 'identitystore:Describe' in e]
+            assert errors, read(m.p('.orgfs', 'errors'))
+            assert 'AccessDeniedException' in errors[0]
+            assert 'names of groups and users are their ids' in errors[0]
+
+
+def snapshot(m, accounts):
+    """Every file and link of the access tree, path -> content or target."""
+    out = {}
+    for top in [m.p('access')] + [m.p('accounts', a, 'access') for a in accounts]:
+        for d, dirs, files in os.walk(top):
+            for n in files:
+                p = os.path.join(d, n)
+                out[p[len(m.path):]] = os.readlink(p) if os.path.islink(p) else read(p)
+            for n in dirs:
+                p = os.path.join(d, n)
+                if os.path.islink(p):
+                    out[p[len(m.path):]] = os.readlink(p)
+    for a in accounts:
+        for n in ('access.tsv', 'owner_has_access'):
+            out['/accounts/%s/%s' % (a, n)] = read(m.p('accounts', a, n))
+    return out
+
+
+def test_sso_admin_throttled_tree_identical(fake):
+    accounts = account_ids(fake)
+    with mount(fake) as m:
+        clean = snapshot(m, accounts)
+    fake.control({'throttle_rate': {'sso-admin': 0.3}})
+    fake.clear_requests()
+    try:
+        # as test_faults: limits high, attempts many (what is tested is
+        # that every throttled call is retried, not the limiter's pace)
+        with mount(fake, '-o', 'max_attempts=8,rate_sso_admin=1000,rate_identitystore=1000',
+                   fast=False) as m:
+            assert snapshot(m, accounts) == clean
+        throttled = [r for r in fake.requests(service='sso-admin') if r.get('fault') == 'throttle']
+        assert throttled, 'the fake throttled nothing'
+    finally:
+        fake.control({'throttle_rate': 0.0})
