@@ -11,6 +11,8 @@
  *     ListAccountsForProvisionedPermissionSet (where it is provisioned)
  *   per (permission set, account provisioned): ListAccountAssignments
  * then identitystore DescribeGroup / DescribeUser once per principal.
+ * The per-account listings and the names go out -o concurrency at once
+ * (the client's rate limits pace them).
  * That is the fewest calls for the whole org: ListAccountAssignments
  * ForPrincipal would need the principals first, which only these
  * listings name.  An identity store that refuses (AccessDenied) leaves
@@ -18,6 +20,7 @@
  * listing, which is never shown incomplete.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,8 +163,57 @@ static void free_strings(char **v, size_t n)
 	free(v);
 }
 
+/* ---- calls at once ---- */
+
+/* njobs calls of job(arg, i), on up to nthreads threads; the first job
+ * that fails (non-zero) stops the others from taking more. */
+struct pool {
+	int (*job)(void *arg, size_t i);
+	void *arg;
+	size_t njobs;
+	size_t next;                    /* atomic */
+	int failed;                     /* atomic */
+};
+
+static void *pool_worker(void *p_)
+{
+	struct pool *p = p_;
+	size_t i;
+
+	while (!__atomic_load_n(&p->failed, __ATOMIC_ACQUIRE) &&
+	       (i = __atomic_fetch_add(&p->next, 1, __ATOMIC_ACQ_REL)) <
+	       p->njobs)
+		if (p->job(p->arg, i))
+			__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* @return 0, or 1 when a job failed (it kept why) */
+static int pool_run(int nthreads, size_t njobs, int (*job)(void *, size_t),
+		    void *arg)
+{
+	struct pool p = { .job = job, .arg = arg, .njobs = njobs };
+	pthread_t tids[SRC_AWS_MAX_CONCURRENCY];
+	int n = 0;
+
+	if (nthreads > SRC_AWS_MAX_CONCURRENCY)
+		nthreads = SRC_AWS_MAX_CONCURRENCY;
+	if ((size_t)nthreads > njobs)
+		nthreads = (int)njobs;
+	/* the caller's thread works too; threads that cannot start leave
+	 * the jobs to the others */
+	while (n + 1 < nthreads &&
+	       !pthread_create(&tids[n], NULL, pool_worker, &p))
+		n++;
+	pool_worker(&p);
+	while (n-- > 0)
+		pthread_join(tids[n], NULL);
+	return p.failed;
+}
+
 /* One fetch: the client, the region and the instance it reads */
 struct fetch {
+	int workers;                    /* calls at once */
 	struct aws_client *c;
 	const char *region;
 	const char *instance;
@@ -247,13 +299,44 @@ static int describe_pset(struct fetch *f, struct org_pset *p,
 			   "out of memory");
 }
 
-/* Every assignment of permission set index k in the accounts where it is
- * provisioned, onto f->a.  @return 0 or -errno with err filled */
-static int pset_assignments(struct fetch *f, size_t k, struct aws_error *err)
+/* One ListAccountAssignments listing: a permission set in one account */
+struct pair {
+	size_t pset;
+	char *account;
+	struct listed *v;
+	size_t n;
+	int rc;
+	struct aws_error err;
+};
+
+struct pairs {
+	struct fetch *f;
+	struct pair *v;
+	size_t n, cap;
+};
+
+static void pairs_free(struct pairs *ps)
 {
-	const char *arn = f->a->psets[k].arn;
+	size_t i, j;
+
+	for (i = 0; i < ps->n; i++) {
+		for (j = 0; j < ps->v[i].n; j++) {
+			free(ps->v[i].v[j].account);
+			free(ps->v[i].v[j].principal);
+		}
+		free(ps->v[i].v);
+		free(ps->v[i].account);
+	}
+	free(ps->v);
+}
+
+/* The accounts where permission set k is provisioned, each a pair of ps.
+ * @return 0 or -errno with err filled */
+static int provisioned(struct fetch *f, size_t k, struct pairs *ps,
+		       struct aws_error *err)
+{
 	char **accts = NULL;
-	size_t nacct = 0, i, j;
+	size_t nacct = 0, i;
 	int rc;
 	struct source_list l = { .op = &list_provisioned,
 				 .arg = (void *)"account",
@@ -261,49 +344,84 @@ static int pset_assignments(struct fetch *f, size_t k, struct aws_error *err)
 
 	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:s, s:i}",
 			     "InstanceArn", f->instance,
-			     "PermissionSetArn", arn, "MaxResults", SSO_PAGE);
+			     "PermissionSetArn", f->a->psets[k].arn,
+			     "MaxResults", SSO_PAGE);
 	for (i = 0; i < nacct && !rc; i++) {
-		struct listed *v = NULL;
-		size_t n = 0;
-		struct source_list la = { .op = &list_assignments, .vec = &v,
-					  .n = &n };
-
-		rc = source_list_run(&la, f->c, f->region, err,
-				     "{s:s, s:s, s:s, s:i}",
-				     "InstanceArn", f->instance,
-				     "PermissionSetArn", arn,
-				     "AccountId", accts[i],
-				     "MaxResults", SSO_PAGE);
-		for (j = 0; j < n; j++) {
-			struct org_assignment *x;
-
-			/* what another account's listing answers is not
-			 * this account's */
-			if (rc || strcmp(v[j].account, accts[i]))
-				goto drop;
-			if (source_grow((void **)&f->a->v, &f->cap, f->a->n,
-					sizeof(*f->a->v))) {
-				rc = source_fail(err, &aws_svc_sso_admin,
-						 "ListAccountAssignments",
-						 ENOMEM, "OutOfMemory",
-						 "out of memory");
-				goto drop;
-			}
-			x = &f->a->v[f->a->n++];
-			memset(x, 0, sizeof(*x));
-			x->account = v[j].account;
-			x->pset = k;
-			x->user = v[j].user;
-			x->principal_id = v[j].principal;
-			continue;
-drop:
-			free(v[j].account);
-			free(v[j].principal);
+		if (source_grow((void **)&ps->v, &ps->cap, ps->n,
+				sizeof(*ps->v))) {
+			rc = source_fail(err, &aws_svc_sso_admin,
+					 list_provisioned.op, ENOMEM,
+					 "OutOfMemory", "out of memory");
+			break;
 		}
-		free(v);
+		memset(&ps->v[ps->n], 0, sizeof(ps->v[ps->n]));
+		ps->v[ps->n].pset = k;
+		ps->v[ps->n].account = accts[i];
+		accts[i] = NULL;
+		ps->n++;
 	}
 	free_strings(accts, nacct);
 	return rc;
+}
+
+static int pair_job(void *arg, size_t i)
+{
+	struct pairs *ps = arg;
+	struct fetch *f = ps->f;
+	struct pair *p = &ps->v[i];
+	struct source_list l = { .op = &list_assignments, .vec = &p->v,
+				 .n = &p->n };
+
+	p->rc = source_list_run(&l, f->c, f->region, &p->err,
+				"{s:s, s:s, s:s, s:i}",
+				"InstanceArn", f->instance,
+				"PermissionSetArn", f->a->psets[p->pset].arn,
+				"AccountId", p->account,
+				"MaxResults", SSO_PAGE);
+	return p->rc;
+}
+
+/* Every pair's assignments, listed at once, onto f->a in the pairs'
+ * order.  @return 0 or -errno with err filled (a failed pair's) */
+static int list_pairs(struct fetch *f, struct pairs *ps,
+		      struct aws_error *err)
+{
+	size_t i, j;
+
+	ps->f = f;
+	if (pool_run(f->workers, ps->n, pair_job, ps)) {
+		for (i = 0; i < ps->n; i++)
+			if (ps->v[i].rc) {
+				*err = ps->v[i].err;
+				return ps->v[i].rc;
+			}
+	}
+	for (i = 0; i < ps->n; i++) {
+		struct pair *p = &ps->v[i];
+
+		for (j = 0; j < p->n; j++) {
+			struct org_assignment *x;
+
+			/* what an account's listing says of another
+			 * account is not taken */
+			if (strcmp(p->v[j].account, p->account))
+				continue;
+			if (source_grow((void **)&f->a->v, &f->cap, f->a->n,
+					sizeof(*f->a->v)))
+				return source_fail(err, &aws_svc_sso_admin,
+						   list_assignments.op, ENOMEM,
+						   "OutOfMemory",
+						   "out of memory");
+			x = &f->a->v[f->a->n++];
+			memset(x, 0, sizeof(*x));
+			x->account = p->v[j].account;
+			x->pset = p->pset;
+			x->user = p->v[j].user;
+			x->principal_id = p->v[j].principal;
+			p->v[j].account = p->v[j].principal = NULL;
+		}
+	}
+	return 0;
 }
 
 /* ---- names ---- */
@@ -354,63 +472,100 @@ static int describe_principal(struct fetch *f, struct aws_client *c,
 				       ENOMEM, "OutOfMemory", "out of memory");
 }
 
-/* Name every assignment's principal, asking once per principal; ids where
- * the identity store refuses (its error kept in f->a).  @return 0 or
- * -errno with err filled */
+/* The principals to name: the first assignment of each */
+struct names {
+	struct fetch *f;
+	struct org_assignment **first;  /* of each principal */
+	size_t n;
+	char **name;                    /* what each is called, or NULL */
+	int *rc;
+	struct aws_error *err;
+	int denied;                     /* atomic: the store refused */
+};
+
+static int name_job(void *arg, size_t i)
+{
+	struct names *nm = arg;
+
+	if (__atomic_load_n(&nm->denied, __ATOMIC_ACQUIRE))
+		return 0;
+	nm->rc[i] = describe_principal(nm->f, nm->f->c, nm->first[i],
+				       &nm->name[i], &nm->err[i]);
+	if (nm->rc[i] == -EACCES) {
+		/* the role may read assignments but not the directory */
+		__atomic_store_n(&nm->denied, 1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return nm->rc[i];
+}
+
+/* Name every assignment's principal, asking once per principal, all at
+ * once; ids for every name when the identity store refuses (its error
+ * kept in f->a).  @return 0 or -errno with err filled */
 static int name_principals(struct fetch *f, struct aws_error *err)
 {
 	struct org_access *a = f->a;
 	struct org_assignment **p;
-	size_t i, j;
-	int rc = 0, denied = 0;
+	struct names nm = { .f = f };
+	size_t i, j, u;
+	int rc = 0;
 
 	if (!a->n)
 		return 0;
 	p = malloc(a->n * sizeof(*p));
-	if (!p)
-		return source_fail(err, &aws_svc_identitystore, "DescribeGroup",
-				   ENOMEM, "OutOfMemory", "out of memory");
+	nm.first = malloc(a->n * sizeof(*nm.first));
+	nm.name = calloc(a->n, sizeof(*nm.name));
+	nm.rc = calloc(a->n, sizeof(*nm.rc));
+	nm.err = calloc(a->n, sizeof(*nm.err));
+	if (!p || !nm.first || !nm.name || !nm.rc || !nm.err) {
+		rc = source_fail(err, &aws_svc_identitystore, "DescribeGroup",
+				 ENOMEM, "OutOfMemory", "out of memory");
+		goto out;
+	}
 	for (i = 0; i < a->n; i++)
 		p[i] = &a->v[i];
 	qsort(p, a->n, sizeof(*p), cmp_principal_id);
-	for (i = 0; i < a->n && !rc; i = j) {
-		char *name = NULL;
-		struct aws_error e;
-
-		for (j = i + 1; j < a->n && !cmp_principal_id(&p[i], &p[j]);
-		     j++)
-			;
-		aws_error_clear(&e);
-		if (!denied)
-			rc = describe_principal(f, f->c, p[i], &name, &e);
-		if (rc == -EACCES) {
-			/* the role may read assignments but not the
-			 * directory: ids for names, and why */
-			denied = 1;
-			rc = 0;
+	for (i = 0; i < a->n; i++)
+		if (!i || cmp_principal_id(&p[i - 1], &p[i]))
+			nm.first[nm.n++] = p[i];
+	pool_run(f->workers, nm.n, name_job, &nm);
+	for (u = 0; u < nm.n && !rc; u++) {
+		if (nm.rc[u] == -EACCES && !a->names_code[0]) {
 			snprintf(a->names_code, sizeof(a->names_code), "%s",
-				 e.code);
+				 nm.err[u].code);
 			snprintf(a->names_message, sizeof(a->names_message),
-				 "names of groups and users are their ids: %.400s",
-				 e.message);
+				 "names of groups and users are their ids: "
+				 "%.400s", nm.err[u].message);
 			snprintf(a->names_operation,
 				 sizeof(a->names_operation), "%s",
-				 e.operation);
-		} else if (rc < 0) {
-			*err = e;
-			break;
+				 nm.err[u].operation);
+		} else if (nm.rc[u] && nm.rc[u] != -EACCES) {
+			*err = nm.err[u];
+			rc = nm.rc[u];
 		}
-		for (size_t k = i; k < j && !rc; k++) {
-			p[k]->principal_name = strdup(name ? name :
-						      p[k]->principal_id);
-			if (!p[k]->principal_name)
-				rc = source_fail(err, &aws_svc_identitystore,
-						 "DescribeGroup", ENOMEM,
-						 "OutOfMemory",
-						 "out of memory");
-		}
-		free(name);
 	}
+	/* each principal's assignments take its name (its id when none, or
+	 * when the store refused: all ids then, not some) */
+	for (i = 0, u = 0; i < a->n && !rc; i++) {
+		const char *name;
+
+		if (i && cmp_principal_id(&p[i - 1], &p[i]))
+			u++;
+		name = nm.name[u] && !nm.denied ? nm.name[u] :
+		       p[i]->principal_id;
+		p[i]->principal_name = strdup(name);
+		if (!p[i]->principal_name)
+			rc = source_fail(err, &aws_svc_identitystore,
+					 "DescribeGroup", ENOMEM,
+					 "OutOfMemory", "out of memory");
+	}
+out:
+	for (j = 0; nm.name && j < nm.n; j++)
+		free(nm.name[j]);
+	free(nm.name);
+	free(nm.rc);
+	free(nm.err);
+	free(nm.first);
 	free(p);
 	return rc;
 }
@@ -473,6 +628,7 @@ static int read_psets(struct fetch *f, struct aws_error *err)
 	size_t narn = 0, i, k;
 	struct source_list l = { .op = &list_psets, .vec = &arns,
 				 .n = &narn };
+	struct pairs ps = { 0 };
 	int rc;
 
 	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:i}",
@@ -506,9 +662,12 @@ static int read_psets(struct fetch *f, struct aws_error *err)
 						 "called %s",
 						 a->psets[k].name);
 		if (!rc)
-			rc = pset_assignments(f, a->npsets - 1, err);
+			rc = provisioned(f, a->npsets - 1, &ps, err);
 	}
 	free_strings(arns, narn);
+	if (!rc)
+		rc = list_pairs(f, &ps, err);
+	pairs_free(&ps);
 	return rc;
 }
 
@@ -516,7 +675,8 @@ int aws_list_access(struct org_source *src, struct org_access **out,
 		    struct aws_error *err)
 {
 	struct aws_source *s = to_aws(src);
-	struct fetch f = { .region = s->sso_region };
+	struct fetch f = { .region = s->sso_region,
+			   .workers = s->concurrency };
 	int rc, member = 0;
 
 	*out = NULL;

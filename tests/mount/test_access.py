@@ -11,7 +11,7 @@ from fixture import FakeAWS
 from orgfsmount import ORGFS, Mount, aws_env
 
 # no client-side limit: the fake answers at once (the throttled test keeps it)
-ARGS = ['-o', 'resources=off']
+ARGS = ['-o', 'resources=off', '-o', 'rate_organizations=1000']
 FAST = ['-o', 'rate_sso_admin=0', '-o', 'rate_identitystore=0']
 
 
