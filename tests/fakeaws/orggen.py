@@ -608,6 +608,11 @@ class Org:
             groups[gid] = {'GroupId': gid, 'DisplayName': n, 'IdentityStoreId': store,
                            'Description': 'group %s' % n}
             gid_of[n] = gid
+        # a second group called like another: two directory groups may share
+        # a display name
+        twin = uid()
+        groups[twin] = {'GroupId': twin, 'DisplayName': 'finance', 'IdentityStoreId': store,
+                        'Description': 'the other finance'}
         users = {}
         for p in PEOPLE[:8]:
             u = uid()
@@ -631,6 +636,7 @@ class Org:
                 asg.add((aid, by_name['ReadOnlyAccess'], 'USER', rng.choice(user_ids)))
             if aid == self.mgmt:
                 asg.add((aid, by_name['Billing'], 'GROUP', gid_of['finance']))
+                asg.add((aid, by_name['ReadOnlyAccess'], 'GROUP', twin))
         return {'instance': instance, 'permission_sets': psets, 'groups': groups, 'users': users,
                 'assignments': sorted(asg)}
 
