@@ -706,6 +706,12 @@ static int aws_provenance(struct org_source *src, const char *const *regions,
 	} else if (!res) {
 		res = put_endpoints(s, &aws_svc_config, regions, nregions, out);
 	}
+	/* IAM Identity Center, in its own region */
+	one[0] = s->sso_region ? s->sso_region : home;
+	if (!res)
+		res = put_endpoints(s, &aws_svc_sso_admin, one, 1, out);
+	if (!res)
+		res = put_endpoints(s, &aws_svc_identitystore, one, 1, out);
 	if (!res)
 		res = buf_printf(out, "credentials\t%s\n", s->credentials ?
 				 s->credentials : "unknown");

@@ -10,7 +10,7 @@ import subprocess
 from expected import Org
 from orgfsmount import Mount, aws_env, wait_idle
 
-ROOT_NAMES = {'README', 'tables', 'org', 'accounts', 'by-name', 'ous',
+ROOT_NAMES = {'README', 'access', 'tables', 'org', 'accounts', 'by-name', 'ous',
               'tree', 'policies', 'owners', 'unowned', 'tags', 'compliance',
               '.orgfs', 'services'}
 

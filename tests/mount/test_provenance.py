@@ -10,7 +10,7 @@ from fixture import FakeAWS, PYTHON
 from orgfsmount import Mount, aws_env
 
 SERVICES = ('organizations', 'sts', 'resource_groups_tagging_api',
-            'config_service')
+            'config_service', 'sso_admin', 'identitystore')
 
 
 @pytest.fixture(scope='module')
@@ -106,6 +106,11 @@ def test_endpoint_from_service_variables(fake):
         assert c['endpoint_config_service'] == \
             'https://config.<region>.amazonaws.com (standard; regions ' \
             'us-east-1, eu-west-1)'
+        # IAM Identity Center in its region
+        assert c['endpoint_sso_admin'] == \
+            'https://sso.us-east-1.amazonaws.com (standard)'
+        assert c['endpoint_identitystore'] == \
+            'https://identitystore.us-east-1.amazonaws.com (standard)'
         ep = readme_field(readme(m), 'Endpoints').splitlines()
         assert [ln.split()[0] for ln in ep] == list(SERVICES)
         assert ep[0].split(None, 1)[1] == \
