@@ -40,7 +40,8 @@ def read(path):
 def test_top_level(mnt):
     assert sorted(os.listdir(mnt.path)) == sorted([
         'README', 'tables', 'org', 'accounts', 'by-name', 'ous',
-        'tree', 'policies', 'owners', 'unowned', 'tags', 'compliance', '.orgfs'])
+        'tree', 'policies', 'owners', 'unowned', 'tags', 'compliance', '.orgfs',
+        'access'])
     st = os.stat(mnt.p('README'))
     assert st.st_mode & 0o777 == 0o444
     assert st.st_size == len(read(mnt.p('README')).encode())
@@ -65,7 +66,7 @@ def test_accounts_exact(mnt, org):
             'name', 'email', 'state', 'arn', 'joined_method', 'joined',
             'parent', 'path', 'owner', 'owner.source', 'tags', 'policies',
             'policies.tsv', 'policies.jsonl', 'compliance',
-            'effective_tag_policy.json'] +
+            'effective_tag_policy.json', 'access', 'access.tsv', 'owner_has_access'] +
             (['config'] if readable else []))
         assert read(os.path.join(d, 'name')) == a['Name'] + '\n'
         assert read(os.path.join(d, 'email')) == a['Email'] + '\n'
