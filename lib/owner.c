@@ -423,9 +423,11 @@ int owner_groups_load(const char *path, struct owner_groups **out,
 			break;
 		}
 		s = trim(line, (size_t)got, &len);
+		/* the tab is looked for in the line as it is: "owner<TAB>"
+		 * has a tab and an empty group */
 		if (len && *s != '#')
-			rc = owner_group_line(g, &cap, path, lineno, s, len,
-					      err, errlen);
+			rc = owner_group_line(g, &cap, path, lineno, line,
+					      (size_t)got, err, errlen);
 	}
 	if (!rc && ferror(f)) {
 		rc = errno ? -errno : -EIO;

@@ -407,6 +407,64 @@ START_TEST(test_list_errors)
 }
 END_TEST
 
+/* -o owner_groups: owner<TAB>group lines, both sides trimmed */
+START_TEST(test_owner_groups)
+{
+	static const char text[] =
+		"# owner -> Identity Center group\n\n"
+		"  payments \t  Payments Engineers \n"
+		"alice@example.com\tdata/ml engineers\n"
+		"platform\tplatform\n";
+	char path[512], err[1024] = "", want[1200];
+	struct owner_groups *g = NULL;
+
+	write_temp(path, sizeof(path), text, sizeof(text) - 1);
+	ck_assert_msg(owner_groups_load(path, &g, err, sizeof(err)) == 0, "%s",
+		      err);
+	unlink(path);
+	ck_assert_str_eq(owner_groups_get(g, "payments"), "Payments Engineers");
+	ck_assert_str_eq(owner_groups_get(g, "alice@example.com"),
+			 "data/ml engineers");
+	ck_assert_str_eq(owner_groups_get(g, "platform"), "platform");
+	ck_assert_ptr_null(owner_groups_get(g, "Payments"));
+	ck_assert_ptr_null(owner_groups_get(g, "search"));
+	ck_assert_ptr_null(owner_groups_get(g, NULL));
+	ck_assert_ptr_null(owner_groups_get(NULL, "payments"));
+	owner_groups_free(g);
+
+	g = (struct owner_groups *)&g;
+	write_temp(path, sizeof(path), "a\tb\npayments\n", 13);
+	ck_assert_int_eq(owner_groups_load(path, &g, err, sizeof(err)),
+			 -EINVAL);
+	snprintf(want, sizeof(want), "owner groups file '%s' line 2: no tab: "
+		 "write \"owner<TAB>group\"", path);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_eq(g, (struct owner_groups *)&g);   /* out untouched */
+	unlink(path);
+
+	write_temp(path, sizeof(path), "a\t \n", 4);
+	ck_assert_int_eq(owner_groups_load(path, &g, err, sizeof(err)),
+			 -EINVAL);
+	ck_assert_msg(strstr(err, "line 1: want one owner"), "%s", err);
+	unlink(path);
+
+	write_temp(path, sizeof(path), "x\tg1\ny\tg\nx\tg2\n", 14);
+	ck_assert_int_eq(owner_groups_load(path, &g, err, sizeof(err)),
+			 -EINVAL);
+	snprintf(want, sizeof(want), "owner groups file '%s': owner 'x' is "
+		 "mapped on lines 1 and 3: keep one", path);
+	ck_assert_str_eq(err, want);
+	unlink(path);
+
+	ck_assert_int_eq(owner_groups_load(path, &g, err, sizeof(err)),
+			 -ENOENT);
+	snprintf(want, sizeof(want), "cannot read owner groups file '%s': No "
+		 "such file or directory", path);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_eq(g, (struct owner_groups *)&g);
+}
+END_TEST
+
 static Suite *owner_suite(void)
 {
 	Suite *s = suite_create("owner");
@@ -422,6 +480,7 @@ static Suite *owner_suite(void)
 			    sizeof(lcases) / sizeof(lcases[0]));
 	tcase_add_test(tc, test_list_many);
 	tcase_add_test(tc, test_list_errors);
+	tcase_add_test(tc, test_owner_groups);
 	suite_add_tcase(s, tc);
 	return s;
 }
