@@ -44,6 +44,7 @@ static struct {
 	int destroyed;
 	int changes;            /* on_change calls */
 	char last_key[64];      /* account/region of the last slice call */
+	int names_denied;       /* list_access: the identity store refused */
 } fk = { .m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static int fk_calls(enum org_kind k)
@@ -360,6 +361,44 @@ static void fk_destroy(struct org_source *s)
 	fk.destroyed++;
 }
 
+/* One permission set held by one group in 111111111111 */
+static int fk_list_access(struct org_source *s, struct org_access **out,
+			  struct aws_error *err)
+{
+	struct org_access *a;
+	int rc = enter(ORG_ACCESS, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	a = xcalloc(1, sizeof(*a));
+	a->present = 1;
+	a->instance_arn = strdup("arn:aws:sso:::instance/ssoins-1");
+	a->identity_store_id = strdup("d-1");
+	a->npsets = 1;
+	a->psets = xcalloc(1, sizeof(*a->psets));
+	a->psets[0].arn = strdup("arn:aws:sso:::permissionSet/ssoins-1/ps-1");
+	a->psets[0].name = strdup("ReadOnly");
+	a->psets[0].description = strdup("");
+	a->psets[0].session_duration = strdup("PT1H");
+	a->psets[0].inline_policy = strdup("");
+	a->n = 1;
+	a->v = xcalloc(1, sizeof(*a->v));
+	a->v[0].account = strdup("111111111111");
+	a->v[0].principal_id = strdup("g-1");
+	a->v[0].principal_name = strdup(fk.names_denied ? "g-1" : "payments");
+	if (fk.names_denied) {
+		strcpy(a->names_code, "AccessDeniedException");
+		strcpy(a->names_message, "names of groups and users are their "
+		       "ids: denied");
+		strcpy(a->names_operation, "identitystore:DescribeGroup");
+	}
+	ck_assert_int_eq(org_access_finish(a), 0);
+	ck_assert_str_eq(a->v[0].label, a->v[0].principal_name);
+	*out = a;
+	return 0;
+}
+
 static const struct org_source_ops fake_ops = {
 	.name = "fake",
 	.describe_org = fk_describe_org,
@@ -372,6 +411,7 @@ static const struct org_source_ops fake_ops = {
 	.effective_tag_policy = fk_effective_tag_policy,
 	.config_compliance = fk_config_compliance,
 	.list_org_resources = fk_list_org_resources,
+	.list_access = fk_list_access,
 	.describe = fk_describe,
 	.destroy = fk_destroy,
 };
@@ -495,7 +535,8 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_TAGS] = "222222222222", [ORG_POLICIES] = "",
 	[ORG_POLICY] = "p-fake0001", [ORG_RESOURCES] = "111111111111/eu-west-1",
 	[ORG_ORGRES] = "", [ORG_EFFPOL] = "111111111111",
-	[ORG_CONFIG] = "222222222222/us-east-1", [ORG_INDEX] = "",
+	[ORG_CONFIG] = "222222222222/us-east-1", [ORG_ACCESS] = "",
+	[ORG_INDEX] = "",
 };
 
 START_TEST(test_kind_names)
@@ -541,6 +582,7 @@ START_TEST(test_fetch_once)
 	ck_assert_int_eq(fk_calls(ORG_ORGRES), 1);
 	ck_assert_int_eq(fk_calls(ORG_EFFPOL), 1);
 	ck_assert_int_eq(fk_calls(ORG_CONFIG), 1);
+	ck_assert_int_eq(fk_calls(ORG_ACCESS), 1);
 	ck_assert_str_eq(fk.last_key, "222222222222|us-east-1");
 	ck_assert_uint_eq(((const struct org_resources *)
 			   refs[ORG_RESOURCES].data)->n, 1);
@@ -764,6 +806,8 @@ START_TEST(test_unsupported)
 		  "NotSupported", "this source has no AWS Config data");
 	get_fails(o, ORG_ORGRES, "", -ENOENT, "NoAggregator",
 		  "no aggregator is configured");
+	get_fails(o, ORG_ACCESS, "", -ENOENT, "NotSupported",
+		  "this source has no Identity Center data");
 	/* -ENOENT is an answer, not an error to record */
 	ck_assert_uint_eq(status_value(o, "errors_recorded"), 0);
 	free_fake_org(o);
@@ -955,6 +999,34 @@ START_TEST(test_demo)
 }
 END_TEST
 
+/* Names the identity store refused: the value is served (ids for names),
+ * and .orgfs/errors says why, once per fetch */
+START_TEST(test_access_names_denied)
+{
+	struct org_config cfg = base_cfg();
+	struct cache_ref ref = { 0 };
+	struct buf b;
+	struct org *o;
+
+	fk.names_denied = 1;
+	o = fake_org(&fake_ops, &cfg);
+	get_ok(o, ORG_ACCESS, "", &ref);
+	ck_assert_str_eq(((const struct org_access *)ref.data)->v[0].label,
+			 "g-1");
+	org_put(o, &ref);
+	ck_assert_uint_eq(status_value(o, "errors_recorded"), 1);
+	buf_init(&b, 1 << 16);
+	ck_assert_int_eq(org_render_errors(o, &b), 0);
+	ck_assert_msg(strstr(buf_str(&b), "access\tidentitystore:DescribeGroup"
+			     "\tAccessDeniedException"), "%s", buf_str(&b));
+	ck_assert_ptr_nonnull(strstr(buf_str(&b), "names of groups and users "
+				     "are their ids"));
+	buf_free(&b);
+	fk.names_denied = 0;
+	free_fake_org(o);
+}
+END_TEST
+
 static Suite *org_suite(void)
 {
 	Suite *s = suite_create("org");
@@ -970,6 +1042,7 @@ static Suite *org_suite(void)
 	tcase_add_test(tc, test_error_ttl);
 	tcase_add_test(tc, test_drop);
 	tcase_add_test(tc, test_unsupported);
+	tcase_add_test(tc, test_access_names_denied);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_index_error);
 	tcase_add_test(tc, test_demo);
