@@ -581,6 +581,11 @@ class Org:
              json.dumps({'Version': '2012-10-17', 'Statement': [
                  {'Effect': 'Allow', 'Action': ['s3:Get*', 's3:List*', 's3:Put*', 'glue:*'], 'Resource': '*'},
                  {'Effect': 'Deny', 'Action': 's3:Delete*', 'Resource': '*'}]})),
+            ('ViewOnlyAccess', 'Console read, no data', 'PT8H', ['job-function/ViewOnlyAccess'], ''),
+            ('NetworkAdministrator', 'VPCs, Transit Gateway, DNS', 'PT4H',
+             ['job-function/NetworkAdministrator'], ''),
+            ('DatabaseAdministrator', '', 'PT4H', ['job-function/DatabaseAdministrator'], ''),
+            ('SupportUser', 'Open and read support cases', 'PT8H', ['job-function/SupportUser'], ''),
         ]
         psets = {}
         by_name = {}
@@ -634,6 +639,14 @@ class Org:
                 asg.add((aid, by_name['AdministratorAccess'], 'USER', rng.choice(user_ids)))
             if rng.random() < 0.2:
                 asg.add((aid, by_name['ReadOnlyAccess'], 'USER', rng.choice(user_ids)))
+            if owner in gid_of and rng.random() < 0.5:
+                asg.add((aid, by_name['ViewOnlyAccess'], 'GROUP', gid_of[owner]))
+            if rng.random() < 0.15:
+                asg.add((aid, by_name['NetworkAdministrator'], 'GROUP', gid_of['break-glass']))
+            if rng.random() < 0.1:
+                asg.add((aid, by_name['DatabaseAdministrator'], 'USER', rng.choice(user_ids)))
+            if rng.random() < 0.4:
+                asg.add((aid, by_name['SupportUser'], 'GROUP', gid_of['security-auditors']))
             if aid == self.mgmt:
                 asg.add((aid, by_name['Billing'], 'GROUP', gid_of['finance']))
                 asg.add((aid, by_name['ReadOnlyAccess'], 'GROUP', twin))
