@@ -55,6 +55,19 @@ static int users_dir(const char *path)
 	return u && (!g || u > g);
 }
 
+/* A table's first line when records were left out (lib/model.h
+ * org_skipped), then its header.  @return 0 or -ENOMEM */
+static int put_head(struct buf *b, const struct org_access *a,
+		    const char *header)
+{
+	int res = a->skipped.n ?
+		  buf_printf(b, "# incomplete: %zu record%s left out, see "
+			     ".orgfs/errors\n", a->skipped.n,
+			     a->skipped.n == 1 ? "" : "s") : 0;
+
+	return res ? res : buf_puts(b, header);
+}
+
 /* ---- accounts/<id>/ ---- */
 
 static int put_assignment_row(struct buf *b, const struct org_access *a,
@@ -84,7 +97,7 @@ int f_account_access_tsv(struct lctx *c, struct node *out)
 		return failed(c);
 	if (!a->present)
 		return put_line(out, NONE_LINE);
-	res = buf_puts(&out->data, "permission_set\tprincipal_type\t"
+	res = put_head(&out->data, a, "permission_set\tprincipal_type\t"
 		       "principal_name\tprincipal_id\n");
 	account_range(a, c->arg[0], &lo, &hi);
 	for (i = lo; i < hi && !res; i++)
@@ -395,7 +408,7 @@ int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 	if (res)
 		return res;
 	a = access_of(c);
-	res = buf_puts(&out->data, "account_id\taccount_name\t"
+	res = put_head(&out->data, a, "account_id\taccount_name\t"
 		       "permission_set\tprincipal_id\n");
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_assignment *x = &a->v[i];
@@ -430,7 +443,7 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 		return failed(c);
 	if (!a->present)
 		return put_line(out, NONE_LINE);
-	res = buf_puts(&out->data, "account_id\taccount_name\t"
+	res = put_head(&out->data, a, "account_id\taccount_name\t"
 		       "owner_has_access\tpermission_set\tprincipal_type\t"
 		       "principal_name\tprincipal_id\n");
 	for (i = 0; i < x->n && !res; i++) {

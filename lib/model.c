@@ -427,6 +427,7 @@ void org_access_free(struct org_access *a)
 	free(a->v);
 	free(a->instance_arn);
 	free(a->identity_store_id);
+	org_skipped_free(&a->skipped);
 	free(a);
 }
 

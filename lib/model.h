@@ -225,6 +225,7 @@ struct org_access {
 	char names_code[128];
 	char names_message[512];
 	char names_operation[96];
+	struct org_skipped skipped;     /* assignments and accounts left out */
 };
 
 void org_access_free(struct org_access *a);

@@ -954,6 +954,8 @@ static const struct org_skipped *skipped_of(int kind, union org_value v)
 	case ORG_RESOURCES:
 	case ORG_ORGRES:
 		return &v.resources->skipped;
+	case ORG_ACCESS:
+		return &v.access->skipped;
 	default:
 		return NULL;
 	}
@@ -972,6 +974,7 @@ static void record_skipped(struct org *o, int kind, const char *key,
 		[ORG_POLICY] = "/policies/",
 		[ORG_RESOURCES] = "/accounts/",
 		[ORG_ORGRES] = "/resources (aggregator)",
+		[ORG_ACCESS] = "/access",
 	};
 	char path[256];
 

@@ -16,8 +16,9 @@
  * That is the fewest calls for the whole org: ListAccountAssignments
  * ForPrincipal would need the principals first, which only these
  * listings name.  An identity store that refuses (AccessDenied) leaves
- * ids for names and says why in the value; any other failure fails the
- * listing, which is never shown incomplete.
+ * ids for names and says why in the value; an assignment or account id
+ * not of AWS's form is left out and named (org_skipped); any other
+ * failure fails the listing, which is never shown incomplete.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -96,9 +97,10 @@ static int parse_string(struct source_list *l, json_t *it, void *slot)
 		return source_list_malformed(l, "%s: an item is not a string",
 					     l->op->key);
 	v = json_string_value(it);
-	if (l->arg && !source_is_account_id(v))
-		return source_list_malformed(l, "not an account id: '%.40s'",
-					     v);
+	if (l->arg)
+		return source_is_account_id(v) ?
+		       ((*x = strdup(v)) ? 0 : source_list_nomem(l)) :
+		       source_list_skip(l, "not an account id: '%.40s'", v);
 	if (!*v || strlen(v) > 2048)
 		return source_list_malformed(l, "%s: an empty or overlong item",
 					     l->op->key);
@@ -125,9 +127,9 @@ static int parse_assignment(struct source_list *l, json_t *it, void *slot)
 					     "PrincipalId");
 	if (!source_is_account_id(acct) || !good_id(pid) ||
 	    (strcmp(type, "GROUP") && strcmp(type, "USER")))
-		return source_list_malformed(l, "not an assignment: account "
-					     "'%.20s' %.10s '%.70s'", acct,
-					     type, pid);
+		return source_list_skip(l, "not an assignment: account "
+					"'%.20s' %.10s '%.70s'", acct, type,
+					pid);
 	x->user = !strcmp(type, "USER");
 	x->account = strdup(acct);
 	x->principal = strdup(pid);
@@ -307,6 +309,7 @@ struct pair {
 	size_t n;
 	int rc;
 	struct aws_error err;
+	struct org_skipped skipped;
 };
 
 struct pairs {
@@ -326,6 +329,7 @@ static void pairs_free(struct pairs *ps)
 		}
 		free(ps->v[i].v);
 		free(ps->v[i].account);
+		org_skipped_free(&ps->v[i].skipped);
 	}
 	free(ps->v);
 }
@@ -340,7 +344,8 @@ static int provisioned(struct fetch *f, size_t k, struct pairs *ps,
 	int rc;
 	struct source_list l = { .op = &list_provisioned,
 				 .arg = (void *)"account",
-				 .vec = &accts, .n = &nacct };
+				 .vec = &accts, .n = &nacct,
+				 .skipped = &f->a->skipped };
 
 	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:s, s:i}",
 			     "InstanceArn", f->instance,
@@ -370,7 +375,7 @@ static int pair_job(void *arg, size_t i)
 	struct fetch *f = ps->f;
 	struct pair *p = &ps->v[i];
 	struct source_list l = { .op = &list_assignments, .vec = &p->v,
-				 .n = &p->n };
+				 .n = &p->n, .skipped = &p->skipped };
 
 	p->rc = source_list_run(&l, f->c, f->region, &p->err,
 				"{s:s, s:s, s:s, s:i}",
@@ -399,6 +404,10 @@ static int list_pairs(struct fetch *f, struct pairs *ps,
 	for (i = 0; i < ps->n; i++) {
 		struct pair *p = &ps->v[i];
 
+		if (org_skipped_merge(&f->a->skipped, &p->skipped))
+			return source_fail(err, &aws_svc_sso_admin,
+					   list_assignments.op, ENOMEM,
+					   "OutOfMemory", "out of memory");
 		for (j = 0; j < p->n; j++) {
 			struct org_assignment *x;
 

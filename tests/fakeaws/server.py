@@ -84,6 +84,7 @@ DEFAULT_CONFIG = {
     'namespaced_errors': False, 'services': None,
     # IAM Identity Center: absent, delegated, identity store denied
     'sso_enabled': True, 'sso_delegated_admin': None, 'identitystore_denied': False,
+    'sso_raw_assignments': None,
     # GetCallerIdentity leaves these of UserId, Account, Arn out of its reply
     'caller_identity_omit': [],
 }

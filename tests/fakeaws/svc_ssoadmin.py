@@ -3,7 +3,9 @@
 The instance belongs to the management account (or to the account named in
 config `sso_delegated_admin`); every other caller is denied.  Config
 `sso_enabled: false` is an organization without Identity Center:
-ListInstances answers an empty list.  Listings page like the real service
+ListInstances answers an empty list.  `sso_raw_assignments` (a list of
+items) is added as given to every ListAccountAssignments reply (hostile:
+any PrincipalId, any type).  Listings page like the real service
 (MaxResults 1..100, small default pages, tokens bound to the op, inputs and
 caller)."""
 
@@ -91,5 +93,8 @@ def handle(ctx):
                        "constraint: Member must satisfy regular expression pattern: \\d{12}")
         items = [{'AccountId': a, 'PermissionSetArn': ps, 'PrincipalType': t, 'PrincipalId': pid}
                  for a, ps, t, pid in ic['assignments'] if a == aid and ps == arn]
+        # hostile: raw items appended as given (no real endpoint sends them)
+        items += [dict(x, AccountId=x.get('AccountId', aid), PermissionSetArn=arn)
+                  for x in st.config.get('sso_raw_assignments') or []]
         return _page(ctx, items, 'AccountAssignments')
     raise ApiError(400, 'UnknownOperationException', 'unknown operation %s' % op)

@@ -270,3 +270,24 @@ def test_demo_has_the_same_data_deterministic():
     assert {'yes', 'no', 'unknown'} <= set(has)
     assert any('\tUSER\t' in snap['/accounts/%s/access.tsv' % a] for a in owners)
     assert snap['/access/instance'].startswith('arn:aws:sso:::instance/ssoins-')
+
+
+def test_bad_assignment_left_out_and_named():
+    """An assignment whose principal id or type is not of AWS's form is left
+    out, named in .orgfs/errors, and the tables say they are incomplete; the
+    rest is there."""
+    bad = [{'PrincipalType': 'GROUP', 'PrincipalId': '../../../etc'},
+           {'PrincipalType': 'ROLE', 'PrincipalId': 'abc'}]
+    with FakeAWS(accounts=6, seed=5, config_json={'sso_raw_assignments': bad}) as f:
+        want = expected(f.access())
+        accounts = account_ids(f)
+        with mount(f) as m:
+            for a in accounts:
+                lines = read(m.p('accounts', a, 'access.tsv')).splitlines()
+                assert lines[0].startswith('# incomplete: ') and \
+                    lines[0].endswith(' left out, see .orgfs/errors'), lines[0]
+                got = sorted((a,) + tuple(x.split('\t')) for x in lines[2:])
+                assert got == [w for w in want if w[0] == a]
+            assert '..' not in ''.join(os.listdir(m.p('access', 'groups')))
+            errors = read(m.p('.orgfs', 'errors'))
+            assert "'../../../etc'" in errors and 'SkippedRecord' in errors, errors
