@@ -46,13 +46,18 @@ static void account_range(const struct org_access *a, const char *account,
 	*hi = h;
 }
 
-/* users/ or groups/ in the path: which kind of principal it names */
-static int users_dir(const char *path)
+/* Whether the path is under users/ (else groups/): access/users/...,
+ * or accounts/<id>/access/<set>/users/..., by position, never by a name
+ * (a group may be called "users") */
+static int users_dir(const struct lctx *c)
 {
-	const char *u = strstr(path, "/users");
-	const char *g = strstr(path, "/groups");
+	const char *p = c->path;
+	int slashes = !strncmp(p, "/access/", 8) ? 2 : 5;
 
-	return u && (!g || u > g);
+	while (*p && slashes)
+		if (*p++ == '/')
+			slashes--;
+	return !strncmp(p, "users", 5) && (p[5] == '/' || !p[5]);
 }
 
 /* A table's first line when records were left out (lib/model.h
@@ -211,7 +216,7 @@ int ls_account_pset_principals(struct lctx *c, struct dlist *d)
 {
 	const struct org_access *a;
 	size_t lo, hi, i;
-	int user = users_dir(c->path + strlen("/accounts"));
+	int user = users_dir(c);
 	int res = account_pset_range(c, &a, &lo, &hi);
 
 	for (i = lo; i < hi && !res; i++)
@@ -226,7 +231,7 @@ int l_account_principal(struct lctx *c, struct node *out)
 {
 	const struct org_access *a;
 	size_t lo, hi, i;
-	int user = users_dir(c->path + strlen("/accounts"));
+	int user = users_dir(c);
 	int res = account_pset_range(c, &a, &lo, &hi);
 
 	if (res)
@@ -363,7 +368,7 @@ int l_pset_account(struct lctx *c, struct node *out)
 int ls_principals(struct lctx *c, struct dlist *d)
 {
 	const struct org_access *a = access_of(c);
-	int user = users_dir(c->path);
+	int user = users_dir(c);
 	size_t i;
 	int res = 0;
 
@@ -384,7 +389,7 @@ static int is_principal(const struct org_assignment *x, int user,
 int d_principal(struct lctx *c, struct node *out)
 {
 	const struct org_access *a = access_of(c);
-	int user = users_dir(c->path);
+	int user = users_dir(c);
 	size_t i;
 
 	(void)out;
@@ -401,7 +406,7 @@ int d_principal(struct lctx *c, struct node *out)
 int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_access *a;
-	int user = users_dir(c->path);
+	int user = users_dir(c);
 	size_t i;
 	int res = d_principal(c, NULL);
 

@@ -881,7 +881,7 @@ static int fetch_access(struct org *o, const char *key, union org_value *v,
 			 v->access->names_message);
 		snprintf(e.operation, sizeof(e.operation), "%s",
 			 v->access->names_operation);
-		org_record_error(o, "access", &e);
+		org_record_error(o, "/access", &e);
 	}
 	return res;
 }

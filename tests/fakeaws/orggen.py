@@ -606,7 +606,7 @@ class Org:
         owners = sorted({t.get('Owner') for t in self.tags.values() if t.get('Owner')})
         without = set(owners[1::5])         # a few owners have no group
         names = [o for o in owners if o not in without]
-        names += ['security-auditors', 'break-glass', 'data/ml engineers', 'finance']
+        names += ['security-auditors', 'break-glass', 'data/ml engineers', 'finance', 'users']
         groups, gid_of = {}, {}
         for n in names:
             gid = uid()
@@ -647,6 +647,8 @@ class Org:
                 asg.add((aid, by_name['DatabaseAdministrator'], 'USER', rng.choice(user_ids)))
             if rng.random() < 0.4:
                 asg.add((aid, by_name['SupportUser'], 'GROUP', gid_of['security-auditors']))
+            if rng.random() < 0.3:      # a group called like the users/ directory
+                asg.add((aid, by_name['ReadOnlyAccess'], 'GROUP', gid_of['users']))
             if aid == self.mgmt:
                 asg.add((aid, by_name['Billing'], 'GROUP', gid_of['finance']))
                 asg.add((aid, by_name['ReadOnlyAccess'], 'GROUP', twin))
