@@ -3,8 +3,8 @@
  * tree (one real directory per permission set, group and user) and
  * owners/<owner>/access.tsv
  *
- * An organization without an instance is no error: every file says
- * "none" and every directory is empty.
+ * An organization without an instance is no error: every one-value file
+ * says "none", every table is its header alone, every directory is empty.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -60,17 +60,20 @@ static int users_dir(const struct lctx *c)
 	return !strncmp(p, "users", 5) && (p[5] == '/' || !p[5]);
 }
 
-/* A table's first line when records were left out (lib/model.h
- * org_skipped), then its header.  @return 0 or -ENOMEM */
-static int put_head(struct buf *b, const struct org_access *a,
+/* A table's header, then, when records were left out (lib/model.h
+ * org_skipped), the incompleteness marker (orgfs(1), TABLES).
+ * @return 0 or -errno */
+static int put_head(struct lctx *c, struct buf *b, const struct org_access *a,
 		    const char *header)
 {
-	int res = a->skipped.n ?
-		  buf_printf(b, "# incomplete: %zu record%s left out, see "
-			     ".orgfs/errors\n", a->skipped.n,
-			     a->skipped.n == 1 ? "" : "s") : 0;
+	int res = buf_puts(b, header);
 
-	return res ? res : buf_puts(b, header);
+	if (res || !a->skipped.n)
+		return res;
+	c->incomplete = 1;
+	return put_incomplete(b, b->len, "%zu record%s left out, see "
+			      ".orgfs/errors", a->skipped.n,
+			      a->skipped.n == 1 ? "" : "s");
 }
 
 /* ---- accounts/<id>/ ---- */
@@ -100,9 +103,9 @@ int f_account_access_tsv(struct lctx *c, struct node *out)
 	a = access_of(c);
 	if (!a)
 		return failed(c);
-	if (!a->present)
-		return put_line(out, NONE_LINE);
-	res = put_head(&out->data, a, "permission_set\tprincipal_type\t"
+	/* no instance: the header alone (a table's first line is always
+	 * its header, orgfs(1) TABLES) */
+	res = put_head(c, &out->data, a, "permission_set\tprincipal_type\t"
 		       "principal_name\tprincipal_id\n");
 	account_range(a, c->arg[0], &lo, &hi);
 	for (i = lo; i < hi && !res; i++)
@@ -413,7 +416,7 @@ int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 	if (res)
 		return res;
 	a = access_of(c);
-	res = put_head(&out->data, a, "account_id\taccount_name\t"
+	res = put_head(c, &out->data, a, "account_id\taccount_name\t"
 		       "permission_set\tprincipal_id\n");
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_assignment *x = &a->v[i];
@@ -446,9 +449,7 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 
 	if (!x || !a)
 		return failed(c);
-	if (!a->present)
-		return put_line(out, NONE_LINE);
-	res = put_head(&out->data, a, "account_id\taccount_name\t"
+	res = put_head(c, &out->data, a, "account_id\taccount_name\t"
 		       "owner_has_access\tpermission_set\tprincipal_type\t"
 		       "principal_name\tprincipal_id\n");
 	for (i = 0; i < x->n && !res; i++) {

@@ -21,10 +21,11 @@ def read(path):
 
 
 def rows(path):
-    """A TSV file's rows after its header, as tuples."""
+    """A TSV file's rows after its header (and its incompleteness mark), as
+    tuples."""
     lines = read(path).splitlines()
     assert lines, path
-    return [tuple(line.split('\t')) for line in lines[1:]]
+    return [tuple(line.split('\t')) for line in lines[1:] if not line.startswith('# ')]
 
 
 def expected(access, names=True):
@@ -182,19 +183,22 @@ def test_bad_owner_groups_file_is_one_clear_error(fake, tmp_path):
     assert "owner groups file '%s' line 1: no tab" % f in p.stderr
 
 
-def test_without_identity_center_every_file_says_none():
+def test_without_identity_center_none_and_nothing_fails():
     with FakeAWS(accounts=12, seed=3, config_json={'sso_enabled': False}) as f:
         accounts = account_ids(f)
         with mount(f) as m:
             assert read(m.p('access', 'instance')) == 'none\n'
             for d in ('permission-sets', 'groups', 'users'):
                 assert os.listdir(m.p('access', d)) == []
+            # one-value files say none; tables are their header alone
+            # (orgfs(1) TABLES: the first line is always the header)
             for a in accounts:
-                assert read(m.p('accounts', a, 'access.tsv')) == 'none\n'
+                assert read(m.p('accounts', a, 'access.tsv')) == \
+                    'permission_set\tprincipal_type\tprincipal_name\tprincipal_id\n'
                 assert read(m.p('accounts', a, 'owner_has_access')) == 'none\n'
                 assert os.listdir(m.p('accounts', a, 'access')) == []
             for o in os.listdir(m.p('owners')):
-                assert read(m.p('owners', o, 'access.tsv')) == 'none\n'
+                assert read(m.p('owners', o, 'access.tsv')).count('\n') == 1'
             errors = read(m.p('.orgfs', 'errors')).splitlines()[1:]
             assert not [e for e in errors if 'sso' in e or 'identitystore' in e], errors
 
@@ -283,9 +287,11 @@ def test_bad_assignment_left_out_and_named():
         accounts = account_ids(f)
         with mount(f) as m:
             for a in accounts:
-                lines = read(m.p('accounts', a, 'access.tsv')).splitlines()
-                assert lines[0].startswith('# incomplete: ') and \
-                    lines[0].endswith(' left out, see .orgfs/errors'), lines[0]
+                p = m.p('accounts', a, 'access.tsv')
+                lines = read(p).splitlines()
+                assert lines[1].startswith('# incomplete: ') and \
+                    lines[1].endswith(' left out, see .orgfs/errors'), lines[1]
+                assert os.getxattr(p, 'user.orgfs.incomplete') == b'1'
                 got = sorted((a,) + tuple(x.split('\t')) for x in lines[2:])
                 assert got == [w for w in want if w[0] == a]
             assert '..' not in ''.join(os.listdir(m.p('access', 'groups')))
