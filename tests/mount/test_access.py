@@ -198,7 +198,7 @@ def test_without_identity_center_none_and_nothing_fails():
                 assert read(m.p('accounts', a, 'owner_has_access')) == 'none\n'
                 assert os.listdir(m.p('accounts', a, 'access')) == []
             for o in os.listdir(m.p('owners')):
-                assert read(m.p('owners', o, 'access.tsv')).count('\n') == 1'
+                assert read(m.p('owners', o, 'access.tsv')).count('\n') == 1
             errors = read(m.p('.orgfs', 'errors')).splitlines()[1:]
             assert not [e for e in errors if 'sso' in e or 'identitystore' in e], errors
 

@@ -32,7 +32,7 @@ MAN = os.path.join(ROOT, 'man', 'orgfs.1')
 README = os.path.join(ROOT, 'README.md')
 EXAMPLES = os.path.join(ROOT, 'examples')
 # what is marked today: a marker lost or a block no longer found fails
-MIN_DEMO = 11
+MIN_DEMO = 12
 MARK = re.compile(r'(?:\.\\"|<!--)\s*example:\s*(demo|none)\b(.*)')
 ROFF = [('\\-', '-'), ('\\e', '\\'), ("\\(aq", "'"), ('\\(dq', '"'),
         ('\\&', ''), ('\\~', ' ')]
