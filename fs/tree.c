@@ -65,6 +65,7 @@ static const struct layout_row rows[] = {
 	{ "/accounts/*/resources/*/*/*/*/compliance", F, ORG_RESOURCES, f_resource_compliance, NULL, 0, NULL, NONE },
 	{ "/accounts/*/resources/*/*/*/*/*", F, ORG_RESOURCES, f_resource_field, NULL, 0, NULL, NONE },
 	{ "/accounts/*/access.tsv",       F, ORG_ACCESS,   f_account_access_tsv, NULL, 0, NULL, NONE },
+	{ "/accounts/*/access.jsonl",     F, ORG_ACCESS,   f_account_access_tsv, NULL, 0, NULL, NONE },
 	{ "/accounts/*/owner_has_access", F, ORG_ACCESS,   f_owner_has_access, NULL, 0, NULL, NONE },
 	{ "/accounts/*/access",           D, ORG_ACCESS,   d_account,         ls_account_access, 0, NULL, NONE },
 	{ "/accounts/*/access/*",         D, ORG_ACCESS,   d_account_pset,    NULL, 0, NULL, NONE },
@@ -122,6 +123,7 @@ static const struct layout_row rows[] = {
 	{ "/owners/*/ous",                D, ORG_INDEX,    NULL,              ls_owner_ous, 0, NULL, NONE },
 	{ "/owners/*/ous/*",              L, ORG_INDEX,    l_view_object,     NULL, 0, NULL, NONE },
 	{ "/owners/*/access.tsv",         F, ORG_ACCESS,   f_owner_access_tsv, NULL, 1, NULL, NONE },
+	{ "/owners/*/access.jsonl",       F, ORG_ACCESS,   f_owner_access_tsv, NULL, 1, NULL, NONE },
 	{ "/owners/*/resources.tsv",      F, ORG_RESOURCES, f_owner_resources_tsv, NULL, 1, with_resources, NONE },
 	{ "/owners/*/resources.jsonl",    F, ORG_RESOURCES, f_owner_resources_tsv, NULL, 1, with_resources, NONE },
 
@@ -151,9 +153,11 @@ static const struct layout_row rows[] = {
 	{ "/access/groups",               D, ORG_ACCESS,   NULL,              ls_principals, 0, NULL, NONE },
 	{ "/access/groups/*",             D, ORG_ACCESS,   d_principal,       NULL, 0, NULL, NONE },
 	{ "/access/groups/*/accounts.tsv", F, ORG_ACCESS,  f_principal_accounts_tsv, NULL, 0, NULL, NONE },
+	{ "/access/groups/*/accounts.jsonl", F, ORG_ACCESS, f_principal_accounts_tsv, NULL, 0, NULL, NONE },
 	{ "/access/users",                D, ORG_ACCESS,   NULL,              ls_principals, 0, NULL, NONE },
 	{ "/access/users/*",              D, ORG_ACCESS,   d_principal,       NULL, 0, NULL, NONE },
 	{ "/access/users/*/accounts.tsv", F, ORG_ACCESS,   f_principal_accounts_tsv, NULL, 0, NULL, NONE },
+	{ "/access/users/*/accounts.jsonl", F, ORG_ACCESS,  f_principal_accounts_tsv, NULL, 0, NULL, NONE },
 
 	{ "/compliance",                  D, ORG_INDEX,    d_compliance,      NULL, 0, NULL, NONE },
 	{ "/compliance/summary",          F, ORG_INDEX,    f_compliance_summary, NULL, 1, NULL, NONE },

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "owner.h"
+#include "table.h"
 #include "tree.h"
 
 #define NONE_LINE "none"
@@ -60,41 +61,44 @@ static int users_dir(const struct lctx *c)
 	return !strncmp(p, "users", 5) && (p[5] == '/' || !p[5]);
 }
 
-/* A table's header, then, when records were left out (lib/model.h
- * org_skipped), the incompleteness marker (orgfs(1), TABLES).
- * @return 0 or -errno */
-static int put_head(struct lctx *c, struct buf *b, const struct org_access *a,
-		    const char *header)
-{
-	int res = buf_puts(b, header);
+/* The tables' columns (orgfs(1) FILESYSTEM LAYOUT) */
+#define S(n) { n, TT_STR }
+static const struct table_col account_cols[] = {
+	S("permission_set"), S("principal_type"), S("principal_name"),
+	S("principal_id"),
+};
+static const struct table_col principal_cols[] = {
+	S("account_id"), S("account_name"), S("permission_set"),
+	S("principal_id"),
+};
+static const struct table_col owner_cols[] = {
+	S("account_id"), S("account_name"), S("owner_has_access"),
+	S("permission_set"), S("principal_type"), S("principal_name"),
+	S("principal_id"),
+};
+#undef S
 
-	if (res || !a->skipped.n)
-		return res;
-	c->incomplete = 1;
-	return put_incomplete(b, b->len, "%zu record%s left out, see "
-			      ".orgfs/errors", a->skipped.n,
-			      a->skipped.n == 1 ? "" : "s");
+/* Start a table; when records were left out (lib/model.h org_skipped),
+ * its incompleteness mark.  @return 0 or -errno */
+static int start(struct table *t, struct lctx *c, struct node *out,
+		 const struct org_access *a, const struct table_col *cols,
+		 size_t ncols)
+{
+	int res = table_start(t, c, &out->data, cols, ncols);
+
+	if (!res && a->skipped.n)
+		res = table_incomplete(t, "%zu record%s left out, see "
+				       ".orgfs/errors", a->skipped.n,
+				       a->skipped.n == 1 ? "" : "s");
+	return res;
 }
 
 /* ---- accounts/<id>/ ---- */
 
-static int put_assignment_row(struct buf *b, const struct org_access *a,
-			      const struct org_assignment *x)
-{
-	int res = put_tsv(b, a->psets[x->pset].name, '\t');
-
-	if (!res)
-		res = put_tsv(b, ptype(x), '\t');
-	if (!res)
-		res = put_tsv(b, x->principal_name, '\t');
-	if (!res)
-		res = put_tsv(b, x->principal_id, '\n');
-	return res;
-}
-
 int f_account_access_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_access *a;
+	struct table t;
 	size_t lo, hi, i;
 	int res = d_account(c, NULL);
 
@@ -105,12 +109,13 @@ int f_account_access_tsv(struct lctx *c, struct node *out)
 		return failed(c);
 	/* no instance: the header alone (a table's first line is always
 	 * its header, orgfs(1) TABLES) */
-	res = put_head(c, &out->data, a, "permission_set\tprincipal_type\t"
-		       "principal_name\tprincipal_id\n");
+	res = start(&t, c, out, a, account_cols, ARRAY_SIZE(account_cols));
 	account_range(a, c->arg[0], &lo, &hi);
 	for (i = lo; i < hi && !res; i++)
-		res = put_assignment_row(&out->data, a, &a->v[i]);
-	return res;
+		res = table_row(&t, a->psets[a->v[i].pset].name,
+				ptype(&a->v[i]), a->v[i].principal_name,
+				a->v[i].principal_id);
+	return table_finish(&t, res);
 }
 
 /* The group that answers for owner: -o owner_groups, else the group
@@ -409,6 +414,7 @@ int d_principal(struct lctx *c, struct node *out)
 int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_access *a;
+	struct table t;
 	int user = users_dir(c);
 	size_t i;
 	int res = d_principal(c, NULL);
@@ -416,8 +422,7 @@ int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 	if (res)
 		return res;
 	a = access_of(c);
-	res = put_head(c, &out->data, a, "account_id\taccount_name\t"
-		       "permission_set\tprincipal_id\n");
+	res = start(&t, c, out, a, principal_cols, ARRAY_SIZE(principal_cols));
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_assignment *x = &a->v[i];
 		const struct org_account *ac;
@@ -426,16 +431,13 @@ int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 			continue;
 		ac = find_account(c, x->account);
 		if (!ac && c->err.err)
-			return failed(c);
-		res = put_tsv(&out->data, x->account, '\t');
-		if (!res)
-			res = put_tsv(&out->data, ac ? ac->name : "", '\t');
-		if (!res)
-			res = put_tsv(&out->data, a->psets[x->pset].name, '\t');
-		if (!res)
-			res = put_tsv(&out->data, x->principal_id, '\n');
+			res = failed(c);
+		else
+			res = table_row(&t, x->account, ac ? ac->name : "",
+					a->psets[x->pset].name,
+					x->principal_id);
 	}
-	return res;
+	return table_finish(&t, res);
 }
 
 /* ---- owners/<owner>/access.tsv ---- */
@@ -444,14 +446,13 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_index *x = index_of(c);
 	const struct org_access *a = x ? access_of(c) : NULL;
+	struct table t;
 	size_t i, lo, hi, k;
 	int res;
 
 	if (!x || !a)
 		return failed(c);
-	res = put_head(c, &out->data, a, "account_id\taccount_name\t"
-		       "owner_has_access\tpermission_set\tprincipal_type\t"
-		       "principal_name\tprincipal_id\n");
+	res = start(&t, c, out, a, owner_cols, ARRAY_SIZE(owner_cols));
 	for (i = 0; i < x->n && !res; i++) {
 		const struct org_index_obj *ob = &x->v[i];
 		const char *has;
@@ -461,16 +462,11 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 			continue;
 		account_range(a, ob->id, &lo, &hi);
 		has = owner_access(c, a, lo, hi, ob->owner);
-		for (k = lo; k < hi && !res; k++) {
-			res = put_tsv(&out->data, ob->id, '\t');
-			if (!res)
-				res = put_tsv(&out->data, ob->label, '\t');
-			if (!res)
-				res = put_tsv(&out->data, has, '\t');
-			if (!res)
-				res = put_assignment_row(&out->data, a,
-							 &a->v[k]);
-		}
+		for (k = lo; k < hi && !res; k++)
+			res = table_row(&t, ob->id, ob->label, has,
+					a->psets[a->v[k].pset].name,
+					ptype(&a->v[k]), a->v[k].principal_name,
+					a->v[k].principal_id);
 	}
-	return res;
+	return table_finish(&t, res);
 }

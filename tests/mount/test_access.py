@@ -97,6 +97,14 @@ def test_every_assignment_once_in_every_view(fake):
     with mount(fake) as m:
         tsv, links, by_principal, by_owner = tree_rows(m, accounts)
         assert tsv == want
+        # the JSON Lines twin holds the same rows, exact
+        import json
+        twin = []
+        for a in accounts:
+            with open(m.p('accounts', a, 'access.jsonl')) as fh:
+                twin += [(a, r['permission_set'], r['principal_type'], r['principal_name'],
+                          r['principal_id']) for r in map(json.loads, fh)]
+        assert sorted(twin) == want
         lab = labels(want)
         assert any(v.endswith(')') for v in lab.values()), 'no two groups share a name'
         assert links == sorted((a, ps, t, lab[(t, i)]) for a, ps, t, _, i in want)

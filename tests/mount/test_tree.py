@@ -66,7 +66,8 @@ def test_accounts_exact(mnt, org):
             'name', 'email', 'state', 'arn', 'joined_method', 'joined',
             'parent', 'path', 'owner', 'owner.source', 'tags', 'policies',
             'policies.tsv', 'policies.jsonl', 'compliance',
-            'effective_tag_policy.json', 'access', 'access.tsv', 'owner_has_access'] +
+            'effective_tag_policy.json', 'access', 'access.tsv', 'access.jsonl',
+            'owner_has_access'] +
             (['config'] if readable else []))
         assert read(os.path.join(d, 'name')) == a['Name'] + '\n'
         assert read(os.path.join(d, 'email')) == a['Email'] + '\n'
