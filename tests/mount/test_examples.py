@@ -219,7 +219,7 @@ def test_documented_formats():
         sizes = [os.path.getsize(m.p('accounts', a, 'compliance'))
                  for a in os.listdir(m.p('accounts'))]
         assert 0 in sizes and max(sizes) > 0
-        with open(m.p('accounts', '946251282950', 'config', 'status')) as fh:
+        with open(m.p('accounts', '966838428857', 'config', 'status')) as fh:
             status = fh.read().splitlines()
     assert len(status) > 1
     assert all(re.fullmatch(r'[a-z0-9-]+\t(enabled|not enabled)', ln)
