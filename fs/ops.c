@@ -88,8 +88,135 @@ static struct {
 	fuse_ino_t *inos;               /* dynamic files just read */
 	size_t ninos;
 	size_t capinos;
+	fuse_ino_t busy;                /* being invalidated now, 0: none */
+	pthread_cond_t done;            /* an invalidation of inos ended */
 	struct orgfs *fs;
-} inv = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+} inv = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+	  .done = PTHREAD_COND_INITIALIZER };
+
+/* A file of .orgfs/ changes with every rendering, and one cat(1) of it
+ * makes several requests: a stat, then a read of the pages and, at each
+ * read that reaches the end, a stat of the open file to learn whether it
+ * grew.  Rendered afresh at each, the text came back cut or with the
+ * tail of a later rendering (about 1 read in 40 while a crawl runs).  So
+ * a rendering is kept for SNAP_FRESH_MS: the reads and the open file's
+ * stats of that moment are answered from it; a stat by name (a new
+ * open, ls) renders afresh.  Protected by snap.lock. */
+#define SNAP_SLOTS 8
+#define SNAP_FRESH_MS 1000
+
+struct snapbuf {
+	int refs;                       /* atomic */
+	size_t len;
+	char data[];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		fuse_ino_t ino;
+		struct timespec at;     /* CLOCK_MONOTONIC */
+		struct snapbuf *b;
+	} s[SNAP_SLOTS];
+	unsigned next;
+} snap = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void snap_put(struct snapbuf *b)
+{
+	if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(b);
+}
+
+static int is_snapped(const struct node *n)
+{
+	return n->dynamic && n->type == NODE_FILE && !n->failed;
+}
+
+/* The rendering of ino kept less than SNAP_FRESH_MS ago, or NULL. */
+static struct snapbuf *snap_take(fuse_ino_t ino)
+{
+	struct snapbuf *b = NULL;
+	struct timespec now;
+	long long age_ms;
+	unsigned i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&snap.lock);
+	for (i = 0; i < SNAP_SLOTS; i++) {
+		if (!snap.s[i].b || snap.s[i].ino != ino)
+			continue;
+		age_ms = (now.tv_sec - snap.s[i].at.tv_sec) * 1000LL +
+			 (now.tv_nsec - snap.s[i].at.tv_nsec) / 1000000;
+		if (age_ms <= SNAP_FRESH_MS) {
+			b = snap.s[i].b;
+			__atomic_add_fetch(&b->refs, 1, __ATOMIC_ACQ_REL);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&snap.lock);
+	return b;
+}
+
+/* Keep the rendering in n as the one of ino. */
+static void snap_keep(fuse_ino_t ino, const struct node *n)
+{
+	struct snapbuf *b, *old;
+	unsigned i, slot;
+
+	b = malloc(sizeof(*b) + node_len(n));
+	if (!b)
+		return;                 /* the next request renders afresh */
+	b->len = node_len(n);
+	memcpy(b->data, node_ptr(n), b->len);
+	b->refs = 1;
+	pthread_mutex_lock(&snap.lock);
+	for (slot = 0; slot < SNAP_SLOTS && snap.s[slot].ino != ino; slot++)
+		;
+	if (slot == SNAP_SLOTS) {
+		for (i = 0; i < SNAP_SLOTS && snap.s[i].b; i++)
+			;
+		slot = i < SNAP_SLOTS ? i : snap.next++ % SNAP_SLOTS;
+	}
+	old = snap.s[slot].b;
+	snap.s[slot].ino = ino;
+	snap.s[slot].b = b;
+	clock_gettime(CLOCK_MONOTONIC, &snap.s[slot].at);
+	pthread_mutex_unlock(&snap.lock);
+	snap_put(old);
+}
+
+/* n, a fresh rendering of ino: for an open file's stat (reuse), the
+ * rendering of the moment takes its place; otherwise it becomes that. */
+static void snap_node(fuse_ino_t ino, struct node *n, int reuse)
+{
+	struct snapbuf *b;
+
+	if (!is_snapped(n))
+		return;
+	b = reuse ? snap_take(ino) : NULL;
+	if (!b) {
+		snap_keep(ino, n);
+		return;
+	}
+	buf_reset(&n->data);
+	if (buf_append(&n->data, b->data, b->len))
+		snap_keep(ino, n);      /* no memory: what n holds, whole */
+	snap_put(b);
+}
+
+/* At unmount: nothing kept. */
+static void snap_drop_all(void)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&snap.lock);
+	for (i = 0; i < SNAP_SLOTS; i++) {
+		snap_put(snap.s[i].b);
+		snap.s[i].b = NULL;
+		snap.s[i].ino = 0;
+	}
+	pthread_mutex_unlock(&snap.lock);
+}
 
 /* What the kernel is shown of a node, as a hash; 0: nothing final yet
  * (provisional attributes: the kernel holds no pages and asks again). */
@@ -578,6 +705,35 @@ static void inv_queue_ino(fuse_ino_t ino)
 	pthread_mutex_unlock(&inv.lock);
 }
 
+/* A stat of a .orgfs/ file waits until the pages the last read of it left
+ * in the kernel are gone: the kernel would otherwise serve the older text
+ * cut or padded to the size this stat gives.  The wait is on the
+ * invalidation thread, which waits only for reads already answered; it
+ * is bounded all the same, and past the bound the stat goes on. */
+static void inv_wait_ino(fuse_ino_t ino)
+{
+	struct timespec until;
+	size_t i;
+	int pending = 1;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 200 * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&inv.lock);
+	while (pending && inv.running) {
+		pending = inv.busy == ino;
+		for (i = 0; !pending && i < inv.ninos; i++)
+			pending = inv.inos[i] == ino;
+		if (pending &&
+		    pthread_cond_timedwait(&inv.done, &inv.lock, &until))
+			break;
+	}
+	pthread_mutex_unlock(&inv.lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* operations */
 
@@ -644,6 +800,10 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	memset(&e, 0, sizeof(e));
 	e.ino = ino;
 	e.generation = 1;
+	if (is_snapped(&n)) {
+		inv_wait_ino(ino);
+		snap_node(ino, &n, 0);
+	}
 	fill_stat(fs, ino, &n, &e.attr);
 	e.attr_timeout = timeout_of(&n);
 	e.entry_timeout = n.dynamic || n.provisional ? n.timeout : timeout_of(&n);
@@ -709,6 +869,11 @@ static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 
 	if (get_node_how(req, ino, &n, !fi))
 		return;
+	if (is_snapped(&n)) {
+		/* fi: the stat of an open file read to its end */
+		inv_wait_ino(ino);
+		snap_node(ino, &n, fi != NULL);
+	}
 	fill_stat(fs_of(req), ino, &n, &st);
 	h = hash_node(&n);
 	inval_if_changed(fs_of(req), ino, itab_set_hash(ino, h), h);
@@ -761,11 +926,25 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct org *org = fs_of(req)->org;
 	uint64_t gen = org_generation(org);
+	struct snapbuf *b = snap_take(ino);
 	struct node n;
 
 	(void)fi;
+	if (b) {                        /* .orgfs/: what the stat was shown */
+		if ((size_t)off >= b->len)
+			fuse_reply_buf(req, NULL, 0);
+		else
+			fuse_reply_buf(req, b->data + off,
+				       b->len - (size_t)off < size ?
+				       b->len - (size_t)off : size);
+		snap_put(b);
+		inv_queue_ino(ino);
+		return;
+	}
 	if (get_node(req, ino, &n))
 		return;
+	if (is_snapped(&n))
+		snap_keep(ino, &n);
 	if (n.type != NODE_FILE) {
 		fuse_reply_err(req, EISDIR);
 	} else if ((size_t)off >= node_len(&n)) {
@@ -1250,10 +1429,13 @@ static void *inv_main(void *arg)
 		if (inv.ninos) {
 			fuse_ino_t ino = inv.inos[--inv.ninos];
 
+			inv.busy = ino;
 			pthread_mutex_unlock(&inv.lock);
 			/* waits for the read that queued it to finish */
 			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 			pthread_mutex_lock(&inv.lock);
+			inv.busy = 0;
+			pthread_cond_broadcast(&inv.done);
 			continue;
 		}
 		if (inv.drop) {
@@ -1318,6 +1500,7 @@ void ops_stop(struct orgfs *fs)
 	pthread_mutex_lock(&inv.lock);
 	if (!inv.running) {
 		pthread_mutex_unlock(&inv.lock);
+		snap_drop_all();
 		itab_free();
 		return;
 	}
@@ -1329,5 +1512,6 @@ void ops_stop(struct orgfs *fs)
 	free(inv.inos);
 	inv.inos = NULL;
 	inv.ninos = inv.capinos = 0;
+	snap_drop_all();
 	itab_free();
 }
