@@ -135,6 +135,7 @@ class State:
         self.buckets = {}
         self.log = []
         self.seq = 0
+        self.waiting = 0            # requests held by the latency fault now
         self.internal_errors = 0
         self.imds_tokens = {}
         self.imds_cache = {}
@@ -537,7 +538,13 @@ class Handler(BaseHTTPRequestHandler):
             return None
         delay = st.jitter()
         if delay > 0:
-            time.sleep(delay)
+            with st.lock:
+                st.waiting += 1
+            try:
+                time.sleep(delay)
+            finally:
+                with st.lock:
+                    st.waiting -= 1
         signed = svc in SIGNING_NAME and not (svc == 'sts' and ctx.op == 'AssumeRoleWithWebIdentity')
         if signed:
             headers = list(self.headers.items())
@@ -715,6 +722,7 @@ class Handler(BaseHTTPRequestHandler):
             elif path == '/_fake/stats':
                 with st.lock:
                     out = {'requests': st.seq, 'internal_errors': st.internal_errors,
+                           'waiting': st.waiting,
                            'sessions': len(st.sessions), 'pid': os.getpid()}
             elif path == '/_fake/sessions':
                 with st.lock:

@@ -39,7 +39,9 @@ def _blocked_reader(m, fake, what):
                               stderr=subprocess.PIPE, text=True)
     wait_for(lambda: status(m)['fetches_in_flight'] != '0', timeout=10,
              what='the read to wait for the endpoint')
-    time.sleep(0.2)         # the request is on the wire, not just queued
+    # the request is on the wire, held by the endpoint, not just queued
+    wait_for(lambda: fake.stats()['waiting'] > 0, timeout=10,
+             what='the endpoint to hold the request')
     assert reader.poll() is None, 'the read did not wait for the endpoint'
     return reader
 
