@@ -44,6 +44,9 @@ struct orgfs {
 	size_t cache_max;               /* -o cache_max, bytes */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;
+	int regions_all;                /* -o regions=all: each account's
+					   enabled regions (ORG_REGIONS);
+					   regions is then empty */
 	const struct layout_table *layout;      /* the tree (fs/tree.c),
 						   handed over at mount */
 	struct resindex *index;         /* the org-wide resource snapshot

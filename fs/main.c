@@ -249,7 +249,8 @@ static int open_aws(struct options *o, struct orgfs *fs, struct mountsrc *ms,
 				    o->aws.config_aggregator :
 				    o->aws.resource_explorer_view);
 	}
-	if (options_default_regions(fs, ms->region))
+	/* the AWS source's default: every region each account enabled */
+	if (options_default_regions(fs, "all"))
 		goto out_src;
 	*out = src;
 	return 0;

@@ -181,9 +181,28 @@ static int parse_level(const char *s, int *out)
 /* "us-east-1,eu-west-1" into fs->regions. */
 static int parse_regions(const char *spec, struct orgfs *fs)
 {
-	char *copy = strdup(spec), *rest = copy, *r;
+	char *copy, *rest, *r;
 	int res = 0;
 
+	if (!strcmp(spec, "all")) {
+		/* each account's enabled regions; a list given too is an
+		 * error, not a union */
+		if (fs->nregions) {
+			fprintf(stderr, "orgfs: invalid regions '%s': 'all' "
+				"or a list of regions, not both\n", spec);
+			return -EINVAL;
+		}
+		fs->regions_all = 1;
+		return 0;
+	}
+	if (fs->regions_all) {
+		fprintf(stderr, "orgfs: invalid regions '%s': regions=all was "
+			"given too: 'all' or a list of regions, not both\n",
+			spec);
+		return -EINVAL;
+	}
+	copy = strdup(spec);
+	rest = copy;
 	if (!copy)
 		return -ENOMEM;
 	while (!res && (r = strsep(&rest, ","))) {
@@ -198,6 +217,13 @@ static int parse_regions(const char *spec, struct orgfs *fs)
 			fprintf(stderr, "orgfs: invalid regions '%s': an empty "
 				"region name (regions are separated by one "
 				"comma)\n", spec);
+			res = -EINVAL;
+			break;
+		}
+		if (!strcmp(r, "all")) {
+			fprintf(stderr, "orgfs: invalid regions '%s': 'all' "
+				"stands alone (regions=all), not in a list\n",
+				spec);
 			res = -EINVAL;
 			break;
 		}
@@ -677,7 +703,10 @@ static void show_regions(const struct opt *d, const struct options *o,
 {
 	(void)o;
 	(void)ms;
-	show_list(d, fs, fs->regions, fs->nregions);
+	if (fs->regions_all)
+		LINE(d, "all");
+	else
+		show_list(d, fs, fs->regions, fs->nregions);
 }
 
 static void show_kernel_timeout(const struct opt *d, const struct options *o,
@@ -791,6 +820,7 @@ static const struct opt opts[] = {
 	 * effective policies too */
 	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL)),
 	TTL("ttl_access", K(ORG_ACCESS)),
+	TTL("ttl_regions", K(ORG_REGIONS)),
 	/* Config results and the aggregator's listing as long as resources */
 	{ .name = "ttl_resources", NUM(U_TTL, 0, YEAR),
 	  .kinds = K(ORG_RESOURCES) | K(ORG_CONFIG) | K(ORG_ORGRES),
@@ -1429,6 +1459,8 @@ static int check_demo_regions(const struct options *o,
 	char want[64];
 	size_t i;
 
+	if (fs->regions_all)
+		return 0;       /* the demo's accounts enable both */
 	for (i = 0; i < fs->nregions; i++) {
 		snprintf(want, sizeof(want), ",%s,", fs->regions[i]);
 		if (!strstr(have, want)) {
@@ -1478,7 +1510,8 @@ int options_apply_source(struct options *o, struct orgfs *fs)
 
 int options_default_regions(struct orgfs *fs, const char *spec)
 {
-	return fs->nregions || !parse_regions(spec, fs) ? 0 : -1;
+	return fs->nregions || fs->regions_all || !parse_regions(spec, fs) ?
+	       0 : -1;
 }
 
 static void show_block(const struct options *o, struct orgfs *fs,

@@ -146,6 +146,11 @@ int f_unowned_resources_tsv(struct lctx *c, struct node *out);
 int f_tag_resources_tsv(struct lctx *c, struct node *out);
 int with_resources(struct lctx *c);
 int resources_listed(struct lctx *c);
+/* The regions whose data of account the tree reads: -o regions as given,
+ * or with regions=all the account's enabled regions (pinned in c).
+ * @return 0, or failed(c) */
+int account_regions(struct lctx *c, const char *account,
+		    char *const **v, size_t *n);
 /* The resource that accounts/<a>/resources/<s>/<r>/<t>/<id> names, or
  * NULL (c->err.err set when data failed). */
 const struct org_resource *find_resource(struct lctx *c);

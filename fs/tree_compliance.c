@@ -89,18 +89,28 @@ static void subject_free(struct subject *s)
 static int subject_config(struct lctx *c, const char *account,
 			  struct subject *s)
 {
-	size_t r, k;
+	char *const *regions = NULL;
+	size_t r, k, nregions;
 
-	for (r = 0; r < c->fs->nregions; r++) {
+	if (account_regions(c, account, &regions, &nregions)) {
+		/* the account's regions are unknown: its rules not judged */
+		snprintf(s->config_why, sizeof(s->config_why),
+			 "Config results unreadable (regions: %.100s: %.400s)",
+			 c->err.code[0] ? c->err.code : "error",
+			 c->err.message);
+		aws_error_clear(&c->err);
+		return 0;
+	}
+	for (r = 0; r < nregions; r++) {
 		const struct org_config_rules *cr =
-			config_of(c, account, c->fs->regions[r]);
+			config_of(c, account, regions[r]);
 		struct rules_config_result *nv;
 
 		if (!cr) {
 			if (!s->config_why[0])
 				snprintf(s->config_why, sizeof(s->config_why),
 					 "Config results unreadable (%.40s: "
-					 "%.100s: %.400s)", c->fs->regions[r],
+					 "%.100s: %.400s)", regions[r],
 					 c->err.code[0] ? c->err.code :
 					 "error", c->err.message);
 			aws_error_clear(&c->err);

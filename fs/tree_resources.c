@@ -14,20 +14,45 @@
 /* resources: accounts/<id>/resources/<service>/<region>/<type>/<id>/,
  * and the org-wide views over every readable account and region */
 
-/* Pin every region's resources of one account; fails as the first
- * region that fails (EACCES when the role is refused). */
-static int account_slices(struct lctx *c, const char *account,
-			  const struct org_resources **out)
+int account_regions(struct lctx *c, const char *account,
+		    char *const **v, size_t *n)
 {
+	const struct org_regions *r;
+
+	if (!c->fs->regions_all) {
+		*v = c->fs->regions;
+		*n = c->fs->nregions;
+		return 0;
+	}
+	r = need(c, ORG_REGIONS, account);
+	if (!r)
+		return failed(c);
+	*v = r->v;
+	*n = r->n;
+	return 0;
+}
+
+/* Pin every region's resources of one account; fails as the first
+ * region that fails (EACCES when the role is refused).  *n: how many. */
+static int account_slices(struct lctx *c, const char *account,
+			  const struct org_resources **out, size_t max,
+			  size_t *n)
+{
+	char *const *regions = NULL;
 	char key[64];
 	size_t i;
+	int res = account_regions(c, account, &regions, n);
 
-	for (i = 0; i < c->fs->nregions; i++) {
-		org_slice_key(key, sizeof(key), account, c->fs->regions[i]);
+	if (res)
+		return res;
+	if (*n > max)
+		return -EIO;
+	for (i = 0; i < *n; i++) {
+		org_slice_key(key, sizeof(key), account, regions[i]);
 		ask_ahead(c, ORG_RESOURCES, key);
 	}
-	for (i = 0; i < c->fs->nregions; i++) {
-		org_slice_key(key, sizeof(key), account, c->fs->regions[i]);
+	for (i = 0; i < *n; i++) {
+		org_slice_key(key, sizeof(key), account, regions[i]);
 		out[i] = need(c, ORG_RESOURCES, key);
 		if (!out[i])
 			return failed(c);
@@ -62,9 +87,9 @@ int resources_listed(struct lctx *c)
 static int account_resources(struct lctx *c, const char *account,
 			     const struct org_resource ***out, size_t *n)
 {
-	const struct org_resources *sl[64];
+	const struct org_resources *sl[128];
 	const struct org_resource **v = NULL;
-	size_t i, k, cap = 0;
+	size_t i, k, cap = 0, nsl = 1;
 	int res;
 
 	*n = 0;
@@ -75,15 +100,18 @@ static int account_resources(struct lctx *c, const char *account,
 			return failed(c);
 		sl[0] = all;
 	} else {
-		res = account_slices(c, account, sl);
+		res = account_slices(c, account, sl, 128, &nsl);
 		if (res)
 			return res;
 	}
-	for (i = 0; i < (c->fs->aggregated ? 1 : c->fs->nregions); i++)
+	for (i = 0; i < nsl; i++)
 		for (k = 0; k < sl[i]->n; k++) {
 			const struct org_resource *r = &sl[i]->v[k];
 
 			if (c->fs->aggregated && strcmp(r->account, account))
+				continue;
+			/* a global resource once, from its first listing */
+			if (i && org_resource_seen_global(r, sl, i))
 				continue;
 			if (*n == cap) {
 				const struct org_resource **nv;

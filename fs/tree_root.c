@@ -111,6 +111,31 @@ static int readme_source(struct orgfs *fs, struct buf *b)
 	return res;
 }
 
+/* The README's line naming the regions whose resources are read */
+static int readme_regions(struct orgfs *fs, struct buf *b)
+{
+	size_t i;
+	int res;
+
+	if (!fs->resources)
+		return 0;
+	if (fs->aggregated)
+		return buf_puts(b, "Regions:     those the aggregator covers "
+				"(one organization-wide listing)\n");
+	if (fs->regions_all)
+		return buf_printf(b, "Regions:     all: each account's enabled "
+				  "regions (account:ListRegions, one call per "
+				  "account, cached %llu s), global resources "
+				  "once under global\n",
+				  (unsigned long long)
+				  (fs->ttl_ms[ORG_REGIONS] / 1000));
+	res = buf_puts(b, "Regions:     ");
+	for (i = 0; !res && i < fs->nregions; i++)
+		res = buf_printf(b, "%s%s", i ? ", " : "", fs->regions[i]);
+	return res ? res : buf_puts(b, " (-o regions; others are not "
+				    "read)\n");
+}
+
 /* ------------------------------------------------------------------ */
 /* / */
 
@@ -127,6 +152,8 @@ int f_readme(struct lctx *c, struct node *out)
 		"This is orgfs: AWS Organization %s, read-only.\n\n", oi->id);
 	if (!res)
 		res = readme_source(fs, b);
+	if (!res)
+		res = readme_regions(fs, b);
 	if (res)
 		return res;
 	return buf_printf(b,

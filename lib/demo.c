@@ -366,6 +366,7 @@ static const struct org_source_ops demo_ops = {
 	.list_policies = demo_list_policies,
 	.describe_policy = demo_describe_policy,
 	.list_resources = demo_list_resources,
+	.list_regions = demo_list_regions,
 	.effective_tag_policy = demo_effective_tag_policy,
 	.config_compliance = demo_config_compliance,
 	.list_access = demo_list_access,

@@ -140,6 +140,9 @@ const struct demo_policy *demo_find_policy(const struct demo *d,
 
 /* ---- demo_resources.c: operations, as lib/source.h says ---- */
 
+/* Every demo account that can be read has the demo's regions enabled. */
+int demo_list_regions(struct org_source *s, const char *account,
+		      struct org_regions **out, struct aws_error *err);
 int demo_list_resources(struct org_source *s, const char *account,
 			const char *region, struct org_resources **out,
 			struct aws_error *err);

@@ -319,6 +319,46 @@ static int res_error(struct aws_error *err, int e, const char *op,
 	return -e;
 }
 
+int demo_list_regions(struct org_source *s, const char *account,
+		      struct org_regions **out, struct aws_error *err)
+{
+	struct demo *d = (struct demo *)s;
+	const struct demo_acct *a;
+	struct org_regions *r;
+	size_t i;
+
+	*out = NULL;
+	if (demo_ready(d))
+		return demo_oom_error(err, "ListRegions");
+	a = account ? demo_find_account(d, account) : NULL;
+	if (!a || role_refused(d, a))
+		return res_error(err, EACCES, "sts:AssumeRole", "AccessDenied",
+				 "account %.12s: assume role: not authorized "
+				 "to perform sts:AssumeRole",
+				 account ? account : "(null)");
+	r = calloc(1, sizeof(*r));
+	if (r)
+		r->v = calloc(N(demo_regions), sizeof(*r->v));
+	for (i = 0; r && r->v && i < N(demo_regions); i++) {
+		if (!(r->v[r->n] = strdup(demo_regions[i])))
+			break;
+		r->n++;
+	}
+	if (!r || r->n != N(demo_regions)) {
+		org_regions_free(r);
+		return demo_oom_error(err, "ListRegions");
+	}
+	/* sorted (demo_regions has the global one first) */
+	if (r->n == 2 && strcmp(r->v[0], r->v[1]) > 0) {
+		char *t = r->v[0];
+
+		r->v[0] = r->v[1];
+		r->v[1] = t;
+	}
+	*out = r;
+	return 0;
+}
+
 int demo_list_resources(struct org_source *s, const char *account,
 			       const char *region, struct org_resources **out,
 			       struct aws_error *err)

@@ -63,6 +63,17 @@ const struct aws_service aws_svc_resource_explorer = {
 	.protocol = AWS_PROTO_REST_JSON,
 };
 
+/* Account Management: one endpoint per partition, as Organizations */
+const struct aws_service aws_svc_account = {
+	.id = "account",
+	.endpoint_prefix = "account",
+	.signing_name = "account",
+	.env_suffix = "ACCOUNT",
+	.config_key = "account",
+	.protocol = AWS_PROTO_REST_JSON,
+	.global = 1,
+};
+
 const struct aws_service aws_svc_sso = {
 	.id = "sso",
 	.endpoint_prefix = "portal.sso",

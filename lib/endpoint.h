@@ -36,6 +36,7 @@ extern const struct aws_service aws_svc_tagging;
 extern const struct aws_service aws_svc_config;
 extern const struct aws_service aws_svc_sts;
 extern const struct aws_service aws_svc_resource_explorer;
+extern const struct aws_service aws_svc_account;
 extern const struct aws_service aws_svc_sso;
 extern const struct aws_service aws_svc_sso_oidc;
 extern const struct aws_service aws_svc_sso_admin;

@@ -341,6 +341,38 @@ void org_resource_clear(struct org_resource *x)
 	memset(x, 0, sizeof(*x));
 }
 
+void org_regions_free(struct org_regions *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++)
+		free(r->v[i]);
+	free(r->v);
+	free(r);
+}
+
+static int cmp_res_arn(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct org_resource *)e)->arn);
+}
+
+int org_resource_seen_global(const struct org_resource *r,
+			     const struct org_resources *const *before,
+			     size_t n)
+{
+	size_t i;
+
+	if (strcmp(r->region, "global"))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (before[i] && bsearch(r->arn, before[i]->v, before[i]->n,
+					 sizeof(*before[i]->v), cmp_res_arn))
+			return 1;
+	return 0;
+}
+
 void org_resources_free(struct org_resources *r)
 {
 	size_t i;

@@ -155,6 +155,15 @@ struct org_resources {
 	struct org_skipped skipped;
 };
 
+/* The regions an account has enabled (enabled by default or opted in),
+ * sorted, each a valid region name. */
+struct org_regions {
+	size_t n;
+	char **v;
+};
+
+void org_regions_free(struct org_regions *r);
+
 /* AWS Config rule compliance of one account in one region. */
 struct org_config_rule {
 	char *name;
@@ -241,6 +250,13 @@ void org_config_rules_free(struct org_config_rules *r);
 void org_document_free(struct org_document *d);
 void org_tags_free(struct org_tags *t);
 void org_resources_free(struct org_resources *r);
+/* Whether r is a global resource (region "global") that one of the n
+ * listings before already holds: AWS may list a global resource in more
+ * than one region of an account; the tree shows it once, under global.
+ * The listings are sorted by ARN (binary search). */
+int org_resource_seen_global(const struct org_resource *r,
+			     const struct org_resources *const *before,
+			     size_t n);
 /* Free what one resource holds and zero it (the struct itself stays). */
 void org_resource_clear(struct org_resource *x);
 void org_resources_sort(struct org_resources *r);

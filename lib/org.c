@@ -730,6 +730,7 @@ union org_value {
 	struct org_config_rules *rules;
 	struct org_access *access;
 	struct org_index *index;
+	struct org_regions *regions;
 };
 
 /* The key "<account>/<region>" of ORG_RESOURCES and ORG_CONFIG, split */
@@ -886,6 +887,34 @@ static int fetch_access(struct org *o, const char *key, union org_value *v,
 	return res;
 }
 
+static int fetch_regions(struct org *o, const char *account,
+			 union org_value *v, struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+
+	if (!ops->list_regions)
+		return unsupported(err, "NotSupported",
+				   "this source has no list of enabled regions");
+	return ops->list_regions(o->src, account, &v->regions, err);
+}
+
+static void hash_regions(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_regions *v = p;
+	size_t i;
+
+	*sz += sizeof(*v);
+	for (i = 0; i < v->n; i++) {
+		h_str(h, v->v[i]);
+		*sz += sizeof(v->v[i]) + slen(v->v[i]);
+	}
+}
+
+static void free_regions(void *v)
+{
+	org_regions_free(v);
+}
+
 static int fetch_index(struct org *o, const char *key, union org_value *v,
 		       struct aws_error *err)
 {
@@ -932,6 +961,8 @@ static const struct kind_def {
 			 fetch_access, hash_access, free_access },
 	[ORG_INDEX] = { "index", LANE_ORGANIZATIONS,
 			fetch_index, hash_index, free_index },
+	[ORG_REGIONS] = { "enabled regions", LANE_MEMBER_ACCOUNTS,
+			  fetch_regions, hash_regions, free_regions },
 };
 
 const char *org_kind_name(enum org_kind k)

@@ -17,6 +17,8 @@
  *   ORG_INDEX     ""            derived: every account and OU with its
  *                               tags and effective owner (the org-wide
  *                               crawl behind owners/, unowned/, tags/)
+ *   ORG_REGIONS   "<account>"   the regions the account has enabled
+ *                               (-o regions=all)
  * Values are the model.h structs, immutable, shared by reference.  Each
  * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
@@ -45,6 +47,7 @@ enum org_kind {
 	ORG_CONFIG,
 	ORG_ACCESS,
 	ORG_INDEX,
+	ORG_REGIONS,
 	ORG_NKINDS
 };
 

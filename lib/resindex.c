@@ -329,6 +329,9 @@ struct rsnap_slice {
 	const char *account;            /* in the pinned accounts */
 	const char *region;
 	const struct org_accounts *accounts;
+	/* the account's listings read before this one, nbefore of them */
+	const struct org_resources *const *before;
+	size_t nbefore;
 };
 
 /* A copy of r (strings borrowed) attributed to account. */
@@ -426,6 +429,10 @@ static int rsnap_add(struct rsnap *s, const struct org_resources *sl,
 
 		row->r = &sl->v[j];
 		row->owner = NULL;
+		if (from && from->nbefore &&
+		    org_resource_seen_global(&sl->v[j], from->before,
+					     from->nbefore))
+			continue;       /* listed by an earlier region */
 		if (from && strcmp(sl->v[j].account, from->account)) {
 			res = attribute(s, row, from);
 			if (res < 0)
@@ -470,23 +477,40 @@ static int rsnap_fetch(struct rsnap *s, enum org_kind kind, const char *path,
 struct ahead {
 	size_t ai, ri;                  /* account, region */
 	size_t asked;
+	/* regions=all: each account's enabled regions (pinned in the
+	 * snapshot), NULL for one whose list failed; NULL: x->regions */
+	const struct org_regions **ar;
 };
+
+/* The regions of account i whose slices the walk reads */
+static size_t regions_of(const struct resindex *x, const struct ahead *p,
+			 size_t i, char *const **v)
+{
+	if (!p->ar) {
+		*v = x->regions;
+		return x->nregions;
+	}
+	*v = p->ar[i] ? p->ar[i]->v : NULL;
+	return p->ar[i] ? p->ar[i]->n : 0;
+}
 
 static void rsnap_ask(struct resindex *x, const struct org_accounts *a,
 		      struct ahead *p)
 {
+	char *const *regions = NULL;
 	char key[64];
 
-	while (p->ai < a->n && !org_account_readable(&a->v[p->ai]))
+	while (p->ai < a->n && (!org_account_readable(&a->v[p->ai]) ||
+				!regions_of(x, p, p->ai, &regions)))
 		p->ai++;
 	if (p->ai >= a->n) {
 		p->asked = SIZE_MAX;
 		return;
 	}
-	org_slice_key(key, sizeof(key), a->v[p->ai].id, x->regions[p->ri]);
+	org_slice_key(key, sizeof(key), a->v[p->ai].id, regions[p->ri]);
 	org_prefetch(x->org, ORG_RESOURCES, key);
 	p->asked++;
-	if (++p->ri == x->nregions) {
+	if (++p->ri == regions_of(x, p, p->ai, &regions)) {
 		p->ri = 0;
 		p->ai++;
 	}
@@ -548,12 +572,15 @@ static int build_account(struct resindex *x, struct rsnap *s,
 {
 	const struct owner_config *ocfg = org_owner_config(x->org);
 	struct cache_ref ref;
+	const struct org_resources *before[128];
+	char *const *regions = NULL;
 	char key[64];
 	struct aws_error first;
-	size_t k, bad_k = 0;
+	size_t k, bad_k = 0, nbefore = 0;
+	size_t nregions = regions_of(x, ahead, i, &regions);
 	int bad = 0, res;
 
-	for (k = 0; k < x->nregions; k++) {
+	for (k = 0; k < nregions; k++) {
 		struct aws_error err;
 		char path[128];
 
@@ -562,9 +589,9 @@ static int build_account(struct resindex *x, struct rsnap *s,
 		       ahead->asked < *done + RSNAP_AHEAD)
 			rsnap_ask(x, a, ahead);
 		(*done)++;
-		org_slice_key(key, sizeof(key), a->v[i].id, x->regions[k]);
+		org_slice_key(key, sizeof(key), a->v[i].id, regions[k]);
 		snprintf(path, sizeof(path), "/accounts/%s/resources (%s)",
-			 a->v[i].id, x->regions[k]);
+			 a->v[i].id, regions[k]);
 		aws_error_clear(&err);
 		/* a slice is counted once read, after its resources, so that
 		 * .orgfs/status never counts a slice without them */
@@ -579,11 +606,14 @@ static int build_account(struct resindex *x, struct rsnap *s,
 		res = rsnap_pin(s, &ref);
 		if (!res) {
 			struct rsnap_slice from = {
-				.account = a->v[i].id, .region = x->regions[k],
-				.accounts = a,
+				.account = a->v[i].id, .region = regions[k],
+				.accounts = a, .before = before,
+				.nbefore = nbefore,
 			};
 
 			res = rsnap_add(s, ref.data, ocfg, &from);
+			if (nbefore < 128)
+				before[nbefore++] = ref.data;
 		}
 		if (res)
 			return res;
@@ -593,7 +623,51 @@ static int build_account(struct resindex *x, struct rsnap *s,
 		__atomic_add_fetch(&x->slices_done, 1, __ATOMIC_RELEASE);
 	}
 	if (bad)
-		rsnap_unread(s, a->v[i].id, x->regions[bad_k], &first);
+		rsnap_unread(s, a->v[i].id, regions[bad_k], &first);
+	return 0;
+}
+
+/* regions=all: every readable account's enabled regions into *out (an
+ * array of a->n, NULL for an account whose list could not be had: the
+ * org records why, and the account is left out of s), asked of all
+ * accounts at once and pinned in s.  @return 0 or -ENOMEM */
+static int enabled_regions(struct resindex *x, struct rsnap *s,
+			   const struct org_accounts *a,
+			   const struct org_regions ***out)
+{
+	const struct org_regions **ar = calloc(a->n ? a->n : 1, sizeof(*ar));
+	size_t i;
+	int res;
+
+	if (!ar)
+		return -ENOMEM;
+	for (i = 0; i < a->n; i++)
+		if (org_account_readable(&a->v[i]))
+			org_prefetch(x->org, ORG_REGIONS, a->v[i].id);
+	for (i = 0; i < a->n; i++) {
+		struct cache_ref ref;
+		struct aws_error err;
+		char path[96];
+
+		if (!org_account_readable(&a->v[i]))
+			continue;
+		snprintf(path, sizeof(path), "/accounts/%s/resources (regions)",
+			 a->v[i].id);
+		aws_error_clear(&err);
+		if (org_get(x->org, ORG_REGIONS, a->v[i].id, path, &ref,
+			    &err)) {
+			/* no region of it is read: the account is left out */
+			rsnap_unread(s, a->v[i].id, "regions", &err);
+			continue;
+		}
+		res = rsnap_pin(s, &ref);
+		if (res) {
+			free(ar);
+			return res;
+		}
+		ar[i] = ref.data;
+	}
+	*out = ar;
 	return 0;
 }
 
@@ -602,12 +676,18 @@ static int build_fanout(struct resindex *x, struct rsnap *s,
 			const struct org_accounts *a)
 {
 	struct ahead ahead = { 0 };
+	char *const *regions;
 	size_t i, total = 0, done = 0;
 	int res;
 
+	if (!x->nregions) {
+		res = enabled_regions(x, s, a, &ahead.ar);
+		if (res)
+			return res;
+	}
 	for (i = 0; i < a->n; i++)
 		if (org_account_readable(&a->v[i]))
-			total += x->nregions;
+			total += regions_of(x, &ahead, i, &regions);
 	__atomic_store_n(&x->slices_total, total, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->slices_done, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->resources, 0, __ATOMIC_RELAXED);
@@ -615,9 +695,12 @@ static int build_fanout(struct resindex *x, struct rsnap *s,
 		if (!org_account_readable(&a->v[i]))
 			continue;
 		res = build_account(x, s, a, i, &ahead, total, &done);
-		if (res)
+		if (res) {
+			free(ahead.ar);
 			return res;
+		}
 	}
+	free(ahead.ar);
 	__atomic_store_n(&x->unreadable, s->pub.unreadable, __ATOMIC_RELAXED);
 	return 0;
 }

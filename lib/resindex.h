@@ -102,7 +102,9 @@ struct resindex_stats {
 struct resindex;
 
 /* An index over org's resources.  regions (nregions of them) are
- * borrowed and must outlive the index; aggregated: the resources come
+ * borrowed and must outlive the index; nregions 0: each account's
+ * enabled regions (ORG_REGIONS, -o regions=all), an account whose list
+ * fails counted unreadable; aggregated: the resources come
  * from one organization-wide listing (ORG_ORGRES) instead of one per
  * account and region (ORG_RESOURCES).  The owner tag keys, the clock,
  * the view TTL (org_view_ttl_ms) and the memory cap are the org's.

@@ -67,6 +67,13 @@ struct org_source_ops {
 	 * NULL when the source has none. */
 	int (*list_access)(struct org_source *s, struct org_access **out,
 			   struct aws_error *err);
+	/* The regions account has enabled (account:ListRegions with the
+	 * opt-in statuses ENABLED and ENABLED_BY_DEFAULT, through the
+	 * member role like list_resources; the management account with the
+	 * base credentials), for -o regions=all.  NULL when the source has
+	 * no such list. */
+	int (*list_regions)(struct org_source *s, const char *account_id,
+			    struct org_regions **out, struct aws_error *err);
 	/* One line describing where the data comes from, for README and
 	 * .orgfs/config (never a secret). */
 	void (*describe)(struct org_source *s, struct buf *out);

@@ -799,6 +799,7 @@ static const struct org_source_ops aws_source_ops = {
 	.list_policies = aws_list_policies,
 	.describe_policy = aws_describe_policy,
 	.list_resources = aws_list_resources,
+	.list_regions = aws_list_regions,
 	.effective_tag_policy = aws_effective_tag_policy,
 	.config_compliance = aws_config_compliance,
 	.list_org_resources = aws_list_org_resources,

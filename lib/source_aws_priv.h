@@ -112,6 +112,8 @@ int aws_list_resources(struct org_source *src, const char *account,
 int aws_config_compliance(struct org_source *src, const char *account,
 			  const char *region, struct org_config_rules **out,
 			  struct aws_error *err);
+int aws_list_regions(struct org_source *src, const char *account,
+		     struct org_regions **out, struct aws_error *err);
 int aws_list_org_resources(struct org_source *src,
 			   struct org_resources **out, struct aws_error *err);
 

@@ -435,3 +435,154 @@ int aws_list_org_resources(struct org_source *src,
 	return source_agg_list_config(s->client, s->resources_aggregator,
 				      s->config_aggregator_region, out, err);
 }
+
+/* ---- list_regions ---- */
+
+#define SRC_ACCOUNT_REGIONS_OP "ListRegions"
+#define SRC_ACCOUNT_PAGE_SIZE 50        /* ListRegions' maximum */
+
+#define regions_fail(e, err_, code, ...)                                 \
+	source_fail((e), &aws_svc_account, SRC_ACCOUNT_REGIONS_OP, (err_), \
+		    (code), __VA_ARGS__)
+
+/* A region name as AWS spells them ("eu-west-1"): it becomes a path
+ * component and a host label, and never "global" (the tree's own). */
+static int region_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n < 4 || n > 32 || !strchr(s, '-') || s[0] < 'a' || s[0] > 'z' ||
+	    s[n - 1] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One page's Regions into r; NextToken into *next (borrowed from page). */
+static int regions_page(json_t *page, struct org_regions *r, size_t *cap,
+			const char **next, struct aws_error *err)
+{
+	json_t *list = json_object_get(page, "Regions"), *it, *tok;
+	size_t i;
+
+	tok = json_object_get(page, "NextToken");
+	*next = json_is_string(tok) && *json_string_value(tok) ?
+		json_string_value(tok) : NULL;
+	if (list && !json_is_null(list) && !json_is_array(list))
+		return regions_fail(err, EIO, "MalformedResponse",
+				    "Regions is not a list");
+	json_array_foreach(list, i, it) {
+		const char *name, *status;
+		json_error_t je;
+
+		if (json_unpack_ex(it, &je, 0, "{s:s, s:s}", "RegionName",
+				   &name, "RegionOptStatus", &status))
+			return regions_fail(err, EIO, "MalformedResponse",
+					    "region: %s", je.text);
+		/* asked for these two; anything else is not listed */
+		if (strcmp(status, "ENABLED") &&
+		    strcmp(status, "ENABLED_BY_DEFAULT"))
+			continue;
+		if (!region_name_ok(name))
+			return regions_fail(err, EIO, "MalformedResponse",
+					    "not a region name: %.64s", name);
+		if (source_grow((void **)&r->v, cap, r->n + 1, sizeof(*r->v)) ||
+		    !(r->v[r->n] = strdup(name)))
+			return regions_fail(err, ENOMEM, "OutOfMemory",
+					    "out of memory");
+		r->n++;
+	}
+	return 0;
+}
+
+/* The member role asks about its own account, as every other member
+ * call does: the management account's AccountId form would need trusted
+ * access for the account service, which an organization may not have
+ * granted, while the role is already what reading resources needs. */
+int aws_list_regions(struct org_source *src, const char *account,
+		     struct org_regions **out, struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct aws_client *client;
+	struct org_regions *r = NULL;
+	char *token = NULL;
+	size_t cap = 0, i, k;
+	int rc, member, pages = 0;
+
+	*out = NULL;
+	aws_error_clear(err);
+	if (!account || !source_is_account_id(account))
+		return regions_fail(err, EINVAL, "InvalidParameterException",
+				    "list regions: not an account id: %.20s",
+				    account ? account : "(null)");
+	rc = account_client(s, account, aws_client_region(s->client),
+			    &aws_svc_account, SRC_ACCOUNT_REGIONS_OP, &client,
+			    &member, err);
+	if (rc < 0)
+		return rc;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		rc = regions_fail(err, ENOMEM, "OutOfMemory", "out of memory");
+	while (rc == 0) {
+		json_t *in, *page = NULL;
+		const char *next;
+
+		in = json_pack("{s:i, s:[s,s], s:s*}", "MaxResults",
+			       SRC_ACCOUNT_PAGE_SIZE, "RegionOptStatusContains",
+			       "ENABLED", "ENABLED_BY_DEFAULT", "NextToken",
+			       token);
+		if (!in) {
+			rc = regions_fail(err, ENOMEM, "OutOfMemory",
+					  "out of memory");
+			break;
+		}
+		rc = aws_rest_call(client, &aws_svc_account, NULL, "POST",
+				   "/listRegions", NULL, 0, NULL, 0, in, 1,
+				   &page, err);
+		json_decref(in);
+		if (rc == 0)
+			rc = regions_page(page, r, &cap, &next, err);
+		if (rc == 0 && next && token && !strcmp(next, token))
+			rc = regions_fail(err, EIO, "MalformedResponse",
+					  "NextToken repeated");
+		if (rc == 0 && next && ++pages > 100)
+			rc = regions_fail(err, EIO, "MalformedResponse",
+					  "more than 100 pages of regions");
+		free(token);
+		token = NULL;
+		if (rc == 0 && next && !(token = strdup(next)))
+			rc = regions_fail(err, ENOMEM, "OutOfMemory",
+					  "out of memory");
+		json_decref(page);
+		if (rc < 0 || !token)
+			break;
+	}
+	free(token);
+	if (rc < 0)
+		name_account(err, account, "global");
+	if (member)
+		aws_client_free(client);
+	if (rc < 0) {
+		org_regions_free(r);
+		return rc;
+	}
+	/* sorted, each once */
+	qsort(r->v, r->n, sizeof(*r->v), cmp_str);
+	for (i = k = 0; i < r->n; i++) {
+		if (k && !strcmp(r->v[k - 1], r->v[i]))
+			free(r->v[i]);
+		else
+			r->v[k++] = r->v[i];
+	}
+	r->n = k;
+	*out = r;
+	return 0;
+}

@@ -114,6 +114,7 @@ class Org:
         self.enabled_services = []
         self.res_overlay = {}                      # ARN -> (set dict, removed set)
         self.raw_resources = {}                    # account or '*' -> [item] (hostile)
+        self.opt_in = {}                           # opt-in region -> [account] (svc_account)
         self._slice_cache = collections.OrderedDict()
         self._slice_cache_max = 4096
         self._account_ids = None
@@ -441,6 +442,38 @@ class Org:
         return merged, round(last + 86400 * 100.5, 3)
 
     # ------------------------------------------------------------ resources
+    # Regions an account must opt in to (AWS's list, as of 2024); every
+    # other region is enabled by default.
+    OPT_IN_REGIONS = ('af-south-1', 'ap-east-1', 'ap-south-2', 'ap-southeast-3',
+                      'ap-southeast-4', 'ca-west-1', 'eu-central-2', 'eu-south-1',
+                      'eu-south-2', 'il-central-1', 'me-central-1', 'me-south-1')
+
+    def region_enabled(self, account_id, region):
+        """Whether the account has the region enabled: always for a
+        default region; for an opt-in one, as self.opt_in says
+        ({region: [account, ...]}) or else for a deterministic half of the
+        accounts (the management account never)."""
+        if region not in self.OPT_IN_REGIONS:
+            return True
+        with self.lock:
+            listed = self.opt_in.get(region)
+        if listed is not None:
+            return account_id in listed
+        if account_id == self.mgmt:
+            return False
+        return random.Random('optin/%d/%s/%s' % (self.seed, account_id, region)).random() < 0.5
+
+    def region_statuses(self, account_id):
+        """[(region, RegionOptStatus)] for every region the fake knows,
+        sorted: ENABLED_BY_DEFAULT, ENABLED or DISABLED."""
+        out = []
+        for r in sorted(self.regions):
+            if r not in self.OPT_IN_REGIONS:
+                out.append((r, 'ENABLED_BY_DEFAULT'))
+            else:
+                out.append((r, 'ENABLED' if self.region_enabled(account_id, r) else 'DISABLED'))
+        return out
+
     def resources(self, account_id, region):
         """The (account, region) slice, tags as a dict; cached, overlay applied."""
         key = (account_id, region)
@@ -738,6 +771,8 @@ class Org:
         for acct, items in (spec.get('raw_resources') or {}).items():
             self.raw_resources.setdefault(acct, []).extend(
                 {'ResourceARN': it} if isinstance(it, str) else dict(it) for it in items)
+        for region, accts in (spec.get('opt_in') or {}).items():
+            self.opt_in[region] = list(accts)
 
     def _check_node(self, rid):
         if not (self.node_type(rid) or rid in self.policies):

@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sigcheck  # noqa: E402
 import svc_config  # noqa: E402
 import svc_creds  # noqa: E402
+import svc_account  # noqa: E402
 import svc_org  # noqa: E402
 import svc_identitystore  # noqa: E402
 import svc_resexp  # noqa: E402
@@ -50,7 +51,8 @@ JSON_TARGETS = {
 }
 SIGNING_NAME = {'organizations': 'organizations', 'tagging': 'tagging', 'config': 'config',
                 'resource-explorer-2': 'resource-explorer-2', 'sts': 'sts',
-                'sso-admin': 'sso', 'identitystore': 'identitystore'}
+                'sso-admin': 'sso', 'identitystore': 'identitystore',
+                'account': 'account'}
 RESEXP_OPS = {'Search', 'ListResources', 'ListViews', 'GetDefaultView', 'GetIndex', 'GetView',
               'ListIndexes'}
 THROTTLE = {
@@ -61,6 +63,7 @@ THROTTLE = {
     'sts': (400, 'Throttling', 'Rate exceeded'),
     'config': (400, 'ThrottlingException', 'Rate exceeded'),
     'resource-explorer-2': (429, 'ThrottlingException', 'Rate exceeded'),
+    'account': (429, 'TooManyRequestsException', 'Rate exceeded'),
     'sso': (429, 'TooManyRequestsException', 'Too many requests'),
     'sso-oidc': (400, 'SlowDownException', 'Slow down'),
     'sso-admin': (400, 'ThrottlingException', 'Rate exceeded'),
@@ -85,6 +88,8 @@ DEFAULT_CONFIG = {
     # IAM Identity Center: absent, delegated, identity store denied
     'sso_enabled': True, 'sso_delegated_admin': None, 'identitystore_denied': False,
     'sso_raw_assignments': None,
+    # [{region, account?}]: the tagging API fails there (svc_tagging)
+    'fail_regions': None,
     # GetCallerIdentity leaves these of UserId, Account, Arn out of its reply
     'caller_identity_omit': [],
 }
@@ -488,6 +493,10 @@ class Handler(BaseHTTPRequestHandler):
             ctx.service, ctx.op = 'sso-oidc', 'CreateToken'
             ctx.params = self._json_body(ctx, 'restjson')
             return 'restjson'
+        if method == 'POST' and path == '/listRegions':
+            ctx.service, ctx.op = 'account', 'ListRegions'
+            ctx.params = self._json_body(ctx, 'restjson')
+            return 'restjson'
         if method == 'POST' and path.lstrip('/') in RESEXP_OPS:
             ctx.service, ctx.op = 'resource-explorer-2', path.lstrip('/')
             ctx.params = self._json_body(ctx, 'restjson')
@@ -548,7 +557,7 @@ class Handler(BaseHTTPRequestHandler):
         signed = svc in SIGNING_NAME and not (svc == 'sts' and ctx.op == 'AssumeRoleWithWebIdentity')
         if signed:
             headers = list(self.headers.items())
-            regions = ['us-east-1'] if svc == 'organizations' else None
+            regions = ['us-east-1'] if svc in ('organizations', 'account') else None
             try:
                 info, parsed = sigcheck.verify(ctx.method, self.path, headers, ctx.body, st.keystore,
                                                ctx.now, SIGNING_NAME[svc], regions)
@@ -617,6 +626,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._json_reply(ctx, svc_identitystore.handle(ctx))
         if svc == 'resource-explorer-2':
             return self._json_reply(ctx, svc_resexp.handle(ctx), 'application/json')
+        if svc == 'account':
+            return self._json_reply(ctx, svc_account.handle(ctx), 'application/json')
         if svc == 'sso':
             return self._json_reply(ctx, svc_creds.handle_sso(ctx), 'application/json')
         if svc == 'sso-oidc':
@@ -657,7 +668,8 @@ class Handler(BaseHTTPRequestHandler):
             if '_body' in e.extra:
                 body = dict(e.extra['_body'])
             else:
-                msg_key = 'message' if ctx.service in ('config', 'resource-explorer-2', 'sso', 'sso-oidc') \
+                msg_key = 'message' if ctx.service in ('config', 'resource-explorer-2', 'sso', 'sso-oidc',
+                                                       'account') \
                     else 'Message'
                 body = {'__type': code, msg_key: e.message}
                 body.update(e.extra)

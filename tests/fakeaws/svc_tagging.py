@@ -76,6 +76,14 @@ def _compliance(policy, res):
 def handle(ctx):
     p = ctx.params
     op = ctx.op
+    if not ctx.org.region_enabled(ctx.account, ctx.region):
+        # what AWS answers in a region the account has not opted in to
+        raise ApiError(403, 'UnrecognizedClientException',
+                       'The security token included in the request is invalid.')
+    for spec in ctx.state.config.get('fail_regions') or []:
+        if spec.get('region') == ctx.region and spec.get('account') in (None, ctx.account):
+            raise ApiError(500, 'InternalServiceException', 'injected failure in %s' % ctx.region,
+                           sender=False)
     res = ctx.org.resources(ctx.account, ctx.region)
     if op == 'GetResources':
         arns = p.get('ResourceARNList')

@@ -1,0 +1,123 @@
+"""-o regions=all (the AWS source's default): each account's enabled
+regions from account:ListRegions, over a fake whose accounts enable
+different opt-in regions; explicit regions= lists; a region whose
+listing fails is named and marks the tables incomplete."""
+import os
+
+import pytest
+
+from expected import Org
+from orgfsmount import Mount, aws_env
+from test_resources import read, readable
+
+# us-east-1 and eu-west-1 are enabled by default everywhere; ap-east-1 and
+# me-south-1 are opt-in regions (tests/fakeaws/orggen.py OPT_IN_REGIONS)
+REGIONS = ['us-east-1', 'eu-west-1', 'ap-east-1', 'me-south-1']
+
+
+@pytest.fixture(scope='module')
+def fake():
+    from fixture import FakeAWS
+    f = FakeAWS(accounts=8, seed=33, resources=4, regions=','.join(REGIONS))
+    org = Org(f.org())
+    members = sorted(a for a in org.accounts if a != f.mgmt_account)
+    # ap-east-1 enabled in two members, me-south-1 opted out everywhere
+    f.mutate({'opt_in': {'ap-east-1': members[:2], 'me-south-1': []}})
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope='module')
+def org(fake):
+    return Org(fake.org())
+
+
+def enabled(fake, org, aid):
+    optin = set(members_with_ap_east(fake, org))
+    return [r for r in REGIONS
+            if r in ('us-east-1', 'eu-west-1') or (r == 'ap-east-1' and aid in optin)]
+
+
+def members_with_ap_east(fake, org):
+    return sorted(a for a in org.accounts if a != fake.mgmt_account)[:2]
+
+
+def union(fake, org, regions_of):
+    out = {}
+    for aid in sorted(org.accounts):
+        if not readable(org, aid):
+            continue
+        for region in regions_of(aid):
+            for r in fake.resources(aid, region):
+                out[r['ResourceARN']] = (aid, region)
+    return out
+
+
+def tsv(path):
+    lines = read(path).splitlines()
+    comments = [ln for ln in lines if ln.startswith('#')]
+    rows = [ln.split('\t') for ln in lines if not ln.startswith('#')][1:]
+    return comments, rows
+
+
+def test_default_is_every_enabled_region(fake, org):
+    want = union(fake, org, lambda a: enabled(fake, org, a))
+    opted_out = union(fake, org, lambda a: ['me-south-1'])
+    assert opted_out and any(r == 'ap-east-1' for _, r in want.values())
+    fake.clear_requests()
+    with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
+        assert '\nregions\tall\n' in read(m.p('.orgfs', 'config'))
+        comments, rows = tsv(m.p('tables', 'resources.tsv'))
+        assert not comments, comments
+        got = {r[0]: (r[1], r[2] if r[2] != 'global' else 'us-east-1')
+               for r in rows}
+        assert sorted(got) == sorted(want)
+        assert not set(got) & set(opted_out)
+        # one region list per readable account, none in a region not enabled
+        reqs = fake.requests()
+        lists = [q for q in reqs if q.get('op') == 'ListRegions']
+        readable_n = sum(1 for a in org.accounts if readable(org, a))
+        assert len(lists) == readable_n
+        assert not [q for q in reqs if q.get('op') == 'GetResources'
+                    and q.get('region') == 'me-south-1']
+        aid = members_with_ap_east(fake, org)[0]
+        assert "Regions:     all: each account's enabled regions" in \
+            read(m.p('README'))
+        # the per-account tree lists the account's enabled regions
+        regs = set()
+        for svc in os.listdir(m.p('accounts', aid, 'resources')):
+            regs |= set(os.listdir(m.p('accounts', aid, 'resources', svc)))
+        assert 'ap-east-1' in regs and 'me-south-1' not in regs
+
+
+def test_explicit_regions_still_work(fake, org):
+    want = union(fake, org, lambda a: ['eu-west-1'])
+    with Mount(['--endpoint=' + fake.url, '-o', 'regions=eu-west-1'],
+               env=aws_env(fake)) as m:
+        assert '\nregions\teu-west-1\n' in read(m.p('.orgfs', 'config'))
+        assert 'Regions:     eu-west-1 (-o regions' in read(m.p('README'))
+        comments, rows = tsv(m.p('tables', 'resources.tsv'))
+        assert not comments
+        assert sorted(r[0] for r in rows) == sorted(want)
+
+
+def test_failing_region_is_named_and_incomplete(fake, org):
+    aid = members_with_ap_east(fake, org)[1]
+    fake.control({'fail_regions': [{'region': 'ap-east-1', 'account': aid}]})
+    try:
+        with Mount(['--endpoint=' + fake.url, '-o', 'max_attempts=1'],
+                   env=aws_env(fake)) as m:
+            comments, rows = tsv(m.p('tables', 'resources.tsv'))
+            assert any('incomplete' in c for c in comments), comments
+            errors = read(m.p('.orgfs', 'errors'))
+            assert aid in errors and 'ap-east-1' in errors, errors
+            # the other regions of that account are still there
+            assert any(r[1] == aid and r[2] == 'eu-west-1' for r in rows)
+    finally:
+        fake.control({'fail_regions': None})
+
+
+def test_all_in_a_list_is_refused(fake):
+    from test_badinput import env_for, refuse
+    refuse(['--endpoint=' + fake.url, '-o', 'regions=all,eu-west-1'],
+           env_for(fake), ['invalid regions', "'all' stands alone"])
