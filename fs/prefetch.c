@@ -95,6 +95,15 @@ static void read_sample(struct orgfs *fs, const char *status,
 		  field(status, "fetches_queued");
 }
 
+/* regions=all: the regions the accounts' lists name, once known */
+static uint64_t all_regions(struct orgfs *fs)
+{
+	struct resindex_stats rs;
+
+	resindex_stats(fs->index, &rs);
+	return rs.regions;
+}
+
 static double secs(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) +
@@ -202,7 +211,8 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 		"progress_calls\t%" PRIu64 "\n"
 		"progress_throttles\t%" PRIu64 "\n",
 		states[pg.state], elapsed, left, accounts,
-		fs->resources ? fs->nregions : 0,
+		!fs->resources ? 0 : !fs->regions_all ? fs->nregions :
+		(size_t)all_regions(fs),
 		pg.hi.objects_done, pg.hi.objects_total, pg.hi.listings_done,
 		pg.hi.listings_total, pg.hi.resources, resources, pg.hi.calls,
 		pg.hi.throttles);

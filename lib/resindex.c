@@ -121,6 +121,7 @@ struct resindex {
 	int building;
 	uint64_t builds;                /* finished builds, failed ones too */
 	/* the resource crawl, for .orgfs/status; atomics */
+	uint64_t nall;                  /* regions=all: distinct regions */
 	uint64_t slices_done;
 	uint64_t slices_total;
 	uint64_t resources;
@@ -627,6 +628,24 @@ static int build_account(struct resindex *x, struct rsnap *s,
 	return 0;
 }
 
+/* How many regions the lists name, each once (at most 256 counted) */
+static uint64_t distinct_regions(const struct org_regions *const *ar,
+				 size_t n)
+{
+	const char *seen[256];
+	size_t i, j, k, nseen = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; ar[i] && j < ar[i]->n; j++) {
+			for (k = 0; k < nseen; k++)
+				if (!strcmp(seen[k], ar[i]->v[j]))
+					break;
+			if (k == nseen && nseen < 256)
+				seen[nseen++] = ar[i]->v[j];
+		}
+	return nseen;
+}
+
 /* regions=all: every readable account's enabled regions into *out (an
  * array of a->n, NULL for an account whose list could not be had: the
  * org records why, and the account is left out of s), asked of all
@@ -667,6 +686,8 @@ static int enabled_regions(struct resindex *x, struct rsnap *s,
 		}
 		ar[i] = ref.data;
 	}
+	__atomic_store_n(&x->nall, distinct_regions(ar, a->n),
+			 __ATOMIC_RELAXED);
 	*out = ar;
 	return 0;
 }
@@ -886,6 +907,8 @@ void resindex_stats(struct resindex *x, struct resindex_stats *out)
 					    __ATOMIC_RELAXED);
 	out->resources = __atomic_load_n(&x->resources, __ATOMIC_RELAXED);
 	out->unreadable = __atomic_load_n(&x->unreadable, __ATOMIC_RELAXED);
+	out->regions = x->nregions ? x->nregions :
+		       __atomic_load_n(&x->nall, __ATOMIC_RELAXED);
 }
 
 struct resindex *resindex_new(struct org *org, char *const *regions,

@@ -94,6 +94,10 @@ struct resindex_stats {
 	uint64_t slices_total;          /* of the current build */
 	uint64_t resources;             /* seen by the current build */
 	uint64_t unreadable;            /* accounts, last finished build */
+	uint64_t regions;               /* distinct regions the walk reads:
+					   nregions, or with regions=all
+					   those the accounts' lists name
+					   (0 until they are known) */
 	uint64_t builds;                /* builds finished, failed ones too */
 	int waiting;                    /* readers waiting for a build now */
 	int building;                   /* a build runs now */
