@@ -301,6 +301,28 @@ static int fk_list_resources(struct org_source *s, const char *account,
 	return 0;
 }
 
+/* Every account has us-east-1 and eu-west-1 enabled */
+static int fk_list_regions(struct org_source *s, const char *account,
+			   struct org_regions **out, struct aws_error *err)
+{
+	struct org_regions *r;
+	int rc = enter(ORG_REGIONS, err);
+
+	(void)s;
+	(void)account;
+	if (rc)
+		return rc;
+	r = calloc(1, sizeof(*r));
+	ck_assert_ptr_nonnull(r);
+	r->v = calloc(2, sizeof(*r->v));
+	ck_assert_ptr_nonnull(r->v);
+	r->v[0] = strdup("eu-west-1");
+	r->v[1] = strdup("us-east-1");
+	r->n = 2;
+	*out = r;
+	return 0;
+}
+
 static int fk_effective_tag_policy(struct org_source *s,
 				   const char *account_id,
 				   struct org_document **out,
@@ -408,6 +430,7 @@ static const struct org_source_ops fake_ops = {
 	.list_policies = fk_list_policies,
 	.describe_policy = fk_describe_policy,
 	.list_resources = fk_list_resources,
+	.list_regions = fk_list_regions,
 	.effective_tag_policy = fk_effective_tag_policy,
 	.config_compliance = fk_config_compliance,
 	.list_org_resources = fk_list_org_resources,
@@ -537,6 +560,7 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_ORGRES] = "", [ORG_EFFPOL] = "111111111111",
 	[ORG_CONFIG] = "222222222222/us-east-1", [ORG_ACCESS] = "",
 	[ORG_INDEX] = "",
+	[ORG_REGIONS] = "111111111111",
 };
 
 START_TEST(test_kind_names)
@@ -923,6 +947,7 @@ static void demo_key(char *out, size_t len, enum org_kind k,
 	switch (k) {
 	case ORG_TAGS:
 	case ORG_EFFPOL:
+	case ORG_REGIONS:
 		snprintf(out, len, "%s", acct);
 		break;
 	case ORG_POLICY:
