@@ -121,3 +121,12 @@ def test_all_in_a_list_is_refused(fake):
     from test_badinput import env_for, refuse
     refuse(['--endpoint=' + fake.url, '-o', 'regions=all,eu-west-1'],
            env_for(fake), ['invalid regions', "'all' stands alone"])
+
+
+def test_demo_regions_all_is_its_two_regions():
+    with Mount(['--demo=20']) as m:
+        want = sorted(read(m.p('tables', 'resources.tsv')).splitlines())
+    with Mount(['--demo=20', '-o', 'regions=all']) as m:
+        assert '\nregions\tall\n' in read(m.p('.orgfs', 'config'))
+        # the same rows; each account's regions in name order
+        assert sorted(read(m.p('tables', 'resources.tsv')).splitlines()) == want
