@@ -44,7 +44,8 @@ def test_o_lists_the_keys():
     for k in ('uid=', 'gid=', 'umask=', 'dmask=', 'fmask=', 'log=',
               'log_level=', 'profile=', 'region=', 'endpoint=', 'demo',
               'prefetch', 'regions=', 'resources=', 'ttl=', 'ttl_org=',
-              'ttl_resources=', 'rate_sts=', 'rate_resource_explorer=',
+              'ttl_resources=', 'ttl_regions=', 'rate_sts=',
+              'rate_resource_explorer=',
               'owner_tags=', 'owner_tags_nocase', 'rules=', 'cache_max=',
               'kernel_timeout=', 'lazy_sizes', 'max_stale=', 'allow_other',
               'default_permissions'):
