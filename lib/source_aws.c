@@ -677,6 +677,7 @@ static int aws_provenance(struct org_source *src, const char *const *regions,
 	char own[16], vregion[64];
 	struct aws_error err;
 	int res;
+	int all = !nregions;    /* regions=all: each account's, unknown here */
 
 	if (!home)
 		home = "us-east-1";
@@ -688,6 +689,8 @@ static int aws_provenance(struct org_source *src, const char *const *regions,
 	res = put_endpoints(s, &aws_svc_organizations, one, 1, out);
 	if (!res)
 		res = put_endpoints(s, &aws_svc_sts, one, 1, out);
+	if (!res && all && resources && !s->ops.list_org_resources)
+		res = put_endpoints(s, &aws_svc_account, one, 1, out);
 	if (!res && resources && s->resource_explorer_view) {
 		one[0] = arn_region(s->resource_explorer_view, vregion,
 				    sizeof(vregion));

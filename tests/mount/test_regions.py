@@ -66,7 +66,10 @@ def test_default_is_every_enabled_region(fake, org):
     assert opted_out and any(r == 'ap-east-1' for _, r in want.values())
     fake.clear_requests()
     with Mount(['--endpoint=' + fake.url], env=aws_env(fake)) as m:
-        assert '\nregions\tall\n' in read(m.p('.orgfs', 'config'))
+        config = read(m.p('.orgfs', 'config'))
+        assert '\nregions\tall\n' in config
+        # where the region lists come from
+        assert '\nendpoint_account\t' + fake.url in config
         comments, rows = tsv(m.p('tables', 'resources.tsv'))
         assert not comments, comments
         got = {r[0]: (r[1], r[2] if r[2] != 'global' else 'us-east-1')
