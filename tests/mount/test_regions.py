@@ -133,3 +133,25 @@ def test_demo_regions_all_is_its_two_regions():
         assert '\nregions\tall\n' in read(m.p('.orgfs', 'config'))
         # the same rows; each account's regions in name order
         assert sorted(read(m.p('tables', 'resources.tsv')).splitlines()) == want
+
+
+def test_failing_region_list_leaves_the_account_out_named(fake, org):
+    fake.control({'fail_page': {'op': 'ListRegions', 'service': 'account',
+                                'status': 400, 'code': 'AccessDeniedException',
+                                'message': 'not authorized: account:ListRegions',
+                                'times': 1}})
+    try:
+        with Mount(['--endpoint=' + fake.url, '-o', 'max_attempts=1'],
+                   env=aws_env(fake)) as m:
+            comments, rows = tsv(m.p('tables', 'resources.tsv'))
+            assert any('incomplete' in c and '1 account' in c
+                       for c in comments), comments
+            errors = read(m.p('.orgfs', 'errors'))
+            assert 'AccessDeniedException' in errors and \
+                'resources (regions)' in errors, errors
+            # every other readable account is there
+            accounts = {r[1] for r in rows}
+            readable_n = sum(1 for a in org.accounts if readable(org, a))
+            assert len(accounts) == readable_n - 1
+    finally:
+        fake.control({'fail_page': None})
