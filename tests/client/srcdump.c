@@ -10,6 +10,7 @@
  *         | resources ACCOUNT REGION [ACCOUNT REGION]...
  *         | config ACCOUNT REGION [ACCOUNT REGION]...
  *         | effective-tag-policy ACCOUNT [ACCOUNT]...
+ *         | regions ACCOUNT [ACCOUNT]...
  *         | agg-config AGGREGATOR [HOME-REGION] | agg-resexp VIEW-ARN
  *
  * resources prints one JSON list per ACCOUNT REGION pair, one per line,
@@ -249,6 +250,19 @@ static int run(struct org_source *src, const char *what, const char *arg,
 			*out = dump_rules(r);
 			org_config_rules_free(r);
 		}
+	} else if (!strcmp(what, "regions")) {
+		struct org_regions *r;
+
+		if (!ops->list_regions)
+			return -ENOSYS;
+		rc = ops->list_regions(src, arg, &r, err);
+		if (rc == 0) {
+			*out = json_array();
+			for (size_t i = 0; *out && i < r->n; i++)
+				json_array_append_new(*out,
+						      json_string(r->v[i]));
+			org_regions_free(r);
+		}
 	} else if (!strcmp(what, "effective-tag-policy")) {
 		struct org_document *d;
 
@@ -306,7 +320,7 @@ static void usage(void)
 		"provenance|"
 		"resources ACCOUNT REGION [ACCOUNT REGION]...|"
 		"config ACCOUNT REGION [ACCOUNT REGION]...|"
-		"effective-tag-policy ACCOUNT [ACCOUNT]...|"
+		"effective-tag-policy ACCOUNT [ACCOUNT]...|regions ACCOUNT...|"
 		"agg-config AGGREGATOR [HOME-REGION]|agg-resexp VIEW-ARN\n");
 	exit(2);
 }
@@ -386,7 +400,8 @@ int main(int argc, char **argv)
 			usage();
 		first_pair = optind;
 		optind = argc;
-	} else if (!strcmp(what, "effective-tag-policy")) {
+	} else if (!strcmp(what, "effective-tag-policy") ||
+		   !strcmp(what, "regions")) {
 		if (optind >= argc)
 			usage();
 		first_pair = optind;
