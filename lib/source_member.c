@@ -523,7 +523,7 @@ int aws_list_regions(struct org_source *src, const char *account,
 		return regions_fail(err, EINVAL, "InvalidParameterException",
 				    "list regions: not an account id: %.20s",
 				    account ? account : "(null)");
-	rc = account_client(s, account, aws_client_region(s->client),
+	rc = source_account_client(s, account, aws_client_region(s->client),
 			    &aws_svc_account, SRC_ACCOUNT_REGIONS_OP, &client,
 			    &member, err);
 	if (rc < 0)
