@@ -163,6 +163,28 @@ def aws_env(fake, extra=None):
     return env
 
 
+# what orgfs answers when asked by name (listxattr lists nothing, so that
+# cp -a, rsync -X and tar --xattrs carry nothing)
+ORGFS_XATTRS = ('user.orgfs.fetched', 'user.orgfs.stale',
+                'user.orgfs.incomplete')
+
+
+def all_xattrs(path, follow_symlinks=False):
+    """Every extended attribute of path as (name, value): those listed and
+    orgfs's own, asked by name; those it does not have are left out."""
+    import errno
+    out = []
+    names = list(os.listxattr(path, follow_symlinks=follow_symlinks))
+    for x in names + [x for x in ORGFS_XATTRS if x not in names]:
+        try:
+            out.append((x, os.getxattr(path, x,
+                                       follow_symlinks=follow_symlinks)))
+        except OSError as e:
+            if e.errno not in (errno.ENODATA, errno.ENOTSUP, errno.EPERM):
+                raise
+    return out
+
+
 def status(mnt):
     """.orgfs/status as a dict of strings."""
     with open(os.path.join(mnt.path, '.orgfs', 'status')) as fh:

@@ -15,7 +15,8 @@ import urllib.parse
 import pytest
 
 from fixture import FakeAWS
-from orgfsmount import ORGFS, Mount, aws_env, daemon_report, wait_for
+from orgfsmount import (ORGFS, Mount, all_xattrs, aws_env, daemon_report,
+                        wait_for)
 
 # -d logs every FUSE request; a failed lookup is logged as "error: -2"
 DEBUG_ALLOW = [r'unique: \d+, (error|success)', r'^\s*(unique|opcode|INIT|flags|'
@@ -210,10 +211,9 @@ def _walk_everything(m):
             blob.append(p)
             for follow in (False,):
                 try:
-                    for x in os.listxattr(p, follow_symlinks=follow):
+                    for x, v in all_xattrs(p, follow_symlinks=follow):
                         blob.append(x)
-                        blob.append(os.getxattr(p, x, follow_symlinks=follow)
-                                    .decode('utf-8', 'replace'))
+                        blob.append(v.decode('utf-8', 'replace'))
                 except OSError as e:
                     assert e.errno in (errno.ENOTSUP, errno.ENODATA,
                                        errno.EPERM), (p, e)
@@ -226,8 +226,8 @@ def _walk_everything(m):
     for name in ('status', 'config', 'errors'):
         with open(m.p('.orgfs', name)) as fh:
             blob.append(fh.read())
-    for x in os.listxattr(m.path):
-        blob.append(os.getxattr(m.path, x).decode('utf-8', 'replace'))
+    for x, v in all_xattrs(m.path):
+        blob.append(v.decode('utf-8', 'replace'))
     return '\n'.join(blob), n
 
 
