@@ -295,12 +295,14 @@ def test_provenance_identity_given(fake):
 
 def test_provenance_services_called(fake):
     """Only the services the source calls are named: with a Config
-    aggregator, Config in its home region and no tagging API"""
+    aggregator, Config in its home region and no tagging API (and the
+    Identity Center services, asked whatever the resources' source)"""
     first, _ = provenance(fake, '--regions', 'us-east-1,eu-west-1',
                           '--config-aggregator', 'agg',
                           '--config-aggregator-region', 'ap-south-1')
     assert sorted(k for k in first if k.startswith('endpoint_')) == [
-        'endpoint_config_service', 'endpoint_organizations', 'endpoint_sts']
+        'endpoint_config_service', 'endpoint_identitystore',
+        'endpoint_organizations', 'endpoint_sso_admin', 'endpoint_sts']
     assert first['endpoint_config_service'] == fake.url + ' (-o endpoint)'
 
 
