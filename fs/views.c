@@ -11,6 +11,8 @@
 /* A view read within this long is not dropped for the byte budget: a
  * file is read a chunk at a time, each chunk from its view. */
 #define VIEW_HOT_MS 2000
+/* How long a view computed from data served stale is kept. */
+#define STALE_VIEW_MS 1000
 
 struct view {
 	char *path;                     /* NULL: free slot */
@@ -214,6 +216,10 @@ void view_put(const char *path, uint64_t version, struct node *file,
 	slot->path = strdup(path);
 	slot->version = version;
 	slot->expires = now + view_ttl(c->fs);
+	/* from data served stale: checked again within a second, so that it
+	 * ends (EIO) when its data passes max_stale, not a TTL later */
+	if (c->stale && view_ttl(c->fs) > STALE_VIEW_MS)
+		slot->expires = now + STALE_VIEW_MS;
 	slot->used = ++views.tick;
 	slot->used_ms = now;
 	slot->mtime = c->mtime;

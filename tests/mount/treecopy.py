@@ -132,10 +132,12 @@ def ancestors(rel):
     return out
 
 
-def judge(ref, copy, failed):
+def judge(ref, copy, failed, incomplete=()):
     """Compare snapshots: returns dict(missing=[paths missing or different
     that neither they nor an ancestor failed], extra=[paths only in the
-    copy], short=[directories listing fewer entries, unexplained])."""
+    copy], short=[directories listing fewer entries, unexplained]).  A
+    file in incomplete (marked user.orgfs.incomplete when it was copied:
+    computed from what could be read, and saying so) may differ."""
     failed_set = set(failed)
 
     def explained(rel):
@@ -156,7 +158,7 @@ def judge(ref, copy, failed):
                     if not explained(os.path.join(rel, n) if rel else n)]
             if lost:
                 short.append((rel, sorted(lost)[:5]))
-        elif v != c and not explained(rel):
+        elif v != c and not explained(rel) and rel not in incomplete:
             wrong.append(rel)
     for rel in copy:
         if rel not in ref:
