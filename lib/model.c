@@ -574,8 +574,9 @@ int org_access_finish(struct org_access *a)
 	int res;
 
 	for (i = 0; i < a->npsets; i++)
-		qsort(a->psets[i].managed, a->psets[i].nmanaged,
-		      sizeof(char *), cmp_str_ptr);
+		if (a->psets[i].nmanaged > 1)
+			qsort(a->psets[i].managed, a->psets[i].nmanaged,
+			      sizeof(char *), cmp_str_ptr);
 	if (a->npsets) {
 		/* sort a copy, then tell each old index its new one */
 		sorted = malloc(a->npsets * sizeof(*sorted));
@@ -599,7 +600,8 @@ int org_access_finish(struct org_access *a)
 	res = label_principals(a);
 	if (res)
 		return res;
-	qsort(a->v, a->n, sizeof(*a->v), cmp_assignment);
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_assignment);
 	return 0;
 }
 
