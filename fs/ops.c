@@ -204,7 +204,7 @@ static void snap_node(fuse_ino_t ino, struct node *n, int reuse)
 	snap_put(b);
 }
 
-/* At unmount: nothing kept. */
+/* At SIGHUP and unmount: nothing kept. */
 static void snap_drop_all(void)
 {
 	unsigned i;
@@ -1471,6 +1471,7 @@ void ops_data_changed(void *arg)
 void ops_dropped(struct orgfs *fs)
 {
 	(void)fs;
+	snap_drop_all();                /* no .orgfs/ text from before it */
 	pthread_mutex_lock(&inv.lock);
 	inv.drop = 1;
 	pthread_cond_signal(&inv.cond);

@@ -179,6 +179,11 @@ def logged_paths(text):
     return out
 
 
+def _marked(data):
+    return (data.startswith((b'# incomplete:', b'{"_incomplete"')) or
+            b'\n# incomplete:' in data[:65536])
+
+
 def _incomplete(path):
     try:
         return os.getxattr(path, 'user.orgfs.incomplete') == b'1'
@@ -210,9 +215,18 @@ def run_case(case, orgfile, ref_dir, ref, workdir):
             # views computed from what could be read, marked so: they
             # may differ from the reference (issue 16.1)
             copy = snapshot(dest)
+            # the copy says so in-band (a table's "# incomplete" line, a
+            # JSON Lines twin's "_incomplete"), or a table beside it does
+            # (a plain list: compliance/rules/<r>/passing), or the mount's
+            # xattr does (a directory)
+            marked = {r for r, v in copy.items()
+                      if v[0] == 'f' and _marked(v[1])}
+            marked_dirs = {os.path.dirname(r) for r in marked}
             incomplete = {rel for rel, v in ref.items()
-                          if v[0] == 'f' and copy.get(rel, v) != v and
-                          _incomplete(m.p(rel))}
+                          if v[0] in 'fd' and copy.get(rel, v) != v and
+                          (rel in marked or rel in marked_dirs or
+                           os.path.dirname(rel) in marked_dirs or
+                           _incomplete(m.p(rel)))}
             if unnamed and int(st['errors_recorded']) > 200:
                 # fell out of the ring: a transient failure may read fine
                 # now, so look for it in the log of every error recorded

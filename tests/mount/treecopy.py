@@ -136,8 +136,9 @@ def judge(ref, copy, failed, incomplete=()):
     """Compare snapshots: returns dict(missing=[paths missing or different
     that neither they nor an ancestor failed], extra=[paths only in the
     copy], short=[directories listing fewer entries, unexplained]).  A
-    file in incomplete (marked user.orgfs.incomplete when it was copied:
-    computed from what could be read, and saying so) may differ."""
+    file or directory in incomplete (marked user.orgfs.incomplete when it
+    was copied: computed from what could be read, and saying so) may
+    differ or list fewer entries."""
     failed_set = set(failed)
 
     def explained(rel):
@@ -156,7 +157,7 @@ def judge(ref, copy, failed, incomplete=()):
         elif v[0] == 'd':
             lost = [n for n in v[1] - c[1]
                     if not explained(os.path.join(rel, n) if rel else n)]
-            if lost:
+            if lost and rel not in incomplete:
                 short.append((rel, sorted(lost)[:5]))
         elif v != c and not explained(rel) and rel not in incomplete:
             wrong.append(rel)
