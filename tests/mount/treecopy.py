@@ -138,11 +138,21 @@ def judge(ref, copy, failed, incomplete=()):
     copy], short=[directories listing fewer entries, unexplained]).  A
     file or directory in incomplete (marked user.orgfs.incomplete when it
     was copied: computed from what could be read, and saying so) may
-    differ or list fewer entries."""
+    differ or list fewer entries, and what it does not list is not
+    missing."""
     failed_set = set(failed)
+    incomplete = set(incomplete)
+
+    def left_out(rel):
+        # an incomplete directory that does not list the entry rel is in
+        for a in ancestors(rel)[1:]:
+            if a in incomplete and a in copy and copy[a][0] == 'd':
+                top = rel[len(a) + 1:] if a else rel
+                return top.split('/', 1)[0] not in copy[a][1]
+        return False
 
     def explained(rel):
-        return any(a in failed_set for a in ancestors(rel))
+        return any(a in failed_set for a in ancestors(rel)) or left_out(rel)
 
     missing, wrong, extra, short = [], [], [], []
     for rel, v in ref.items():
