@@ -77,7 +77,7 @@ CASES = [
     # make this case take minutes (what is tested is the retries)
     Case('throttle 30%', {'throttle_rate': 0.3},
          'max_attempts=8,rate_organizations=1000,rate_tagging=1000,'
-         'rate_sts=1000',
+         'rate_sts=1000,rate_sso_admin=1000,rate_identitystore=1000',
          identical=True),
     Case('latency 500+-250ms', {'latency_ms': 500, 'jitter_ms': 250},
          'concurrency=16', org='small'),

@@ -85,9 +85,10 @@ def parse_cp_errors(stderr, roots):
     return failed, other
 
 
-def copy_mount(mnt_path, dest, timeout=300):
+def copy_mount(mnt_path, dest, timeout=900):
     """cp -a everything but .orgfs; returns (returncode, failed, other
-    lines, stderr)."""
+    lines, stderr).  The timeout catches a hang, not slowness: the
+    throttled cases take minutes on a loaded machine."""
     os.makedirs(dest, exist_ok=True)
     names = sorted(e for e in os.listdir(mnt_path) if e != '.orgfs')
     # plain C: cp quotes with ' and $'...' (UTF-8 locales use curly quotes)
