@@ -168,7 +168,7 @@ static void *signal_main(void *unused)
 			continue;
 		}
 		if (si.ssi_signo == SIGHUP) {
-			size_t used, avail;
+			size_t used, avail, mapped;
 
 			log_reopen();
 			olog(LOG_INFO, "SIGHUP: dropping the cache");
@@ -176,9 +176,10 @@ static void *signal_main(void *unused)
 			/* what the cache held is free now: give it back */
 			memtrim_now();
 			/* what a soak watches: a leak grows what is in use */
-			memtrim_heap(&used, &avail);
+			memtrim_heap(&used, &avail, &mapped);
 			olog(LOG_INFO, "SIGHUP: cache dropped, heap %zu bytes in "
-			     "use, %zu free", used, avail);
+			     "use, %zu free (%zu mapped apart)", used, avail,
+			     mapped);
 			continue;
 		}
 		exit_signal((int)si.ssi_signo);

@@ -45,15 +45,16 @@ int memtrim_now(void)
 #endif
 }
 
-void memtrim_heap(size_t *in_use, size_t *free_bytes)
+void memtrim_heap(size_t *in_use, size_t *free_bytes, size_t *mapped)
 {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
 	struct mallinfo2 mi = mallinfo2();
 
 	*in_use = mi.uordblks + mi.hblkhd;
 	*free_bytes = mi.fordblks;
+	*mapped = mi.hblkhd;
 #else
-	*in_use = *free_bytes = 0;
+	*in_use = *free_bytes = *mapped = 0;
 #endif
 }
 

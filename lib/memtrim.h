@@ -18,9 +18,11 @@ void memtrim_set_threshold(size_t bytes);
  * the caller, please) when the threshold is crossed.
  * @return 1 when this call trimmed */
 int memtrim_freed(size_t bytes);
-/* malloc's own figures (mallinfo2): bytes handed out and bytes free in
- * its arenas; both 0 where the C library does not say. */
-void memtrim_heap(size_t *in_use, size_t *free_bytes);
+/* malloc's own figures (mallinfo2): bytes handed out (mapped apart
+ * included), bytes free in its arenas, and bytes handed out in blocks
+ * mapped apart (from M_MMAP_THRESHOLD up: the FUSE workers' buffers, large
+ * renderings); all 0 where the C library does not say. */
+void memtrim_heap(size_t *in_use, size_t *free_bytes, size_t *mapped);
 /* Trim now (after the whole cache was dropped).  @return 1 when it
  * trimmed */
 int memtrim_now(void);

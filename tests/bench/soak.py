@@ -4,43 +4,83 @@
 One cycle: a full traversal of the mount (`grep -r .`: every directory
 listed, every file read) then SIGHUP (the cache dropped, so that the
 next traversal fetches and renders everything again), until the daemon
-is idle.  After each cycle: the daemon's VmRSS and threads, and the heap
-figures the daemon logs at SIGHUP (bytes in use and free in malloc's
-arenas, mallinfo2), which tell a leak (in use grows) from memory kept by
-malloc (free grows).  At the end: the least-squares slopes of RSS in KiB
-per cycle over the cycles after the first (the first fills the caches)
-and over the second half (after the warm-up: threads' stacks, the inode
-table, the arenas), and of the heap in use over the second half.
+is idle.  After each cycle: the daemon's VmRSS, threads and open fds,
+the heap figures it logs at SIGHUP once the cache is dropped (mallinfo2:
+bytes handed out, of which mapped apart, and bytes free in malloc's
+arenas), which tell a leak (in use grows) from memory kept by malloc
+(free grows), and the inodes and cache bytes of .orgfs/status.
 
-    /usr/bin/python3 tests/bench/soak.py [--cycles 15] [--demo 300]
-        [--baseline DIR]
+The first --warmup cycles fill what is made once and kept (the FUSE
+worker threads up to -o max_threads, their stacks and buffers, the inode
+table, the arenas) and are left out of the figures.  Over the cycles
+after them: the least-squares slope of each series per cycle with its
+95% confidence interval (from the scatter about the line), and the
+difference of the means of the second and first halves with its
+standard error.  A series is "flat" when the interval holds 0 or the
+slope is below --flat KiB a cycle (default 4: one page a cycle).
 
---baseline DIR runs the same soak with DIR/fs/orgfs first (an older
-build), so that the two slopes are measured side by side on one machine.
+    /usr/bin/python3 tests/bench/soak.py [--cycles 39] [--warmup 6]
+        [--demo 100 | --fake 20] [--baseline DIR] [-o OPTS]
+
+--baseline DIR mounts DIR/fs/orgfs (another build, e.g. main's) beside
+this one, on the same source, and alternates their cycles, so that both
+see the same load of the shared machine; both columns come out side by
+side.  --fake N mounts the fake endpoint (tests/fakeaws) with N
+accounts instead of the demo: libcurl's handles, the signing, the
+retries and the parsers of real replies then come into play.
 """
 import argparse
+import math
 import os
 import re
 import signal
-import subprocess
+import statistics
 import time
 
 import benchlib as B
 import orgfsmount
 from orgfsmount import status, wait_for
 
-HEAP_RE = re.compile(r'heap (\d+) bytes in use, (\d+) free')
+# "heap N bytes in use, N free" (main since 18.7), then optionally
+# "(N mapped apart)"
+HEAP_RE = re.compile(r'cache dropped, heap (\d+) bytes in use, (\d+) free'
+                     r'(?: \((\d+) mapped apart\))?')
+KIB = 1024.0
 
 
-def slope(ys):
-    """Least-squares slope of ys against 0, 1, 2, ..."""
+def t975(dof):
+    """The 97.5% quantile of Student's t with dof degrees of freedom
+    (Cornish-Fisher expansion about the normal; within 0.5% from 5)."""
+    z = 1.959964
+    v = float(max(dof, 1))
+    return (z + (z ** 3 + z) / (4 * v)
+            + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * v * v)
+            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z)
+            / (384 * v ** 3))
+
+
+def fit(ys):
+    """(slope, half width of its 95% interval) of ys against 0, 1, ..."""
     n = len(ys)
-    if n < 2:
-        return 0.0
+    if n < 3:
+        return 0.0, float('inf')
     mx = (n - 1) / 2.0
     my = sum(ys) / float(n)
     sxx = sum((x - mx) ** 2 for x in range(n))
-    return sum((x - mx) * (y - my) for x, y in enumerate(ys)) / sxx
+    b = sum((x - mx) * (y - my) for x, y in enumerate(ys)) / sxx
+    sse = sum((y - my - b * (x - mx)) ** 2 for x, y in enumerate(ys))
+    se = math.sqrt(sse / (n - 2) / sxx)
+    return b, t975(n - 2) * se
+
+
+def halves(ys):
+    """(mean of the second half - mean of the first, its standard error)"""
+    h = len(ys) // 2
+    a, b = ys[:h], ys[len(ys) - h:]
+    if h < 2:
+        return 0.0, float('inf')
+    se = math.sqrt(statistics.variance(a) / h + statistics.variance(b) / h)
+    return statistics.mean(b) - statistics.mean(a), se
 
 
 def idle(m):
@@ -48,68 +88,167 @@ def idle(m):
     return st['fetches_in_flight'] == '0' and st['fetches_queued'] == '0'
 
 
-def soak(binary, cycles, accounts, label):
-    orgfsmount.ORGFS = binary
-    rows = []
-    args = ['--demo=%d' % accounts, '-o', 'log_level=info']
-    with B.mounted(args) as m:
-        pid = m.proc.pid
-        for i in range(cycles):
-            t0 = time.monotonic()
-            B.sh('grep -r . %s' % m.path, check=False)
-            m.signal(signal.SIGHUP)
-            # (an older build does not log the heap)
-            wait_for(lambda: m.output().count('SIGHUP: dropping') > i,
-                     timeout=60, what='SIGHUP taken')
-            wait_for(lambda: idle(m), timeout=300, what='idle')
-            took = time.monotonic() - t0
-            heap = HEAP_RE.findall(m.output())
-            in_use, free = (int(heap[-1][0]), int(heap[-1][1])) if heap \
-                else (0, 0)
-            st = status(m)
-            r, hwm = B.rss(pid)
-            with open('/proc/%d/status' % pid) as fh:
-                threads = re.search(r'^Threads:\s+(\d+)', fh.read(),
-                                    re.M).group(1)
-            rows.append((i + 1, r, in_use, free, took))
-            print('%s cycle %2d: RSS %7.2f MiB  heap in use %7.2f MiB  '
-                  'free %6.2f MiB  threads %s  inodes %s  cache %s B  '
-                  'views %s B  (%.1f s)' % (label, i + 1, B.mib(r),
-                                            B.mib(in_use),
-                                B.mib(free), threads, st.get('inodes'), st.get('cache_bytes'),
-                                st.get('views_bytes'), took), flush=True)
-    # the first cycles warm up (threads' stacks, the inode table, the
-    # arenas): the slope that tells a leak is the one of the second half
-    half = rows[len(rows) // 2:]
-    return (slope([r[1] / 1024.0 for r in rows[1:]]),
-            slope([r[1] / 1024.0 for r in half]),
-            slope([r[2] / 1024.0 for r in half]), rows)
+def proc_figures(pid):
+    with open('/proc/%d/status' % pid) as fh:
+        text = fh.read()
+    rss = int(re.search(r'^VmRSS:\s+(\d+)', text, re.M).group(1))
+    threads = int(re.search(r'^Threads:\s+(\d+)', text, re.M).group(1))
+    return rss, threads, len(os.listdir('/proc/%d/fd' % pid))
+
+
+class Soak:
+    """One mount of one build, cycled."""
+
+    def __init__(self, label, binary, args, env):
+        self.label, self.binary, self.args, self.env = label, binary, args, env
+        self.rows = []
+        self.ctx = None
+        self.m = None
+
+    def __enter__(self):
+        orgfsmount.ORGFS = self.binary
+        self.ctx = B.mounted(self.args + ['-o', 'log_level=info'],
+                             env=self.env)
+        self.m = self.ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.ctx.__exit__(*exc)
+
+    def cycle(self):
+        m, i = self.m, len(self.rows)
+        t0 = time.monotonic()
+        B.sh('grep -r . %s' % m.path, check=False)
+        m.signal(signal.SIGHUP)
+        wait_for(lambda: len(HEAP_RE.findall(m.output())) > i, timeout=120,
+                 what='SIGHUP taken')
+        wait_for(lambda: idle(m), timeout=600, what='idle')
+        took = time.monotonic() - t0
+        heap = HEAP_RE.findall(m.output())[-1]
+        rss, threads, fds = proc_figures(m.proc.pid)
+        st = status(m)
+        row = {'rss': rss, 'threads': threads, 'fds': fds,
+               'in_use': int(heap[0]) / KIB, 'free': int(heap[1]) / KIB,
+               'mapped': int(heap[2]) / KIB if heap[2] else None,
+               'inodes': int(st.get('inodes', 0)),
+               'cache': int(st.get('cache_bytes', 0)), 'took': took}
+        self.rows.append(row)
+        print('%-8s cycle %2d: RSS %6d KiB  threads %2d  fds %3d  heap in '
+              'use %6.0f KiB (mapped %s)  free %5.0f KiB  inodes %d  cache '
+              '%d B  (%.1f s)' % (self.label, i + 1, rss, threads, fds,
+                                  row['in_use'],
+                                  '%.0f' % row['mapped']
+                                  if row['mapped'] is not None else '-',
+                                  row['free'], row['inodes'], row['cache'],
+                                  took), flush=True)
+
+
+SERIES = (('rss', 'RSS (KiB)'), ('in_use', 'heap in use (KiB)'),
+          ('arena_use', 'heap in use in arenas (KiB)'),
+          ('free', 'heap free (KiB)'), ('threads', 'threads'), ('fds', 'fds'))
+
+
+def series(rows, key):
+    if key == 'arena_use':
+        if any(r['mapped'] is None for r in rows):
+            return None
+        return [r['in_use'] - r['mapped'] for r in rows]
+    return [float(r[key]) for r in rows]
+
+
+def summary(soaks, warmup, flat):
+    print('\n# steady state: cycles %d-%d (the first %d are warm-up)'
+          % (warmup + 1, len(soaks[0].rows), warmup))
+    head = ['series']
+    for s in soaks:
+        head += ['%s first' % s.label, '%s last' % s.label,
+                 '%s slope/cycle (95%% CI)' % s.label,
+                 '%s 2nd-1st half' % s.label]
+    out = []
+    verdict = {}
+    for key, name in SERIES:
+        row = [name]
+        for s in soaks:
+            ys = series(s.rows[warmup:], key)
+            if ys is None:
+                row += ['-'] * 4
+                continue
+            b, ci = fit(ys)
+            d, se = halves(ys)
+            row += ['%.0f' % ys[0], '%.0f' % ys[-1],
+                    '%+.1f +- %.1f' % (b, ci), '%+.0f +- %.0f' % (d, se)]
+            if key in ('rss', 'arena_use', 'in_use'):
+                verdict.setdefault(s.label, []).append(
+                    (name, b, ci, abs(b) <= ci or abs(b) <= flat))
+        out.append(row)
+    B.table(out, head)
+    for s in soaks:
+        whole = fit(series(s.rows, 'rss'))
+        print('%s: RSS slope over all %d cycles %+.1f +- %.1f KiB/cycle; '
+              'median cycle %.1f s' % (s.label, len(s.rows), whole[0],
+                                       whole[1],
+                                       statistics.median(r['took']
+                                                         for r in s.rows)))
+        for name, b, ci, ok in verdict[s.label]:
+            print('  %s: %s (%+.1f +- %.1f KiB/cycle)'
+                  % (name, 'flat' if ok else 'GROWS', b, ci))
+    if len(soaks) == 2:
+        a, b = (fit(series(s.rows[warmup:], 'rss'))[0] for s in soaks)
+        print('RSS slope this - baseline: %+.1f KiB/cycle' % (b - a))
+        ta, tb = (statistics.median(r['took'] for r in s.rows)
+                  for s in soaks)
+        print('median cycle time this / baseline: %.2f' % (tb / ta))
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--cycles', type=int, default=15)
-    ap.add_argument('--demo', type=int, default=300,
+    ap.add_argument('--cycles', type=int, default=39)
+    ap.add_argument('--warmup', type=int, default=6,
+                    help='first cycles left out of the slopes')
+    ap.add_argument('--demo', type=int, default=100,
                     help='accounts of the demo organization')
+    ap.add_argument('--fake', type=int, default=0,
+                    help='mount the fake endpoint with this many accounts')
+    ap.add_argument('--flat', type=float, default=4.0,
+                    help='a slope below this many KiB/cycle is flat')
+    ap.add_argument('-o', dest='opts', help='more -o options for both')
     ap.add_argument('--baseline', help='build directory of the baseline')
     a = ap.parse_args()
-    B.header('soak: %d cycles of grep -r + SIGHUP, demo of %d accounts'
-             % (a.cycles, a.demo))
-    runs = []
+    if a.cycles < a.warmup + 6:
+        ap.error('--cycles must leave 6 cycles after the warm-up')
+    what = ('the fake endpoint, %d accounts' % a.fake if a.fake
+            else 'demo of %d accounts' % a.demo)
+    B.header('soak: %d cycles of grep -r + SIGHUP, %s' % (a.cycles, what))
+    builds = []
     if a.baseline:
-        runs.append(('baseline', os.path.join(a.baseline, 'fs', 'orgfs')))
-    runs.append(('this', orgfsmount.ORGFS))
-    out = []
-    for label, binary in runs:
-        s_all, s_half, s_use, rows = soak(binary, a.cycles, a.demo, label)
-        out.append((label, B.mib(rows[0][1]), B.mib(rows[-1][1]), s_all,
-                    s_half, s_use))
-    B.table([(l, '%.2f' % first, '%.2f' % last, '%+.1f' % sa, '%+.1f' % sh,
-              '%+.1f' % su) for l, first, last, sa, sh, su in out],
-            ('build', 'RSS cycle 1 (MiB)', 'RSS last (MiB)',
-             'RSS slope, cycles 2- (KiB/cycle)',
-             'RSS slope, 2nd half (KiB/cycle)',
-             'heap in use slope, 2nd half (KiB/cycle)'))
+        builds.append(('baseline', os.path.join(a.baseline, 'fs', 'orgfs')))
+    builds.append(('this', orgfsmount.ORGFS))
+    for label, binary in builds:
+        print('# %s: %s' % (label, binary))
+    extra = ['-o', a.opts] if a.opts else []
+    fake = B.fake(accounts=a.fake, seed=18) if a.fake else None
+    f = fake.__enter__() if fake else None
+    try:
+        if f:
+            args = ['--endpoint=' + f.url] + B.UNLIMITED + extra
+            env = B.aws_env(f)
+        else:
+            args, env = ['--demo=%d' % a.demo] + extra, None
+        soaks = [Soak(label, binary, args, env) for label, binary in builds]
+        entered = []
+        try:
+            for s in soaks:
+                entered.append(s.__enter__())
+            for _ in range(a.cycles):
+                for s in soaks:     # alternated: the same load for each
+                    s.cycle()
+        finally:
+            for s in reversed(entered):
+                s.__exit__(None, None, None)
+        summary(soaks, a.warmup, a.flat)
+    finally:
+        if fake:
+            fake.__exit__(None, None, None)
 
 
 if __name__ == '__main__':
