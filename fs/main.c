@@ -35,6 +35,10 @@
 #include "ruleset.h"
 #include "signals.h"
 
+/* -o max_threads beyond this is refused: each FUSE worker reserves a
+ * stack and a request buffer of 1 MiB */
+#define MAX_WORKERS 1024u
+
 /* The FUSE file system mounted on path, if one is: its line of
  * /proc/self/mounts into type and source.  @return 1 when one is */
 static int fuse_mounted_on(const char *path, char *type, size_t tlen,
@@ -170,6 +174,27 @@ static void drop_cache(void *arg)
 	ops_dropped(fs);
 }
 
+/* libfuse takes any number for its worker threads: 0 workers would
+ * serve nothing, and an idle count above libfuse's own limit is dropped
+ * by it with a message that names neither option.
+ * @return 0, or -1 (printed) */
+static int threads_check(const struct fuse_cmdline_opts *cl)
+{
+	if (!cl->max_threads || cl->max_threads > MAX_WORKERS) {
+		fprintf(stderr, "orgfs: max_threads=%u: give 1 to %u\n",
+			cl->max_threads, MAX_WORKERS);
+		return -1;
+	}
+	if (cl->max_idle_threads != UINT_MAX &&
+	    cl->max_idle_threads > cl->max_threads) {
+		fprintf(stderr, "orgfs: max_idle_threads=%u: give 0 to "
+			"max_threads (%u)\n", cl->max_idle_threads,
+			cl->max_threads);
+		return -1;
+	}
+	return 0;
+}
+
 /* The command line into args, cl, o and the FUSE session *se (which
  * takes fs), whose options libfuse checks here: an unknown option is
  * reported before a missing mountpoint.
@@ -193,6 +218,8 @@ static int parse_command_line(int argc, char *argv[], struct fuse_args *args,
 		options_usage(argv[0]);
 		return 1;
 	}
+	if (threads_check(cl))
+		return -1;
 	/* read-only, no atime updates, and clean up after a crash */
 	if (fuse_opt_add_arg(args, "-oro,noatime,default_permissions") ||
 	    fuse_opt_add_arg(args, "-oauto_unmount")) {
@@ -338,8 +365,22 @@ static int run_loop(struct fuse_session *se,
 		ret = fuse_session_loop(se);
 	} else {
 		loop_cfg = fuse_loop_cfg_create();
+		if (!loop_cfg) {
+			olog(LOG_ERR, "cannot start the FUSE loop: out of "
+			     "memory");
+			return 1;
+		}
 		fuse_loop_cfg_set_clone_fd(loop_cfg, cl->clone_fd);
+		/* libfuse adds a worker whenever all are busy, up to
+		 * max_threads (default 10), and by default keeps the idle
+		 * ones: their number, stacks and buffers reach a plateau.
+		 * max_idle_threads, when given, ends the idle workers beyond
+		 * it (memory back after a burst, threads made again in the
+		 * next one); UINT_MAX is libfuse's "not given". */
 		fuse_loop_cfg_set_max_threads(loop_cfg, cl->max_threads);
+		if (cl->max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(loop_cfg,
+						       cl->max_idle_threads);
 		ret = fuse_session_loop_mt(se, loop_cfg);
 		fuse_loop_cfg_destroy(loop_cfg);
 	}
@@ -431,6 +472,70 @@ static void free_settings(struct orgfs *fs)
 	owner_groups_free(fs->owner_groups);
 }
 
+/* glibc's tcache keeps, in each thread, up to 7 freed blocks of each
+ * size up to 1 KiB for that thread to take again, out of the reach of
+ * malloc_trim(): over SIGHUP cycles the caches of the 25-odd threads pin
+ * ever more scattered pages of the arenas, and RSS crept up by 60-130
+ * KiB a cycle for ten cycles and more, to 2 MiB above what it is with
+ * the caches off (issue 18.7, BENCHMARKS.md).  They can be sized only
+ * before the process starts (GLIBC_TUNABLES), so orgfs starts itself
+ * again, once, with them off; not when the tunable is set already (the
+ * user's choice), nor under valgrind or a sanitizer (their own malloc).
+ * REEXEC_MARK carries the environment's GLIBC_TUNABLES ("-" none, else
+ * "+" and its value) so that the second start puts it back for the
+ * processes orgfs runs (credential_process). */
+#define TCACHE_OFF "glibc.malloc.tcache_count=0"
+#define REEXEC_MARK "ORGFS_MALLOC_TUNED"
+#ifndef __has_feature
+#define __has_feature(f) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+	__has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer)
+#define OWN_MALLOC 1
+#else
+#define OWN_MALLOC 0
+#endif
+
+static void tunables_restore(const char *mark)
+{
+	if (mark[0] == '+')
+		setenv("GLIBC_TUNABLES", mark + 1, 1);
+	else
+		unsetenv("GLIBC_TUNABLES");
+	unsetenv(REEXEC_MARK);
+}
+
+static void malloc_reexec(char *argv[])
+{
+	const char *t = getenv("GLIBC_TUNABLES");
+	const char *pre = getenv("LD_PRELOAD");
+	char *mark = NULL, *val = NULL;
+
+	if (getenv(REEXEC_MARK)) {
+		/* the second start: ld.so read the tunable already */
+		mark = strdup(getenv(REEXEC_MARK));
+		if (mark)
+			tunables_restore(mark);
+		free(mark);
+		return;
+	}
+	if (OWN_MALLOC || (t && strstr(t, "glibc.malloc.tcache_count")) ||
+	    (pre && strstr(pre, "vgpreload")))
+		return;
+	if (asprintf(&mark, "%s%s", t ? "+" : "-", t ? t : "") < 0)
+		return;
+	if (asprintf(&val, "%s%s" TCACHE_OFF, t ? t : "",
+		     t && *t ? ":" : "") >= 0 &&
+	    !setenv(REEXEC_MARK, mark, 1) &&
+	    !setenv("GLIBC_TUNABLES", val, 1))
+		execv("/proc/self/exe", argv);
+	/* not started again (no /proc?): with the caches, as before */
+	tunables_restore(mark);
+	free(mark);
+	free(val);
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -442,6 +547,7 @@ int main(int argc, char *argv[])
 	struct org_source *src;
 	int res, ret = 1;
 
+	malloc_reexec(argv);
 	memset(&fs, 0, sizeof(fs));
 	memset(&ms, 0, sizeof(ms));
 	memset(&cl, 0, sizeof(cl));
