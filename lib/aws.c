@@ -49,7 +49,7 @@ struct op_stats {
  * for their turn in it. */
 struct bucket {
 	struct bucket *next;
-	char key[160];                  /* service/region[/client id] */
+	char key[160];                  /* service/region[/account] */
 	struct ratelimit rl;            /* protected by aws_shared.lock */
 	pthread_cond_t turn;            /* rl changed: waiters look again */
 };
@@ -59,7 +59,6 @@ struct aws_shared {
 	struct aws_rate_limit *limits;  /* owned copy; strings owned */
 	size_t nlimits;
 	struct bucket *buckets;         /* protected by lock */
-	uint64_t next_client_id;        /* atomic */
 	int refcount;                   /* atomic */
 	struct http_ctx *http;          /* borrowed */
 	struct retry_state *retry;
@@ -71,7 +70,12 @@ struct aws_shared {
 
 struct aws_client {
 	struct aws_shared *sh;
-	uint64_t id;                    /* for per-account buckets */
+	/* the member account whose per-account quotas the calls count
+	 * against, "" for the credentials' own (aws_client_derive_account):
+	 * one bucket per account however many clients are derived for it,
+	 * not one per client, which piled up one more with every fetch
+	 * (issue 18.7) and gave each a whole burst */
+	char account[16];
 	struct creds_provider *creds;   /* reference, may be NULL */
 	char *region;
 	struct endpoint_config ep;      /* the strings below are owned */
@@ -199,8 +203,8 @@ static struct bucket *bucket_of(struct aws_client *c, const char *svc,
 	if (!l || l->rate == 0)
 		return NULL;
 	if (l->per_account)
-		snprintf(key, sizeof(key), "%s/%s/%llu", svc, region,
-			 (unsigned long long)c->id);
+		snprintf(key, sizeof(key), "%s/%s/%s", svc, region,
+			 c->account);
 	else
 		snprintf(key, sizeof(key), "%s/%s", svc, region);
 	for (b = sh->buckets; b; b = b->next)
@@ -320,7 +324,6 @@ struct aws_client *aws_client_new(const struct aws_client_config *cfg)
 		shared_release(sh);
 		return NULL;
 	}
-	c->id = __atomic_add_fetch(&sh->next_client_id, 1, __ATOMIC_RELAXED);
 	c->mode = cfg->retry_mode;
 	c->max_attempts = cfg->max_attempts;
 	retry_config_from_env(&c->max_attempts, &c->mode,
@@ -335,9 +338,16 @@ struct aws_client *aws_client_new(const struct aws_client_config *cfg)
 struct aws_client *aws_client_derive(struct aws_client *parent,
 				     struct creds_provider *creds)
 {
+	return aws_client_derive_account(parent, creds, NULL);
+}
+
+struct aws_client *aws_client_derive_account(struct aws_client *parent,
+					     struct creds_provider *creds,
+					     const char *account)
+{
 	struct aws_client *c;
 
-	if (!parent)
+	if (!parent || (account && strlen(account) >= sizeof(c->account)))
 		return NULL;
 	__atomic_add_fetch(&parent->sh->refcount, 1, __ATOMIC_RELAXED);
 	c = client_alloc(parent->sh, creds, parent->region, &parent->ep);
@@ -345,7 +355,8 @@ struct aws_client *aws_client_derive(struct aws_client *parent,
 		shared_release(parent->sh);
 		return NULL;
 	}
-	c->id = __atomic_add_fetch(&c->sh->next_client_id, 1, __ATOMIC_RELAXED);
+	snprintf(c->account, sizeof(c->account), "%s",
+		 account ? account : parent->account);
 	c->max_attempts = parent->max_attempts;
 	c->mode = parent->mode;
 	c->wall_clock = parent->wall_clock;
@@ -364,6 +375,18 @@ void aws_client_free(struct aws_client *c)
 	free(c->ep_profile);
 	shared_release(c->sh);
 	free(c);
+}
+
+size_t aws_client_buckets(struct aws_client *c)
+{
+	struct bucket *b;
+	size_t n = 0;
+
+	pthread_mutex_lock(&c->sh->lock);
+	for (b = c->sh->buckets; b; b = b->next)
+		n++;
+	pthread_mutex_unlock(&c->sh->lock);
+	return n;
 }
 
 const char *aws_client_region(const struct aws_client *c)

@@ -25,7 +25,7 @@ struct creds_provider;
 
 /* A client-side limit on one service's request rate: a token bucket of
  * `rate` requests per second holding up to `burst`, shared by a client
- * and the clients derived from it (or one per derived client with
+ * and the clients derived from it (or one per member account with
  * per_account, for services whose quota is per account).  Requests go
  * out first come first served at the rate of the moment: a throttling
  * reply halves it (once for the requests already on their way), each
@@ -62,9 +62,19 @@ struct aws_client_config {
 struct aws_client;
 
 struct aws_client *aws_client_new(const struct aws_client_config *cfg);
-/* A client with other credentials sharing parent's HTTP, stats, quota. */
+/* A client with other credentials sharing parent's HTTP, stats, quota
+ * and rate buckets. */
 struct aws_client *aws_client_derive(struct aws_client *parent,
 				     struct creds_provider *creds);
+/* The same for calls into the member account `account` (12 digits):
+ * the per_account rate buckets are that account's, shared by every
+ * client derived for it. */
+struct aws_client *aws_client_derive_account(struct aws_client *parent,
+					     struct creds_provider *creds,
+					     const char *account);
+/* How many rate buckets c's shared state holds (one per limited service
+ * and region, and per member account with per_account). */
+size_t aws_client_buckets(struct aws_client *c);
 void aws_client_free(struct aws_client *c);
 const char *aws_client_region(const struct aws_client *c);
 /* Where the client's endpoints come from (for endpoint_resolve: what a

@@ -88,7 +88,7 @@ int source_account_client(struct aws_source *s, const char *account,
 				  s->external_id,
 				  s->partition ? s->partition :
 				  endpoint_partition(region));
-	*out = p ? aws_client_derive(s->client, p) : NULL;
+	*out = p ? aws_client_derive_account(s->client, p, account) : NULL;
 	creds_provider_release(p);
 	if (!*out)
 		return source_fail(err, svc, op, ENOMEM, "OutOfMemory",

@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 
 		roles = credchain_member_roles_new(client);
 		mp = credchain_member_role(roles, member, role, extid, NULL);
-		mc = mp ? aws_client_derive(client, mp) : NULL;
+		mc = mp ? aws_client_derive_account(client, mp, member) : NULL;
 		creds_provider_release(mp);
 		if (!mc) {
 			fprintf(stderr, "credcheck: cannot create the member client\n");

@@ -1502,6 +1502,60 @@ START_TEST(test_rate_auto_over_the_quota)
 }
 END_TEST
 
+/* What orgfs does: a client derived for each fetch from a member
+ * account, used once and freed.  A per-account limit keeps one bucket
+ * per account, shared by all the clients derived for it, not one per
+ * client (which piled up with every fetch, issue 18.7). */
+START_TEST(test_per_account_buckets)
+{
+	static const struct aws_rate_limit lim = {
+		.service = "config", .rate = 1000, .burst = 2000,
+		.per_account = 1,
+	};
+	static const char *const accounts[] = {
+		"111111111111", "222222222222", "111111111111", "111111111111",
+		"222222222222",
+	};
+	struct creds_provider *p;
+	struct aws_client *d;
+	struct aws_error e;
+	json_t *out;
+
+	fx_limits = &lim;
+	fx_nlimits = 1;
+	fx_start(h_echo, NULL, 1, 0, 0);
+	p = creds_static_new("AKIDX", "x", NULL, NULL);
+	for (size_t i = 0; i < sizeof(accounts) / sizeof(*accounts); i++) {
+		d = aws_client_derive_account(fx.c, p, accounts[i]);
+		ck_assert_ptr_nonnull(d);
+		out = NULL;
+		ck_assert_int_eq(aws_json_call(d, &aws_svc_config, NULL,
+					       "DescribeConfigRules", NULL,
+					       &out, &e), 0);
+		json_decref(out);
+		aws_client_free(d);
+		ck_assert_uint_eq(aws_client_buckets(fx.c), i ? 2 : 1);
+	}
+	/* the credentials' own account, and a client derived without an
+	 * account shares it */
+	out = NULL;
+	ck_assert_int_eq(aws_json_call(fx.c, &aws_svc_config, NULL,
+				       "DescribeConfigRules", NULL, &out, &e), 0);
+	json_decref(out);
+	d = aws_client_derive(fx.c, p);
+	out = NULL;
+	ck_assert_int_eq(aws_json_call(d, &aws_svc_config, NULL,
+				       "DescribeConfigRules", NULL, &out, &e), 0);
+	json_decref(out);
+	aws_client_free(d);
+	ck_assert_uint_eq(aws_client_buckets(fx.c), 3);
+	/* an account that is not one */
+	ck_assert_ptr_null(aws_client_derive_account(fx.c, p,
+						     "1234567890123456"));
+	creds_provider_release(p);
+}
+END_TEST
+
 static Suite *aws_suite(void)
 {
 	Suite *s = suite_create("aws");
@@ -1533,6 +1587,7 @@ static Suite *aws_suite(void)
 	tcase_add_test(tc, test_paginate_page3_fails);
 	tcase_add_test(tc, test_paginate_bad_token_and_handler_stop);
 	tcase_add_test(tc, test_threads_share_stats);
+	tcase_add_test(tc, test_per_account_buckets);
 	tcase_add_test(tc, test_rate_limit_over_the_quota);
 	tcase_add_test(tc, test_rate_auto_over_the_quota);
 	suite_add_tcase(s, tc);
