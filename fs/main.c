@@ -511,6 +511,8 @@ static void malloc_reexec(char *argv[])
 	const char *t = getenv("GLIBC_TUNABLES");
 	const char *pre = getenv("LD_PRELOAD");
 	char *mark = NULL, *val = NULL;
+	char self[PATH_MAX];
+	ssize_t len;
 
 	if (getenv(REEXEC_MARK)) {
 		/* the second start: ld.so read the tunable already */
@@ -523,13 +525,19 @@ static void malloc_reexec(char *argv[])
 	if (OWN_MALLOC || (t && strstr(t, "glibc.malloc.tcache_count")) ||
 	    (pre && strstr(pre, "vgpreload")))
 		return;
+	/* by its path, not /proc/self/exe: the process keeps its name
+	 * (comm), which pkill -x orgfs and ps go by */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0 || len >= (ssize_t)sizeof(self) - 1)
+		return;
+	self[len] = '\0';
 	if (asprintf(&mark, "%s%s", t ? "+" : "-", t ? t : "") < 0)
 		return;
 	if (asprintf(&val, "%s%s" TCACHE_OFF, t ? t : "",
 		     t && *t ? ":" : "") >= 0 &&
 	    !setenv(REEXEC_MARK, mark, 1) &&
 	    !setenv("GLIBC_TUNABLES", val, 1))
-		execv("/proc/self/exe", argv);
+		execv(self, argv);
 	/* not started again (no /proc?): with the caches, as before */
 	tunables_restore(mark);
 	free(mark);

@@ -49,6 +49,9 @@ def test_thread_caches_off_unless_set(tunables, want):
         env['GLIBC_TUNABLES'] = tunables
     with Mount(['--demo=10'], env=env) as m:
         assert os.listdir(m.path)
+        # started again by its path: its name is still orgfs (pkill -x)
+        with open('/proc/%d/comm' % m.proc.pid) as fh:
+            assert fh.read().strip() == 'orgfs'
         assert tcache_count(m.proc.pid) == want
 
 
