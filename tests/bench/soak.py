@@ -183,12 +183,13 @@ def summary(soaks, warmup, flat):
         out.append(row)
     B.table(out, head)
     for s in soaks:
+        n = len(s.rows)
         whole = fit(series(s.rows, 'rss'))
-        print('%s: RSS slope over all %d cycles %+.1f +- %.1f KiB/cycle; '
-              'median cycle %.1f s' % (s.label, len(s.rows), whole[0],
-                                       whole[1],
-                                       statistics.median(r['took']
-                                                         for r in s.rows)))
+        late = fit(series(s.rows[n // 2:], 'rss'))
+        print('%s: RSS slope over all %d cycles %+.1f +- %.1f KiB/cycle, '
+              'over cycles %d-%d %+.1f +- %.1f; median cycle %.1f s'
+              % (s.label, n, whole[0], whole[1], n // 2 + 1, n, late[0],
+                 late[1], statistics.median(r['took'] for r in s.rows)))
         for name, b, ci, ok in verdict[s.label]:
             print('  %s: %s (%+.1f +- %.1f KiB/cycle)'
                   % (name, 'flat' if ok else 'GROWS', b, ci))
