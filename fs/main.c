@@ -475,9 +475,9 @@ static void free_settings(struct orgfs *fs)
 /* glibc's tcache keeps, in each thread, up to 7 freed blocks of each
  * size up to 1 KiB for that thread to take again, out of the reach of
  * malloc_trim(): over SIGHUP cycles the caches of the 25-odd threads pin
- * ever more scattered pages of the arenas, and RSS crept up by 60-130
- * KiB a cycle for ten cycles and more, to 2 MiB above what it is with
- * the caches off (issue 18.7, BENCHMARKS.md).  They can be sized only
+ * ever more scattered pages of the arenas, and RSS crept up for ten
+ * cycles and more, to 2 MiB above what it is with the caches off, and
+ * on (issue 18.7, BENCHMARKS.md).  They can be sized only
  * before the process starts (GLIBC_TUNABLES), so orgfs starts itself
  * again, once, with them off; not when the tunable is set already (the
  * user's choice), nor under valgrind or a sanitizer (their own malloc).
@@ -534,9 +534,10 @@ static void malloc_reexec(char *argv[])
 	if (asprintf(&mark, "%s%s", t ? "+" : "-", t ? t : "") < 0)
 		return;
 	if (asprintf(&val, "%s%s" TCACHE_OFF, t ? t : "",
-		     t && *t ? ":" : "") >= 0 &&
-	    !setenv(REEXEC_MARK, mark, 1) &&
-	    !setenv("GLIBC_TUNABLES", val, 1))
+		     t && *t ? ":" : "") < 0)
+		val = NULL;     /* undefined after a failure */
+	else if (!setenv(REEXEC_MARK, mark, 1) &&
+		 !setenv("GLIBC_TUNABLES", val, 1))
 		execv(self, argv);
 	/* not started again (no /proc?): with the caches, as before */
 	tunables_restore(mark);
