@@ -87,6 +87,21 @@ def account_files(m):
         for i in ids]
 
 
+def settled_others(pid, samples=10):
+    """The threads that are not workers.  Threads minus the workers
+    waiting counts a worker still busy with a reply as one of them: the
+    figure is the least seen, once it was seen samples times in a row."""
+    seen = []
+
+    def settled():
+        seen.append(threads(pid) - workers_waiting(pid))
+        low = min(seen)
+        return len(seen) >= samples and seen[-samples:] == [low] * samples
+    wait_for(settled, timeout=30, what='the workers all waiting',
+             interval=0.05)
+    return min(seen)
+
+
 def mount_and_burst(fakeaws_factory, opts):
     """Two bursts on a mount with opts: (workers at the start, the most
     workers during each burst, the workers kept after each)."""
@@ -96,9 +111,8 @@ def mount_and_burst(fakeaws_factory, opts):
         files = account_files(m)
         wait_idle(m)
         pid = m.proc.pid
-        start = workers_waiting(pid)
-        others = threads(pid) - start   # main, cache, signals ...
-        out = [start]
+        others = settled_others(pid)    # main, cache, signals ...
+        out = [threads(pid) - others]
         for _ in range(2):
             peak = burst(m, fake, files)
             # each worker back to its read (or ended), and no other
