@@ -176,5 +176,8 @@ void ops_data_changed(void *arg);
  * attribute and listing it holds, then count it in fs->drops.  Returns
  * at once; the invalidation thread does it. */
 void ops_dropped(struct orgfs *fs);
+/* .orgfs/status: the FUSE requests answered so far, in total and by
+ * operation ("fuse_requests_lookup\tN" lines). */
+int ops_render_requests(struct buf *out);
 
 #endif

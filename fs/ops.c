@@ -737,11 +737,67 @@ static void inv_wait_ino(fuse_ino_t ino)
 /* ------------------------------------------------------------------ */
 /* operations */
 
+/* FUSE requests answered, by operation (.orgfs/status): what a benchmark
+ * or a user counts without tracing the daemon.  Atomic. */
+enum op {
+	OP_INIT, OP_LOOKUP, OP_FORGET, OP_BATCH_FORGET, OP_GETATTR,
+	OP_READLINK, OP_OPEN, OP_READ, OP_OPENDIR, OP_READDIR, OP_READDIRPLUS,
+	OP_STATFS, OP_GETXATTR, OP_LISTXATTR, OP_IOCTL, OP_SETATTR, OP_MKNOD,
+	OP_MKDIR, OP_UNLINK, OP_RMDIR, OP_SYMLINK, OP_RENAME, OP_LINK,
+	OP_WRITE, OP_SETXATTR, OP_REMOVEXATTR, OP_CREATE, OP_FALLOCATE,
+	OP_ORGFS,       /* lookups, stats and reads of the .orgfs/ files */
+	OP_N
+};
+
+static const char *const op_names[OP_N] = {
+	"init", "lookup", "forget", "batch_forget", "getattr",
+	"readlink", "open", "read", "opendir", "readdir", "readdirplus",
+	"statfs", "getxattr", "listxattr", "ioctl", "setattr", "mknod",
+	"mkdir", "unlink", "rmdir", "symlink", "rename", "link",
+	"write", "setxattr", "removexattr", "create", "fallocate",
+	"orgfs",
+};
+
+static uint64_t op_count[OP_N];
+
+static void count_op(enum op op)
+{
+	__atomic_add_fetch(&op_count[op], 1, __ATOMIC_RELAXED);
+}
+
+/* A request of op was about a file of .orgfs/ (dynamic): counted apart,
+ * so that reading status does not count itself among what it reports. */
+static void count_dynamic(enum op op, const struct node *n)
+{
+	if (!n->dynamic)
+		return;
+	__atomic_sub_fetch(&op_count[op], 1, __ATOMIC_RELAXED);
+	count_op(OP_ORGFS);
+}
+
+int ops_render_requests(struct buf *out)
+{
+	uint64_t v[OP_N], total = 0;
+	int i, res;
+
+	for (i = 0; i < OP_N; i++) {
+		v[i] = __atomic_load_n(&op_count[i], __ATOMIC_RELAXED);
+		total += v[i];
+	}
+	res = buf_printf(out, "fuse_requests\t%llu\n",
+			 (unsigned long long)total);
+	for (i = 0; i < OP_N && !res; i++)
+		res = buf_printf(out, "fuse_requests_%s\t%llu\n", op_names[i],
+				 (unsigned long long)v[i]);
+	return res;
+}
+
 /* Set once by init: the kernel handles opens itself when we say ENOSYS. */
 static int no_open, no_opendir;
 
 static void orgfs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	count_op(OP_INIT);
 	(void)userdata;
 	no_open = !!(conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
 	no_opendir = !!(conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
@@ -770,6 +826,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	uint64_t h, old = 0;
 	int res;
 
+	count_op(OP_LOOKUP);
 	path = itab_path(parent, name);
 	if (!path) {
 		fuse_reply_err(req, ESTALE);
@@ -783,6 +840,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, -res);
 		return;
 	}
+	count_dynamic(OP_LOOKUP, &n);
 	h = hash_node(&n);
 	res = itab_ref(parent, name, h, &old, &ino);
 	if (res) {
@@ -814,6 +872,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void orgfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
+	count_op(OP_FORGET);
 	itab_forget(ino, nlookup);
 	fuse_reply_none(req);
 }
@@ -823,6 +882,7 @@ static void orgfs_forget_multi(fuse_req_t req, size_t count,
 {
 	size_t i;
 
+	count_op(OP_BATCH_FORGET);
 	for (i = 0; i < count; i++)
 		itab_forget(forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
@@ -867,8 +927,10 @@ static void orgfs_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct node n;
 	uint64_t h;
 
+	count_op(OP_GETATTR);
 	if (get_node_how(req, ino, &n, !fi))
 		return;
+	count_dynamic(OP_GETATTR, &n);
 	if (is_snapped(&n)) {
 		/* fi: the stat of an open file read to its end */
 		inv_wait_ino(ino);
@@ -892,6 +954,7 @@ static void orgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct node n;
 
+	count_op(OP_READLINK);
 	if (get_node(req, ino, &n))
 		return;
 	if (n.type != NODE_LINK)
@@ -904,6 +967,7 @@ static void orgfs_readlink(fuse_req_t req, fuse_ino_t ino)
 static void orgfs_open(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
+	count_op(OP_OPEN);
 	(void)ino;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
 	    (fi->flags & (O_TRUNC | O_CREAT))) {
@@ -929,6 +993,7 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct snapbuf *b = snap_take(ino);
 	struct node n;
 
+	count_op(b ? OP_ORGFS : OP_READ);
 	(void)fi;
 	if (b) {                        /* .orgfs/: what the stat was shown */
 		if ((size_t)off >= b->len)
@@ -943,6 +1008,7 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	if (get_node(req, ino, &n))
 		return;
+	count_dynamic(OP_READ, &n);
 	if (is_snapped(&n))
 		snap_keep(ino, &n);
 	if (n.type != NODE_FILE) {
@@ -965,6 +1031,7 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void orgfs_opendir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
+	count_op(OP_OPENDIR);
 	(void)ino;
 	if (no_opendir) {
 		fuse_reply_err(req, ENOSYS);
@@ -1102,6 +1169,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void orgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 			  off_t off, struct fuse_file_info *fi)
 {
+	count_op(OP_READDIR);
 	(void)fi;
 	do_readdir(req, ino, size, off, 0);
 }
@@ -1109,6 +1177,7 @@ static void orgfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void orgfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 			      off_t off, struct fuse_file_info *fi)
 {
+	count_op(OP_READDIRPLUS);
 	(void)fi;
 	do_readdir(req, ino, size, off, 1);
 }
@@ -1117,6 +1186,7 @@ static void orgfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct statvfs st;
 
+	count_op(OP_STATFS);
 	(void)ino;
 	memset(&st, 0, sizeof(st));
 	st.f_bsize = 4096;
@@ -1158,6 +1228,7 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	int res, stale = !strcmp(name, "user.orgfs.stale");
 	int incomplete = !strcmp(name, "user.orgfs.incomplete");
 
+	count_op(OP_GETXATTR);
 	/* names of others (ACLs, security labels, asked by ls -l) are not
 	 * worth rendering anything: it would start a crawl */
 	if (!stale && !incomplete && strcmp(name, "user.orgfs.fetched")) {
@@ -1195,6 +1266,7 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 /* None listed (see above): an empty list, no request beyond this one. */
 static void orgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
+	count_op(OP_LISTXATTR);
 	(void)ino;
 	if (!size)
 		fuse_reply_xattr(req, 0);
@@ -1202,10 +1274,22 @@ static void orgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		fuse_reply_buf(req, NULL, 0);
 }
 
+/* No ioctl is known: what libfuse answers without one, counted. */
+static void orgfs_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd,
+			void *arg, struct fuse_file_info *fi, unsigned flags,
+			const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	count_op(OP_IOCTL);
+	(void)ino; (void)cmd; (void)arg; (void)fi; (void)flags; (void)in_buf;
+	(void)in_bufsz; (void)out_bufsz;
+	fuse_reply_err(req, ENOSYS);
+}
+
 /* Everything that would change the tree: EROFS. */
 static void orgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 			  int to_set, struct fuse_file_info *fi)
 {
+	count_op(OP_SETATTR);
 	(void)ino; (void)attr; (void)to_set; (void)fi;
 	fuse_reply_err(req, EROFS);
 }
@@ -1213,6 +1297,7 @@ static void orgfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 static void orgfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 			mode_t mode, dev_t rdev)
 {
+	count_op(OP_MKNOD);
 	(void)parent; (void)name; (void)mode; (void)rdev;
 	fuse_reply_err(req, EROFS);
 }
@@ -1220,12 +1305,21 @@ static void orgfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void orgfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 			mode_t mode)
 {
+	count_op(OP_MKDIR);
 	(void)parent; (void)name; (void)mode;
 	fuse_reply_err(req, EROFS);
 }
 
 static void orgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	count_op(OP_UNLINK);
+	(void)parent; (void)name;
+	fuse_reply_err(req, EROFS);
+}
+
+static void orgfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	count_op(OP_RMDIR);
 	(void)parent; (void)name;
 	fuse_reply_err(req, EROFS);
 }
@@ -1233,6 +1327,7 @@ static void orgfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void orgfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 			  const char *name)
 {
+	count_op(OP_SYMLINK);
 	(void)link; (void)parent; (void)name;
 	fuse_reply_err(req, EROFS);
 }
@@ -1241,6 +1336,7 @@ static void orgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 			 fuse_ino_t newparent, const char *newname,
 			 unsigned int flags)
 {
+	count_op(OP_RENAME);
 	(void)parent; (void)name; (void)newparent; (void)newname; (void)flags;
 	fuse_reply_err(req, EROFS);
 }
@@ -1248,6 +1344,7 @@ static void orgfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 static void orgfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		       const char *newname)
 {
+	count_op(OP_LINK);
 	(void)ino; (void)newparent; (void)newname;
 	fuse_reply_err(req, EROFS);
 }
@@ -1255,6 +1352,7 @@ static void orgfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 static void orgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 			size_t size, off_t off, struct fuse_file_info *fi)
 {
+	count_op(OP_WRITE);
 	(void)ino; (void)buf; (void)size; (void)off; (void)fi;
 	fuse_reply_err(req, EROFS);
 }
@@ -1262,12 +1360,14 @@ static void orgfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 static void orgfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			   const char *value, size_t size, int flags)
 {
+	count_op(OP_SETXATTR);
 	(void)ino; (void)name; (void)value; (void)size; (void)flags;
 	fuse_reply_err(req, EROFS);
 }
 
 static void orgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
+	count_op(OP_REMOVEXATTR);
 	(void)ino; (void)name;
 	fuse_reply_err(req, EROFS);
 }
@@ -1275,6 +1375,7 @@ static void orgfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 static void orgfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 			 mode_t mode, struct fuse_file_info *fi)
 {
+	count_op(OP_CREATE);
 	(void)parent; (void)name; (void)mode; (void)fi;
 	fuse_reply_err(req, EROFS);
 }
@@ -1283,6 +1384,7 @@ static void orgfs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			    off_t offset, off_t length,
 			    struct fuse_file_info *fi)
 {
+	count_op(OP_FALLOCATE);
 	(void)ino; (void)mode; (void)offset; (void)length; (void)fi;
 	fuse_reply_err(req, EROFS);
 }
@@ -1302,11 +1404,12 @@ const struct fuse_lowlevel_ops orgfs_ops = {
 	.statfs = orgfs_statfs,
 	.getxattr = orgfs_getxattr,
 	.listxattr = orgfs_listxattr,
+	.ioctl = orgfs_ioctl,
 	.setattr = orgfs_setattr,
 	.mknod = orgfs_mknod,
 	.mkdir = orgfs_mkdir,
 	.unlink = orgfs_unlink,
-	.rmdir = orgfs_unlink,
+	.rmdir = orgfs_rmdir,
 	.symlink = orgfs_symlink,
 	.rename = orgfs_rename,
 	.link = orgfs_link,

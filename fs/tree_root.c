@@ -343,6 +343,8 @@ int f_dot(struct lctx *c, struct node *out)
 							    __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(&fs->drops,
 							    __ATOMIC_ACQUIRE));
+	if (!res)
+		res = ops_render_requests(&out->data);
 	if (!res && src->ops->status)
 		res = src->ops->status(src, &out->data);
 	if (!res) {

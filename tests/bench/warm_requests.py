@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """FUSE requests that reach the daemon when the kernel is warm.
 
-A -d mount of the demo (200 accounts; --quick: 30) is walked twice (cold,
+A mount of the demo (200 accounts; --quick: 30) is walked twice (cold,
 then warm-up); a third pass stats and reads every file and lists every
 directory that worked in the second, and the requests it made are
-counted by opcode.  Target (BENCHMARKS.md): 0 per warm read, stat and
-listing within the TTL, whatever invalidation orgfs adds (issue 18 #1:
+counted by opcode (.orgfs/status).  Target (BENCHMARKS.md): 0 per warm
+read, stat and listing within the TTL, whatever invalidation orgfs adds (issue 18 #1:
 listings dropped only when their data changed or their TTL ran out).
 Then the same pass over the names that fail by design (the demo's
 refused accounts): what each costs, since a name that fails is answered
@@ -63,7 +63,7 @@ def count(mnt, fn, *a):
 def main():
     B.header('FUSE requests of a warm walk (stat, read, list)')
     n = 30 if B.QUICK else 200
-    args = ['-d', '--demo=%d' % n, '-o', 'ttl=3600']
+    args = ['--demo=%d' % n, '-o', 'ttl=3600']
     print('orgfs args: %s' % ' '.join(args))
     with B.mounted(args) as m:
         walk(m.path, [], [], [])

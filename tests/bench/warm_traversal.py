@@ -4,9 +4,9 @@
 A demo organization of 2,000 accounts (--quick: 200; with resources when
 orgfs has a demo option for them) is copied to a tmpfs; `grep -r .` runs
 over the mount and over the copy (after one warm-up run each; median of
-5).  Target: mount / tmpfs <= 1.5.  A second mount with -d counts the
-FUSE requests that reach the daemon during one warm run (target: 0 or
-close).
+5).  Target: mount / tmpfs <= 1.5.  A second mount counts the FUSE
+requests that reach the daemon during one warm run (.orgfs/status;
+target: 0 or close).
 
 Then operation latency: stat and open+read+close of every file, the same
 python loop over the mount and over the copy, operations per second, and
@@ -129,14 +129,13 @@ def main():
                                                  else 'MISSED'))
     print()
 
-    # FUSE requests reaching the daemon while warm (separate -d mount: its
-    # logging would slow the timed runs).  Full mode: 500 accounts, so that
-    # the cold crawl this mount needs first stays short; what is counted
-    # is per file.
+    # FUSE requests reaching the daemon while warm (.orgfs/status counts
+    # them).  Full mode: 500 accounts, so that the cold crawl this mount
+    # needs first stays short; what is counted is per file.
     nd = 200 if B.QUICK else 500
     dargs = demo_args(nd, 12)
-    print('FUSE request count: -d mount of %s' % ' '.join(dargs))
-    with B.mounted(['-d'] + dargs) as m:
+    print('FUSE request count: mount of %s' % ' '.join(dargs))
+    with B.mounted(dargs) as m:
         grep(m.path)
         grep(m.path)
         before = B.fuse_requests(m)

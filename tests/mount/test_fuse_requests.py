@@ -1,0 +1,63 @@
+""".orgfs/status counts the FUSE requests the daemon answered, by
+operation (issue 17 #4): a benchmark reads them instead of tracing a -d
+mount.  Reading status costs requests of its own (a stat, a read):
+they are counted apart (fuse_requests_orgfs)."""
+import os
+
+from orgfsmount import Mount, status
+
+
+def requests(m):
+    s = status(m)
+    out = {k[len('fuse_requests_'):]: int(v) for k, v in s.items()
+           if k.startswith('fuse_requests_')}
+    assert int(s['fuse_requests']) == sum(out.values())
+    return out
+
+
+def moved(before, after):
+    return {k: after[k] - before.get(k, 0) for k in after
+            if after[k] != before.get(k, 0)}
+
+
+def test_status_counts_requests_by_operation():
+    with Mount(['--demo=20']) as m:
+        first = requests(m)
+        for op in ('lookup', 'getattr', 'read', 'readdirplus', 'readlink',
+                   'statfs', 'forget', 'getxattr'):
+            assert op in first, op
+        assert first['init'] == 1
+        # reading status is counted apart (python's open adds an ioctl)
+        again = requests(m)
+        assert set(moved(first, again)) <= {'orgfs', 'ioctl'}, \
+            moved(first, again)
+        assert moved(first, again)['orgfs'] >= 2
+
+        # a first listing: READDIRPLUS (the names, then the end); the
+        # kernel keeps it, and the second ls asks nothing
+        a = requests(m)
+        names = os.listdir(m.p('accounts'))
+        b = requests(m)
+        assert moved(a, b).get('readdirplus', 0) >= 2, moved(a, b)
+        assert sorted(os.listdir(m.p('accounts'))) == sorted(names)
+        c = requests(m)
+        assert 'readdirplus' not in moved(b, c), moved(b, c)
+
+        # a symlink read once, then from the kernel's cache
+        link = m.p('by-name', sorted(os.listdir(m.p('by-name')))[0])
+        target = os.readlink(link)
+        d = requests(m)
+        assert moved(c, d).get('readlink') == 1, moved(c, d)
+        assert os.readlink(link) == target
+        e = requests(m)
+        assert 'readlink' not in moved(d, e), moved(d, e)
+
+        os.statvfs(m.path)
+        os.statvfs(m.path)
+        f = requests(m)
+        assert moved(e, f).get('statfs') == 2, moved(e, f)
+
+        # a name not asked before: one getxattr reaches the daemon
+        os.getxattr(m.p('accounts', names[0], 'name'), 'user.orgfs.stale')
+        g = requests(m)
+        assert moved(f, g).get('getxattr') == 1, moved(f, g)
