@@ -427,7 +427,7 @@ static int serve(struct options *o, struct orgfs *fs, struct org_source *src,
 		olog(LOG_ERR, "cannot start: out of memory");
 		goto out_unmount;
 	}
-	if (signals_start(se, drop_cache, fs)) {
+	if (signals_start(se, cl->mountpoint, drop_cache, fs)) {
 		olog(LOG_ERR, "cannot start: no thread for signals");
 		goto out_stop;
 	}

@@ -17,8 +17,9 @@
  * Before that it aborts every HTTP request in flight (http_abort_all()):
  * a worker waiting for the network answers EIO at once, and the loop,
  * which joins its workers, returns within moments.  The same thread
- * watches the FUSE device and aborts them too when the kernel ends the
- * connection (an unmount), before the loop joins its workers.
+ * watches the mount table, then the FUSE device, and aborts them too
+ * when the kernel ends the connection (an unmount), before the loop
+ * joins its workers.
  *
  * Order of calls in main: signals_prepare() before the mount;
  * signals_block() after fuse_daemonize(), before any thread; then the
@@ -45,10 +46,12 @@ void signals_block(void);
 
 /* Starts the signal thread.  on_hup(arg) runs in it for each SIGHUP,
  * after the log file is reopened (log_reopen); SIGUSR1 only reopens it.
+ * mountpoint (absolute; NULL: unknown) is how the unmount is seen in the
+ * mount table before the device is watched (signals.c).
  * @return 0, or a positive error number when the thread or its signalfd
  * could not be made */
-int signals_start(struct fuse_session *se, void (*on_hup)(void *),
-		  void *arg);
+int signals_start(struct fuse_session *se, const char *mountpoint,
+		  void (*on_hup)(void *), void *arg);
 
 /* In the thread that runs the FUSE loop, just before it: lets SIGUSR2
  * interrupt it and the loop's workers. */
