@@ -218,6 +218,84 @@ static void snap_drop_all(void)
 	pthread_mutex_unlock(&snap.lock);
 }
 
+/* A cold walk (grep -r, a cat of each file) reads each file right after
+ * the READDIRPLUS that gave its attributes, for which the file was
+ * rendered: that rendering is kept for the read, by inode, while the
+ * data's version (org_data_version: what was rendered at one version is
+ * still right at it) has not moved.  One slot per inode modulo STASH_SLOTS, small files
+ * only, taken by the read.  Protected by stash.lock. */
+#define STASH_SLOTS 1024
+#define STASH_MAX 4096
+
+static struct {
+	pthread_mutex_t lock;
+	struct {
+		fuse_ino_t ino;         /* 0: empty */
+		uint64_t version;
+		size_t len;
+		char *data;
+	} s[STASH_SLOTS];
+} stash = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Keep n, rendered at version for ino, if it is a file worth keeping. */
+static void stash_keep(fuse_ino_t ino, uint64_t version, const struct node *n)
+{
+	size_t len = node_len(n), i = ino % STASH_SLOTS;
+	char *d, *old;
+
+	if (n->type != NODE_FILE || n->provisional || n->dynamic ||
+	    n->failed || !len || len > STASH_MAX)
+		return;
+	d = malloc(len);
+	if (!d)
+		return;
+	memcpy(d, node_ptr(n), len);
+	pthread_mutex_lock(&stash.lock);
+	old = stash.s[i].data;
+	stash.s[i].ino = ino;
+	stash.s[i].version = version;
+	stash.s[i].len = len;
+	stash.s[i].data = d;
+	pthread_mutex_unlock(&stash.lock);
+	free(old);
+}
+
+/* The rendering of ino kept at version, taken out of the stash (the
+ * caller frees it), or NULL. */
+static char *stash_take(fuse_ino_t ino, uint64_t version, size_t *len)
+{
+	size_t i = ino % STASH_SLOTS;
+	char *d = NULL;
+
+	pthread_mutex_lock(&stash.lock);
+	if (stash.s[i].ino == ino && stash.s[i].data) {
+		if (stash.s[i].version == version) {
+			d = stash.s[i].data;
+			*len = stash.s[i].len;
+		} else {
+			free(stash.s[i].data);
+		}
+		stash.s[i].data = NULL;
+		stash.s[i].ino = 0;
+	}
+	pthread_mutex_unlock(&stash.lock);
+	return d;
+}
+
+/* At SIGHUP and unmount: nothing kept. */
+static void stash_drop_all(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&stash.lock);
+	for (i = 0; i < STASH_SLOTS; i++) {
+		free(stash.s[i].data);
+		stash.s[i].data = NULL;
+		stash.s[i].ino = 0;
+	}
+	pthread_mutex_unlock(&stash.lock);
+}
+
 /* What the kernel is shown of a node, as a hash; 0: nothing final yet
  * (provisional attributes: the kernel holds no pages and asks again). */
 static uint64_t hash_node(const struct node *n)
@@ -992,6 +1070,8 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	uint64_t gen = org_generation(org);
 	struct snapbuf *b = snap_take(ino);
 	struct node n;
+	size_t klen;
+	char *kept;
 
 	count_op(b ? OP_ORGFS : OP_READ);
 	(void)fi;
@@ -1004,6 +1084,17 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				       b->len - (size_t)off : size);
 		snap_put(b);
 		inv_queue_ino(ino);
+		return;
+	}
+	kept = stash_take(ino, org_data_version(org), &klen);
+	if (kept) {                     /* what READDIRPLUS just rendered */
+		if ((size_t)off >= klen)
+			fuse_reply_buf(req, NULL, 0);
+		else
+			fuse_reply_buf(req, kept + off,
+				       klen - (size_t)off < size ?
+				       klen - (size_t)off : size);
+		free(kept);
 		return;
 	}
 	if (get_node(req, ino, &n))
@@ -1050,6 +1141,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const struct dlist *d;
 	char *path, *buf;
 	size_t pos = 0, i, first;
+	uint64_t version;
 	int res;
 
 	path = itab_path(ino, NULL);
@@ -1124,6 +1216,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		 * first ls of a mount must not wait for all of that */
 		node_init(&n);
 		cpath = child_path(path, name);
+		version = org_data_version(fs->org);
 		if (cpath && strcmp(path, "/") && !layout_is_view(fs, cpath) &&
 		    !layout_peek(fs, cpath, &n)) {
 			fuse_ino_t cino;
@@ -1147,6 +1240,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				e.attr_timeout = timeout_of(&n);
 				e.entry_timeout = n.provisional ? n.timeout :
 						  timeout_of(&n);
+				stash_keep(cino, version, &n);
 			}
 		}
 		need = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
@@ -1575,6 +1669,7 @@ void ops_dropped(struct orgfs *fs)
 {
 	(void)fs;
 	snap_drop_all();                /* no .orgfs/ text from before it */
+	stash_drop_all();
 	pthread_mutex_lock(&inv.lock);
 	inv.drop = 1;
 	pthread_cond_signal(&inv.cond);
@@ -1617,5 +1712,6 @@ void ops_stop(struct orgfs *fs)
 	inv.inos = NULL;
 	inv.ninos = inv.capinos = 0;
 	snap_drop_all();
+	stash_drop_all();
 	itab_free();
 }
