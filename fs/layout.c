@@ -342,8 +342,10 @@ static double row_timeout(struct orgfs *fs, const struct layout_row *r)
 /* ... holding at most this many names (about 50 MiB), however many of
  * them are reads of one large directory */
 #define LISTINGS_NAMES (1 << 20)
-/* From this many entries a listing answers the lookups of the same
- * version of the data; smaller ones cost less to list again. */
+/* From this many entries a listing is kept for the lookups of the same
+ * version of the data (smaller ones cost less to list again); a listing
+ * kept for a read answers them whatever its size (READDIRPLUS asks
+ * whether each name it answers is listed). */
 #define LISTING_SHARE_MIN 256
 
 static struct {
@@ -386,8 +388,7 @@ static struct listing *listing_find(const char *path, uint32_t id,
 		if (!l || strcmp(l->path, path))
 			continue;
 		if (id ? l->id != id :
-		    l->version != version || now >= l->expires ||
-		    l->d.n < LISTING_SHARE_MIN)
+		    l->version != version || now >= l->expires)
 			continue;
 		l->used = ++listings.tick;
 		l->refs++;

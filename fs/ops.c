@@ -225,7 +225,8 @@ static void snap_drop_all(void)
  * still right at it) has not moved.  One slot per inode modulo STASH_SLOTS, small files
  * only, taken by the read.  Protected by stash.lock. */
 #define STASH_SLOTS 1024
-#define STASH_MAX 4096
+#define STASH_MAX (64 << 10)            /* bytes of one */
+#define STASH_BYTES (4 << 20)           /* of all */
 
 static struct {
 	pthread_mutex_t lock;
@@ -235,6 +236,7 @@ static struct {
 		size_t len;
 		char *data;
 	} s[STASH_SLOTS];
+	size_t bytes;                   /* held, over s[] */
 } stash = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Keep n, rendered at version for ino, if it is a file worth keeping. */
@@ -252,6 +254,17 @@ static void stash_keep(fuse_ino_t ino, uint64_t version, const struct node *n)
 	memcpy(d, node_ptr(n), len);
 	pthread_mutex_lock(&stash.lock);
 	old = stash.s[i].data;
+	if (old)
+		stash.bytes -= stash.s[i].len;
+	if (stash.bytes + len > STASH_BYTES) {
+		stash.s[i].data = NULL;
+		stash.s[i].ino = 0;
+		pthread_mutex_unlock(&stash.lock);
+		free(old);
+		free(d);
+		return;
+	}
+	stash.bytes += len;
 	stash.s[i].ino = ino;
 	stash.s[i].version = version;
 	stash.s[i].len = len;
@@ -269,6 +282,7 @@ static char *stash_take(fuse_ino_t ino, uint64_t version, size_t *len)
 
 	pthread_mutex_lock(&stash.lock);
 	if (stash.s[i].ino == ino && stash.s[i].data) {
+		stash.bytes -= stash.s[i].len;
 		if (stash.s[i].version == version) {
 			d = stash.s[i].data;
 			*len = stash.s[i].len;
@@ -293,6 +307,7 @@ static void stash_drop_all(void)
 		stash.s[i].data = NULL;
 		stash.s[i].ino = 0;
 	}
+	stash.bytes = 0;
 	pthread_mutex_unlock(&stash.lock);
 }
 
