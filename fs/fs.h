@@ -139,6 +139,8 @@ struct listing {
 	uint64_t version;               /* org_data_version it was built at */
 	uint64_t expires;               /* org clock, ms: not shared since */
 	uint64_t used;                  /* LRU tick */
+	uint64_t phash;                 /* of path */
+	int peeked;                     /* listed for a stat (layout_peek) */
 	int refs;
 };
 int layout_listing(struct orgfs *fs, const char *path, uint64_t off,

@@ -339,6 +339,11 @@ static double row_timeout(struct orgfs *fs, const struct layout_row *r)
  * version instead of listing it again. */
 
 #define LISTINGS_MAX 128
+/* ... of which at most this many listed for a stat (layout_peek lists a
+ * directory for its mtime: kept, the read of it that follows lists
+ * nothing), so that they never push out the listings of reads */
+#define LISTINGS_PEEKED 32
+#define LISTING_PEEKED_NAMES 4096       /* names of one */
 /* ... holding at most this many names (about 50 MiB), however many of
  * them are reads of one large directory */
 #define LISTINGS_NAMES (1 << 20)
@@ -353,6 +358,7 @@ static struct {
 	struct listing *v[LISTINGS_MAX];        /* protected by lock */
 	uint64_t tick;
 	size_t names;                   /* names kept, over v[] */
+	int peeked;                     /* of v[] */
 	uint32_t next_id;
 } listings = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -380,12 +386,13 @@ void listing_put(const struct listing *l)
 static struct listing *listing_find(const char *path, uint32_t id,
 				    uint64_t version, uint64_t now)
 {
+	uint64_t h = hash_fnv1a_str(path);
 	int i;
 
 	for (i = 0; i < LISTINGS_MAX; i++) {
 		struct listing *l = listings.v[i];
 
-		if (!l || strcmp(l->path, path))
+		if (!l || l->phash != h || strcmp(l->path, path))
 			continue;
 		if (id ? l->id != id :
 		    l->version != version || now >= l->expires)
@@ -397,6 +404,53 @@ static struct listing *listing_find(const char *path, uint32_t id,
 	return NULL;
 }
 
+/* Put l in the table, with an id, and a reference of the table's.  Room:
+ * a free slot, and at most LISTINGS_NAMES names kept with this one; the
+ * least recently used go first (a read still on one keeps its reference,
+ * and a read whose listing went continues on the listing of now).  A
+ * peeked listing pushes out only peeked ones past LISTINGS_PEEKED. */
+static void listing_store(struct listing *l)
+{
+	int i;
+
+	pthread_mutex_lock(&listings.lock);
+	do
+		l->id = ++listings.next_id & 0x7fffffff;
+	while (!l->id);
+	l->used = ++listings.tick;
+	for (;;) {
+		int free_at = -1, at = -1;
+		int only_peeked = l->peeked &&
+				  listings.peeked >= LISTINGS_PEEKED;
+
+		for (i = 0; i < LISTINGS_MAX; i++) {
+			struct listing *x = listings.v[i];
+
+			if (!x) {
+				free_at = i;
+				continue;
+			}
+			if ((!only_peeked || x->peeked) &&
+			    (at < 0 || x->used < listings.v[at]->used))
+				at = i;
+		}
+		if (at < 0 || (free_at >= 0 && !only_peeked &&
+			       listings.names + l->d.n <= LISTINGS_NAMES)) {
+			i = free_at;
+			break;
+		}
+		listings.names -= listings.v[at]->d.n;
+		listings.peeked -= listings.v[at]->peeked;
+		listing_unref(listings.v[at]);
+		listings.v[at] = NULL;
+	}
+	listings.names += l->d.n;
+	listings.peeked += l->peeked;
+	listings.v[i] = l;
+	l->refs++;
+	pthread_mutex_unlock(&listings.lock);
+}
+
 /* List path afresh, keeping the listing for the reads that continue on
  * it (keep) and, when large, for lookups of the same version. */
 static int listing_build(struct orgfs *fs, const char *path, int keep,
@@ -405,7 +459,7 @@ static int listing_build(struct orgfs *fs, const char *path, int keep,
 	/* the version before the listing: what it holds is at least as new */
 	uint64_t version = org_data_version(fs->org);
 	struct listing *l = calloc(1, sizeof(*l));
-	int i, res;
+	int res;
 
 	if (!l)
 		return -ENOMEM;
@@ -418,43 +472,12 @@ static int listing_build(struct orgfs *fs, const char *path, int keep,
 	}
 	l->version = version;
 	l->expires = org_now_ms(fs->org) + org_view_ttl_ms(fs->org);
+	l->phash = hash_fnv1a_str(path);
 	l->refs = 1;
 	*out = l;
 	if (!keep && l->d.n < LISTING_SHARE_MIN)
 		return 0;
-	pthread_mutex_lock(&listings.lock);
-	do
-		l->id = ++listings.next_id & 0x7fffffff;
-	while (!l->id);
-	l->used = ++listings.tick;
-	/* room: a free slot, and at most LISTINGS_NAMES names kept with
-	 * this one; the least recently used go first (a read still on one
-	 * keeps its reference, and a read whose listing went continues on
-	 * the listing of now) */
-	for (;;) {
-		int free_at = -1, at = -1;
-
-		for (i = 0; i < LISTINGS_MAX; i++) {
-			if (!listings.v[i]) {
-				free_at = i;
-				continue;
-			}
-			if (at < 0 || listings.v[i]->used < listings.v[at]->used)
-				at = i;
-		}
-		if (free_at >= 0 &&
-		    (at < 0 || listings.names + l->d.n <= LISTINGS_NAMES)) {
-			i = free_at;
-			break;
-		}
-		listings.names -= listings.v[at]->d.n;
-		listing_unref(listings.v[at]);
-		listings.v[at] = NULL;
-	}
-	listings.names += l->d.n;
-	listings.v[i] = l;
-	l->refs++;
-	pthread_mutex_unlock(&listings.lock);
+	listing_store(l);
 	return 0;
 }
 
@@ -467,9 +490,14 @@ int layout_listing(struct orgfs *fs, const char *path, uint64_t off,
 
 	*pos = id ? (size_t)(off & 0xffffffff) : (size_t)off;
 	l = NULL;
-	if (id) {
+	if (id || !off) {
+		/* a read goes on on its listing; a new one starts on the
+		 * listing of this version of the data if one is kept (the
+		 * stat of the directory listed it moments ago) */
 		pthread_mutex_lock(&listings.lock);
-		l = listing_find(path, id, 0, 0);
+		l = id ? listing_find(path, id, 0, 0) :
+			 listing_find(path, 0, org_data_version(fs->org),
+				      org_now_ms(fs->org));
 		pthread_mutex_unlock(&listings.lock);
 	}
 	if (!l) {
@@ -517,6 +545,56 @@ int layout_listed(struct orgfs *fs, const char *path)
 		      cmp_name_dent) ? 0 : -ENOENT;
 	listing_put(l);
 	return res;
+}
+
+static int cmp_dent(const void *a, const void *b)
+{
+	return strcmp(((const struct dent *)a)->name,
+		      ((const struct dent *)b)->name);
+}
+
+/* A listing as it is shown: sorted, and no name twice (tag keys that
+ * escape alike). */
+static void sort_unique(struct dlist *d)
+{
+	size_t i, k;
+
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), cmp_dent);
+	for (i = k = 0; i < d->n; i++) {
+		if (k && !strcmp(d->v[k - 1].name, d->v[i].name)) {
+			free(d->v[i].name);
+			continue;
+		}
+		d->v[k++] = d->v[i];
+	}
+	d->n = k;
+}
+
+/* The listing d of path at version, made for a stat (layout_peek), kept
+ * for the read of the directory that usually follows; d is taken. */
+static void listing_keep_peeked(struct orgfs *fs, const char *path,
+				uint64_t version, struct dlist *d)
+{
+	struct listing *l;
+
+	if (d->n > LISTING_PEEKED_NAMES)
+		return;
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->path = strdup(path))) {
+		free(l);
+		return;
+	}
+	l->d = *d;
+	memset(d, 0, sizeof(*d));
+	sort_unique(&l->d);
+	l->version = version;
+	l->expires = org_now_ms(fs->org) + org_view_ttl_ms(fs->org);
+	l->phash = hash_fnv1a_str(path);
+	l->peeked = 1;
+	l->refs = 1;
+	listing_store(l);
+	listing_put(l);
 }
 
 enum get_how {
@@ -618,15 +696,20 @@ static int get_node(struct orgfs *fs, const char *path, struct node *out,
 		 * from: that is what its mtime and stale mark tell (not
 		 * for org-wide views: a stat must not start a crawl) */
 		struct dlist d = { 0 };
+		uint64_t version = org_data_version(fs->org);
 
 		c.cached_only = how == GET_PEEK;
-		res = row_list(r, &c, &d, 0);
-		dlist_free(&d);
+		res = row_list(r, &c, &d, how == GET_PEEK);
 		if (c.missing) {
 			/* a stat does not fetch a listing for an mtime */
 			res = 0;
 			out->provisional = 1;
+		} else if (!res && how == GET_PEEK && !c.ahead_skipped) {
+			/* as a read would list it (one that asks for
+			 * read-ahead lists afresh) */
+			listing_keep_peeked(fs, path, version, &d);
 		}
+		dlist_free(&d);
 	} else if (!res && out->type == NODE_DIR) {
 		/* an org-wide view: its mtime and stale mark are those of
 		 * its listing when that is at hand, else of the data of its
@@ -649,12 +732,6 @@ done:
 	return res;
 }
 
-static int cmp_dent(const void *a, const void *b)
-{
-	return strcmp(((const struct dent *)a)->name,
-		      ((const struct dent *)b)->name);
-}
-
 int layout_is_view(struct orgfs *fs, const char *path)
 {
 	struct lctx c;
@@ -672,7 +749,6 @@ static int list_how(struct orgfs *fs, const char *path, struct dlist *out,
 {
 	const struct layout_row *r;
 	struct lctx c;
-	size_t i, k;
 	int res;
 
 	lctx_init(&c, fs, path);
@@ -702,17 +778,7 @@ static int list_how(struct orgfs *fs, const char *path, struct dlist *out,
 		dlist_free(out);
 		return res;
 	}
-	/* sorted, and no name twice (tag keys that escape alike) */
-	if (out->n)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_dent);
-	for (i = k = 0; i < out->n; i++) {
-		if (k && !strcmp(out->v[k - 1].name, out->v[i].name)) {
-			free(out->v[i].name);
-			continue;
-		}
-		out->v[k++] = out->v[i];
-	}
-	out->n = k;
+	sort_unique(out);
 	return 0;
 }
 

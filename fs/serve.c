@@ -340,6 +340,8 @@ void ask_ahead(struct lctx *c, enum org_kind kind, const char *key)
 {
 	if (!c->cached_only)
 		org_prefetch(c->fs->org, kind, key);
+	else
+		c->ahead_skipped = 1;
 }
 
 /* The errno of the last failed need(). */

@@ -50,6 +50,8 @@ struct lctx {
 	uint64_t version;
 	int cached_only;                /* need() fetches nothing */
 	int missing;                    /* ... and something was not cached */
+	int ahead_skipped;              /* ... and a read-ahead was not asked
+					   (ask_ahead) */
 	unsigned skipped;               /* records the data read left out
 					   (org_skipped): tables say so */
 	struct aws_error err;
