@@ -5,7 +5,7 @@ out=${1:-/tmp/orgfs-bench}
 [ $# -gt 0 ] && shift
 mkdir -p "$out"
 here=$(dirname "$0")
-for b in warm_traversal owners_crawl parallel_readers cold_audit resources_crawl \
+for b in warm_traversal cold_pass owners_crawl parallel_readers cold_audit resources_crawl \
 		memory mount_time policy_render cp_copy bigdirs access_calls regions_calls; do
 	echo "== $b"
 	/usr/bin/python3 "$here/$b.py" "$@" >"$out/$b.txt" 2>&1
