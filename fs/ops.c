@@ -222,17 +222,21 @@ static void snap_drop_all(void)
  * the READDIRPLUS that gave its attributes, for which the file was
  * rendered: that rendering is kept for the read, by inode, while the
  * data's version (org_data_version: what was rendered at one version is
- * still right at it) has not moved.  One slot per inode modulo STASH_SLOTS, small files
- * only, taken by the read.  Protected by stash.lock. */
+ * still right at it) has not moved, and for STASH_MS at most (what was
+ * rendered from data at hand must not outlive its TTL or max_stale).
+ * One slot per inode modulo STASH_SLOTS, files up to STASH_MAX, taken by
+ * the read.  Protected by stash.lock. */
 #define STASH_SLOTS 1024
 #define STASH_MAX (64 << 10)            /* bytes of one */
 #define STASH_BYTES (4 << 20)           /* of all */
+#define STASH_MS 1000
 
 static struct {
 	pthread_mutex_t lock;
 	struct {
 		fuse_ino_t ino;         /* 0: empty */
 		uint64_t version;
+		uint64_t until;         /* org_now_ms */
 		size_t len;
 		char *data;
 	} s[STASH_SLOTS];
@@ -240,7 +244,8 @@ static struct {
 } stash = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Keep n, rendered at version for ino, if it is a file worth keeping. */
-static void stash_keep(fuse_ino_t ino, uint64_t version, const struct node *n)
+static void stash_keep(struct org *org, fuse_ino_t ino, uint64_t version,
+		       const struct node *n)
 {
 	size_t len = node_len(n), i = ino % STASH_SLOTS;
 	char *d, *old;
@@ -267,6 +272,7 @@ static void stash_keep(fuse_ino_t ino, uint64_t version, const struct node *n)
 	stash.bytes += len;
 	stash.s[i].ino = ino;
 	stash.s[i].version = version;
+	stash.s[i].until = org_now_ms(org) + STASH_MS;
 	stash.s[i].len = len;
 	stash.s[i].data = d;
 	pthread_mutex_unlock(&stash.lock);
@@ -275,15 +281,16 @@ static void stash_keep(fuse_ino_t ino, uint64_t version, const struct node *n)
 
 /* The rendering of ino kept at version, taken out of the stash (the
  * caller frees it), or NULL. */
-static char *stash_take(fuse_ino_t ino, uint64_t version, size_t *len)
+static char *stash_take(struct org *org, fuse_ino_t ino, size_t *len)
 {
+	uint64_t version = org_data_version(org), now = org_now_ms(org);
 	size_t i = ino % STASH_SLOTS;
 	char *d = NULL;
 
 	pthread_mutex_lock(&stash.lock);
 	if (stash.s[i].ino == ino && stash.s[i].data) {
 		stash.bytes -= stash.s[i].len;
-		if (stash.s[i].version == version) {
+		if (stash.s[i].version == version && now < stash.s[i].until) {
 			d = stash.s[i].data;
 			*len = stash.s[i].len;
 		} else {
@@ -1101,7 +1108,7 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		inv_queue_ino(ino);
 		return;
 	}
-	kept = stash_take(ino, org_data_version(org), &klen);
+	kept = stash_take(org, ino, &klen);
 	if (kept) {                     /* what READDIRPLUS just rendered */
 		if ((size_t)off >= klen)
 			fuse_reply_buf(req, NULL, 0);
@@ -1255,7 +1262,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				e.attr_timeout = timeout_of(&n);
 				e.entry_timeout = n.provisional ? n.timeout :
 						  timeout_of(&n);
-				stash_keep(cino, version, &n);
+				stash_keep(fs->org, cino, version, &n);
 			}
 		}
 		need = fuse_add_direntry_plus(req, buf + pos, size - pos, name,
