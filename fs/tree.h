@@ -182,6 +182,13 @@ int ls_compliance_rule(struct lctx *c, struct dlist *d);
 int f_compliance_rule(struct lctx *c, struct node *out);
 
 /* tree_access.c */
+/* The range [*lo, *hi) of account's assignments in a (they are sorted by
+ * account first) */
+void access_account_range(const struct org_access *a, const char *account,
+			  size_t *lo, size_t *hi);
+/* The group that answers for owner: -o owner_groups, else the group
+ * named like the owner */
+const char *access_owner_group(struct lctx *c, const char *owner);
 int f_account_access_tsv(struct lctx *c, struct node *out);
 int f_owner_has_access(struct lctx *c, struct node *out);
 int ls_account_access(struct lctx *c, struct dlist *d);

@@ -26,9 +26,7 @@ static const char *ptype(const struct org_assignment *x)
 	return x->user ? "USER" : "GROUP";
 }
 
-/* The range [*lo, *hi) of account's assignments (they are sorted by
- * account first) */
-static void account_range(const struct org_access *a, const char *account,
+void access_account_range(const struct org_access *a, const char *account,
 			  size_t *lo, size_t *hi)
 {
 	size_t l = 0, h = a->n;
@@ -110,7 +108,7 @@ int f_account_access_tsv(struct lctx *c, struct node *out)
 	/* no instance: the header alone (a table's first line is always
 	 * its header, orgfs(1) TABLES) */
 	res = start(&t, c, out, a, account_cols, ARRAY_SIZE(account_cols));
-	account_range(a, c->arg[0], &lo, &hi);
+	access_account_range(a, c->arg[0], &lo, &hi);
 	for (i = lo; i < hi && !res; i++)
 		res = table_row(&t, a->psets[a->v[i].pset].name,
 				ptype(&a->v[i]), a->v[i].principal_name,
@@ -118,9 +116,7 @@ int f_account_access_tsv(struct lctx *c, struct node *out)
 	return table_finish(&t, res);
 }
 
-/* The group that answers for owner: -o owner_groups, else the group
- * named like the owner */
-static const char *group_of_owner(struct lctx *c, const char *owner)
+const char *access_owner_group(struct lctx *c, const char *owner)
 {
 	const char *g = owner_groups_get(c->fs->owner_groups, owner);
 
@@ -137,7 +133,7 @@ static const char *owner_access(struct lctx *c, const struct org_access *a,
 
 	if (!owner)
 		return "unknown";       /* no owner: nobody to look for */
-	group = group_of_owner(c, owner);
+	group = access_owner_group(c, owner);
 	for (i = lo; i < hi; i++)
 		if (!a->v[i].user && !strcmp(a->v[i].principal_name, group))
 			return "yes";
@@ -162,7 +158,7 @@ int f_owner_has_access(struct lctx *c, struct node *out)
 	res = owner_of(c, c->arg[0], &r);
 	if (res)
 		return res == -ENOENT ? res : failed(c);
-	account_range(a, c->arg[0], &lo, &hi);
+	access_account_range(a, c->arg[0], &lo, &hi);
 	res = put_line(out, owner_access(c, a, lo, hi, r.value));
 	owner_result_free(&r);
 	return res;
@@ -176,7 +172,7 @@ int ls_account_access(struct lctx *c, struct dlist *d)
 
 	if (!a)
 		return failed(c);
-	account_range(a, c->arg[0], &lo, &hi);
+	access_account_range(a, c->arg[0], &lo, &hi);
 	for (i = lo; i < hi && !res; i++)
 		if (i == lo || a->v[i].pset != a->v[i - 1].pset)
 			res = dl_add(d, a->psets[a->v[i].pset].name, NODE_DIR);
@@ -201,7 +197,7 @@ static int account_pset_range(struct lctx *c, const struct org_access **ap,
 	p = org_access_find_pset(a, c->arg[1]);
 	if (!p)
 		return -ENOENT;
-	account_range(a, c->arg[0], &l, &h);
+	access_account_range(a, c->arg[0], &l, &h);
 	while (l < h && &a->psets[a->v[l].pset] != p)
 		l++;
 	*lo = l;
@@ -364,7 +360,7 @@ int l_pset_account(struct lctx *c, struct node *out)
 	p = org_access_find_pset(a, c->arg[0]);
 	if (!p)
 		return -ENOENT;
-	account_range(a, c->arg[1], &lo, &hi);
+	access_account_range(a, c->arg[1], &lo, &hi);
 	for (i = lo; i < hi; i++)
 		if (&a->psets[a->v[i].pset] == p)
 			return set_link_name(out, "../../../../accounts/",
@@ -460,7 +456,7 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 		if (strcmp(ob->kind, "account") || !ob->owner ||
 		    strcmp(ob->owner, c->arg[0]))
 			continue;
-		account_range(a, ob->id, &lo, &hi);
+		access_account_range(a, ob->id, &lo, &hi);
 		has = owner_access(c, a, lo, hi, ob->owner);
 		for (k = lo; k < hi && !res; k++)
 			res = table_row(&t, ob->id, ob->label, has,

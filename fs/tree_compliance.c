@@ -71,6 +71,13 @@ struct subject {
 	struct rules_config_result *config;
 	size_t nconfig;
 	char config_why[640];           /* "": every region's Config read */
+	/* an account's Identity Center assignments, when the rules judge
+	 * them: have_access, or why not in access_why */
+	struct rules_access access;
+	int have_access;
+	size_t access_skipped;          /* assignments left out */
+	char access_why[640];
+	char names_why[640];
 };
 
 static void subject_free(struct subject *s)
@@ -131,6 +138,38 @@ static int subject_config(struct lctx *c, const char *account,
 	return 0;
 }
 
+/* The account's Identity Center assignments into s; unreadable, the
+ * rules' access checks are not judged, with why in s->access_why and the
+ * cause in .orgfs/errors. */
+static void subject_access(struct lctx *c, const char *account,
+			   struct subject *s)
+{
+	const struct org_access *a = need(c, ORG_ACCESS, "");
+	size_t lo, hi;
+
+	if (!a) {
+		snprintf(s->access_why, sizeof(s->access_why),
+			 "IAM Identity Center assignments unreadable (%.100s: "
+			 "%.400s)", c->err.code[0] ? c->err.code : "error",
+			 c->err.message);
+		aws_error_clear(&c->err);
+		return;
+	}
+	access_account_range(a, account, &lo, &hi);
+	s->access.present = a->present;
+	s->access.psets = a->psets;
+	s->access.v = a->v + lo;
+	s->access.n = hi - lo;
+	if (a->names_code[0]) {
+		snprintf(s->names_why, sizeof(s->names_why),
+			 "IAM Identity Center group names unreadable "
+			 "(%.90s: %.100s)", a->names_operation, a->names_code);
+		s->access.names_unread = s->names_why;
+	}
+	s->access_skipped = a->skipped.n;
+	s->have_access = 1;
+}
+
 /* Ancestors (nearest first; the object itself first for an OU), their
  * paths as tree_path writes them, and, when the rules ask for them, the
  * account's Config results. */
@@ -156,9 +195,23 @@ static int subject_of(struct lctx *c, const struct rules *rs,
 		s->paths[s->n] = path;
 		s->n++;
 	}
+	if (!res && account && rules_uses_access(rs))
+		subject_access(c, account, s);
 	if (res || !account || !rules_uses_config(rs) || !source_has(c, 1))
 		return res;
 	return subject_config(c, account, s);
+}
+
+/* An account's assignments into o (o->owner set): the owner's group */
+static void access_fill(struct lctx *c, struct rules_object *o,
+			struct subject *s)
+{
+	if (s->have_access) {
+		s->access.owner_group = o->owner && *o->owner ?
+					access_owner_group(c, o->owner) : NULL;
+		o->access = &s->access;
+	}
+	o->access_unread = s->access_why[0] ? s->access_why : NULL;
 }
 
 static void object_fill(struct rules_object *o, const struct subject *s)
@@ -250,6 +303,11 @@ int f_object_compliance(struct lctx *c, struct node *out)
 		o.tags = tags;
 		o.owner = ow.value;
 		object_fill(&o, &s);
+		if (a) {
+			access_fill(c, &o, &s);
+			/* an assignment left out may be one of these */
+			c->incomplete |= s.access_skipped > 0;
+		}
 		res = put_verdicts(c, rs, &o, &out->data);
 		subject_free(&s);
 		owner_result_free(&ow);
@@ -375,6 +433,7 @@ struct judge_walk {
 	char account[16];               /* the subject below is its */
 	struct subject s;
 	int have;
+	size_t access_skipped;          /* assignments left out */
 	struct nameset services, types, tags, config;
 };
 
@@ -555,6 +614,10 @@ static int judge_index(struct judge_walk *w, const struct org_index *x)
 		o.tags = &ob->tags;
 		o.owner = ob->owner;
 		object_fill(&o, &s);
+		if (acct)
+			access_fill(w->c, &o, &s);
+		if (acct && !w->access_skipped)
+			w->access_skipped = s.access_skipped;
 		if (!res)
 			res = judge_object(w, &o, path);
 		subject_free(&s);
@@ -593,6 +656,17 @@ static int walk_saw(void *arg, enum rules_ref_kind kind, const char *value)
 	case RULES_REF_TAG:
 		ns = &w->tags;
 		break;
+	case RULES_REF_PSET: {
+		const struct org_access *a = need(w->c, ORG_ACCESS, "");
+
+		if (!a) {
+			aws_error_clear(&w->c->err);
+			return -1;
+		}
+		/* no instance: every account fails owner_has_access, which
+		 * says it; no set to name */
+		return !a->present || org_access_find_pset(a, value) != NULL;
+	}
 	default:
 		if (!source_has(w->c, 1))
 			return -1;
@@ -627,6 +701,7 @@ static int judge_all(struct lctx *c, const struct rules *rs,
 		return failed(c);
 	w.p.h = h;
 	res = judge_index(&w, x);
+	c->skipped += (unsigned)w.access_skipped;
 	if (!res && c->fs->resources)
 		res = walk_resources_unread(c, judge_resource, judge_unread,
 					    &w);

@@ -32,7 +32,8 @@
 enum rkey {
 	K_LEVEL, K_DESCRIPTION, K_APPLIES_TO, K_SERVICES, K_TYPES, K_OUS,
 	K_TAG, K_REQUIRE_TAG, K_ALLOWED_VALUES, K_NOCASE, K_PATTERN,
-	K_MAX_AGE_DAYS, K_OWNER_KNOWN, K_CONFIG_RULES, NKEYS
+	K_MAX_AGE_DAYS, K_OWNER_KNOWN, K_CONFIG_RULES, K_OWNER_HAS_ACCESS,
+	K_MAX_ADMINS, K_ADMIN_PSETS, K_NO_DIRECT_USERS, NKEYS
 };
 
 static const char *const key_names[NKEYS] = {
@@ -43,7 +44,15 @@ static const char *const key_names[NKEYS] = {
 	[K_NOCASE] = "nocase", [K_PATTERN] = "pattern",
 	[K_MAX_AGE_DAYS] = "max_age_days", [K_OWNER_KNOWN] = "owner_known",
 	[K_CONFIG_RULES] = "config_rules",
+	[K_OWNER_HAS_ACCESS] = "owner_has_access",
+	[K_MAX_ADMINS] = "max_admins",
+	[K_ADMIN_PSETS] = "admin_permission_sets",
+	[K_NO_DIRECT_USERS] = "no_direct_users",
 };
+
+/* What max_admins counts when admin_permission_sets is not given */
+#define DEFAULT_ADMIN_PSET "AdministratorAccess"
+#define RULES_MAX_ADMINS 1000000L
 
 static const char *const level_names[] = {
 	[RULE_POLICY] = "policy", [RULE_STANDARD] = "standard",
@@ -73,6 +82,10 @@ struct rule {
 	int has_re;
 	long max_age_days;              /* -1: no such check */
 	struct strv config_rules;
+	int owner_has_access, no_direct_users;
+	long max_admins;                /* -1: no such check */
+	struct strv admin_psets;        /* what max_admins counts */
+	char *admin_text;               /* "a, b" for messages */
 	int key_line[NKEYS];            /* 0: key not given */
 };
 
@@ -81,6 +94,7 @@ struct rules {
 	size_t n;
 	int uses_config;
 	int uses_paths;                 /* some ous item is not an id */
+	int uses_access;                /* some Identity Center check */
 	const struct owner_list *known;
 	struct owner_list *owned;       /* rules_adopt_owners: freed with us */
 	char *fname;                    /* for FILE:LINE of rules_check_refs */
@@ -129,6 +143,8 @@ static void rule_free(struct rule *ru)
 	if (ru->has_re)
 		regfree(&ru->re);
 	strv_free(&ru->config_rules);
+	strv_free(&ru->admin_psets);
+	free(ru->admin_text);
 	free(ru);
 }
 
@@ -279,21 +295,22 @@ static int check_types(struct pctx *p, const struct strv *t)
 	return 0;
 }
 
-static int set_max_age(struct pctx *p, struct rule *ru, const char *val)
+/* A whole number 0..max into *out; what: the message's "expected" */
+static int set_count(struct pctx *p, const char *key, const char *val,
+		     long max, const char *what, long *out)
 {
 	long v = 0;
 
 	for (const char *c = val; ; c++) {
-		if (*c < '0' || *c > '9' || v > RULES_MAX_AGE)
+		if (*c < '0' || *c > '9' || v > max)
 			break;
 		v = v * 10 + (*c - '0');
-		if (!c[1] && v <= RULES_MAX_AGE) {
-			ru->max_age_days = v;
+		if (!c[1] && v <= max) {
+			*out = v;
 			return 0;
 		}
 	}
-	perr(p, p->line, "invalid max_age_days '%.100s': expected a whole "
-	     "number of days", val);
+	perr(p, p->line, "invalid %s '%.100s': expected %s", key, val, what);
 	return -1;
 }
 
@@ -387,7 +404,20 @@ static int set_key(struct pctx *p, struct rule *ru, const char *key,
 		ru->pattern = strdup(val);
 		break;
 	case K_MAX_AGE_DAYS:
-		return set_max_age(p, ru, val);
+		return set_count(p, key, val, RULES_MAX_AGE,
+				 "a whole number of days", &ru->max_age_days);
+	case K_OWNER_HAS_ACCESS:
+		p->rs->uses_access = 1;
+		return parse_bool(p, key, val, &ru->owner_has_access);
+	case K_NO_DIRECT_USERS:
+		p->rs->uses_access = 1;
+		return parse_bool(p, key, val, &ru->no_direct_users);
+	case K_MAX_ADMINS:
+		p->rs->uses_access = 1;
+		return set_count(p, key, val, RULES_MAX_ADMINS,
+				 "a whole number", &ru->max_admins);
+	case K_ADMIN_PSETS:
+		return parse_list(p, key, val, &ru->admin_psets);
 	case K_OWNER_KNOWN:
 		if (parse_bool(p, key, val, &ru->owner_known) < 0)
 			return -1;
@@ -460,6 +490,9 @@ static int finish_rule(struct pctx *p, struct rule *ru)
 	static const enum rkey needs_tag[] = {
 		K_REQUIRE_TAG, K_ALLOWED_VALUES, K_PATTERN, K_MAX_AGE_DAYS
 	};
+	static const enum rkey access_keys[] = {
+		K_OWNER_HAS_ACCESS, K_MAX_ADMINS, K_NO_DIRECT_USERS
+	};
 	const int *kl = ru->key_line;
 	int tag_checks, rc;
 
@@ -497,7 +530,38 @@ static int finish_rule(struct pctx *p, struct rule *ru)
 		perr(p, kl[K_NOCASE], "nocase needs allowed_values or pattern");
 		return -1;
 	}
-	if (!tag_checks && !ru->owner_known && !ru->config_rules.n) {
+	for (size_t i = 0; i < sizeof(access_keys) / sizeof(access_keys[0]); i++) {
+		enum rkey k = access_keys[i];
+
+		/* assignments are made to accounts: an OU or a resource
+		 * would pass every such check unseen */
+		if (kl[k] && ru->kinds != RK_ACCOUNT) {
+			perr(p, kl[k], "%s needs applies_to = accounts only",
+			     key_names[k]);
+			return -1;
+		}
+	}
+	if (kl[K_ADMIN_PSETS] && ru->max_admins < 0) {
+		perr(p, kl[K_ADMIN_PSETS], "admin_permission_sets needs "
+		     "max_admins");
+		return -1;
+	}
+	if (ru->max_admins >= 0 && !ru->admin_psets.n) {
+		ru->admin_psets.v = malloc(sizeof(*ru->admin_psets.v));
+		if (!ru->admin_psets.v ||
+		    !(ru->admin_psets.v[0] = strdup(DEFAULT_ADMIN_PSET))) {
+			p->oom = 1;
+			return -1;
+		}
+		ru->admin_psets.n = 1;
+	}
+	if (ru->admin_psets.n && !(ru->admin_text = join_list(&ru->admin_psets))) {
+		p->oom = 1;
+		return -1;
+	}
+	if (!tag_checks && !ru->owner_known && !ru->config_rules.n &&
+	    !ru->owner_has_access && ru->max_admins < 0 &&
+	    !ru->no_direct_users) {
 		perr(p, ru->line, "rule '%s' has no check", ru->name);
 		return -1;
 	}
@@ -587,6 +651,7 @@ static int start_rule(struct pctx *p, const char *inner)
 	}
 	ru->line = p->line;
 	ru->max_age_days = -1;
+	ru->max_admins = -1;
 	p->rs->v[p->rs->n++] = ru;
 	p->cur = ru;
 	return 0;
@@ -814,6 +879,11 @@ const char *rules_level_name(enum rule_level l)
 int rules_uses_config(const struct rules *r)
 {
 	return r ? r->uses_config : 0;
+}
+
+int rules_uses_access(const struct rules *r)
+{
+	return r ? r->uses_access : 0;
 }
 
 int rules_uses_paths(const struct rules *r)
@@ -1048,6 +1118,113 @@ static int check_config(const struct rule *ru, const struct rules_object *o,
 	return 0;
 }
 
+/* The Identity Center checks of ru on the account o->access holds.
+ * Without the assignments (o->access NULL) they are not judged: *unknown
+ * set, why in o->access_unread. */
+static int check_access(const struct rule *ru, const struct rules_object *o,
+			struct buf *b, int *unknown)
+{
+	const struct rules_access *a = o->access;
+	int rc = 0;
+
+	if (!a) {
+		*unknown = 1;
+		return 0;
+	}
+	if (ru->owner_has_access) {
+		size_t i;
+
+		for (i = 0; i < a->n && a->owner_group; i++)
+			if (!a->v[i].user &&
+			    !strcmp(a->v[i].principal_name, a->owner_group))
+				break;
+		if (!a->present) {
+			if ((rc = fail(b)) || (rc = buf_puts(b, "no IAM "
+					"Identity Center instance")))
+				return rc;
+		} else if (!o->owner || !*o->owner || !a->owner_group) {
+			if ((rc = fail(b)) || (rc = buf_puts(b, "no owner")))
+				return rc;
+		} else if (i == a->n && a->names_unread) {
+			*unknown = 1;   /* the group may be behind any id */
+		} else if (i == a->n &&
+			   ((rc = fail(b)) || (rc = buf_puts(b, "owner '")) ||
+			    (rc = put_clean(b, o->owner)) ||
+			    (rc = buf_puts(b, "': group '")) ||
+			    (rc = put_clean(b, a->owner_group)) ||
+			    (rc = buf_puts(b, "' holds no assignment")))) {
+			return rc;
+		}
+	}
+	if (ru->max_admins >= 0) {
+		size_t i, k, count = 0;
+
+		/* each principal once, whatever it holds: assignments are
+		 * sorted by permission set, so look back for it */
+		for (int pass = 0; pass < 2 && !rc; pass++) {
+			size_t shown = 0;
+
+			for (i = 0; i < a->n && !rc; i++) {
+				const struct org_assignment *x = &a->v[i];
+
+				if (!in_list(&ru->admin_psets,
+					     a->psets[x->pset].name))
+					continue;
+				for (k = 0; k < i; k++)
+					if (a->v[k].user == x->user &&
+					    !strcmp(a->v[k].principal_id,
+						    x->principal_id) &&
+					    in_list(&ru->admin_psets,
+						    a->psets[a->v[k].pset].name))
+						break;
+				if (k < i)
+					continue;
+				if (!pass) {
+					count++;
+					continue;
+				}
+				if ((rc = buf_puts(b, shown++ ? ", " : ": ")) ||
+				    (rc = buf_puts(b, x->user ? "user '" :
+						   "group '")) ||
+				    (rc = put_clean(b, x->principal_name)))
+					break;
+				rc = buf_putc(b, '\'');
+			}
+			if (!pass && (long)count <= ru->max_admins)
+				break;
+			if (!pass &&
+			    ((rc = fail(b)) ||
+			     (rc = buf_printf(b, "%zu principal%s hold%s ",
+					      count, count == 1 ? "" : "s",
+					      count == 1 ? "s" : "")) ||
+			     (rc = put_clean(b, ru->admin_text)) ||
+			     (rc = buf_printf(b, " (max %ld)",
+					      ru->max_admins))))
+				break;
+		}
+		if (rc)
+			return rc;
+	}
+	if (ru->no_direct_users) {
+		size_t i, shown = 0;
+
+		for (i = 0; i < a->n && !rc; i++) {
+			if (!a->v[i].user)
+				continue;
+			if ((!shown && ((rc = fail(b)) ||
+					(rc = buf_puts(b, "users assigned "
+						       "directly")))) ||
+			    (rc = buf_puts(b, shown++ ? ", '" : ": '")) ||
+			    (rc = put_clean(b, a->v[i].principal_name)) ||
+			    (rc = buf_puts(b, "' (")) ||
+			    (rc = put_clean(b, a->psets[a->v[i].pset].name)))
+				break;
+			rc = buf_putc(b, ')');
+		}
+	}
+	return rc;
+}
+
 static int cmp_verdict(const void *a, const void *b)
 {
 	const struct rules_verdict *x = a, *y = b;
@@ -1070,13 +1247,34 @@ void rules_verdicts_free(struct rules_verdict *v, size_t n)
 	free(v);
 }
 
+static int rule_checks_access(const struct rule *ru)
+{
+	return ru->owner_has_access || ru->max_admins >= 0 ||
+	       ru->no_direct_users;
+}
+
+/* Why a verdict is not judged: the object unread, its Config results
+ * (config), else its assignments or their names */
+static const char *unread_why(const struct rules_object *o, int config)
+{
+	if (o->unread)
+		return o->unread;
+	if (config && o->config_unread)
+		return o->config_unread;
+	if (o->access_unread || !o->access)
+		return o->access_unread ? o->access_unread :
+		       "IAM Identity Center assignments not read";
+	return o->access->names_unread ? o->access->names_unread :
+	       "IAM Identity Center names not read";
+}
+
 int rules_evaluate(const struct rules *r, const struct rules_object *o,
 		   struct rules_verdict **out, size_t *n)
 {
 	struct rules_verdict *v = NULL;
 	size_t nv = 0;
 	struct buf b;
-	int kind, unknown, rc = 0;
+	int kind, unknown, access_unknown, rc = 0;
 
 	if (!r || !o || !out || !n)
 		return -EINVAL;
@@ -1099,11 +1297,14 @@ int rules_evaluate(const struct rules *r, const struct rules_object *o,
 		}
 		buf_reset(&b);
 		unknown = 0;
+		access_unknown = 0;
 		if (o->unread) {
 			unknown = 1;    /* nothing of the object was seen */
 		} else if ((ru->tag && (rc = check_tag(ru, o, &b))) ||
 			   (ru->owner_known && (rc = check_owner(r, o, &b))) ||
-			   (rc = check_config(ru, o, &b, &unknown))) {
+			   (rc = check_config(ru, o, &b, &unknown)) ||
+			   (rule_checks_access(ru) &&
+			    (rc = check_access(ru, o, &b, &access_unknown)))) {
 			goto out;
 		}
 		d = &v[nv++];
@@ -1111,11 +1312,10 @@ int rules_evaluate(const struct rules *r, const struct rules_object *o,
 		d->name = ru->name;
 		d->level = ru->level;
 		/* a failed check fails the rule whatever could not be seen */
-		d->unknown = b.len == 0 && unknown;
-		d->pass = b.len == 0 && !unknown;
+		d->unknown = b.len == 0 && (unknown || access_unknown);
+		d->pass = b.len == 0 && !unknown && !access_unknown;
 		if (d->unknown)
-			rc = put_clean(&b, o->unread ? o->unread :
-				       o->config_unread);
+			rc = put_clean(&b, unread_why(o, unknown));
 		if (rc)
 			goto out;
 		if (!d->pass && !(d->reason = buf_steal(&b))) {
@@ -1162,6 +1362,7 @@ static const char *const ref_keys[RULES_REF_NKINDS] = {
 	[RULES_REF_OU] = "ous", [RULES_REF_SERVICE] = "services",
 	[RULES_REF_TYPE] = "types", [RULES_REF_TAG] = "tag",
 	[RULES_REF_CONFIG] = "config_rules",
+	[RULES_REF_PSET] = "admin_permission_sets",
 };
 
 static const char *const ref_what[RULES_REF_NKINDS] = {
@@ -1174,6 +1375,8 @@ static const char *const ref_what[RULES_REF_NKINDS] = {
 			  "account, OU or resource",
 	[RULES_REF_CONFIG] = "has no result in the AWS Config results orgfs "
 			     "could read",
+	[RULES_REF_PSET] = "names no permission set of the IAM Identity "
+			   "Center instance",
 };
 
 static const struct strv *ref_list(const struct rule *ru,
@@ -1188,6 +1391,8 @@ static const struct strv *ref_list(const struct rule *ru,
 		return &ru->types;
 	case RULES_REF_CONFIG:
 		return &ru->config_rules;
+	case RULES_REF_PSET:
+		return &ru->admin_psets;
 	default:
 		/* with require_tag a tag seen nowhere fails every object,
 		 * which says it; without, the rule would pass them all */
@@ -1200,7 +1405,7 @@ static const struct strv *ref_list(const struct rule *ru,
 static const enum rkey ref_key[RULES_REF_NKINDS] = {
 	[RULES_REF_OU] = K_OUS, [RULES_REF_SERVICE] = K_SERVICES,
 	[RULES_REF_TYPE] = K_TYPES, [RULES_REF_TAG] = K_TAG,
-	[RULES_REF_CONFIG] = K_CONFIG_RULES,
+	[RULES_REF_CONFIG] = K_CONFIG_RULES, [RULES_REF_PSET] = K_ADMIN_PSETS,
 };
 
 /* The values of one (rule, kind) that name nothing, into b as
@@ -1222,8 +1427,12 @@ static int refs_missing(const struct rules *r, const struct rule *ru,
 		if (e)
 			continue;
 		if (!bad++)
+			/* the default admin set: max_admins's line */
 			rc = buf_printf(b, "%s:%d: %s ", r->fname,
-					ru->key_line[ref_key[k]], ref_keys[k]);
+					ru->key_line[ref_key[k]] ?
+					ru->key_line[ref_key[k]] :
+					ru->key_line[K_MAX_ADMINS],
+					ref_keys[k]);
 		else
 			rc = buf_puts(b, ", ");
 		if (!rc)

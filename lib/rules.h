@@ -45,6 +45,19 @@
  *                             is in the known-owners list (-o owners_file)
  *   config_rules = a, b       each named AWS Config rule is COMPLIANT or
  *                             NOT_APPLICABLE for the object
+ * IAM Identity Center checks (applies_to = accounts only: assignments
+ * are made to accounts):
+ *   owner_has_access = yes    the group that answers for the account's
+ *                             owner (-o owner_groups, else the group named
+ *                             like it) holds an assignment there
+ *   max_admins = N            at most N principals (groups and users,
+ *                             each counted once) hold one of the admin
+ *                             permission sets in the account
+ *   admin_permission_sets = AdministratorAccess, PowerUserAccess
+ *                             the permission sets max_admins counts, by
+ *                             name (default AdministratorAccess)
+ *   no_direct_users = yes     every assignment goes to a group, none to
+ *                             a user
  *
  * allowed_values, pattern and max_age_days examine the value of the tag
  * named by `tag`, and pass when that tag is absent (or blank): absence is
@@ -91,6 +104,10 @@
  *   nocase needs allowed_values or pattern
  *   services needs applies_to to include resources   (also types)
  *   owner_known needs -o owners_file
+ *   invalid max_admins 'x': expected a whole number
+ *   admin_permission_sets needs max_admins
+ *   owner_has_access needs applies_to = accounts only
+ *                                     (also max_admins, no_direct_users)
  *   rule 'x' has no level          rule 'x' has no applies_to
  *   rule 'x' has no check          NUL byte
  * and, without a line:
@@ -153,6 +170,9 @@ const char *rule_description(const struct rule *r);     /* "" if none */
 const char *rules_level_name(enum rule_level l);
 /* 1 when some rule has config_rules: Config results are worth fetching. */
 int rules_uses_config(const struct rules *r);
+/* 1 when some rule has an Identity Center check (owner_has_access,
+ * max_admins, no_direct_users): accounts' assignments are worth fetching. */
+int rules_uses_access(const struct rules *r);
 /* 1 when some ous item is not an id (ou-..., r-...): OU paths are worth
  * working out (rules_object.ancestor_paths). */
 int rules_uses_paths(const struct rules *r);
@@ -162,6 +182,22 @@ struct rules_config_result {
 	const char *rule;       /* ConfigRuleName */
 	const char *compliance; /* COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE,
 				   INSUFFICIENT_DATA */
+};
+
+/* An account's IAM Identity Center assignments (lib/model.h). */
+struct org_pset;
+struct org_assignment;
+struct rules_access {
+	int present;                    /* 0: the organization has no
+					   instance: nothing is assigned */
+	const struct org_pset *psets;   /* the assignments' pset indexes */
+	const struct org_assignment *v; /* the account's assignments */
+	size_t n;
+	const char *owner_group;        /* the group that answers for the
+					   owner (NULL: no owner) */
+	const char *names_unread;       /* why principal names are ids
+					   (NULL: names read): the owner's
+					   group cannot be told then */
 };
 
 /* The object to judge.  Nothing is kept after rules_evaluate returns. */
@@ -188,6 +224,10 @@ struct rules_object {
 	 * result is then not judged instead of failed. */
 	const char *unread;
 	const char *config_unread;
+	/* accounts: the assignments, or NULL with why in access_unread; an
+	 * Identity Center check is then not judged */
+	const struct rules_access *access;
+	const char *access_unread;
 	time_t now;
 };
 
@@ -207,6 +247,11 @@ struct rules_verdict {
 	 *   no owner
 	 *   config rule s3-bucket-logging is NON_COMPLIANT
 	 *   config rule s3-bucket-logging not evaluated
+	 *   owner 'payments': group 'payments' holds no assignment
+	 *   no IAM Identity Center instance (owner_has_access)
+	 *   3 principals hold AdministratorAccess (max 2): group
+	 *     'platform', group 'break-glass', user 'ann@example.com'
+	 *   users assigned directly: 'ann@example.com' (ReadOnlyAccess)
 	 * Control bytes of values are shown as '?'.  NULL when passed. */
 	char *reason;
 	int unknown;                    /* 1: not judged, an input could
@@ -231,14 +276,16 @@ int rules_render_compliance(const struct rules_verdict *v, size_t n,
 
 /* What a rule refers to in the organization: every item of ous, of
  * services and of types, the tag key (unless require_tag: a tag seen
- * nowhere then fails every object, which says it) and every config_rules
- * name. */
+ * nowhere then fails every object, which says it), every config_rules
+ * name and every admin permission set (a typo would pass every
+ * account). */
 enum rules_ref_kind {
 	RULES_REF_OU,
 	RULES_REF_SERVICE,
 	RULES_REF_TYPE,
 	RULES_REF_TAG,
 	RULES_REF_CONFIG,
+	RULES_REF_PSET,
 	RULES_REF_NKINDS
 };
 

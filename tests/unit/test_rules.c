@@ -172,6 +172,30 @@ static const struct ecase ecases[] = {
 	{ "error in the last rule at end of file",
 	  "[rule ok]\n" LVL ACC "config_rules = x\n\n# end\n[rule z]\n"
 	  "level = guideline\n", 1, 7, "rule 'z' has no applies_to" },
+	/* IAM Identity Center checks */
+	{ "owner_has_access on ous", RA LVL "applies_to = accounts, ous\n"
+	  "owner_has_access = yes\n", 1, 4,
+	  "owner_has_access needs applies_to = accounts only" },
+	{ "max_admins on resources", RA LVL "applies_to = resources\n"
+	  "max_admins = 2\n", 1, 4,
+	  "max_admins needs applies_to = accounts only" },
+	{ "no_direct_users on ous", RA LVL "applies_to = ous\n"
+	  "no_direct_users = yes\n", 1, 4,
+	  "no_direct_users needs applies_to = accounts only" },
+	{ "max_admins not a number", RA LVL ACC "max_admins = two\n", 1, 4,
+	  "invalid max_admins 'two': expected a whole number" },
+	{ "max_admins negative", RA LVL ACC "max_admins = -1\n", 1, 4,
+	  "invalid max_admins '-1': expected a whole number" },
+	{ "admin sets without max_admins", RA LVL ACC
+	  "admin_permission_sets = AdministratorAccess\nno_direct_users = "
+	  "yes\n", 1, 4, "admin_permission_sets needs max_admins" },
+	{ "empty admin set", RA LVL ACC "max_admins = 1\n"
+	  "admin_permission_sets = A,\n", 1, 5,
+	  "empty item in admin_permission_sets" },
+	{ "owner_has_access bad boolean", RA LVL ACC "owner_has_access = y\n",
+	  1, 4, "invalid owner_has_access 'y': expected yes or no" },
+	{ "no_direct_users = no is no check", RA LVL ACC
+	  "no_direct_users = no\n", 1, 1, "rule 'a' has no check" },
 	{ "CRLF and BOM keep line numbers",
 	  "\xef\xbb\xbf# c\r\n[rule a]\r\nlevel = bad\r\n", 1, 3,
 	  "invalid level 'bad': expected policy, standard or guideline" },
@@ -667,30 +691,39 @@ static void judge(const struct rules *r, const struct rules_object *o,
 	rules_verdicts_free(v, n);
 }
 
+/* o judged by r gives these verdicts and this compliance text */
+static void judge_expect(const struct rules *r, const struct rules_object *o,
+			 const char *name, const char *verdicts,
+			 const char *render)
+{
+	struct buf vb, rb;
+
+	buf_init(&vb, 4096);
+	buf_init(&rb, 4096);
+	judge(r, o, &vb, &rb);
+	ck_assert_msg(!strcmp(buf_str(&vb), verdicts),
+		      "%s: verdicts '%s', want '%s'", name, buf_str(&vb),
+		      verdicts);
+	ck_assert_msg(!strcmp(buf_str(&rb), render),
+		      "%s: compliance '%s', want '%s'", name, buf_str(&rb),
+		      render);
+	buf_free(&vb);
+	buf_free(&rb);
+}
+
 START_TEST(test_evaluate)
 {
 	const struct vcase *c = &vcases[_i];
 	struct rules *r = NULL;
 	struct org_tags tags;
 	struct rules_object o;
-	struct buf vb, rb;
 	char err[512];
 
 	ck_assert_msg(rules_parse_string(c->rules, "t.ini", known, &r, err,
 					 sizeof(err)) == 0, "%s: %s", c->name,
 		      err);
 	build_object(&c->o, &tags, &o);
-	buf_init(&vb, 4096);
-	buf_init(&rb, 4096);
-	judge(r, &o, &vb, &rb);
-	ck_assert_msg(!strcmp(buf_str(&vb), c->verdicts),
-		      "%s: verdicts '%s', want '%s'", c->name, buf_str(&vb),
-		      c->verdicts);
-	ck_assert_msg(!strcmp(buf_str(&rb), c->render),
-		      "%s: compliance '%s', want '%s'", c->name, buf_str(&rb),
-		      c->render);
-	buf_free(&vb);
-	buf_free(&rb);
+	judge_expect(r, &o, c->name, c->verdicts, c->render);
 	rules_free(r);
 }
 END_TEST
@@ -871,6 +904,217 @@ START_TEST(test_check_refs)
 			 "of no resource orgfs could read");
 	ck_assert_int_eq(rules_check_refs(r, seen_exists, &s, seen_report), 0);
 	ck_assert_int_eq(s.n, 5);
+	rules_free(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* IAM Identity Center checks, table-driven: an account's assignments
+ * (permission set, user?, name, id). */
+
+static struct org_pset apsets[] = {
+	{ .name = (char *)"AdministratorAccess" },
+	{ .name = (char *)"PowerUserAccess" },
+	{ .name = (char *)"ReadOnlyAccess" },
+};
+
+struct tasg {
+	int pset, user;
+	const char *name, *id;
+};
+
+#define ASG_MAX 8
+struct acase {
+	const char *name;
+	const char *rules;
+	const char *owner, *group;      /* group: the owner's (NULL: owner) */
+	int absent;                     /* no instance */
+	const char *names_unread;
+	const char *access_unread;      /* assignments unreadable */
+	struct tasg v[ASG_MAX];         /* ends at a NULL name */
+	const char *verdicts;
+	const char *render;
+};
+
+#define R_OHA "[rule oha]\nlevel = policy\napplies_to = accounts\n" \
+	"owner_has_access = yes\n"
+#define R_MAX "[rule admins]\nlevel = standard\napplies_to = accounts\n" \
+	"max_admins = 2\n"
+#define R_MAX2 R_MAX "admin_permission_sets = AdministratorAccess, " \
+	"PowerUserAccess\n"
+#define R_NDU "[rule groups-only]\nlevel = guideline\n" \
+	"applies_to = accounts\nno_direct_users = yes\n"
+#define G(ps, n, id) { ps, 0, n, id }
+#define U(ps, n, id) { ps, 1, n, id }
+
+static const struct acase acases[] = {
+	{ "owner's group holds a set", R_OHA, "payments", NULL, 0, NULL, NULL,
+	  { G(1, "payments", "g-1"), G(2, "audit", "g-2") }, "oha:P", "" },
+	{ "owner's group holds nothing", R_OHA, "payments", NULL, 0, NULL,
+	  NULL, { G(1, "platform", "g-1"), U(0, "payments", "u-1") }, "oha:F",
+	  "policy oha: owner 'payments': group 'payments' holds no "
+	  "assignment\n" },
+	{ "owner mapped to another group", R_OHA, "payments", "team-pay", 0,
+	  NULL, NULL, { G(1, "payments", "g-1") }, "oha:F",
+	  "policy oha: owner 'payments': group 'team-pay' holds no "
+	  "assignment\n" },
+	{ "mapped group holds a set", R_OHA, "payments", "team-pay", 0, NULL,
+	  NULL, { G(2, "team-pay", "g-1") }, "oha:P", "" },
+	{ "no owner", R_OHA, NULL, NULL, 0, NULL, NULL,
+	  { G(1, "payments", "g-1") }, "oha:F", "policy oha: no owner\n" },
+	{ "no instance", R_OHA, "payments", NULL, 1, NULL, NULL, { { 0 } },
+	  "oha:F", "policy oha: no IAM Identity Center instance\n" },
+	{ "names unreadable: not judged", R_OHA, "payments", NULL, 0,
+	  "names gone", NULL, { G(1, "g-1", "g-1") }, "oha:F",
+	  "# policy oha: not judged: names gone\n" },
+	{ "names unreadable, no owner still fails", R_OHA, NULL, NULL, 0,
+	  "names gone", NULL, { G(1, "g-1", "g-1") }, "oha:F",
+	  "policy oha: no owner\n" },
+	{ "assignments unreadable: not judged", R_OHA R_NDU, "payments", NULL,
+	  0, NULL, "sso-admin refused", { { 0 } },
+	  "oha:F groups-only:F",
+	  "# policy oha: not judged: sso-admin refused\n"
+	  "# guideline groups-only: not judged: sso-admin refused\n" },
+	{ "admins within the max", R_MAX, NULL, NULL, 0, NULL, NULL,
+	  { G(0, "platform", "g-1"), U(0, "ann", "u-1"),
+	    G(1, "data", "g-2"), U(2, "bob", "u-2") }, "admins:P", "" },
+	{ "admins over the max", R_MAX, NULL, NULL, 0, NULL, NULL,
+	  { G(0, "platform", "g-1"), G(0, "break-glass", "g-3"),
+	    U(0, "ann", "u-1"), G(1, "data", "g-2") }, "admins:F",
+	  "standard admins: 3 principals hold AdministratorAccess (max 2): "
+	  "group 'platform', group 'break-glass', user 'ann'\n" },
+	{ "a principal counts once", R_MAX2, NULL, NULL, 0, NULL, NULL,
+	  { G(0, "platform", "g-1"), G(1, "platform", "g-1"),
+	    U(0, "ann", "u-1"), U(1, "ann", "u-1") }, "admins:P", "" },
+	{ "two admin sets counted", R_MAX2, NULL, NULL, 0, NULL, NULL,
+	  { G(0, "platform", "g-1"), G(1, "data", "g-2"),
+	    U(1, "ann", "u-1"), U(2, "bob", "u-2") }, "admins:F",
+	  "standard admins: 3 principals hold AdministratorAccess, "
+	  "PowerUserAccess (max 2): group 'platform', group 'data', user "
+	  "'ann'\n" },
+	{ "a user and a group of one id are two", "[rule z]\nlevel = policy\n"
+	  "applies_to = accounts\nmax_admins = 1\n", NULL, NULL, 0, NULL,
+	  NULL, { G(0, "x", "id-1"), U(0, "x", "id-1") }, "z:F",
+	  "policy z: 2 principals hold AdministratorAccess (max 1): group "
+	  "'x', user 'x'\n" },
+	{ "max_admins = 0", "[rule none]\nlevel = policy\n"
+	  "applies_to = accounts\nmax_admins = 0\n", NULL, NULL, 0, NULL,
+	  NULL, { U(0, "a\tb", "u-1") }, "none:F",
+	  "policy none: 1 principal holds AdministratorAccess (max 0): user "
+	  "'a?b'\n" },
+	{ "names unreadable: ids counted", R_MAX, NULL, NULL, 0, "names gone",
+	  NULL, { G(0, "g-1", "g-1"), G(0, "g-2", "g-2"), U(0, "u-1", "u-1") },
+	  "admins:F", "standard admins: 3 principals hold AdministratorAccess "
+	  "(max 2): group 'g-1', group 'g-2', user 'u-1'\n" },
+	{ "no instance: no admin", R_MAX, NULL, NULL, 1, NULL, NULL, { { 0 } },
+	  "admins:P", "" },
+	{ "groups only", R_NDU, NULL, NULL, 0, NULL, NULL,
+	  { G(0, "a", "g-1"), G(2, "b", "g-2") }, "groups-only:P", "" },
+	{ "direct users", R_NDU, NULL, NULL, 0, NULL, NULL,
+	  { G(0, "a", "g-1"), U(0, "ann", "u-1"), U(2, "bob", "u-2") },
+	  "groups-only:F", "guideline groups-only: users assigned directly: "
+	  "'ann' (AdministratorAccess), 'bob' (ReadOnlyAccess)\n" },
+	{ "failures of several checks joined", R_OHA "max_admins = 0\n"
+	  "no_direct_users = yes\n", "payments", NULL, 0, NULL, NULL,
+	  { U(0, "ann", "u-1") }, "oha:F",
+	  "policy oha: owner 'payments': group 'payments' holds no "
+	  "assignment; 1 principal holds AdministratorAccess (max 0): user "
+	  "'ann'; users assigned directly: 'ann' (AdministratorAccess)\n" },
+	{ "a failed check fails whatever names are unread", R_OHA
+	  "no_direct_users = yes\n", "payments", NULL, 0, "names gone", NULL,
+	  { U(0, "u-1", "u-1") }, "oha:F",
+	  "policy oha: users assigned directly: 'u-1' (AdministratorAccess)\n" },
+};
+
+START_TEST(test_access_checks)
+{
+	const struct acase *c = &acases[_i];
+	struct org_assignment v[ASG_MAX];
+	struct rules_access acc = { 0 };
+	struct rules *r = NULL;
+	struct rules_object o = { .kind = "account", .id = "111122223333",
+				  .now = NOW };
+	char err[512];
+	size_t n = 0;
+
+	ck_assert_msg(rules_parse_string(c->rules, "t.ini", known, &r, err,
+					 sizeof(err)) == 0, "%s: %s", c->name,
+		      err);
+	ck_assert_int_eq(rules_uses_access(r), 1);
+	for (; n < ASG_MAX && c->v[n].name; n++)
+		v[n] = (struct org_assignment){
+			.account = (char *)"111122223333", .pset = c->v[n].pset,
+			.user = c->v[n].user, .principal_id = (char *)c->v[n].id,
+			.principal_name = (char *)c->v[n].name,
+			.label = (char *)c->v[n].name };
+	acc.present = !c->absent;
+	acc.psets = apsets;
+	acc.v = v;
+	acc.n = n;
+	acc.owner_group = c->owner ? c->group ? c->group : c->owner : NULL;
+	acc.names_unread = c->names_unread;
+	o.owner = c->owner;
+	o.access = c->access_unread ? NULL : &acc;
+	o.access_unread = c->access_unread;
+	judge_expect(r, &o, c->name, c->verdicts, c->render);
+	rules_free(r);
+}
+END_TEST
+
+/* Other kinds are out of the checks' scope; rules without them do not
+ * ask for assignments. */
+START_TEST(test_access_scope)
+{
+	struct rules *r = NULL;
+	char err[256];
+
+	ck_assert_int_eq(rules_parse_string(R_REQ, "t.ini", NULL, &r, err,
+					    sizeof(err)), 0);
+	ck_assert_int_eq(rules_uses_access(r), 0);
+	rules_free(r);
+	ck_assert_int_eq(rules_parse_string(R_NDU, "t.ini", NULL, &r, err,
+					    sizeof(err)), 0);
+	{
+		struct rules_object o = { .kind = "ou", .id = "ou-ab12-x" };
+		struct rules_verdict *v = NULL;
+		size_t n = 1;
+
+		ck_assert_int_eq(rules_evaluate(r, &o, &v, &n), 0);
+		ck_assert_uint_eq(n, 0);
+	}
+	rules_free(r);
+}
+END_TEST
+
+/* An admin permission set the instance does not have is named, with the
+ * default's line max_admins's. */
+static int pset_exists(void *arg, enum rules_ref_kind k, const char *value)
+{
+	(void)arg;
+	return k != RULES_REF_PSET || !strcmp(value, "PowerUserAccess");
+}
+
+START_TEST(test_access_refs)
+{
+	static const char text[] =
+		"[rule a]\nlevel = policy\napplies_to = accounts\n"
+		"max_admins = 1\n[rule b]\nlevel = policy\n"
+		"applies_to = accounts\nmax_admins = 1\n"
+		"admin_permission_sets = PowerUserAccess, AdminAccess\n";
+	struct seen s = { 0 };
+	struct rules *r = NULL;
+	char err[256];
+
+	ck_assert_int_eq(rules_parse_string(text, "r.ini", NULL, &r, err,
+					    sizeof(err)), 0);
+	ck_assert_int_eq(rules_check_refs(r, pset_exists, &s, seen_report), 0);
+	ck_assert_int_eq(s.n, 2);
+	ck_assert_str_eq(s.msgs[0], "r.ini:4: admin_permission_sets "
+			 "'AdministratorAccess' names no permission set of the "
+			 "IAM Identity Center instance");
+	ck_assert_str_eq(s.msgs[1], "r.ini:9: admin_permission_sets "
+			 "'AdminAccess' names no permission set of the IAM "
+			 "Identity Center instance");
 	rules_free(r);
 }
 END_TEST
@@ -1079,6 +1323,10 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_render);
 	tcase_add_test(tc, test_not_judged);
 	tcase_add_test(tc, test_check_refs);
+	tcase_add_loop_test(tc, test_access_checks, 0,
+			    sizeof(acases) / sizeof(acases[0]));
+	tcase_add_test(tc, test_access_scope);
+	tcase_add_test(tc, test_access_refs);
 	tcase_add_test(tc, test_example);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
