@@ -154,6 +154,7 @@ static const struct layout_row rows[] = {
 	{ "/access/groups/*",             D, ORG_ACCESS,   d_principal,       NULL, 0, NULL, NONE },
 	{ "/access/groups/*/accounts.tsv", F, ORG_ACCESS,  f_principal_accounts_tsv, NULL, 0, NULL, NONE },
 	{ "/access/groups/*/accounts.jsonl", F, ORG_ACCESS, f_principal_accounts_tsv, NULL, 0, NULL, NONE },
+	{ "/access/groups/*/members",     F, ORG_ACCESS,   f_group_members,   NULL, 0, NULL, NONE },
 	{ "/access/users",                D, ORG_ACCESS,   NULL,              ls_principals, 0, NULL, NONE },
 	{ "/access/users/*",              D, ORG_ACCESS,   d_principal,       NULL, 0, NULL, NONE },
 	{ "/access/users/*/accounts.tsv", F, ORG_ACCESS,   f_principal_accounts_tsv, NULL, 0, NULL, NONE },

@@ -206,5 +206,6 @@ int ls_principals(struct lctx *c, struct dlist *d);
 int d_principal(struct lctx *c, struct node *out);
 int f_principal_accounts_tsv(struct lctx *c, struct node *out);
 int f_owner_access_tsv(struct lctx *c, struct node *out);
+int f_group_members(struct lctx *c, struct node *out);
 
 #endif

@@ -7,6 +7,7 @@
  * says "none", every table is its header alone, every directory is empty.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -434,6 +435,117 @@ int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 					x->principal_id);
 	}
 	return table_finish(&t, res);
+}
+
+/* A member's line: its name, else its id */
+struct member_line {
+	const char *name, *id;
+};
+
+static int cmp_member_line(const void *x, const void *y)
+{
+	const struct member_line *a = x, *b = y;
+	int r = strcmp(a->name, b->name);
+
+	return r ? r : strcmp(a->id, b->id);
+}
+
+/* The name a's assignments already give user id, or NULL */
+static const char *assigned_user_name(const struct org_access *a,
+				      const char *id)
+{
+	if (a->names_code[0])
+		return NULL;            /* ids for names */
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].user && !strcmp(a->v[i].principal_id, id))
+			return a->v[i].principal_name;
+	return NULL;
+}
+
+/* The names of the n members ids of a's identity store into v: the
+ * assignments' names, else each user's asked once (ORG_USER, cached
+ * whatever groups it is in), the first alone, then the others at once;
+ * when the store refuses, every member is its id (why in .orgfs/errors).
+ * @return 0 or -errno */
+static int name_members(struct lctx *c, const struct org_access *a,
+			char *const *ids, size_t n, struct member_line *v)
+{
+	const char *store = a->identity_store_id;
+	char key[160];
+	size_t i, k;
+	int denied = 0, asked = 0;
+
+	for (i = 0; i < n && !denied; i++) {
+		const struct org_user *u;
+
+		v[i].id = ids[i];
+		v[i].name = assigned_user_name(a, ids[i]);
+		if (v[i].name)
+			continue;
+		v[i].name = ids[i];
+		snprintf(key, sizeof(key), "%s/%s", store, ids[i]);
+		u = need(c, ORG_USER, key);
+		if (!u && c->err.err == EACCES) {
+			denied = 1;     /* recorded: ids, for all */
+			break;
+		}
+		if (!u)
+			return failed(c);
+		if (*u->name)
+			v[i].name = u->name;
+		/* the store answers: the others' at once */
+		for (k = i + 1; !asked && k < n; k++) {
+			if (assigned_user_name(a, ids[k]))
+				continue;
+			snprintf(key, sizeof(key), "%s/%s", store, ids[k]);
+			ask_ahead(c, ORG_USER, key);
+		}
+		asked = 1;
+	}
+	for (i = 0; denied && i < n; i++)
+		v[i].id = v[i].name = ids[i];
+	aws_error_clear(&c->err);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_member_line);
+	return 0;
+}
+
+/* access/groups/<label>/members: the group's users, one name a line,
+ * asked of the identity store when read (ORG_MEMBERS, ORG_USER) */
+int f_group_members(struct lctx *c, struct node *out)
+{
+	const struct org_access *a = access_of(c);
+	const struct org_members *m;
+	struct member_line *v;
+	char key[160];
+	size_t i;
+	int res = 0;
+
+	if (!a)
+		return failed(c);
+	for (i = 0; i < a->n; i++)
+		if (is_principal(&a->v[i], 0, c->arg[0]))
+			break;
+	if (i == a->n)
+		return -ENOENT;
+	snprintf(key, sizeof(key), "%s/%s", a->identity_store_id,
+		 a->v[i].principal_id);
+	m = need(c, ORG_MEMBERS, key);
+	if (!m)
+		return failed(c);
+	v = calloc(m->n ? m->n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	res = name_members(c, a, m->user_ids, m->n, v);
+	if (!res && m->skipped.n)
+		res = put_incomplete(&out->data, 0, "%zu member%s left out, "
+				     "see .orgfs/errors", m->skipped.n,
+				     m->skipped.n == 1 ? "" : "s");
+	c->incomplete |= m->skipped.n > 0;
+	for (i = 0; i < m->n && !res; i++)
+		res = put_line(out, v[i].name);
+	free(v);
+	return res;
 }
 
 /* ---- owners/<owner>/access.tsv ---- */

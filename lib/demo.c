@@ -370,6 +370,8 @@ static const struct org_source_ops demo_ops = {
 	.effective_tag_policy = demo_effective_tag_policy,
 	.config_compliance = demo_config_compliance,
 	.list_access = demo_list_access,
+	.list_members = demo_list_members,
+	.describe_user = demo_describe_user,
 	.describe = demo_describe,
 	.destroy = demo_destroy,
 };

@@ -1,7 +1,8 @@
 /* demo_access.c - the demo organization's IAM Identity Center: permission
  * sets, groups named like the owners (a few owners have none, a few groups
- * are no owner), users, and assignments drawn per account, deterministic
- * in the seed (lib/source.h list_access) */
+ * are no owner), users, assignments drawn per account and each group's
+ * members, deterministic in the seed (lib/source.h list_access,
+ * list_members) */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -205,5 +206,88 @@ int demo_list_access(struct org_source *s, struct org_access **out,
 		return demo_oom_error(err, OP);
 	}
 	*out = g.a;
+	return 0;
+}
+
+/* A group's members: each user is in about two groups of five */
+int demo_list_members(struct org_source *s, const char *store_id,
+		      const char *group_id, struct org_members **out,
+		      struct aws_error *err)
+{
+	static const char op[] = "ListGroupMemberships";
+	const struct demo *d = (const struct demo *)s;
+	struct org_access *a = NULL;
+	struct org_members *m;
+	const char *group = NULL;
+	size_t i;
+	int oom = 0, rc;
+
+	*out = NULL;
+	rc = demo_list_access(s, &a, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < a->n && !group; i++)
+		if (!a->v[i].user && !strcmp(a->v[i].principal_id, group_id))
+			group = a->v[i].principal_name;
+	if (!group || strcmp(store_id, a->identity_store_id)) {
+		org_access_free(a);
+		return demo_error(err, ENOENT, op, "ResourceNotFoundException",
+				  "GROUP not found");
+	}
+	m = calloc(1, sizeof(*m));
+	if (m)
+		m->user_ids = calloc(ARRAY_LEN(users), sizeof(char *));
+	for (i = 0; m && m->user_ids && i < ARRAY_LEN(users) && !oom; i++) {
+		char id[48];
+
+		if (demo_draw(d, H_ACCESS + 3, hash_fnv1a(group, strlen(group)) +
+			      i) % 5 >= 2)
+			continue;
+		principal_id(d, users[i], id);
+		m->user_ids[m->n++] = demo_xstrdup(&oom, id);
+	}
+	org_access_free(a);
+	if (!m || !m->user_ids || oom) {
+		org_members_free(m);
+		return demo_oom_error(err, op);
+	}
+	org_members_sort(m);
+	*out = m;
+	return 0;
+}
+
+int demo_describe_user(struct org_source *s, const char *store_id,
+		       const char *user_id, struct org_user **out,
+		       struct aws_error *err)
+{
+	static const char op[] = "DescribeUser";
+	const struct demo *d = (const struct demo *)s;
+	struct org_user *u;
+	const char *name = NULL;
+	char id[48], store[24];
+	size_t i;
+	int oom = 0;
+
+	*out = NULL;
+	demo_rand_alnum(store, 10, demo_draw(d, H_ACCESS, 1));
+	if (strncmp(store_id, "d-", 2) || strcmp(store_id + 2, store))
+		return demo_error(err, ENOENT, op, "ResourceNotFoundException",
+				  "Identity store %s does not exist",
+				  store_id);
+	for (i = 0; i < ARRAY_LEN(users) && !name; i++) {
+		principal_id(d, users[i], id);
+		if (!strcmp(id, user_id))
+			name = users[i];
+	}
+	u = calloc(1, sizeof(*u));
+	if (u) {
+		u->user_id = demo_xstrdup(&oom, user_id);
+		u->name = demo_xstrdup(&oom, name ? name : "");
+	}
+	if (!u || oom) {
+		org_user_free(u);
+		return demo_oom_error(err, op);
+	}
+	*out = u;
 	return 0;
 }

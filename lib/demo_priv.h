@@ -157,5 +157,11 @@ int demo_config_compliance(struct org_source *s, const char *account,
 
 int demo_list_access(struct org_source *s, struct org_access **out,
 		     struct aws_error *err);
+int demo_list_members(struct org_source *s, const char *store_id,
+		      const char *group_id, struct org_members **out,
+		      struct aws_error *err);
+int demo_describe_user(struct org_source *s, const char *store_id,
+		       const char *user_id, struct org_user **out,
+		       struct aws_error *err);
 
 #endif

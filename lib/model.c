@@ -623,3 +623,38 @@ const struct org_pset *org_access_find_pset(const struct org_access *a,
 	}
 	return NULL;
 }
+
+void org_members_free(struct org_members *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->user_ids[i]);
+	free(m->user_ids);
+	org_skipped_free(&m->skipped);
+	free(m);
+}
+
+void org_members_sort(struct org_members *m)
+{
+	size_t i, k = 0;
+
+	if (m->n > 1)
+		qsort(m->user_ids, m->n, sizeof(*m->user_ids), cmp_str_ptr);
+	for (i = 0; i < m->n; i++) {
+		if (k && !strcmp(m->user_ids[k - 1], m->user_ids[i]))
+			free(m->user_ids[i]);
+		else
+			m->user_ids[k++] = m->user_ids[i];
+	}
+	m->n = k;
+}
+
+void org_user_free(struct org_user *u)
+{
+	if (!u)
+		return;
+	free(u->user_id);
+	free(u->name);
+	free(u);
+}

@@ -246,6 +246,27 @@ int org_access_finish(struct org_access *a);
 const struct org_pset *org_access_find_pset(const struct org_access *a,
 					    const char *name);
 
+/* The members of one Identity Center group (identitystore
+ * ListGroupMemberships): their user ids, [A-Za-z0-9-]{1,64} (checked),
+ * sorted, each once. */
+struct org_members {
+	size_t n;
+	char **user_ids;
+	struct org_skipped skipped;     /* members left out */
+};
+
+/* One user of the identity store (DescribeUser). */
+struct org_user {
+	char *user_id;
+	char *name;                     /* UserName; "" when the store does
+					   not know the user (deleted) */
+};
+
+void org_members_free(struct org_members *m);
+/* Sort m's ids and drop those listed twice. */
+void org_members_sort(struct org_members *m);
+void org_user_free(struct org_user *u);
+
 void org_config_rules_free(struct org_config_rules *r);
 void org_document_free(struct org_document *d);
 void org_tags_free(struct org_tags *t);

@@ -731,6 +731,8 @@ union org_value {
 	struct org_access *access;
 	struct org_index *index;
 	struct org_regions *regions;
+	struct org_members *members;
+	struct org_user *user;
 };
 
 /* The key "<account>/<region>" of ORG_RESOURCES and ORG_CONFIG, split */
@@ -860,13 +862,27 @@ static int fetch_config(struct org *o, const char *key, union org_value *v,
 				      err);
 }
 
+/* An Identity Center refusal of names, kept in a value, into .orgfs/errors
+ * under path */
+static void record_names(struct org *o, const char *path, const char *code,
+			 const char *message, const char *operation)
+{
+	struct aws_error e;
+
+	aws_error_clear(&e);
+	e.err = EACCES;
+	snprintf(e.code, sizeof(e.code), "%s", code);
+	snprintf(e.message, sizeof(e.message), "%s", message);
+	snprintf(e.operation, sizeof(e.operation), "%s", operation);
+	org_record_error(o, path, &e);
+}
+
 /* The assignments; names the identity store refused are recorded in
  * .orgfs/errors (the value itself is complete: ids stand for names). */
 static int fetch_access(struct org *o, const char *key, union org_value *v,
 			struct aws_error *err)
 {
 	const struct org_source_ops *ops = o->src->ops;
-	struct aws_error e;
 	int res;
 
 	(void)key;
@@ -874,17 +890,91 @@ static int fetch_access(struct org *o, const char *key, union org_value *v,
 		return unsupported(err, "NotSupported",
 				   "this source has no Identity Center data");
 	res = ops->list_access(o->src, &v->access, err);
-	if (!res && v->access->names_code[0]) {
-		aws_error_clear(&e);
-		e.err = EACCES;
-		snprintf(e.code, sizeof(e.code), "%s", v->access->names_code);
-		snprintf(e.message, sizeof(e.message), "%s",
-			 v->access->names_message);
-		snprintf(e.operation, sizeof(e.operation), "%s",
-			 v->access->names_operation);
-		org_record_error(o, "/access", &e);
-	}
+	if (!res && v->access->names_code[0])
+		record_names(o, "/access", v->access->names_code,
+			     v->access->names_message,
+			     v->access->names_operation);
 	return res;
+}
+
+/* A key "<store id>/<id>" into store and *id.  @return 0, or -EINVAL
+ * with err filled */
+static int split_store(const char *key, const char *what, char *store,
+		       size_t len, const char **id, struct aws_error *err)
+{
+	const char *slash = strchr(key, '/');
+
+	if (!slash || (size_t)(slash - key) >= len) {
+		aws_error_set(err, EINVAL, "InternalError", "bad %s key '%s'",
+			      what, key);
+		return -EINVAL;
+	}
+	memcpy(store, key, (size_t)(slash - key));
+	store[slash - key] = '\0';
+	*id = slash + 1;
+	return 0;
+}
+
+/* A group's members, their ids */
+static int fetch_members(struct org *o, const char *key, union org_value *v,
+			 struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+	const char *group;
+	char store[80];
+
+	if (!ops->list_members)
+		return unsupported(err, "NotSupported",
+				   "this source has no Identity Center data");
+	if (split_store(key, "members", store, sizeof(store), &group, err))
+		return -EINVAL;
+	return ops->list_members(o->src, store, group, &v->members, err);
+}
+
+static void hash_members(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_members *m = p;
+
+	*sz += sizeof(*m);
+	for (size_t i = 0; i < m->n; i++) {
+		h_str(h, m->user_ids[i]);
+		*sz += sizeof(char *) + slen(m->user_ids[i]);
+	}
+}
+
+static void free_members(void *v)
+{
+	org_members_free(v);
+}
+
+/* One user's name */
+static int fetch_user(struct org *o, const char *key, union org_value *v,
+		      struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+	const char *user;
+	char store[80];
+
+	if (!ops->describe_user)
+		return unsupported(err, "NotSupported",
+				   "this source has no Identity Center data");
+	if (split_store(key, "user", store, sizeof(store), &user, err))
+		return -EINVAL;
+	return ops->describe_user(o->src, store, user, &v->user, err);
+}
+
+static void hash_user(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_user *u = p;
+
+	h_str(h, u->user_id);
+	h_str(h, u->name);
+	*sz += sizeof(*u) + slen(u->user_id) + slen(u->name);
+}
+
+static void free_user(void *v)
+{
+	org_user_free(v);
 }
 
 static int fetch_regions(struct org *o, const char *account,
@@ -963,6 +1053,10 @@ static const struct kind_def {
 			fetch_index, hash_index, free_index },
 	[ORG_REGIONS] = { "enabled regions", LANE_MEMBER_ACCOUNTS,
 			  fetch_regions, hash_regions, free_regions },
+	[ORG_MEMBERS] = { "group members", LANE_MEMBER_ACCOUNTS,
+			  fetch_members, hash_members, free_members },
+	[ORG_USER] = { "user", LANE_MEMBER_ACCOUNTS,
+		       fetch_user, hash_user, free_user },
 };
 
 const char *org_kind_name(enum org_kind k)
@@ -987,6 +1081,8 @@ static const struct org_skipped *skipped_of(int kind, union org_value v)
 		return &v.resources->skipped;
 	case ORG_ACCESS:
 		return &v.access->skipped;
+	case ORG_MEMBERS:
+		return &v.members->skipped;
 	default:
 		return NULL;
 	}
@@ -1006,6 +1102,7 @@ static void record_skipped(struct org *o, int kind, const char *key,
 		[ORG_RESOURCES] = "/accounts/",
 		[ORG_ORGRES] = "/resources (aggregator)",
 		[ORG_ACCESS] = "/access",
+		[ORG_MEMBERS] = "/access/groups",
 	};
 	char path[256];
 

@@ -19,6 +19,9 @@
  *                               crawl behind owners/, unowned/, tags/)
  *   ORG_REGIONS   "<account>"   the regions the account has enabled
  *                               (-o regions=all)
+ *   ORG_MEMBERS   "<store id>/<group id>"  the users of an Identity
+ *                               Center group (the source's list_members)
+ *   ORG_USER      "<store id>/<user id>"  one user's name (describe_user)
  * Values are the model.h structs, immutable, shared by reference.  Each
  * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
@@ -48,6 +51,8 @@ enum org_kind {
 	ORG_ACCESS,
 	ORG_INDEX,
 	ORG_REGIONS,
+	ORG_MEMBERS,
+	ORG_USER,
 	ORG_NKINDS
 };
 

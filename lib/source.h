@@ -67,6 +67,16 @@ struct org_source_ops {
 	 * NULL when the source has none. */
 	int (*list_access)(struct org_source *s, struct org_access **out,
 			   struct aws_error *err);
+	/* The members (user ids) of group group_id in identity store
+	 * store_id.  NULL when the source has none. */
+	int (*list_members)(struct org_source *s, const char *store_id,
+			    const char *group_id, struct org_members **out,
+			    struct aws_error *err);
+	/* User user_id of identity store store_id: its name ("" when the
+	 * store does not know it).  NULL when the source has none. */
+	int (*describe_user)(struct org_source *s, const char *store_id,
+			     const char *user_id, struct org_user **out,
+			     struct aws_error *err);
 	/* The regions account has enabled (account:ListRegions with the
 	 * opt-in statuses ENABLED and ENABLED_BY_DEFAULT, through the
 	 * member role like list_resources; the management account with the

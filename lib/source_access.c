@@ -11,6 +11,9 @@
  *     ListAccountsForProvisionedPermissionSet (where it is provisioned)
  *   per (permission set, account provisioned): ListAccountAssignments
  * then identitystore DescribeGroup / DescribeUser once per principal.
+ * A group's members (list_members), on demand: ListGroupMemberships;
+ * each user's name (describe_user): DescribeUser, cached once per user
+ * whatever groups it is in.
  * The per-account listings and the names go out -o concurrency at once
  * (the client's rate limits pace them).
  * That is the fewest calls for the whole org: ListAccountAssignments
@@ -220,6 +223,7 @@ struct fetch {
 	const char *region;
 	const char *instance;
 	struct org_access *a;
+	const char *store;              /* the identity store */
 	size_t cap;                     /* of a->v */
 };
 
@@ -448,25 +452,23 @@ static int cmp_principal_id(const void *x, const void *y)
 /* The name of one principal into *name (malloc'd): the identity store's,
  * or NULL when it does not know the principal (deleted since).
  * @return 0 or -errno with err filled */
-static int describe_principal(struct fetch *f, struct aws_client *c,
-			      const struct org_assignment *x, char **name,
-			      struct aws_error *err)
+static int describe_principal(struct fetch *f, int user, const char *id,
+			      char **name, struct aws_error *err)
 {
-	const char *op = x->user ? "DescribeUser" : "DescribeGroup";
-	const char *key = x->user ? "UserName" : "DisplayName";
+	const char *op = user ? "DescribeUser" : "DescribeGroup";
+	const char *key = user ? "UserName" : "DisplayName";
 	const char *v = NULL;
 	json_t *in, *out = NULL;
 	int rc;
 
 	*name = NULL;
-	in = json_pack("{s:s, s:s}", "IdentityStoreId",
-		       f->a->identity_store_id,
-		       x->user ? "UserId" : "GroupId", x->principal_id);
+	in = json_pack("{s:s, s:s}", "IdentityStoreId", f->store,
+		       user ? "UserId" : "GroupId", id);
 	if (!in)
 		return source_fail(err, &aws_svc_identitystore, op, ENOMEM,
 				   "OutOfMemory", "out of memory");
-	rc = aws_json_call(c, &aws_svc_identitystore, f->region, op, in, &out,
-			   err);
+	rc = aws_json_call(f->c, &aws_svc_identitystore, f->region, op, in,
+			   &out, err);
 	json_decref(in);
 	if (rc < 0)
 		return strcmp(err->code, "ResourceNotFoundException") ? rc : 0;
@@ -498,7 +500,8 @@ static int name_job(void *arg, size_t i)
 
 	if (__atomic_load_n(&nm->denied, __ATOMIC_ACQUIRE))
 		return 0;
-	nm->rc[i] = describe_principal(nm->f, nm->f->c, nm->first[i],
+	nm->rc[i] = describe_principal(nm->f, nm->first[i]->user,
+				       nm->first[i]->principal_id,
 				       &nm->name[i], &nm->err[i]);
 	if (nm->rc[i] == -EACCES) {
 		/* the role may read assignments but not the directory */
@@ -680,31 +683,45 @@ static int read_psets(struct fetch *f, struct aws_error *err)
 	return rc;
 }
 
+/* The client f reads the instance through: the mount's, or (-o
+ * sso_instance=ACCOUNT) the delegated administrator's through the member
+ * role (*member 1: f->c to free).  @return 0 or -errno with err filled */
+static int fetch_client(struct aws_source *s, struct fetch *f,
+			const struct aws_service *svc, const char *op,
+			int *member, struct aws_error *err)
+{
+	f->region = s->sso_region;
+	f->workers = s->concurrency;
+	f->c = s->client;
+	*member = 0;
+	if (!s->sso_account)
+		return 0;
+	return source_account_client(s, s->sso_account,
+				     f->region ? f->region :
+				     aws_client_region(s->client), svc, op,
+				     &f->c, member, err);
+}
+
 int aws_list_access(struct org_source *src, struct org_access **out,
 		    struct aws_error *err)
 {
 	struct aws_source *s = to_aws(src);
-	struct fetch f = { .region = s->sso_region,
-			   .workers = s->concurrency };
+	struct fetch f = { 0 };
 	int rc, member = 0;
 
 	*out = NULL;
 	aws_error_clear(err);
-	f.c = s->client;
 	f.a = calloc(1, sizeof(*f.a));
 	if (!f.a)
 		return source_fail(err, &aws_svc_sso_admin, "ListInstances",
 				   ENOMEM, "OutOfMemory", "out of memory");
-	rc = s->sso_account ?
-	     source_account_client(s, s->sso_account,
-				   f.region ? f.region :
-				   aws_client_region(s->client),
-				   &aws_svc_sso_admin, "ListInstances",
-				   &f.c, &member, err) : 0;
+	rc = fetch_client(s, &f, &aws_svc_sso_admin, "ListInstances", &member,
+			  err);
 	if (!rc)
 		rc = find_instance(s, &f, err);
 	if (!rc && f.a->present) {
 		f.instance = f.a->instance_arn;
+		f.store = f.a->identity_store_id;
 		rc = read_psets(&f, err);
 		if (!rc)
 			rc = name_principals(&f, err);
@@ -720,5 +737,99 @@ int aws_list_access(struct org_source *src, struct org_access **out,
 		return rc;
 	}
 	*out = f.a;
+	return 0;
+}
+
+/* ---- a group's members ---- */
+
+static int parse_membership(struct source_list *l, json_t *it, void *slot)
+{
+	char **x = slot;
+	const char *uid = NULL;
+
+	if (json_unpack(it, "{s:{s:s}}", "MemberId", "UserId", &uid))
+		return source_list_skip(l, "a membership without "
+					"MemberId.UserId");
+	if (!good_id(uid))
+		return source_list_skip(l, "not a user id: '%.70s'", uid);
+	*x = strdup(uid);
+	return *x ? 0 : source_list_nomem(l);
+}
+
+static const struct source_list_op list_memberships = {
+	.svc = &aws_svc_identitystore, .op = "ListGroupMemberships",
+	.token = "NextToken", .key = "GroupMemberships",
+	.item_size = sizeof(char *), .parse_item = parse_membership,
+};
+
+int aws_list_members(struct org_source *src, const char *store_id,
+		     const char *group_id, struct org_members **out,
+		     struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct fetch f = { 0 };
+	struct org_members *m;
+	struct source_list l = { .op = &list_memberships };
+	int rc, member = 0;
+
+	*out = NULL;
+	aws_error_clear(err);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return source_fail(err, &aws_svc_identitystore,
+				   list_memberships.op, ENOMEM, "OutOfMemory",
+				   "out of memory");
+	l.vec = &m->user_ids;
+	l.n = &m->n;
+	l.skipped = &m->skipped;
+	rc = fetch_client(s, &f, &aws_svc_identitystore, list_memberships.op,
+			  &member, err);
+	if (!rc)
+		rc = source_list_run(&l, f.c, f.region, err, "{s:s, s:s, s:i}",
+				     "IdentityStoreId", store_id, "GroupId",
+				     group_id, "MaxResults", SSO_PAGE);
+	if (member)
+		aws_client_free(f.c);
+	if (rc) {
+		org_members_free(m);
+		return rc;
+	}
+	/* a member listed twice (it moved between pages) is one */
+	org_members_sort(m);
+	*out = m;
+	return 0;
+}
+
+int aws_describe_user(struct org_source *src, const char *store_id,
+		      const char *user_id, struct org_user **out,
+		      struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct fetch f = { .store = store_id };
+	struct org_user *u;
+	int rc, member = 0;
+
+	*out = NULL;
+	aws_error_clear(err);
+	u = calloc(1, sizeof(*u));
+	if (!u || !(u->user_id = strdup(user_id))) {
+		free(u);
+		return source_fail(err, &aws_svc_identitystore, "DescribeUser",
+				   ENOMEM, "OutOfMemory", "out of memory");
+	}
+	rc = fetch_client(s, &f, &aws_svc_identitystore, "DescribeUser",
+			  &member, err);
+	if (!rc)
+		rc = describe_principal(&f, 1, user_id, &u->name, err);
+	if (member)
+		aws_client_free(f.c);
+	if (!rc && !u->name && !(u->name = strdup("")))
+		rc = source_fail(err, &aws_svc_identitystore, "DescribeUser",
+				 ENOMEM, "OutOfMemory", "out of memory");
+	if (rc) {
+		org_user_free(u);
+		return rc;
+	}
+	*out = u;
 	return 0;
 }

@@ -135,5 +135,13 @@ int source_account_client(struct aws_source *s, const char *account,
  * lib/source.h's list_access. */
 int aws_list_access(struct org_source *src, struct org_access **out,
 		    struct aws_error *err);
+/* A group's members and one user's name (source_access.c):
+ * lib/source.h's list_members and describe_user. */
+int aws_list_members(struct org_source *src, const char *store_id,
+		     const char *group_id, struct org_members **out,
+		     struct aws_error *err);
+int aws_describe_user(struct org_source *src, const char *store_id,
+		      const char *user_id, struct org_user **out,
+		      struct aws_error *err);
 
 #endif

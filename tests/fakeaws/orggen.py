@@ -585,7 +585,9 @@ class Org:
         {'instance', 'permission_sets' (arn -> set, with 'ManagedPolicies'
         and 'InlinePolicy'), 'groups' (id -> group), 'users' (id -> user),
         'assignments' [(account, permission set arn, 'GROUP'|'USER',
-        principal id)]}.  Groups are named like the owner values (a few
+        principal id)], 'memberships' (group id -> [user id]): about two
+        users in five per group, one of them a user deleted since (no
+        DescribeUser answers it)}.  Groups are named like the owner values (a few
         owners have none) plus a few that are no owner; some assignments go
         to users directly."""
         with self.lock:
@@ -685,8 +687,15 @@ class Org:
             if aid == self.mgmt:
                 asg.add((aid, by_name['Billing'], 'GROUP', gid_of['finance']))
                 asg.add((aid, by_name['ReadOnlyAccess'], 'GROUP', twin))
+        # members from a draw of their own: the assignments above stay
+        # what they were for a seed
+        mrng = random.Random('sso-members/%d' % self.seed)
+        gone = '%s-%s-%s-%s-%s' % (_hex(mrng, 8), _hex(mrng, 4), _hex(mrng, 4), _hex(mrng, 4),
+                                   _hex(mrng, 12))
+        memberships = {g: [u for u in user_ids if mrng.random() < 0.4] for g in sorted(groups)}
+        memberships[gid_of['break-glass']].append(gone)
         return {'instance': instance, 'permission_sets': psets, 'groups': groups, 'users': users,
-                'assignments': sorted(asg)}
+                'assignments': sorted(asg), 'memberships': memberships}
 
     # ------------------------------------------------------------- mutation
     def mutate(self, spec):

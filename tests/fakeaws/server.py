@@ -727,7 +727,8 @@ class Handler(BaseHTTPRequestHandler):
                 out = {'instance': ic['instance'], 'permission_sets': list(ic['permission_sets'].values()),
                        'groups': list(ic['groups'].values()), 'users': list(ic['users'].values()),
                        'assignments': [{'AccountId': a, 'PermissionSetArn': ps, 'PrincipalType': t,
-                                        'PrincipalId': pid} for a, ps, t, pid in ic['assignments']]}
+                                        'PrincipalId': pid} for a, ps, t, pid in ic['assignments']],
+                       'memberships': {g: list(m) for g, m in ic['memberships'].items()}}
             elif path == '/_fake/mutate':
                 st.org.mutate(data)
                 out = {'ok': True}

@@ -12,7 +12,8 @@ caller)."""
 from common import ApiError, Tokens, int_param
 
 PAGE = {'ListInstances': 10, 'ListPermissionSets': 4, 'ListAccountsForProvisionedPermissionSet': 7,
-        'ListAccountAssignments': 3, 'ListManagedPoliciesInPermissionSet': 10}
+        'ListAccountAssignments': 3, 'ListManagedPoliciesInPermissionSet': 10,
+        'ListGroupMemberships': 2}
 
 
 def _val(reason, message):
@@ -24,7 +25,7 @@ def _denied():
                     'on the Identity Center instance.')
 
 
-def _page(ctx, items, key):
+def page(ctx, items, key):
     p = ctx.params
     limit = int_param(p, 'MaxResults', PAGE[ctx.op], 1, 100, _val)
     tok = p.get('NextToken')
@@ -62,21 +63,21 @@ def handle(ctx):
         raise _denied()
     if op == 'ListInstances':
         items = [dict(st.org.identity_center()['instance'])] if enabled(st) else []
-        return _page(ctx, items, 'Instances')
+        return page(ctx, items, 'Instances')
     if not enabled(st):
         raise ApiError(400, 'ResourceNotFoundException', 'Instance does not exist')
     ic = st.org.identity_center()
     if p.get('InstanceArn') != ic['instance']['InstanceArn']:
         raise ApiError(400, 'ResourceNotFoundException', 'Instance %s does not exist' % p.get('InstanceArn'))
     if op == 'ListPermissionSets':
-        return _page(ctx, list(ic['permission_sets']), 'PermissionSets')
+        return page(ctx, list(ic['permission_sets']), 'PermissionSets')
     if op == 'DescribePermissionSet':
         ps = _pset(ic, p.get('PermissionSetArn'))
         return {'PermissionSet': {k: v for k, v in ps.items()
                                   if k not in ('ManagedPolicies', 'InlinePolicy')}}
     if op == 'ListManagedPoliciesInPermissionSet':
         ps = _pset(ic, p.get('PermissionSetArn'))
-        return _page(ctx, list(ps['ManagedPolicies']), 'AttachedManagedPolicies')
+        return page(ctx, list(ps['ManagedPolicies']), 'AttachedManagedPolicies')
     if op == 'GetInlinePolicyForPermissionSet':
         ps = _pset(ic, p.get('PermissionSetArn'))
         return {'InlinePolicy': ps['InlinePolicy']}
@@ -84,7 +85,7 @@ def handle(ctx):
         arn = p.get('PermissionSetArn')
         _pset(ic, arn)
         ids = sorted({a for a, ps, _, _ in ic['assignments'] if ps == arn})
-        return _page(ctx, ids, 'AccountIds')
+        return page(ctx, ids, 'AccountIds')
     if op == 'ListAccountAssignments':
         arn, aid = p.get('PermissionSetArn'), p.get('AccountId')
         _pset(ic, arn)
@@ -96,5 +97,5 @@ def handle(ctx):
         # hostile: raw items appended as given (no real endpoint sends them)
         items += [dict(x, AccountId=x.get('AccountId', aid), PermissionSetArn=arn)
                   for x in st.config.get('sso_raw_assignments') or []]
-        return _page(ctx, items, 'AccountAssignments')
+        return page(ctx, items, 'AccountAssignments')
     raise ApiError(400, 'UnknownOperationException', 'unknown operation %s' % op)

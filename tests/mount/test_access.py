@@ -1,6 +1,7 @@
 """Who can act in each account: IAM Identity Center assignments through a
 real mount of the fake (issue 20): accounts/<id>/access{,.tsv},
 owner_has_access, access/, owners/<owner>/access.tsv."""
+import errno
 import os
 import subprocess
 
@@ -305,3 +306,99 @@ def test_bad_assignment_left_out_and_named():
             assert '..' not in ''.join(os.listdir(m.p('access', 'groups')))
             errors = read(m.p('.orgfs', 'errors'))
             assert "'../../../etc'" in errors and 'SkippedRecord' in errors, errors
+
+
+def members_of(access, names=True):
+    """group id -> the members file's lines: each member's UserName (its id
+    when the store does not know it, or with names False), sorted by name
+    then id."""
+    users = {u['UserId']: u['UserName'] for u in access['users']}
+    out = {}
+    for g, ids in access['memberships'].items():
+        named = [(users.get(u, u) if names else u, u) for u in ids]
+        out[g] = [n for n, _ in sorted(named)]
+    return out
+
+
+def group_labels(access):
+    """group id -> its directory's name under access/groups/"""
+    lab = labels(expected(access))
+    return {i: lab[(t, i)] for (t, i) in lab if t == 'GROUP'}
+
+
+def test_group_members_on_demand(fake):
+    access = fake.access()
+    want = members_of(access)
+    dirs = group_labels(access)
+    assert any(len(v) > 1 for v in want.values())
+    users = {u['UserId'] for u in access['users']}
+    assert any(u not in users for v in access['memberships'].values() for u in v), \
+        'no member the store has deleted'
+    with mount(fake) as m:
+        fake.clear_requests()
+        os.listdir(m.p('access', 'groups'))
+        # listing the groups asks nothing of the store's memberships
+        assert not fake.requests(service='identitystore', op='ListGroupMemberships')
+        for gid, label in dirs.items():
+            got = read(m.p('access', 'groups', label, 'members')).splitlines()
+            assert got == want[gid], label
+        # each page of each group's listing asked once, and read again
+        # from the cache
+        for label in dirs.values():
+            read(m.p('access', 'groups', label, 'members'))
+        asked = [(r['params']['GroupId'], r['params'].get('NextToken'))
+                 for r in fake.requests(service='identitystore', op='ListGroupMemberships')]
+        assert len(asked) == len(set(asked)) and {g for g, _ in asked} == set(dirs)
+        described = [r['params']['UserId']
+                     for r in fake.requests(service='identitystore', op='DescribeUser')]
+        assert len(described) == len(set(described))
+        assert sorted(os.listdir(m.p('access', 'groups', dirs[next(iter(dirs))]))) == \
+            ['accounts.jsonl', 'accounts.tsv', 'members']
+        # users have no members file
+        u = os.listdir(m.p('access', 'users'))[0]
+        assert 'members' not in os.listdir(m.p('access', 'users', u))
+
+
+def test_group_members_names_denied_ids():
+    """DescribeUser refused: the members are their ids, .orgfs/errors says
+    why.  (The assignments' names are all ids then, the groups' too: users
+    are assigned directly, and names are all read or all ids.)"""
+    with FakeAWS(accounts=8, seed=5, config_json={'identitystore_denied': ['DescribeUser']}) as f:
+        access = f.access()
+        want = members_of(access, names=False)
+        dirs = {a['PrincipalId']: a['PrincipalId'] for a in access['assignments']
+                if a['PrincipalType'] == 'GROUP'}
+        with mount(f) as m:
+            assert sorted(os.listdir(m.p('access', 'groups'))) == sorted(dirs)
+            f.clear_requests()
+            for gid, label in dirs.items():
+                assert read(m.p('access', 'groups', label, 'members')).splitlines() == \
+                    want[gid], label
+            # a refusal stops the asking: at most one DescribeUser a group,
+            # not one a member
+            asked = f.requests(service='identitystore', op='DescribeUser')
+            assert len(asked) <= len(dirs) < sum(len(v) for v in want.values())
+            # the members file's read is named, with the refusal
+            errors = [e.split('\t') for e in read(m.p('.orgfs', 'errors')).splitlines()]
+            errors = [e for e in errors if e[1].endswith('/members')]
+            assert errors, read(m.p('.orgfs', 'errors'))
+            assert {(e[2], e[3]) for e in errors} == \
+                {('identitystore:DescribeUser', 'AccessDeniedException')}, errors
+
+
+def test_group_members_store_denied():
+    """The identity store refused altogether: groups are named by their ids
+    (as every name), a members file still stats but its read fails EACCES,
+    and .orgfs/errors says why."""
+    with FakeAWS(accounts=8, seed=5, config_json={'identitystore_denied': True}) as f:
+        access = f.access()
+        with mount(f) as m:
+            gid = sorted(access['memberships'])[0]
+            p = m.p('access', 'groups', gid, 'members')
+            assert os.stat(p).st_mode & 0o444
+            with pytest.raises(OSError) as e:
+                read(p)
+            assert e.value.errno == errno.EACCES
+            errors = [ln for ln in read(m.p('.orgfs', 'errors')).splitlines()
+                      if 'identitystore:ListGroupMemberships' in ln]
+            assert errors and 'AccessDeniedException' in errors[0], errors

@@ -421,6 +421,49 @@ static int fk_list_access(struct org_source *s, struct org_access **out,
 	return 0;
 }
 
+/* Two users in group g-1 of store d-1, one named */
+static int fk_list_members(struct org_source *s, const char *store,
+			   const char *group, struct org_members **out,
+			   struct aws_error *err)
+{
+	struct org_members *m;
+	int rc = enter(ORG_MEMBERS, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	ck_assert_str_eq(store, "d-1");
+	ck_assert_str_eq(group, "g-1");
+	m = xcalloc(1, sizeof(*m));
+	m->user_ids = xcalloc(3, sizeof(char *));
+	m->user_ids[m->n++] = strdup("u-2");
+	m->user_ids[m->n++] = strdup("u-1");
+	m->user_ids[m->n++] = strdup("u-2");
+	org_members_sort(m);
+	ck_assert_uint_eq(m->n, 2);
+	ck_assert_str_eq(m->user_ids[0], "u-1");
+	*out = m;
+	return 0;
+}
+
+static int fk_describe_user(struct org_source *s, const char *store,
+			    const char *user, struct org_user **out,
+			    struct aws_error *err)
+{
+	struct org_user *u;
+	int rc = enter(ORG_USER, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	ck_assert_str_eq(store, "d-1");
+	u = xcalloc(1, sizeof(*u));
+	u->user_id = strdup(user);
+	u->name = strdup(strcmp(user, "u-1") ? "" : "ann@example.com");
+	*out = u;
+	return 0;
+}
+
 static const struct org_source_ops fake_ops = {
 	.name = "fake",
 	.describe_org = fk_describe_org,
@@ -435,6 +478,8 @@ static const struct org_source_ops fake_ops = {
 	.config_compliance = fk_config_compliance,
 	.list_org_resources = fk_list_org_resources,
 	.list_access = fk_list_access,
+	.list_members = fk_list_members,
+	.describe_user = fk_describe_user,
 	.describe = fk_describe,
 	.destroy = fk_destroy,
 };
@@ -561,6 +606,7 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_CONFIG] = "222222222222/us-east-1", [ORG_ACCESS] = "",
 	[ORG_INDEX] = "",
 	[ORG_REGIONS] = "111111111111",
+	[ORG_MEMBERS] = "d-1/g-1", [ORG_USER] = "d-1/u-1",
 };
 
 START_TEST(test_kind_names)
@@ -607,6 +653,10 @@ START_TEST(test_fetch_once)
 	ck_assert_int_eq(fk_calls(ORG_EFFPOL), 1);
 	ck_assert_int_eq(fk_calls(ORG_CONFIG), 1);
 	ck_assert_int_eq(fk_calls(ORG_ACCESS), 1);
+	ck_assert_int_eq(fk_calls(ORG_MEMBERS), 1);
+	ck_assert_int_eq(fk_calls(ORG_USER), 1);
+	ck_assert_str_eq(((const struct org_user *)refs[ORG_USER].data)->name,
+			 "ann@example.com");
 	ck_assert_str_eq(fk.last_key, "222222222222|us-east-1");
 	ck_assert_uint_eq(((const struct org_resources *)
 			   refs[ORG_RESOURCES].data)->n, 1);
@@ -832,6 +882,10 @@ START_TEST(test_unsupported)
 		  "no aggregator is configured");
 	get_fails(o, ORG_ACCESS, "", -ENOENT, "NotSupported",
 		  "this source has no Identity Center data");
+	get_fails(o, ORG_MEMBERS, "d-1/g-1", -ENOENT, "NotSupported",
+		  "this source has no Identity Center data");
+	get_fails(o, ORG_USER, "d-1/u-1", -ENOENT, "NotSupported",
+		  "this source has no Identity Center data");
 	/* -ENOENT is an answer, not an error to record */
 	ck_assert_uint_eq(status_value(o, "errors_recorded"), 0);
 	free_fake_org(o);
@@ -993,6 +1047,19 @@ START_TEST(test_demo)
 			continue;
 		demo_key(key, sizeof(key), k, refs[ORG_INFO].data,
 			 refs[ORG_POLICIES].data);
+		if (k == ORG_MEMBERS || k == ORG_USER) {
+			/* a group of the assignments, a user of its */
+			const struct org_access *ac = refs[ORG_ACCESS].data;
+			const struct org_members *m = refs[ORG_MEMBERS].data;
+
+			ck_assert_ptr_nonnull(ac);
+			ck_assert_uint_gt(ac->n, 0);
+			if (k == ORG_USER)
+				ck_assert_uint_gt(m->n, 0);
+			snprintf(key, sizeof(key), "%s/%s",
+				 ac->identity_store_id, k == ORG_USER ?
+				 m->user_ids[0] : ac->v[0].principal_id);
+		}
 		get_ok(o, k, key, &refs[k]);
 	}
 	get_fails(o, ORG_ORGRES, "", -ENOENT, "NoAggregator",
