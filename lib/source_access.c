@@ -601,8 +601,10 @@ static int find_instance(struct aws_source *s, struct fetch *f,
 			if (!strcmp(v[pick].arn, s->sso_instance))
 				break;
 		if (pick == n)
+			/* EIO, not ENOENT: the access files stay listed,
+			 * their reads fail and .orgfs/errors says why */
 			rc = source_fail(err, &aws_svc_sso_admin,
-					 "ListInstances", ENOENT,
+					 "ListInstances", EIO,
 					 "ResourceNotFoundException",
 					 "Identity Center instance %s is not "
 					 "among the %zu this account sees "

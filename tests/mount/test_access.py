@@ -2,6 +2,7 @@
 real mount of the fake (issue 20): accounts/<id>/access{,.tsv},
 owner_has_access, access/, owners/<owner>/access.tsv."""
 import errno
+import json
 import os
 import subprocess
 
@@ -402,3 +403,67 @@ def test_group_members_store_denied():
             errors = [ln for ln in read(m.p('.orgfs', 'errors')).splitlines()
                       if 'identitystore:ListGroupMemberships' in ln]
             assert errors and 'AccessDeniedException' in errors[0], errors
+
+
+def test_sso_instance_by_arn_and_region(fake):
+    """-o sso_instance=ARN picks the instance (the tree is the default's);
+    -o sso_region sends every Identity Center call to that region."""
+    accounts = account_ids(fake)
+    arn = fake.access()['instance']['InstanceArn']
+    with mount(fake) as m:
+        default = snapshot(m, accounts)
+    fake.clear_requests()
+    with mount(fake, '-o', 'sso_instance=%s,sso_region=eu-west-1' % arn) as m:
+        assert snapshot(m, accounts) == default
+        assert read(m.p('.orgfs', 'config')).count(arn) >= 1
+    calls = fake.requests(service='sso-admin') + fake.requests(service='identitystore')
+    assert calls and {r['region'] for r in calls} == {'eu-west-1'}, \
+        {(r['service'], r['region']) for r in calls}
+
+
+def test_sso_instance_unknown_arn_fails_reads_not_names(fake):
+    """An instance ARN the account does not see: the access files are still
+    listed and stat, their reads fail EIO, .orgfs/errors names the option."""
+    bad = 'arn:aws:sso:::instance/ssoins-00000000deadbeef'
+    with mount(fake, '-o', 'sso_instance=' + bad) as m:
+        p = m.p('access', 'instance')
+        assert 'instance' in os.listdir(m.p('access'))
+        os.stat(p)
+        with pytest.raises(OSError) as e:
+            read(p)
+        assert e.value.errno == errno.EIO
+        a = account_ids(fake)[0]
+        with pytest.raises(OSError) as e:
+            read(m.p('accounts', a, 'access.tsv'))
+        assert e.value.errno == errno.EIO
+        errors = read(m.p('.orgfs', 'errors'))
+        assert bad in errors and '-o sso_instance' in errors, errors
+
+
+def test_sso_instance_delegated_administrator():
+    """The instance administered from a member account (a delegated
+    administrator): the management account is refused; -o sso_instance=
+    <that account> reads it through the member role, every sso-admin and
+    identitystore call made as that account, the tree as the fake holds it."""
+    with FakeAWS(accounts=12, seed=11) as f:
+        accounts = account_ids(f)
+        admin = sorted(a for a in accounts if a != f.mgmt_account)[0]
+        f.control({'sso_delegated_admin': admin})
+        want = expected(f.access())
+        with mount(f) as m:
+            with pytest.raises(OSError) as e:
+                read(m.p('access', 'instance'))
+            assert e.value.errno == errno.EACCES
+            assert 'AccessDeniedException' in read(m.p('.orgfs', 'errors'))
+        f.clear_requests()
+        with mount(f, '-o', 'sso_instance=' + admin) as m:
+            assert read(m.p('access', 'instance')) == f.access()['instance']['InstanceArn'] + '\n'
+            tsv, _, _, _ = tree_rows(m, accounts)
+            assert tsv == want
+            group = os.listdir(m.p('access', 'groups'))[0]
+            read(m.p('access', 'groups', group, 'members'))
+        calls = f.requests(service='sso-admin') + f.requests(service='identitystore')
+        assert calls and {r['account'] for r in calls} == {admin}
+        assumed = [r for r in f.requests(service='sts', op='AssumeRole')
+                   if admin in json.dumps(r.get('params'))]
+        assert assumed, 'no role assumed in the delegated administrator'
