@@ -819,7 +819,8 @@ static const struct opt opts[] = {
 	/* a policy's content and targets as long as the list, and the
 	 * effective policies too */
 	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL)),
-	TTL("ttl_access", K(ORG_ACCESS) | K(ORG_MEMBERS) | K(ORG_USER)),
+	TTL("ttl_access", K(ORG_ACCESS) | K(ORG_MEMBERS) | K(ORG_PRINCIPAL) |
+	    K(ORG_PSETS) | K(ORG_ACCOUNT_ACCESS)),
 	TTL("ttl_regions", K(ORG_REGIONS)),
 	/* Config results and the aggregator's listing as long as resources */
 	{ .name = "ttl_resources", NUM(U_TTL, 0, YEAR),

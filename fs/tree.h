@@ -182,6 +182,28 @@ int ls_compliance_rule(struct lctx *c, struct dlist *d);
 int f_compliance_rule(struct lctx *c, struct node *out);
 
 /* tree_access.c */
+/* A principal to name: user 0 a group, 1 a user; name: the store's, or
+ * the id */
+struct principal_name {
+	int user;
+	const char *id;
+	const char *name;
+};
+/* One account's assignments, named, read from what that account alone
+ * needs (not the org-wide ORG_ACCESS): sorted by permission set, groups
+ * first, name, id.  Strings are the pinned values'. */
+struct account_view {
+	const struct org_access *ps;    /* the instance and permission sets
+					   (v's pset indexes) */
+	struct org_assignment *v;
+	size_t n;
+	size_t skipped;                 /* records left out */
+	char names_why[256];            /* "": names read; else ids, why */
+};
+/* @return 0, or -errno (c->err set) */
+int account_view_get(struct lctx *c, const char *account,
+		     struct account_view *av);
+void account_view_free(struct account_view *av);
 /* The range [*lo, *hi) of account's assignments in a (they are sorted by
  * account first) */
 void access_account_range(const struct org_access *a, const char *account,

@@ -92,28 +92,172 @@ static int start(struct table *t, struct lctx *c, struct node *out,
 	return res;
 }
 
+/* ---- names, each principal asked once (ORG_PRINCIPAL) ---- */
+
+/* The names of n principals of a's identity store (who[i].user, .id)
+ * into who[i].name: the first alone, then the others at once; each is
+ * kept whatever else asks for it (the org-wide listing, a group's
+ * members).  A principal the store does not know is its id; when the
+ * store refuses, every one is its id, why in *why (the refusal is in
+ * .orgfs/errors).  @return 0 or -errno */
+static int name_principals(struct lctx *c, const char *store,
+			   struct principal_name *who, size_t n,
+			   char *why, size_t whylen)
+{
+	char key[200];
+	size_t i, k;
+	int asked = 0;
+
+	for (i = 0; i < n; i++)
+		who[i].name = who[i].id;
+	for (i = 0; i < n; i++) {
+		const struct org_principal *u;
+
+		snprintf(key, sizeof(key), "%s/%s/%s", store,
+			 who[i].user ? "USER" : "GROUP", who[i].id);
+		u = need(c, ORG_PRINCIPAL, key);
+		if (!u && c->err.err == EACCES) {
+			/* ids, for all (not some) */
+			snprintf(why, whylen, "IAM Identity Center names "
+				 "unreadable (%.90s: %.100s)",
+				 c->err.operation, c->err.code);
+			for (k = 0; k < n; k++)
+				who[k].name = who[k].id;
+			break;
+		}
+		if (!u)
+			return failed(c);
+		if (*u->name)
+			who[i].name = u->name;
+		for (k = i + 1; !asked && k < n; k++) {
+			snprintf(key, sizeof(key), "%s/%s/%s", store,
+				 who[k].user ? "USER" : "GROUP", who[k].id);
+			ask_ahead(c, ORG_PRINCIPAL, key);
+		}
+		asked = 1;
+	}
+	aws_error_clear(&c->err);
+	return 0;
+}
+
+/* ---- one account's assignments, from what that account needs alone:
+ * the permission sets (ORG_PSETS), its listing (ORG_ACCOUNT_ACCESS),
+ * its principals' names (ORG_PRINCIPAL) ---- */
+
+static int cmp_view(const void *x, const void *y)
+{
+	const struct org_assignment *a = x, *b = y;
+	int r;
+
+	if (a->pset != b->pset)
+		return a->pset < b->pset ? -1 : 1;
+	if (a->user != b->user)
+		return a->user - b->user;
+	r = strcmp(a->principal_name, b->principal_name);
+	return r ? r : strcmp(a->principal_id, b->principal_id);
+}
+
+int account_view_get(struct lctx *c, const char *account,
+		     struct account_view *av)
+{
+	const struct org_account_access *x;
+	struct principal_name *who = NULL;
+	size_t i, k, nwho = 0;
+	int res = 0;
+
+	memset(av, 0, sizeof(*av));
+	av->ps = need(c, ORG_PSETS, "");
+	if (!av->ps)
+		return failed(c);
+	x = need(c, ORG_ACCOUNT_ACCESS, account);
+	if (!x)
+		return failed(c);
+	av->skipped = av->ps->skipped.n + x->skipped.n;
+	if (!x->n)
+		return 0;
+	av->v = calloc(x->n, sizeof(*av->v));
+	who = calloc(x->n, sizeof(*who));
+	if (!av->v || !who) {
+		free(who);
+		account_view_free(av);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->n; i++) {
+		struct org_assignment *y = &av->v[av->n];
+
+		for (k = 0; k < av->ps->npsets; k++)
+			if (!strcmp(av->ps->psets[k].arn, x->v[i].pset_arn))
+				break;
+		if (k == av->ps->npsets)
+			continue;               /* a set gone since */
+		y->account = (char *)account;
+		y->pset = k;
+		y->user = x->v[i].user;
+		y->principal_id = x->v[i].principal_id;
+		av->n++;
+		/* principals once (the listing is sorted by set first) */
+		for (k = 0; k < nwho; k++)
+			if (who[k].user == y->user &&
+			    !strcmp(who[k].id, y->principal_id))
+				break;
+		if (k == nwho)
+			who[nwho++] = (struct principal_name){
+				y->user, y->principal_id, NULL };
+	}
+	res = name_principals(c, av->ps->identity_store_id, who, nwho,
+			      av->names_why, sizeof(av->names_why));
+	for (i = 0; !res && i < av->n; i++) {
+		struct org_assignment *y = &av->v[i];
+
+		for (k = 0; k < nwho; k++)
+			if (who[k].user == y->user &&
+			    !strcmp(who[k].id, y->principal_id))
+				break;
+		y->principal_name = y->label = (char *)who[k].name;
+	}
+	free(who);
+	if (res) {
+		account_view_free(av);
+		return res;
+	}
+	if (av->n > 1)
+		qsort(av->v, av->n, sizeof(*av->v), cmp_view);
+	return 0;
+}
+
+void account_view_free(struct account_view *av)
+{
+	free(av->v);
+	av->v = NULL;
+	av->n = 0;
+}
+
 /* ---- accounts/<id>/ ---- */
 
 int f_account_access_tsv(struct lctx *c, struct node *out)
 {
-	const struct org_access *a;
+	struct account_view av;
 	struct table t;
-	size_t lo, hi, i;
+	size_t i;
 	int res = d_account(c, NULL);
 
+	if (!res)
+		res = account_view_get(c, c->arg[0], &av);
 	if (res)
 		return res;
-	a = access_of(c);
-	if (!a)
-		return failed(c);
 	/* no instance: the header alone (a table's first line is always
 	 * its header, orgfs(1) TABLES) */
-	res = start(&t, c, out, a, account_cols, ARRAY_SIZE(account_cols));
-	access_account_range(a, c->arg[0], &lo, &hi);
-	for (i = lo; i < hi && !res; i++)
-		res = table_row(&t, a->psets[a->v[i].pset].name,
-				ptype(&a->v[i]), a->v[i].principal_name,
-				a->v[i].principal_id);
+	res = table_start(&t, c, &out->data, account_cols,
+			  ARRAY_SIZE(account_cols));
+	if (!res && av.skipped)
+		res = table_incomplete(&t, "%zu record%s left out, see "
+				       ".orgfs/errors", av.skipped,
+				       av.skipped == 1 ? "" : "s");
+	for (i = 0; i < av.n && !res; i++)
+		res = table_row(&t, av.ps->psets[av.v[i].pset].name,
+				ptype(&av.v[i]), av.v[i].principal_name,
+				av.v[i].principal_id);
+	account_view_free(&av);
 	return table_finish(&t, res);
 }
 
@@ -124,10 +268,11 @@ const char *access_owner_group(struct lctx *c, const char *owner)
 	return g ? g : owner;
 }
 
-/* yes / no / unknown: whether the owner's group holds an assignment in
- * the account (range [lo, hi) of a) */
-static const char *owner_access(struct lctx *c, const struct org_access *a,
-				size_t lo, size_t hi, const char *owner)
+/* yes / no / unknown: whether the owner's group holds one of the n
+ * assignments v of an account (names: whether their names were read) */
+static const char *owner_access(struct lctx *c,
+				const struct org_assignment *v, size_t n,
+				int names, const char *owner)
 {
 	const char *group;
 	size_t i;
@@ -135,33 +280,34 @@ static const char *owner_access(struct lctx *c, const struct org_access *a,
 	if (!owner)
 		return "unknown";       /* no owner: nobody to look for */
 	group = access_owner_group(c, owner);
-	for (i = lo; i < hi; i++)
-		if (!a->v[i].user && !strcmp(a->v[i].principal_name, group))
+	for (i = 0; i < n; i++)
+		if (!v[i].user && !strcmp(v[i].principal_name, group))
 			return "yes";
 	/* names could not be read: a group could be behind any id */
-	return a->names_code[0] ? "unknown" : "no";
+	return names ? "no" : "unknown";
 }
 
 int f_owner_has_access(struct lctx *c, struct node *out)
 {
-	const struct org_access *a;
+	struct account_view av;
 	struct owner_result r = { 0 };
-	size_t lo, hi;
 	int res = d_account(c, NULL);
 
+	if (!res)
+		res = account_view_get(c, c->arg[0], &av);
 	if (res)
 		return res;
-	a = access_of(c);
-	if (!a)
-		return failed(c);
-	if (!a->present)
+	if (!av.ps->present)
 		return put_line(out, NONE_LINE);
 	res = owner_of(c, c->arg[0], &r);
-	if (res)
+	if (res) {
+		account_view_free(&av);
 		return res == -ENOENT ? res : failed(c);
-	access_account_range(a, c->arg[0], &lo, &hi);
-	res = put_line(out, owner_access(c, a, lo, hi, r.value));
+	}
+	res = put_line(out, owner_access(c, av.v, av.n, !av.names_why[0],
+					 r.value));
 	owner_result_free(&r);
+	account_view_free(&av);
 	return res;
 }
 
@@ -437,87 +583,22 @@ int f_principal_accounts_tsv(struct lctx *c, struct node *out)
 	return table_finish(&t, res);
 }
 
-/* A member's line: its name, else its id */
-struct member_line {
-	const char *name, *id;
-};
-
-static int cmp_member_line(const void *x, const void *y)
+static int cmp_member(const void *x, const void *y)
 {
-	const struct member_line *a = x, *b = y;
+	const struct principal_name *a = x, *b = y;
 	int r = strcmp(a->name, b->name);
 
 	return r ? r : strcmp(a->id, b->id);
 }
 
-/* The name a's assignments already give user id, or NULL */
-static const char *assigned_user_name(const struct org_access *a,
-				      const char *id)
-{
-	if (a->names_code[0])
-		return NULL;            /* ids for names */
-	for (size_t i = 0; i < a->n; i++)
-		if (a->v[i].user && !strcmp(a->v[i].principal_id, id))
-			return a->v[i].principal_name;
-	return NULL;
-}
-
-/* The names of the n members ids of a's identity store into v: the
- * assignments' names, else each user's asked once (ORG_USER, cached
- * whatever groups it is in), the first alone, then the others at once;
- * when the store refuses, every member is its id (why in .orgfs/errors).
- * @return 0 or -errno */
-static int name_members(struct lctx *c, const struct org_access *a,
-			char *const *ids, size_t n, struct member_line *v)
-{
-	const char *store = a->identity_store_id;
-	char key[160];
-	size_t i, k;
-	int denied = 0, asked = 0;
-
-	for (i = 0; i < n && !denied; i++) {
-		const struct org_user *u;
-
-		v[i].id = ids[i];
-		v[i].name = assigned_user_name(a, ids[i]);
-		if (v[i].name)
-			continue;
-		v[i].name = ids[i];
-		snprintf(key, sizeof(key), "%s/%s", store, ids[i]);
-		u = need(c, ORG_USER, key);
-		if (!u && c->err.err == EACCES) {
-			denied = 1;     /* recorded: ids, for all */
-			break;
-		}
-		if (!u)
-			return failed(c);
-		if (*u->name)
-			v[i].name = u->name;
-		/* the store answers: the others' at once */
-		for (k = i + 1; !asked && k < n; k++) {
-			if (assigned_user_name(a, ids[k]))
-				continue;
-			snprintf(key, sizeof(key), "%s/%s", store, ids[k]);
-			ask_ahead(c, ORG_USER, key);
-		}
-		asked = 1;
-	}
-	for (i = 0; denied && i < n; i++)
-		v[i].id = v[i].name = ids[i];
-	aws_error_clear(&c->err);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_member_line);
-	return 0;
-}
-
 /* access/groups/<label>/members: the group's users, one name a line,
- * asked of the identity store when read (ORG_MEMBERS, ORG_USER) */
+ * asked of the identity store when read (ORG_MEMBERS, ORG_PRINCIPAL) */
 int f_group_members(struct lctx *c, struct node *out)
 {
 	const struct org_access *a = access_of(c);
 	const struct org_members *m;
-	struct member_line *v;
-	char key[160];
+	struct principal_name *v;
+	char key[160], why[256];
 	size_t i;
 	int res = 0;
 
@@ -536,7 +617,12 @@ int f_group_members(struct lctx *c, struct node *out)
 	v = calloc(m->n ? m->n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	res = name_members(c, a, m->user_ids, m->n, v);
+	for (i = 0; i < m->n; i++)
+		v[i] = (struct principal_name){ 1, m->user_ids[i], NULL };
+	res = name_principals(c, a->identity_store_id, v, m->n, why,
+			      sizeof(why));
+	if (!res && m->n > 1)
+		qsort(v, m->n, sizeof(*v), cmp_member);
 	if (!res && m->skipped.n)
 		res = put_incomplete(&out->data, 0, "%zu member%s left out, "
 				     "see .orgfs/errors", m->skipped.n,
@@ -569,7 +655,8 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 		    strcmp(ob->owner, c->arg[0]))
 			continue;
 		access_account_range(a, ob->id, &lo, &hi);
-		has = owner_access(c, a, lo, hi, ob->owner);
+		has = owner_access(c, a->v + lo, hi - lo, !a->names_code[0],
+				   ob->owner);
 		for (k = lo; k < hi && !res; k++)
 			res = table_row(&t, ob->id, ob->label, has,
 					a->psets[a->v[k].pset].name,

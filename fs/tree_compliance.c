@@ -78,6 +78,8 @@ struct subject {
 	size_t access_skipped;          /* assignments left out */
 	char access_why[640];
 	char names_why[640];
+	struct account_view view;       /* one account's (a compliance file
+					   of its own), not the org-wide */
 };
 
 static void subject_free(struct subject *s)
@@ -87,6 +89,7 @@ static void subject_free(struct subject *s)
 	for (i = 0; i < s->n; i++)
 		free(s->own[i]);
 	free(s->config);
+	account_view_free(&s->view);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -138,15 +141,39 @@ static int subject_config(struct lctx *c, const char *account,
 	return 0;
 }
 
-/* The account's Identity Center assignments into s; unreadable, the
- * rules' access checks are not judged, with why in s->access_why and the
- * cause in .orgfs/errors. */
+/* The account's Identity Center assignments into s, from the org-wide
+ * value (whole: a view of every account) or from that account's own;
+ * unreadable, the rules' access checks are not judged, with why in
+ * s->access_why and the cause in .orgfs/errors. */
 static void subject_access(struct lctx *c, const char *account,
-			   struct subject *s)
+			   int whole, struct subject *s)
 {
-	const struct org_access *a = need(c, ORG_ACCESS, "");
+	const struct org_access *a = whole ? need(c, ORG_ACCESS, "") : NULL;
 	size_t lo, hi;
 
+	if (!whole) {
+		/* one account's file: that account's calls only */
+		if (account_view_get(c, account, &s->view)) {
+			snprintf(s->access_why, sizeof(s->access_why),
+				 "IAM Identity Center assignments unreadable "
+				 "(%.100s: %.400s)", c->err.code[0] ?
+				 c->err.code : "error", c->err.message);
+			aws_error_clear(&c->err);
+			return;
+		}
+		s->access.present = s->view.ps->present;
+		s->access.psets = s->view.ps->psets;
+		s->access.v = s->view.v;
+		s->access.n = s->view.n;
+		if (s->view.names_why[0]) {
+			snprintf(s->names_why, sizeof(s->names_why), "%s",
+				 s->view.names_why);
+			s->access.names_unread = s->names_why;
+		}
+		s->access_skipped = s->view.skipped;
+		s->have_access = 1;
+		return;
+	}
 	if (!a) {
 		snprintf(s->access_why, sizeof(s->access_why),
 			 "IAM Identity Center assignments unreadable (%.100s: "
@@ -162,7 +189,7 @@ static void subject_access(struct lctx *c, const char *account,
 	s->access.n = hi - lo;
 	if (a->names_code[0]) {
 		snprintf(s->names_why, sizeof(s->names_why),
-			 "IAM Identity Center group names unreadable "
+			 "IAM Identity Center names unreadable "
 			 "(%.90s: %.100s)", a->names_operation, a->names_code);
 		s->access.names_unread = s->names_why;
 	}
@@ -172,10 +199,11 @@ static void subject_access(struct lctx *c, const char *account,
 
 /* Ancestors (nearest first; the object itself first for an OU), their
  * paths as tree_path writes them, and, when the rules ask for them, the
- * account's Config results. */
+ * account's Config results and (whole 0 or 1: an account judged, by its
+ * own or the org-wide value; -1: a resource) its assignments. */
 static int subject_of(struct lctx *c, const struct rules *rs,
 		      struct ou_paths *p, const char *id,
-		      const char *account, struct subject *s)
+		      const char *account, int whole, struct subject *s)
 {
 	const char *all[MAX_DEPTH];
 	int i, n, first, res = 0;
@@ -195,8 +223,8 @@ static int subject_of(struct lctx *c, const struct rules *rs,
 		s->paths[s->n] = path;
 		s->n++;
 	}
-	if (!res && account && rules_uses_access(rs))
-		subject_access(c, account, s);
+	if (!res && account && whole >= 0 && rules_uses_access(rs))
+		subject_access(c, account, whole, s);
 	if (res || !account || !rules_uses_config(rs) || !source_has(c, 1))
 		return res;
 	return subject_config(c, account, s);
@@ -296,7 +324,7 @@ int f_object_compliance(struct lctx *c, struct node *out)
 	tags = need(c, ORG_TAGS, c->arg[0]);
 	res = tags ? owner_of(c, c->arg[0], &ow) : failed(c);
 	if (!res)
-		res = subject_of(c, rs, &p, c->arg[0], a ? a->id : NULL, &s);
+		res = subject_of(c, rs, &p, c->arg[0], a ? a->id : NULL, 0, &s);
 	if (!res) {
 		o.kind = a ? "account" : u->parent_id ? "ou" : "root";
 		o.id = c->arg[0];
@@ -333,7 +361,7 @@ static int judge_one_resource(struct lctx *c, const struct rules *rs,
 					 &owner, &source);
 	owner_result_free(&ar);
 	if (!res)
-		res = subject_of(c, rs, &p, c->arg[0], c->arg[0], &s);
+		res = subject_of(c, rs, &p, c->arg[0], c->arg[0], -1, &s);
 	if (!res) {
 		resource_object(&o, r, owner, &s);
 		res = put_verdicts(c, rs, &o, out);
@@ -460,7 +488,7 @@ static int account_subject(struct judge_walk *w, const char *account)
 		return 0;
 	subject_free(&w->s);
 	w->have = 0;
-	res = subject_of(w->c, w->rs, &w->p, account, account, &w->s);
+	res = subject_of(w->c, w->rs, &w->p, account, account, -1, &w->s);
 	if (res)
 		return res;
 	snprintf(w->account, sizeof(w->account), "%s", account);
@@ -603,7 +631,7 @@ static int judge_index(struct judge_walk *w, const struct org_index *x)
 		res = see_tags(&w->tags, &ob->tags);
 		if (!res && w->rs)
 			res = subject_of(w->c, w->rs, &w->p, ob->id,
-					 acct ? ob->id : NULL, &s);
+					 acct ? ob->id : NULL, 1, &s);
 		if (res || !w->rs)
 			continue;
 		for (size_t k = 0; k < s.nconfig && res >= 0; k++)

@@ -369,9 +369,10 @@ static const struct org_source_ops demo_ops = {
 	.list_regions = demo_list_regions,
 	.effective_tag_policy = demo_effective_tag_policy,
 	.config_compliance = demo_config_compliance,
-	.list_access = demo_list_access,
+	.list_access_psets = demo_list_access_psets,
+	.list_account_access = demo_list_account_access,
 	.list_members = demo_list_members,
-	.describe_user = demo_describe_user,
+	.describe_principal = demo_describe_principal,
 	.describe = demo_describe,
 	.destroy = demo_destroy,
 };

@@ -1,8 +1,8 @@
 /* demo_access.c - the demo organization's IAM Identity Center: permission
  * sets, groups named like the owners (a few owners have none, a few groups
  * are no owner), users, assignments drawn per account and each group's
- * members, deterministic in the seed (lib/source.h list_access,
- * list_members) */
+ * members, deterministic in the seed (lib/source.h list_access_psets,
+ * list_account_access, list_members, describe_principal) */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,12 +133,76 @@ static void assign(struct grow *g, const struct demo *d, const char *account,
 	x->principal_name = demo_xstrdup(&g->oom, name);
 }
 
-int demo_list_access(struct org_source *s, struct org_access **out,
-		     struct aws_error *err)
+/* The assignments of account a (the i-th) onto g */
+static void account_assignments(struct grow *g, const struct demo *d,
+				const struct demo_acct *a, size_t i)
 {
-	struct demo *d = (struct demo *)s;
-	struct grow g = { 0 };
+	uint64_t r = demo_draw(d, H_ACCESS + 2, a->number);
+	char *owner = own_owner(d, a, &g->oom);
+
+	if (owner && owner_has_group(d, owner) && r % 100 < 85)
+		assign(g, d, a->id, (r >> 8) % 2 ? ADMIN : POWER, 0, owner);
+	free(owner);
+	assign(g, d, a->id, AUDIT, 0, extra_groups[0]);
+	if ((r >> 16) % 100 < 30)
+		assign(g, d, a->id, ADMIN, 0, extra_groups[1]);
+	if ((r >> 24) % 100 < 25)
+		assign(g, d, a->id, DATA, 0, extra_groups[2]);
+	if ((r >> 32) % 100 < 20)
+		assign(g, d, a->id, ADMIN, 1,
+		       users[(r >> 40) % ARRAY_LEN(users)]);
+	if ((r >> 44) % 100 < 20)
+		assign(g, d, a->id, READONLY, 1,
+		       users[(r >> 52) % ARRAY_LEN(users)]);
+	if (i == 0)
+		assign(g, d, a->id, BILLING, 0, extra_groups[3]);
+}
+
+/* The instance and its permission sets into g->a (no assignment) */
+static void instance_psets(struct grow *g, const struct demo *d)
+{
 	char ins[24], ps[24];
+	size_t i;
+
+	demo_rand_alnum(ins, 16, demo_draw(d, H_ACCESS, 0));
+	g->a->present = 1;
+	g->a->instance_arn = demo_xprintf(&g->oom, "arn:aws:sso:::instance/"
+					  "ssoins-%s", ins);
+	demo_rand_alnum(ps, 10, demo_draw(d, H_ACCESS, 1));
+	g->a->identity_store_id = demo_xprintf(&g->oom, "d-%s", ps);
+	g->a->psets = calloc(NPSETS, sizeof(*g->a->psets));
+	if (!g->a->psets)
+		g->oom = 1;
+	for (i = 0; i < NPSETS && !g->oom; i++) {
+		struct org_pset *p = &g->a->psets[i];
+		size_t m;
+
+		g->a->npsets++;
+		demo_rand_alnum(ps, 16, demo_draw(d, H_ACCESS, 2 + i));
+		p->arn = demo_xprintf(&g->oom, "arn:aws:sso:::permissionSet/"
+				      "ssoins-%s/ps-%s", ins, ps);
+		p->name = demo_xstrdup(&g->oom, psets[i].name);
+		p->description = demo_xstrdup(&g->oom, psets[i].description);
+		p->session_duration = demo_xstrdup(&g->oom, psets[i].duration);
+		p->inline_policy = demo_xstrdup(&g->oom,
+						psets[i].inline_policy);
+		p->managed = calloc(2, sizeof(char *));
+		if (!p->managed)
+			g->oom = 1;
+		for (m = 0; m < 2 && p->managed && psets[i].managed[m]; m++) {
+			p->managed[m] = demo_xstrdup(&g->oom,
+						     psets[i].managed[m]);
+			p->nmanaged++;
+		}
+	}
+}
+
+/* Every assignment of the organization, named (psets in the demo's
+ * order until org_access_finish) */
+static int access_all(struct demo *d, int finish, struct org_access **out,
+		      struct aws_error *err)
+{
+	struct grow g = { 0 };
 	size_t i;
 
 	*out = NULL;
@@ -147,65 +211,110 @@ int demo_list_access(struct org_source *s, struct org_access **out,
 	g.a = calloc(1, sizeof(*g.a));
 	if (!g.a)
 		return demo_oom_error(err, OP);
-	demo_rand_alnum(ins, 16, demo_draw(d, H_ACCESS, 0));
-	g.a->present = 1;
-	g.a->instance_arn = demo_xprintf(&g.oom, "arn:aws:sso:::instance/"
-					 "ssoins-%s", ins);
-	demo_rand_alnum(ps, 10, demo_draw(d, H_ACCESS, 1));
-	g.a->identity_store_id = demo_xprintf(&g.oom, "d-%s", ps);
-	g.a->psets = calloc(NPSETS, sizeof(*g.a->psets));
-	if (!g.a->psets)
-		g.oom = 1;
-	for (i = 0; i < NPSETS && !g.oom; i++) {
-		struct org_pset *p = &g.a->psets[i];
-		size_t m;
-
-		g.a->npsets++;
-		demo_rand_alnum(ps, 16, demo_draw(d, H_ACCESS, 2 + i));
-		p->arn = demo_xprintf(&g.oom, "arn:aws:sso:::permissionSet/"
-				      "ssoins-%s/ps-%s", ins, ps);
-		p->name = demo_xstrdup(&g.oom, psets[i].name);
-		p->description = demo_xstrdup(&g.oom, psets[i].description);
-		p->session_duration = demo_xstrdup(&g.oom, psets[i].duration);
-		p->inline_policy = demo_xstrdup(&g.oom,
-						psets[i].inline_policy);
-		p->managed = calloc(2, sizeof(char *));
-		if (!p->managed)
-			g.oom = 1;
-		for (m = 0; m < 2 && p->managed && psets[i].managed[m]; m++) {
-			p->managed[m] = demo_xstrdup(&g.oom,
-						     psets[i].managed[m]);
-			p->nmanaged++;
-		}
-	}
-	for (i = 0; i < d->naccounts && !g.oom; i++) {
-		const struct demo_acct *a = &d->acct[i];
-		uint64_t r = demo_draw(d, H_ACCESS + 2, a->number);
-		char *owner = own_owner(d, a, &g.oom);
-
-		if (owner && owner_has_group(d, owner) && r % 100 < 85)
-			assign(&g, d, a->id, (r >> 8) % 2 ? ADMIN : POWER, 0,
-			       owner);
-		free(owner);
-		assign(&g, d, a->id, AUDIT, 0, extra_groups[0]);
-		if ((r >> 16) % 100 < 30)
-			assign(&g, d, a->id, ADMIN, 0, extra_groups[1]);
-		if ((r >> 24) % 100 < 25)
-			assign(&g, d, a->id, DATA, 0, extra_groups[2]);
-		if ((r >> 32) % 100 < 20)
-			assign(&g, d, a->id, ADMIN, 1,
-			       users[(r >> 40) % ARRAY_LEN(users)]);
-		if ((r >> 44) % 100 < 20)
-			assign(&g, d, a->id, READONLY, 1,
-			       users[(r >> 52) % ARRAY_LEN(users)]);
-		if (i == 0)
-			assign(&g, d, a->id, BILLING, 0, extra_groups[3]);
-	}
-	if (g.oom || org_access_finish(g.a)) {
+	instance_psets(&g, d);
+	for (i = 0; i < d->naccounts && !g.oom; i++)
+		account_assignments(&g, d, &d->acct[i], i);
+	if (g.oom || (finish && org_access_finish(g.a))) {
 		org_access_free(g.a);
 		return demo_oom_error(err, OP);
 	}
 	*out = g.a;
+	return 0;
+}
+
+/* The permission sets, each with the accounts where it is provisioned
+ * (those where it is assigned) */
+int demo_list_access_psets(struct org_source *s, struct org_access **out,
+			   struct aws_error *err)
+{
+	struct org_access *a;
+	size_t i, k;
+	int oom = 0, rc = access_all((struct demo *)s, 0, &a, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	for (k = 0; k < a->npsets && !oom; k++) {
+		struct org_pset *p = &a->psets[k];
+
+		p->accounts = calloc(a->n ? a->n : 1, sizeof(char *));
+		if (!p->accounts)
+			oom = 1;
+		for (i = 0; p->accounts && i < a->n && !oom; i++)
+			if (a->v[i].pset == k)
+				p->accounts[p->naccounts++] =
+					demo_xstrdup(&oom, a->v[i].account);
+		if (!oom)
+			p->naccounts = org_strings_sort_unique(p->accounts,
+							       p->naccounts);
+	}
+	for (i = 0; i < a->n; i++) {
+		free(a->v[i].account);
+		free(a->v[i].principal_id);
+		free(a->v[i].principal_name);
+	}
+	a->n = 0;
+	if (oom || org_access_finish(a)) {
+		org_access_free(a);
+		return demo_oom_error(err, OP);
+	}
+	*out = a;
+	return 0;
+}
+
+int demo_list_account_access(struct org_source *s, const char *instance,
+			     const char *account, char *const *pset_arns,
+			     size_t n, struct org_account_access **out,
+			     struct aws_error *err)
+{
+	struct demo *d = (struct demo *)s;
+	const struct demo_acct *ac;
+	struct org_account_access *x;
+	struct grow g = { 0 };
+	size_t i, k;
+	int oom = 0;
+
+	*out = NULL;
+	if (demo_ready(d))
+		return demo_oom_error(err, OP);
+	ac = demo_find_account(d, account);
+	g.a = calloc(1, sizeof(*g.a));
+	x = calloc(1, sizeof(*x));
+	if (!g.a || !x) {
+		free(x);
+		org_access_free(g.a);
+		return demo_oom_error(err, OP);
+	}
+	instance_psets(&g, d);
+	if (!g.oom && strcmp(instance, g.a->instance_arn)) {
+		org_access_free(g.a);
+		free(x);
+		return demo_error(err, ENOENT, OP, "ResourceNotFoundException",
+				  "Instance %s does not exist", instance);
+	}
+	if (ac)
+		account_assignments(&g, d, ac, (size_t)(ac - d->acct));
+	x->v = calloc(g.a->n ? g.a->n : 1, sizeof(*x->v));
+	for (i = 0; x->v && i < g.a->n && !g.oom; i++) {
+		const char *arn = g.a->psets[g.a->v[i].pset].arn;
+
+		for (k = 0; k < n && strcmp(pset_arns[k], arn); k++)
+			;
+		if (k == n)
+			continue;       /* not asked */
+		x->v[x->n].pset_arn = demo_xstrdup(&oom, arn);
+		x->v[x->n].user = g.a->v[i].user;
+		x->v[x->n++].principal_id =
+			demo_xstrdup(&oom, g.a->v[i].principal_id);
+	}
+	if (g.oom || oom || !x->v) {
+		org_access_free(g.a);
+		org_account_access_free(x);
+		return demo_oom_error(err, OP);
+	}
+	org_access_free(g.a);
+	org_account_access_sort(x);
+	*out = x;
 	return 0;
 }
 
@@ -223,7 +332,7 @@ int demo_list_members(struct org_source *s, const char *store_id,
 	int oom = 0, rc;
 
 	*out = NULL;
-	rc = demo_list_access(s, &a, err);
+	rc = access_all((struct demo *)s, 0, &a, err);
 	if (rc)
 		return rc;
 	for (i = 0; i < a->n && !group; i++)
@@ -256,36 +365,45 @@ int demo_list_members(struct org_source *s, const char *store_id,
 	return 0;
 }
 
-int demo_describe_user(struct org_source *s, const char *store_id,
-		       const char *user_id, struct org_user **out,
-		       struct aws_error *err)
+int demo_describe_principal(struct org_source *s, const char *store_id,
+			    int user, const char *id,
+			    struct org_principal **out, struct aws_error *err)
 {
-	static const char op[] = "DescribeUser";
-	const struct demo *d = (const struct demo *)s;
-	struct org_user *u;
+	const char *op = user ? "DescribeUser" : "DescribeGroup";
+	struct org_access *a = NULL;
+	struct org_principal *u;
 	const char *name = NULL;
-	char id[48], store[24];
 	size_t i;
-	int oom = 0;
+	int oom = 0, rc;
 
 	*out = NULL;
-	demo_rand_alnum(store, 10, demo_draw(d, H_ACCESS, 1));
-	if (strncmp(store_id, "d-", 2) || strcmp(store_id + 2, store))
+	rc = access_all((struct demo *)s, 0, &a, err);
+	if (rc)
+		return rc;
+	if (strcmp(store_id, a->identity_store_id)) {
+		org_access_free(a);
 		return demo_error(err, ENOENT, op, "ResourceNotFoundException",
 				  "Identity store %s does not exist",
 				  store_id);
-	for (i = 0; i < ARRAY_LEN(users) && !name; i++) {
-		principal_id(d, users[i], id);
-		if (!strcmp(id, user_id))
+	}
+	for (i = 0; i < a->n && !name; i++)
+		if (a->v[i].user == user && !strcmp(a->v[i].principal_id, id))
+			name = a->v[i].principal_name;
+	for (i = 0; user && i < ARRAY_LEN(users) && !name; i++) {
+		char uid[48];
+
+		principal_id((const struct demo *)s, users[i], uid);
+		if (!strcmp(uid, id))
 			name = users[i];
 	}
 	u = calloc(1, sizeof(*u));
 	if (u) {
-		u->user_id = demo_xstrdup(&oom, user_id);
+		u->id = demo_xstrdup(&oom, id);
 		u->name = demo_xstrdup(&oom, name ? name : "");
 	}
+	org_access_free(a);
 	if (!u || oom) {
-		org_user_free(u);
+		org_principal_free(u);
 		return demo_oom_error(err, op);
 	}
 	*out = u;

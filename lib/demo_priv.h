@@ -155,13 +155,17 @@ int demo_config_compliance(struct org_source *s, const char *account,
 
 /* ---- demo_access.c ---- */
 
-int demo_list_access(struct org_source *s, struct org_access **out,
-		     struct aws_error *err);
+int demo_list_access_psets(struct org_source *s, struct org_access **out,
+			   struct aws_error *err);
+int demo_list_account_access(struct org_source *s, const char *instance,
+			     const char *account, char *const *pset_arns,
+			     size_t n, struct org_account_access **out,
+			     struct aws_error *err);
 int demo_list_members(struct org_source *s, const char *store_id,
 		      const char *group_id, struct org_members **out,
 		      struct aws_error *err);
-int demo_describe_user(struct org_source *s, const char *store_id,
-		       const char *user_id, struct org_user **out,
-		       struct aws_error *err);
+int demo_describe_principal(struct org_source *s, const char *store_id,
+			    int user, const char *id,
+			    struct org_principal **out, struct aws_error *err);
 
 #endif

@@ -448,6 +448,9 @@ void org_access_free(struct org_access *a)
 			free(p->managed[j]);
 		free(p->managed);
 		free(p->inline_policy);
+		for (j = 0; j < p->naccounts; j++)
+			free(p->accounts[j]);
+		free(p->accounts);
 	}
 	free(a->psets);
 	for (i = 0; i < a->n; i++) {
@@ -635,26 +638,62 @@ void org_members_free(struct org_members *m)
 	free(m);
 }
 
-void org_members_sort(struct org_members *m)
+size_t org_strings_sort_unique(char **v, size_t n)
 {
 	size_t i, k = 0;
 
-	if (m->n > 1)
-		qsort(m->user_ids, m->n, sizeof(*m->user_ids), cmp_str_ptr);
-	for (i = 0; i < m->n; i++) {
-		if (k && !strcmp(m->user_ids[k - 1], m->user_ids[i]))
-			free(m->user_ids[i]);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_str_ptr);
+	for (i = 0; i < n; i++) {
+		if (k && !strcmp(v[k - 1], v[i]))
+			free(v[i]);
 		else
-			m->user_ids[k++] = m->user_ids[i];
+			v[k++] = v[i];
 	}
-	m->n = k;
+	return k;
 }
 
-void org_user_free(struct org_user *u)
+void org_members_sort(struct org_members *m)
 {
-	if (!u)
+	m->n = org_strings_sort_unique(m->user_ids, m->n);
+}
+
+void org_principal_free(struct org_principal *p)
+{
+	if (!p)
 		return;
-	free(u->user_id);
-	free(u->name);
-	free(u);
+	free(p->id);
+	free(p->name);
+	free(p);
+}
+
+void org_account_access_free(struct org_account_access *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].pset_arn);
+		free(a->v[i].principal_id);
+	}
+	free(a->v);
+	org_skipped_free(&a->skipped);
+	free(a);
+}
+
+static int cmp_listed(const void *x, const void *y)
+{
+	const struct org_listed *a = x, *b = y;
+	int c = strcmp(a->pset_arn, b->pset_arn);
+
+	if (c)
+		return c;
+	if (a->user != b->user)
+		return a->user - b->user;
+	return strcmp(a->principal_id, b->principal_id);
+}
+
+void org_account_access_sort(struct org_account_access *a)
+{
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_listed);
 }

@@ -201,6 +201,10 @@ struct org_pset {
 	size_t nmanaged;
 	char **managed;                 /* managed policy ARNs, sorted */
 	char *inline_policy;            /* JSON as AWS holds it; "" none */
+	size_t naccounts;               /* the accounts where it is
+					   provisioned, sorted (the permission
+					   sets' value, ORG_PSETS, only) */
+	char **accounts;
 };
 
 /* One account assignment: a group or user holds a permission set in an
@@ -255,17 +259,38 @@ struct org_members {
 	struct org_skipped skipped;     /* members left out */
 };
 
-/* One user of the identity store (DescribeUser). */
-struct org_user {
-	char *user_id;
-	char *name;                     /* UserName; "" when the store does
-					   not know the user (deleted) */
+/* One account's assignments as listed (ListAccountAssignments),
+ * unnamed: the permission set by ARN, sorted by it, then type and id. */
+struct org_listed {
+	char *pset_arn;
+	int user;
+	char *principal_id;             /* [A-Za-z0-9-]{1,64} (checked) */
+};
+
+struct org_account_access {
+	size_t n;
+	struct org_listed *v;
+	struct org_skipped skipped;     /* assignments left out */
+};
+
+/* One group or user of the identity store (DescribeGroup, DescribeUser). */
+struct org_principal {
+	char *id;
+	char *name;                     /* DisplayName or UserName; "" when
+					   the store does not know it (deleted)
+					   or the group has no name */
 };
 
 void org_members_free(struct org_members *m);
+/* Sort n malloc'd strings, freeing those there twice.  @return how many
+ * are left */
+size_t org_strings_sort_unique(char **v, size_t n);
 /* Sort m's ids and drop those listed twice. */
 void org_members_sort(struct org_members *m);
-void org_user_free(struct org_user *u);
+void org_principal_free(struct org_principal *p);
+void org_account_access_free(struct org_account_access *a);
+/* Sort a's assignments as struct org_account_access says. */
+void org_account_access_sort(struct org_account_access *a);
 
 void org_config_rules_free(struct org_config_rules *r);
 void org_document_free(struct org_document *d);

@@ -359,6 +359,10 @@ static void hash_access(const void *p, uint64_t *h, size_t *sz)
 			h_str(h, ps->managed[j]);
 			*sz += sizeof(char *) + slen(ps->managed[j]);
 		}
+		for (j = 0; j < ps->naccounts; j++) {
+			h_str(h, ps->accounts[j]);
+			*sz += sizeof(char *) + slen(ps->accounts[j]);
+		}
 	}
 	for (i = 0; i < a->n; i++) {
 		const struct org_assignment *x = &a->v[i];
@@ -732,7 +736,8 @@ union org_value {
 	struct org_index *index;
 	struct org_regions *regions;
 	struct org_members *members;
-	struct org_user *user;
+	struct org_principal *principal;
+	struct org_account_access *acct_access;
 };
 
 /* The key "<account>/<region>" of ORG_RESOURCES and ORG_CONFIG, split */
@@ -877,24 +882,319 @@ static void record_names(struct org *o, const char *path, const char *code,
 	org_record_error(o, path, &e);
 }
 
+/* ---- ORG_ACCESS: built from the permission sets, each account's
+ * assignments and each principal's name, all through the cache, so that
+ * what one account's files fetched is not asked again ---- */
+
+static int cmp_cstr(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static char *xdup(const char *s, int *oom)
+{
+	char *d = strdup(s ? s : "");
+
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+/* A copy of p without its accounts into d */
+static void pset_copy(struct org_pset *d, const struct org_pset *p, int *oom)
+{
+	d->arn = xdup(p->arn, oom);
+	d->name = xdup(p->name, oom);
+	d->description = xdup(p->description, oom);
+	d->session_duration = xdup(p->session_duration, oom);
+	d->inline_policy = xdup(p->inline_policy, oom);
+	d->managed = calloc(p->nmanaged ? p->nmanaged : 1, sizeof(char *));
+	if (!d->managed)
+		*oom = 1;
+	for (size_t k = 0; d->managed && k < p->nmanaged; k++, d->nmanaged++)
+		d->managed[k] = xdup(p->managed[k], oom);
+}
+
+/* The accounts where some permission set of ps is provisioned, sorted,
+ * each once, into *out.  @return how many, or -ENOMEM */
+static long access_accounts(const struct org_access *ps, const char ***out)
+{
+	const char **v;
+	size_t n = 0, k = 0, i, j;
+
+	for (i = 0; i < ps->npsets; i++)
+		n += ps->psets[i].naccounts;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < ps->npsets; i++)
+		for (j = 0; j < ps->psets[i].naccounts; j++)
+			v[k++] = ps->psets[i].accounts[j];
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_cstr);
+	for (i = 0, k = 0; i < n; i++)
+		if (!k || strcmp(v[k - 1], v[i]))
+			v[k++] = v[i];
+	*out = v;
+	return (long)k;
+}
+
+struct access_build {
+	struct org *o;
+	struct org_access *a;
+	struct cache_ref *refs;         /* pinned while building */
+	size_t nrefs;
+	size_t cap;
+};
+
+/* Pin (kind, key) fresh into b.  @return 0 or -errno with err filled */
+static int build_pin(struct access_build *b, int kind, const char *key,
+		     const void **data, struct aws_error *err)
+{
+	int res = cache_get_fresh(b->o->cache, kind, key, &b->refs[b->nrefs],
+				  err);
+
+	if (!res)
+		*data = b->refs[b->nrefs++].data;
+	return res;
+}
+
+/* Every account's assignments onto b->a (pset indexes from ps).
+ * @return 0 or -errno with err filled */
+static int build_assignments(struct access_build *b,
+			     const struct org_access *ps,
+			     const char **accts, size_t nacct,
+			     struct aws_error *err)
+{
+	struct org_access *a = b->a;
+	size_t i, j, k, cap = 0;
+	int oom = 0, res = 0;
+
+	for (i = 0; i < nacct; i++)
+		cache_prefetch(b->o->cache, ORG_ACCOUNT_ACCESS, accts[i]);
+	for (i = 0; i < nacct && !res && !oom; i++) {
+		const struct org_account_access *x = NULL;
+
+		res = build_pin(b, ORG_ACCOUNT_ACCESS, accts[i],
+				(const void **)&x, err);
+		if (res) {
+			char msg[sizeof(err->message)];
+
+			snprintf(msg, sizeof(msg), "access of account %s: %.400s",
+				 accts[i], err->message);
+			memcpy(err->message, msg, sizeof(msg));
+			break;
+		}
+		if (org_skipped_merge(&a->skipped, &x->skipped))
+			oom = 1;
+		for (j = 0; j < x->n && !oom; j++) {
+			struct org_assignment *y;
+
+			for (k = 0; k < ps->npsets; k++)
+				if (!strcmp(ps->psets[k].arn, x->v[j].pset_arn))
+					break;
+			if (k == ps->npsets)
+				continue;       /* a set gone since */
+			if (a->n == cap) {
+				size_t nc = cap ? 2 * cap : 256;
+				void *nv = reallocarray(a->v, nc, sizeof(*a->v));
+
+				if (!nv) {
+					oom = 1;
+					break;
+				}
+				a->v = nv;
+				cap = nc;
+			}
+			y = &a->v[a->n++];
+			memset(y, 0, sizeof(*y));
+			y->account = xdup(accts[i], &oom);
+			y->pset = k;
+			y->user = x->v[j].user;
+			y->principal_id = xdup(x->v[j].principal_id, &oom);
+		}
+	}
+	if (oom && !res) {
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		res = -ENOMEM;
+	}
+	return res;
+}
+
+static int cmp_principal_of(const void *x, const void *y)
+{
+	const struct org_assignment *a = *(const struct org_assignment *const *)x;
+	const struct org_assignment *b = *(const struct org_assignment *const *)y;
+
+	if (a->user != b->user)
+		return a->user - b->user;
+	return strcmp(a->principal_id, b->principal_id);
+}
+
+/* The key of x's principal in ORG_PRINCIPAL */
+static void principal_key(char *key, size_t len, const char *store,
+			  const struct org_assignment *x)
+{
+	snprintf(key, len, "%s/%s/%s", store, x->user ? "USER" : "GROUP",
+		 x->principal_id);
+}
+
+/* Name every assignment's principal, each asked once (ORG_PRINCIPAL):
+ * the first alone, then the others at once; ids for every name when the
+ * store refuses (why in the value and .orgfs/errors).  @return 0 or
+ * -errno with err filled */
+static int build_names(struct access_build *b, struct aws_error *err)
+{
+	struct org_access *a = b->a;
+	struct org_assignment **p;
+	const char **name;
+	char key[200];
+	size_t i, u, np = 0;
+	int res = 0, denied = 0, oom = 0, asked = 0;
+
+	p = calloc(a->n ? a->n : 1, sizeof(*p));
+	name = calloc(a->n ? a->n : 1, sizeof(*name));
+	if (!p || !name) {
+		free(p);
+		free(name);
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < a->n; i++)
+		p[i] = &a->v[i];
+	if (a->n > 1)
+		qsort(p, a->n, sizeof(*p), cmp_principal_of);
+	/* p[i] first of its principal: name[np++] */
+	for (i = 0; i < a->n && !res && !denied; i++) {
+		const struct org_principal *x = NULL;
+		struct aws_error e;
+
+		if (i && !cmp_principal_of(&p[i - 1], &p[i]))
+			continue;
+		/* the store answered the first: the others at once */
+		for (size_t k = i; np == 1 && !asked && k < a->n; k++) {
+			if (!cmp_principal_of(&p[k - 1], &p[k]))
+				continue;
+			principal_key(key, sizeof(key), a->identity_store_id,
+				      p[k]);
+			cache_prefetch(b->o->cache, ORG_PRINCIPAL, key);
+		}
+		asked |= np == 1;
+		principal_key(key, sizeof(key), a->identity_store_id, p[i]);
+		aws_error_clear(&e);
+		res = build_pin(b, ORG_PRINCIPAL, key, (const void **)&x, &e);
+		if (res == -EACCES) {
+			/* the role may read assignments but not the
+			 * directory: ids, for all */
+			denied = 1;
+			res = 0;
+			snprintf(a->names_code, sizeof(a->names_code), "%s",
+				 e.code);
+			snprintf(a->names_message, sizeof(a->names_message),
+				 "names of groups and users are their ids: "
+				 "%.400s", e.message);
+			snprintf(a->names_operation,
+				 sizeof(a->names_operation), "%s",
+				 e.operation);
+		} else if (res) {
+			*err = e;
+		} else {
+			name[np++] = *x->name ? x->name : NULL;
+		}
+	}
+	for (i = 0, u = 0; i < a->n && !res; i++) {
+		if (i && cmp_principal_of(&p[i - 1], &p[i]))
+			u++;
+		p[i]->principal_name = xdup(!denied && name[u] ? name[u] :
+					    p[i]->principal_id, &oom);
+	}
+	free(p);
+	free(name);
+	if (oom && !res) {
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		res = -ENOMEM;
+	}
+	return res;
+}
+
 /* The assignments; names the identity store refused are recorded in
  * .orgfs/errors (the value itself is complete: ids stand for names). */
 static int fetch_access(struct org *o, const char *key, union org_value *v,
 			struct aws_error *err)
 {
-	const struct org_source_ops *ops = o->src->ops;
-	int res;
+	struct access_build b = { .o = o };
+	const struct org_access *ps = NULL;
+	const char **accts = NULL;
+	long nacct = 0;
+	size_t i;
+	int res, oom = 0;
 
 	(void)key;
-	if (!ops->list_access)
+	if (!o->src->ops->list_access_psets)
 		return unsupported(err, "NotSupported",
 				   "this source has no Identity Center data");
-	res = ops->list_access(o->src, &v->access, err);
-	if (!res && v->access->names_code[0])
-		record_names(o, "/access", v->access->names_code,
-			     v->access->names_message,
-			     v->access->names_operation);
-	return res;
+	b.refs = calloc(1, sizeof(*b.refs));
+	b.a = calloc(1, sizeof(*b.a));
+	if (!b.refs || !b.a) {
+		res = -ENOMEM;
+		goto nomem;
+	}
+	res = build_pin(&b, ORG_PSETS, "", (const void **)&ps, err);
+	if (res)
+		goto out;
+	b.a->present = ps->present;
+	b.a->instance_arn = xdup(ps->instance_arn, &oom);
+	b.a->identity_store_id = xdup(ps->identity_store_id, &oom);
+	b.a->psets = calloc(ps->npsets ? ps->npsets : 1, sizeof(*b.a->psets));
+	if (!b.a->psets)
+		oom = 1;
+	for (i = 0; b.a->psets && i < ps->npsets; i++, b.a->npsets++)
+		pset_copy(&b.a->psets[i], &ps->psets[i], &oom);
+	if (oom || org_skipped_merge(&b.a->skipped, &ps->skipped))
+		goto nomem;
+	nacct = ps->present ? access_accounts(ps, &accts) : 0;
+	if (nacct < 0)
+		goto nomem;
+	/* the accounts' values and the principals' are pinned too */
+	{
+		struct cache_ref *nr = reallocarray(b.refs, 1 + (size_t)nacct,
+						    sizeof(*nr));
+
+		if (!nr)
+			goto nomem;
+		b.refs = nr;
+		memset(&b.refs[1], 0, (size_t)nacct * sizeof(*nr));
+	}
+	res = build_assignments(&b, ps, accts, (size_t)nacct, err);
+	if (!res) {
+		struct cache_ref *nr = reallocarray(b.refs, b.nrefs + b.a->n + 1,
+						    sizeof(*nr));
+
+		if (!nr)
+			goto nomem;
+		b.refs = nr;
+		res = build_names(&b, err);
+	}
+	if (!res && org_access_finish(b.a))
+		goto nomem;
+	if (!res && b.a->names_code[0])
+		record_names(o, "/access", b.a->names_code,
+			     b.a->names_message, b.a->names_operation);
+	goto out;
+nomem:
+	aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+	res = -ENOMEM;
+out:
+	for (i = 0; b.refs && i < b.nrefs; i++)
+		cache_release(o->cache, &b.refs[i]);
+	free(b.refs);
+	free(accts);
+	if (res) {
+		org_access_free(b.a);
+		return res;
+	}
+	v->access = b.a;
+	return 0;
 }
 
 /* A key "<store id>/<id>" into store and *id.  @return 0, or -EINVAL
@@ -947,34 +1247,134 @@ static void free_members(void *v)
 	org_members_free(v);
 }
 
-/* One user's name */
-static int fetch_user(struct org *o, const char *key, union org_value *v,
-		      struct aws_error *err)
+/* One group's or user's name: key "<store>/<GROUP|USER>/<id>" */
+static int fetch_principal(struct org *o, const char *key,
+			   union org_value *v, struct aws_error *err)
 {
 	const struct org_source_ops *ops = o->src->ops;
-	const char *user;
+	const char *rest;
 	char store[80];
+	int user;
 
-	if (!ops->describe_user)
+	if (!ops->describe_principal)
 		return unsupported(err, "NotSupported",
 				   "this source has no Identity Center data");
-	if (split_store(key, "user", store, sizeof(store), &user, err))
+	if (split_store(key, "principal", store, sizeof(store), &rest, err))
 		return -EINVAL;
-	return ops->describe_user(o->src, store, user, &v->user, err);
+	user = !strncmp(rest, "USER/", 5);
+	if (!user && strncmp(rest, "GROUP/", 6)) {
+		aws_error_set(err, EINVAL, "InternalError", "bad principal key "
+			      "'%s'", key);
+		return -EINVAL;
+	}
+	return ops->describe_principal(o->src, store, user,
+				       rest + (user ? 5 : 6), &v->principal,
+				       err);
 }
 
-static void hash_user(const void *p, uint64_t *h, size_t *sz)
+static void hash_principal(const void *p, uint64_t *h, size_t *sz)
 {
-	const struct org_user *u = p;
+	const struct org_principal *u = p;
 
-	h_str(h, u->user_id);
+	h_str(h, u->id);
 	h_str(h, u->name);
-	*sz += sizeof(*u) + slen(u->user_id) + slen(u->name);
+	*sz += sizeof(*u) + slen(u->id) + slen(u->name);
 }
 
-static void free_user(void *v)
+static void free_principal(void *v)
 {
-	org_user_free(v);
+	org_principal_free(v);
+}
+
+static int fetch_psets(struct org *o, const char *key, union org_value *v,
+		       struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+
+	(void)key;
+	if (!ops->list_access_psets)
+		return unsupported(err, "NotSupported",
+				   "this source has no Identity Center data");
+	return ops->list_access_psets(o->src, &v->access, err);
+}
+
+/* Whether account is in a permission set's sorted accounts */
+static int provisioned_in(const struct org_pset *p, const char *account)
+{
+	size_t lo = 0, hi = p->naccounts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(account, p->accounts[mid]);
+
+		if (!c)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* An account's assignments: of the permission sets provisioned there
+ * (ORG_PSETS says which) */
+static int fetch_account_access(struct org *o, const char *account,
+				union org_value *v, struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+	struct cache_ref r = { 0 };
+	const struct org_access *ps;
+	char **arns = NULL;
+	size_t n = 0, i;
+	int res;
+
+	if (!ops->list_account_access)
+		return unsupported(err, "NotSupported",
+				   "this source has no Identity Center data");
+	res = cache_get_fresh(o->cache, ORG_PSETS, "", &r, err);
+	if (res)
+		return res;
+	ps = r.data;
+	arns = calloc(ps->npsets ? ps->npsets : 1, sizeof(*arns));
+	if (!arns) {
+		cache_release(o->cache, &r);
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < ps->npsets; i++)
+		if (provisioned_in(&ps->psets[i], account))
+			arns[n++] = ps->psets[i].arn;
+	if (ps->present)
+		res = ops->list_account_access(o->src, ps->instance_arn,
+					       account, arns, n,
+					       &v->acct_access, err);
+	else if (!(v->acct_access = calloc(1, sizeof(*v->acct_access))))
+		res = -ENOMEM;
+	if (res == -ENOMEM && !err->err)
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+	free(arns);
+	cache_release(o->cache, &r);
+	return res;
+}
+
+static void hash_account_access(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_account_access *a = p;
+
+	*sz += sizeof(*a);
+	for (size_t i = 0; i < a->n; i++) {
+		h_str(h, a->v[i].pset_arn);
+		h_int(h, a->v[i].user);
+		h_str(h, a->v[i].principal_id);
+		*sz += sizeof(a->v[i]) + slen(a->v[i].pset_arn) +
+		       slen(a->v[i].principal_id);
+	}
+}
+
+static void free_account_access(void *v)
+{
+	org_account_access_free(v);
 }
 
 static int fetch_regions(struct org *o, const char *account,
@@ -1055,8 +1455,13 @@ static const struct kind_def {
 			  fetch_regions, hash_regions, free_regions },
 	[ORG_MEMBERS] = { "group members", LANE_MEMBER_ACCOUNTS,
 			  fetch_members, hash_members, free_members },
-	[ORG_USER] = { "user", LANE_MEMBER_ACCOUNTS,
-		       fetch_user, hash_user, free_user },
+	[ORG_PRINCIPAL] = { "group or user", LANE_MEMBER_ACCOUNTS,
+			    fetch_principal, hash_principal, free_principal },
+	[ORG_PSETS] = { "permission sets", LANE_MEMBER_ACCOUNTS,
+			fetch_psets, hash_access, free_access },
+	[ORG_ACCOUNT_ACCESS] = { "account access", LANE_MEMBER_ACCOUNTS,
+				 fetch_account_access, hash_account_access,
+				 free_account_access },
 };
 
 const char *org_kind_name(enum org_kind k)
@@ -1083,6 +1488,10 @@ static const struct org_skipped *skipped_of(int kind, union org_value v)
 		return &v.access->skipped;
 	case ORG_MEMBERS:
 		return &v.members->skipped;
+	case ORG_PSETS:
+		return &v.access->skipped;
+	case ORG_ACCOUNT_ACCESS:
+		return &v.acct_access->skipped;
 	default:
 		return NULL;
 	}
@@ -1103,6 +1512,7 @@ static void record_skipped(struct org *o, int kind, const char *key,
 		[ORG_ORGRES] = "/resources (aggregator)",
 		[ORG_ACCESS] = "/access",
 		[ORG_MEMBERS] = "/access/groups",
+		[ORG_PSETS] = "/access/permission-sets",
 	};
 	char path[256];
 
@@ -1116,6 +1526,8 @@ static void record_skipped(struct org *o, int kind, const char *key,
 			 slash ? slash + 1 : "");
 	} else if (kind == ORG_POLICY) {
 		snprintf(path, sizeof(path), "/policies/%s/targets", key);
+	} else if (kind == ORG_ACCOUNT_ACCESS) {
+		snprintf(path, sizeof(path), "/accounts/%s/access.tsv", key);
 	} else {
 		snprintf(path, sizeof(path), "%s", where[kind]);
 	}

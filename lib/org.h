@@ -12,8 +12,10 @@
  *                               (the source's list_org_resources)
  *   ORG_EFFPOL    "<account>"   the account's effective tag policy
  *   ORG_CONFIG    "<account>/<region>"  AWS Config rule compliance
- *   ORG_ACCESS    ""            IAM Identity Center assignments (the
- *                               source's list_access)
+ *   ORG_ACCESS    ""            derived: every IAM Identity Center
+ *                               assignment, named (from ORG_PSETS, each
+ *                               account's ORG_ACCOUNT_ACCESS and each
+ *                               principal's ORG_PRINCIPAL)
  *   ORG_INDEX     ""            derived: every account and OU with its
  *                               tags and effective owner (the org-wide
  *                               crawl behind owners/, unowned/, tags/)
@@ -21,7 +23,12 @@
  *                               (-o regions=all)
  *   ORG_MEMBERS   "<store id>/<group id>"  the users of an Identity
  *                               Center group (the source's list_members)
- *   ORG_USER      "<store id>/<user id>"  one user's name (describe_user)
+ *   ORG_PRINCIPAL "<store id>/<GROUP|USER>/<id>"  one group's or user's
+ *                               name (describe_principal)
+ *   ORG_PSETS     ""            the instance and its permission sets
+ *                               (list_access_psets)
+ *   ORG_ACCOUNT_ACCESS "<account>"  the account's assignments, unnamed
+ *                               (list_account_access)
  * Values are the model.h structs, immutable, shared by reference.  Each
  * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
@@ -52,7 +59,9 @@ enum org_kind {
 	ORG_INDEX,
 	ORG_REGIONS,
 	ORG_MEMBERS,
-	ORG_USER,
+	ORG_PRINCIPAL,
+	ORG_PSETS,
+	ORG_ACCOUNT_ACCESS,
 	ORG_NKINDS
 };
 

@@ -61,22 +61,33 @@ struct org_source_ops {
 	int (*list_org_resources)(struct org_source *s,
 				  struct org_resources **out,
 				  struct aws_error *err);
-	/* Every IAM Identity Center account assignment of the
-	 * organization, with its permission sets and principals' names:
-	 * present 0 when the organization has no instance (not an error).
-	 * NULL when the source has none. */
-	int (*list_access)(struct org_source *s, struct org_access **out,
-			   struct aws_error *err);
+	/* The IAM Identity Center instance and its permission sets, each
+	 * described, with the accounts where it is provisioned (no
+	 * assignment: n 0): present 0 when the organization has no
+	 * instance (not an error).  NULL when the source has none. */
+	int (*list_access_psets)(struct org_source *s,
+				 struct org_access **out,
+				 struct aws_error *err);
+	/* The assignments of account in instance, of each of the n
+	 * permission sets (ARNs) provisioned there, unnamed.  NULL when
+	 * the source has none. */
+	int (*list_account_access)(struct org_source *s, const char *instance,
+				   const char *account,
+				   char *const *pset_arns, size_t n,
+				   struct org_account_access **out,
+				   struct aws_error *err);
 	/* The members (user ids) of group group_id in identity store
 	 * store_id.  NULL when the source has none. */
 	int (*list_members)(struct org_source *s, const char *store_id,
 			    const char *group_id, struct org_members **out,
 			    struct aws_error *err);
-	/* User user_id of identity store store_id: its name ("" when the
-	 * store does not know it).  NULL when the source has none. */
-	int (*describe_user)(struct org_source *s, const char *store_id,
-			     const char *user_id, struct org_user **out,
-			     struct aws_error *err);
+	/* Group (user 0) or user id of identity store store_id: its name
+	 * ("" when the store does not know it).  NULL when the source has
+	 * none. */
+	int (*describe_principal)(struct org_source *s, const char *store_id,
+				  int user, const char *id,
+				  struct org_principal **out,
+				  struct aws_error *err);
 	/* The regions account has enabled (account:ListRegions with the
 	 * opt-in statuses ENABLED and ENABLED_BY_DEFAULT, through the
 	 * member role like list_resources; the management account with the

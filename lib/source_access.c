@@ -1,30 +1,27 @@
-/* source_access.c - the aws source's IAM Identity Center side: every
- * account assignment of the organization's instance, with the permission
- * sets they name and the names of their groups and users
+/* source_access.c - the aws source's IAM Identity Center side, in
+ * pieces the cache keeps apart (lib/org.c builds the org-wide listing
+ * from them, so that no piece is asked twice):
  *
  * sso-admin, in the instance's region, from the client's account or the
  * delegated administrator's (source_aws_priv.h sso_account):
- *   ListInstances                       the instance (none: "none")
- *   ListPermissionSets                  every permission set
- *   per permission set: DescribePermissionSet,
- *     ListManagedPoliciesInPermissionSet, GetInlinePolicyForPermissionSet,
- *     ListAccountsForProvisionedPermissionSet (where it is provisioned)
- *   per (permission set, account provisioned): ListAccountAssignments
- * then identitystore DescribeGroup / DescribeUser once per principal.
- * A group's members (list_members), on demand: ListGroupMemberships;
- * each user's name (describe_user): DescribeUser, cached once per user
- * whatever groups it is in.
- * The per-account listings and the names go out -o concurrency at once
- * (the client's rate limits pace them).
+ *   list_access_psets: ListInstances (none: "none"), ListPermissionSets,
+ *     per permission set DescribePermissionSet,
+ *     ListManagedPoliciesInPermissionSet, GetInlinePolicyForPermissionSet
+ *     and ListAccountsForProvisionedPermissionSet (where it is
+ *     provisioned)
+ *   list_account_access: per permission set provisioned in the account,
+ *     ListAccountAssignments
+ * identitystore:
+ *   describe_principal: DescribeGroup or DescribeUser
+ *   list_members: ListGroupMemberships
  * That is the fewest calls for the whole org: ListAccountAssignments
  * ForPrincipal would need the principals first, which only these
- * listings name.  An identity store that refuses (AccessDenied) leaves
- * ids for names and says why in the value; an assignment or account id
- * not of AWS's form is left out and named (org_skipped); any other
- * failure fails the listing, which is never shown incomplete.
+ * listings name; and one account alone costs the permission sets and
+ * its own listings.  An assignment or account id not of AWS's form is
+ * left out and named (org_skipped); any failure fails the piece, which
+ * is never shown incomplete.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,63 +165,13 @@ static void free_strings(char **v, size_t n)
 	free(v);
 }
 
-/* ---- calls at once ---- */
-
-/* njobs calls of job(arg, i), on up to nthreads threads; the first job
- * that fails (non-zero) stops the others from taking more. */
-struct pool {
-	int (*job)(void *arg, size_t i);
-	void *arg;
-	size_t njobs;
-	size_t next;                    /* atomic */
-	int failed;                     /* atomic */
-};
-
-static void *pool_worker(void *p_)
-{
-	struct pool *p = p_;
-	size_t i;
-
-	while (!__atomic_load_n(&p->failed, __ATOMIC_ACQUIRE) &&
-	       (i = __atomic_fetch_add(&p->next, 1, __ATOMIC_ACQ_REL)) <
-	       p->njobs)
-		if (p->job(p->arg, i))
-			__atomic_store_n(&p->failed, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* @return 0, or 1 when a job failed (it kept why) */
-static int pool_run(int nthreads, size_t njobs, int (*job)(void *, size_t),
-		    void *arg)
-{
-	struct pool p = { .job = job, .arg = arg, .njobs = njobs };
-	pthread_t tids[SRC_AWS_MAX_CONCURRENCY];
-	int n = 0;
-
-	if (nthreads > SRC_AWS_MAX_CONCURRENCY)
-		nthreads = SRC_AWS_MAX_CONCURRENCY;
-	if ((size_t)nthreads > njobs)
-		nthreads = (int)njobs;
-	/* the caller's thread works too; threads that cannot start leave
-	 * the jobs to the others */
-	while (n + 1 < nthreads &&
-	       !pthread_create(&tids[n], NULL, pool_worker, &p))
-		n++;
-	pool_worker(&p);
-	while (n-- > 0)
-		pthread_join(tids[n], NULL);
-	return p.failed;
-}
-
 /* One fetch: the client, the region and the instance it reads */
 struct fetch {
-	int workers;                    /* calls at once */
 	struct aws_client *c;
 	const char *region;
 	const char *instance;
 	struct org_access *a;
 	const char *store;              /* the identity store */
-	size_t cap;                     /* of a->v */
 };
 
 /* DescribePermissionSet, its policies, into p (p->arn set).
@@ -305,149 +252,27 @@ static int describe_pset(struct fetch *f, struct org_pset *p,
 			   "out of memory");
 }
 
-/* One ListAccountAssignments listing: a permission set in one account */
-struct pair {
-	size_t pset;
-	char *account;
-	struct listed *v;
-	size_t n;
-	int rc;
-	struct aws_error err;
-	struct org_skipped skipped;
-};
-
-struct pairs {
-	struct fetch *f;
-	struct pair *v;
-	size_t n, cap;
-};
-
-static void pairs_free(struct pairs *ps)
-{
-	size_t i, j;
-
-	for (i = 0; i < ps->n; i++) {
-		for (j = 0; j < ps->v[i].n; j++) {
-			free(ps->v[i].v[j].account);
-			free(ps->v[i].v[j].principal);
-		}
-		free(ps->v[i].v);
-		free(ps->v[i].account);
-		org_skipped_free(&ps->v[i].skipped);
-	}
-	free(ps->v);
-}
-
-/* The accounts where permission set k is provisioned, each a pair of ps.
- * @return 0 or -errno with err filled */
-static int provisioned(struct fetch *f, size_t k, struct pairs *ps,
+/* The accounts where permission set p is provisioned into p->accounts,
+ * sorted, each once.  @return 0 or -errno with err filled */
+static int provisioned(struct fetch *f, struct org_pset *p,
 		       struct aws_error *err)
 {
-	char **accts = NULL;
-	size_t nacct = 0, i;
 	int rc;
 	struct source_list l = { .op = &list_provisioned,
 				 .arg = (void *)"account",
-				 .vec = &accts, .n = &nacct,
+				 .vec = &p->accounts, .n = &p->naccounts,
 				 .skipped = &f->a->skipped };
 
 	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:s, s:i}",
 			     "InstanceArn", f->instance,
-			     "PermissionSetArn", f->a->psets[k].arn,
+			     "PermissionSetArn", p->arn,
 			     "MaxResults", SSO_PAGE);
-	for (i = 0; i < nacct && !rc; i++) {
-		if (source_grow((void **)&ps->v, &ps->cap, ps->n,
-				sizeof(*ps->v))) {
-			rc = source_fail(err, &aws_svc_sso_admin,
-					 list_provisioned.op, ENOMEM,
-					 "OutOfMemory", "out of memory");
-			break;
-		}
-		memset(&ps->v[ps->n], 0, sizeof(ps->v[ps->n]));
-		ps->v[ps->n].pset = k;
-		ps->v[ps->n].account = accts[i];
-		accts[i] = NULL;
-		ps->n++;
-	}
-	free_strings(accts, nacct);
+	/* an account listed twice (it moved between pages) is one */
+	p->naccounts = org_strings_sort_unique(p->accounts, p->naccounts);
 	return rc;
 }
 
-static int pair_job(void *arg, size_t i)
-{
-	struct pairs *ps = arg;
-	struct fetch *f = ps->f;
-	struct pair *p = &ps->v[i];
-	struct source_list l = { .op = &list_assignments, .vec = &p->v,
-				 .n = &p->n, .skipped = &p->skipped };
-
-	p->rc = source_list_run(&l, f->c, f->region, &p->err,
-				"{s:s, s:s, s:s, s:i}",
-				"InstanceArn", f->instance,
-				"PermissionSetArn", f->a->psets[p->pset].arn,
-				"AccountId", p->account,
-				"MaxResults", SSO_PAGE);
-	return p->rc;
-}
-
-/* Every pair's assignments, listed at once, onto f->a in the pairs'
- * order.  @return 0 or -errno with err filled (a failed pair's) */
-static int list_pairs(struct fetch *f, struct pairs *ps,
-		      struct aws_error *err)
-{
-	size_t i, j;
-
-	ps->f = f;
-	if (pool_run(f->workers, ps->n, pair_job, ps)) {
-		for (i = 0; i < ps->n; i++)
-			if (ps->v[i].rc) {
-				*err = ps->v[i].err;
-				return ps->v[i].rc;
-			}
-	}
-	for (i = 0; i < ps->n; i++) {
-		struct pair *p = &ps->v[i];
-
-		if (org_skipped_merge(&f->a->skipped, &p->skipped))
-			return source_fail(err, &aws_svc_sso_admin,
-					   list_assignments.op, ENOMEM,
-					   "OutOfMemory", "out of memory");
-		for (j = 0; j < p->n; j++) {
-			struct org_assignment *x;
-
-			/* what an account's listing says of another
-			 * account is not taken */
-			if (strcmp(p->v[j].account, p->account))
-				continue;
-			if (source_grow((void **)&f->a->v, &f->cap, f->a->n,
-					sizeof(*f->a->v)))
-				return source_fail(err, &aws_svc_sso_admin,
-						   list_assignments.op, ENOMEM,
-						   "OutOfMemory",
-						   "out of memory");
-			x = &f->a->v[f->a->n++];
-			memset(x, 0, sizeof(*x));
-			x->account = p->v[j].account;
-			x->pset = p->pset;
-			x->user = p->v[j].user;
-			x->principal_id = p->v[j].principal;
-			p->v[j].account = p->v[j].principal = NULL;
-		}
-	}
-	return 0;
-}
-
 /* ---- names ---- */
-
-static int cmp_principal_id(const void *x, const void *y)
-{
-	const struct org_assignment *a = *(const struct org_assignment *const *)x;
-	const struct org_assignment *b = *(const struct org_assignment *const *)y;
-
-	if (a->user != b->user)
-		return a->user - b->user;
-	return strcmp(a->principal_id, b->principal_id);
-}
 
 /* The name of one principal into *name (malloc'd): the identity store's,
  * or NULL when it does not know the principal (deleted since).
@@ -481,105 +306,6 @@ static int describe_principal(struct fetch *f, int user, const char *id,
 	json_decref(out);
 	return *name ? 0 : source_fail(err, &aws_svc_identitystore, op,
 				       ENOMEM, "OutOfMemory", "out of memory");
-}
-
-/* The principals to name: the first assignment of each */
-struct names {
-	struct fetch *f;
-	struct org_assignment **first;  /* of each principal */
-	size_t n;
-	char **name;                    /* what each is called, or NULL */
-	int *rc;
-	struct aws_error *err;
-	int denied;                     /* atomic: the store refused */
-};
-
-static int name_job(void *arg, size_t i)
-{
-	struct names *nm = arg;
-
-	if (__atomic_load_n(&nm->denied, __ATOMIC_ACQUIRE))
-		return 0;
-	nm->rc[i] = describe_principal(nm->f, nm->first[i]->user,
-				       nm->first[i]->principal_id,
-				       &nm->name[i], &nm->err[i]);
-	if (nm->rc[i] == -EACCES) {
-		/* the role may read assignments but not the directory */
-		__atomic_store_n(&nm->denied, 1, __ATOMIC_RELEASE);
-		return 0;
-	}
-	return nm->rc[i];
-}
-
-/* Name every assignment's principal, asking once per principal, all at
- * once; ids for every name when the identity store refuses (its error
- * kept in f->a).  @return 0 or -errno with err filled */
-static int name_principals(struct fetch *f, struct aws_error *err)
-{
-	struct org_access *a = f->a;
-	struct org_assignment **p;
-	struct names nm = { .f = f };
-	size_t i, j, u;
-	int rc = 0;
-
-	if (!a->n)
-		return 0;
-	p = malloc(a->n * sizeof(*p));
-	nm.first = malloc(a->n * sizeof(*nm.first));
-	nm.name = calloc(a->n, sizeof(*nm.name));
-	nm.rc = calloc(a->n, sizeof(*nm.rc));
-	nm.err = calloc(a->n, sizeof(*nm.err));
-	if (!p || !nm.first || !nm.name || !nm.rc || !nm.err) {
-		rc = source_fail(err, &aws_svc_identitystore, "DescribeGroup",
-				 ENOMEM, "OutOfMemory", "out of memory");
-		goto out;
-	}
-	for (i = 0; i < a->n; i++)
-		p[i] = &a->v[i];
-	qsort(p, a->n, sizeof(*p), cmp_principal_id);
-	for (i = 0; i < a->n; i++)
-		if (!i || cmp_principal_id(&p[i - 1], &p[i]))
-			nm.first[nm.n++] = p[i];
-	pool_run(f->workers, nm.n, name_job, &nm);
-	for (u = 0; u < nm.n && !rc; u++) {
-		if (nm.rc[u] == -EACCES && !a->names_code[0]) {
-			snprintf(a->names_code, sizeof(a->names_code), "%s",
-				 nm.err[u].code);
-			snprintf(a->names_message, sizeof(a->names_message),
-				 "names of groups and users are their ids: "
-				 "%.400s", nm.err[u].message);
-			snprintf(a->names_operation,
-				 sizeof(a->names_operation), "%s",
-				 nm.err[u].operation);
-		} else if (nm.rc[u] && nm.rc[u] != -EACCES) {
-			*err = nm.err[u];
-			rc = nm.rc[u];
-		}
-	}
-	/* each principal's assignments take its name (its id when none, or
-	 * when the store refused: all ids then, not some) */
-	for (i = 0, u = 0; i < a->n && !rc; i++) {
-		const char *name;
-
-		if (i && cmp_principal_id(&p[i - 1], &p[i]))
-			u++;
-		name = nm.name[u] && !nm.denied ? nm.name[u] :
-		       p[i]->principal_id;
-		p[i]->principal_name = strdup(name);
-		if (!p[i]->principal_name)
-			rc = source_fail(err, &aws_svc_identitystore,
-					 "DescribeGroup", ENOMEM,
-					 "OutOfMemory", "out of memory");
-	}
-out:
-	for (j = 0; nm.name && j < nm.n; j++)
-		free(nm.name[j]);
-	free(nm.name);
-	free(nm.rc);
-	free(nm.err);
-	free(nm.first);
-	free(p);
-	return rc;
 }
 
 /* ---- the whole ---- */
@@ -634,7 +360,8 @@ static int find_instance(struct aws_source *s, struct fetch *f,
 }
 
 /* The permission sets of the instance into f->a, described, each with
- * its assignments.  @return 0 or -errno with err filled */
+ * the accounts where it is provisioned.  @return 0 or -errno with err
+ * filled */
 static int read_psets(struct fetch *f, struct aws_error *err)
 {
 	struct org_access *a = f->a;
@@ -642,7 +369,6 @@ static int read_psets(struct fetch *f, struct aws_error *err)
 	size_t narn = 0, i, k;
 	struct source_list l = { .op = &list_psets, .vec = &arns,
 				 .n = &narn };
-	struct pairs ps = { 0 };
 	int rc;
 
 	rc = source_list_run(&l, f->c, f->region, err, "{s:s, s:i}",
@@ -676,12 +402,9 @@ static int read_psets(struct fetch *f, struct aws_error *err)
 						 "called %s",
 						 a->psets[k].name);
 		if (!rc)
-			rc = provisioned(f, a->npsets - 1, &ps, err);
+			rc = provisioned(f, &a->psets[a->npsets - 1], err);
 	}
 	free_strings(arns, narn);
-	if (!rc)
-		rc = list_pairs(f, &ps, err);
-	pairs_free(&ps);
 	return rc;
 }
 
@@ -693,7 +416,6 @@ static int fetch_client(struct aws_source *s, struct fetch *f,
 			int *member, struct aws_error *err)
 {
 	f->region = s->sso_region;
-	f->workers = s->concurrency;
 	f->c = s->client;
 	*member = 0;
 	if (!s->sso_account)
@@ -704,8 +426,8 @@ static int fetch_client(struct aws_source *s, struct fetch *f,
 				     &f->c, member, err);
 }
 
-int aws_list_access(struct org_source *src, struct org_access **out,
-		    struct aws_error *err)
+int aws_list_access_psets(struct org_source *src, struct org_access **out,
+			  struct aws_error *err)
 {
 	struct aws_source *s = to_aws(src);
 	struct fetch f = { 0 };
@@ -723,13 +445,10 @@ int aws_list_access(struct org_source *src, struct org_access **out,
 		rc = find_instance(s, &f, err);
 	if (!rc && f.a->present) {
 		f.instance = f.a->instance_arn;
-		f.store = f.a->identity_store_id;
 		rc = read_psets(&f, err);
-		if (!rc)
-			rc = name_principals(&f, err);
 		if (!rc && org_access_finish(f.a))
 			rc = source_fail(err, &aws_svc_sso_admin,
-					 "ListAccountAssignments", ENOMEM,
+					 "ListPermissionSets", ENOMEM,
 					 "OutOfMemory", "out of memory");
 	}
 	if (member)
@@ -739,6 +458,96 @@ int aws_list_access(struct org_source *src, struct org_access **out,
 		return rc;
 	}
 	*out = f.a;
+	return 0;
+}
+
+/* ---- one account's assignments ---- */
+
+int aws_list_account_access(struct org_source *src, const char *instance,
+			    const char *account, char *const *pset_arns,
+			    size_t n, struct org_account_access **out,
+			    struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	struct fetch f = { .instance = instance };
+	struct org_account_access *x;
+	struct listed *v = NULL;
+	size_t nv = 0, i, j;
+	int rc, member = 0;
+
+	*out = NULL;
+	aws_error_clear(err);
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return source_fail(err, &aws_svc_sso_admin,
+				   list_assignments.op, ENOMEM, "OutOfMemory",
+				   "out of memory");
+	rc = fetch_client(s, &f, &aws_svc_sso_admin, list_assignments.op,
+			  &member, err);
+	for (i = 0; i < n && !rc; i++) {
+		struct source_list l = { .op = &list_assignments, .vec = &v,
+					 .n = &nv, .skipped = &x->skipped };
+		struct org_listed *nx;
+
+		nv = 0;
+		rc = source_list_run(&l, f.c, f.region, err,
+				     "{s:s, s:s, s:s, s:i}",
+				     "InstanceArn", instance,
+				     "PermissionSetArn", pset_arns[i],
+				     "AccountId", account,
+				     "MaxResults", SSO_PAGE);
+		nx = rc || !nv ? NULL : reallocarray(x->v, x->n + nv,
+						     sizeof(*x->v));
+		if (!rc && nv && !nx)
+			rc = source_fail(err, &aws_svc_sso_admin,
+					 list_assignments.op, ENOMEM,
+					 "OutOfMemory", "out of memory");
+		if (nx)
+			x->v = nx;
+		for (j = 0; j < nv; j++) {
+			/* what an account's listing says of another account
+			 * is not taken */
+			if (!rc && !strcmp(v[j].account, account)) {
+				struct org_listed *y = &x->v[x->n];
+
+				y->pset_arn = strdup(pset_arns[i]);
+				y->user = v[j].user;
+				y->principal_id = v[j].principal;
+				v[j].principal = NULL;
+				x->n++;
+				if (!y->pset_arn)
+					rc = source_fail(err,
+							 &aws_svc_sso_admin,
+							 list_assignments.op,
+							 ENOMEM, "OutOfMemory",
+							 "out of memory");
+			}
+			free(v[j].account);
+			free(v[j].principal);
+		}
+		free(v);
+		v = NULL;
+	}
+	if (member)
+		aws_client_free(f.c);
+	if (rc) {
+		org_account_access_free(x);
+		return rc;
+	}
+	/* a principal listed twice (it moved between pages) is one */
+	org_account_access_sort(x);
+	for (i = 0, j = 0; i < x->n; i++) {
+		if (j && !strcmp(x->v[j - 1].pset_arn, x->v[i].pset_arn) &&
+		    x->v[j - 1].user == x->v[i].user &&
+		    !strcmp(x->v[j - 1].principal_id, x->v[i].principal_id)) {
+			free(x->v[i].pset_arn);
+			free(x->v[i].principal_id);
+		} else {
+			x->v[j++] = x->v[i];
+		}
+	}
+	x->n = j;
+	*out = x;
 	return 0;
 }
 
@@ -802,34 +611,34 @@ int aws_list_members(struct org_source *src, const char *store_id,
 	return 0;
 }
 
-int aws_describe_user(struct org_source *src, const char *store_id,
-		      const char *user_id, struct org_user **out,
-		      struct aws_error *err)
+int aws_describe_principal(struct org_source *src, const char *store_id,
+			   int user, const char *id,
+			   struct org_principal **out, struct aws_error *err)
 {
+	const char *op = user ? "DescribeUser" : "DescribeGroup";
 	struct aws_source *s = to_aws(src);
 	struct fetch f = { .store = store_id };
-	struct org_user *u;
+	struct org_principal *u;
 	int rc, member = 0;
 
 	*out = NULL;
 	aws_error_clear(err);
 	u = calloc(1, sizeof(*u));
-	if (!u || !(u->user_id = strdup(user_id))) {
+	if (!u || !(u->id = strdup(id))) {
 		free(u);
-		return source_fail(err, &aws_svc_identitystore, "DescribeUser",
-				   ENOMEM, "OutOfMemory", "out of memory");
+		return source_fail(err, &aws_svc_identitystore, op, ENOMEM,
+				   "OutOfMemory", "out of memory");
 	}
-	rc = fetch_client(s, &f, &aws_svc_identitystore, "DescribeUser",
-			  &member, err);
+	rc = fetch_client(s, &f, &aws_svc_identitystore, op, &member, err);
 	if (!rc)
-		rc = describe_principal(&f, 1, user_id, &u->name, err);
+		rc = describe_principal(&f, user, id, &u->name, err);
 	if (member)
 		aws_client_free(f.c);
 	if (!rc && !u->name && !(u->name = strdup("")))
-		rc = source_fail(err, &aws_svc_identitystore, "DescribeUser",
-				 ENOMEM, "OutOfMemory", "out of memory");
+		rc = source_fail(err, &aws_svc_identitystore, op, ENOMEM,
+				 "OutOfMemory", "out of memory");
 	if (rc) {
-		org_user_free(u);
+		org_principal_free(u);
 		return rc;
 	}
 	*out = u;

@@ -77,7 +77,7 @@ struct source_aws_options {
 	 * config_aggregator_region).  Both NULL: the source has no
 	 * list_org_resources (NULL in its ops). */
 	const char *resource_explorer_view;
-	/* list_access: IAM Identity Center read from this account (a
+	/* IAM Identity Center read from this account (a
 	 * delegated administrator, through member_role) and this instance
 	 * ARN, in this region.  NULL: the client's account, its first
 	 * instance, the client's region. */

@@ -69,9 +69,9 @@ struct aws_source {
 	char id_error[512];             /* why the last ask failed, ""
 					   when none; id_lock */
 	char *credentials;              /* NULL: not known */
-	/* list_access: the Identity Center instance's account, when not
-	 * the client's (a delegated administrator, through the member
-	 * role), and its ARN when one is chosen; its region.  NULL: the
+	/* IAM Identity Center (list_access_psets and the others): the
+	 * instance's account, when not the client's (a delegated
+	 * administrator, through the member role), and its ARN when one is chosen; its region.  NULL: the
 	 * client's account, the first instance, the client's region */
 	char *sso_account;
 	char *sso_instance;
@@ -131,17 +131,22 @@ int source_account_client(struct aws_source *s, const char *account,
 			  const char *region, const struct aws_service *svc,
 			  const char *op, struct aws_client **out, int *member,
 			  struct aws_error *err);
-/* IAM Identity Center assignments (source_access.c); the contract is
- * lib/source.h's list_access. */
-int aws_list_access(struct org_source *src, struct org_access **out,
-		    struct aws_error *err);
+/* IAM Identity Center's permission sets and one account's assignments
+ * (source_access.c); the contract is lib/source.h's list_access_psets
+ * and list_account_access. */
+int aws_list_access_psets(struct org_source *src, struct org_access **out,
+			  struct aws_error *err);
+int aws_list_account_access(struct org_source *src, const char *instance,
+			    const char *account, char *const *pset_arns,
+			    size_t n, struct org_account_access **out,
+			    struct aws_error *err);
 /* A group's members and one user's name (source_access.c):
  * lib/source.h's list_members and describe_user. */
 int aws_list_members(struct org_source *src, const char *store_id,
 		     const char *group_id, struct org_members **out,
 		     struct aws_error *err);
-int aws_describe_user(struct org_source *src, const char *store_id,
-		      const char *user_id, struct org_user **out,
-		      struct aws_error *err);
+int aws_describe_principal(struct org_source *src, const char *store_id,
+			   int user, const char *id,
+			   struct org_principal **out, struct aws_error *err);
 
 #endif

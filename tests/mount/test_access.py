@@ -1,6 +1,7 @@
 """Who can act in each account: IAM Identity Center assignments through a
 real mount of the fake (issue 20): accounts/<id>/access{,.tsv},
 owner_has_access, access/, owners/<owner>/access.tsv."""
+import collections
 import errno
 import json
 import os
@@ -226,8 +227,11 @@ def test_identitystore_denied_names_fall_back_to_ids():
             errors = [e for e in read(m.p('.orgfs', 'errors')).splitlines()
                       if 'identitystore:Describe' in e]
             assert errors, read(m.p('.orgfs', 'errors'))
-            assert 'AccessDeniedException' in errors[0]
-            assert 'names of groups and users are their ids' in errors[0]
+            assert all('AccessDeniedException' in e for e in errors), errors
+            # the org-wide listing says what it did; an account's own
+            # files name the refusal under their path
+            assert any('\t/access\t' in e and 'names of groups and users are their ids' in e
+                       for e in errors), errors
 
 
 def snapshot(m, accounts):
@@ -467,3 +471,36 @@ def test_sso_instance_delegated_administrator():
         assumed = [r for r in f.requests(service='sts', op='AssumeRole')
                    if admin in json.dumps(r.get('params'))]
         assert assumed, 'no role assumed in the delegated administrator'
+
+
+def test_one_account_costs_its_own_calls(fake):
+    """cat accounts/X/access.tsv asks the permission sets once (with where
+    each is provisioned) and X's assignments and principals only; the
+    org-wide views after it reuse what was read: no call is made twice."""
+    access = fake.access()
+    want = expected(access)
+    accounts = account_ids(fake)
+    x, y = [a for a in accounts if any(w[0] == a for w in want)][:2]
+    with mount(fake) as m:
+        fake.clear_requests()
+        assert [(x,) + r for r in rows(m.p('accounts', x, 'access.tsv'))] == \
+            [w for w in want if w[0] == x]
+        calls = fake.requests(service='sso-admin') + fake.requests(service='identitystore')
+        listed = {r['params']['AccountId'] for r in calls if r['op'] == 'ListAccountAssignments'}
+        assert listed == {x}
+        sets = {w[1] for w in want if w[0] == x}
+        arns = {p['PermissionSetArn'] for p in access['permission_sets'] if p['Name'] in sets}
+        assert {r['params']['PermissionSetArn'] for r in calls
+                if r['op'] == 'ListAccountAssignments'} == arns
+        named = {r['params'].get('GroupId') or r['params'].get('UserId') for r in calls
+                 if r['op'] in ('DescribeGroup', 'DescribeUser')}
+        assert named == {w[4] for w in want if w[0] == x}
+        # far fewer than the whole organization's
+        assert len(calls) < len({(w[0], w[1]) for w in want})
+        read(m.p('accounts', y, 'owner_has_access'))
+        # then everything: each call once over the whole session
+        tree_rows(m, accounts)
+        calls = fake.requests(service='sso-admin') + fake.requests(service='identitystore')
+        keys = [(r['op'], json.dumps(r['params'], sort_keys=True)) for r in calls]
+        dup = [k for k, n in collections.Counter(keys).items() if n > 1]
+        assert not dup, dup

@@ -219,7 +219,7 @@ def test_identitystore_denied_owner_check_not_judged(tmp_path):
             assert got == fails
             assert set(got_unknown) == set(unknown)
             for why in got_unknown.values():
-                assert why.startswith('IAM Identity Center group names unreadable '
+                assert why.startswith('IAM Identity Center names unreadable '
                                       '(identitystore:Describe'), why
                 assert 'AccessDeniedException' in why, why
             check_views(m, org, fails, unknown)

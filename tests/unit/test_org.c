@@ -44,7 +44,7 @@ static struct {
 	int destroyed;
 	int changes;            /* on_change calls */
 	char last_key[64];      /* account/region of the last slice call */
-	int names_denied;       /* list_access: the identity store refused */
+	int names_denied;       /* describe_principal: the store refused */
 } fk = { .m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static int fk_calls(enum org_kind k)
@@ -383,12 +383,12 @@ static void fk_destroy(struct org_source *s)
 	fk.destroyed++;
 }
 
-/* One permission set held by one group in 111111111111 */
-static int fk_list_access(struct org_source *s, struct org_access **out,
-			  struct aws_error *err)
+/* One permission set, provisioned in 111111111111 */
+static int fk_list_access_psets(struct org_source *s, struct org_access **out,
+				struct aws_error *err)
 {
 	struct org_access *a;
-	int rc = enter(ORG_ACCESS, err);
+	int rc = enter(ORG_PSETS, err);
 
 	(void)s;
 	if (rc)
@@ -404,20 +404,66 @@ static int fk_list_access(struct org_source *s, struct org_access **out,
 	a->psets[0].description = strdup("");
 	a->psets[0].session_duration = strdup("PT1H");
 	a->psets[0].inline_policy = strdup("");
-	a->n = 1;
-	a->v = xcalloc(1, sizeof(*a->v));
-	a->v[0].account = strdup("111111111111");
-	a->v[0].principal_id = strdup("g-1");
-	a->v[0].principal_name = strdup(fk.names_denied ? "g-1" : "payments");
-	if (fk.names_denied) {
-		strcpy(a->names_code, "AccessDeniedException");
-		strcpy(a->names_message, "names of groups and users are their "
-		       "ids: denied");
-		strcpy(a->names_operation, "identitystore:DescribeGroup");
-	}
+	a->psets[0].naccounts = 1;
+	a->psets[0].accounts = xcalloc(1, sizeof(char *));
+	a->psets[0].accounts[0] = strdup("111111111111");
 	ck_assert_int_eq(org_access_finish(a), 0);
-	ck_assert_str_eq(a->v[0].label, a->v[0].principal_name);
 	*out = a;
+	return 0;
+}
+
+/* ... held there by group g-1 */
+static int fk_list_account_access(struct org_source *s, const char *instance,
+				  const char *account, char *const *arns,
+				  size_t n, struct org_account_access **out,
+				  struct aws_error *err)
+{
+	struct org_account_access *x;
+	int rc = enter(ORG_ACCOUNT_ACCESS, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	ck_assert_str_eq(instance, "arn:aws:sso:::instance/ssoins-1");
+	x = xcalloc(1, sizeof(*x));
+	if (!strcmp(account, "111111111111")) {
+		ck_assert_uint_eq(n, 1);
+		x->v = xcalloc(1, sizeof(*x->v));
+		x->v[0].pset_arn = strdup(arns[0]);
+		x->v[0].principal_id = strdup("g-1");
+		x->n = 1;
+	} else {
+		ck_assert_uint_eq(n, 0);
+	}
+	*out = x;
+	return 0;
+}
+
+/* g-1 is payments, u-1 ann@example.com; fk.names_denied: refused */
+static int fk_describe_principal(struct org_source *s, const char *store,
+				 int user, const char *id,
+				 struct org_principal **out,
+				 struct aws_error *err)
+{
+	struct org_principal *u;
+	int rc = enter(ORG_PRINCIPAL, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	ck_assert_str_eq(store, "d-1");
+	if (fk.names_denied) {
+		aws_error_set(err, EACCES, "AccessDeniedException", "denied");
+		snprintf(err->operation, sizeof(err->operation),
+			 "identitystore:%s", user ? "DescribeUser" :
+			 "DescribeGroup");
+		return -EACCES;
+	}
+	u = xcalloc(1, sizeof(*u));
+	u->id = strdup(id);
+	u->name = strdup(!user && !strcmp(id, "g-1") ? "payments" :
+			 user && !strcmp(id, "u-1") ? "ann@example.com" : "");
+	*out = u;
 	return 0;
 }
 
@@ -446,24 +492,6 @@ static int fk_list_members(struct org_source *s, const char *store,
 	return 0;
 }
 
-static int fk_describe_user(struct org_source *s, const char *store,
-			    const char *user, struct org_user **out,
-			    struct aws_error *err)
-{
-	struct org_user *u;
-	int rc = enter(ORG_USER, err);
-
-	(void)s;
-	if (rc)
-		return rc;
-	ck_assert_str_eq(store, "d-1");
-	u = xcalloc(1, sizeof(*u));
-	u->user_id = strdup(user);
-	u->name = strdup(strcmp(user, "u-1") ? "" : "ann@example.com");
-	*out = u;
-	return 0;
-}
-
 static const struct org_source_ops fake_ops = {
 	.name = "fake",
 	.describe_org = fk_describe_org,
@@ -477,9 +505,10 @@ static const struct org_source_ops fake_ops = {
 	.effective_tag_policy = fk_effective_tag_policy,
 	.config_compliance = fk_config_compliance,
 	.list_org_resources = fk_list_org_resources,
-	.list_access = fk_list_access,
+	.list_access_psets = fk_list_access_psets,
+	.list_account_access = fk_list_account_access,
 	.list_members = fk_list_members,
-	.describe_user = fk_describe_user,
+	.describe_principal = fk_describe_principal,
 	.describe = fk_describe,
 	.destroy = fk_destroy,
 };
@@ -606,7 +635,8 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_CONFIG] = "222222222222/us-east-1", [ORG_ACCESS] = "",
 	[ORG_INDEX] = "",
 	[ORG_REGIONS] = "111111111111",
-	[ORG_MEMBERS] = "d-1/g-1", [ORG_USER] = "d-1/u-1",
+	[ORG_MEMBERS] = "d-1/g-1", [ORG_PRINCIPAL] = "d-1/USER/u-1",
+	[ORG_PSETS] = "", [ORG_ACCOUNT_ACCESS] = "111111111111",
 };
 
 START_TEST(test_kind_names)
@@ -652,11 +682,18 @@ START_TEST(test_fetch_once)
 	ck_assert_int_eq(fk_calls(ORG_ORGRES), 1);
 	ck_assert_int_eq(fk_calls(ORG_EFFPOL), 1);
 	ck_assert_int_eq(fk_calls(ORG_CONFIG), 1);
-	ck_assert_int_eq(fk_calls(ORG_ACCESS), 1);
+	/* ORG_ACCESS is built from the others, through the cache */
+	ck_assert_int_eq(fk_calls(ORG_ACCESS), 0);
+	ck_assert_int_eq(fk_calls(ORG_PSETS), 1);
+	ck_assert_int_eq(fk_calls(ORG_ACCOUNT_ACCESS), 1);
+	ck_assert_str_eq(((const struct org_access *)
+			  refs[ORG_ACCESS].data)->v[0].principal_name,
+			 "payments");
 	ck_assert_int_eq(fk_calls(ORG_MEMBERS), 1);
-	ck_assert_int_eq(fk_calls(ORG_USER), 1);
-	ck_assert_str_eq(((const struct org_user *)refs[ORG_USER].data)->name,
-			 "ann@example.com");
+	/* group g-1 for ORG_ACCESS, user u-1 asked */
+	ck_assert_int_eq(fk_calls(ORG_PRINCIPAL), 2);
+	ck_assert_str_eq(((const struct org_principal *)
+			  refs[ORG_PRINCIPAL].data)->name, "ann@example.com");
 	ck_assert_str_eq(fk.last_key, "222222222222|us-east-1");
 	ck_assert_uint_eq(((const struct org_resources *)
 			   refs[ORG_RESOURCES].data)->n, 1);
@@ -664,7 +701,8 @@ START_TEST(test_fetch_once)
 			  refs[ORG_RESOURCES].data)->v[0].region, "eu-west-1");
 	ck_assert_str_eq(((const struct org_info *)refs[ORG_INFO].data)->id,
 			 "o-fake000001");
-	ck_assert_uint_eq(status_value(o, "cache_entries"), ORG_NKINDS + 3);
+	/* + the index crawl's tags of 3, + group g-1 named for ORG_ACCESS */
+	ck_assert_uint_eq(status_value(o, "cache_entries"), ORG_NKINDS + 4);
 	ck_assert_uint_eq(status_value(o, "crawl_runs"), 1);
 	ck_assert_uint_eq(status_value(o, "crawl_objects_done"), 4);
 	ck_assert_uint_eq(status_value(o, "crawl_objects_total"), 4);
@@ -884,8 +922,12 @@ START_TEST(test_unsupported)
 		  "this source has no Identity Center data");
 	get_fails(o, ORG_MEMBERS, "d-1/g-1", -ENOENT, "NotSupported",
 		  "this source has no Identity Center data");
-	get_fails(o, ORG_USER, "d-1/u-1", -ENOENT, "NotSupported",
+	get_fails(o, ORG_PRINCIPAL, "d-1/USER/u-1", -ENOENT, "NotSupported",
 		  "this source has no Identity Center data");
+	get_fails(o, ORG_PSETS, "", -ENOENT, "NotSupported",
+		  "this source has no Identity Center data");
+	get_fails(o, ORG_ACCOUNT_ACCESS, "111111111111", -ENOENT,
+		  "NotSupported", "this source has no Identity Center data");
 	/* -ENOENT is an answer, not an error to record */
 	ck_assert_uint_eq(status_value(o, "errors_recorded"), 0);
 	free_fake_org(o);
@@ -1047,19 +1089,25 @@ START_TEST(test_demo)
 			continue;
 		demo_key(key, sizeof(key), k, refs[ORG_INFO].data,
 			 refs[ORG_POLICIES].data);
-		if (k == ORG_MEMBERS || k == ORG_USER) {
+		if (k == ORG_MEMBERS || k == ORG_PRINCIPAL) {
 			/* a group of the assignments, a user of its */
 			const struct org_access *ac = refs[ORG_ACCESS].data;
 			const struct org_members *m = refs[ORG_MEMBERS].data;
 
 			ck_assert_ptr_nonnull(ac);
 			ck_assert_uint_gt(ac->n, 0);
-			if (k == ORG_USER)
+			if (k == ORG_PRINCIPAL)
 				ck_assert_uint_gt(m->n, 0);
-			snprintf(key, sizeof(key), "%s/%s",
-				 ac->identity_store_id, k == ORG_USER ?
-				 m->user_ids[0] : ac->v[0].principal_id);
+			snprintf(key, sizeof(key), "%s/%s%s",
+				 ac->identity_store_id,
+				 k == ORG_PRINCIPAL ? "USER/" : "",
+				 k == ORG_PRINCIPAL ? m->user_ids[0] :
+				 ac->v[0].principal_id);
 		}
+		if (k == ORG_ACCOUNT_ACCESS)
+			snprintf(key, sizeof(key), "%s",
+				 ((const struct org_access *)
+				  refs[ORG_ACCESS].data)->v[0].account);
 		get_ok(o, k, key, &refs[k]);
 	}
 	get_fails(o, ORG_ORGRES, "", -ENOENT, "NoAggregator",
