@@ -813,7 +813,7 @@ static const struct opt opts[] = {
 	  .def = "300", .kinds = ALL_KINDS },
 	TTL("ttl_org", K(ORG_INFO)),
 	TTL("ttl_accounts", K(ORG_ACCOUNTS)),
-	TTL("ttl_ous", K(ORG_HIER)),
+	TTL("ttl_ous", K(ORG_HIER) | K(ORG_PARENT)),
 	/* the index of tags lives as long as the tags */
 	TTL("ttl_tags", K(ORG_TAGS) | K(ORG_INDEX)),
 	/* a policy's content and targets as long as the list, and the

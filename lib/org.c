@@ -6,6 +6,7 @@
 
 #include "awstime.h"
 #include "hash.h"
+#include "ids.h"
 #include "log.h"
 #include "memtrim.h"
 #include "org.h"
@@ -519,6 +520,24 @@ static const char *nth_id(const struct org_accounts *a,
 	return i < a->n ? a->v[i].id : h->ous[i - a->n].id;
 }
 
+void org_crawl_start(struct org *o, size_t n)
+{
+	__atomic_store_n(&o->crawl_total, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->crawl_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&o->crawl_running, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&o->crawl_runs, 1, __ATOMIC_RELAXED);
+}
+
+void org_crawl_step(struct org *o)
+{
+	__atomic_add_fetch(&o->crawl_done, 1, __ATOMIC_RELAXED);
+}
+
+void org_crawl_end(struct org *o)
+{
+	__atomic_store_n(&o->crawl_running, 0, __ATOMIC_RELAXED);
+}
+
 /* Pin the tags of every account and OU into ps (sorted by id), counting
  * the crawl for .orgfs/status.  @return 0, or -errno with err saying
  * which object failed */
@@ -531,10 +550,7 @@ static int pin_all_tags(struct org *o, const struct org_accounts *a,
 
 	for (i = 0; i < n; i++)
 		ps->v[i].id = nth_id(a, h, i);
-	__atomic_store_n(&o->crawl_total, n, __ATOMIC_RELAXED);
-	__atomic_store_n(&o->crawl_done, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&o->crawl_running, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&o->crawl_runs, 1, __ATOMIC_RELAXED);
+	org_crawl_start(o, n);
 	/* the workers fetch ahead while this thread collects in order */
 	for (i = 0; i < n; i++)
 		cache_prefetch(o->cache, ORG_TAGS, ps->v[i].id);
@@ -555,7 +571,7 @@ static int pin_all_tags(struct org *o, const struct org_accounts *a,
 			return res;
 		}
 		ps->n = i + 1;
-		__atomic_add_fetch(&o->crawl_done, 1, __ATOMIC_RELAXED);
+		org_crawl_step(o);
 	}
 	qsort(ps->v, ps->n, sizeof(*ps->v), cmp_pinned);
 	return 0;
@@ -638,7 +654,7 @@ static int build_index(struct org *o, struct org_index **out,
 nomem:
 	aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
 out:
-	__atomic_store_n(&o->crawl_running, 0, __ATOMIC_RELAXED);
+	org_crawl_end(o);
 	for (i = 0; ps.v && i < n; i++)
 		if (ps.v[i].ref.entry)
 			cache_release(o->cache, &ps.v[i].ref);
@@ -720,6 +736,131 @@ out:
 	return res;
 }
 
+/* One step up for org_owner_value: from the hierarchy h when it has id,
+ * else the source's ListParents (ORG_PARENT), else the whole hierarchy.
+ * Sets malloc'd *parent (NULL at a root).  @return 0 or -errno */
+static int lazy_parent(struct org *o, const struct org_hier *h,
+		       const char *id, const char *path, char **parent,
+		       time_t *fetched, int *stale, struct aws_error *err)
+{
+	struct cache_ref ref = { 0 };
+	const char *p;
+	int res;
+
+	*parent = NULL;
+	if (ids_is_root(id))
+		return 0;
+	if (h && (org_hier_find_ou(h, id) || org_hier_parent_of(h, id))) {
+		p = parent_of(h, id);
+		*parent = p ? strdup(p) : NULL;
+		return p && !*parent ? -ENOMEM : 0;
+	}
+	if (o->src->ops->list_parent) {
+		res = org_get(o, ORG_PARENT, id, path, &ref, err);
+		p = res ? NULL : ref.data;
+	} else {
+		res = org_get(o, ORG_HIER, "", path, &ref, err);
+		p = res ? NULL : parent_of(ref.data, id);
+	}
+	if (res)
+		return res;
+	if (ref.fetched > *fetched)
+		*fetched = ref.fetched;
+	*stale |= ref.stale;
+	*parent = p ? strdup(p) : NULL;
+	org_put(o, &ref);
+	return p && !*parent ? -ENOMEM : 0;
+}
+
+void org_owner_prefetch(struct org *o, const char *id)
+{
+	struct cache_ref rh = { 0 }, rt, rp;
+	const struct org_hier *h = NULL;
+	char cur[128];
+	int n, more = 1;
+
+	if (!org_peek(o, ORG_HIER, "", &rh))
+		h = rh.data;
+	snprintf(cur, sizeof(cur), "%s", id);
+	for (n = 0; n < 64 && more; n++) {
+		const char *val, *p = NULL;
+		size_t vlen;
+
+		more = 0;
+		if (org_peek(o, ORG_TAGS, cur, &rt)) {
+			org_prefetch(o, ORG_TAGS, cur);
+			break;
+		}
+		if (owner_of_tags(owner_cfg(o), rt.data, NULL, &val, &vlen) ||
+		    ids_is_root(cur)) {
+			org_put(o, &rt);
+			break;
+		}
+		org_put(o, &rt);
+		if (h && (org_hier_find_ou(h, cur) || org_hier_parent_of(h, cur))) {
+			p = parent_of(h, cur);
+			more = p != NULL;
+			if (more)
+				snprintf(cur, sizeof(cur), "%s", p);
+		} else if (!o->src->ops->list_parent) {
+			org_prefetch(o, ORG_HIER, "");
+		} else if (org_peek(o, ORG_PARENT, cur, &rp)) {
+			org_prefetch(o, ORG_PARENT, cur);
+		} else {
+			snprintf(cur, sizeof(cur), "%s", (const char *)rp.data);
+			org_put(o, &rp);
+			more = 1;
+		}
+	}
+	org_put(o, &rh);
+}
+
+int org_owner_value(struct org *o, const char *id, const char *path,
+		    char **value, time_t *fetched, int *stale,
+		    struct aws_error *err)
+{
+	struct cache_ref rh = { 0 };
+	const struct org_hier *h = NULL;
+	char *cur = strdup(id), *up;
+	int n, res = 0;
+
+	*value = NULL;
+	*fetched = 0;
+	*stale = 0;
+	if (!cur)
+		return -ENOMEM;
+	/* the parents the hierarchy knows cost nothing */
+	if (!org_peek(o, ORG_HIER, "", &rh))
+		h = rh.data;
+	for (n = 0; cur && n < 64 && !res; n++) {
+		struct cache_ref rt = { 0 };
+		const char *val;
+		size_t vlen;
+
+		res = org_get(o, ORG_TAGS, cur, path, &rt, err);
+		if (res)
+			break;
+		if (rt.fetched > *fetched)
+			*fetched = rt.fetched;
+		*stale |= rt.stale;
+		if (owner_of_tags(owner_cfg(o), rt.data, NULL, &val, &vlen)) {
+			*value = strndup(val, vlen);
+			res = *value ? 0 : -ENOMEM;
+			org_put(o, &rt);
+			break;
+		}
+		org_put(o, &rt);
+		res = lazy_parent(o, h, cur, path, &up, fetched, stale, err);
+		free(cur);
+		cur = up;
+	}
+	free(cur);
+	org_put(o, &rh);
+	if (res == -ENOMEM && !err->err)
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+	return res;
+}
+
 /* What a kind's fetch hands over: the model struct of that kind. */
 union org_value {
 	void *p;
@@ -738,6 +879,7 @@ union org_value {
 	struct org_members *members;
 	struct org_principal *principal;
 	struct org_account_access *acct_access;
+	char *parent;
 };
 
 /* The key "<account>/<region>" of ORG_RESOURCES and ORG_CONFIG, split */
@@ -1405,6 +1547,23 @@ static void free_regions(void *v)
 	org_regions_free(v);
 }
 
+static int fetch_parent(struct org *o, const char *id, union org_value *v,
+			struct aws_error *err)
+{
+	const struct org_source_ops *ops = o->src->ops;
+
+	if (!ops->list_parent)
+		return unsupported(err, "NotSupported",
+				   "this source lists no parents");
+	return ops->list_parent(o->src, id, &v->parent, err);
+}
+
+static void hash_parent(const void *p, uint64_t *h, size_t *sz)
+{
+	h_str(h, p);
+	*sz += slen(p);
+}
+
 static int fetch_index(struct org *o, const char *key, union org_value *v,
 		       struct aws_error *err)
 {
@@ -1462,6 +1621,8 @@ static const struct kind_def {
 	[ORG_ACCOUNT_ACCESS] = { "account access", LANE_MEMBER_ACCOUNTS,
 				 fetch_account_access, hash_account_access,
 				 free_account_access },
+	[ORG_PARENT] = { "parent", LANE_ORGANIZATIONS,
+			 fetch_parent, hash_parent, free },
 };
 
 const char *org_kind_name(enum org_kind k)

@@ -29,6 +29,8 @@
  *                               (list_access_psets)
  *   ORG_ACCOUNT_ACCESS "<account>"  the account's assignments, unnamed
  *                               (list_account_access)
+ *   ORG_PARENT    "<id>"        the parent of one account or OU (a
+ *                               char *: the source's list_parent)
  * Values are the model.h structs, immutable, shared by reference.  Each
  * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
@@ -62,6 +64,7 @@ enum org_kind {
 	ORG_PRINCIPAL,
 	ORG_PSETS,
 	ORG_ACCOUNT_ACCESS,
+	ORG_PARENT,
 	ORG_NKINDS
 };
 
@@ -145,6 +148,26 @@ uint64_t org_generation(struct org *o);
 int org_owner_of(struct org *o, const char *id, const char *path,
 		 struct owner_result *out, time_t *fetched, int *stale,
 		 struct aws_error *err);
+
+/* The effective owner value (malloc'd, NULL when none) of an account,
+ * root or OU, asking no more than the owner needs: its tags, and only
+ * when they name no owner its parent's, up to the root; the parents from
+ * the hierarchy when it is cached, else one ListParents each (never the
+ * whole hierarchy, when the source has list_parent).  *fetched and *stale
+ * describe the data used.  @return 0, or -errno with err filled (and
+ * recorded under path) */
+int org_owner_value(struct org *o, const char *id, const char *path,
+		    char **value, time_t *fetched, int *stale,
+		    struct aws_error *err);
+/* The crawl of objects' tags (crawl_* in .orgfs/status): n objects to
+ * go, one done, over.  The index's crawl, and the owners of resources. */
+void org_crawl_start(struct org *o, size_t n);
+void org_crawl_step(struct org *o);
+void org_crawl_end(struct org *o);
+
+/* Schedule, without blocking, the next fetch org_owner_value(id) will
+ * need (a read-ahead: several owners resolved at once). */
+void org_owner_prefetch(struct org *o, const char *id);
 
 /* Effective owner of a resource: its own owner tags, else those of its
  * account (account_owner / account_source as org_owner_of or the index

@@ -726,25 +726,108 @@ static int build_fanout(struct resindex *x, struct rsnap *s,
 	return 0;
 }
 
-/* Rows without an owner of their own take their account's */
-static int inherit_owners(struct rsnap *s, const char *path,
-			  struct aws_error *err)
+/* How many accounts' owners are walked towards at once */
+#define OWNERS_AHEAD 32
+
+/* Rows without an owner of their own take their account's: from the
+ * org-wide index when it is at hand, else each such account's owner
+ * alone (its tags, then up its parents only as far as needed: no OU
+ * that no account needs is asked about) */
+static int inherit_owners(struct rsnap *s, const struct org_accounts *a,
+			  const char *path, struct aws_error *err)
 {
-	const void *data;
-	size_t j;
-	int res = rsnap_fetch(s, ORG_INDEX, path, &data, err);
+	struct cache_ref ref;
+	const char **own;
+	size_t *need;                   /* the accounts to resolve, in order */
+	char *mark;
+	size_t j, i, k, m = 0;
+	int res = 0;
 
-	if (res)
-		return res;
-	for (j = 0; j < s->pub.n; j++) {
-		if (!s->pub.rows[j].owner) {
-			const struct org_index_obj *ob =
-				org_index_find(data, s->pub.rows[j].r->account);
+	if (!org_peek(s->org, ORG_INDEX, "", &ref)) {
+		res = rsnap_pin(s, &ref);
+		for (j = 0; !res && j < s->pub.n; j++) {
+			const struct org_index_obj *ob;
 
+			if (s->pub.rows[j].owner)
+				continue;
+			ob = org_index_find(ref.data, s->pub.rows[j].r->account);
 			s->pub.rows[j].owner = ob ? ob->owner : NULL;
 		}
+		return res;
 	}
-	return 0;
+	own = calloc(a->n ? a->n : 1, sizeof(*own));
+	need = calloc(a->n ? a->n : 1, sizeof(*need));
+	mark = calloc(a->n ? a->n : 1, 1);
+	if (!own || !need || !mark) {
+		res = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; j < s->pub.n; j++) {
+		const struct org_account *ac;
+
+		if (s->pub.rows[j].owner)
+			continue;
+		ac = org_accounts_find(a, s->pub.rows[j].r->account);
+		if (ac)
+			mark[ac - a->v] = 1;
+	}
+	for (i = 0; i < a->n; i++)
+		if (mark[i])
+			need[m++] = i;
+	org_crawl_start(s->org, m);
+	for (j = 0; j < m && !res; j++) {
+		const char *id = a->v[need[j]].id;
+		char *v;
+		time_t fetched;
+		int stale;
+
+		/* the next ones' next step, while this one waits: their
+		 * chains are walked at once */
+		for (k = j + 1; k < m && k <= j + OWNERS_AHEAD; k++)
+			org_owner_prefetch(s->org, a->v[need[k]].id);
+		res = org_owner_value(s->org, id, path, &v, &fetched, &stale,
+				      err);
+		if (res)
+			break;
+		if (fetched > s->pub.mtime)
+			s->pub.mtime = fetched;
+		s->pub.stale |= stale;
+		if (v && nameset_intern(&s->owners, v, &own[need[j]]) < 0)
+			res = -ENOMEM;
+		free(v);
+		org_crawl_step(s->org);
+	}
+	org_crawl_end(s->org);
+	for (j = 0; j < s->pub.n && !res; j++) {
+		const struct org_account *ac;
+
+		if (s->pub.rows[j].owner)
+			continue;
+		ac = org_accounts_find(a, s->pub.rows[j].r->account);
+		s->pub.rows[j].owner = ac ? own[ac - a->v] : NULL;
+	}
+out:
+	free(own);
+	free(need);
+	free(mark);
+	return res;
+}
+
+/* The accounts' tags, fetched meanwhile (another lane) for the owners of
+ * the resources without one of their own; nothing when the org-wide
+ * index is at hand */
+static void prefetch_owners(struct resindex *x, const struct org_accounts *a)
+{
+	struct cache_ref ref;
+	size_t i;
+
+	if (!org_peek(x->org, ORG_INDEX, "", &ref)) {
+		org_put(x->org, &ref);
+		return;
+	}
+	for (i = 0; i < a->n; i++)
+		if (org_account_readable(&a->v[i]))
+			org_prefetch(x->org, ORG_TAGS, a->v[i].id);
 }
 
 static int rsnap_build(struct resindex *x, uint64_t version,
@@ -766,12 +849,11 @@ static int rsnap_build(struct resindex *x, uint64_t version,
 	res = rsnap_fetch(s, ORG_ACCOUNTS, path, &a, err);
 	if (res)
 		goto fail;
-	/* every account's and OU's tags, fetched meanwhile (another lane) */
-	org_prefetch(x->org, ORG_INDEX, "");
+	prefetch_owners(x, a);
 	res = x->aggregated ? build_aggregated(x, s, path, err) :
 			      build_fanout(x, s, a);
 	if (!res)
-		res = inherit_owners(s, path, err);
+		res = inherit_owners(s, a, path, err);
 	if (res)
 		goto fail;
 	s->expires = org_now_ms(x->org) + org_view_ttl_ms(x->org);

@@ -24,6 +24,12 @@ struct org_source_ops {
 			     struct aws_error *err);
 	int (*walk_hierarchy)(struct org_source *s, struct org_hier **out,
 			      struct aws_error *err);
+	/* The parent (root or OU id, malloc'd) of one account or OU
+	 * (ListParents): what walk_hierarchy would say of it, for the
+	 * owner of a few objects without walking every OU.  NULL when the
+	 * source has no such call: the caller walks the hierarchy. */
+	int (*list_parent)(struct org_source *s, const char *id, char **out,
+			   struct aws_error *err);
 	/* id: account id, root, OU or policy id */
 	int (*list_tags)(struct org_source *s, const char *id,
 			 struct org_tags **out, struct aws_error *err);

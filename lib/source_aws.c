@@ -798,6 +798,7 @@ static const struct org_source_ops aws_source_ops = {
 	.describe_org = aws_describe_org,
 	.list_accounts = aws_list_accounts,
 	.walk_hierarchy = aws_walk_hierarchy,
+	.list_parent = aws_list_parent,
 	.list_tags = aws_list_tags,
 	.list_policies = aws_list_policies,
 	.describe_policy = aws_describe_policy,

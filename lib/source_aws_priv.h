@@ -103,6 +103,8 @@ int list_roots(struct aws_source *s, struct roots *r, struct aws_error *err);
 void roots_free(struct roots *r);
 int aws_walk_hierarchy(struct org_source *src, struct org_hier **out,
 		       struct aws_error *err);
+int aws_list_parent(struct org_source *src, const char *id, char **out,
+		    struct aws_error *err);
 
 /* The member-account side's operations (source_member.c); their
  * contracts are lib/source.h's. */

@@ -1,6 +1,6 @@
 /* source_hier.c - the aws source's roots and hierarchy: ListRoots, and
  * walk_hierarchy, every root and OU listed breadth first by parallel
- * workers (see source_aws.h) */
+ * workers (see source_aws.h); list_parent, one child's parent (ListParents) */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -131,6 +131,70 @@ int list_roots(struct aws_source *s, struct roots *r,
 	return rc;
 }
 
+/* ---- list_parent ---- */
+
+/* The Id and Type of a child or parent (what: "child", "parent") */
+static int unpack_id_type(struct source_list *l, json_t *it, const char *what,
+			  const char **id, const char **type)
+{
+	json_error_t je;
+
+	if (json_unpack_ex(it, &je, 0, "{s:s, s:s}", "Id", id, "Type", type))
+		return source_list_malformed(l, "%s: %s", what, je.text);
+	return 0;
+}
+
+static int parse_parent(struct source_list *l, json_t *it, void *slot)
+{
+	char **parent = slot;
+	const char *id, *type;
+	int rc;
+
+	if ((rc = unpack_id_type(l, it, "parent", &id, &type)))
+		return rc;
+	if (!strcmp(type, "ROOT"))
+		rc = source_check_id(l, "parent", "Id", id, ids_is_root);
+	else if (!strcmp(type, "ORGANIZATIONAL_UNIT"))
+		rc = source_check_id(l, "parent", "Id", id, ids_is_ou);
+	else
+		return source_list_malformed(l, "parent %s is a %s, not a ROOT or ORGANIZATIONAL_UNIT",
+					     id, type);
+	if (rc)
+		return rc;
+	*parent = strdup(id);
+	if (!*parent)
+		return source_list_nomem(l);
+	return 0;
+}
+
+static const struct source_list_op list_parents_op =
+	ORG_LIST_OP("ListParents", "Parents", char *, parse_parent);
+
+int aws_list_parent(struct org_source *src, const char *id, char **out,
+		    struct aws_error *err)
+{
+	struct aws_source *s = to_aws(src);
+	char **v = NULL;
+	size_t n = 0;
+	struct source_list l = { .op = &list_parents_op, .vec = &v, .n = &n };
+	int rc;
+
+	*out = NULL;
+	aws_error_clear(err);
+	rc = source_list_run(&l, s->client, NULL, err, "{s:s}", "ChildId", id);
+	if (rc == 0 && n != 1)
+		rc = orgs_malformed(err, "ListParents",
+				    "%s has %zu parents, not one", id, n);
+	if (rc == 0) {
+		*out = v[0];
+		v[0] = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
 /* ---- walk_hierarchy ---- */
 
 /* What one parent's two listings found. */
@@ -191,11 +255,10 @@ static int parse_child(struct source_list *l, json_t *it, void *slot)
 {
 	char **kid = slot;
 	const char *id, *type;
-	json_error_t je;
 	int rc;
 
-	if (json_unpack_ex(it, &je, 0, "{s:s, s:s}", "Id", &id, "Type", &type))
-		return source_list_malformed(l, "child: %s", je.text);
+	if ((rc = unpack_id_type(l, it, "child", &id, &type)))
+		return rc;
 	rc = source_check_id(l, "child", "Id", id, ids_is_account);
 	if (rc)
 		return rc;

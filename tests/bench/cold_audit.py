@@ -123,6 +123,19 @@ def owner_files(m):
     return out
 
 
+def resource_owners(m):
+    """arn -> owner ('' when none) of tables/resources.tsv"""
+    out = {}
+    with open(m.p('tables', 'resources.tsv')) as fh:
+        head = fh.readline().rstrip('\n').split('\t')
+        ia, io = head.index('arn'), head.index('owner')
+        for ln in fh:
+            f = ln.rstrip('\n').split('\t')
+            if len(f) == len(head):
+                out[f[ia]] = f[io]
+    return out
+
+
 def script_run(fake, name, argv, limits=None):
     reset(fake, limits=limits)
     t = time.perf_counter()
@@ -217,13 +230,27 @@ def audit_b(n, per_region):
         args = ['-o', 'regions=' + regions]
         avail = '-o resources=' in B.orgfs_help()
         if avail:
-            s, _ = orgfs_run(fake, 'orgfs cat tables/resources.tsv',
-                             'cat tables/resources.tsv', lambda m: None, args)
+            s, got = orgfs_run(fake, 'orgfs cat tables/resources.tsv',
+                               'cat tables/resources.tsv', resource_owners,
+                               args)
+            truth = {a: o for a, o in lines}
+            s['extra'] += '; ' + (
+                'owners agree with boto3' if got == truth else
+                'OWNERS DIFFER (%d of %d resources)' % (
+                    sum(1 for k in set(got) | set(truth)
+                        if got.get(k) != truth.get(k)), len(truth)))
             runs.append(s)
-        print_runs(runs, 0)
+        bound_min = max(0.0, py['org_ok'] - BURST) / RATE
+        print('minimum calls the data needs (the script\'s): %d, %d of them '
+              'Organizations; rate-limit bound for them: %.1f s' %
+              (py['ok'], py['org_ok'], bound_min))
+        print_runs(runs, bound_min)
         if avail:
-            print('boto3 / orgfs = %.1fx (target >= 10)' %
-                  (py['secs'] / runs[1]['secs']))
+            s = runs[1]
+            print('orgfs / bound = %.2f (target <= 1.1); calls ok orgfs / '
+                  'script = %d / %d (target <=); boto3 / orgfs = %.1fx' %
+                  (s['secs'] / bound_min if bound_min else 0, s['ok'],
+                   py['ok'], py['secs'] / s['secs']))
         else:
             print('orgfs: resources not available yet (no /tables/resources.tsv)')
         print()

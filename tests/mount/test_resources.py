@@ -1,6 +1,8 @@
 """Resources through a real mount of the fake endpoint: the per-account
 tree, services/, resources.tsv, owners, denied roles, throttling."""
+import collections
 import errno
+import json
 import os
 import subprocess
 
@@ -205,6 +207,64 @@ def test_throttling_same_tree(fakeaws_factory, tmp_path):
     r = subprocess.run(['diff', '-r', '--no-dereference', str(tmp_path / 'clean'),
                         str(tmp_path / 'throttled')], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[:2000]
+
+
+def script_org_calls(org):
+    """The Organizations calls of tests/bench/user/resource_owners.py:
+    every readable account's tags; for one without an owner ListParents,
+    then each OU above it (tags and ListParents once each) until one
+    names an owner."""
+    calls = collections.Counter()
+    known = set()
+    for aid in org.accounts:
+        if not readable(org, aid):
+            continue
+        cur = aid
+        while cur and cur not in known:
+            calls['ListTagsForResource'] += 1
+            if cur not in org.accounts:
+                known.add(cur)
+            own = org.tags.get(cur, {})
+            if any(own.get(k, '').strip(WS) for k in ('Owner', 'Team')):
+                break
+            if cur in org.roots:
+                break
+            calls['ListParents'] += 1
+            cur = org.parent(cur)
+    return calls
+
+
+def test_resource_owners_ask_what_a_script_asks(fakeaws_factory):
+    """cat tables/resources.tsv (issue 17.1, audit b): the owners of the
+    resources without their own come from their accounts' tags and, only
+    for an account without an owner, its parents (ListParents) as far as
+    one names an owner: no walk of every OU (ListRoots, ListChildren,
+    ListOrganizationalUnitsForParent) and no OU no account needs; never
+    more Organizations calls than the script, none twice."""
+    fake = fakeaws_factory(accounts=40, seed=31, resources=3,
+                           regions=','.join(REGIONS))
+    org = Org(fake.org())
+    with Mount(['--endpoint=' + fake.url, '-o', 'regions=' + ','.join(REGIONS)],
+               env=aws_env(fake)) as m:
+        fake.clear_requests()
+        _c, rows = tsv_rows(m.p('tables', 'resources.tsv'))
+        calls = [r for r in fake.requests() if r.get('status') == 200 and
+                 r.get('service') == 'organizations']
+    want = expected_resources(fake, org)
+    got = {row[0]: row[5] for row in rows}
+    assert got == {arn: resource_owner(org, r, aid) or ''
+                   for arn, (aid, r) in want.items()}
+    ops = collections.Counter(r['op'] for r in calls)
+    script = script_org_calls(org)
+    print('orgfs %s; script %s' % (dict(ops), dict(script)))
+    assert not {'ListRoots', 'ListChildren',
+                'ListOrganizationalUnitsForParent'} & set(ops), ops
+    assert ops['ListParents'] >= 1
+    for op in ('ListTagsForResource', 'ListParents'):
+        assert ops[op] <= script[op], (op, ops, script)
+    seen = collections.Counter((r['op'], json.dumps(r.get('params'), sort_keys=True))
+                               for r in calls)
+    assert [k for k, n in seen.items() if n > 1] == []
 
 
 def aggregator_index(fake, service):

@@ -218,6 +218,19 @@ static int fk_list_tags(struct org_source *s, const char *id,
 	return 0;
 }
 
+/* ListParents of fk_walk_hierarchy's tree */
+static int fk_list_parent(struct org_source *s, const char *id, char **out,
+			  struct aws_error *err)
+{
+	int rc = enter(ORG_PARENT, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	*out = xs(!strcmp(id, "111111111111") ? "ou-a" : "r-root");
+	return 0;
+}
+
 static void summary_set(struct org_policy_summary *p)
 {
 	p->id = xs("p-fake0001");
@@ -497,6 +510,7 @@ static const struct org_source_ops fake_ops = {
 	.describe_org = fk_describe_org,
 	.list_accounts = fk_list_accounts,
 	.walk_hierarchy = fk_walk_hierarchy,
+	.list_parent = fk_list_parent,
 	.list_tags = fk_list_tags,
 	.list_policies = fk_list_policies,
 	.describe_policy = fk_describe_policy,
@@ -637,6 +651,7 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_REGIONS] = "111111111111",
 	[ORG_MEMBERS] = "d-1/g-1", [ORG_PRINCIPAL] = "d-1/USER/u-1",
 	[ORG_PSETS] = "", [ORG_ACCOUNT_ACCESS] = "111111111111",
+	[ORG_PARENT] = "111111111111",
 };
 
 START_TEST(test_kind_names)
@@ -1012,6 +1027,71 @@ START_TEST(test_index)
 }
 END_TEST
 
+/* An account's owner value asks only what it needs: its tags, then
+ * (none there) ListParents and the parent's tags, never the hierarchy;
+ * a cached hierarchy answers the parents; a source without ListParents
+ * walks the hierarchy once. */
+START_TEST(test_owner_value_lazy)
+{
+	struct org_config cfg = base_cfg();
+	struct aws_error err = { 0 };
+	struct cache_ref ref = { 0 };
+	struct org *o = fake_org(&fake_ops, &cfg);
+	time_t fetched;
+	char *v;
+	int stale;
+
+	ck_assert_int_eq(org_owner_value(o, "111111111111", "/t", &v, &fetched,
+					 &stale, &err), 0);
+	ck_assert_str_eq(v, "apps");
+	free(v);
+	ck_assert_int_eq(fk_calls(ORG_TAGS), 2);
+	ck_assert_int_eq(fk_calls(ORG_PARENT), 1);
+	ck_assert_int_eq(fk_calls(ORG_HIER), 0);
+	ck_assert_int_eq(stale, 0);
+	ck_assert_int_ne(fetched, 0);
+	/* an owner of its own: no parent asked */
+	ck_assert_int_eq(org_owner_value(o, "222222222222", "/t", &v, &fetched,
+					 &stale, &err), 0);
+	ck_assert_str_eq(v, "bob");
+	free(v);
+	ck_assert_int_eq(fk_calls(ORG_PARENT), 1);
+	/* nothing up to the root: none */
+	ck_assert_int_eq(org_owner_value(o, "r-root", "/t", &v, &fetched,
+					 &stale, &err), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(fk_calls(ORG_PARENT), 1);
+	/* a failing step fails the owner */
+	fk_set(&fk.fail[ORG_PARENT], -EACCES);
+	set_clock(2000);
+	org_drop(o);
+	ck_assert_int_eq(org_owner_value(o, "111111111111", "/t", &v, &fetched,
+					 &stale, &err), -EACCES);
+	ck_assert_ptr_null(v);
+	fk_set(&fk.fail[ORG_PARENT], 0);
+	/* the hierarchy at hand: no ListParents */
+	org_drop(o);
+	get_ok(o, ORG_HIER, "", &ref);
+	org_put(o, &ref);
+	ck_assert_int_eq(org_owner_value(o, "111111111111", "/t", &v, &fetched,
+					 &stale, &err), 0);
+	ck_assert_str_eq(v, "apps");
+	free(v);
+	ck_assert_int_eq(fk_calls(ORG_PARENT), 2);
+	free_fake_org(o);
+
+	/* no ListParents in the source: the hierarchy, once */
+	fk.destroyed = 0;
+	o = fake_org(&bare_ops, &cfg);
+	ck_assert_int_eq(org_owner_value(o, "111111111111", "/t", &v, &fetched,
+					 &stale, &err), 0);
+	ck_assert_str_eq(v, "apps");
+	free(v);
+	ck_assert_int_eq(fk_calls(ORG_HIER), 2);
+	free_fake_org(o);
+}
+END_TEST
+
 /* An index that misses one object's tags is an error naming it. */
 START_TEST(test_index_error)
 {
@@ -1085,7 +1165,7 @@ START_TEST(test_demo)
 	for (k = 0; k < ORG_NKINDS; k++) {
 		char key[128];
 
-		if (k == ORG_ORGRES || refs[k].entry)
+		if (k == ORG_ORGRES || k == ORG_PARENT || refs[k].entry)
 			continue;
 		demo_key(key, sizeof(key), k, refs[ORG_INFO].data,
 			 refs[ORG_POLICIES].data);
@@ -1112,6 +1192,9 @@ START_TEST(test_demo)
 	}
 	get_fails(o, ORG_ORGRES, "", -ENOENT, "NoAggregator",
 		  "no aggregator is configured");
+	/* the demo's parents come from its hierarchy (org_owner_value) */
+	get_fails(o, ORG_PARENT, "111111111111", -ENOENT, "NotSupported",
+		  "this source lists no parents");
 	a = refs[ORG_ACCOUNTS].data;
 	h = refs[ORG_HIER].data;
 	x = refs[ORG_INDEX].data;
@@ -1189,6 +1272,7 @@ static Suite *org_suite(void)
 	tcase_add_test(tc, test_access_names_denied);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_index_error);
+	tcase_add_test(tc, test_owner_value_lazy);
 	tcase_add_test(tc, test_demo);
 	suite_add_tcase(s, tc);
 	return s;
