@@ -153,14 +153,28 @@ int f_account_tag(struct lctx *c, struct node *out)
 	return res ? res : f_tag(c, out);
 }
 
+/* Whether p is attached to one of ids[0..n-1] */
+static int policy_hits(const struct org_policy *p, const char *const *ids,
+		       int n)
+{
+	size_t j;
+	int k;
+
+	for (j = 0; j < p->ntargets; j++)
+		for (k = 0; k < n; k++)
+			if (!strcmp(p->targets[j].id, ids[k]))
+				return 1;
+	return 0;
+}
+
 /* Policies attached to the object or to any of its ancestors. */
 int object_policies(struct lctx *c, const char *id, struct dlist *d)
 {
 	const struct org_policies *ps = need(c, ORG_POLICIES, "");
 	const struct org_hier *h = ps ? hier(c) : NULL;
 	const char *ids[70];
-	size_t i, j;
-	int n, k, res = 0;
+	size_t i;
+	int n, res = 0;
 
 	if (!ps || !h)
 		return failed(c);
@@ -169,14 +183,10 @@ int object_policies(struct lctx *c, const char *id, struct dlist *d)
 		ask_ahead(c, ORG_POLICY, ps->v[i].id);
 	for (i = 0; i < ps->n && !res; i++) {
 		const struct org_policy *p = need(c, ORG_POLICY, ps->v[i].id);
-		int hit = 0;
 
 		if (!p)
 			return failed(c);
-		for (j = 0; j < p->ntargets && !hit; j++)
-			for (k = 0; k < n && !hit; k++)
-				hit = !strcmp(p->targets[j].id, ids[k]);
-		if (hit)
+		if (policy_hits(p, ids, n))
 			res = dl_add(d, p->summary.id, NODE_LINK);
 	}
 	return res;
@@ -189,11 +199,35 @@ int ls_account_policies(struct lctx *c, struct dlist *d)
 	return res ? res : object_policies(c, c->arg[0], d);
 }
 
+/* accounts/<id>/policies/<p>, ous/<id>/policies/<p>: what the listing
+ * would say of this one name, from the list of policies, that policy's
+ * targets and the object's ancestry (not every policy's targets) */
 int l_object_policy(struct lctx *c, struct node *out)
 {
-	int res = layout_listed(c->fs, c->path);
+	const struct org_policies *ps;
+	const struct org_policy *p;
+	const struct org_hier *h;
+	const char *ids[70];
+	size_t i;
+	int res = !strncmp(c->path, "/accounts/", 10) ? d_account(c, NULL) :
+							 d_ou(c, NULL);
 
-	return res ? res : set_link_name(out, "../../../policies/", c->arg[1]);
+	if (res)
+		return res;
+	ps = need(c, ORG_POLICIES, "");
+	if (!ps)
+		return failed(c);
+	for (i = 0; i < ps->n && strcmp(ps->v[i].id, c->arg[1]); i++)
+		;
+	if (i == ps->n)
+		return -ENOENT;
+	p = need(c, ORG_POLICY, c->arg[1]);
+	h = p ? hier(c) : NULL;
+	if (!p || !h)
+		return failed(c);
+	if (!policy_hits(p, ids, ancestry(h, c->arg[0], ids, 70)))
+		return -ENOENT;
+	return set_link_name(out, "../../../policies/", c->arg[1]);
 }
 
 /* ------------------------------------------------------------------ */

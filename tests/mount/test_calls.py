@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 
+import pytest
+
 from expected import Org
 from orgfsmount import Mount, aws_env, wait_idle
 
@@ -157,3 +159,29 @@ def test_owner_audit_makes_the_calls_a_script_makes(fakeaws_factory):
     # the fake answers an empty page now and then: at most one per 7
     assert pages <= ops['ListAccounts'] <= pages + pages // 7 + 1
     assert duplicates(calls) == {}
+
+
+def test_readlink_of_a_policy_link_asks_that_policy_alone(fakeaws_factory):
+    """readlink accounts/<id>/policies/<p> on a cold mount (issue 17.1):
+    the list of policies, that policy's targets and the hierarchy, not
+    every policy's content and targets (the listing's calls)."""
+    fake = fakeaws_factory(accounts=12, seed=42)
+    org = Org(fake.org())
+    aid, pid = next((a, p) for a in sorted(org.accounts)
+                    for p in org.policies_of(a))
+    assert len(org.policies) > 2
+    with Mount(['--endpoint=' + fake.url, '-o', 'resources=off'],
+               env=aws_env(fake)) as m:
+        wait_idle(m)
+        fake.clear_requests()
+        link = os.readlink(m.p('accounts', aid, 'policies', pid))
+        wait_idle(m)
+        calls = ok_calls(fake)
+        with pytest.raises(FileNotFoundError):
+            os.readlink(m.p('accounts', aid, 'policies', 'p-notattached1'))
+    assert link == '../../../policies/' + pid
+    asked = {r['params'].get('PolicyId') for r in calls
+             if r['op'] in ('DescribePolicy', 'ListTargetsForPolicy')}
+    print('readlink: %s' % dict(collections.Counter(r['op'] for r in calls)))
+    assert asked == {pid}, asked
+    assert sum(1 for r in calls if r['op'] == 'DescribePolicy') == 1
