@@ -41,6 +41,8 @@ struct orgfs {
 	int aggregated;                 /* resources come from an aggregator */
 	int lazy_sizes;                 /* -o lazy_sizes: a stat does not
 					   render an org-wide table */
+	int no_listxattr;               /* -o no_listxattr: listxattr is
+					   ENOSYS (the kernel stops asking) */
 	size_t cache_max;               /* -o cache_max, bytes */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;

@@ -884,6 +884,8 @@ static const struct opt opts[] = {
 	/* the mount */
 	{ .name = "lazy_sizes", .flags = O_FLAG, .off = OFF(lazy_sizes),
 	  .block = B_CACHE, .show = show_on },
+	{ .name = "no_listxattr", .flags = O_FLAG, .off = OFF(no_listxattr),
+	  .block = B_CACHE, .show = show_on },
 	{ .name = "kernel_timeout", .set = set_kernel_timeout, .max = YEAR,
 	  .block = B_CACHE, .show = show_kernel_timeout },
 	{ .name = "log_level", .set = set_level, .def = "warning",
@@ -1491,6 +1493,7 @@ int options_apply(struct options *o, struct orgfs *fs, int debug)
 		fs->ttl_ms[k] = o->org.ttl_ms[k];
 	fs->cache_max = o->org.max_bytes;
 	fs->lazy_sizes = o->lazy_sizes;
+	fs->no_listxattr = o->no_listxattr;
 	fs->resources = o->resources;
 	return 0;
 }
@@ -1639,6 +1642,10 @@ void options_usage(const char *prog)
 "    -o lazy_sizes          organization-wide tables show size 0 until read:\n"
 "                           ls -l tables/ starts no crawl, but tar, rsync,\n"
 "                           mmap and sendfile copies see an unread table empty\n"
+"    -o no_listxattr        listxattr fails (ENOTSUP) and the kernel stops\n"
+"                           asking: cp -a and rsync -X copy without one\n"
+"                           request per file, getfattr -d fails; getfattr\n"
+"                           -n user.orgfs.fetched still answers\n"
 "    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
 "                           attributes without asking (default: the TTL)\n"
 "\n"

@@ -269,6 +269,33 @@ def test_xattrs_asked_by_name_not_listed(mnt, tmp_path):
                         if x.startswith('user.orgfs.')]
 
 
+def test_no_listxattr_copies_without_asking(tmp_path):
+    """-o no_listxattr (issue 17.3): listxattr fails with ENOTSUP and the
+    kernel stops asking for it, so cp -a and rsync -aX copy as before,
+    silently, with one LISTXATTR request for the whole mount; the names
+    still answer when asked."""
+    with Mount(['-d', '--demo=10', '-o', 'no_listxattr'],
+               allow=[r'unique: \d+, error: -\d+ ']) as m:
+        acct = sorted(os.listdir(m.p('accounts')))[0]
+        with pytest.raises(OSError) as e:
+            os.listxattr(m.p('README'))
+        assert e.value.errno == errno.EOPNOTSUPP
+        assert os.getxattr(m.p('README'), 'user.orgfs.stale') == b'0'
+        dst = str(tmp_path / 'copy')
+        r = subprocess.run(['cp', '-a', m.p('accounts', acct), dst],
+                           capture_output=True, text=True)
+        assert (r.returncode, r.stderr) == (0, '')
+        r = subprocess.run(['rsync', '-aX', m.p('accounts', acct) + '/',
+                            str(tmp_path / 'rsync')],
+                           capture_output=True, text=True)
+        assert (r.returncode, r.stderr) == (0, '')
+        r = subprocess.run(['diff', '-r', '--no-dereference', dst,
+                            str(tmp_path / 'rsync')], capture_output=True)
+        assert r.returncode == 0
+        asked = m.output().count('opcode: LISTXATTR')
+    assert asked == 1, asked
+
+
 def test_xattrs_and_dot_orgfs(mnt):
     assert os.getxattr(mnt.p('README'), 'user.orgfs.stale') == b'0'
     assert len(os.getxattr(mnt.p('README'), 'user.orgfs.fetched')) == 20
