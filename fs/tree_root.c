@@ -198,34 +198,87 @@ int f_readme(struct lctx *c, struct node *out)
 		(unsigned long long)(fs->ttl_ms[ORG_POLICIES] / 1000));
 }
 
+/* Every account's effective owner into owners[] (NULL: none): from the
+ * org-wide index when it is at hand, else each account's own (its tags,
+ * and those of the OUs above it only as far as one names an owner: not
+ * every OU's).  @return 0 or -errno (failed(c)) */
+static int account_owners(struct lctx *c, const struct org_accounts *a,
+			  char **owners)
+{
+	struct cache_ref ref;
+	const char **ids;
+	time_t fetched;
+	size_t i;
+	int stale, res = 0;
+
+	if (!org_peek(c->fs->org, ORG_INDEX, "", &ref)) {
+		for (i = 0; i < a->n; i++) {
+			const struct org_index_obj *ob =
+				org_index_find(ref.data, a->v[i].id);
+
+			owners[i] = ob && ob->owner ? strdup(ob->owner) : NULL;
+			if (ob && ob->owner && !owners[i])
+				res = -ENOMEM;
+		}
+		if (ref.fetched > c->mtime)
+			c->mtime = ref.fetched;
+		c->stale |= ref.stale;
+		org_put(c->fs->org, &ref);
+		return res;
+	}
+	ids = calloc(a->n ? a->n : 1, sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (i = 0; i < a->n; i++)
+		ids[i] = a->v[i].id;
+	res = org_owner_values(c->fs->org, ids, a->n, c->path, owners,
+			       &fetched, &stale, &c->err);
+	free(ids);
+	if (res)
+		return failed(c);
+	if (fetched > c->mtime)
+		c->mtime = fetched;
+	c->stale |= stale;
+	return 0;
+}
+
 int f_accounts_tsv(struct lctx *c, struct node *out)
 {
 	const struct org_accounts *a = need(c, ORG_ACCOUNTS, "");
 	const struct org_hier *h = a ? hier(c) : NULL;
-	const struct org_index *x = h ? need(c, ORG_INDEX, "") : NULL;
 	static const struct table_col cols[] = {
 		{ "id", TT_STR }, { "name", TT_STR }, { "email", TT_STR },
 		{ "state", TT_STR }, { "path", TT_STR }, { "owner", TT_OPT },
 	};
 	struct table t;
 	struct buf path;
+	char **owners;
 	size_t i;
 	int res;
 
-	if (!a || !h || !x)
+	if (!a || !h)
 		return failed(c);
+	owners = calloc(a->n ? a->n : 1, sizeof(*owners));
+	if (!owners)
+		return -ENOMEM;
+	/* with the hierarchy at hand, the owners' parents cost nothing */
+	res = account_owners(c, a, owners);
+	if (res) {
+		for (i = 0; i < a->n; i++)
+			free(owners[i]);
+		free(owners);
+		return res;
+	}
 	buf_init(&path, 1 << 20);
 	res = table_start(&t, c, &out->data, cols, ARRAY_SIZE(cols));
 	for (i = 0; i < a->n && !res; i++) {
 		const struct org_account *ac = &a->v[i];
-		const struct org_index_obj *ob = org_index_find(x, ac->id);
 
 		buf_reset(&path);
 		res = tree_path(c, h, org_hier_parent_of(h, ac->id), &path);
 		if (!res)
 			res = table_row(&t, ac->id, ac->name, ac->email,
-					ac->state, buf_str(&path),
-					ob ? ob->owner : NULL);
+					ac->state, buf_str(&path), owners[i]);
 	}
 	/* records the listings left out (lib/model.h org_skipped) */
 	if (!res && a->skipped.n + h->skipped.n)
@@ -235,6 +288,9 @@ int f_accounts_tsv(struct lctx *c, struct node *out)
 				       a->skipped.n + h->skipped.n == 1 ?
 				       "" : "s");
 	buf_free(&path);
+	for (i = 0; i < a->n; i++)
+		free(owners[i]);
+	free(owners);
 	return table_finish(&t, res);
 }
 

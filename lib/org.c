@@ -861,6 +861,43 @@ int org_owner_value(struct org *o, const char *id, const char *path,
 	return res;
 }
 
+/* How many objects' owners org_owner_values walks towards at once */
+#define OWNERS_AHEAD 32
+
+int org_owner_values(struct org *o, const char *const *ids, size_t n,
+		     const char *path, char **out, time_t *fetched,
+		     int *stale, struct aws_error *err)
+{
+	size_t j, k;
+	int res = 0;
+
+	*fetched = 0;
+	*stale = 0;
+	org_crawl_start(o, n);
+	for (j = 0; j < n && !res; j++) {
+		time_t f;
+		int s;
+
+		/* the next ones' next step, while this one waits */
+		for (k = j + 1; k < n && k <= j + OWNERS_AHEAD; k++)
+			org_owner_prefetch(o, ids[k]);
+		res = org_owner_value(o, ids[j], path, &out[j], &f, &s, err);
+		if (res)
+			break;
+		if (f > *fetched)
+			*fetched = f;
+		*stale |= s;
+		org_crawl_step(o);
+	}
+	org_crawl_end(o);
+	if (res)
+		for (k = 0; k < j; k++) {
+			free(out[k]);
+			out[k] = NULL;
+		}
+	return res;
+}
+
 /* What a kind's fetch hands over: the model struct of that kind. */
 union org_value {
 	void *p;

@@ -159,6 +159,14 @@ int org_owner_of(struct org *o, const char *id, const char *path,
 int org_owner_value(struct org *o, const char *id, const char *path,
 		    char **value, time_t *fetched, int *stale,
 		    struct aws_error *err);
+/* org_owner_value of ids[0..n-1] into out[] (each malloc'd or NULL),
+ * several chains walked at once (read-ahead), counted as a crawl;
+ * *fetched and *stale over all of them.  On failure out[] is all NULL.
+ * @return 0, or -errno with err filled */
+int org_owner_values(struct org *o, const char *const *ids, size_t n,
+		     const char *path, char **out, time_t *fetched,
+		     int *stale, struct aws_error *err);
+
 /* The crawl of objects' tags (crawl_* in .orgfs/status): n objects to
  * go, one done, over.  The index's crawl, and the owners of resources. */
 void org_crawl_start(struct org *o, size_t n);

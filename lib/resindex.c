@@ -726,9 +726,6 @@ static int build_fanout(struct resindex *x, struct rsnap *s,
 	return 0;
 }
 
-/* How many accounts' owners are walked towards at once */
-#define OWNERS_AHEAD 32
-
 /* Rows without an owner of their own take their account's: from the
  * org-wide index when it is at hand, else each such account's owner
  * alone (its tags, then up its parents only as far as needed: no OU
@@ -737,11 +734,12 @@ static int inherit_owners(struct rsnap *s, const struct org_accounts *a,
 			  const char *path, struct aws_error *err)
 {
 	struct cache_ref ref;
-	const char **own;
-	size_t *need;                   /* the accounts to resolve, in order */
-	char *mark;
+	const char **own = NULL, **ids = NULL;  /* the accounts to resolve */
+	char **vals = NULL;
+	size_t *mark = NULL;            /* per account: its place in ids */
 	size_t j, i, k, m = 0;
-	int res = 0;
+	time_t fetched;
+	int stale, res = 0;
 
 	if (!org_peek(s->org, ORG_INDEX, "", &ref)) {
 		res = rsnap_pin(s, &ref);
@@ -756,9 +754,10 @@ static int inherit_owners(struct rsnap *s, const struct org_accounts *a,
 		return res;
 	}
 	own = calloc(a->n ? a->n : 1, sizeof(*own));
-	need = calloc(a->n ? a->n : 1, sizeof(*need));
-	mark = calloc(a->n ? a->n : 1, 1);
-	if (!own || !need || !mark) {
+	ids = calloc(a->n ? a->n : 1, sizeof(*ids));
+	vals = calloc(a->n ? a->n : 1, sizeof(*vals));
+	mark = calloc(a->n ? a->n : 1, sizeof(*mark));
+	if (!own || !ids || !vals || !mark) {
 		res = -ENOMEM;
 		goto out;
 	}
@@ -772,43 +771,36 @@ static int inherit_owners(struct rsnap *s, const struct org_accounts *a,
 			mark[ac - a->v] = 1;
 	}
 	for (i = 0; i < a->n; i++)
-		if (mark[i])
-			need[m++] = i;
-	org_crawl_start(s->org, m);
-	for (j = 0; j < m && !res; j++) {
-		const char *id = a->v[need[j]].id;
-		char *v;
-		time_t fetched;
-		int stale;
-
-		/* the next ones' next step, while this one waits: their
-		 * chains are walked at once */
-		for (k = j + 1; k < m && k <= j + OWNERS_AHEAD; k++)
-			org_owner_prefetch(s->org, a->v[need[k]].id);
-		res = org_owner_value(s->org, id, path, &v, &fetched, &stale,
-				      err);
-		if (res)
-			break;
-		if (fetched > s->pub.mtime)
-			s->pub.mtime = fetched;
-		s->pub.stale |= stale;
-		if (v && nameset_intern(&s->owners, v, &own[need[j]]) < 0)
+		if (mark[i]) {
+			mark[i] = m;    /* its place in ids */
+			ids[m++] = a->v[i].id;
+		} else {
+			mark[i] = SIZE_MAX;
+		}
+	res = org_owner_values(s->org, ids, m, path, vals, &fetched, &stale,
+			       err);
+	if (res)
+		goto out;
+	if (fetched > s->pub.mtime)
+		s->pub.mtime = fetched;
+	s->pub.stale |= stale;
+	for (k = 0; k < m && !res; k++)
+		if (vals[k] && nameset_intern(&s->owners, vals[k], &own[k]) < 0)
 			res = -ENOMEM;
-		free(v);
-		org_crawl_step(s->org);
-	}
-	org_crawl_end(s->org);
 	for (j = 0; j < s->pub.n && !res; j++) {
 		const struct org_account *ac;
 
 		if (s->pub.rows[j].owner)
 			continue;
 		ac = org_accounts_find(a, s->pub.rows[j].r->account);
-		s->pub.rows[j].owner = ac ? own[ac - a->v] : NULL;
+		s->pub.rows[j].owner = ac ? own[mark[ac - a->v]] : NULL;
 	}
 out:
+	for (k = 0; vals && k < m; k++)
+		free(vals[k]);
+	free(vals);
 	free(own);
-	free(need);
+	free(ids);
 	free(mark);
 	return res;
 }

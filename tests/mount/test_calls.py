@@ -185,3 +185,37 @@ def test_readlink_of_a_policy_link_asks_that_policy_alone(fakeaws_factory):
     print('readlink: %s' % dict(collections.Counter(r['op'] for r in calls)))
     assert asked == {pid}, asked
     assert sum(1 for r in calls if r['op'] == 'DescribePolicy') == 1
+
+
+def test_accounts_table_reads_the_tags_its_owners_need(fakeaws_factory):
+    """cat tables/accounts.tsv (issue 17.1): the hierarchy (for the path
+    column), every account's tags, and the tags of an OU only where an
+    account without an owner of its own inherits through it."""
+    from test_owners import owner_of
+    fake = fakeaws_factory(accounts=40, seed=42)
+    org = Org(fake.org())
+    with Mount(['--endpoint=' + fake.url, '-o', 'resources=off'],
+               env=aws_env(fake)) as m:
+        fake.clear_requests()
+        with open(m.p('tables', 'accounts.tsv')) as fh:
+            rows = [ln.rstrip('\n').split('\t') for ln in fh
+                    if not ln.startswith('#')][1:]
+        calls = ok_calls(fake)
+    assert {r[0]: r[5] for r in rows} == {
+        a: owner_of(org, a)[0] or '' for a in org.accounts}
+    need = set(org.accounts)
+    for a in org.accounts:
+        _o, decider, _k = owner_of(org, a)
+        if decider == a:
+            continue
+        for cur in org.chain(a)[1:]:
+            need.add(cur)
+            if cur == decider:
+                break
+    tagged = [r['params']['ResourceId'] for r in calls
+              if r['op'] == 'ListTagsForResource']
+    print('tags of %d objects, %d needed, %d OUs and roots in all' % (
+        len(tagged), len(need), len(org.ous) + len(org.roots)))
+    assert set(tagged) == need
+    assert len(tagged) < len(org.accounts) + len(org.ous) + len(org.roots)
+    assert duplicates(calls) == {}
