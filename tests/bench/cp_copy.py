@@ -14,6 +14,7 @@ gives the cost of one LISTXATTR round trip.
 """
 import contextlib
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,11 +32,28 @@ def demo_args(n):
     return args
 
 
-def cp(src, dst):
+def daemon_cpu(pid):
+    """user + system seconds of a process"""
+    if not pid:
+        return 0.0
+    with open('/proc/%d/stat' % pid) as fh:
+        f = fh.read().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def cp(src, dst, pid=None, cpu=None):
+    """Time cp -a src dst; with cpu (a list), append the copy's CPU
+    seconds and the daemon pid's."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    d0 = daemon_cpu(pid)
     t = time.perf_counter()
     r = subprocess.run(['cp', '-a', src, dst], stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, text=True)
     secs = time.perf_counter() - t
+    if cpu is not None:
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime,
+                    daemon_cpu(pid) - d0))
     errs = r.stderr.splitlines()
     if not os.path.isdir(dst):
         raise RuntimeError('cp -a %s failed (exit %d): %s' % (
@@ -63,16 +81,18 @@ def main():
         os.mkdir(src)
         B.copy_tree(m.path, src)
         nfiles = sum(len(f) for _d, _s, f in os.walk(os.path.join(src, 'accounts')))
-        srcs = [('mount', m.p('accounts')), ('tmpfs', os.path.join(src, 'accounts'))]
+        srcs = [('mount', m.p('accounts'), m.proc.pid),
+                ('tmpfs', os.path.join(src, 'accounts'), None)]
         if mn:
-            srcs.append(('mount no_listxattr', mn.p('accounts')))
-        for _name, path in srcs:                    # warm-up
+            srcs.append(('mount no_listxattr', mn.p('accounts'), mn.proc.pid))
+        for _name, path, _pid in srcs:              # warm-up
             cp(path, os.path.join(tdir, 'warm'))
-        times = {name: [] for name, _p in srcs}
-        errs = {name: 0 for name, _p in srcs}
+        times = {name: [] for name, _p, _q in srcs}
+        cpus = {name: [] for name, _p, _q in srcs}
+        errs = {name: 0 for name, _p, _q in srcs}
         for _ in range(rounds):
-            for name, path in srcs:
-                secs, e = cp(path, os.path.join(tdir, 'dst'))
+            for name, path, pid in srcs:
+                secs, e = cp(path, os.path.join(tdir, 'dst'), pid, cpus[name])
                 times[name].append(secs)
                 errs[name] += e
     med = {name: statistics.median(v) for name, v in times.items()}
@@ -80,15 +100,24 @@ def main():
     print('accounts/: %d files and links; cp -a error lines per run (the '
           'demo\'s denied accounts): %s' % (nfiles, ' '.join(
               '%s %d' % (k, v // rounds) for k, v in errs.items())))
+    # CPU (the copy's + the daemon's): what a loaded machine leaves true
+    cpu = {name: statistics.median(c + d for c, d in v)
+           for name, v in cpus.items()}
+    dmed = {name: statistics.median(d for _c, d in v)
+            for name, v in cpus.items()}
     B.table([['cp -a accounts/ from %s (median of %d)' % (name, rounds),
-              med[name], med[name] / tm,
+              med[name], med[name] / tm, cpu[name], dmed[name],
+              cpu[name] / cpu['tmpfs'],
               ' '.join('%.2f' % x for x in times[name])]
-             for name, _p in srcs],
-            ['warm', 'median s', '/ tmpfs', 'runs'])
-    for name, _p in srcs:
+             for name, _p, _q in srcs],
+            ['warm', 'median s', '/ tmpfs', 'CPU s', 'daemon CPU s',
+             'CPU / tmpfs', 'runs'])
+    for name, _p, _q in srcs:
         if name != 'tmpfs':
-            print('target: %s / tmpfs <= 1.5 -> %s' % (
-                name, 'met' if med[name] / tm <= 1.5 else 'MISSED'))
+            print('target: %s / tmpfs <= 1.5 -> wall %.2f %s, CPU %.2f %s' % (
+                name, med[name] / tm, 'met' if med[name] / tm <= 1.5 else
+                'MISSED', cpu[name] / cpu['tmpfs'],
+                'met' if cpu[name] / cpu['tmpfs'] <= 1.5 else 'MISSED'))
     sys.stdout.flush()
 
     nd = 20 if B.QUICK else 50
