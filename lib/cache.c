@@ -73,7 +73,9 @@ struct cache_node {
 	struct cache_entry *val;
 	uint64_t fetched_ms;		/* monotonic time of val's fetch */
 	int stale;			/* last refresh of val failed */
-	struct aws_error err;		/* last failure */
+	/* last failure, NULL: none; out of line, since most nodes never
+	 * fail and an aws_error is most of a node's size */
+	struct aws_error *err;
 	uint64_t err_ms;		/* monotonic time of the last failure */
 	int has_hash;			/* last_hash/last_gen are meaningful */
 	uint64_t last_hash;
@@ -174,6 +176,45 @@ static void fill_error(struct aws_error *e, int err, const char *code,
 	e->err = err;
 	snprintf(e->code, sizeof(e->code), "%s", code);
 	snprintf(e->message, sizeof(e->message), "%s", msg);
+}
+
+/* What a node answers when the record of its failure could not be
+ * allocated: the errno is ENOMEM, not the failure's */
+static const struct aws_error node_err_nomem = {
+	.code = "OutOfMemory",
+	.message = "cannot allocate the record of a failed fetch",
+	.err = ENOMEM,
+};
+
+/* n's last failure (lock held), or an all-zero one */
+static const struct aws_error *node_err(const struct cache_node *n)
+{
+	static const struct aws_error none;
+
+	return n->err ? n->err : &none;
+}
+
+static void node_err_clear(struct cache_node *n)
+{
+	if (n->err != &node_err_nomem)
+		free(n->err);
+	n->err = NULL;
+}
+
+static void node_err_set(struct cache_node *n, const struct aws_error *err)
+{
+	if (!n->err || n->err == &node_err_nomem)
+		n->err = malloc(sizeof(*n->err));
+	if (n->err)
+		*n->err = *err;
+	else
+		n->err = (struct aws_error *)&node_err_nomem;
+}
+
+static void node_free(struct cache_node *n)
+{
+	node_err_clear(n);
+	free(n);
 }
 
 static uint64_t key_hash(int kind, const char *key)
@@ -376,7 +417,7 @@ static void node_unlink(struct cache *c, struct cache_node *n,
 		n->val = NULL;
 	}
 	if (!n->flight)
-		free(n);
+		node_free(n);
 }
 
 static size_t tomb_slot(const struct cache *c, uint64_t khash)
@@ -510,7 +551,8 @@ static int fails_as_before(struct cache *c, const struct cache_node *n,
 			   const struct aws_error *err, uint64_t now)
 {
 	if (n->state == NODE_ERROR)
-		return n->err.err == err->err && !strcmp(n->err.code, err->code);
+		return node_err(n)->err == err->err &&
+		       !strcmp(node_err(n)->code, err->code);
 	return n->state == NODE_OK && n->stale &&
 	       now < n->fetched_ms + kind_ttl(c, n->kind) +
 	       c->cfg.max_stale_ms;
@@ -578,7 +620,7 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 		n->state = NODE_OK;
 		n->fetched_ms = now;
 		n->stale = 0;
-		memset(&n->err, 0, sizeof(n->err));
+		node_err_clear(n);
 		lru_touch(c, n);
 		evict(c, n, d);
 	} else if (n->linked) {
@@ -597,7 +639,7 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 			n->state = NODE_ERROR;
 			n->stale = 0;
 		}
-		n->err = *err;
+		node_err_set(n, err);
 		n->err_ms = now;
 	}
 	if (v && !v->generation) {
@@ -612,7 +654,7 @@ static void fetch_done(struct cache *c, struct cache_node *n,
 	pthread_cond_broadcast(&f->cond);
 	c->in_flight--;
 	if (n && !n->linked)
-		free(n);
+		node_free(n);
 }
 
 /* Run the fetch of n (lock held on entry and on return, dropped during
@@ -930,9 +972,9 @@ static int get_common(struct cache *c, int kind, const char *key,
 	    node_error_current(c, n, now)) {
 		/* the last refresh failed moments ago: that is the answer */
 		c->hits++;
-		rc = -n->err.err;
+		rc = -node_err(n)->err;
 		if (err)
-			*err = n->err;
+			*err = *node_err(n);
 		pthread_mutex_unlock(&c->lock);
 		return rc ? rc : -EIO;
 	}
@@ -949,9 +991,9 @@ static int get_common(struct cache *c, int kind, const char *key,
 	    node_error_current(c, n, now)) {
 		c->hits++;
 		lru_touch(c, n);
-		rc = -n->err.err;
+		rc = -node_err(n)->err;
 		if (err)
-			*err = n->err;
+			*err = *node_err(n);
 		pthread_mutex_unlock(&c->lock);
 		return rc;
 	}
@@ -1020,7 +1062,7 @@ int cache_peek(struct cache *c, int kind, const char *key,
 		fill_ref(ref, n->val, n->stale, !node_fresh(c, n, now));
 		rc = 0;
 	} else if (n && n->state == NODE_ERROR && node_error_current(c, n, now)) {
-		rc = -n->err.err;       /* what a get would answer now */
+		rc = -node_err(n)->err; /* what a get would answer now */
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
