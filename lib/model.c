@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "model.h"
 
 void org_tags_free(struct org_tags *t)
@@ -341,6 +342,186 @@ void org_resource_clear(struct org_resource *x)
 	memset(x, 0, sizeof(*x));
 }
 
+/* ---- packing a listing ---- */
+
+/* The distinct strings of a listing being packed (open addressing), at
+ * their offsets among the distinct strings of the block. */
+struct pack_str {
+	const char *s;                  /* NULL: free slot */
+	size_t off;
+};
+
+struct packset {
+	struct pack_str *v;
+	size_t cap, n;
+	size_t used;                    /* bytes of the distinct strings */
+};
+
+static struct pack_str *packset_slot(struct pack_str *v, size_t cap,
+				     const char *s)
+{
+	size_t i = (size_t)hash_fnv1a_str(s) & (cap - 1);
+
+	while (v[i].s && strcmp(v[i].s, s))
+		i = (i + 1) & (cap - 1);
+	return &v[i];
+}
+
+/* s once in p.  @return 0 or -ENOMEM */
+static int packset_add(struct packset *p, const char *s)
+{
+	struct pack_str *e;
+
+	if ((p->n + 1) * 2 > p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 64, i;
+		struct pack_str *nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		for (i = 0; i < p->cap; i++)
+			if (p->v[i].s)
+				*packset_slot(nv, ncap, p->v[i].s) = p->v[i];
+		free(p->v);
+		p->v = nv;
+		p->cap = ncap;
+	}
+	e = packset_slot(p->v, p->cap, s);
+	if (!e->s) {
+		e->s = s;
+		e->off = p->used;
+		p->used += strlen(s) + 1;
+		p->n++;
+	}
+	return 0;
+}
+
+/* Where id lies in arn when it is the ARN's end, else NULL */
+static const char *arn_suffix(const char *arn, const char *id)
+{
+	size_t la = strlen(arn), li = strlen(id);
+
+	return li <= la && !strcmp(arn + la - li, id) ? arn + la - li : NULL;
+}
+
+/* The members of a resource that packing shares (all but arn and id) */
+#define PACK_SHARED(x) { &(x)->service, &(x)->region, &(x)->account, \
+			 &(x)->type, &(x)->compliance }
+
+int org_resources_pack(struct org_resources *r)
+{
+	struct packset set = { 0 };
+	size_t i, j, k, tagb = 0, arnb = 0, tcur, acur;
+	char *blk, *strs;
+	struct org_resource *x_shrink;
+	int rc = 0;
+
+	if (!r || r->pack || !r->n)
+		return 0;
+	/* what the block holds: tag arrays, ARNs, the distinct others */
+	for (i = 0; i < r->n && !rc; i++) {
+		struct org_resource *x = &r->v[i];
+		char **sh[] = PACK_SHARED(x);
+
+		tagb += x->tags.n * sizeof(*x->tags.v);
+		arnb += strlen(x->arn) + 1;
+		if (!arn_suffix(x->arn, x->id))
+			rc = packset_add(&set, x->id);
+		for (k = 0; k < sizeof(sh) / sizeof(*sh) && !rc; k++)
+			rc = packset_add(&set, *sh[k] ? *sh[k] : "");
+		for (j = 0; j < x->tags.n && !rc; j++) {
+			rc = packset_add(&set, x->tags.v[j].key);
+			if (!rc)
+				rc = packset_add(&set, x->tags.v[j].value);
+		}
+	}
+	blk = rc ? NULL : malloc(tagb + arnb + set.used);
+	if (!blk) {
+		free(set.v);
+		return -ENOMEM;
+	}
+	strs = blk + tagb + arnb;
+	for (i = 0; i < set.cap; i++) {
+		if (!set.v[i].s)
+			continue;
+		memcpy(strs + set.v[i].off, set.v[i].s,
+		       strlen(set.v[i].s) + 1);
+		/* the originals go below; lookups then compare the copies */
+		set.v[i].s = strs + set.v[i].off;
+	}
+	tcur = 0;
+	acur = tagb;
+	for (i = 0; i < r->n; i++) {
+		struct org_resource *x = &r->v[i];
+		char **sh[] = PACK_SHARED(x);
+		struct org_tag *tv = (struct org_tag *)(void *)(blk + tcur);
+		size_t la = strlen(x->arn) + 1;
+		char *arn = blk + acur, *old;
+		const char *suf;
+
+		memcpy(arn, x->arn, la);
+		acur += la;
+		suf = arn_suffix(arn, x->id);
+		old = x->id;
+		x->id = (char *)(suf ? suf :
+				 packset_slot(set.v, set.cap, old)->s);
+		free(old);
+		free(x->arn);
+		x->arn = arn;
+		for (k = 0; k < sizeof(sh) / sizeof(*sh); k++) {
+			old = *sh[k];
+			*sh[k] = (char *)packset_slot(set.v, set.cap,
+						      old ? old : "")->s;
+			free(old);
+		}
+		for (j = 0; j < x->tags.n; j++) {
+			struct org_tag *t = &x->tags.v[j];
+
+			tv[j].key = (char *)packset_slot(set.v, set.cap,
+							 t->key)->s;
+			tv[j].value = (char *)packset_slot(set.v, set.cap,
+							   t->value)->s;
+			free(t->key);
+			free(t->value);
+		}
+		free(x->tags.v);
+		x->tags.v = x->tags.n ? tv : NULL;
+		tcur += x->tags.n * sizeof(*tv);
+	}
+	free(set.v);
+	r->pack = blk;
+	r->pack_size = tagb + arnb + set.used;
+	/* a source's array may have grown past n */
+	x_shrink = realloc(r->v, r->n * sizeof(*r->v));
+	if (x_shrink)
+		r->v = x_shrink;
+	return 0;
+}
+
+size_t org_resources_bytes(const struct org_resources *r)
+{
+	size_t i, j, sz;
+
+	if (!r)
+		return 0;
+	sz = sizeof(*r) + r->n * sizeof(*r->v) +
+	     r->skipped.nkept * sizeof(*r->skipped.kept);
+	if (r->pack)
+		return sz + r->pack_size;
+	for (i = 0; i < r->n; i++) {
+		const struct org_resource *x = &r->v[i];
+		const char *f[] = { x->arn, x->service, x->region, x->account,
+				    x->type, x->id, x->compliance };
+
+		for (j = 0; j < sizeof(f) / sizeof(*f); j++)
+			sz += f[j] ? strlen(f[j]) + 1 : 0;
+		sz += x->tags.n * sizeof(*x->tags.v);
+		for (j = 0; j < x->tags.n; j++)
+			sz += strlen(x->tags.v[j].key) +
+			      strlen(x->tags.v[j].value) + 2;
+	}
+	return sz;
+}
+
 void org_regions_free(struct org_regions *r)
 {
 	size_t i;
@@ -379,8 +560,9 @@ void org_resources_free(struct org_resources *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < r->n; i++)
+	for (i = 0; !r->pack && i < r->n; i++)
 		org_resource_clear(&r->v[i]);
+	free(r->pack);
 	free(r->v);
 	org_skipped_free(&r->skipped);
 	free(r);

@@ -258,18 +258,16 @@ static void hash_resources(const void *p, uint64_t *h, size_t *sz)
 	const struct org_resources *v = p;
 	size_t i;
 
-	*sz += sizeof(*v);
 	for (i = 0; i < v->n; i++) {
 		const struct org_resource *r = &v->v[i];
+		size_t tsz = 0;
 
 		h_str(h, r->arn);
 		h_str(h, r->account);
 		h_str(h, r->compliance);
-		hash_tags(&r->tags, h, sz);
-		*sz += sizeof(*r) + slen(r->arn) + slen(r->service) +
-		       slen(r->region) + slen(r->account) + slen(r->type) +
-		       slen(r->id) + slen(r->compliance);
+		hash_tags(&r->tags, h, &tsz);
 	}
+	*sz += org_resources_bytes(v);
 }
 
 static void free_resources(void *v)
@@ -998,26 +996,34 @@ static int fetch_resources(struct org *o, const char *key, union org_value *v,
 {
 	const struct org_source_ops *ops = o->src->ops;
 	struct slice s;
+	int rc;
 
 	if (!ops->list_resources)
 		return unsupported(err, "NoResources",
 				   "this source lists no resources");
 	if (split_slice(key, "resources", &s, err))
 		return -EINVAL;
-	return ops->list_resources(o->src, s.account, s.region, &v->resources,
-				   err);
+	rc = ops->list_resources(o->src, s.account, s.region, &v->resources,
+				 err);
+	if (!rc)
+		(void)org_resources_pack(v->resources); /* or kept unpacked */
+	return rc;
 }
 
 static int fetch_orgres(struct org *o, const char *key, union org_value *v,
 			struct aws_error *err)
 {
 	const struct org_source_ops *ops = o->src->ops;
+	int rc;
 
 	(void)key;
 	if (!ops->list_org_resources)
 		return unsupported(err, "NoAggregator",
 				   "no aggregator is configured");
-	return ops->list_org_resources(o->src, &v->resources, err);
+	rc = ops->list_org_resources(o->src, &v->resources, err);
+	if (!rc)
+		(void)org_resources_pack(v->resources); /* or kept unpacked */
+	return rc;
 }
 
 static int fetch_effpol(struct org *o, const char *account,

@@ -277,6 +277,129 @@ START_TEST(test_info_free)
 }
 END_TEST
 
+/* One resource of a listing to pack: parts as arn_fill_resource would set
+ * them, tags as given (key, value pairs, NULL-ended) */
+static void make_res(struct org_resource *r, const char *arn,
+		     const char *service, const char *region,
+		     const char *account, const char *type, const char *id,
+		     const char *compliance, const char *const *kv)
+{
+	size_t n = 0;
+
+	r->arn = xs(arn);
+	r->service = xs(service);
+	r->region = xs(region);
+	r->account = xs(account);
+	r->type = xs(type);
+	r->id = xs(id);
+	r->compliance = compliance ? xs(compliance) : NULL;
+	while (kv && kv[2 * n])
+		n++;
+	/* a source's tag array may be larger than its tags */
+	r->tags.v = n ? calloc(n + 3, sizeof(*r->tags.v)) : NULL;
+	for (r->tags.n = 0; r->tags.n < n; r->tags.n++) {
+		r->tags.v[r->tags.n].key = xs(kv[2 * r->tags.n]);
+		r->tags.v[r->tags.n].value = xs(kv[2 * r->tags.n + 1]);
+	}
+}
+
+static const char *const pack_tags_a[] = {
+	"Environment", "prod", "Name", "web-1", "Team", "payments", NULL,
+};
+static const char *const pack_tags_b[] = {
+	"Environment", "prod", "Team", "payments", NULL,
+};
+
+static struct org_resources *make_listing(void)
+{
+	struct org_resources *r = calloc(1, sizeof(*r));
+
+	ck_assert_ptr_nonnull(r);
+	r->v = calloc(8, sizeof(*r->v));       /* room to spare, as grown */
+	ck_assert_ptr_nonnull(r->v);
+	make_res(&r->v[r->n++], "arn:aws:ec2:eu-west-1:111111111111:instance/i-1",
+		 "ec2", "eu-west-1", "111111111111", "instance", "i-1", "",
+		 pack_tags_a);
+	make_res(&r->v[r->n++], "arn:aws:ec2:eu-west-1:111111111111:instance/i-2",
+		 "ec2", "eu-west-1", "111111111111", "instance", "i-2",
+		 "missing key: Owner", pack_tags_b);
+	/* the id is not the ARN's end (":*" is dropped) */
+	make_res(&r->v[r->n++],
+		 "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/x:*",
+		 "logs", "eu-west-1", "111111111111", "log-group", "/aws/x",
+		 NULL, NULL);
+	/* its name is a tag value of others too */
+	make_res(&r->v[r->n++], "arn:aws:sqs:eu-west-1:111111111111:payments",
+		 "sqs", "eu-west-1", "111111111111", "queue", "payments", "",
+		 pack_tags_b);
+	org_resources_sort(r);
+	return r;
+}
+
+START_TEST(test_resources_pack)
+{
+	struct org_resources *r = make_listing(), *ref = make_listing();
+	size_t before = org_resources_bytes(r), i, j;
+	const struct org_resource *f;
+
+	ck_assert_int_eq(org_resources_pack(r), 0);
+	ck_assert_ptr_nonnull(r->pack);
+	/* what a reader sees is the same, field by field */
+	ck_assert_uint_eq(r->n, ref->n);
+	for (i = 0; i < r->n; i++) {
+		const struct org_resource *x = &r->v[i], *y = &ref->v[i];
+
+		ck_assert_str_eq(x->arn, y->arn);
+		ck_assert_str_eq(x->service, y->service);
+		ck_assert_str_eq(x->region, y->region);
+		ck_assert_str_eq(x->account, y->account);
+		ck_assert_str_eq(x->type, y->type);
+		ck_assert_str_eq(x->id, y->id);
+		ck_assert_str_eq(x->compliance, y->compliance ? y->compliance : "");
+		ck_assert_uint_eq(x->tags.n, y->tags.n);
+		for (j = 0; j < x->tags.n; j++) {
+			ck_assert_str_eq(x->tags.v[j].key, y->tags.v[j].key);
+			ck_assert_str_eq(x->tags.v[j].value, y->tags.v[j].value);
+		}
+		if (!x->tags.n)
+			ck_assert_ptr_null(x->tags.v);
+		/* everything in the one block */
+		ck_assert(x->arn >= r->pack && x->arn < r->pack + r->pack_size);
+		ck_assert(x->type >= r->pack && x->type < r->pack + r->pack_size);
+	}
+	/* shared once: the listing's region, a tag key, equal values */
+	ck_assert_ptr_eq(r->v[0].region, r->v[3].region);
+	ck_assert_ptr_eq(r->v[0].tags.v[0].key, r->v[1].tags.v[0].key);
+	f = org_resources_find(r, "arn:aws:sqs:eu-west-1:111111111111:payments");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_eq(f->tags.v[1].value, r->v[0].tags.v[2].value);
+	/* an id that ends the ARN is that end of it */
+	f = org_resources_find(r, "arn:aws:ec2:eu-west-1:111111111111:instance/i-1");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_eq(f->id, f->arn + strlen(f->arn) - 3);
+	ck_assert_uint_lt(org_resources_bytes(r), before);
+	ck_assert_uint_eq(org_resources_bytes(r), sizeof(*r) +
+			  r->n * sizeof(*r->v) + r->pack_size);
+	/* packing again changes nothing; freeing frees the block (ASan) */
+	ck_assert_int_eq(org_resources_pack(r), 0);
+	org_resources_free(r);
+	org_resources_free(ref);
+}
+END_TEST
+
+START_TEST(test_resources_pack_empty)
+{
+	struct org_resources *r = calloc(1, sizeof(*r));
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(org_resources_pack(r), 0);
+	ck_assert_ptr_null(r->pack);
+	ck_assert_uint_eq(org_resources_bytes(r), sizeof(*r));
+	ck_assert_int_eq(org_resources_pack(NULL), 0);
+	org_resources_free(r);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -289,6 +412,8 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_hier);
 	tcase_add_test(tc, test_policies);
 	tcase_add_test(tc, test_info_free);
+	tcase_add_test(tc, test_resources_pack);
+	tcase_add_test(tc, test_resources_pack_empty);
 	suite_add_tcase(s, tc);
 	return s;
 }
