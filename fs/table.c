@@ -49,7 +49,8 @@ int table_start(struct table *t, struct lctx *c, struct buf *b,
 	t->b = b;
 	t->c = c;
 	t->dual = c->view;
-	buf_init(&t->twin, b->max);
+	/* a twin too big to be kept (views.h) is rendered when read */
+	buf_init(&t->twin, b->max < VIEW_KEEP_MAX ? b->max : VIEW_KEEP_MAX);
 	if (!t->json)
 		res = put_header(t, b);
 	else if (t->dual && put_header(t, &t->twin))

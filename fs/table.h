@@ -43,7 +43,8 @@ struct table {
 	size_t head;            /* where the incompleteness line goes */
 	struct lctx *c;
 	/* an org-wide view renders its twin in the same pass, kept in the
-	 * view cache for the twin's path: one walk for both */
+	 * view cache for the twin's path: one walk for both (a twin past
+	 * VIEW_KEEP_MAX is dropped: rendered when read) */
 	int dual;
 	struct buf twin;
 	size_t twin_head;

@@ -84,15 +84,24 @@ static void view_clear(struct view *v, struct blob **drop)
 	v->bytes = 0;
 }
 
-/* Drop least recently used views that nobody read lately while the
- * views take more than budget (views.lock held); keep is spared.
+/* Drop the big views nobody read lately, then least recently used ones
+ * that nobody read lately while the views take more than budget
+ * (views.lock held); keep is spared.
  * Blobs to put go to drop[VIEWS_MAX]. */
 static void views_shrink(size_t budget, uint64_t now, const struct view *keep,
 			 struct blob **drop)
 {
+	int i;
+
+	for (i = 0; i < VIEWS_MAX; i++) {
+		struct view *v = &views.v[i];
+
+		if (v->path && v != keep && v->bytes > VIEW_KEEP_MAX &&
+		    now >= v->used_ms + VIEW_HOT_MS)
+			view_clear(v, &drop[i]);
+	}
 	while (views.bytes > budget) {
 		struct view *lru = NULL;
-		int i;
 
 		for (i = 0; i < VIEWS_MAX; i++) {
 			struct view *v = &views.v[i];

@@ -5,12 +5,19 @@
  * as no data was installed in the cache since (org_data_version), so it
  * is kept and shared until then, or until the shortest TTL of the data
  * behind it runs out.  At most a quarter of cache_max is kept on top of
- * the cache, except for views being read.
+ * the cache, except for views being read; a rendering larger than
+ * VIEW_KEEP_MAX is kept only while it is being read.
  */
 #ifndef ORGFS_VIEWS_H
 #define ORGFS_VIEWS_H
 
 #include "serve.h"
+
+/* Renderings larger than this are not kept for a later reader, only
+ * while they are read (a read in the last two seconds): a big table
+ * costs a walk to render again, but kept it would cost as much memory as
+ * the data it is made from. */
+#define VIEW_KEEP_MAX ((size_t)1 << 20)
 
 /* A view depends on data of several kinds: it lives as long as the
  * shortest of their TTLs (ms). */

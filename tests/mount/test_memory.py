@@ -24,6 +24,7 @@ What is checked:
   (about 50 bytes more per node than now); FIXED and PER_NODE below leave
   about 10 MiB of margin over the worst run.
 """
+import json
 import os
 import threading
 import time
@@ -253,3 +254,40 @@ def test_views_kept_within_a_quarter_of_the_cap(tmp_path):
               % (len(table), cap, st['views_kept'], st['views_bytes']))
         assert int(st['views_bytes']) <= cap // 4
         assert int(st['views_kept']) >= 1       # services/, just listed
+
+
+def test_big_rendering_kept_only_while_read(tmp_path):
+    """A rendering over 1 MiB is kept while it is read and dropped once
+    nobody has read it for two seconds, however far under the budget;
+    a .jsonl twin over 1 MiB is not rendered along with its table, but
+    when it is read (orgfs(1), NOTES)."""
+    clock = os.path.join(str(tmp_path), 'clock')
+
+    def set_clock(ms):
+        with open(clock + '.tmp', 'w') as fh:
+            fh.write('%d\n' % ms)
+        os.rename(clock + '.tmp', clock)
+
+    set_clock(1000000)
+    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock)
+    with Mount(['--demo=300', '-o', 'demo_resources=30'], env=env) as m:
+        with open(m.p('tables', 'resources.tsv'), 'rb') as fh:
+            table = fh.read()
+        assert len(table) > 1 << 20, len(table)
+        st = status(m)
+        # read just now: kept; its twin (larger still) was not rendered
+        assert len(table) <= int(st['views_bytes']) < len(table) + (1 << 20), \
+            st['views_bytes']
+        set_clock(1000000 + 3000)
+        assert os.listdir(m.p('services'))
+        st = status(m)
+        print('resources.tsv %d bytes: views %s holding %s bytes'
+              % (len(table), st['views_kept'], st['views_bytes']))
+        assert int(st['views_bytes']) < 1 << 20
+        # the twin, rendered now: a row for each of the table's
+        with open(m.p('tables', 'resources.jsonl'), 'rb') as fh:
+            lines = fh.read().splitlines()
+        assert len(lines) == table.count(b'\n') - 1
+        rows = [json.loads(x) for x in lines]
+        assert sum('arn' in r for r in rows) == sum(
+            not x.startswith((b'#', b'arn\t')) for x in table.splitlines())
