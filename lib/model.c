@@ -7,6 +7,7 @@
 
 #include "hash.h"
 #include "model.h"
+#include "strpool.h"
 
 void org_tags_free(struct org_tags *t)
 {
@@ -344,17 +345,17 @@ void org_resource_clear(struct org_resource *x)
 
 /* ---- packing a listing ---- */
 
-/* The distinct strings of a listing being packed (open addressing), at
- * their offsets among the distinct strings of the block. */
+/* The distinct strings of a listing being packed (open addressing). */
 struct pack_str {
 	const char *s;                  /* NULL: free slot */
-	size_t off;
+	size_t off;                     /* among the block's own strings */
+	unsigned uses;
+	int pool;                       /* 1: from the pool (strpool.h) */
 };
 
 struct packset {
 	struct pack_str *v;
 	size_t cap, n;
-	size_t used;                    /* bytes of the distinct strings */
 };
 
 static struct pack_str *packset_slot(struct pack_str *v, size_t cap,
@@ -367,8 +368,8 @@ static struct pack_str *packset_slot(struct pack_str *v, size_t cap,
 	return &v[i];
 }
 
-/* s once in p.  @return 0 or -ENOMEM */
-static int packset_add(struct packset *p, const char *s)
+/* One more use of s, pooled or not.  @return 0 or -ENOMEM */
+static int packset_add(struct packset *p, const char *s, int pool)
 {
 	struct pack_str *e;
 
@@ -388,12 +389,17 @@ static int packset_add(struct packset *p, const char *s)
 	e = packset_slot(p->v, p->cap, s);
 	if (!e->s) {
 		e->s = s;
-		e->off = p->used;
-		p->used += strlen(s) + 1;
 		p->n++;
 	}
+	e->uses++;
+	e->pool |= pool;
 	return 0;
 }
+
+/* A tag value worth pooling: short (a team, an environment, a cost
+ * center: the same in many listings), or met twice in this one.  A long
+ * one met once (a Name) stays in the block: pooled it would cost more. */
+#define PACK_POOL_SHORT 16
 
 /* Where id lies in arn when it is the ARN's end, else NULL */
 static const char *arn_suffix(const char *arn, const char *id)
@@ -407,47 +413,139 @@ static const char *arn_suffix(const char *arn, const char *id)
 #define PACK_SHARED(x) { &(x)->service, &(x)->region, &(x)->account, \
 			 &(x)->type, &(x)->compliance }
 
+/* Whether p lies in r's block (else it is pooled) */
+static int in_pack(const struct org_resources *r, const char *p)
+{
+	return p >= r->pack && p < r->pack + r->pack_size;
+}
+
+/* Let go of what r's resources hold from the pool: one holder for each
+ * member that points outside r's block, as pack_place took them. */
+static void pack_unpool(const struct org_resources *r)
+{
+	const char *batch[256];
+	size_t i, j, k, nb = 0;
+
+	for (i = 0; i < r->n; i++) {
+		const struct org_resource *x = &r->v[i];
+		const char *f[] = { x->id, x->service, x->region, x->account,
+				    x->type, x->compliance };
+
+		for (k = 0; k < sizeof(f) / sizeof(*f); k++)
+			if (!in_pack(r, f[k]))
+				batch[nb++] = f[k];
+		for (j = 0; j < x->tags.n; j++) {
+			if (nb + 2 > sizeof(batch) / sizeof(*batch)) {
+				strpool_put_many(batch, nb);
+				nb = 0;
+			}
+			if (!in_pack(r, x->tags.v[j].key))
+				batch[nb++] = x->tags.v[j].key;
+			if (!in_pack(r, x->tags.v[j].value))
+				batch[nb++] = x->tags.v[j].value;
+		}
+		if (nb + 8 > sizeof(batch) / sizeof(*batch)) {
+			strpool_put_many(batch, nb);
+			nb = 0;
+		}
+	}
+	strpool_put_many(batch, nb);
+}
+
+/* Count every string of r into set; the sizes of the tag arrays and the
+ * ARNs into *tagb and *arnb.  @return 0 or -ENOMEM */
+static int pack_count(const struct org_resources *r, struct packset *set,
+		      size_t *tagb, size_t *arnb)
+{
+	size_t i, j, k;
+	int rc = 0;
+
+	for (i = 0; i < r->n && !rc; i++) {
+		const struct org_resource *x = &r->v[i];
+		char *const *sh[] = PACK_SHARED(x);
+
+		*tagb += x->tags.n * sizeof(*x->tags.v);
+		*arnb += strlen(x->arn) + 1;
+		if (!arn_suffix(x->arn, x->id))
+			rc = packset_add(set, x->id, 0);
+		for (k = 0; k < sizeof(sh) / sizeof(*sh) && !rc; k++)
+			rc = packset_add(set, *sh[k] ? *sh[k] : "", 1);
+		for (j = 0; j < x->tags.n && !rc; j++) {
+			const char *v = x->tags.v[j].value;
+
+			rc = packset_add(set, x->tags.v[j].key, 1);
+			if (!rc)
+				rc = packset_add(set, v,
+						 strlen(v) <= PACK_POOL_SHORT);
+		}
+	}
+	return rc;
+}
+
+/* Each distinct string of set into the block: pooled (one holder per
+ * use), or copied to strs; set then names the copies.
+ * @return 0 or -ENOMEM (what was pooled given back) */
+static int pack_place(struct packset *set, char *strs)
+{
+	size_t i, k;
+
+	for (i = 0; i < set->cap; i++) {
+		struct pack_str *e = &set->v[i];
+		const char *p;
+
+		if (!e->s)
+			continue;
+		if (!e->pool) {
+			memcpy(strs + e->off, e->s, strlen(e->s) + 1);
+			e->s = strs + e->off;
+			continue;
+		}
+		p = strpool_get(e->s, e->uses);
+		if (!p)
+			goto undo;
+		e->s = p;
+	}
+	return 0;
+undo:
+	while (i--) {
+		if (!set->v[i].s || !set->v[i].pool)
+			continue;
+		for (k = 0; k < set->v[i].uses; k++)
+			strpool_put(set->v[i].s);
+	}
+	return -ENOMEM;
+}
+
 int org_resources_pack(struct org_resources *r)
 {
 	struct packset set = { 0 };
-	size_t i, j, k, tagb = 0, arnb = 0, tcur, acur;
-	char *blk, *strs;
-	struct org_resource *x_shrink;
-	int rc = 0;
+	size_t i, j, k, tagb = 0, arnb = 0, own = 0, tcur, acur;
+	struct org_resource *shrunk;
+	char *blk;
 
 	if (!r || r->pack || !r->n)
 		return 0;
-	/* what the block holds: tag arrays, ARNs, the distinct others */
-	for (i = 0; i < r->n && !rc; i++) {
-		struct org_resource *x = &r->v[i];
-		char **sh[] = PACK_SHARED(x);
+	if (pack_count(r, &set, &tagb, &arnb))
+		goto nomem;
+	for (i = 0; i < set.cap; i++) {
+		struct pack_str *e = &set.v[i];
 
-		tagb += x->tags.n * sizeof(*x->tags.v);
-		arnb += strlen(x->arn) + 1;
-		if (!arn_suffix(x->arn, x->id))
-			rc = packset_add(&set, x->id);
-		for (k = 0; k < sizeof(sh) / sizeof(*sh) && !rc; k++)
-			rc = packset_add(&set, *sh[k] ? *sh[k] : "");
-		for (j = 0; j < x->tags.n && !rc; j++) {
-			rc = packset_add(&set, x->tags.v[j].key);
-			if (!rc)
-				rc = packset_add(&set, x->tags.v[j].value);
+		if (e->s && e->uses > 1)
+			e->pool = 1;            /* met twice: shared */
+		if (e->s && !e->pool) {
+			e->off = own;
+			own += strlen(e->s) + 1;
 		}
 	}
-	blk = rc ? NULL : malloc(tagb + arnb + set.used);
-	if (!blk) {
-		free(set.v);
-		return -ENOMEM;
+	/* the block: tag arrays, ARNs, the listing's own strings */
+	blk = malloc(tagb + arnb + own);
+	if (!blk)
+		goto nomem;
+	if (pack_place(&set, blk + tagb + arnb)) {
+		free(blk);
+		goto nomem;
 	}
-	strs = blk + tagb + arnb;
-	for (i = 0; i < set.cap; i++) {
-		if (!set.v[i].s)
-			continue;
-		memcpy(strs + set.v[i].off, set.v[i].s,
-		       strlen(set.v[i].s) + 1);
-		/* the originals go below; lookups then compare the copies */
-		set.v[i].s = strs + set.v[i].off;
-	}
+	/* the originals are freed below; lookups compare the copies */
 	tcur = 0;
 	acur = tagb;
 	for (i = 0; i < r->n; i++) {
@@ -489,12 +587,15 @@ int org_resources_pack(struct org_resources *r)
 	}
 	free(set.v);
 	r->pack = blk;
-	r->pack_size = tagb + arnb + set.used;
+	r->pack_size = tagb + arnb + own;
 	/* a source's array may have grown past n */
-	x_shrink = realloc(r->v, r->n * sizeof(*r->v));
-	if (x_shrink)
-		r->v = x_shrink;
+	shrunk = realloc(r->v, r->n * sizeof(*r->v));
+	if (shrunk)
+		r->v = shrunk;
 	return 0;
+nomem:
+	free(set.v);
+	return -ENOMEM;
 }
 
 size_t org_resources_bytes(const struct org_resources *r)
@@ -562,6 +663,8 @@ void org_resources_free(struct org_resources *r)
 		return;
 	for (i = 0; !r->pack && i < r->n; i++)
 		org_resource_clear(&r->v[i]);
+	if (r->pack)
+		pack_unpool(r);
 	free(r->pack);
 	free(r->v);
 	org_skipped_free(&r->skipped);

@@ -311,14 +311,16 @@ int org_resource_seen_global(const struct org_resource *r,
  * not for a resource of a packed listing. */
 void org_resource_clear(struct org_resource *x);
 /* Move the strings and tag arrays of every resource of r into one block
- * that r owns, each distinct string of the listing once (a listing's
- * resources share their account, region, services, types, tag keys and
- * most tag values) and an id that ends the ARN kept as that end of it.
- * What a reader sees does not change; the memory is a third or less of
- * a malloc per string.  The cache packs what a source returns.
+ * that r owns: an id that ends the ARN is that end of it; the account,
+ * region, services, types, tag keys, short tag values and whatever else
+ * the listing holds twice come from the string pool (lib/strpool.h),
+ * shared with every other listing; the rest (ARNs, names) once each in
+ * the block.  What a reader sees does not change; the memory is about a
+ * third of a malloc per string.  The org packs every listing it caches.
  * @return 0, or -ENOMEM (r untouched, still valid) */
 int org_resources_pack(struct org_resources *r);
-/* Bytes r holds, its structs and strings (for the cache's cap). */
+/* Bytes r holds, its structs and strings (for the cache's cap); pooled
+ * strings are the pool's (strpool_stats), not counted here. */
 size_t org_resources_bytes(const struct org_resources *r);
 void org_resources_sort(struct org_resources *r);
 const struct org_resource *org_resources_find(const struct org_resources *r,

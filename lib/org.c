@@ -11,6 +11,7 @@
 #include "memtrim.h"
 #include "org.h"
 #include "owner.h"
+#include "strpool.h"
 
 #define ORG_ERRORS_KEPT 200
 
@@ -2039,15 +2040,19 @@ int org_render_errors(struct org *o, struct buf *out)
 int org_render_status(struct org *o, struct buf *out)
 {
 	struct cache_stats st;
+	struct strpool_stats sp;
 	unsigned nerrs;
 
 	cache_get_stats(o->cache, &st);
+	strpool_stats(&sp);
 	pthread_mutex_lock(&o->err_lock);
 	nerrs = o->nerrs;
 	pthread_mutex_unlock(&o->err_lock);
 	return buf_printf(out,
 			  "cache_entries\t%llu\n"
 			  "cache_bytes\t%llu\n"
+			  "cache_pool_strings\t%zu\n"
+			  "cache_pool_bytes\t%zu\n"
 			  "cache_hits\t%llu\n"
 			  "cache_misses\t%llu\n"
 			  "cache_stale_serves\t%llu\n"
@@ -2064,6 +2069,7 @@ int org_render_status(struct org *o, struct buf *out)
 			  "memory_trims\t%lu\n",
 			  (unsigned long long)st.entries,
 			  (unsigned long long)st.bytes,
+			  sp.strings, sp.bytes,
 			  (unsigned long long)st.hits,
 			  (unsigned long long)st.misses,
 			  (unsigned long long)st.stale_serves,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "strpool.h"
 
 static char *xs(const char *s)
 {
@@ -304,7 +305,8 @@ static void make_res(struct org_resource *r, const char *arn,
 }
 
 static const char *const pack_tags_a[] = {
-	"Environment", "prod", "Name", "web-1", "Team", "payments", NULL,
+	"Environment", "prod", "Name", "web-frontend-production-1",
+	"Team", "payments", NULL,
 };
 static const char *const pack_tags_b[] = {
 	"Environment", "prod", "Team", "payments", NULL,
@@ -338,10 +340,12 @@ static struct org_resources *make_listing(void)
 
 START_TEST(test_resources_pack)
 {
-	struct org_resources *r = make_listing(), *ref = make_listing();
+	struct org_resources *r = make_listing(), *ref = make_listing(), *other;
+	struct strpool_stats st0, st1;
 	size_t before = org_resources_bytes(r), i, j;
 	const struct org_resource *f;
 
+	strpool_stats(&st0);
 	ck_assert_int_eq(org_resources_pack(r), 0);
 	ck_assert_ptr_nonnull(r->pack);
 	/* what a reader sees is the same, field by field */
@@ -363,12 +367,23 @@ START_TEST(test_resources_pack)
 		}
 		if (!x->tags.n)
 			ck_assert_ptr_null(x->tags.v);
-		/* everything in the one block */
+		/* the ARN in the listing's block */
 		ck_assert(x->arn >= r->pack && x->arn < r->pack + r->pack_size);
-		ck_assert(x->type >= r->pack && x->type < r->pack + r->pack_size);
 	}
-	/* shared once: the listing's region, a tag key, equal values */
+	/* shared once: the listing's region, a tag key, equal values, and
+	 * with another listing through the pool (strpool.h) */
+	other = make_listing();
+	ck_assert_int_eq(org_resources_pack(other), 0);
 	ck_assert_ptr_eq(r->v[0].region, r->v[3].region);
+	ck_assert_ptr_eq(r->v[0].region, other->v[2].region);
+	ck_assert_ptr_eq(r->v[1].tags.v[0].key, other->v[0].tags.v[0].key);
+	ck_assert(r->v[0].type < r->pack || r->v[0].type >= r->pack + r->pack_size);
+	/* a long value met once (a Name) is the listing's own */
+	f = org_resources_find(r, "arn:aws:ec2:eu-west-1:111111111111:instance/i-1");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->tags.v[1].value, "web-frontend-production-1");
+	ck_assert_ptr_ne(f->tags.v[1].value, other->v[0].tags.v[1].value);
+	org_resources_free(other);
 	ck_assert_ptr_eq(r->v[0].tags.v[0].key, r->v[1].tags.v[0].key);
 	f = org_resources_find(r, "arn:aws:sqs:eu-west-1:111111111111:payments");
 	ck_assert_ptr_nonnull(f);
@@ -380,10 +395,46 @@ START_TEST(test_resources_pack)
 	ck_assert_uint_lt(org_resources_bytes(r), before);
 	ck_assert_uint_eq(org_resources_bytes(r), sizeof(*r) +
 			  r->n * sizeof(*r->v) + r->pack_size);
-	/* packing again changes nothing; freeing frees the block (ASan) */
+	/* packing again changes nothing; freeing frees the block (ASan)
+	 * and lets go of the pooled strings */
 	ck_assert_int_eq(org_resources_pack(r), 0);
+	strpool_stats(&st1);
+	ck_assert_uint_gt(st1.strings, st0.strings);
 	org_resources_free(r);
+	strpool_stats(&st1);
+	ck_assert_uint_eq(st1.strings, st0.strings);
 	org_resources_free(ref);
+}
+END_TEST
+
+START_TEST(test_strpool)
+{
+	struct strpool_stats st0, st;
+	char a[] = "test-strpool-1", b[] = "test-strpool-1";
+	const char *p, *q, *r;
+
+	strpool_stats(&st0);
+	p = strpool_get(a, 1);
+	q = strpool_get(b, 2);
+	r = strpool_get("test-strpool-2", 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_eq(p, q);                 /* one copy */
+	ck_assert_ptr_ne(p, a);
+	ck_assert_str_eq(p, "test-strpool-1");
+	ck_assert_str_eq(r, "test-strpool-2");
+	strpool_stats(&st);
+	ck_assert_uint_eq(st.strings, st0.strings + 2);
+	strpool_put(p);
+	ck_assert_str_eq(q, "test-strpool-1");  /* still held once */
+	strpool_stats(&st);
+	ck_assert_uint_eq(st.strings, st0.strings + 2);
+	strpool_put(q);
+	ck_assert_str_eq(q, "test-strpool-1");  /* q took two */
+	strpool_stats(&st);
+	ck_assert_uint_eq(st.strings, st0.strings + 2);
+	strpool_put_many((const char *const[]){ q, r, NULL }, 3);
+	strpool_stats(&st);
+	ck_assert_uint_eq(st.strings, st0.strings);
 }
 END_TEST
 
@@ -414,6 +465,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_info_free);
 	tcase_add_test(tc, test_resources_pack);
 	tcase_add_test(tc, test_resources_pack_empty);
+	tcase_add_test(tc, test_strpool);
 	suite_add_tcase(s, tc);
 	return s;
 }
