@@ -89,7 +89,7 @@ struct rsnap {
 	uint64_t version;               /* of the data when the build began */
 	uint64_t expires;               /* org clock, ms */
 	size_t cap;                     /* of pub.rows */
-	struct cache_ref *pins;
+	struct cache_entry **pins;      /* what a cache_ref pins: its entry */
 	size_t npins, cappins;
 	size_t bytes;                   /* of the values pinned */
 	struct nameset owners;          /* resources' own owners, once each */
@@ -139,8 +139,11 @@ static void rsnap_free(struct rsnap *s)
 			s->cappins * sizeof(*s->pins) +
 			s->captags * sizeof(*s->tags);
 
-	for (i = 0; i < s->npins; i++)
-		org_put(s->org, &s->pins[i]);
+	for (i = 0; i < s->npins; i++) {
+		struct cache_ref ref = { .entry = s->pins[i] };
+
+		org_put(s->org, &ref);
+	}
 	free(s->pins);
 	free(s->pub.rows);
 	for (i = 0; s->pub.unread && i < s->pub.unreadable; i++) {
@@ -291,7 +294,7 @@ static int rsnap_pin(struct rsnap *s, struct cache_ref *ref)
 {
 	if (s->npins == s->cappins) {
 		size_t ncap = s->cappins ? s->cappins * 2 : 64;
-		struct cache_ref *p = realloc(s->pins, ncap * sizeof(*p));
+		struct cache_entry **p = realloc(s->pins, ncap * sizeof(*p));
 
 		if (!p) {
 			org_put(s->org, ref);
@@ -300,7 +303,7 @@ static int rsnap_pin(struct rsnap *s, struct cache_ref *ref)
 		s->pins = p;
 		s->cappins = ncap;
 	}
-	s->pins[s->npins++] = *ref;
+	s->pins[s->npins++] = ref->entry;
 	s->bytes += ref->size;
 	if (ref->fetched > s->pub.mtime)
 		s->pub.mtime = ref->fetched;
@@ -822,6 +825,27 @@ static void prefetch_owners(struct resindex *x, const struct org_accounts *a)
 			org_prefetch(x->org, ORG_TAGS, a->v[i].id);
 }
 
+/* Give back what the arrays grew past their use (they double) */
+static void rsnap_fit(struct rsnap *s)
+{
+	struct resindex_row *rows;
+	struct cache_entry **pins;
+	size_t was = s->cap * sizeof(*rows) + s->cappins * sizeof(*pins);
+
+	if (s->pub.n && s->pub.n < s->cap &&
+	    (rows = realloc(s->pub.rows, s->pub.n * sizeof(*rows)))) {
+		s->pub.rows = rows;
+		s->cap = s->pub.n;
+	}
+	if (s->npins && s->npins < s->cappins &&
+	    (pins = realloc(s->pins, s->npins * sizeof(*pins)))) {
+		s->pins = pins;
+		s->cappins = s->npins;
+	}
+	memtrim_freed(was - s->cap * sizeof(*rows) -
+		      s->cappins * sizeof(*pins));
+}
+
 static int rsnap_build(struct resindex *x, uint64_t version,
 		       const char *path, struct aws_error *err,
 		       struct rsnap **out)
@@ -848,6 +872,7 @@ static int rsnap_build(struct resindex *x, uint64_t version,
 		res = inherit_owners(s, a, path, err);
 	if (res)
 		goto fail;
+	rsnap_fit(s);
 	s->expires = org_now_ms(x->org) + org_view_ttl_ms(x->org);
 	*out = s;
 	return 0;
