@@ -64,24 +64,26 @@ struct flight {
 };
 
 struct cache_node {
+	/* pointers and 64-bit fields first, then the ints: no padding (a
+	 * node per cached key, hundreds of thousands of them) */
 	struct cache_node *hnext;
 	struct cache_node *lru_prev, *lru_next;	/* head: most recent */
 	uint64_t khash;
-	int kind;
-	int linked;
-	enum node_state state;
 	struct cache_entry *val;
 	uint64_t fetched_ms;		/* monotonic time of val's fetch */
-	int stale;			/* last refresh of val failed */
 	/* last failure, NULL: none; out of line, since most nodes never
 	 * fail and an aws_error is most of a node's size */
 	struct aws_error *err;
 	uint64_t err_ms;		/* monotonic time of the last failure */
-	int has_hash;			/* last_hash/last_gen are meaningful */
 	uint64_t last_hash;
 	uint64_t last_gen;
 	struct flight *flight;		/* fetch in progress */
-	int queued;			/* a background job is pending */
+	int kind;
+	enum node_state state;
+	unsigned char linked;
+	unsigned char stale;		/* last refresh of val failed */
+	unsigned char has_hash;		/* last_hash/last_gen are meaningful */
+	unsigned char queued;		/* a background job is pending */
 	char key[];
 };
 
