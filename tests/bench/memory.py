@@ -17,13 +17,25 @@ each a walk over every resource), bytes per resource against the target
 of 1 KiB per resource plus its tag bytes (estimated from a sample of
 resources' tags/ directories), and the same with cache_max below the
 data.  `--skip-accounts` runs the resource part only.
+
+Issue 17 point 5 (`--per-resource`, only that part): at the default demo
+shape (--demo=N, default demo_resources and regions) for N of 1,000,
+10,000 and 20,000 (--quick: 1,000 and 10,000), the daemon's RSS growth
+over `cat tables/resources.tsv` per resource, against the target of 600 B
+and against a script holding the same rows (the table's six columns) as
+flat Python dicts, measured in the same run on the same rows; then the
+peak RSS (VmHWM) of `grep -r . owners/` at 100,000 accounts (--quick:
+20,000; --owners-accounts N) against the target of 600 MiB.  --baseline
+DIR runs the same with DIR/fs/orgfs first (an older build).
 """
+import argparse
 import os
 import random
 import subprocess
 import sys
 
 import benchlib as B
+import orgfsmount
 
 
 def grep_all(m):
@@ -153,7 +165,130 @@ def resources_part(acc, per):
     print('expected resources: %d (+ globals in the first region)' % nres)
 
 
+# The rows as a script keeps them: one flat dict per line of
+# resources.tsv, every value a string of its own (as a parser makes
+# them).  Prints the RSS growth per row.
+DICTS_SCRIPT = r"""
+import sys
+def rss():
+    with open('/proc/self/status') as fh:
+        for line in fh:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) * 1024
+path = sys.argv[1]
+base = rss()
+rows = []
+with open(path) as fh:
+    head = fh.readline().rstrip('\n').split('\t')
+    for line in fh:
+        if line.startswith('#'):
+            continue
+        rows.append(dict(zip(head, line.rstrip('\n').split('\t'))))
+print(len(rows), (rss() - base) / max(1, len(rows)))
+"""
+
+TARGET_PER_RESOURCE = 600
+TARGET_OWNERS_MIB = 600
+
+
+def dicts_per_row(tsv_path):
+    r = subprocess.run(['/usr/bin/python3', '-c', DICTS_SCRIPT, tsv_path],
+                       capture_output=True, text=True, check=True)
+    n, per = r.stdout.split()
+    return int(n), float(per)
+
+
+def per_resource(n, keep_tsv=None):
+    """RSS growth per resource over cat tables/resources.tsv of --demo=n;
+    the table copied to keep_tsv when given."""
+    with B.mounted(['--demo=%d' % n]) as m:
+        base = B.rss(m.proc.pid)
+        t, got = B.timed(cat_resources, m)
+        after = B.rss(m.proc.pid)
+        st = B.status(m)
+        if keep_tsv:
+            subprocess.run(['cp', m.p('tables', 'resources.tsv'), keep_tsv],
+                           check=True)
+    rows = got[0]
+    return {'rows': rows, 'per': (after[0] - base[0]) / max(1, rows),
+            'after': after[0], 'peak': after[1], 't': t,
+            'cache': int(st['cache_bytes']),
+            'pool': int(st.get('cache_pool_bytes', 0)),
+            'views': int(st['views_bytes'])}
+
+
+def owners_peak(n):
+    with B.mounted(['--demo=%d' % n]) as m:
+        base = B.rss(m.proc.pid)
+        t, _r = B.timed(lambda: subprocess.run(
+            ['timeout', '-s', 'KILL', str(CRAWL_LIMIT), 'grep', '-r', '.',
+             'owners'], cwd=m.path, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
+        after = B.rss(m.proc.pid)
+        st = B.status(m)
+    return {'base': base[0], 'after': after[0], 'peak': after[1], 't': t,
+            'cache': int(st['cache_bytes']),
+            'resources': int(st['resources_seen'])}
+
+
+def per_resource_part(sizes, owners_n, baseline):
+    runs = []
+    if baseline:
+        runs.append(('baseline', os.path.join(baseline, 'fs', 'orgfs')))
+    runs.append(('this', orgfsmount.ORGFS))
+    rows = []
+    tsv = '/tmp/orgfs-bench-resources-%d.tsv' % os.getpid()
+    try:
+        for n in sizes:
+            dicts = None
+            for label, binary in runs:
+                orgfsmount.ORGFS = binary
+                r = per_resource(n, tsv if dicts is None else None)
+                if dicts is None:
+                    dicts = dicts_per_row(tsv)
+                rows.append(['%s: --demo=%d, cat resources.tsv' % (label, n),
+                             r['rows'], r['per'], dicts[1],
+                             r['per'] / dicts[1],
+                             r['per'] / TARGET_PER_RESOURCE,
+                             B.mib(r['cache']), B.mib(r['pool']),
+                             B.mib(r['views']), B.mib(r['after']),
+                             B.mib(r['peak']), r['t']])
+    finally:
+        if os.path.exists(tsv):
+            os.unlink(tsv)
+    B.table(rows, ['run', 'resources', 'B/resource', 'dicts B/row',
+                   'orgfs/dicts', 'orgfs/target 600', 'cache MiB',
+                   'pool MiB', 'views MiB', 'RSS after MiB', 'peak MiB',
+                   'crawl s'])
+    rows = []
+    for label, binary in runs:
+        orgfsmount.ORGFS = binary
+        r = owners_peak(owners_n)
+        rows.append(['%s: --demo=%d, grep -r . owners' % (label, owners_n),
+                     r['resources'], B.mib(r['base']), B.mib(r['after']),
+                     B.mib(r['peak']), B.mib(r['peak']) / TARGET_OWNERS_MIB,
+                     B.mib(r['cache']), r['t']])
+    B.table(rows, ['run', 'resources', 'RSS at mount MiB', 'RSS after MiB',
+                   'peak MiB', 'peak/target 600 MiB', 'cache MiB',
+                   'grep s'])
+
+
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--quick', action='store_true')
+    ap.add_argument('--skip-accounts', action='store_true')
+    ap.add_argument('--skip-resources', action='store_true')
+    ap.add_argument('--per-resource', action='store_true',
+                    help='issue 17 point 5 only')
+    ap.add_argument('--owners-accounts', type=int,
+                    default=20000 if B.QUICK else 100000)
+    ap.add_argument('--baseline', help='build directory of an older build')
+    a = ap.parse_args()
+    if a.per_resource:
+        B.header('memory per resource (issue 17 point 5)')
+        per_resource_part((1000, 10000) if B.QUICK else (1000, 10000, 20000),
+                          a.owners_accounts, a.baseline)
+        return
     B.header('memory after a full crawl')
     if '--skip-accounts' not in sys.argv[1:]:
         accounts_part(2000 if B.QUICK else 10000)
