@@ -219,6 +219,9 @@ static void node_free(struct cache_node *n)
 	free(n);
 }
 
+_Static_assert(sizeof(struct cache_node) + sizeof(struct cache_entry) + 32 <=
+	       CACHE_KEY_BYTES, "CACHE_KEY_BYTES covers a node and an entry");
+
 static uint64_t key_hash(int kind, const char *key)
 {
 	/* the seed is not FNV's offset basis (a digit short): kept, so

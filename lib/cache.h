@@ -35,6 +35,10 @@ struct cache;
 struct cache_entry;
 
 #define CACHE_MAX_LANES 4
+/* What the cache holds for each key beside the value and the key itself:
+ * its node and value record, with malloc's headers (x86-64, glibc).  A
+ * fetch that counts it in its *size makes max_bytes cap that too. */
+#define CACHE_KEY_BYTES 192
 
 struct cache_kind {
 	const char *name;               /* "accounts", "tags", ... (stats) */

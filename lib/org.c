@@ -1774,7 +1774,7 @@ static int org_fetch(void *ctx, int kind, const char *key, void **data,
 	olog_debug("cache: fetched %s '%s', %zu bytes", kinds[kind].name, key,
 		   sz);
 	*data = v.p;
-	*size = sz + strlen(key) + 64;
+	*size = sz + strlen(key) + CACHE_KEY_BYTES;
 	*hash = h;
 	return 0;
 }
