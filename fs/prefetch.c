@@ -41,6 +41,9 @@ static struct {
 	int state;                      /* P_* */
 	int pinned;                     /* a prefetch is running */
 	struct timespec start, end;     /* CLOCK_MONOTONIC */
+	struct timespec last_busy;      /* the last sample that was busy */
+	struct timespec idle_since;     /* the first idle one after it */
+	int idle;                       /* idle_since is set */
 	uint64_t calls0, throttles0;    /* at the start */
 	uint64_t runs0, builds0;        /* the same */
 	struct sample hi;               /* the highest figures of the crawl */
@@ -112,10 +115,21 @@ static double secs(const struct timespec *a, const struct timespec *b)
 
 #define RAISE(f) do { if (s->f > pg.hi.f) pg.hi.f = s->f; } while (0)
 
+/* A crawl is done once no sample found the mount busy for this long:
+ * between its phases (the tags read, the resource walk about to begin)
+ * a reader is between two fetches for a moment, and a read of status
+ * that fell there ended the crawl, and the next began again from 0. */
+#define IDLE_GRACE 1.0
+
 /* One sample into the crawl's state; called with pg.mu held */
 static void advance(const struct sample *s, const struct timespec *now)
 {
 	int busy = s->busy || pg.pinned;
+
+	if (busy) {
+		pg.last_busy = *now;
+		pg.idle = 0;
+	}
 
 	if (busy && pg.state != P_RUNNING) {
 		memset(&pg.hi, 0, sizeof(pg.hi));
@@ -146,8 +160,14 @@ static void advance(const struct sample *s, const struct timespec *now)
 			pg.hi.throttles = s->throttles - pg.throttles0;
 	}
 	if (!busy && pg.state == P_RUNNING) {
-		pg.state = P_DONE;
-		pg.end = *now;
+		if (!pg.idle) {
+			pg.idle = 1;
+			pg.idle_since = *now;
+		}
+		if (secs(&pg.last_busy, now) >= IDLE_GRACE) {
+			pg.state = P_DONE;
+			pg.end = pg.idle_since;
+		}
 	}
 }
 
@@ -189,7 +209,10 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 	pthread_mutex_lock(&pg.mu);
 	advance(&s, &now);
 	if (pg.state != P_NONE)
-		elapsed = secs(&pg.start, pg.state == P_RUNNING ? &now : &pg.end);
+		/* idle for a moment: counted to where it went idle, which
+		 * is where it ends unless it is busy again */
+		elapsed = secs(&pg.start, pg.state == P_DONE ? &pg.end :
+					  pg.idle ? &pg.idle_since : &now);
 	e = eta(elapsed);
 	if (e >= 0)
 		snprintf(left, sizeof(left), "%ld", e);
@@ -229,6 +252,8 @@ static void progress_pin(struct orgfs *fs, int on)
 
 	pthread_mutex_lock(&pg.mu);
 	pg.pinned = on;
+	if (!on)        /* the prefetch's end: no grace (IDLE_GRACE) */
+		memset(&pg.last_busy, 0, sizeof(pg.last_busy));
 	pthread_mutex_unlock(&pg.mu);
 	node_init(&n);
 	layout_get(fs, "/.orgfs/status", &n);

@@ -749,7 +749,11 @@ static int lazy_parent(struct org *o, const struct org_hier *h,
 	*parent = NULL;
 	if (ids_is_root(id))
 		return 0;
-	if (h && (org_hier_find_ou(h, id) || org_hier_parent_of(h, id))) {
+	if (h) {
+		/* at hand, the hierarchy is the answer: an object it has no
+		 * parent for was left out of it (a bad record, named in
+		 * .orgfs/errors and counted in what lists it), as the org-wide
+		 * index has it; ListParents would meet the same bad id */
 		p = parent_of(h, id);
 		*parent = p ? strdup(p) : NULL;
 		return p && !*parent ? -ENOMEM : 0;
@@ -796,7 +800,7 @@ void org_owner_prefetch(struct org *o, const char *id)
 			break;
 		}
 		org_put(o, &rt);
-		if (h && (org_hier_find_ou(h, cur) || org_hier_parent_of(h, cur))) {
+		if (h) {
 			p = parent_of(h, cur);
 			more = p != NULL;
 			if (more)

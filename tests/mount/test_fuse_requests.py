@@ -39,8 +39,15 @@ def test_status_counts_requests_by_operation():
         names = os.listdir(m.p('accounts'))
         b = requests(m)
         assert moved(a, b).get('readdirplus', 0) >= 2, moved(a, b)
-        assert sorted(os.listdir(m.p('accounts'))) == sorted(names)
-        c = requests(m)
+        # again at once; a loaded machine may let the directory's
+        # attributes time out in between (then it is asked again): one
+        # of three listings in a row asks nothing
+        for _ in range(3):
+            assert sorted(os.listdir(m.p('accounts'))) == sorted(names)
+            c = requests(m)
+            if 'readdirplus' not in moved(b, c):
+                break
+            b = c
         assert 'readdirplus' not in moved(b, c), moved(b, c)
 
         # a symlink read once, then from the kernel's cache
