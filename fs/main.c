@@ -27,6 +27,7 @@
 #include "fs.h"
 #include "http.h"
 #include "log.h"
+#include "memtrim.h"
 #include "mountsrc.h"
 #include "options.h"
 #include "prefetch.h"
@@ -486,16 +487,6 @@ static void free_settings(struct orgfs *fs)
  * processes orgfs runs (credential_process). */
 #define TCACHE_OFF "glibc.malloc.tcache_count=0"
 #define REEXEC_MARK "ORGFS_MALLOC_TUNED"
-#ifndef __has_feature
-#define __has_feature(f) 0
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-	__has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-	__has_feature(memory_sanitizer)
-#define OWN_MALLOC 1
-#else
-#define OWN_MALLOC 0
-#endif
 
 static void tunables_restore(const char *mark)
 {
@@ -522,7 +513,7 @@ static void malloc_reexec(char *argv[])
 		free(mark);
 		return;
 	}
-	if (OWN_MALLOC || (t && strstr(t, "glibc.malloc.tcache_count")) ||
+	if (MEMTRIM_OWN_MALLOC || (t && strstr(t, "glibc.malloc.tcache_count")) ||
 	    (pre && strstr(pre, "vgpreload")))
 		return;
 	/* by its path, not /proc/self/exe: the process keeps its name

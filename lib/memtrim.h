@@ -11,6 +11,19 @@
 
 #include <stddef.h>
 
+/* MEMTRIM_OWN_MALLOC: 1 when a sanitizer's allocator replaces malloc (its
+ * memory is not glibc's to trim or tune) */
+#ifndef __has_feature
+#define __has_feature(f) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+	__has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer)
+#define MEMTRIM_OWN_MALLOC 1
+#else
+#define MEMTRIM_OWN_MALLOC 0
+#endif
+
 /* Trim once this many bytes were freed since the last trim (0: never).
  * The default is 16 MiB. */
 void memtrim_set_threshold(size_t bytes);
