@@ -19,8 +19,7 @@ char *reaper_path(const char *mountpoint)
 	return realpath(mountpoint, NULL);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static void unescape(char *s)
+void mountinfo_unescape(char *s)
 {
 	char *o = s;
 
@@ -68,7 +67,7 @@ static int find_mount(const char *path, char *dev, size_t devlen)
 			continue;
 		*rest = '\0';
 		fstype = sep + 3;
-		unescape(mp);
+		mountinfo_unescape(mp);
 		if (strcmp(mp, path) != 0 || strncmp(fstype, "fuse", 4) != 0)
 			continue;
 		snprintf(dev, devlen, "%s", d);

@@ -34,4 +34,8 @@ char *reaper_path(const char *mountpoint);
  * @return 0, or -errno */
 int reaper_start(const char *path);
 
+/* The mount table's escapes of space, tab, newline and backslash (\ooo)
+ * undone in place. */
+void mountinfo_unescape(char *s);
+
 #endif

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "log.h"
 #include "memtrim.h"
+#include "reaper.h"
 #include "signals.h"
 
 /* how often the loop's thread is interrupted until the loop returns */
@@ -138,25 +139,6 @@ static void exit_signal(int sig)
 	end_loop(sig);
 }
 
-/* The mount table's escapes (\040 for a space, \011, \012, \134) undone
- * in place. */
-static void unescape_octal(char *s)
-{
-	char *d = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-				      (s[3] - '0'));
-			s += 3;
-		} else {
-			*d++ = *s;
-		}
-	}
-	*d = '\0';
-}
-
 /* Whether a FUSE filesystem is still mounted on our mount point
  * (/proc/self/mountinfo: field 5 is the mount point, the type follows
  * " - ").  1 when it cannot be told. */
@@ -177,7 +159,7 @@ static int still_mounted(void)
 		if (!type || !strchr(mp, ' '))
 			continue;
 		*strchr(mp, ' ') = '\0';
-		unescape_octal(mp);
+		mountinfo_unescape(mp);
 		found = !strcmp(mp, sg.mountpoint) &&
 			!strncmp(type + 3, "fuse", 4);
 	}
