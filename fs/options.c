@@ -817,8 +817,9 @@ static const struct opt opts[] = {
 	/* the index of tags lives as long as the tags */
 	TTL("ttl_tags", K(ORG_TAGS) | K(ORG_INDEX)),
 	/* a policy's content and targets as long as the list, and the
-	 * effective policies too */
-	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL)),
+	 * effective policies and the root's enabled types too */
+	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL) |
+	    K(ORG_ROOTS)),
 	TTL("ttl_access", K(ORG_ACCESS) | K(ORG_MEMBERS) | K(ORG_PRINCIPAL) |
 	    K(ORG_PSETS) | K(ORG_ACCOUNT_ACCESS)),
 	TTL("ttl_regions", K(ORG_REGIONS)),

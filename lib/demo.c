@@ -62,7 +62,6 @@ static int demo_describe_org(struct org_source *s, struct org_info **out,
 {
 	struct demo *d = (struct demo *)s;
 	struct org_info *o = calloc(1, sizeof(*o));
-	size_t i;
 	int oom = !o;
 
 	if (demo_ready(d)) {
@@ -79,22 +78,53 @@ static int demo_describe_org(struct org_source *s, struct org_info **out,
 	o->management_account_id = demo_xstrdup(&oom, demo_mgmt_id(d));
 	o->management_account_arn = account_arn(d, demo_mgmt_id(d), &oom);
 	o->management_account_email = demo_xstrdup(&oom, d->acct[0].email);
-	o->types = calloc(N(demo_policy_types), sizeof(*o->types));
-	if (o->types) {
-		o->ntypes = N(demo_policy_types);
-		for (i = 0; i < N(demo_policy_types); i++) {
-			o->types[i].type = demo_xstrdup(&oom,
-							demo_policy_types[i]);
-			o->types[i].status = demo_xstrdup(&oom, "ENABLED");
-		}
-	} else {
-		oom = 1;
-	}
 	if (oom) {
 		org_info_free(o);
 		return demo_oom_error(err, "DescribeOrganization");
 	}
 	*out = o;
+	return 0;
+}
+
+/* The demo's one root, with every policy type it has enabled */
+static int demo_list_roots(struct org_source *s, struct org_roots **out,
+			   struct aws_error *err)
+{
+	struct demo *d = (struct demo *)s;
+	struct org_roots *r = calloc(1, sizeof(*r));
+	struct org_root *x;
+	size_t i, k;
+	int oom = !r;
+
+	if (demo_ready(d)) {
+		free(r);
+		return demo_oom_error(err, "ListRoots");
+	}
+	if (!oom) {
+		r->v = calloc(1, sizeof(*r->v));
+		oom = !r->v;
+	}
+	for (i = 0; !oom && i < d->nous && d->ous[i].parent >= 0; i++)
+		;
+	if (!oom && i < d->nous) {
+		x = &r->v[r->n++];
+		x->id = demo_xstrdup(&oom, d->ous[i].id);
+		x->arn = ou_arn(d, i, &oom);
+		x->name = demo_xstrdup(&oom, d->ous[i].name);
+		x->types = calloc(N(demo_policy_types), sizeof(*x->types));
+		oom |= !x->types;
+		for (k = 0; !oom && k < N(demo_policy_types); k++) {
+			x->ntypes = k + 1;
+			x->types[k].type = demo_xstrdup(&oom,
+							demo_policy_types[k]);
+			x->types[k].status = demo_xstrdup(&oom, "ENABLED");
+		}
+	}
+	if (oom) {
+		org_roots_free(r);
+		return demo_oom_error(err, "ListRoots");
+	}
+	*out = r;
 	return 0;
 }
 
@@ -136,14 +166,17 @@ static int demo_list_accounts(struct org_source *s, struct org_accounts **out,
 	return 0;
 }
 
-static int demo_walk_hierarchy(struct org_source *s, struct org_hier **out,
-			       struct aws_error *err)
+/* roots: the demo lays its root out with its OUs (not used) */
+static int demo_walk_hierarchy(struct org_source *s,
+			       const struct org_roots *roots,
+			       struct org_hier **out, struct aws_error *err)
 {
 	struct demo *d = (struct demo *)s;
 	struct org_hier *h = calloc(1, sizeof(*h));
 	size_t i;
 	int oom = !h;
 
+	(void)roots;
 	if (demo_ready(d)) {
 		free(h);
 		return demo_oom_error(err, "ListChildren");
@@ -233,14 +266,17 @@ static void summary_fill(const struct demo *d, const struct demo_policy *p,
 	x->type_enabled = 1;    /* the demo enables every type it has */
 }
 
-static int demo_list_policies(struct org_source *s, struct org_policies **out,
-			      struct aws_error *err)
+/* roots: every type the demo has is enabled (not used) */
+static int demo_list_policies(struct org_source *s,
+			      const struct org_roots *roots,
+			      struct org_policies **out, struct aws_error *err)
 {
 	struct demo *d = (struct demo *)s;
 	struct org_policies *r = calloc(1, sizeof(*r));
 	size_t i;
 	int oom = !r;
 
+	(void)roots;
 	if (demo_ready(d)) {
 		free(r);
 		return demo_oom_error(err, "ListPolicies");
@@ -360,6 +396,7 @@ static void demo_destroy(struct org_source *s)
 static const struct org_source_ops demo_ops = {
 	.name = "demo",
 	.describe_org = demo_describe_org,
+	.list_roots = demo_list_roots,
 	.list_accounts = demo_list_accounts,
 	.walk_hierarchy = demo_walk_hierarchy,
 	.list_tags = demo_list_tags,

@@ -95,10 +95,19 @@ void org_hier_free(struct org_hier *h)
 	free(h);
 }
 
-void org_info_free(struct org_info *o)
+static void types_free(struct org_policy_type *t, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++) {
+		free(t[i].type);
+		free(t[i].status);
+	}
+	free(t);
+}
+
+void org_info_free(struct org_info *o)
+{
 	if (!o)
 		return;
 	free(o->id);
@@ -107,12 +116,50 @@ void org_info_free(struct org_info *o)
 	free(o->management_account_id);
 	free(o->management_account_arn);
 	free(o->management_account_email);
-	for (i = 0; i < o->ntypes; i++) {
-		free(o->types[i].type);
-		free(o->types[i].status);
-	}
-	free(o->types);
+	types_free(o->types, o->ntypes);
 	free(o);
+}
+
+void org_roots_free(struct org_roots *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->n; i++) {
+		free(r->v[i].id);
+		free(r->v[i].arn);
+		free(r->v[i].name);
+		types_free(r->v[i].types, r->v[i].ntypes);
+	}
+	free(r->v);
+	free(r);
+}
+
+int org_policy_types_copy(const struct org_policy_type *v, size_t n,
+			  struct org_policy_type **out, size_t *nout)
+{
+	struct org_policy_type *t;
+	size_t i;
+
+	*out = NULL;
+	*nout = 0;
+	if (!n)
+		return 0;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		t[i].type = strdup(v[i].type);
+		t[i].status = strdup(v[i].status);
+		if (!t[i].type || !t[i].status) {
+			types_free(t, i + 1);
+			return -ENOMEM;
+		}
+	}
+	*out = t;
+	*nout = n;
+	return 0;
 }
 
 static void summary_clear(struct org_policy_summary *s)

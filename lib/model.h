@@ -81,6 +81,21 @@ struct org_policy_type {
 	char *status;                   /* ENABLED, PENDING_ENABLE, ... */
 };
 
+/* One root of the organization (ListRoots) with the policy types
+ * enabled on it (an organization has exactly one root). */
+struct org_root {
+	char *id;                       /* r-xxxx */
+	char *arn;
+	char *name;
+	size_t ntypes;
+	struct org_policy_type *types;
+};
+
+struct org_roots {
+	size_t n;
+	struct org_root *v;
+};
+
 struct org_info {
 	char *id;                       /* o-xxxxxxxxxx */
 	char *arn;
@@ -328,6 +343,10 @@ const struct org_resource *org_resources_find(const struct org_resources *r,
 void org_accounts_free(struct org_accounts *a);
 void org_hier_free(struct org_hier *h);
 void org_info_free(struct org_info *o);
+void org_roots_free(struct org_roots *r);
+/* A copy of n policy types into *out (*nout = n).  @return 0 or -ENOMEM */
+int org_policy_types_copy(const struct org_policy_type *v, size_t n,
+			  struct org_policy_type **out, size_t *nout);
 void org_policies_free(struct org_policies *p);
 void org_policy_free(struct org_policy *p);
 

@@ -59,10 +59,42 @@ static size_t slen(const char *s)
 	return s ? strlen(s) + 1 : 0;
 }
 
+static void hash_types(const struct org_policy_type *t, size_t n,
+		       uint64_t *h, size_t *sz)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h_str(h, t[i].type);
+		h_str(h, t[i].status);
+		*sz += sizeof(t[i]) + slen(t[i].type) + slen(t[i].status);
+	}
+}
+
+static void hash_roots(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_roots *v = p;
+	size_t i;
+
+	*sz += sizeof(*v);
+	for (i = 0; i < v->n; i++) {
+		h_str(h, v->v[i].id);
+		h_str(h, v->v[i].arn);
+		h_str(h, v->v[i].name);
+		*sz += sizeof(v->v[i]) + slen(v->v[i].id) +
+		       slen(v->v[i].arn) + slen(v->v[i].name);
+		hash_types(v->v[i].types, v->v[i].ntypes, h, sz);
+	}
+}
+
+static void free_roots(void *v)
+{
+	org_roots_free(v);
+}
+
 static void hash_info(const void *p, uint64_t *h, size_t *sz)
 {
 	const struct org_info *v = p;
-	size_t i;
 
 	h_str(h, v->id);
 	h_str(h, v->arn);
@@ -74,12 +106,7 @@ static void hash_info(const void *p, uint64_t *h, size_t *sz)
 	       slen(v->management_account_id) +
 	       slen(v->management_account_arn) +
 	       slen(v->management_account_email);
-	for (i = 0; i < v->ntypes; i++) {
-		h_str(h, v->types[i].type);
-		h_str(h, v->types[i].status);
-		*sz += sizeof(v->types[i]) + slen(v->types[i].type) +
-		       slen(v->types[i].status);
-	}
+	hash_types(v->types, v->ntypes, h, sz);
 }
 
 static void free_info(void *v)
@@ -905,6 +932,7 @@ int org_owner_values(struct org *o, const char *const *ids, size_t n,
 union org_value {
 	void *p;
 	struct org_info *info;
+	struct org_roots *roots;
 	struct org_accounts *accounts;
 	struct org_hier *hier;
 	struct org_tags *tags;
@@ -956,11 +984,47 @@ static int unsupported(struct aws_error *err, const char *code,
 /* The fetch of each kind: one source call (the key is "" for the kinds
  * of which the org has one value).  @return 0 with v set, or -errno with
  * err filled */
+static int fetch_roots(struct org *o, const char *key, union org_value *v,
+		       struct aws_error *err)
+{
+	(void)key;
+	return o->src->ops->list_roots(o->src, &v->roots, err);
+}
+
+/* The roots for a fetch that starts from them: one ListRoots answer
+ * serves the organization, the hierarchy and the policies. */
+static int get_roots(struct org *o, struct cache_ref *ref,
+		     struct aws_error *err)
+{
+	return cache_get_fresh(o->cache, ORG_ROOTS, "", ref, err);
+}
+
+/* DescribeOrganization, with the policy types enabled on the root */
 static int fetch_info(struct org *o, const char *key, union org_value *v,
 		      struct aws_error *err)
 {
+	struct cache_ref rr = { 0 };
+	const struct org_roots *roots;
+	int res;
+
 	(void)key;
-	return o->src->ops->describe_org(o->src, &v->info, err);
+	res = o->src->ops->describe_org(o->src, &v->info, err);
+	if (res)
+		return res;
+	res = get_roots(o, &rr, err);
+	if (res)
+		goto fail;
+	roots = rr.data;
+	res = org_policy_types_copy(roots->v[0].types, roots->v[0].ntypes,
+				    &v->info->types, &v->info->ntypes);
+	cache_release(o->cache, &rr);
+	if (!res)
+		return 0;
+	aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+fail:
+	org_info_free(v->info);
+	v->info = NULL;
+	return res;
 }
 
 static int fetch_accounts(struct org *o, const char *key, union org_value *v,
@@ -973,8 +1037,16 @@ static int fetch_accounts(struct org *o, const char *key, union org_value *v,
 static int fetch_hier(struct org *o, const char *key, union org_value *v,
 		      struct aws_error *err)
 {
+	struct cache_ref rr = { 0 };
+	int res;
+
 	(void)key;
-	return o->src->ops->walk_hierarchy(o->src, &v->hier, err);
+	res = get_roots(o, &rr, err);
+	if (res)
+		return res;
+	res = o->src->ops->walk_hierarchy(o->src, rr.data, &v->hier, err);
+	cache_release(o->cache, &rr);
+	return res;
 }
 
 static int fetch_tags(struct org *o, const char *id, union org_value *v,
@@ -986,8 +1058,16 @@ static int fetch_tags(struct org *o, const char *id, union org_value *v,
 static int fetch_policies(struct org *o, const char *key, union org_value *v,
 			  struct aws_error *err)
 {
+	struct cache_ref rr = { 0 };
+	int res;
+
 	(void)key;
-	return o->src->ops->list_policies(o->src, &v->policies, err);
+	res = get_roots(o, &rr, err);
+	if (res)
+		return res;
+	res = o->src->ops->list_policies(o->src, rr.data, &v->policies, err);
+	cache_release(o->cache, &rr);
+	return res;
 }
 
 static int fetch_policy(struct org *o, const char *id, union org_value *v,
@@ -1671,6 +1751,8 @@ static const struct kind_def {
 				 free_account_access },
 	[ORG_PARENT] = { "parent", LANE_ORGANIZATIONS,
 			 fetch_parent, hash_parent, free },
+	[ORG_ROOTS] = { "roots", LANE_ORGANIZATIONS,
+			fetch_roots, hash_roots, free_roots },
 };
 
 const char *org_kind_name(enum org_kind k)

@@ -1,7 +1,8 @@
 /* org.h - the organization as the tree sees it: a source behind a cache
  *
  * Each kind of data is one cache entry per key:
- *   ORG_INFO      ""            DescribeOrganization + roots' policy types
+ *   ORG_INFO      ""            DescribeOrganization + the root's policy types
+ *                               (from ORG_ROOTS)
  *   ORG_ACCOUNTS  ""            every account
  *   ORG_HIER      ""            roots, OUs and every account's parent
  *   ORG_TAGS      "<id>"        tags of an account, root, OU or policy
@@ -31,6 +32,9 @@
  *                               (list_account_access)
  *   ORG_PARENT    "<id>"        the parent of one account or OU (a
  *                               char *: the source's list_parent)
+ *   ORG_ROOTS     ""            the roots and their policy types
+ *                               (ListRoots), which ORG_INFO, ORG_HIER and
+ *                               ORG_POLICIES start from
  * Values are the model.h structs, immutable, shared by reference.  Each
  * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
@@ -65,6 +69,7 @@ enum org_kind {
 	ORG_PSETS,
 	ORG_ACCOUNT_ACCESS,
 	ORG_PARENT,
+	ORG_ROOTS,
 	ORG_NKINDS
 };
 

@@ -18,12 +18,22 @@ struct org_source;
 
 struct org_source_ops {
 	const char *name;               /* "aws", "demo" */
+	/* The organization (DescribeOrganization); its policy types are
+	 * the root's, which the caller adds from list_roots (types left
+	 * empty here). */
 	int (*describe_org)(struct org_source *s, struct org_info **out,
 			    struct aws_error *err);
+	/* The roots (ListRoots: at least one) with their enabled policy
+	 * types.  One answer serves describe_org's caller, walk_hierarchy
+	 * and list_policies, which take it rather than list again. */
+	int (*list_roots)(struct org_source *s, struct org_roots **out,
+			  struct aws_error *err);
 	int (*list_accounts)(struct org_source *s, struct org_accounts **out,
 			     struct aws_error *err);
-	int (*walk_hierarchy)(struct org_source *s, struct org_hier **out,
-			      struct aws_error *err);
+	/* roots: list_roots' answer, where the walk starts */
+	int (*walk_hierarchy)(struct org_source *s,
+			      const struct org_roots *roots,
+			      struct org_hier **out, struct aws_error *err);
 	/* The parent (root or OU id, malloc'd) of one account or OU
 	 * (ListParents): what walk_hierarchy would say of it, for the
 	 * owner of a few objects without walking every OU.  NULL when the
@@ -33,8 +43,11 @@ struct org_source_ops {
 	/* id: account id, root, OU or policy id */
 	int (*list_tags)(struct org_source *s, const char *id,
 			 struct org_tags **out, struct aws_error *err);
-	int (*list_policies)(struct org_source *s, struct org_policies **out,
-			     struct aws_error *err);
+	/* roots: list_roots' answer (the types enabled on the root are
+	 * listed first and marked enabled) */
+	int (*list_policies)(struct org_source *s,
+			     const struct org_roots *roots,
+			     struct org_policies **out, struct aws_error *err);
 	int (*describe_policy)(struct org_source *s, const char *id,
 			       struct org_policy **out, struct aws_error *err);
 	/* Resources of one member account in one region (the tagging API's

@@ -80,9 +80,7 @@ static int aws_describe_org(struct org_source *src, struct org_info **out,
 			    struct aws_error *err)
 {
 	struct aws_source *s = to_aws(src);
-	struct org_info *o = NULL;
 	json_t *reply = NULL;
-	struct roots roots;
 	int rc;
 
 	*out = NULL;
@@ -91,22 +89,8 @@ static int aws_describe_org(struct org_source *src, struct org_info **out,
 			   "DescribeOrganization", NULL, &reply, err);
 	if (rc < 0)
 		return rc;
-	rc = parse_org(reply, &o, err);
-	if (rc == 0)
-		rc = list_roots(s, &roots, err);
-	if (rc == 0) {
-		/* An organization has exactly one root: its policy types are
-		 * the enabled ones (AvailablePolicyTypes is deprecated). */
-		o->types = roots.v[0].types;
-		o->ntypes = roots.v[0].ntypes;
-		roots.v[0].types = NULL;
-		roots.v[0].ntypes = 0;
-		roots_free(&roots);
-		*out = o;
-		o = NULL;
-	}
+	rc = parse_org(reply, out, err);
 	json_decref(reply);
-	org_info_free(o);
 	return rc;
 }
 
@@ -295,31 +279,27 @@ static const char *const all_policy_types[] = {
 
 #define NTYPES_MAX 64
 
-/* The policy types to list (*n of them, borrowed from s, the roots or
- * all_policy_types until roots_free), enabled[i] 1 for those enabled on
- * the root: the configured ones (taken as enabled), or every type, the
- * root's enabled ones first. */
-static int policy_types(struct aws_source *s, struct roots *roots,
-			const char **types, int *enabled, size_t *n,
-			struct aws_error *err)
+/* The policy types to list (*n of them, borrowed from s, roots or
+ * all_policy_types), enabled[i] 1 for those enabled on the root: the
+ * configured ones (taken as enabled), or every type, the root's enabled
+ * ones first. */
+static void policy_types(const struct aws_source *s,
+			 const struct org_roots *roots, const char **types,
+			 int *enabled, size_t *n)
 {
 	size_t i, k;
-	int rc;
 
 	*n = 0;
-	memset(roots, 0, sizeof(*roots));
 	if (s->policy_types) {
 		for (i = 0; i < s->npolicy_types && *n < NTYPES_MAX; i++) {
 			enabled[*n] = 1;
 			types[(*n)++] = s->policy_types[i];
 		}
-		return 0;
+		return;
 	}
-	rc = list_roots(s, roots, err);
-	if (rc < 0)
-		return rc;
-	for (i = 0; i < roots->v[0].ntypes && *n < NTYPES_MAX; i++) {
-		struct org_policy_type *t = &roots->v[0].types[i];
+	for (i = 0; roots->n && i < roots->v[0].ntypes && *n < NTYPES_MAX;
+	     i++) {
+		const struct org_policy_type *t = &roots->v[0].types[i];
 
 		if (strcmp(t->status, "ENABLED"))
 			continue;
@@ -335,20 +315,19 @@ static int policy_types(struct aws_source *s, struct roots *roots,
 			types[(*n)++] = all_policy_types[i];
 		}
 	}
-	return 0;
 }
 
-static int aws_list_policies(struct org_source *src, struct org_policies **out,
-			     struct aws_error *err)
+static int aws_list_policies(struct org_source *src,
+			     const struct org_roots *roots,
+			     struct org_policies **out, struct aws_error *err)
 {
 	struct aws_source *s = to_aws(src);
 	struct org_policies *ps;
 	struct source_list l = { .op = &list_policies_op };
 	const char *types[NTYPES_MAX];
 	int enabled[NTYPES_MAX];
-	struct roots roots;
 	size_t nt, i, from;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	aws_error_clear(err);
@@ -358,7 +337,7 @@ static int aws_list_policies(struct org_source *src, struct org_policies **out,
 	l.vec = &ps->v;
 	l.n = &ps->n;
 	l.skipped = &ps->skipped;
-	rc = policy_types(s, &roots, types, enabled, &nt, err);
+	policy_types(s, roots, types, enabled, &nt);
 	for (i = 0; rc == 0 && i < nt; i++) {
 		from = ps->n;
 		rc = source_list_run(&l, s->client, NULL, err, "{s:s, s:i}",
@@ -378,7 +357,6 @@ static int aws_list_policies(struct org_source *src, struct org_policies **out,
 		*out = ps;
 		ps = NULL;
 	}
-	roots_free(&roots);
 	org_policies_free(ps);
 	return rc;
 }
@@ -796,6 +774,7 @@ static void aws_destroy(struct org_source *src)
 static const struct org_source_ops aws_source_ops = {
 	.name = "aws",
 	.describe_org = aws_describe_org,
+	.list_roots = aws_list_roots,
 	.list_accounts = aws_list_accounts,
 	.walk_hierarchy = aws_walk_hierarchy,
 	.list_parent = aws_list_parent,

@@ -83,26 +83,11 @@ static inline struct aws_source *to_aws(struct org_source *s)
 	return (struct aws_source *)s;
 }
 
-/* The organization's roots (ListRoots), in the order listed. */
-struct root {
-	char *id;
-	char *arn;
-	char *name;
-	size_t ntypes;
-	struct org_policy_type *types;
-};
-
-struct roots {
-	size_t n;
-	struct root *v;
-};
-
-/* Every root into *r (at least one, else MalformedResponse); free it
- * with roots_free().  @return 0 or -errno with err filled */
-int list_roots(struct aws_source *s, struct roots *r, struct aws_error *err);
-void roots_free(struct roots *r);
-int aws_walk_hierarchy(struct org_source *src, struct org_hier **out,
-		       struct aws_error *err);
+/* The roots (ListRoots), in the order listed; walk_hierarchy from them */
+int aws_list_roots(struct org_source *src, struct org_roots **out,
+		   struct aws_error *err);
+int aws_walk_hierarchy(struct org_source *src, const struct org_roots *roots,
+		       struct org_hier **out, struct aws_error *err);
 int aws_list_parent(struct org_source *src, const char *id, char **out,
 		    struct aws_error *err);
 

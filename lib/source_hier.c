@@ -17,23 +17,6 @@
 
 /* ---- roots ---- */
 
-void roots_free(struct roots *r)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].id);
-		free(r->v[i].arn);
-		free(r->v[i].name);
-		for (size_t j = 0; j < r->v[i].ntypes; j++) {
-			free(r->v[i].types[j].type);
-			free(r->v[i].types[j].status);
-		}
-		free(r->v[i].types);
-	}
-	free(r->v);
-	r->v = NULL;
-	r->n = 0;
-}
-
 static int parse_policy_types(struct source_list *l, json_t *list,
 			      struct org_policy_type **out, size_t *nout)
 {
@@ -84,7 +67,7 @@ static int parse_policy_types(struct source_list *l, json_t *list,
 
 static int parse_root(struct source_list *l, json_t *it, void *slot)
 {
-	struct root *nr = slot;
+	struct org_root *nr = slot;
 	json_t *arn = NULL, *name = NULL, *types = NULL;
 	const char *id, *sarn, *sname;
 	json_error_t je;
@@ -112,23 +95,31 @@ static int parse_root(struct source_list *l, json_t *it, void *slot)
 }
 
 static const struct source_list_op list_roots_op =
-	ORG_LIST_OP("ListRoots", "Roots", struct root, parse_root);
+	ORG_LIST_OP("ListRoots", "Roots", struct org_root, parse_root);
 
-int list_roots(struct aws_source *s, struct roots *r,
-		      struct aws_error *err)
+int aws_list_roots(struct org_source *src, struct org_roots **out,
+		   struct aws_error *err)
 {
-	struct source_list l = { .op = &list_roots_op, .vec = &r->v,
-				 .n = &r->n };
+	struct org_roots *r = calloc(1, sizeof(*r));
+	struct source_list l = { .op = &list_roots_op };
 	int rc;
 
-	memset(r, 0, sizeof(*r));
-	rc = source_list_run(&l, s->client, NULL, err, "{s:i}", "MaxResults",
-			     SRC_AWS_PAGE_SIZE);
+	*out = NULL;
+	aws_error_clear(err);
+	if (!r)
+		return orgs_nomem(err, "ListRoots");
+	l.vec = &r->v;
+	l.n = &r->n;
+	rc = source_list_run(&l, to_aws(src)->client, NULL, err, "{s:i}",
+			     "MaxResults", SRC_AWS_PAGE_SIZE);
 	if (rc == 0 && r->n == 0)
 		rc = orgs_malformed(err, "ListRoots", "the organization has no root");
-	if (rc < 0)
-		roots_free(r);
-	return rc;
+	if (rc < 0) {
+		org_roots_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
 }
 
 /* ---- list_parent ---- */
@@ -412,12 +403,11 @@ static int walk_check(struct org_hier *h, struct aws_error *err)
 	return 0;
 }
 
-int aws_walk_hierarchy(struct org_source *src, struct org_hier **out,
-			      struct aws_error *err)
+int aws_walk_hierarchy(struct org_source *src, const struct org_roots *roots,
+		       struct org_hier **out, struct aws_error *err)
 {
 	struct aws_source *s = to_aws(src);
 	pthread_t tids[SRC_AWS_MAX_CONCURRENCY];
-	struct roots roots;
 	int nthreads = 0;
 	struct walk w;
 	int rc;
@@ -427,28 +417,24 @@ int aws_walk_hierarchy(struct org_source *src, struct org_hier **out,
 	memset(&w, 0, sizeof(w));
 	w.s = s;
 	w.h = calloc(1, sizeof(*w.h));
-	if (!w.h)
-		return orgs_nomem(err, "ListRoots");
-	rc = list_roots(s, &roots, err);
-	if (rc < 0) {
-		free(w.h);
-		return rc;
-	}
-	w.h->ous = calloc(roots.n, sizeof(*w.h->ous));
-	if (!w.h->ous) {
-		roots_free(&roots);
-		free(w.h);
+	if (w.h)
+		w.h->ous = calloc(roots->n ? roots->n : 1, sizeof(*w.h->ous));
+	if (!w.h || !w.h->ous) {
+		org_hier_free(w.h);
 		return orgs_nomem(err, "ListRoots");
 	}
-	w.ous_cap = roots.n;
-	for (size_t i = 0; i < roots.n; i++) {
-		w.h->ous[i].id = roots.v[i].id;
-		w.h->ous[i].arn = roots.v[i].arn;
-		w.h->ous[i].name = roots.v[i].name;
-		roots.v[i].id = roots.v[i].arn = roots.v[i].name = NULL;
+	w.ous_cap = roots->n;
+	for (size_t i = 0; i < roots->n; i++) {
+		struct org_ou *ou = &w.h->ous[w.h->nous++];
+
+		ou->id = strdup(roots->v[i].id);
+		ou->arn = strdup(roots->v[i].arn);
+		ou->name = strdup(roots->v[i].name);
+		if (!ou->id || !ou->arn || !ou->name) {
+			org_hier_free(w.h);
+			return orgs_nomem(err, "ListRoots");
+		}
 	}
-	w.h->nous = roots.n;
-	roots_free(&roots);
 
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);

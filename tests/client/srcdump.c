@@ -180,14 +180,24 @@ static int run(struct org_source *src, const char *what, const char *arg,
 	       const char *arg2, json_t **out, struct aws_error *err)
 {
 	const struct org_source_ops *ops = src->ops;
+	struct org_roots *roots = NULL;
 	int rc;
 
 	if (!strcmp(what, "org")) {
 		struct org_info *o;
 
+		/* as org.c builds it: the organization, then the root's
+		 * policy types */
 		rc = ops->describe_org(src, &o, err);
 		if (rc == 0) {
-			*out = dump_org(o);
+			rc = ops->list_roots(src, &roots, err);
+			if (rc == 0 &&
+			    org_policy_types_copy(roots->v[0].types,
+						  roots->v[0].ntypes, &o->types,
+						  &o->ntypes))
+				rc = -ENOMEM;
+			if (rc == 0)
+				*out = dump_org(o);
 			org_info_free(o);
 		}
 	} else if (!strcmp(what, "accounts")) {
@@ -201,7 +211,9 @@ static int run(struct org_source *src, const char *what, const char *arg,
 	} else if (!strcmp(what, "hier")) {
 		struct org_hier *h;
 
-		rc = ops->walk_hierarchy(src, &h, err);
+		rc = ops->list_roots(src, &roots, err);
+		if (rc == 0)
+			rc = ops->walk_hierarchy(src, roots, &h, err);
 		if (rc == 0) {
 			*out = dump_hier(h);
 			org_hier_free(h);
@@ -217,7 +229,9 @@ static int run(struct org_source *src, const char *what, const char *arg,
 	} else if (!strcmp(what, "policies")) {
 		struct org_policies *p;
 
-		rc = ops->list_policies(src, &p, err);
+		rc = ops->list_roots(src, &roots, err);
+		if (rc == 0)
+			rc = ops->list_policies(src, roots, &p, err);
 		if (rc == 0) {
 			*out = dump_policies(p);
 			org_policies_free(p);
@@ -302,6 +316,7 @@ static int run(struct org_source *src, const char *what, const char *arg,
 		buf_free(&b);
 		rc = 0;
 	}
+	org_roots_free(roots);
 	if (rc == 0 && !*out)
 		rc = -ENOMEM;
 	return rc;

@@ -396,9 +396,16 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 	switch (op) {
 	case 0: {
 		struct org_info *o = NULL;
+		struct org_roots *r = NULL;
 
 		rc = src->ops->describe_org(src, &o, e);
 		org_info_free(o);
+		if (rc == 0) {
+			rc = src->ops->list_roots(src, &r, e);
+			FUZZ_ASSERT(rc < 0 || (r && r->n > 0 &&
+					       ids_is_root(r->v[0].id)));
+			org_roots_free(r);
+		}
 		break;
 	}
 	case 1: {
@@ -418,8 +425,12 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 	}
 	case 2: {
 		struct org_hier *h = NULL;
+		struct org_roots *r = NULL;
 
-		rc = src->ops->walk_hierarchy(src, &h, e);
+		rc = src->ops->list_roots(src, &r, e);
+		if (rc == 0)
+			rc = src->ops->walk_hierarchy(src, r, &h, e);
+		org_roots_free(r);
 		if (rc == 0)
 			check_ids_hier(h);
 		org_hier_free(h);
@@ -434,8 +445,12 @@ static int run(size_t op, struct org_source *src, struct aws_error *e)
 	}
 	case 4: {
 		struct org_policies *p = NULL;
+		struct org_roots *r = NULL;
 
-		rc = src->ops->list_policies(src, &p, e);
+		rc = src->ops->list_roots(src, &r, e);
+		if (rc == 0)
+			rc = src->ops->list_policies(src, r, &p, e);
+		org_roots_free(r);
 		for (size_t i = 0; rc == 0 && i < p->n; i++)
 			FUZZ_ASSERT(ids_is_policy(p->v[i].id) &&
 				    ids_is_org_arn(p->v[i].arn));

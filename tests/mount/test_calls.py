@@ -185,6 +185,32 @@ def test_readlink_of_a_policy_link_asks_that_policy_alone(fakeaws_factory):
     print('readlink: %s' % dict(collections.Counter(r['op'] for r in calls)))
     assert asked == {pid}, asked
     assert sum(1 for r in calls if r['op'] == 'DescribePolicy') == 1
+    # the hierarchy and the policies share one ListRoots
+    assert sum(1 for r in calls if r['op'] == 'ListRoots') == 1
+
+
+def test_one_list_roots_serves_organization_hierarchy_and_policies(fakeaws_factory):
+    """The organization's policy types, the OU tree and the policies all
+    start from the roots: one ListRoots answers the three (issue 17.1;
+    each asked its own before).  The policy types read are the root's."""
+    fake = fakeaws_factory(accounts=12, seed=42)
+    org = fake.org()
+    with Mount(['--endpoint=' + fake.url, '-o', 'resources=off'],
+               env=aws_env(fake)) as m:
+        with open(m.p('org', 'policy_types')) as fh:
+            types = fh.read().split()
+        ous = os.listdir(m.p('ous'))
+        pols = os.listdir(m.p('policies'))
+        wait_idle(m)
+        calls = ok_calls(fake)
+    ops = collections.Counter(r['op'] for r in calls)
+    print('calls: %s' % dict(ops))
+    assert ous and pols
+    enabled = [t['Type'] for t in org['roots'][0]['PolicyTypes']
+               if t['Status'] == 'ENABLED']
+    assert enabled and set(enabled) <= set(types), (enabled, types)
+    assert ops['ListRoots'] == 1, ops
+    assert ops['DescribeOrganization'] == 1, ops
 
 
 def test_accounts_table_reads_the_tags_its_owners_need(fakeaws_factory):

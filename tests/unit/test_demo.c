@@ -35,6 +35,7 @@ struct demo_data {
 	struct org_accounts *acc;
 	struct org_hier *hier;
 	struct org_policies *pol;
+	struct org_roots *roots;
 };
 
 static void load(struct demo_data *d, unsigned n, unsigned seed)
@@ -45,9 +46,11 @@ static void load(struct demo_data *d, unsigned n, unsigned seed)
 	ck_assert_ptr_nonnull(d->src);
 	ck_assert_int_eq(d->src->ops->describe_org(d->src, &d->info, &err), 0);
 	ck_assert_int_eq(d->src->ops->list_accounts(d->src, &d->acc, &err), 0);
-	ck_assert_int_eq(d->src->ops->walk_hierarchy(d->src, &d->hier, &err),
-			 0);
-	ck_assert_int_eq(d->src->ops->list_policies(d->src, &d->pol, &err), 0);
+	ck_assert_int_eq(d->src->ops->list_roots(d->src, &d->roots, &err), 0);
+	ck_assert_int_eq(d->src->ops->walk_hierarchy(d->src, d->roots,
+						     &d->hier, &err), 0);
+	ck_assert_int_eq(d->src->ops->list_policies(d->src, d->roots, &d->pol,
+						    &err), 0);
 }
 
 static void unload(struct demo_data *d)
@@ -56,6 +59,7 @@ static void unload(struct demo_data *d)
 	org_accounts_free(d->acc);
 	org_hier_free(d->hier);
 	org_policies_free(d->pol);
+	org_roots_free(d->roots);
 	d->src->ops->destroy(d->src);
 }
 
@@ -193,9 +197,9 @@ START_TEST(test_policies)
 		else
 			ck_match(P_ARN "policy/" P_ORG "/[0-9a-z_]+/"
 				 "p-[0-9a-z]{10,32}", s->arn);
-		for (j = 0; j < d.info->ntypes; j++)
-			enabled |= !strcmp(d.info->types[j].type, s->type) &&
-				   !strcmp(d.info->types[j].status, "ENABLED");
+		for (j = 0; j < d.roots->v[0].ntypes; j++)
+			enabled |= !strcmp(d.roots->v[0].types[j].type, s->type) &&
+				   !strcmp(d.roots->v[0].types[j].status, "ENABLED");
 		ck_assert_msg(enabled, "%s: type %s not enabled", s->id,
 			      s->type);
 		ck_assert_int_eq(d.src->ops->describe_policy(d.src, s->id, &p,
@@ -550,7 +554,7 @@ START_TEST(test_largest)
 	ck_assert_ptr_nonnull(s);
 	ck_assert_int_eq(s->ops->list_accounts(s, &acc, &err), 0);
 	t2 = now();
-	ck_assert_int_eq(s->ops->walk_hierarchy(s, &h, &err), 0);
+	ck_assert_int_eq(s->ops->walk_hierarchy(s, NULL, &h, &err), 0);
 	t3 = now();
 	ck_assert_int_eq(s->ops->describe_policy(s, "p-FullAWSAccess", &p,
 						 &err), 0);

@@ -124,6 +124,29 @@ static int fk_describe_org(struct org_source *s, struct org_info **out,
 	return 0;
 }
 
+static int fk_list_roots(struct org_source *s, struct org_roots **out,
+			 struct aws_error *err)
+{
+	struct org_roots *v;
+	int rc = enter(ORG_ROOTS, err);
+
+	(void)s;
+	if (rc)
+		return rc;
+	v = xcalloc(1, sizeof(*v));
+	v->v = xcalloc(1, sizeof(*v->v));
+	v->n = 1;
+	v->v[0].id = xs("r-root");
+	v->v[0].arn = xs("arn:aws:organizations::111111111111:root/o-fake000001/r-root");
+	v->v[0].name = xs("Root");
+	v->v[0].types = xcalloc(1, sizeof(*v->v[0].types));
+	v->v[0].ntypes = 1;
+	v->v[0].types[0].type = xs("SERVICE_CONTROL_POLICY");
+	v->v[0].types[0].status = xs("ENABLED");
+	*out = v;
+	return 0;
+}
+
 static void account_set(struct org_account *a, const char *id,
 			const char *name)
 {
@@ -162,13 +185,15 @@ static void ou_set(struct org_ou *u, const char *id, const char *name,
 	u->parent_id = parent ? xs(parent) : NULL;
 }
 
-static int fk_walk_hierarchy(struct org_source *s, struct org_hier **out,
-			     struct aws_error *err)
+static int fk_walk_hierarchy(struct org_source *s,
+			     const struct org_roots *roots,
+			     struct org_hier **out, struct aws_error *err)
 {
 	struct org_hier *v;
 	int rc = enter(ORG_HIER, err);
 
 	(void)s;
+	ck_assert_str_eq(roots->v[0].id, "r-root");
 	if (rc)
 		return rc;
 	v = xcalloc(1, sizeof(*v));
@@ -240,13 +265,15 @@ static void summary_set(struct org_policy_summary *p)
 	p->description = xs("");
 }
 
-static int fk_list_policies(struct org_source *s, struct org_policies **out,
-			    struct aws_error *err)
+static int fk_list_policies(struct org_source *s,
+			    const struct org_roots *roots,
+			    struct org_policies **out, struct aws_error *err)
 {
 	struct org_policies *v;
 	int rc = enter(ORG_POLICIES, err);
 
 	(void)s;
+	ck_assert_uint_eq(roots->n, 1);
 	if (rc)
 		return rc;
 	v = xcalloc(1, sizeof(*v));
@@ -508,6 +535,7 @@ static int fk_list_members(struct org_source *s, const char *store,
 static const struct org_source_ops fake_ops = {
 	.name = "fake",
 	.describe_org = fk_describe_org,
+	.list_roots = fk_list_roots,
 	.list_accounts = fk_list_accounts,
 	.walk_hierarchy = fk_walk_hierarchy,
 	.list_parent = fk_list_parent,
@@ -531,6 +559,7 @@ static const struct org_source_ops fake_ops = {
 static const struct org_source_ops bare_ops = {
 	.name = "bare",
 	.describe_org = fk_describe_org,
+	.list_roots = fk_list_roots,
 	.list_accounts = fk_list_accounts,
 	.walk_hierarchy = fk_walk_hierarchy,
 	.list_tags = fk_list_tags,
@@ -651,7 +680,7 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_REGIONS] = "111111111111",
 	[ORG_MEMBERS] = "d-1/g-1", [ORG_PRINCIPAL] = "d-1/USER/u-1",
 	[ORG_PSETS] = "", [ORG_ACCOUNT_ACCESS] = "111111111111",
-	[ORG_PARENT] = "111111111111",
+	[ORG_PARENT] = "111111111111", [ORG_ROOTS] = "",
 };
 
 START_TEST(test_kind_names)
@@ -689,6 +718,11 @@ START_TEST(test_fetch_once)
 	ck_assert_int_eq(fk_calls(ORG_INFO), 1);
 	ck_assert_int_eq(fk_calls(ORG_ACCOUNTS), 1);
 	ck_assert_int_eq(fk_calls(ORG_HIER), 1);
+	/* one ListRoots for the organization, hierarchy and policies */
+	ck_assert_int_eq(fk_calls(ORG_ROOTS), 1);
+	ck_assert_str_eq(((const struct org_info *)
+			  refs[ORG_INFO].data)->types[0].type,
+			 "SERVICE_CONTROL_POLICY");
 	/* 222222222222's, then the index's crawl of the three others */
 	ck_assert_int_eq(fk_calls(ORG_TAGS), 4);
 	ck_assert_int_eq(fk_calls(ORG_POLICIES), 1);
@@ -897,7 +931,8 @@ START_TEST(test_drop)
 	get_ok(o, ORG_ACCOUNTS, "", &pinned);
 	get_ok(o, ORG_HIER, "", &ref);
 	org_put(o, &ref);
-	ck_assert_uint_eq(status_value(o, "cache_entries"), 2);
+	/* accounts, hierarchy and the roots it starts from */
+	ck_assert_uint_eq(status_value(o, "cache_entries"), 3);
 	ck_assert_int_eq(org_peek(o, ORG_HIER, "", &ref), 0);
 	org_put(o, &ref);
 	gen = org_generation(o);

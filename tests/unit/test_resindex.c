@@ -65,10 +65,17 @@ static int w_list_accounts(struct org_source *s, struct org_accounts **out,
 	return w->in->ops->list_accounts(w->in, out, err);
 }
 
-static int w_walk_hierarchy(struct org_source *s, struct org_hier **out,
-			    struct aws_error *err)
+static int w_list_roots(struct org_source *s, struct org_roots **out,
+			struct aws_error *err)
 {
-	return W(s)->in->ops->walk_hierarchy(W(s)->in, out, err);
+	return W(s)->in->ops->list_roots(W(s)->in, out, err);
+}
+
+static int w_walk_hierarchy(struct org_source *s,
+			    const struct org_roots *roots,
+			    struct org_hier **out, struct aws_error *err)
+{
+	return W(s)->in->ops->walk_hierarchy(W(s)->in, roots, out, err);
 }
 
 static int w_list_tags(struct org_source *s, const char *id,
@@ -77,10 +84,11 @@ static int w_list_tags(struct org_source *s, const char *id,
 	return W(s)->in->ops->list_tags(W(s)->in, id, out, err);
 }
 
-static int w_list_policies(struct org_source *s, struct org_policies **out,
-			   struct aws_error *err)
+static int w_list_policies(struct org_source *s,
+			   const struct org_roots *roots,
+			   struct org_policies **out, struct aws_error *err)
 {
-	return W(s)->in->ops->list_policies(W(s)->in, out, err);
+	return W(s)->in->ops->list_policies(W(s)->in, roots, out, err);
 }
 
 static int w_describe_policy(struct org_source *s, const char *id,
@@ -137,6 +145,7 @@ static void w_destroy(struct org_source *s)
 static const struct org_source_ops wrap_ops = {
 	.name = "demo",
 	.describe_org = w_describe_org,
+	.list_roots = w_list_roots,
 	.list_accounts = w_list_accounts,
 	.walk_hierarchy = w_walk_hierarchy,
 	.list_tags = w_list_tags,
