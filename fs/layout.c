@@ -325,7 +325,15 @@ static const struct layout_row *find_row(const struct orgfs *fs,
 
 static double row_timeout(struct orgfs *fs, const struct layout_row *r)
 {
-	double t = (double)fs->ttl_ms[r->kind] / 1000.0;
+	uint64_t ms = fs->ttl_ms[r->kind];
+	double t;
+
+	/* regions=all: what the resources show depends on each account's
+	 * region list too, asked again once ttl_regions is past */
+	if (r->kind == ORG_RESOURCES && fs->regions_all &&
+	    fs->ttl_ms[ORG_REGIONS] < ms)
+		ms = fs->ttl_ms[ORG_REGIONS];
+	t = (double)ms / 1000.0;
 
 	if (fs->kernel_timeout >= 0 && t > fs->kernel_timeout)
 		t = fs->kernel_timeout;

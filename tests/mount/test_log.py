@@ -1,6 +1,7 @@
 """-o log=FILE|syslog|stderr: where the log goes; the file is reopened on
 SIGUSR1 and SIGHUP, as logrotate needs.  (No secret reaches the file:
-tests/mount/test_security.py, test_no_secret_anywhere_session_env.)
+tests/mount/test_security.py, test_no_secret_anywhere_session_env and
+_assume_role_profile, each with [log_file].)
 """
 import os
 import re

@@ -264,6 +264,9 @@ def _mount_and_check(args, env, secrets, label, fake_secrets=None,
             logtext = fh.read()
         m.stop(check=False)
     assert 'unique:' in logtext, 'no FUSE debug log'
+    if log_file:
+        # the requests' debug lines, their headers too, went to the file
+        assert 'Authorization: <redacted>' in logtext, 'no request headers'
     for what, secret in secrets.items():
         for v in _variants(secret):
             assert v not in logtext, '%s: %s in the log' % (label, what)
@@ -299,7 +302,8 @@ def test_no_secret_anywhere_session_env(fake, tmp_path, to_file):
                      log_file=str(tmp_path / 'orgfs.log') if to_file else None)
 
 
-def test_no_secret_anywhere_assume_role_profile(fake, tmp_path):
+@pytest.mark.parametrize('to_file', [False, True], ids=['stderr', 'log_file'])
+def test_no_secret_anywhere_assume_role_profile(fake, tmp_path, to_file):
     """orgfs assumes the role itself: the secrets it got are read back from
     the fake's session table."""
     cfg = tmp_path / 'config'
@@ -327,7 +331,9 @@ def test_no_secret_anywhere_assume_role_profile(fake, tmp_path):
     try:
         _mount_and_check(['--profile=reader', '--endpoint=' + proxy.url], env,
                          {'source secret': fake.root_secret},
-                         'assume-role profile', fake_secrets=issued)
+                         'assume-role profile', fake_secrets=issued,
+                         log_file=str(tmp_path / 'orgfs.log') if to_file
+                         else None)
     finally:
         proxy.stop()
     assert any(r['op'] == 'AssumeRole' for r in fake.requests(service='sts'))
