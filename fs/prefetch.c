@@ -30,6 +30,7 @@ struct sample {
 	uint64_t objects_done, objects_total;   /* tags crawl: accounts, OUs */
 	uint64_t listings_done, listings_total; /* account x region listings */
 	uint64_t resources;
+	uint64_t regions;               /* the walk's, 0 until known */
 	uint64_t calls, throttles;
 	uint64_t runs, builds;          /* tags crawls, resource walks ended */
 	int tags_running, building;
@@ -91,20 +92,12 @@ static void read_sample(struct orgfs *fs, const char *status,
 	s->listings_done = rs.slices_done;
 	s->listings_total = rs.slices_total;
 	s->resources = rs.resources;
+	s->regions = rs.regions;
 	s->builds = rs.builds;
 	s->building = rs.building;
 	s->busy = s->tags_running || s->building ||
 		  field(status, "fetches_in_flight") ||
 		  field(status, "fetches_queued");
-}
-
-/* regions=all: the regions the accounts' lists name, once known */
-static uint64_t all_regions(struct orgfs *fs)
-{
-	struct resindex_stats rs;
-
-	resindex_stats(fs->index, &rs);
-	return rs.regions;
 }
 
 static double secs(const struct timespec *a, const struct timespec *b)
@@ -153,6 +146,7 @@ static void advance(const struct sample *s, const struct timespec *now)
 			RAISE(listings_done);
 			RAISE(listings_total);
 			RAISE(resources);
+			RAISE(regions);
 		}
 		if (s->calls - pg.calls0 > pg.hi.calls)
 			pg.hi.calls = s->calls - pg.calls0;
@@ -194,7 +188,8 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 	struct sample s;
 	struct cache_ref ref;
 	char accounts[24] = "unknown", resources[24] = "unknown",
-	     left[24] = "unknown";
+	     left[24] = "unknown", regions[24] = "unknown";
+	uint64_t nreg;
 	double elapsed = 0;
 	long e;
 	int res;
@@ -216,6 +211,13 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 	e = eta(elapsed);
 	if (e >= 0)
 		snprintf(left, sizeof(left), "%ld", e);
+	/* regions=all: those the accounts' lists name, once this crawl's
+	 * walk has them (outside a crawl: the last walk's) */
+	nreg = !fs->resources ? 0 : !fs->regions_all ? fs->nregions :
+	       pg.hi.regions ? pg.hi.regions :
+	       pg.state != P_RUNNING ? s.regions : 0;
+	if (nreg || !fs->resources)
+		snprintf(regions, sizeof(regions), "%" PRIu64, nreg);
 	if (pg.hi.listings_total && pg.hi.listings_done >= pg.hi.listings_total)
 		snprintf(resources, sizeof(resources), "%" PRIu64,
 			 pg.hi.resources);
@@ -224,7 +226,7 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 		"progress_elapsed\t%.0f\n"
 		"progress_eta\t%s\n"
 		"progress_accounts_total\t%s\n"
-		"progress_regions\t%zu\n"
+		"progress_regions\t%s\n"
 		"progress_objects_done\t%" PRIu64 "\n"
 		"progress_objects_total\t%" PRIu64 "\n"
 		"progress_listings_done\t%" PRIu64 "\n"
@@ -233,9 +235,7 @@ int progress_render(struct orgfs *fs, const char *status, struct buf *out)
 		"progress_resources_total\t%s\n"
 		"progress_calls\t%" PRIu64 "\n"
 		"progress_throttles\t%" PRIu64 "\n",
-		states[pg.state], elapsed, left, accounts,
-		!fs->resources ? 0 : !fs->regions_all ? fs->nregions :
-		(size_t)all_regions(fs),
+		states[pg.state], elapsed, left, accounts, regions,
 		pg.hi.objects_done, pg.hi.objects_total, pg.hi.listings_done,
 		pg.hi.listings_total, pg.hi.resources, resources, pg.hi.calls,
 		pg.hi.throttles);
@@ -312,7 +312,7 @@ static void print_progress(struct prefetch *p, int last)
 		"progress_listings_done", "progress_listings_total",
 		"progress_resources_listed", "progress_resources_total",
 		"progress_calls", "progress_throttles", "progress_elapsed",
-		"progress_eta", "progress_accounts_total",
+		"progress_eta", "progress_accounts_total", "progress_regions",
 	};
 	char v[sizeof(keys) / sizeof(keys[0])][24], eta_s[40] = "";
 	struct node n;
@@ -328,10 +328,10 @@ static void print_progress(struct prefetch *p, int last)
 	node_free(&n);
 	if (!last && strcmp(v[9], "unknown"))
 		snprintf(eta_s, sizeof(eta_s), ", ETA %ss", v[9]);
-	fprintf(stderr, "\rorgfs: prefetch%s: %s accounts; tags %s/%s; "
-		"listings %s/%s; resources %s/%s; %s calls, %s throttled; "
-		"%ss%s\033[K", last ? " done" : "", v[10], v[0], v[1], v[2],
-		v[3], v[4], v[5], v[6], v[7], v[8], eta_s);
+	fprintf(stderr, "\rorgfs: prefetch%s: %s accounts, %s regions; "
+		"tags %s/%s; listings %s/%s; resources %s/%s; %s calls, "
+		"%s throttled; %ss%s\033[K", last ? " done" : "", v[10], v[11],
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], eta_s);
 	if (last)
 		fputc('\n', stderr);
 }

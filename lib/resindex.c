@@ -921,6 +921,8 @@ static struct rsnap *rsnap_wait(struct resindex *x, uint64_t version,
 		__atomic_store_n(&x->slices_done, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&x->slices_total, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&x->resources, 0, __ATOMIC_RELAXED);
+		/* regions=all: unknown again until this walk has the lists */
+		__atomic_store_n(&x->nall, 0, __ATOMIC_RELAXED);
 	}
 	return s;
 }

@@ -97,7 +97,8 @@ struct resindex_stats {
 	uint64_t regions;               /* distinct regions the walk reads:
 					   nregions, or with regions=all
 					   those the accounts' lists name
-					   (0 until they are known) */
+					   (0 until the walk running has
+					   them) */
 	uint64_t builds;                /* builds finished, failed ones too */
 	int waiting;                    /* readers waiting for a build now */
 	int building;                   /* a build runs now */

@@ -65,7 +65,9 @@ def assert_monotonic(samples):
         for k in COUNTS:
             assert int(cur[k]) >= int(prev[k]), (k, prev, cur)
         # a total, once known, stays
-        for k in ('progress_accounts_total', 'progress_resources_total'):
+        for k in ('progress_accounts_total', 'progress_regions',
+                  'progress_resources_total'):
+            assert cur[k] == 'unknown' or cur[k].isdigit(), (k, cur)
             if prev[k] != 'unknown':
                 assert cur[k] == prev[k], (k, prev, cur)
     assert running[-1]['progress'] == 'done'
@@ -131,7 +133,8 @@ def test_lazy_mount_shows_the_same_figures():
         assert_totals(m, last, 2)
 
 
-LINE = re.compile(r'orgfs: prefetch( done)?: (\d+|unknown) accounts; '
+LINE = re.compile(r'orgfs: prefetch( done)?: (\d+|unknown) accounts, '
+                  r'(\d+|unknown) regions; '
                   r'tags (\d+)/(\d+); listings (\d+)/(\d+); '
                   r'resources (\d+)/(\d+|unknown); (\d+) calls, '
                   r'(\d+) throttled; (\d+)s(, ETA \d+s)?$')
@@ -171,11 +174,16 @@ def test_prefetch_progress_line(tmp_path):
         figures.append(mo)
     assert len(figures) >= 2 and figures[-1].group(1) == ' done'
     for prev, cur in zip(figures, figures[1:]):
-        for g in (3, 4, 5, 6, 7, 9, 10, 11):
+        for g in (4, 5, 6, 7, 8, 10, 11, 12):
             assert int(cur.group(g)) >= int(prev.group(g)), (prev.group(0),
                                                              cur.group(0))
+        # accounts, regions, resources: once known, the same
+        for g in (2, 3, 9):
+            assert prev.group(g) == 'unknown' or \
+                cur.group(g) == prev.group(g), (prev.group(0), cur.group(0))
     last = figures[-1]
-    assert last.group(5) == last.group(6) and last.group(7) == last.group(8)
+    assert last.group(2) == '3000' and last.group(3) == '2'
+    assert last.group(6) == last.group(7) and last.group(8) == last.group(9)
     assert proc.returncode == 0
 
 
@@ -205,5 +213,29 @@ def test_second_crawl_counts_from_zero():
                 first['progress_resources_total'] != 'unknown'
             assert last['progress_listings_done'] == \
                 first['progress_listings_done']
+    finally:
+        fake.stop()
+
+
+def test_eta_and_regions_once_known():
+    """regions=all over a fake that answers slowly: the regions are a
+    number once the accounts' lists are read (unknown before, never 0),
+    and an ETA shows once the rate is known, counting down to 0."""
+    fake = FakeAWS(accounts=12, seed=9, latency_ms=60)
+    try:
+        with Mount(['--endpoint=' + fake.url, '--prefetch', '-o',
+                    'rate_organizations=200,rate_tagging=200,rate_sts=200'],
+                   env=aws_env(fake)) as m:
+            samples = sample_until_done(m)
+            last = assert_monotonic(samples)
+            assert_totals(m, last, 2)
+            running = [x for x in samples if x['progress'] == 'running']
+            assert {x['progress_regions'] for x in running} <= \
+                {'unknown', '2'}, running
+            etas = [int(x['progress_eta']) for x in running
+                    if x['progress_eta'] != 'unknown']
+            assert etas and max(etas) > 0, \
+                'no ETA in %d samples over %ss' % (
+                    len(running), last['progress_elapsed'])
     finally:
         fake.stop()
