@@ -40,7 +40,9 @@ meson test -C build --suite unit --print-errorlogs --num-processes 2 || status=1
 counted="build"
 
 export ORGFS_BUILD_DIR="$top/build"
-PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
+# -rs: each skipped test and why (a tool missing, such as systemd-analyze
+# for tests/package's unit check, is seen, not a silent pass)
+PYTEST="/usr/bin/python3 -m pytest -q -rfEs -p no:cacheprovider"
 for suite in tests/fakeaws tests/sigv4 tests/client tests/mount; do
 	ls "$suite"/test_*.py >/dev/null 2>&1 || continue
 	name=$(basename "$suite")

@@ -63,6 +63,7 @@ def test_o_completes_within_a_list_and_values():
     assert complete(ORGFS, '-o', 'allow_other,resources=o') == [
         'allow_other,resources=on', 'allow_other,resources=off']
     assert 'uid=root' in complete(ORGFS, '-o', 'uid=r')
+    assert complete(ORGFS, '-o', 'regions=') == ['regions=all']
 
 
 def test_long_options():

@@ -4,6 +4,8 @@ and runs orgfs, says so in one line, and keeps the screen for the demo.
 setup.sh runs against a fake dpkg-query (everything missing) and a fake
 apt-get that records what it was asked and prints apt's usual noise.
 """
+import glob
+import json
 import os
 import re
 import subprocess
@@ -102,3 +104,42 @@ def test_package_version_is_the_project_version():
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == meson
+
+
+@pytest.mark.parametrize('tests', ['auto', 'disabled'])
+def test_install_build_needs_no_check(tmp_path, tests):
+    """meson setup for an install (-Dtests=auto, the default, or
+    disabled) on a machine without Check: configures, builds no test, and
+    installs the binary, the man page and the bash completion.  Check is
+    hidden from pkg-config (every other .pc file is seen)."""
+    pcdir = tmp_path / 'pc'
+    pcdir.mkdir()
+    path = subprocess.run(['pkg-config', '--variable', 'pc_path',
+                           'pkg-config'], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    for d in path.split(':'):
+        for pc in glob.glob(os.path.join(d, '*.pc')):
+            name = os.path.basename(pc)
+            if name != 'check.pc' and not (pcdir / name).exists():
+                (pcdir / name).symlink_to(pc)
+    env = dict(os.environ, PKG_CONFIG_LIBDIR=str(pcdir))
+    build = str(tmp_path / 'build')
+    r = subprocess.run(['meson', 'setup', build, '-Dtests=' + tests,
+                        '--prefix=/usr'], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert re.search(r'tests\s*: False', r.stdout), r.stdout
+    r = subprocess.run(['meson', 'introspect', build, '--targets'],
+                       capture_output=True, text=True, check=True)
+    assert sorted(t['name'] for t in json.loads(r.stdout)) == \
+        ['orgcore', 'orgfs']
+    r = subprocess.run(['meson', 'introspect', build, '--installed'],
+                       capture_output=True, text=True, check=True)
+    assert sorted(json.loads(r.stdout).values()) == [
+        '/usr/bin/orgfs', '/usr/share/bash-completion/completions/orgfs',
+        '/usr/share/man/man1/orgfs.1']
+    # Check is required only when asked for
+    r = subprocess.run(['meson', 'setup', str(tmp_path / 'b2'),
+                        '-Dtests=enabled'], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and 'check' in r.stdout.lower(), r.stdout
