@@ -2,7 +2,8 @@
 # test.sh - set up everything, build, and run every test suite of orgfs:
 #   unit tests (Check) in a normal build, under ASan+UBSan, and the
 #   concurrency tests under TSan; the fake-endpoint, client, SigV4 oracle
-#   and real-mount suites (pytest).  Ends with one line "N passed, N failed, N skipped".
+#   and real-mount suites (pytest).  Ends with one line
+#   "N passed, N failed, N skipped".
 # Options: --quick  skip the sanitizer builds
 set -u
 cd "$(dirname "$0")/.."
