@@ -5,7 +5,7 @@ enabled region of every account, against the minimum the data needs.
 Fake endpoint with 200 accounts (--quick: 20) x 6 regions, two of them
 opt-in (ap-east-1 enabled in a deterministic half of the members,
 me-south-1 in none) x 30 resources.  The minimum: one ListRegions per
-readable account (not SUSPENDED or CLOSED), one AssumeRole per readable
+readable (ACTIVE) account, one AssumeRole per readable
 member, and per readable account
 and enabled region one GetResources page per 100 resources.  Also: the
 same crawl with -o regions= naming the 4 default regions (what an
@@ -42,9 +42,9 @@ def main():
                 seed=19) as fake:
         org = fake.org()
         mgmt = org['organization'].get('MasterAccountId')
-        # the accounts orgfs reads: all but SUSPENDED and CLOSED ones
-        active = [a['Id'] for a in org['accounts']
-                  if a['State'] not in ('SUSPENDED', 'CLOSED')]
+        # the accounts orgfs reads: the ACTIVE ones (issue 17.1: not
+        # PENDING_CLOSURE, SUSPENDED or CLOSED)
+        active = [a['Id'] for a in org['accounts'] if a['State'] == 'ACTIVE']
         members = [a for a in active if a != mgmt]
         half = sorted(members)[::2]
         fake.mutate({'opt_in': {'ap-east-1': half, 'me-south-1': []}})

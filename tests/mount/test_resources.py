@@ -274,8 +274,12 @@ def aggregator_index(fake, service):
 import pytest as _pytest  # noqa: E402
 
 
+@_pytest.mark.parametrize('regions', ['listed', 'all'])
 @_pytest.mark.parametrize('service', ['config', 'resource-explorer-2'])
-def test_aggregator_has_never_tagged(fakeaws_factory, service):
+def test_aggregator_has_never_tagged(fakeaws_factory, service, regions):
+    """What the aggregator's index holds, once each; with regions=all
+    (the default) the index's regions, and no account asked for its
+    regions (issue 19.1)."""
     fake = fakeaws_factory(accounts=8, seed=24, resources=5,
                            regions=','.join(REGIONS))
     idx = aggregator_index(fake, service)
@@ -285,9 +289,12 @@ def test_aggregator_has_never_tagged(fakeaws_factory, service):
     opt = ('config_aggregator=' + idx['config_aggregator'] if service == 'config'
            else 'resource_explorer_view=' + idx['resource_explorer_view'])
     fake.clear_requests()
-    with Mount(['--endpoint=' + fake.url, '-o',
-                'regions=%s,%s' % (','.join(REGIONS), opt)],
+    if regions == 'listed':
+        opt = 'regions=%s,%s' % (','.join(REGIONS), opt)
+    with Mount(['--endpoint=' + fake.url, '-o', opt],
                env=aws_env(fake)) as m:
+        if regions == 'all':
+            assert '\nregions\tall\n' in read(m.p('.orgfs', 'config'))
         comments, rows = tsv_rows(m.p('tables', 'resources.tsv'))
         assert not comments
         got = [r[0] for r in rows]
@@ -302,6 +309,7 @@ def test_aggregator_has_never_tagged(fakeaws_factory, service):
         assert os.listdir(os.path.join(p, 'tags')) == []
     ops = {r['op'] for r in fake.requests()}
     assert 'AssumeRole' not in ops and 'GetResources' not in ops
+    assert 'ListRegions' not in ops
 
 
 def test_tag_policy_compliance_of_resources(mnt, fake, org):
