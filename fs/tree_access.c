@@ -398,9 +398,18 @@ int l_account_principal(struct lctx *c, struct node *out)
 
 /* ---- access/ ---- */
 
+/* The instance and its permission sets alone (ORG_PSETS): what access/,
+ * access/instance and access/permission-sets/ show needs no account's
+ * assignments, so that an ls of access/ (whose READDIRPLUS stats
+ * instance) is no crawl of every account (issue 15.3) */
+static const struct org_access *psets_of(struct lctx *c)
+{
+	return need(c, ORG_PSETS, "");
+}
+
 int f_access_instance(struct lctx *c, struct node *out)
 {
-	const struct org_access *a = access_of(c);
+	const struct org_access *a = psets_of(c);
 
 	if (!a)
 		return failed(c);
@@ -409,7 +418,7 @@ int f_access_instance(struct lctx *c, struct node *out)
 
 int ls_psets(struct lctx *c, struct dlist *d)
 {
-	const struct org_access *a = access_of(c);
+	const struct org_access *a = psets_of(c);
 	size_t i;
 	int res = 0;
 
@@ -422,7 +431,7 @@ int ls_psets(struct lctx *c, struct dlist *d)
 
 static const struct org_pset *pset_of(struct lctx *c)
 {
-	const struct org_access *a = access_of(c);
+	const struct org_access *a = psets_of(c);
 
 	return a ? org_access_find_pset(a, c->arg[0]) : NULL;
 }

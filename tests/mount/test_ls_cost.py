@@ -5,9 +5,10 @@
 directories) do too.  In the root and in every directory of directories
 none of them may start an organization-wide crawl or call a member
 account: the files whose exact size needs a crawl live in tables/.
-Where a listing needs data by nature (owners/, tags/, services/ list names
-found on resources) the listing pays for it once and the stats cost
-nothing more.  Counted in the fake endpoint's log, 100 accounts at 50 ms
+access/ and access/permission-sets/ cost the Identity Center instance and
+its permission sets, never every account's assignments.  Where a listing
+needs data by nature (owners/, tags/, services/ list names found on
+resources) the listing pays for it once and the stats cost nothing more.  Counted in the fake endpoint's log, 100 accounts at 50 ms
 a call; each command runs on a fresh mount, so that nothing it needs is
 already cached.
 
@@ -78,12 +79,22 @@ def twice(calls):
     return {k: n for k, n in seen.items() if n > 1}
 
 
-def bounds(org):
-    """For each directory: the most each Organizations operation may be
-    called by any command there, on a cold mount.  An operation not named
-    may not be called at all."""
+def bounds(org, access):
+    """For each directory: the most each Organizations (and Identity
+    Center) operation may be called by any command there, on a cold mount.
+    An operation not named may not be called at all."""
     containers = len(org.roots) + len(org.ous)
     n_pol = len(org.policies)
+    n_ps = len(access['permission_sets'])
+    # the instance and its permission sets, each described once, with
+    # the accounts it is provisioned in (100 a page): no account's
+    # assignments, no group or user
+    psets = {'ListInstances': 1, 'ListPermissionSets': -(-n_ps // 100),
+             'DescribePermissionSet': n_ps,
+             'ListManagedPoliciesInPermissionSet': n_ps,
+             'GetInlinePolicyForPermissionSet': n_ps,
+             'ListAccountsForProvisionedPermissionSet':
+                 n_ps * -(-len(org.accounts) // 100)}
     readme = {'DescribeOrganization': 1, 'ListRoots': 1}
     hier = {'ListRoots': 1,
             # the OU walk: each root and OU's OUs and accounts, paged
@@ -105,11 +116,16 @@ def bounds(org):
         # the policy list: the root's enabled types, then every other
         # type AWS has (a disabled type's policies stay: issue 16.6)
         'policies': {'ListRoots': 1, 'ListPolicies': 8 * pages(n_pol)},
+        # access/instance (stat'ed by any ls: READDIRPLUS) and the
+        # permission sets' directories: the permission sets alone, never
+        # every account's assignments
+        'access': psets,
+        'access/permission-sets': psets,
     }
 
 
 CHEAP = ['', 'org', 'unowned', 'accounts', 'by-name', 'ous', 'tree',
-         'policies']
+         'policies', 'access', 'access/permission-sets']
 
 
 @pytest.mark.parametrize('d', CHEAP, ids=lambda d: d or 'root')
@@ -118,7 +134,7 @@ def test_ls_costs_no_crawl(fake, d):
     member account called, no role assumed, each Organizations operation
     within what the listing itself needs (bounds()), nothing twice."""
     org = Org(fake.org())
-    want = bounds(org)[d]
+    want = bounds(org, fake.access())[d]
     costs = {}
     for cmd in COMMANDS:
         with Mount(['--endpoint=' + fake.url, '-o', 'rate_organizations=0'],
