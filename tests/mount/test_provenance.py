@@ -193,6 +193,85 @@ def test_credentials_from_process(fake, tmp_path):
         assert readme_field(readme(m), 'Credentials') == want
 
 
+def test_credentials_from_sso(fake, tmp_path):
+    """An IAM Identity Center profile: its session, account, role and the
+    portal it asks (and where that was set); the access token never."""
+    import hashlib
+    import json
+    import time
+    token = 'fake-sso-valid-token-provenance'
+    mgmt = fake.mgmt_account
+    fake.control({'sso_tokens': {token: mgmt}})
+    cache = tmp_path / '.aws' / 'sso' / 'cache'
+    cache.mkdir(parents=True)
+    (cache / (hashlib.sha1(b'corp').hexdigest() + '.json')).write_text(
+        json.dumps({'startUrl': 'https://corp.awsapps.com/start',
+                    'region': 'us-east-1', 'accessToken': token,
+                    'expiresAt': time.strftime(
+                        '%Y-%m-%dT%H:%M:%SZ',
+                        time.gmtime(time.time() + 7200))}))
+    env = files_env(fake, tmp_path,
+                    '[profile dev]\nsso_session = corp\nsso_account_id = %s\n'
+                    'sso_role_name = OrgReader\nregion = us-east-1\n'
+                    '[sso-session corp]\nsso_start_url = '
+                    'https://corp.awsapps.com/start\nsso_region = us-east-1\n'
+                    % mgmt, HOME=str(tmp_path))
+    try:
+        with Mount(['--endpoint=' + fake.url, '--profile=dev'],
+                   env=env) as m:
+            want = ('profile dev: IAM Identity Center (SSO), sso-session '
+                    'corp, account %s, role OrgReader, portal %s (-o '
+                    'endpoint)' % (mgmt, fake.url))
+            c = config(m)
+            assert c['credentials'] == want, c['credentials']
+            assert readme_field(readme(m), 'Credentials') == want
+            assert c['identity_account'] == mgmt
+            assert 'AWSReservedSSO_OrgReader' in c['identity_arn']
+            assert token.encode() not in everything_said(m)
+    finally:
+        fake.control({'sso_tokens': {token: None}})
+
+
+def test_credentials_from_container(fake, tmp_path):
+    """Container credentials (ECS, EKS Pod Identity): the variable that
+    names the endpoint and the kind of token; the token never."""
+    token = 'Bearer fake-container-token-provenance'
+    fake.control({'container_token': token})
+    tokfile = tmp_path / 'ctoken'
+    tokfile.write_text(token + '\n')
+    env = files_env(fake, tmp_path,
+                    AWS_CONTAINER_CREDENTIALS_FULL_URI=fake.url +
+                    '/container/credentials',
+                    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=str(tokfile))
+    try:
+        with Mount(['--endpoint=' + fake.url], env=env) as m:
+            want = ('container credentials (AWS_CONTAINER_CREDENTIALS_'
+                    'FULL_URI, authorization token file)')
+            c = config(m)
+            assert c['credentials'] == want, c['credentials']
+            assert readme_field(readme(m), 'Credentials') == want
+            assert c['identity_arn'].endswith('orgfs-task-role/container'), c
+            assert b'fake-container-token' not in everything_said(m)
+    finally:
+        fake.control({'container_token': None})
+
+
+def test_credentials_from_instance_metadata(fake, tmp_path):
+    """No credentials but the instance's: the metadata endpoint it asked
+    and how; the instance role is the identity."""
+    env = files_env(fake, tmp_path,
+                    AWS_EC2_METADATA_SERVICE_ENDPOINT=fake.url + '/')
+    del env['AWS_EC2_METADATA_DISABLED']
+    with Mount(['--endpoint=' + fake.url], env=env) as m:
+        want = ('EC2 instance metadata at %s/ (IMDSv2, IMDSv1 fallback)'
+                % fake.url)
+        c = config(m)
+        assert c['credentials'] == want, c['credentials']
+        assert readme_field(readme(m), 'Credentials') == want
+        assert c['identity_account'] == fake.mgmt_account
+        assert 'orgfs-instance-role' in c['identity_arn'], c
+
+
 def role_env(fake, tmp_path):
     mgmt = fake.mgmt_account
     role = 'arn:aws:iam::%s:role/Auditor' % mgmt
