@@ -75,6 +75,15 @@ def daemon_report(pid):
     return '\n'.join(out)
 
 
+def in_mount_table(path):
+    """Whether path is a mount point in the mount table: unlike
+    os.path.ismount, which answers False when the stat of a dead FUSE
+    mount fails (ENOTCONN), so that it cannot tell a dead mount from none."""
+    path = os.path.abspath(path)
+    with open('/proc/self/mountinfo') as fh:
+        return any(ln.split()[4].replace('\\040', ' ') == path for ln in fh)
+
+
 def dead_mount_report(path):
     """For a mount left behind by a daemon that died: what the mount point
     answers, its line in /proc/mounts, and the fusermount3 processes (the

@@ -107,6 +107,11 @@ def _use(m, how):
     """What a user did with the mount before its daemon died."""
     if how == 'listed':
         os.listdir(m.p('accounts'))
+    elif how == 'stat':
+        # lookups and attributes only, no directory opened
+        os.stat(m.path)
+        for p in (('accounts',), ('ous',), ('org', 'id'), ('README',)):
+            os.stat(m.p(*p))
     elif how == 'read':
         os.listdir(m.p('accounts'))
         read(m.p('tables', 'accounts.tsv'))
@@ -117,7 +122,8 @@ def _use(m, how):
         os.listdir(m.p('.'))
 
 
-@pytest.mark.parametrize('how', ['nothing', 'listed', 'read', 'loaded'])
+@pytest.mark.parametrize('how', ['nothing', 'listed', 'stat', 'read',
+                                 'loaded'])
 def test_crash_leaves_no_dead_mount(how):
     """A daemon killed with SIGKILL leaves no dead mount, whatever was
     done with it first: after a listing the kernel opens directories
@@ -126,7 +132,7 @@ def test_crash_leaves_no_dead_mount(how):
     are walking the tree when the daemon dies."""
     import signal
     import threading
-    from orgfsmount import dead_mount_report, wait_for
+    from orgfsmount import dead_mount_report, in_mount_table, wait_for
     m = Mount(['--demo=20'])
     m.start()
     path = m.path
@@ -152,18 +158,45 @@ def test_crash_leaves_no_dead_mount(how):
     m.proc.send_signal(signal.SIGKILL)
     m.proc.wait(timeout=20)
     try:
-        wait_for(lambda: not os.path.ismount(path), timeout=20,
+        wait_for(lambda: not in_mount_table(path), timeout=20,
                  what='the dead mount to go away (used: %s)' % how)
+        os.stat(path)
     except AssertionError as e:
         raise AssertionError('%s\n%s' % (e, dead_mount_report(path)))
     finally:
         stop.set()
         for t in readers:
             t.join(20)
-        if os.path.ismount(path):
+        if in_mount_table(path):
             subprocess.run(['fusermount3', '-u', '-z', path])
         m.proc = None
         m.stop()
+
+
+def test_crash_of_background_daemon_after_ls(tmp_path):
+    """The issue's own steps: `orgfs --demo m; ls m/accounts; kill -9 PID`
+    (the daemon in the background, as a user starts it): m is unmounted,
+    and stat m answers, not "Transport endpoint is not connected"."""
+    import signal
+    from orgfsmount import (ORGFS, daemon_pid, dead_mount_report,
+                            in_mount_table, wait_for)
+    mnt = str(tmp_path / 'm')
+    os.mkdir(mnt)
+    r = subprocess.run([ORGFS, '--demo', mnt], capture_output=True,
+                       text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    try:
+        assert len(os.listdir(os.path.join(mnt, 'accounts'))) == 50
+        os.kill(daemon_pid('orgfs --demo ' + mnt), signal.SIGKILL)
+        try:
+            wait_for(lambda: not in_mount_table(mnt), timeout=20,
+                     what='the dead mount to go away')
+        except AssertionError as e:
+            raise AssertionError('%s\n%s' % (e, dead_mount_report(mnt)))
+        os.stat(mnt)
+    finally:
+        if in_mount_table(mnt):
+            subprocess.run(['fusermount3', '-u', '-z', mnt])
 
 
 def test_background_daemon_keeps_its_threads(tmp_path):

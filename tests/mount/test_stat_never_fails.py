@@ -86,14 +86,21 @@ def test_file_whose_data_fails(fakeaws_factory, tmp_path):
         assert_ls_clean(m.p('accounts', acct))
 
 
-def test_refused_role(fakeaws_factory):
+@pytest.mark.parametrize('kernel_timeout', [None, '0'],
+                         ids=['kernel-cache', 'kernel_timeout=0'])
+def test_refused_role(fakeaws_factory, kernel_timeout):
     """An account whose member role is refused: ls -l of it, of its
     resources and config directories succeeds; only what needs the role
-    (resources' listing, config's contents) fails, with EACCES."""
+    (resources' listing, config's contents) fails, with EACCES.  With
+    kernel_timeout=0 the kernel keeps no attributes: every stat after the
+    refusal is answered by orgfs, which knows the listing failed."""
     fake = fakeaws_factory(accounts=6, seed=32, resources=3, regions=REGIONS)
     acct = member_accounts(fake)[0]
     fake.control({'deny_assume_role': [acct]})
-    with Mount(['--endpoint=' + fake.url, '-o', 'regions=' + REGIONS],
+    opts = 'regions=' + REGIONS
+    if kernel_timeout is not None:
+        opts += ',kernel_timeout=' + kernel_timeout
+    with Mount(['--endpoint=' + fake.url, '-o', opts],
                env=aws_env(fake), allow=ALLOW) as m:
         a = m.p('accounts', acct)
         res = m.p('accounts', acct, 'resources')
@@ -113,6 +120,12 @@ def test_refused_role(fakeaws_factory):
         with pytest.raises(OSError) as e:
             os.listdir(m.p('accounts', acct, 'config', 'us-east-1'))
         assert e.value.errno == errno.EACCES
+        # after every refusal: the account, its directories and the file
+        # whose read failed still stat
+        assert_ls_clean(a, m.p('accounts', acct, 'config'))
+        rc, out, err = ls_l('-d', res, m.p('accounts', acct, 'config',
+                                           'us-east-1'))
+        assert rc == 0 and '?' not in out, (out, err)
         # what needs no role still reads
         with open(m.p('accounts', acct, 'name')) as fh:
             assert fh.read().strip()
