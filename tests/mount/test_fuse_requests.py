@@ -48,7 +48,9 @@ def test_status_counts_requests_by_operation():
             if 'readdirplus' not in moved(b, c):
                 break
             b = c
-        assert 'readdirplus' not in moved(b, c), moved(b, c)
+        else:
+            raise AssertionError('three listings in a row asked: %s'
+                                 % moved(a, c))
 
         # a symlink read once, then from the kernel's cache
         link = m.p('by-name', sorted(os.listdir(m.p('by-name')))[0])
@@ -100,3 +102,32 @@ def test_a_request_wakes_one_thread():
         per = (_voluntary_switches(m.proc.pid) - before) / n
         print('%.2f context switches per request' % per)
         assert per < 1.5, '%.2f context switches per request' % per
+
+
+def test_warm_read_and_stat_ask_nothing():
+    """What the reaper (issue 15.2) left as it was: open and opendir answer
+    ENOSYS once, after which the kernel opens without asking, and a file
+    read and stat'ed once is read and stat'ed again with no request at all
+    (BENCHMARKS.md: 0 FUSE requests per warm read and stat)."""
+    with Mount(['--demo=20']) as m:
+        acct = sorted(os.listdir(m.p('accounts')))[0]
+        files = [m.p('accounts', acct, n) for n in ('name', 'email', 'owner')]
+        for f in files:
+            with open(f) as fh:
+                fh.read()
+            os.stat(f)
+        os.listdir(m.p('accounts', acct))
+        # a loaded machine may let attributes time out in between: one of
+        # three passes in a row asks nothing
+        for _ in range(3):
+            a = requests(m)
+            assert a.get('open', 0) <= 1 and a.get('opendir', 0) <= 1, a
+            for f in files:
+                with open(f) as fh:
+                    assert fh.read()
+                os.stat(f)
+            os.listdir(m.p('accounts', acct))
+            b = requests(m)
+            if set(moved(a, b)) <= {'orgfs', 'ioctl'}:
+                break
+        assert set(moved(a, b)) <= {'orgfs', 'ioctl'}, moved(a, b)
