@@ -128,6 +128,16 @@ def unmount_and_wait(ns, mnt, pid):
              what='the daemon to exit after umount')
 
 
+def profile_config(ns_or_dir, fake):
+    """An AWS config file with profile auditor (the fake's root keys)."""
+    cfg = os.path.join(ns_or_dir, 'config')
+    with open(cfg, 'w') as fh:
+        fh.write('[profile auditor]\nregion = us-east-1\n'
+                 'aws_access_key_id = %s\naws_secret_access_key = %s\n'
+                 % (fake.root_key, fake.root_secret))
+    return cfg
+
+
 @needs_mount
 @needs_ns
 def test_fstab_noauto_line():
@@ -160,12 +170,18 @@ def test_fstab_mount_all_twice():
     mount's device is the line's source) and starts no second daemon."""
     with Namespace() as ns:
         mnt = mountpoint(ns)
+        later = mountpoint(ns, 'later')
         tab = fstab(ns, 'demo  %s  fuse.orgfs  ro,_netdev,allow_other  0  0'
-                    % mnt)
+                    % mnt, 'demo:20  %s  fuse.orgfs  ro,noauto,_netdev  0  0'
+                    % later)
         for _ in range(2):
             r = ns.run(MOUNT, '-T', tab, '-a')
             assert r.returncode == 0 and r.stderr == '', r.stderr
         assert len(ns.mounts(mnt)) == 1, ns.mounts(mnt)
+        assert not ns.mounts(later), 'mount -a mounted a noauto line'
+        r = ns.run(MOUNT, '-T', tab, later)
+        assert r.returncode == 0 and r.stderr == '', r.stderr
+        unmount_and_wait(ns, later, ns.daemon(later))
         assert ns.mounts(mnt)[0][0] == 'demo'
         pid = ns.daemon(mnt)
         r = ns.run('ls', os.path.join(mnt, 'accounts'))
@@ -195,26 +211,32 @@ def test_mount_by_hand_says_rw_ignored():
 
 @needs_mount
 @needs_ns
-def test_fstab_aws_source(fakeaws_factory):
-    """The AWS source, `aws:PROFILE`, from fstab: the profile's credentials
-    (mount(8) keeps AWS_CONFIG_FILE), the endpoint from the options."""
+@pytest.mark.parametrize('how,source', [('fstab', 'aws:auditor'),
+                                        ('mount -t', 'orgfs'),
+                                        ('mount -t', 'aws')])
+def test_aws_source(fakeaws_factory, how, source):
+    """The AWS source: `aws:PROFILE` from fstab, and the issue's command,
+    `mount -t fuse.orgfs orgfs /mnt/org -o profile=x` (it was "fuse: bad
+    mount point 'orgfs'"), orgfs or aws with the profile as an -o option:
+    the profile's credentials (mount(8) keeps AWS_CONFIG_FILE), the
+    endpoint from the options; umount unmounts it."""
     fake = fakeaws_factory(accounts=10, seed=17)
     with Namespace() as ns:
-        cfg = ns.path('config')
-        with open(cfg, 'w') as fh:
-            fh.write('[profile auditor]\nregion = us-east-1\n'
-                     'aws_access_key_id = %s\naws_secret_access_key = %s\n'
-                     % (fake.root_key, fake.root_secret))
-        env = {'AWS_CONFIG_FILE': cfg,
+        env = {'AWS_CONFIG_FILE': profile_config(ns.tmp.name, fake),
                'AWS_SHARED_CREDENTIALS_FILE': ns.path('nocredentials'),
                'AWS_EC2_METADATA_DISABLED': 'true',
                'PATH': os.environ.get('PATH', '/usr/bin:/bin')}
         mnt = mountpoint(ns)
-        tab = fstab(ns, 'aws:auditor  %s  fuse.orgfs  ro,noauto,_netdev,'
-                    'endpoint=%s  0  0' % (mnt, fake.url))
-        r = ns.run(MOUNT, '-T', tab, mnt, env=env)
+        if how == 'fstab':
+            tab = fstab(ns, '%s  %s  fuse.orgfs  ro,noauto,_netdev,'
+                        'endpoint=%s  0  0' % (source, mnt, fake.url))
+            r = ns.run(MOUNT, '-T', tab, mnt, env=env)
+        else:
+            r = ns.run(MOUNT, '-t', 'fuse.orgfs', source, mnt, '-o',
+                       'ro,profile=auditor,endpoint=' + fake.url, env=env)
         assert r.returncode == 0 and r.stderr == '', r.stderr
-        assert ns.mounts(mnt)[0][0] == 'aws:auditor'
+        (line,) = ns.mounts(mnt)
+        assert line[0] == source and line[2] == 'fuse.orgfs', line
         pid = ns.daemon(mnt)
         r = ns.run('cat', os.path.join(mnt, '.orgfs', 'config'))
         assert 'source\taws\n' in r.stdout and \
@@ -276,12 +298,9 @@ def test_source_argument(source, accounts):
 def test_source_aws_profile(fake_for_source, tmp_path):
     """aws:PROFILE is --profile=PROFILE."""
     fake = fake_for_source
-    cfg = tmp_path / 'config'
-    cfg.write_text('[profile auditor]\nregion = us-east-1\n'
-                   'aws_access_key_id = %s\naws_secret_access_key = %s\n'
-                   % (fake.root_key, fake.root_secret))
     env = {k: v for k, v in os.environ.items() if not k.startswith('AWS_')}
-    env.update(AWS_CONFIG_FILE=str(cfg), AWS_EC2_METADATA_DISABLED='true',
+    env.update(AWS_CONFIG_FILE=profile_config(str(tmp_path), fake),
+               AWS_EC2_METADATA_DISABLED='true',
                AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / 'none'))
     with Mount(['aws:auditor', '--endpoint=' + fake.url], env=env) as m:
         with open(m.p('.orgfs', 'config')) as fh:
