@@ -224,3 +224,30 @@ def test_documented_formats():
     assert len(status) > 1
     assert all(re.fullmatch(r'[a-z0-9-]+\t(enabled|not enabled)', ln)
                for ln in status), status
+
+
+def test_section_references_exist():
+    """Every "orgfs(1), SECTION" that the README, the examples and
+    `orgfs --help` point a reader to names a section or subsection of the
+    man page (examples/demo-rules.ini named one that did not exist)."""
+    with open(MAN) as fh:
+        sections = {unroff(ln.split(None, 1)[1]).strip().strip('"')
+                    for ln in fh if ln.startswith(('.SH ', '.SS '))}
+    texts = {'README.md': README}
+    for name in os.listdir(EXAMPLES):
+        texts['examples/' + name] = os.path.join(EXAMPLES, name)
+    said = {}
+    for label, path in texts.items():
+        with open(path, errors='replace') as fh:
+            said[label] = fh.read()
+    from orgfsmount import ORGFS
+    said['orgfs --help'] = subprocess.run(
+        [ORGFS, '--help'], capture_output=True, text=True).stdout
+    refs = [(label, m.group(1)) for label, text in said.items()
+            for m in re.finditer(r'orgfs\(1\),\s+([A-Z][A-Z/ ]*[A-Z])',
+                                 text)]
+    assert len(refs) >= 5, refs
+    wrong = [(label, ref) for label, ref in refs
+             if not any(s == ref or s.startswith(ref + ' ')
+                        for s in sections)]
+    assert not wrong, 'no such section in orgfs(1): %s' % wrong
