@@ -138,35 +138,37 @@ def test_crash_leaves_no_dead_mount(how):
     path = m.path
     stop = threading.Event()
     readers = []
-    if how == 'loaded':
-        _use(m, 'read')
 
-        def walk():
-            while not stop.is_set():
-                try:
-                    for dirpath, _, files in os.walk(path):
-                        for f in files[:3]:
-                            read(os.path.join(dirpath, f))
-                except OSError:
-                    pass
-        readers = [threading.Thread(target=walk, daemon=True)
-                   for _ in range(4)]
-        for t in readers:
-            t.start()
-    else:
-        _use(m, how)
-    m.proc.send_signal(signal.SIGKILL)
-    m.proc.wait(timeout=20)
+    def walk():
+        while not stop.is_set():
+            try:
+                for dirpath, _, files in os.walk(path):
+                    for f in files[:3]:
+                        read(os.path.join(dirpath, f))
+            except OSError:
+                pass
     try:
-        wait_for(lambda: not in_mount_table(path), timeout=20,
-                 what='the dead mount to go away (used: %s)' % how)
-        os.stat(path)
-    except AssertionError as e:
-        raise AssertionError('%s\n%s' % (e, dead_mount_report(path)))
+        _use(m, 'read' if how == 'loaded' else how)
+        if how == 'loaded':
+            readers = [threading.Thread(target=walk, daemon=True)
+                       for _ in range(4)]
+            for t in readers:
+                t.start()
+        m.proc.send_signal(signal.SIGKILL)
+        m.proc.wait(timeout=20)
+        try:
+            wait_for(lambda: not in_mount_table(path), timeout=20,
+                     what='the dead mount to go away (used: %s)' % how)
+            os.stat(path)
+        except AssertionError as e:
+            raise AssertionError('%s\n%s' % (e, dead_mount_report(path)))
     finally:
         stop.set()
         for t in readers:
             t.join(20)
+        if m.proc.poll() is None:       # _use failed: the daemon runs
+            m.proc.kill()
+            m.proc.wait(timeout=20)
         if in_mount_table(path):
             subprocess.run(['fusermount3', '-u', '-z', path])
         m.proc = None
