@@ -198,14 +198,14 @@ static int threads_check(const struct fuse_cmdline_opts *cl)
 
 /* The command line into args, cl, o and the FUSE session *se (which
  * takes fs), whose options libfuse checks here: an unknown option is
- * reported before a missing mountpoint.
+ * reported before a missing mountpoint (resolve_mountpoint, after the
+ * values are checked: a bad value and a bad mountpoint are both told).
  * @return 0 to go on, 1 when the help or version was printed, -1 on an
  * error (printed) */
 static int parse_command_line(int argc, char *argv[], struct fuse_args *args,
 			      struct fuse_cmdline_opts *cl, struct options *o,
 			      struct orgfs *fs, struct fuse_session **se)
 {
-	char abs[PATH_MAX];
 	int res = options_parse(argc, argv, args, o);
 
 	if (res)
@@ -230,6 +230,16 @@ static int parse_command_line(int argc, char *argv[], struct fuse_args *args,
 	*se = fuse_session_new(args, &orgfs_ops, sizeof(orgfs_ops), fs);
 	if (!*se)
 		return -1;              /* libfuse printed why */
+	return 0;
+}
+
+/* The mountpoint, checked and made absolute into cl->mountpoint.
+ * @return 0, or -1 (printed) */
+static int resolve_mountpoint(const struct options *o,
+			      struct fuse_cmdline_opts *cl)
+{
+	char abs[PATH_MAX];
+
 	if (!o->mountpoint) {
 		fprintf(stderr, "orgfs: no mountpoint given (see orgfs --help)\n");
 		return -1;
@@ -571,8 +581,12 @@ int main(int argc, char *argv[])
 		protect_memory(o.allow_core_dumps);
 	if (res > 0) {
 		ret = 0;
-	} else if (!res && !options_apply(&o, &fs, cl.debug) &&
-		   !open_source(&o, &fs, &ms, &src)) {
+	} else if (!res) {
+		/* a bad value and a bad mountpoint are both reported */
+		res = options_apply(&o, &fs, cl.debug);
+		res |= resolve_mountpoint(&o, &cl);
+	}
+	if (!res && !open_source(&o, &fs, &ms, &src)) {
 		options_config(&o, &fs);
 		ret = serve(&o, &fs, src, se, &cl);
 		se = NULL;

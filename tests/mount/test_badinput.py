@@ -253,6 +253,21 @@ def test_unknown_option_and_no_mountpoint():
     assert 'unknown option' in lines[0] and 'bogus_opt' in lines[0]
 
 
+@pytest.mark.parametrize('mnt', [None, '/nonexistent/orgfs-mnt'])
+def test_bad_value_and_bad_mountpoint_both_told(mnt):
+    """A bad value and a missing or unusable mountpoint: both are reported,
+    the value first (only the mountpoint was; fixing it then met the value)."""
+    args = [ORGFS, '--demo=20', '-o', 'ttl=x'] + ([mnt] if mnt else [])
+    proc = subprocess.run(args, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=20)
+    lines = proc.stderr.splitlines()
+    print(proc.stderr)
+    assert proc.returncode != 0 and len(lines) == 2, proc.stderr
+    assert lines[0].startswith("orgfs: invalid ttl 'x'"), lines
+    assert ('no mountpoint given' if mnt is None else
+            "cannot use mountpoint '%s'" % mnt) in lines[1], lines
+
+
 def test_unknown_option(fake):
     refuse(['--endpoint=' + fake.url, '-o', 'bogus_opt=1'], env_for(fake),
            ['unknown option', 'bogus_opt'])
