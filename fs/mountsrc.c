@@ -167,8 +167,10 @@ int mountsrc_open(const struct mountsrc_options *o, struct mountsrc *ms)
 	aws_error_clear(&err);
 	if (credchain_caller_identity(ms->client, &id, &err) &&
 	    strcmp(err.code, "MalformedResponse")) {
-		fprintf(stderr, "orgfs: profile %s: cannot verify credentials: "
-			"%s\n", ms->profile,
+		/* named by where they came from: "profile default" would
+		 * mislead when they are the environment's */
+		fprintf(stderr, "orgfs: cannot verify credentials (%s): %s\n",
+			cc->description ? cc->description : ms->profile,
 			aws_error_str(&err, msg, sizeof(msg)));
 		goto fail;
 	} else if (err.code[0]) {

@@ -27,6 +27,7 @@
 #include <fuse_opt.h>
 
 #include "config.h"
+#include "credchain.h"
 #include "endpoint.h"
 #include "fs.h"
 #include "log.h"
@@ -772,6 +773,32 @@ static void show_resolved(const struct opt *d, const struct options *o,
 	LINE(d, "%s", *(char *const *)((const char *)ms + d->resolved));
 }
 
+/* The profile read for settings; where the credentials come from
+ * elsewhere (the default chain: environment variables first, a container
+ * or instance metadata last), it says so rather than seem their source. */
+static void show_profile(const struct opt *d, const struct options *o,
+			 struct orgfs *fs, const struct mountsrc *ms)
+{
+	static const struct {
+		const char *source, *said;
+	} apart[] = {
+		{ "environment", "environment variables" },
+		{ "container", "the container" },
+		{ "instance-metadata", "instance metadata" },
+	};
+	const char *src = ms->chain ? ms->chain->source : NULL;
+	size_t i;
+
+	(void)o;
+	for (i = 0; src && i < sizeof(apart) / sizeof(*apart); i++)
+		if (!strcmp(src, apart[i].source)) {
+			LINE(d, "%s (settings only: credentials from %s)",
+			     ms->profile, apart[i].said);
+			return;
+		}
+	LINE(d, "%s", ms->profile);
+}
+
 static void show_attempts(const struct opt *d, const struct options *o,
 			  struct orgfs *fs, const struct mountsrc *ms)
 {
@@ -838,8 +865,7 @@ static const struct opt opts[] = {
 
 	/* the AWS source (with the demo: checked, then refused) */
 	{ .name = "profile", .flags = O_LONG | O_AWS, .set = set_str,
-	  .off = OFF(aws.profile), .block = B_AWS, .show = show_resolved,
-	  .resolved = offsetof(struct mountsrc, profile) },
+	  .off = OFF(aws.profile), .block = B_AWS, .show = show_profile },
 	{ .name = "region", .flags = O_LONG | O_AWS, .set = set_str,
 	  .off = OFF(aws.region), .block = B_AWS, .show = show_resolved,
 	  .resolved = offsetof(struct mountsrc, region) },

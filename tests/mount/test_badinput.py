@@ -336,3 +336,6 @@ def test_denied_get_caller_identity(fake):
                   ['cannot verify credentials', 'GetCallerIdentity',
                    'InvalidClientTokenId'])
     assert 'unknown/secret' not in line
+    # named by where they came from, not "profile default"
+    assert 'environment variables AWS_ACCESS_KEY_ID (****0000)' in line, line
+    assert 'profile default' not in line, line

@@ -164,8 +164,11 @@ def test_credentials_from_environment(fake):
         assert config(m)['credentials'] == want
         r = readme(m)
         assert readme_field(r, 'Credentials') == want
-        # not "profile default": no profile gave them
+        # not "profile default": no profile gave them; the profile line
+        # says it gives settings only
         assert 'profile default' not in r
+        assert config(m)['profile'] == (
+            'default (settings only: credentials from environment variables)')
 
 
 def test_credentials_from_profile(fake, tmp_path):
