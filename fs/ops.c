@@ -76,11 +76,18 @@ static struct {
 	struct orgfs *fs;               /* told the count (fs->inodes) */
 } itab = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* The invalidation thread's queue; protected by inv.lock. */
+/* The invalidation threads' work; protected by inv.lock.  One thread
+ * drops the pages of single inodes (inos): a request handler never does
+ * it itself, since the kernel's invalidation waits for the lock of a page
+ * whose READ may be queued behind that very handler (with max_threads=1,
+ * or every worker doing the same: the mount hung for good).  The other
+ * sweeps after a change of the data and drops everything on SIGHUP,
+ * which take long and must not delay the first. */
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
+	pthread_t sweeper;
 	int running;
 	int stop;
 	int sweep;                      /* data changed: revalidate everything */
@@ -550,12 +557,22 @@ static uint64_t itab_set_hash(fuse_ino_t ino, uint64_t h)
 	return old;
 }
 
+static int inv_queue_ino(fuse_ino_t ino);
+static void inv_wait_ino(fuse_ino_t ino);
+
 /* The kernel may hold pages of what ino used to be: drop them before it
- * learns the new size, so that a read never mixes old bytes and new. */
+ * learns the new size, so that a read never mixes old bytes and new.
+ * Done by the invalidation thread, waited for (bounded): from the
+ * handler itself it could wait for ever on a READ of the same file queued
+ * behind it (see inv). */
 static void inval_if_changed(struct orgfs *fs, fuse_ino_t ino, uint64_t old,
 			     uint64_t now)
 {
-	if (old && old != now)
+	if (!old || old == now)
+		return;
+	if (inv_queue_ino(ino))
+		inv_wait_ino(ino);
+	else            /* not running yet, or a full queue */
 		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 }
 
@@ -785,8 +802,12 @@ static double timeout_of(const struct node *n)
 	return n->dynamic || n->provisional ? 0.0 : n->timeout;
 }
 
-static void inv_queue_ino(fuse_ino_t ino)
+/* @return whether ino was queued (not: the thread is not running, or the
+ * queue is full) */
+static int inv_queue_ino(fuse_ino_t ino)
 {
+	int queued = 0;
+
 	pthread_mutex_lock(&inv.lock);
 	if (inv.running && inv.ninos < 4096) {
 		if (inv.ninos == inv.capinos) {
@@ -798,11 +819,14 @@ static void inv_queue_ino(fuse_ino_t ino)
 				inv.capinos = nc;
 			}
 		}
-		if (inv.ninos < inv.capinos)
+		if (inv.ninos < inv.capinos) {
 			inv.inos[inv.ninos++] = ino;
-		pthread_cond_signal(&inv.cond);
+			queued = 1;
+		}
+		pthread_cond_broadcast(&inv.cond);
 	}
 	pthread_mutex_unlock(&inv.lock);
+	return queued;
 }
 
 /* A stat of a .orgfs/ file waits until the pages the last read of it left
@@ -1655,13 +1679,25 @@ static void *inv_main(void *arg)
 
 			inv.busy = ino;
 			pthread_mutex_unlock(&inv.lock);
-			/* waits for the read that queued it to finish */
+			/* waits for a read of it in flight to be answered */
 			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
 			pthread_mutex_lock(&inv.lock);
 			inv.busy = 0;
 			pthread_cond_broadcast(&inv.done);
 			continue;
 		}
+		pthread_cond_wait(&inv.cond, &inv.lock);
+	}
+	pthread_mutex_unlock(&inv.lock);
+	return NULL;
+}
+
+static void *inv_sweeper(void *arg)
+{
+	struct orgfs *fs = arg;
+
+	pthread_mutex_lock(&inv.lock);
+	while (!inv.stop) {
 		if (inv.drop) {
 			/* supersedes a sweep: nothing is left to compare */
 			inv.drop = inv.sweep = 0;
@@ -1688,7 +1724,7 @@ void ops_data_changed(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&inv.lock);
 	inv.sweep = 1;
-	pthread_cond_signal(&inv.cond);
+	pthread_cond_broadcast(&inv.cond);
 	pthread_mutex_unlock(&inv.lock);
 }
 
@@ -1699,7 +1735,7 @@ void ops_dropped(struct orgfs *fs)
 	stash_drop_all();
 	pthread_mutex_lock(&inv.lock);
 	inv.drop = 1;
-	pthread_cond_signal(&inv.cond);
+	pthread_cond_broadcast(&inv.cond);
 	pthread_mutex_unlock(&inv.lock);
 }
 
@@ -1714,6 +1750,15 @@ int ops_start(struct orgfs *fs)
 	res = pthread_create(&inv.thread, NULL, inv_main, fs);
 	if (res)
 		return -res;
+	res = pthread_create(&inv.sweeper, NULL, inv_sweeper, fs);
+	if (res) {
+		pthread_mutex_lock(&inv.lock);
+		inv.stop = 1;
+		pthread_cond_broadcast(&inv.cond);
+		pthread_mutex_unlock(&inv.lock);
+		pthread_join(inv.thread, NULL);
+		return -res;
+	}
 	pthread_mutex_lock(&inv.lock);
 	inv.running = 1;
 	pthread_mutex_unlock(&inv.lock);
@@ -1732,9 +1777,10 @@ void ops_stop(struct orgfs *fs)
 	}
 	inv.stop = 1;
 	inv.running = 0;
-	pthread_cond_signal(&inv.cond);
+	pthread_cond_broadcast(&inv.cond);
 	pthread_mutex_unlock(&inv.lock);
 	pthread_join(inv.thread, NULL);
+	pthread_join(inv.sweeper, NULL);
 	free(inv.inos);
 	inv.inos = NULL;
 	inv.ninos = inv.capinos = 0;

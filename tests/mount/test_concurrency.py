@@ -14,6 +14,7 @@ a cache cap far below what the readers use run at most 20 s.  ORGFS_CONCURRENCY_
 import os
 import random
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -384,3 +385,89 @@ def test_readers_and_evictions_demo():
     (by design, man page), which would be all this measured."""
     hammer(['--demo=600', '-o', 'resources=off'], None, duration(20),
            'evict', allowed_errors=('EACCES',), cap='1M')
+
+
+def _abort_connection(path):
+    """Abort the FUSE connection of the mount at path (fusectl), the one way
+    to free a daemon whose thread waits in the kernel for ever."""
+    dev = None
+    with open('/proc/self/mountinfo') as fh:
+        for line in fh:
+            f = line.split()
+            if f[4] == path:
+                dev = f[2].split(':')[1]
+    ctl = '/sys/fs/fuse/connections'
+    if dev is None:
+        return
+    if not os.path.exists(os.path.join(ctl, dev)):
+        subprocess.run(['mount', '-t', 'fusectl', 'none', ctl],
+                       stderr=subprocess.DEVNULL)
+    try:
+        with open(os.path.join(ctl, dev, 'abort'), 'w') as fh:
+            fh.write('1')
+    except OSError:
+        pass
+
+
+def test_changing_files_never_hang_one_worker(fakeaws_factory):
+    """Files whose data changes, read and listed at once by several
+    processes, through a single worker thread (-o max_threads=1): the
+    kernel's invalidation of a changed file waits for the lock of a page
+    whose READ is queued behind the request that asked for it; made by the
+    worker itself (in LOOKUP, GETATTR, READDIRPLUS), it waited for ever and
+    the mount hung, a SIGKILL unable to end the daemon (within a minute
+    here, before).  Every reader must keep making progress."""
+    fake = fakeaws_factory(accounts=8, seed=5)
+    accts = sorted(a['Id'] for a in fake.org()['accounts'])[:4]
+    secs = duration(30)
+    progress = {'t': time.monotonic(), 'n': 0}
+    stop = threading.Event()
+    with Mount(['--endpoint=' + fake.url,
+                '-o', 'resources=off,ttl=0,max_threads=1'],
+               env=aws_env(fake)) as m:
+        files = [m.p('accounts', a, 'tags', 'Owner') for a in accts]
+        dirs = [m.p('accounts', a, 'tags') for a in accts]
+
+        def moved():
+            progress['t'] = time.monotonic()
+            progress['n'] += 1
+
+        def reader():
+            while not stop.is_set():
+                for p in files:
+                    with open(p) as fh:
+                        fh.read()
+                moved()
+
+        def lister():
+            while not stop.is_set():
+                for d in dirs:
+                    for n in os.listdir(d):
+                        os.stat(os.path.join(d, n))
+                moved()
+
+        def mutator():
+            i = 0
+            while not stop.is_set():
+                i += 1
+                fake.mutate({'tags': {a: {'Owner': 'o%d-%s' % (i, 'x' * (i % 7))}
+                                      for a in accts}})
+                stop.wait(0.01)
+
+        ts = [threading.Thread(target=f, daemon=True)
+              for f in (reader, reader, reader, lister, lister, mutator)]
+        for t in ts:
+            t.start()
+        end = time.monotonic() + secs
+        stuck = None
+        while time.monotonic() < end and stuck is None:
+            stop.wait(0.5)
+            if time.monotonic() - progress['t'] > 15:
+                stuck = daemon_report(m.proc.pid)
+        stop.set()
+        if stuck is not None:
+            _abort_connection(m.path)
+        for t in ts:
+            t.join(30)
+        assert stuck is None, 'no reader moved for 15 s:\n' + stuck
+        assert progress['n'] > 10, progress
