@@ -389,6 +389,7 @@ static void demo_destroy(struct org_source *s)
 	free(d->acct);
 	free(d->by_id);
 	free(d->ous);
+	demo_who_free(d);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }

@@ -158,6 +158,13 @@ static void account_assignments(struct grow *g, const struct demo *d,
 		assign(g, d, a->id, BILLING, 0, extra_groups[3]);
 }
 
+/* The identity store's id, d-<10 characters> */
+static void store_id(const struct demo *d, char out[16])
+{
+	memcpy(out, "d-", 2);
+	demo_rand_alnum(out + 2, 10, demo_draw(d, H_ACCESS, 1));
+}
+
 /* The instance and its permission sets into g->a (no assignment) */
 static void instance_psets(struct grow *g, const struct demo *d)
 {
@@ -168,8 +175,8 @@ static void instance_psets(struct grow *g, const struct demo *d)
 	g->a->present = 1;
 	g->a->instance_arn = demo_xprintf(&g->oom, "arn:aws:sso:::instance/"
 					  "ssoins-%s", ins);
-	demo_rand_alnum(ps, 10, demo_draw(d, H_ACCESS, 1));
-	g->a->identity_store_id = demo_xprintf(&g->oom, "d-%s", ps);
+	store_id(d, ps);
+	g->a->identity_store_id = demo_xstrdup(&g->oom, ps);
 	g->a->psets = calloc(NPSETS, sizeof(*g->a->psets));
 	if (!g->a->psets)
 		g->oom = 1;
@@ -197,13 +204,50 @@ static void instance_psets(struct grow *g, const struct demo *d)
 	}
 }
 
-/* Every assignment of the organization, named (psets in the demo's
- * order until org_access_finish) */
-static int access_all(struct demo *d, int finish, struct org_access **out,
-		      struct aws_error *err)
+/* Empty g's assignments for the next account (the array kept) */
+static void grow_clear(struct grow *g)
 {
-	struct grow g = { 0 };
-	size_t i;
+	for (size_t i = 0; i < g->a->n; i++) {
+		free(g->a->v[i].account);
+		free(g->a->v[i].principal_id);
+		free(g->a->v[i].principal_name);
+	}
+	g->a->n = 0;
+}
+
+/* Account id onto a permission set's accounts (growing them by half);
+ * *cap is their room */
+static void pset_account(struct org_pset *p, size_t *cap, const char *id,
+			 int *oom)
+{
+	if (*oom || (p->naccounts && !strcmp(p->accounts[p->naccounts - 1], id)))
+		return;         /* held twice in the account: once */
+	if (p->naccounts == *cap) {
+		size_t nc = *cap ? *cap + *cap / 2 : 64;
+		char **nv = reallocarray(p->accounts, nc, sizeof(*nv));
+
+		if (!nv) {
+			*oom = 1;
+			return;
+		}
+		p->accounts = nv;
+		*cap = nc;
+	}
+	p->accounts[p->naccounts] = demo_xstrdup(oom, id);
+	if (!*oom)
+		p->naccounts++;
+}
+
+/* The permission sets, each with the accounts where it is provisioned
+ * (those where it is assigned): one account's assignments at a time, the
+ * organization's never held at once */
+int demo_list_access_psets(struct org_source *s, struct org_access **out,
+			   struct aws_error *err)
+{
+	struct demo *d = (struct demo *)s;
+	struct org_access one = { 0 };
+	struct grow g = { 0 }, each = { .a = &one };
+	size_t cap[NPSETS] = { 0 }, i, k;
 
 	*out = NULL;
 	if (demo_ready(d))
@@ -212,9 +256,31 @@ static int access_all(struct demo *d, int finish, struct org_access **out,
 	if (!g.a)
 		return demo_oom_error(err, OP);
 	instance_psets(&g, d);
-	for (i = 0; i < d->naccounts && !g.oom; i++)
-		account_assignments(&g, d, &d->acct[i], i);
-	if (g.oom || (finish && org_access_finish(g.a))) {
+	for (i = 0; i < d->naccounts && !g.oom && !each.oom; i++) {
+		grow_clear(&each);
+		account_assignments(&each, d, &d->acct[i], i);
+		for (k = 0; k < one.n && !each.oom; k++)
+			pset_account(&g.a->psets[one.v[k].pset],
+				     &cap[one.v[k].pset], one.v[k].account,
+				     &g.oom);
+	}
+	grow_clear(&each);
+	free(one.v);
+	for (k = 0; k < g.a->npsets && !g.oom && !each.oom; k++) {
+		struct org_pset *p = &g.a->psets[k];
+
+		p->naccounts = org_strings_sort_unique(p->accounts,
+						       p->naccounts);
+		if (p->naccounts < cap[k]) {    /* no room kept */
+			char **nv = reallocarray(p->accounts, p->naccounts ?
+						 p->naccounts : 1,
+						 sizeof(*nv));
+
+			if (nv)
+				p->accounts = nv;
+		}
+	}
+	if (g.oom || each.oom || org_access_finish(g.a)) {
 		org_access_free(g.a);
 		return demo_oom_error(err, OP);
 	}
@@ -222,44 +288,145 @@ static int access_all(struct demo *d, int finish, struct org_access **out,
 	return 0;
 }
 
-/* The permission sets, each with the accounts where it is provisioned
- * (those where it is assigned) */
-int demo_list_access_psets(struct org_source *s, struct org_access **out,
-			   struct aws_error *err)
+/* ---- the identity store's principals, listed once ---- */
+
+static int cmp_who(const void *x, const void *y)
 {
-	struct org_access *a;
-	size_t i, k;
-	int oom = 0, rc = access_all((struct demo *)s, 0, &a, err);
+	const struct demo_who *a = x, *b = y;
 
-	*out = NULL;
-	if (rc)
-		return rc;
-	for (k = 0; k < a->npsets && !oom; k++) {
-		struct org_pset *p = &a->psets[k];
+	if (a->user != b->user)
+		return a->user - b->user;
+	return strcmp(a->id, b->id);
+}
 
-		p->accounts = calloc(a->n ? a->n : 1, sizeof(char *));
-		if (!p->accounts)
-			oom = 1;
-		for (i = 0; p->accounts && i < a->n && !oom; i++)
-			if (a->v[i].pset == k)
-				p->accounts[p->naccounts++] =
-					demo_xstrdup(&oom, a->v[i].account);
-		if (!oom)
-			p->naccounts = org_strings_sort_unique(p->accounts,
-							       p->naccounts);
-	}
-	for (i = 0; i < a->n; i++) {
-		free(a->v[i].account);
-		free(a->v[i].principal_id);
-		free(a->v[i].principal_name);
-	}
-	a->n = 0;
-	if (oom || org_access_finish(a)) {
-		org_access_free(a);
-		return demo_oom_error(err, OP);
-	}
-	*out = a;
+/* (user, name) into w[*n] unless there (h: 2^k slots of indexes + 1 into
+ * w, hmask their mask).  @return -1 out of memory */
+static int who_add(struct demo_who *w, size_t *n, size_t *h, size_t hmask,
+		   const struct demo *d, int user, const char *name)
+{
+	char id[48];
+	size_t i;
+
+	principal_id(d, name, id);
+	for (i = hash_fnv1a(id, strlen(id)) & hmask; h[i]; i = (i + 1) & hmask)
+		if (w[h[i] - 1].user == user && !strcmp(w[h[i] - 1].id, id))
+			return 0;
+	w[*n].user = user;
+	snprintf(w[*n].id, sizeof(w[*n].id), "%s", id);
+	w[*n].name = strdup(name);
+	if (!w[*n].name)
+		return -1;
+	h[i] = ++*n;
 	return 0;
+}
+
+/* Every group an assignment names and every user, one pass over the
+ * accounts (the groups are the owners' and a few more: their number is
+ * bounded by the owner values, not by the accounts).  @return 0 or -1 */
+static int who_build(struct demo *d)
+{
+	struct org_access one = { 0 };
+	struct grow each = { .a = &one };
+	struct demo_who *w = NULL;
+	size_t *h = NULL, n = 0, cap = 0, hmask = 0, i, k;
+	int bad = 0;
+
+	for (i = 0; i <= d->naccounts && !bad; i++) {
+		if (i == d->naccounts) {
+			/* the users, assigned or not: a group's members */
+			grow_clear(&each);
+			for (k = 0; k < ARRAY_LEN(users); k++)
+				assign(&each, d, "", 0, 1, users[k]);
+		} else {
+			grow_clear(&each);
+			account_assignments(&each, d, &d->acct[i], i);
+		}
+		bad = each.oom;
+		for (k = 0; k < one.n && !bad; k++) {
+			if (2 * (n + 1) > hmask) {      /* grow, rehash */
+				size_t nc = cap ? 2 * cap : 64, j, s;
+				struct demo_who *nw = reallocarray(w, nc,
+								   sizeof(*w));
+				size_t *nh = calloc(2 * nc, sizeof(*nh));
+
+				if (nw)
+					w = nw;
+				if (!nw || !nh) {
+					free(nh);
+					bad = 1;
+					break;
+				}
+				free(h);
+				h = nh;
+				cap = nc;
+				hmask = 2 * nc - 1;
+				for (j = 0; j < n; j++) {
+					for (s = hash_fnv1a(w[j].id,
+							    strlen(w[j].id)) &
+						 hmask; h[s]; s = (s + 1) & hmask)
+						;
+					h[s] = j + 1;
+				}
+			}
+			bad = who_add(w, &n, h, hmask, d, one.v[k].user,
+				      one.v[k].principal_name);
+		}
+	}
+	grow_clear(&each);
+	free(one.v);
+	free(h);
+	if (bad) {
+		while (n)
+			free(w[--n].name);
+		free(w);
+		return -1;
+	}
+	if (n > 1)
+		qsort(w, n, sizeof(*w), cmp_who);
+	d->who = w;
+	d->nwho = n;
+	return 0;
+}
+
+/* The principals, listed on first use (thread-safe, once).
+ * @return 0, or -ENOMEM for good */
+static int who_ready(struct demo *d)
+{
+	int b = __atomic_load_n(&d->who_built, __ATOMIC_ACQUIRE);
+
+	if (b)
+		return b > 0 ? 0 : -ENOMEM;
+	if (demo_ready(d))
+		return -ENOMEM;
+	pthread_mutex_lock(&d->lock);
+	if (!d->who_built)
+		__atomic_store_n(&d->who_built, who_build(d) ? -1 : 1,
+				 __ATOMIC_RELEASE);
+	b = d->who_built;
+	pthread_mutex_unlock(&d->lock);
+	return b > 0 ? 0 : -ENOMEM;
+}
+
+/* The name of the principal (user, id), or NULL */
+static const char *who_name(const struct demo *d, int user, const char *id)
+{
+	struct demo_who key = { .user = user };
+	const struct demo_who *w;
+
+	if (strlen(id) >= sizeof(key.id))
+		return NULL;
+	strcpy(key.id, id);
+	w = bsearch(&key, d->who, d->nwho, sizeof(*d->who), cmp_who);
+	return w ? w->name : NULL;
+}
+
+void demo_who_free(struct demo *d)
+{
+	for (size_t i = 0; i < d->nwho; i++)
+		free(d->who[i].name);
+	free(d->who);
+	d->who = NULL;
+	d->nwho = 0;
 }
 
 int demo_list_account_access(struct org_source *s, const char *instance,
@@ -319,30 +486,26 @@ int demo_list_account_access(struct org_source *s, const char *instance,
 }
 
 /* A group's members: each user is in about two groups of five */
-int demo_list_members(struct org_source *s, const char *store_id,
+int demo_list_members(struct org_source *s, const char *store_id_,
 		      const char *group_id, struct org_members **out,
 		      struct aws_error *err)
 {
 	static const char op[] = "ListGroupMemberships";
-	const struct demo *d = (const struct demo *)s;
-	struct org_access *a = NULL;
+	struct demo *d = (struct demo *)s;
 	struct org_members *m;
-	const char *group = NULL;
+	const char *group;
+	char store[16];
 	size_t i;
-	int oom = 0, rc;
+	int oom = 0;
 
 	*out = NULL;
-	rc = access_all((struct demo *)s, 0, &a, err);
-	if (rc)
-		return rc;
-	for (i = 0; i < a->n && !group; i++)
-		if (!a->v[i].user && !strcmp(a->v[i].principal_id, group_id))
-			group = a->v[i].principal_name;
-	if (!group || strcmp(store_id, a->identity_store_id)) {
-		org_access_free(a);
+	if (who_ready(d))
+		return demo_oom_error(err, op);
+	store_id(d, store);
+	group = who_name(d, 0, group_id);
+	if (!group || strcmp(store_id_, store))
 		return demo_error(err, ENOENT, op, "ResourceNotFoundException",
 				  "GROUP not found");
-	}
 	m = calloc(1, sizeof(*m));
 	if (m)
 		m->user_ids = calloc(ARRAY_LEN(users), sizeof(char *));
@@ -355,7 +518,6 @@ int demo_list_members(struct org_source *s, const char *store_id,
 		principal_id(d, users[i], id);
 		m->user_ids[m->n++] = demo_xstrdup(&oom, id);
 	}
-	org_access_free(a);
 	if (!m || !m->user_ids || oom) {
 		org_members_free(m);
 		return demo_oom_error(err, op);
@@ -365,43 +527,31 @@ int demo_list_members(struct org_source *s, const char *store_id,
 	return 0;
 }
 
-int demo_describe_principal(struct org_source *s, const char *store_id,
+int demo_describe_principal(struct org_source *s, const char *store_id_,
 			    int user, const char *id,
 			    struct org_principal **out, struct aws_error *err)
 {
 	const char *op = user ? "DescribeUser" : "DescribeGroup";
-	struct org_access *a = NULL;
+	struct demo *d = (struct demo *)s;
 	struct org_principal *u;
-	const char *name = NULL;
-	size_t i;
-	int oom = 0, rc;
+	const char *name;
+	char store[16];
+	int oom = 0;
 
 	*out = NULL;
-	rc = access_all((struct demo *)s, 0, &a, err);
-	if (rc)
-		return rc;
-	if (strcmp(store_id, a->identity_store_id)) {
-		org_access_free(a);
+	if (who_ready(d))
+		return demo_oom_error(err, op);
+	store_id(d, store);
+	if (strcmp(store_id_, store))
 		return demo_error(err, ENOENT, op, "ResourceNotFoundException",
 				  "Identity store %s does not exist",
-				  store_id);
-	}
-	for (i = 0; i < a->n && !name; i++)
-		if (a->v[i].user == user && !strcmp(a->v[i].principal_id, id))
-			name = a->v[i].principal_name;
-	for (i = 0; user && i < ARRAY_LEN(users) && !name; i++) {
-		char uid[48];
-
-		principal_id((const struct demo *)s, users[i], uid);
-		if (!strcmp(uid, id))
-			name = users[i];
-	}
+				  store_id_);
+	name = who_name(d, user, id);
 	u = calloc(1, sizeof(*u));
 	if (u) {
 		u->id = demo_xstrdup(&oom, id);
 		u->name = demo_xstrdup(&oom, name ? name : "");
 	}
-	org_access_free(a);
 	if (!u || oom) {
 		org_principal_free(u);
 		return demo_oom_error(err, op);

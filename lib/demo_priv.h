@@ -75,6 +75,10 @@ struct demo {
 	unsigned nres;          /* resources per account and region */
 	pthread_mutex_t lock;   /* the lay-out on first use */
 	int built;              /* 1 laid out, -1 failed (atomic) */
+	/* the identity store's principals (demo_access.c), on first use */
+	struct demo_who *who;   /* sorted by type, id */
+	size_t nwho;
+	int who_built;          /* 1 made, -1 failed (atomic) */
 };
 
 static inline const char *demo_mgmt_id(const struct demo *d)
@@ -154,6 +158,16 @@ int demo_config_compliance(struct org_source *s, const char *account,
 			   struct aws_error *err);
 
 /* ---- demo_access.c ---- */
+
+/* A group some assignment names, or a user: what DescribeGroup and
+ * DescribeUser answer */
+struct demo_who {
+	int user;
+	char id[40];
+	char *name;
+};
+
+void demo_who_free(struct demo *d);
 
 int demo_list_access_psets(struct org_source *s, struct org_access **out,
 			   struct aws_error *err);
