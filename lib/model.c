@@ -940,6 +940,32 @@ int org_access_finish(struct org_access *a)
 	return 0;
 }
 
+int org_pset_provisioned(const struct org_pset *p, const char *account)
+{
+	size_t lo = 0, hi = p->naccounts;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(account, p->accounts[mid]);
+
+		if (!c)
+			return 1;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+int org_access_provisioned(const struct org_access *a, const char *account)
+{
+	for (size_t i = 0; i < a->npsets; i++)
+		if (org_pset_provisioned(&a->psets[i], account))
+			return 1;
+	return 0;
+}
+
 const struct org_pset *org_access_find_pset(const struct org_access *a,
 					    const char *name)
 {

@@ -265,6 +265,11 @@ void org_access_free(struct org_access *a);
  * pset indexes follow) and give each principal its label.
  * @return 0 or -ENOMEM */
 int org_access_finish(struct org_access *a);
+/* Whether some permission set of a (the permission sets' value, with
+ * where each is provisioned) is provisioned in account. */
+int org_access_provisioned(const struct org_access *a, const char *account);
+/* Whether p is provisioned in account (its accounts, sorted). */
+int org_pset_provisioned(const struct org_pset *p, const char *account);
 /* The permission set called name, or NULL. */
 const struct org_pset *org_access_find_pset(const struct org_access *a,
 					    const char *name);

@@ -1568,25 +1568,6 @@ static int fetch_psets(struct org *o, const char *key, union org_value *v,
 	return ops->list_access_psets(o->src, &v->access, err);
 }
 
-/* Whether account is in a permission set's sorted accounts */
-static int provisioned_in(const struct org_pset *p, const char *account)
-{
-	size_t lo = 0, hi = p->naccounts;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(account, p->accounts[mid]);
-
-		if (!c)
-			return 1;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return 0;
-}
-
 /* An account's assignments: of the permission sets provisioned there
  * (ORG_PSETS says which) */
 static int fetch_account_access(struct org *o, const char *account,
@@ -1613,7 +1594,7 @@ static int fetch_account_access(struct org *o, const char *account,
 		return -ENOMEM;
 	}
 	for (i = 0; i < ps->npsets; i++)
-		if (provisioned_in(&ps->psets[i], account))
+		if (org_pset_provisioned(&ps->psets[i], account))
 			arns[n++] = ps->psets[i].arn;
 	if (ps->present)
 		res = ops->list_account_access(o->src, ps->instance_arn,
