@@ -1030,12 +1030,55 @@ void org_account_access_free(struct org_account_access *a)
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
-		free(a->v[i].pset_arn);
-		free(a->v[i].principal_id);
+		if (a->packed) {
+			strpool_put(a->v[i].pset_arn);
+			strpool_put(a->v[i].principal_id);
+		} else {
+			free(a->v[i].pset_arn);
+			free(a->v[i].principal_id);
+		}
 	}
-	free(a->v);
+	if (!a->packed)
+		free(a->v);
 	org_skipped_free(&a->skipped);
 	free(a);
+}
+
+int org_account_access_pack(struct org_account_access **ap)
+{
+	struct org_account_access *a = *ap, *p;
+	size_t i;
+
+	if (a->packed)
+		return 0;
+	p = malloc(sizeof(*p) + a->n * sizeof(*a->v));
+	if (!p)
+		return -ENOMEM;
+	*p = *a;
+	p->v = (struct org_listed *)(void *)(p + 1);
+	p->packed = 1;
+	for (i = 0; i < a->n; i++) {
+		const char *arn = strpool_get(a->v[i].pset_arn, 1);
+		const char *id = arn ? strpool_get(a->v[i].principal_id, 1) :
+			NULL;
+
+		if (!id) {
+			strpool_put(arn);
+			while (i--) {
+				strpool_put(p->v[i].pset_arn);
+				strpool_put(p->v[i].principal_id);
+			}
+			free(p);
+			return -ENOMEM;
+		}
+		p->v[i] = (struct org_listed){ (char *)arn, a->v[i].user,
+					       (char *)id };
+	}
+	/* the skipped records moved with the struct */
+	memset(&a->skipped, 0, sizeof(a->skipped));
+	org_account_access_free(a);
+	*ap = p;
+	return 0;
 }
 
 static int cmp_listed(const void *x, const void *y)

@@ -1602,6 +1602,10 @@ static int fetch_account_access(struct org *o, const char *account,
 					       &v->acct_access, err);
 	else if (!(v->acct_access = calloc(1, sizeof(*v->acct_access))))
 		res = -ENOMEM;
+	/* kept packed (a value for every account): unpacked when that
+	 * fails, as good */
+	if (!res)
+		org_account_access_pack(&v->acct_access);
 	if (res == -ENOMEM && !err->err)
 		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
 	free(arns);
@@ -1618,8 +1622,10 @@ static void hash_account_access(const void *p, uint64_t *h, size_t *sz)
 		h_str(h, a->v[i].pset_arn);
 		h_int(h, a->v[i].user);
 		h_str(h, a->v[i].principal_id);
-		*sz += sizeof(a->v[i]) + slen(a->v[i].pset_arn) +
-		       slen(a->v[i].principal_id);
+		/* pooled strings are the pool's (cache_pool_bytes) */
+		*sz += sizeof(a->v[i]) + (a->packed ? 0 :
+					  slen(a->v[i].pset_arn) +
+					  slen(a->v[i].principal_id));
 	}
 }
 
