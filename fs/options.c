@@ -848,7 +848,7 @@ static const struct opt opts[] = {
 	TTL("ttl_policies", K(ORG_POLICIES) | K(ORG_POLICY) | K(ORG_EFFPOL) |
 	    K(ORG_ROOTS)),
 	TTL("ttl_access", K(ORG_ACCESS) | K(ORG_MEMBERS) | K(ORG_PRINCIPAL) |
-	    K(ORG_PSETS) | K(ORG_ACCOUNT_ACCESS)),
+	    K(ORG_PSETS) | K(ORG_ACCOUNT_ACCESS) | K(ORG_ACCESS_DIGEST)),
 	TTL("ttl_regions", K(ORG_REGIONS)),
 	/* Config results and the aggregator's listing as long as resources */
 	{ .name = "ttl_resources", NUM(U_TTL, 0, YEAR),

@@ -143,6 +143,8 @@ static int name_principals(struct lctx *c, const char *store,
  * the permission sets (ORG_PSETS), its listing (ORG_ACCOUNT_ACCESS),
  * its principals' names (ORG_PRINCIPAL) ---- */
 
+/* By permission set, type, label, id: an account's own view labels a
+ * principal by its name; an owner's, as ORG_ACCESS does */
 static int cmp_view(const void *x, const void *y)
 {
 	const struct org_assignment *a = x, *b = y;
@@ -152,12 +154,14 @@ static int cmp_view(const void *x, const void *y)
 		return a->pset < b->pset ? -1 : 1;
 	if (a->user != b->user)
 		return a->user - b->user;
-	r = strcmp(a->principal_name, b->principal_name);
+	r = strcmp(a->label, b->label);
 	return r ? r : strcmp(a->principal_id, b->principal_id);
 }
 
-int account_view_get(struct lctx *c, const char *account,
-		     struct account_view *av)
+/* The account's view; with names 0 no name is asked, every principal
+ * is its id (the organization-wide view found the names refused) */
+static int account_view_named(struct lctx *c, const char *account,
+			      struct account_view *av, int names)
 {
 	const struct org_account_access *x;
 	struct principal_name *who = NULL;
@@ -203,8 +207,12 @@ int account_view_get(struct lctx *c, const char *account,
 			who[nwho++] = (struct principal_name){
 				y->user, y->principal_id, NULL };
 	}
-	res = name_principals(c, av->ps->identity_store_id, who, nwho,
-			      av->names_why, sizeof(av->names_why));
+	if (names)
+		res = name_principals(c, av->ps->identity_store_id, who, nwho,
+				      av->names_why, sizeof(av->names_why));
+	else
+		for (k = 0; k < nwho; k++)
+			who[k].name = who[k].id;
 	for (i = 0; !res && i < av->n; i++) {
 		struct org_assignment *y = &av->v[i];
 
@@ -222,6 +230,12 @@ int account_view_get(struct lctx *c, const char *account,
 	if (av->n > 1)
 		qsort(av->v, av->n, sizeof(*av->v), cmp_view);
 	return 0;
+}
+
+int account_view_get(struct lctx *c, const char *account,
+		     struct account_view *av)
+{
+	return account_view_named(c, account, av, 1);
 }
 
 void account_view_free(struct account_view *av)
@@ -639,14 +653,15 @@ int f_group_members(struct lctx *c, struct node *out)
 	return res;
 }
 
-/* ---- owners/<owner>/access.tsv: from the owner's accounts alone, each
- * account's assignments as its own access.tsv has them (account_view_get),
- * never the organization's (issue 17.5: at 100,000 accounts that view
- * was 40 MiB, held while every owner's file was read) ---- */
+/* ---- owners/<owner>/access.tsv: the owner's accounts' assignments, each
+ * account's as its access.tsv has them (account_view_get), in the order
+ * and with the marks of the organization-wide view, which is built for
+ * it (ORG_ACCESS_DIGEST: every account and principal fetched at once, as
+ * before) but not kept (issue 17.5: at 100,000 accounts it was 40 MiB,
+ * held while every owner's file was read) ---- */
 
-/* Whether the index object is an account of the owner with some
- * permission set provisioned (an account with none has no assignment:
- * nothing is asked of it) */
+/* An account of the owner's with some permission set provisioned (one
+ * with none has no assignment) */
 static int owner_account(const struct org_index_obj *ob, const char *owner,
 			 const struct org_access *ps)
 {
@@ -655,33 +670,50 @@ static int owner_account(const struct org_index_obj *ob, const char *owner,
 	       org_access_provisioned(ps, ob->id);
 }
 
+/* Label av's principals as ORG_ACCESS does ("name (id)" where another
+ * principal of the type has the name, the digest says) and sort them so.
+ * @return 0 or -ENOMEM; free the labels with owner_view_free */
+static int owner_view_label(struct account_view *av,
+			    const struct org_access_digest *dg)
+{
+	size_t i;
+
+	for (i = 0; i < av->n; i++) {
+		struct org_assignment *y = &av->v[i];
+
+		if (org_access_digest_shared(dg, y->user, y->principal_id) &&
+		    asprintf(&y->label, "%s (%s)", y->principal_name,
+			     y->principal_id) < 0) {
+			y->label = y->principal_name;
+			return -ENOMEM;
+		}
+	}
+	if (av->n > 1)
+		qsort(av->v, av->n, sizeof(*av->v), cmp_view);
+	return 0;
+}
+
+static void owner_view_free(struct account_view *av)
+{
+	for (size_t i = 0; i < av->n; i++)
+		if (av->v[i].label != av->v[i].principal_name)
+			free(av->v[i].label);
+	account_view_free(av);
+}
+
 int f_owner_access_tsv(struct lctx *c, struct node *out)
 {
-	const struct org_index *x = index_of(c);
+	const struct org_access_digest *dg = need(c, ORG_ACCESS_DIGEST, "");
+	const struct org_index *x = dg ? index_of(c) : NULL;
 	const struct org_access *ps = x ? need(c, ORG_PSETS, "") : NULL;
 	struct table t;
-	size_t i, k, skipped;
-	int res = 0;
+	size_t i, k;
+	int res;
 
-	if (!x || !ps)
+	if (!ps)
 		return failed(c);
-	/* the accounts' listings asked at once, then each taken (pinned):
-	 * what was left out is known before the table starts */
-	for (i = 0; i < x->n; i++)
-		if (owner_account(&x->v[i], c->arg[0], ps))
-			ask_ahead(c, ORG_ACCOUNT_ACCESS, x->v[i].id);
-	skipped = ps->skipped.n;
-	for (i = 0; i < x->n; i++) {
-		const struct org_account_access *aa;
-
-		if (!owner_account(&x->v[i], c->arg[0], ps))
-			continue;
-		aa = need(c, ORG_ACCOUNT_ACCESS, x->v[i].id);
-		if (!aa)
-			return failed(c);
-		skipped += aa->skipped.n;
-	}
-	res = start(&t, c, out, skipped, owner_cols, ARRAY_SIZE(owner_cols));
+	res = start(&t, c, out, dg->skipped, owner_cols,
+		    ARRAY_SIZE(owner_cols));
 	for (i = 0; i < x->n && !res; i++) {
 		const struct org_index_obj *ob = &x->v[i];
 		struct account_view av;
@@ -689,16 +721,20 @@ int f_owner_access_tsv(struct lctx *c, struct node *out)
 
 		if (!owner_account(ob, c->arg[0], ps))
 			continue;
-		res = account_view_get(c, ob->id, &av);
+		/* names refused: ids, not asked again for each owner */
+		res = account_view_named(c, ob->id, &av, !dg->names_denied);
 		if (res)
 			break;
-		has = owner_access(c, av.v, av.n, !av.names_why[0], ob->owner);
+		res = owner_view_label(&av, dg);
+		has = owner_access(c, av.v, av.n,
+				   !dg->names_denied && !av.names_why[0],
+				   ob->owner);
 		for (k = 0; k < av.n && !res; k++)
 			res = table_row(&t, ob->id, ob->label, has,
 					ps->psets[av.v[k].pset].name,
 					ptype(&av.v[k]), av.v[k].principal_name,
 					av.v[k].principal_id);
-		account_view_free(&av);
+		owner_view_free(&av);
 	}
 	return table_finish(&t, res);
 }

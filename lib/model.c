@@ -940,13 +940,13 @@ int org_access_finish(struct org_access *a)
 	return 0;
 }
 
-int org_pset_provisioned(const struct org_pset *p, const char *account)
+int org_strings_find(char *const *v, size_t n, const char *s)
 {
-	size_t lo = 0, hi = p->naccounts;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(account, p->accounts[mid]);
+		int c = strcmp(s, v[mid]);
 
 		if (!c)
 			return 1;
@@ -956,6 +956,11 @@ int org_pset_provisioned(const struct org_pset *p, const char *account)
 			lo = mid + 1;
 	}
 	return 0;
+}
+
+int org_pset_provisioned(const struct org_pset *p, const char *account)
+{
+	return org_strings_find(p->accounts, p->naccounts, account);
 }
 
 int org_access_provisioned(const struct org_access *a, const char *account)

@@ -312,6 +312,8 @@ void org_members_free(struct org_members *m);
 /* Sort n malloc'd strings, freeing those there twice.  @return how many
  * are left */
 size_t org_strings_sort_unique(char **v, size_t n);
+/* Whether s is one of n sorted strings v. */
+int org_strings_find(char *const *v, size_t n, const char *s);
 /* Sort m's ids and drop those listed twice. */
 void org_members_sort(struct org_members *m);
 void org_principal_free(struct org_principal *p);

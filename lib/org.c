@@ -948,6 +948,7 @@ union org_value {
 	struct org_principal *principal;
 	struct org_account_access *acct_access;
 	char *parent;
+	struct org_access_digest *digest;
 };
 
 /* The key "<account>/<region>" of ORG_RESOURCES and ORG_CONFIG, split */
@@ -1387,9 +1388,10 @@ static int build_names(struct access_build *b, struct aws_error *err)
 	return res;
 }
 
-/* The assignments; names the identity store refused are recorded in
- * .orgfs/errors (the value itself is complete: ids stand for names). */
-static int fetch_access(struct org *o, const char *key, union org_value *v,
+/* The assignments into *out; names the identity store refused are
+ * recorded in .orgfs/errors (the value itself is complete: ids stand for
+ * names). */
+static int access_build(struct org *o, struct org_access **out,
 			struct aws_error *err)
 {
 	struct access_build b = { .o = o };
@@ -1399,7 +1401,6 @@ static int fetch_access(struct org *o, const char *key, union org_value *v,
 	size_t i;
 	int res, oom = 0;
 
-	(void)key;
 	if (!o->src->ops->list_access_psets)
 		return unsupported(err, "NotSupported",
 				   "this source has no Identity Center data");
@@ -1463,8 +1464,102 @@ out:
 		org_access_free(b.a);
 		return res;
 	}
-	v->access = b.a;
+	*out = b.a;
 	return 0;
+}
+
+static int fetch_access(struct org *o, const char *key, union org_value *v,
+			struct aws_error *err)
+{
+	(void)key;
+	return access_build(o, &v->access, err);
+}
+
+static void record_skipped(struct org *o, int kind, const char *key,
+			   union org_value v);
+
+/* ORG_ACCESS built, its records left out named as ORG_ACCESS's are, and
+ * let go but for its digest: what it fetched stays in the cache, each
+ * account's assignments and each principal's name */
+static int fetch_access_digest(struct org *o, const char *key,
+			       union org_value *v, struct aws_error *err)
+{
+	struct org_access_digest *d;
+	struct org_access *a = NULL;
+	size_t i;
+	int res = access_build(o, &a, err), oom = 0;
+
+	(void)key;
+	if (res)
+		return res;
+	record_skipped(o, ORG_ACCESS, "", (union org_value){ .access = a });
+	d = calloc(1, sizeof(*d));
+	if (d)
+		d->shared = calloc(a->n ? a->n : 1, sizeof(*d->shared));
+	if (!d || !d->shared)
+		oom = 1;
+	for (i = 0; !oom && i < a->n; i++) {
+		const struct org_assignment *x = &a->v[i];
+
+		/* a label is the name unless another principal has it */
+		if (!strcmp(x->label, x->principal_name))
+			continue;
+		if (asprintf(&d->shared[d->nshared], "%s/%s",
+			     x->user ? "USER" : "GROUP", x->principal_id) < 0)
+			oom = 1;
+		else
+			d->nshared++;
+	}
+	if (!oom) {
+		d->skipped = a->skipped.n;
+		d->names_denied = a->names_code[0] != '\0';
+		d->nshared = org_strings_sort_unique(d->shared, d->nshared);
+	}
+	org_access_free(a);
+	if (oom) {
+		org_access_digest_free(d);
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		return -ENOMEM;
+	}
+	v->digest = d;
+	return 0;
+}
+
+static void hash_access_digest(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct org_access_digest *d = p;
+
+	h_int(h, (long long)d->skipped);
+	h_int(h, d->names_denied);
+	*sz += sizeof(*d);
+	for (size_t i = 0; i < d->nshared; i++) {
+		h_str(h, d->shared[i]);
+		*sz += sizeof(char *) + slen(d->shared[i]);
+	}
+}
+
+static void free_access_digest(void *v)
+{
+	org_access_digest_free(v);
+}
+
+int org_access_digest_shared(const struct org_access_digest *d, int user,
+			     const char *id)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "%s/%s", user ? "USER" : "GROUP", id);
+	return org_strings_find(d->shared, d->nshared, key);
+}
+
+void org_access_digest_free(struct org_access_digest *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; d->shared && i < d->nshared; i++)
+		free(d->shared[i]);
+	free(d->shared);
+	free(d);
 }
 
 /* A key "<store id>/<id>" into store and *id.  @return 0, or -EINVAL
@@ -1740,6 +1835,9 @@ static const struct kind_def {
 			 fetch_parent, hash_parent, free },
 	[ORG_ROOTS] = { "roots", LANE_ORGANIZATIONS,
 			fetch_roots, hash_roots, free_roots },
+	[ORG_ACCESS_DIGEST] = { "access digest", LANE_MEMBER_ACCOUNTS,
+				fetch_access_digest, hash_access_digest,
+				free_access_digest },
 };
 
 const char *org_kind_name(enum org_kind k)

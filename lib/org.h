@@ -35,6 +35,11 @@
  *   ORG_ROOTS     ""            the roots and their policy types
  *                               (ListRoots), which ORG_INFO, ORG_HIER and
  *                               ORG_POLICIES start from
+ *   ORG_ACCESS_DIGEST ""        derived: ORG_ACCESS built (every account's
+ *                               assignments and principals fetched, as
+ *                               the organization-wide views need) and
+ *                               let go, but for what owners/<o>/access.tsv
+ *                               takes of it (struct org_access_digest)
  * Values are the model.h structs, immutable, shared by reference.  Each
  * kind is one row of the table in org.c (name, lane, fetch, hash, free).
  */
@@ -70,6 +75,7 @@ enum org_kind {
 	ORG_ACCOUNT_ACCESS,
 	ORG_PARENT,
 	ORG_ROOTS,
+	ORG_ACCESS_DIGEST,
 	ORG_NKINDS
 };
 
@@ -85,6 +91,25 @@ struct org_index_obj {
 	char *owner_source;             /* provenance, "none" when none */
 	struct org_tags tags;           /* the object's own tags */
 };
+
+/* What an owner's access table takes of the organization-wide
+ * assignments, which it reads account by account (ORG_ACCOUNT_ACCESS):
+ * ORG_ACCESS is 40 MiB at 100,000 accounts, this a few bytes. */
+struct org_access_digest {
+	size_t skipped;                 /* records left out, all accounts' */
+	int names_denied;               /* the identity store refused names:
+					   every principal is its id */
+	size_t nshared;                 /* principals whose name another of
+					   their type has ("name (<id>)" in
+					   ORG_ACCESS's labels), as "GROUP/<id>"
+					   or "USER/<id>", sorted */
+	char **shared;
+};
+
+/* Whether the principal (user, id) shares its name (d->shared). */
+int org_access_digest_shared(const struct org_access_digest *d, int user,
+			     const char *id);
+void org_access_digest_free(struct org_access_digest *d);
 
 /* Every account, root and OU, sorted by id. */
 struct org_index {

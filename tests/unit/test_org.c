@@ -681,6 +681,7 @@ static const char *const fake_keys[ORG_NKINDS] = {
 	[ORG_MEMBERS] = "d-1/g-1", [ORG_PRINCIPAL] = "d-1/USER/u-1",
 	[ORG_PSETS] = "", [ORG_ACCOUNT_ACCESS] = "111111111111",
 	[ORG_PARENT] = "111111111111", [ORG_ROOTS] = "",
+	[ORG_ACCESS_DIGEST] = "",
 };
 
 START_TEST(test_kind_names)
