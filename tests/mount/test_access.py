@@ -11,7 +11,7 @@ import pytest
 
 from expected import esc
 from fixture import FakeAWS
-from orgfsmount import ORGFS, Mount, aws_env
+from orgfsmount import ORGFS, Mount, aws_env, status
 
 # no client-side limit: the fake answers at once (the throttled test keeps it)
 ARGS = ['-o', 'resources=off', '-o', 'rate_organizations=1000']
@@ -504,3 +504,19 @@ def test_one_account_costs_its_own_calls(fake):
         keys = [(r['op'], json.dumps(r['params'], sort_keys=True)) for r in calls]
         dup = [k for k, n in collections.Counter(keys).items() if n > 1]
         assert not dup, dup
+
+
+def test_owners_access_does_not_walk_the_resources_per_owner():
+    """Each owner's access.tsv then resources.tsv, as grep -r owners/ reads
+    them (issue 17.5): the access data is fetched at once for the first
+    owner, not owner by owner, where each owner's new values changed the
+    data version and the next resources.tsv walked every resource again
+    (62 walks for 130 owners, 3 before and after)."""
+    with Mount(['--demo=300']) as m:
+        owners = sorted(os.listdir(m.p('owners')))
+        assert len(owners) > 50
+        for o in owners:
+            assert read(m.p('owners', o, 'access.tsv')).startswith('account_id\t')
+            assert read(m.p('owners', o, 'resources.tsv'))
+        walks = int(status(m)['resource_walks'])
+        assert 1 <= walks <= 5, walks

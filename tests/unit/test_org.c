@@ -1290,6 +1290,46 @@ START_TEST(test_access_names_denied)
 }
 END_TEST
 
+/* The digest owners/<o>/access.tsv reads: ORG_ACCESS built for it (every
+ * account's listing and principal fetched and kept) but not kept itself
+ * (issue 17.5: 40 MiB at 100,000 accounts); what it says of names
+ * refused */
+START_TEST(test_access_digest_keeps_no_view)
+{
+	struct org_config cfg = base_cfg();
+	struct cache_ref ref = { 0 }, peek = { 0 };
+	const struct org_access_digest *d;
+	struct org *o;
+	int denied;
+
+	for (denied = 0; denied < 2; denied++) {
+		fk.names_denied = denied;
+		memset(fk.calls, 0, sizeof(fk.calls));
+		o = fake_org(&fake_ops, &cfg);
+		get_ok(o, ORG_ACCESS_DIGEST, "", &ref);
+		d = ref.data;
+		ck_assert_uint_eq(d->skipped, 0);
+		ck_assert_int_eq(d->names_denied, denied);
+		ck_assert_uint_eq(d->nshared, 0);
+		ck_assert_int_eq(org_access_digest_shared(d, 0, "g-1"), 0);
+		org_put(o, &ref);
+		/* not kept: the organization-wide view */
+		ck_assert_int_eq(org_peek(o, ORG_ACCESS, "", &peek), -ENOENT);
+		/* kept: what it was built from, for the owners' rows */
+		ck_assert_int_eq(org_peek(o, ORG_PSETS, "", &peek), 0);
+		org_put(o, &peek);
+		ck_assert_int_eq(org_peek(o, ORG_ACCOUNT_ACCESS,
+					  "111111111111", &peek), 0);
+		org_put(o, &peek);
+		ck_assert_int_eq(fk_calls(ORG_ACCOUNT_ACCESS), 1);
+		ck_assert_int_eq(fk_calls(ORG_PRINCIPAL), 1);
+		free_fake_org(o);
+		fk.destroyed = 0;
+	}
+	fk.names_denied = 0;
+}
+END_TEST
+
 static Suite *org_suite(void)
 {
 	Suite *s = suite_create("org");
@@ -1306,6 +1346,7 @@ static Suite *org_suite(void)
 	tcase_add_test(tc, test_drop);
 	tcase_add_test(tc, test_unsupported);
 	tcase_add_test(tc, test_access_names_denied);
+	tcase_add_test(tc, test_access_digest_keeps_no_view);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_index_error);
 	tcase_add_test(tc, test_owner_value_lazy);
