@@ -657,7 +657,7 @@ int f_group_members(struct lctx *c, struct node *out)
  * account's as its access.tsv has them (account_view_get), in the order
  * and with the marks of the organization-wide view, which is built for
  * it (ORG_ACCESS_DIGEST: every account and principal fetched at once, as
- * before) but not kept (issue 17.5: at 100,000 accounts it was 40 MiB,
+ * before) but not kept (issue 17.5: at 100,000 accounts it was tens of MiB,
  * held while every owner's file was read) ---- */
 
 /* An account of the owner's with some permission set provisioned (one

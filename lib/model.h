@@ -322,8 +322,8 @@ void org_account_access_free(struct org_account_access *a);
 void org_account_access_sort(struct org_account_access *a);
 /* *a as one block, the struct and its assignments, with the permission
  * sets' ARNs and the principals' ids from the string pool: they are the
- * same few in every account (at 100,000 accounts the values were 550
- * bytes each, now about 120).  What a reader sees does not change; *a is
+ * same few in every account (about 330 bytes less a value, measured at
+ * 20,000 accounts).  What a reader sees does not change; *a is
  * freed and replaced.  @return 0, or -ENOMEM (*a untouched, still
  * valid) */
 int org_account_access_pack(struct org_account_access **a);

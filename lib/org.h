@@ -94,7 +94,7 @@ struct org_index_obj {
 
 /* What an owner's access table takes of the organization-wide
  * assignments, which it reads account by account (ORG_ACCOUNT_ACCESS):
- * ORG_ACCESS is 40 MiB at 100,000 accounts, this a few bytes. */
+ * ORG_ACCESS is tens of MiB at 100,000 accounts, this a few bytes. */
 struct org_access_digest {
 	size_t skipped;                 /* records left out, all accounts' */
 	int names_denied;               /* the identity store refused names:
