@@ -41,8 +41,9 @@ struct orgfs {
 	int aggregated;                 /* resources come from an aggregator */
 	int lazy_sizes;                 /* -o lazy_sizes: a stat does not
 					   render an org-wide table */
-	int no_listxattr;               /* -o no_listxattr: listxattr is
-					   ENOSYS (the kernel stops asking) */
+	int no_listxattr;               /* without -o listxattr: listxattr
+					   is ENOSYS (the kernel stops
+					   asking) */
 	size_t cache_max;               /* -o cache_max, bytes */
 	char **regions;                 /* regions listed for resources */
 	size_t nregions;
@@ -55,6 +56,10 @@ struct orgfs {
 					   (lib/resindex.h), after the org */
 	uint64_t listings_dropped;      /* directory listings the kernel was
 					   told to drop (ops.c); atomic */
+	uint64_t inodes_invalidated;    /* notify_inval_inode sent (ops.c),
+					   listings_dropped among them;
+					   atomic */
+	uint64_t entries_invalidated;   /* notify_inval_entry sent; atomic */
 	uint64_t drops;                 /* SIGHUPs done: the cache dropped and
 					   the kernel told to forget; atomic */
 	size_t inodes;                  /* entries of ops.c's inode table,

@@ -560,6 +560,14 @@ static uint64_t itab_set_hash(fuse_ino_t ino, uint64_t h)
 static int inv_queue_ino(fuse_ino_t ino);
 static void inv_wait_ino(fuse_ino_t ino);
 
+/* The kernel forgets what it holds of ino (attributes, pages, listing,
+ * ACLs); counted for .orgfs/status. */
+static void inval_inode(struct orgfs *fs, fuse_ino_t ino)
+{
+	__atomic_add_fetch(&fs->inodes_invalidated, 1, __ATOMIC_RELAXED);
+	fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+}
+
 /* The kernel may hold pages of what ino used to be: drop them before it
  * learns the new size, so that a read never mixes old bytes and new.
  * Done by the invalidation thread, waited for (bounded): from the
@@ -573,7 +581,7 @@ static void inval_if_changed(struct orgfs *fs, fuse_ino_t ino, uint64_t old,
 	if (inv_queue_ino(ino))
 		inv_wait_ino(ino);
 	else            /* not running yet, or a full queue */
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+		inval_inode(fs, ino);
 }
 
 /* A listing as a hash, never 0 (0: none): its names and types, in the
@@ -643,7 +651,7 @@ static void check_listing(struct orgfs *fs, fuse_ino_t ino, const char *path)
 	if ((res || hash_list(&d) != kept) && itab_set_list(ino, kept, 0)) {
 		olog_debug("invalidate listing of %s (%s)", path,
 			   res ? "not at hand" : "changed");
-		fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+		inval_inode(fs, ino);
 		__atomic_add_fetch(&fs->listings_dropped, 1, __ATOMIC_RELAXED);
 	}
 	dlist_free(&d);
@@ -1403,10 +1411,10 @@ static void orgfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_buf(req, val, len);
 }
 
-/* None listed (see above): an empty list, no request beyond this one;
- * with -o no_listxattr ENOSYS, after which the kernel answers every
- * listxattr of the mount with EOPNOTSUPP itself (fc->no_listxattr): a
- * copy asks it 2-3 times per file. */
+/* None listed (see above): ENOSYS, after which the kernel answers every
+ * listxattr of the mount with EOPNOTSUPP itself (fc->no_listxattr); with
+ * -o listxattr an empty list, which the kernel keeps nowhere: a copy asks
+ * it 2-3 times per file, 3.3-4.9x a warm cp -a's cost (BENCHMARKS.md). */
 static void orgfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	count_op(OP_LISTXATTR);
@@ -1624,10 +1632,12 @@ static void sweep(struct orgfs *fs)
 		if (res == -ENOENT) {
 			const char *name = strrchr(path, '/') + 1;
 
+			__atomic_add_fetch(&fs->entries_invalidated, 1,
+					   __ATOMIC_RELAXED);
 			fuse_lowlevel_notify_inval_entry(fs->se, v[i].parent,
 							 name, strlen(name));
 		} else if (!res && hash_node(&nd) != v[i].hash) {
-			fuse_lowlevel_notify_inval_inode(fs->se, v[i].ino, 0, 0);
+			inval_inode(fs, v[i].ino);
 			itab_set_hash(v[i].ino, hash_node(&nd));
 		}
 		if (!res && nd.type == NODE_DIR)
@@ -1662,7 +1672,7 @@ static void drop_all(struct orgfs *fs)
 	}
 	pthread_mutex_unlock(&itab.lock);
 	for (i = 0; i < n; i++)
-		fuse_lowlevel_notify_inval_inode(fs->se, v[i], 0, 0);
+		inval_inode(fs, v[i]);
 	free(v);
 	olog_debug("SIGHUP: the kernel told to forget %zu nodes", n);
 	__atomic_add_fetch(&fs->drops, 1, __ATOMIC_RELEASE);
@@ -1680,7 +1690,7 @@ static void *inv_main(void *arg)
 			inv.busy = ino;
 			pthread_mutex_unlock(&inv.lock);
 			/* waits for a read of it in flight to be answered */
-			fuse_lowlevel_notify_inval_inode(fs->se, ino, 0, 0);
+			inval_inode(fs, ino);
 			pthread_mutex_lock(&inv.lock);
 			inv.busy = 0;
 			pthread_cond_broadcast(&inv.done);

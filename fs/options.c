@@ -911,8 +911,10 @@ static const struct opt opts[] = {
 	/* the mount */
 	{ .name = "lazy_sizes", .flags = O_FLAG, .off = OFF(lazy_sizes),
 	  .block = B_CACHE, .show = show_on },
-	{ .name = "no_listxattr", .flags = O_FLAG, .off = OFF(no_listxattr),
+	{ .name = "listxattr", .flags = O_FLAG, .off = OFF(listxattr),
 	  .block = B_CACHE, .show = show_on },
+	/* the default since listxattr is; kept for mount lines of before */
+	{ .name = "no_listxattr", .flags = O_FLAG, .off = OFF(no_listxattr) },
 	{ .name = "kernel_timeout", .set = set_kernel_timeout, .max = YEAR,
 	  .block = B_CACHE, .show = show_kernel_timeout },
 	{ .name = "log_level", .set = set_level, .def = "warning",
@@ -1520,7 +1522,7 @@ int options_apply(struct options *o, struct orgfs *fs, int debug)
 		fs->ttl_ms[k] = o->org.ttl_ms[k];
 	fs->cache_max = o->org.max_bytes;
 	fs->lazy_sizes = o->lazy_sizes;
-	fs->no_listxattr = o->no_listxattr;
+	fs->no_listxattr = !o->listxattr;
 	fs->resources = o->resources;
 	return 0;
 }
@@ -1671,10 +1673,12 @@ void options_usage(const char *prog)
 "    -o lazy_sizes          organization-wide tables show size 0 until read:\n"
 "                           ls -l tables/ starts no crawl, but tar, rsync,\n"
 "                           mmap and sendfile copies see an unread table empty\n"
-"    -o no_listxattr        listxattr fails (ENOTSUP) and the kernel stops\n"
-"                           asking: cp -a and rsync -X copy without one\n"
-"                           request per file, getfattr -d fails; getfattr\n"
-"                           -n user.orgfs.fetched still answers\n"
+"    -o listxattr           listxattr answers an empty list rather than\n"
+"                           ENOTSUP: getfattr -d and tar --xattrs work\n"
+"                           quietly, but cp -a and rsync -X cost 2-3\n"
+"                           requests per file (default: ENOTSUP, the kernel\n"
+"                           stops asking; getfattr -n user.orgfs.fetched\n"
+"                           answers either way; -o no_listxattr: the default)\n"
 "    -o kernel_timeout=S    longest time the kernel may reuse a name or\n"
 "                           attributes without asking (default: the TTL)\n"
 "\n"

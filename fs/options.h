@@ -51,7 +51,8 @@ struct options {
 	int prefetch;                   /* --prefetch */
 	int allow_core_dumps;           /* -o allow_core_dumps */
 	int lazy_sizes;                 /* -o lazy_sizes */
-	int no_listxattr;               /* -o no_listxattr */
+	int listxattr;                  /* -o listxattr */
+	int no_listxattr;               /* -o no_listxattr: the default */
 	int owner_tags_nocase;          /* -o owner_tags_nocase */
 	int resources;                  /* -o resources=on|off */
 	/* private to options.c: each option's value as given, or NULL */

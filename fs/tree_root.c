@@ -387,6 +387,8 @@ int f_dot(struct lctx *c, struct node *out)
 			"views_bytes\t%zu\n"
 			"inodes\t%zu\n"
 			"kernel_listings_dropped\t%llu\n"
+			"kernel_inodes_invalidated\t%llu\n"
+			"kernel_entries_invalidated\t%llu\n"
 			"cache_drops\t%llu\n",
 			(unsigned long long)rp.slices_done,
 			(unsigned long long)rp.slices_total,
@@ -397,6 +399,10 @@ int f_dot(struct lctx *c, struct node *out)
 			__atomic_load_n(&fs->inodes, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(&fs->listings_dropped,
 							    __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(
+				&fs->inodes_invalidated, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(
+				&fs->entries_invalidated, __ATOMIC_RELAXED),
 			(unsigned long long)__atomic_load_n(&fs->drops,
 							    __ATOMIC_ACQUIRE));
 	if (!res)

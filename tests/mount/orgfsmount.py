@@ -172,8 +172,9 @@ def aws_env(fake, extra=None):
     return env
 
 
-# what orgfs answers when asked by name (listxattr lists nothing, so that
-# cp -a, rsync -X and tar --xattrs carry nothing)
+# what orgfs answers when asked by name (listxattr fails with ENOTSUP, or
+# lists nothing with -o listxattr, so that cp -a, rsync -X and tar --xattrs
+# carry nothing)
 ORGFS_XATTRS = ('user.orgfs.fetched', 'user.orgfs.stale',
                 'user.orgfs.incomplete')
 
@@ -183,7 +184,12 @@ def all_xattrs(path, follow_symlinks=False):
     orgfs's own, asked by name; those it does not have are left out."""
     import errno
     out = []
-    names = list(os.listxattr(path, follow_symlinks=follow_symlinks))
+    try:
+        names = list(os.listxattr(path, follow_symlinks=follow_symlinks))
+    except OSError as e:
+        if e.errno != errno.ENOTSUP:
+            raise
+        names = []
     for x in names + [x for x in ORGFS_XATTRS if x not in names]:
         try:
             out.append((x, os.getxattr(path, x,

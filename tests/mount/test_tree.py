@@ -247,13 +247,16 @@ def test_read_only_syscalls(mnt):
 
 
 def test_xattrs_asked_by_name_not_listed(mnt, tmp_path):
-    """user.orgfs.* answer by name, from the cache; none is listed, so a
-    copy (cp -a) asks for none and carries none (issue 17.3)."""
+    """user.orgfs.* answer by name, from the cache; none is listed
+    (listxattr fails with ENOTSUP by default), so a copy (cp -a) asks for
+    none and carries none (issue 17.3)."""
     acct = sorted(os.listdir(mnt.p('accounts')))[0]
     paths = [mnt.p('README'), mnt.p('accounts'), mnt.p('accounts', acct),
              mnt.p('accounts', acct, 'name')]
     for p in paths:
-        assert os.listxattr(p) == []
+        with pytest.raises(OSError) as e:
+            os.listxattr(p)
+        assert e.value.errno == errno.EOPNOTSUPP
         assert os.getxattr(p, 'user.orgfs.stale') == b'0'
         assert len(os.getxattr(p, 'user.orgfs.fetched')) == 20
     # a file's fetch time is its data's: the same as its mtime
@@ -269,12 +272,13 @@ def test_xattrs_asked_by_name_not_listed(mnt, tmp_path):
                         if x.startswith('user.orgfs.')]
 
 
-def test_no_listxattr_copies_without_asking(tmp_path):
-    """-o no_listxattr (issue 17.3): listxattr fails with ENOTSUP and the
-    kernel stops asking for it, so cp -a and rsync -aX copy as before,
-    silently, with one LISTXATTR request for the whole mount; the names
-    still answer when asked."""
-    with Mount(['-d', '--demo=10', '-o', 'no_listxattr'],
+@pytest.mark.parametrize('opts', [[], ['-o', 'no_listxattr']])
+def test_listxattr_unsupported_copies_without_asking(tmp_path, opts):
+    """By default (and with -o no_listxattr, its former name; issue 17.3)
+    listxattr fails with ENOTSUP and the kernel stops asking for it, so cp
+    -a and rsync -aX copy as before, silently, with one LISTXATTR request
+    for the whole mount; the names still answer when asked."""
+    with Mount(['-d', '--demo=10'] + opts,
                allow=[r'unique: \d+, error: -\d+ ']) as m:
         acct = sorted(os.listdir(m.p('accounts')))[0]
         with pytest.raises(OSError) as e:
@@ -294,6 +298,22 @@ def test_no_listxattr_copies_without_asking(tmp_path):
         assert r.returncode == 0
         asked = m.output().count('opcode: LISTXATTR')
     assert asked == 1, asked
+
+
+def test_listxattr_option_lists_nothing(tmp_path):
+    """-o listxattr: an empty list, so getfattr -d and tar --xattrs work
+    quietly and carry nothing, at one request per file and ask."""
+    with Mount(['-d', '--demo=10', '-o', 'listxattr'],
+               allow=[r'unique: \d+, error: -\d+ ']) as m:
+        acct = sorted(os.listdir(m.p('accounts')))[0]
+        assert os.listxattr(m.p('README')) == []
+        assert os.listxattr(m.p('accounts', acct)) == []
+        r = subprocess.run(['tar', '--xattrs', '-cf', str(tmp_path / 't.tar'),
+                            '-C', m.p('accounts', acct), '.'],
+                           capture_output=True, text=True)
+        assert (r.returncode, r.stderr) == (0, '')
+        asked = m.output().count('opcode: LISTXATTR')
+    assert asked > 2, asked
 
 
 def test_xattrs_and_dot_orgfs(mnt):
