@@ -61,6 +61,9 @@ struct inode {
 	uint64_t list_hash;             /* the listing the kernel was last
 					   given (readdir), 0: none */
 	uint32_t nchildren;             /* entries whose parent this is */
+	uint32_t fresh_until;           /* mono_secs() until which the
+					   kernel keeps the entry and
+					   attributes it was last given */
 	char name[];                    /* escaped; "" for the root */
 };
 
@@ -476,8 +479,29 @@ static char *path_of(const struct inode *n, const char *name)
 /* Look up or create the inode of name in directory parent and count one
  * kernel reference.  @return 0 with *ino set, -ESTALE when the kernel
  * sent an unknown parent, -ENOMEM */
+/* Seconds of a monotonic clock (the kernel's timeouts run on one). */
+static uint32_t mono_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+/* mono_secs() after timeout seconds, saturated; 0 for less than one. */
+static uint32_t fresh_until(double timeout)
+{
+	if (timeout < 1)
+		return 0;
+	if (timeout > (double)(UINT32_MAX / 2))
+		timeout = (double)(UINT32_MAX / 2);
+	return mono_secs() + (uint32_t)timeout;
+}
+
+/* One more kernel reference to (parent, name), shown content_hash and
+ * kept (entry and attributes) for fresh seconds. */
 static int itab_ref(fuse_ino_t parent, const char *name, uint64_t content_hash,
-		    uint64_t *old_hash, fuse_ino_t *ino)
+		    double fresh, uint64_t *old_hash, fuse_ino_t *ino)
 {
 	size_t h, len;
 	struct inode *p, *n;
@@ -520,9 +544,42 @@ static int itab_ref(fuse_ino_t parent, const char *name, uint64_t content_hash,
 	if (old_hash)
 		*old_hash = n->content_hash;
 	n->content_hash = content_hash;
+	n->fresh_until = fresh_until(fresh);
 	*ino = n->ino;
 	pthread_mutex_unlock(&itab.lock);
 	return 0;
+}
+
+/*
+ * The ino of (parent, name) when the kernel holds it as content_hash
+ * says, with entry and attributes it keeps for a second more; else 0.
+ * A readdirplus then gives that entry without a node id: the kernel
+ * leaves its dentry, attributes, pages and ACLs as they are.  Given in
+ * full, an entry the kernel holds makes it drop the inode's cached ACLs
+ * (fuse_direntplus_link), and with FUSE_CAP_POSIX_ACL the next cp -a
+ * asks a GETXATTR per file of a directory whose cached listing the
+ * kernel let go (memory reclaim).
+ */
+static fuse_ino_t itab_kept(fuse_ino_t parent, const char *name,
+			    uint64_t content_hash)
+{
+	struct inode *p, *n = NULL;
+	fuse_ino_t ino = 0;
+
+	pthread_mutex_lock(&itab.lock);
+	p = itab_get(parent);
+	if (p)
+		for (n = itab.by_name[name_bucket(parent, name,
+						  itab.nbuckets)];
+		     n; n = n->next_name)
+			if (n->parent == p && !strcmp(n->name, name))
+				break;
+	if (n && n->nlookup && n->content_hash &&
+	    n->content_hash == content_hash &&
+	    n->fresh_until > mono_secs() + 1)
+		ino = n->ino;
+	pthread_mutex_unlock(&itab.lock);
+	return ino;
 }
 
 /* A copy of the path of ino, or of its child name when name is set;
@@ -974,7 +1031,7 @@ static void orgfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	count_dynamic(OP_LOOKUP, &n);
 	h = hash_node(&n);
-	res = itab_ref(parent, name, h, &old, &ino);
+	res = itab_ref(parent, name, h, timeout_of(&n), &old, &ino);
 	if (res) {
 		node_free(&n);
 		fuse_reply_err(req, -res);
@@ -1286,7 +1343,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			}
 			uint64_t h = hash_node(&n), old = 0;
 
-			if (!itab_ref(ino, name, h, &old, &cino)) {
+			cino = itab_kept(ino, name, h);
+			if (cino) {
+				/* no node id: the kernel keeps what it has */
+				fill_stat(fs, cino, &n, &e.attr);
+			} else if (!itab_ref(ino, name, h, timeout_of(&n),
+					     &old, &cino)) {
 				inval_if_changed(fs, cino, old, h);
 				e.ino = cino;
 				e.generation = 1;

@@ -8,9 +8,12 @@ copy into the tmpfs (5 rounds, --quick 3; the destination removed between
 runs).  Prints both medians and the ratio (target: <= 1.5).  A second,
 -d mount of the same tree counts the FUSE requests of one warm `cp -a`
 by opcode (LISTXATTR and GETXATTR are what extended attributes cost).
-Where orgfs has -o no_listxattr, a third source in each round is a mount
-with it (listxattr ENOSYS: the kernel stops asking), and the difference
-gives the cost of one LISTXATTR round trip.
+A third source in each round is a mount with the other listxattr
+behaviour: -o listxattr (an empty list, a round trip per ask) where
+orgfs has it (listxattr ENOSYS is then the default), else -o
+no_listxattr (older builds, where the empty list was the default); the
+difference gives the cost of one LISTXATTR round trip.  The requests of
+each timed copy (.orgfs/status) are printed by opcode, medians per copy.
 """
 import contextlib
 import os
@@ -41,9 +44,11 @@ def daemon_cpu(pid):
     return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def cp(src, dst, pid=None, cpu=None):
+def cp(src, dst, pid=None, cpu=None, mnt=None, reqs=None):
     """Time cp -a src dst; with cpu (a list), append the copy's CPU
-    seconds and the daemon pid's."""
+    seconds and the daemon pid's; with mnt and reqs (a list), the
+    requests the copy sent, by opcode."""
+    before = B.fuse_requests(mnt) if mnt and reqs is not None else None
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     d0 = daemon_cpu(pid)
     t = time.perf_counter()
@@ -54,6 +59,8 @@ def cp(src, dst, pid=None, cpu=None):
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime,
                     daemon_cpu(pid) - d0))
+    if before is not None:
+        reqs.append(B.diff_counts(B.fuse_requests(mnt), before))
     errs = r.stderr.splitlines()
     if not os.path.isdir(dst):
         raise RuntimeError('cp -a %s failed (exit %d): %s' % (
@@ -67,9 +74,14 @@ def main():
     n = 50 if B.QUICK else 200
     rounds = 3 if B.QUICK else 5
     args = demo_args(n)
-    nolist = ['-o', 'no_listxattr'] if '-o no_listxattr' in B.orgfs_help() else None
-    print('orgfs args: %s (and with -o no_listxattr: %s)' % (
-        ' '.join(args), 'yes' if nolist else 'not in this build'))
+    help_text = B.orgfs_help()
+    other = ('mount -o listxattr', ['-o', 'listxattr']) \
+        if '-o listxattr' in help_text else \
+        ('mount -o no_listxattr', ['-o', 'no_listxattr']) \
+        if '-o no_listxattr' in help_text else (None, None)
+    nolist = other[1]
+    print('orgfs args: %s (third source: %s)' % (
+        ' '.join(args), other[0] or 'none in this build'))
     with contextlib.ExitStack() as stack:
         m = stack.enter_context(B.mounted(args))
         mn = stack.enter_context(B.mounted(args + nolist)) if nolist else None
@@ -83,16 +95,20 @@ def main():
         nfiles = sum(len(f) for _d, _s, f in os.walk(os.path.join(src, 'accounts')))
         srcs = [('mount', m.p('accounts'), m.proc.pid),
                 ('tmpfs', os.path.join(src, 'accounts'), None)]
+        mnts = {'mount': m}
         if mn:
-            srcs.append(('mount no_listxattr', mn.p('accounts'), mn.proc.pid))
+            srcs.append((other[0], mn.p('accounts'), mn.proc.pid))
+            mnts[other[0]] = mn
         for _name, path, _pid in srcs:              # warm-up
             cp(path, os.path.join(tdir, 'warm'))
         times = {name: [] for name, _p, _q in srcs}
         cpus = {name: [] for name, _p, _q in srcs}
         errs = {name: 0 for name, _p, _q in srcs}
+        reqs = {name: [] for name, _p, _q in srcs}
         for _ in range(rounds):
             for name, path, pid in srcs:
-                secs, e = cp(path, os.path.join(tdir, 'dst'), pid, cpus[name])
+                secs, e = cp(path, os.path.join(tdir, 'dst'), pid, cpus[name],
+                             mnts.get(name), reqs[name])
                 times[name].append(secs)
                 errs[name] += e
     med = {name: statistics.median(v) for name, v in times.items()}
@@ -112,6 +128,14 @@ def main():
              for name, _p, _q in srcs],
             ['warm', 'median s', '/ tmpfs', 'CPU s', 'daemon CPU s',
              'CPU / tmpfs', 'runs'])
+    for name, v in reqs.items():
+        if v:
+            ops = sorted(set(k for d in v for k in d))
+            print('requests per copy, %s (medians of %d): total %d: %s' % (
+                name, len(v), statistics.median(sum(d.values()) for d in v),
+                ' '.join('%s=%d' % (k, statistics.median(d.get(k, 0)
+                                                         for d in v))
+                         for k in ops)))
     for name, _p, _q in srcs:
         if name != 'tmpfs':
             print('target: %s / tmpfs <= 1.5 -> wall %.2f %s, CPU %.2f %s' % (
@@ -123,7 +147,7 @@ def main():
     nd = 20 if B.QUICK else 50
     dargs = demo_args(nd)
     per_file = {}
-    for name, extra in (('mount', []), ('mount no_listxattr', nolist)):
+    for name, extra in (('mount', []), (other[0], nolist)):
         if extra is None:
             continue
         print('FUSE requests of one warm cp -a, %s: -d mount of %s' % (
@@ -138,14 +162,16 @@ def main():
         per_file[name] = during.get('LISTXATTR', 0) / max(1, dfiles)
         print('  total %d for %d files: %s' % (sum(during.values()), dfiles,
               ' '.join('%s=%d' % kv for kv in sorted(during.items()))))
-    if 'mount no_listxattr' in med and per_file.get('mount'):
-        nl = per_file['mount'] * nfiles
-        print('LISTXATTR per file %.2f: about %d in one copy of %d files; '
-              'the copy without them is %.2f s shorter: %.1f us per '
-              'LISTXATTR round trip' % (
-                  per_file['mount'], nl, nfiles,
-                  med['mount'] - med['mount no_listxattr'],
-                  1e6 * (med['mount'] - med['mount no_listxattr']) / nl))
+    asks = max(per_file.items(), key=lambda kv: kv[1]) if per_file else None
+    if asks and asks[1] and other[0] in med:
+        quiet = 'mount' if asks[0] != 'mount' else other[0]
+        nl = asks[1] * nfiles
+        print('LISTXATTR per file %.2f (%s): about %d in one copy of %d '
+              'files; the copy without them (%s) is %.2f s shorter: %.1f us '
+              'per LISTXATTR round trip' % (
+                  asks[1], asks[0], nl, nfiles, quiet,
+                  med[asks[0]] - med[quiet],
+                  1e6 * (med[asks[0]] - med[quiet]) / nl))
 
 
 if __name__ == '__main__':

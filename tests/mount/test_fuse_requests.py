@@ -131,3 +131,55 @@ def test_warm_read_and_stat_ask_nothing():
             if set(moved(a, b)) <= {'orgfs', 'ioctl'}:
                 break
         assert set(moved(a, b)) <= {'orgfs', 'ioctl'}, moved(a, b)
+
+
+def _copy(src, dst):
+    """cp -a src dst, then remove dst; the exit status."""
+    import shutil
+    import subprocess
+    r = subprocess.run(['cp', '-a', src, dst], capture_output=True)
+    shutil.rmtree(dst, ignore_errors=True)
+    return r.returncode
+
+
+def test_a_second_copy_asks_nothing_per_file(tmp_path):
+    """Issue 17.3: a second cp -a of a warm mount sends no request per file:
+    listxattr was answered ENOSYS once (the kernel answers it itself from
+    then on) and the kernel keeps the ACLs it asked (FUSE_CAP_POSIX_ACL).
+    When the kernel lets go of the listings it cached (memory reclaim; here
+    fadvise DONTNEED on each directory), the copy lists those directories
+    again, and their entries, unchanged and held by the kernel, come back
+    without a node id: it keeps their attributes and ACLs, and asks no
+    GETXATTR of what the listings name (one per entry otherwise)."""
+    dst = str(tmp_path / 'copy')
+    with Mount(['--demo=10']) as m:
+        # an account the demo lets read whole (cp exits 0)
+        src = next(p for p in (m.p('accounts', a) for a in
+                               sorted(os.listdir(m.p('accounts'))))
+                   if _copy(p, dst) == 0)
+        dirs = [d for d, _ds, _fs in os.walk(src)]
+        entries = sum(len(ds) + len(fs) for _d, ds, fs in os.walk(src))
+        assert len(dirs) > 10 and entries > 100, (len(dirs), entries)
+
+        a = requests(m)
+        assert _copy(src, dst) == 0
+        b = requests(m)
+        second = moved(a, b)
+        assert not second.get('listxattr') and not second.get('getxattr'), \
+            second
+
+        for d in dirs:
+            fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+        c = requests(m)
+        assert _copy(src, dst) == 0
+        relisted = moved(c, requests(m))
+    # the listings were let go and asked again ...
+    assert relisted.get('readdirplus', 0) >= len(dirs), relisted
+    # ... without the ACLs of their entries (a few directories whose node
+    # is rendered anew on each listing are given in full)
+    assert relisted.get('getxattr', 0) < entries / 10, (relisted, entries)
+    assert not relisted.get('listxattr'), relisted
