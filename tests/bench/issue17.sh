@@ -4,6 +4,10 @@
 # that give a ratio against its target printed here.  One at a time: they
 # share the machine's cores.  ORGFS_BUILD_DIR names the build (default
 # build/).  About 40 minutes on 2 cores; --quick passes the small sizes on.
+if ! /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
+	echo "issue17.sh: boto3 is missing (the audits' script side): run tests/bench/setup.sh first" >&2
+	exit 1
+fi
 out=${1:-/tmp/orgfs-issue17}
 [ $# -gt 0 ] && shift
 mkdir -p "$out"
