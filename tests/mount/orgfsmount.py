@@ -155,6 +155,21 @@ def wait_exit(proc, timeout, what='the daemon to exit'):
                              % (timeout, what, report))
 
 
+class Clock:
+    """The daemon's cache clock (ORGFS_TEST_CLOCK_FILE at path), in
+    milliseconds; set atomically, starting at 1,000,000."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.set(1000000)
+
+    def set(self, ms):
+        self.now = ms
+        with open(self.path + '.tmp', 'w') as fh:
+            fh.write('%d\n' % ms)
+        os.rename(self.path + '.tmp', self.path)
+
+
 def aws_env(fake, extra=None):
     """Environment for a mount of the fake endpoint with its root keys."""
     env = {k: v for k, v in os.environ.items()

@@ -6,27 +6,12 @@ import threading
 from collections import Counter
 
 from expected import Org
-from orgfsmount import Mount, aws_env, wait_for
+from orgfsmount import Clock, Mount, aws_env, wait_for
 
 
 def read(path):
     with open(path) as fh:
         return fh.read()
-
-
-class Clock:
-    """The daemon's cache clock (ORGFS_TEST_CLOCK_FILE), in milliseconds."""
-
-    def __init__(self, tmp_path):
-        self.path = str(tmp_path / 'clock')
-        self.set(1000000)
-
-    def set(self, ms):
-        self.now = ms
-        tmp = self.path + '.tmp'
-        with open(tmp, 'w') as fh:
-            fh.write('%d\n' % ms)
-        os.rename(tmp, self.path)
 
 
 def tag_calls(fake, rid):
@@ -45,7 +30,7 @@ def test_ttl_pinned_clock(fakeaws_factory, tmp_path):
     fake = fakeaws_factory(accounts=20, seed=3)
     org = Org(fake.org())
     aid = pick_account_with_tag(org)
-    clock = Clock(tmp_path)
+    clock = Clock(tmp_path / 'clock')
     env = aws_env(fake, {'ORGFS_TEST_CLOCK_FILE': clock.path})
     with Mount(['--endpoint=' + fake.url, '-o', 'ttl_tags=60,kernel_timeout=0'],
                env=env) as m:
@@ -88,7 +73,7 @@ def test_stale_when_endpoint_down(fakeaws_factory, tmp_path):
     fake = fakeaws_factory(accounts=20, seed=5)
     org = Org(fake.org())
     aid = pick_account_with_tag(org)
-    clock = Clock(tmp_path)
+    clock = Clock(tmp_path / 'clock')
     env = aws_env(fake, {'ORGFS_TEST_CLOCK_FILE': clock.path})
     args = ['--endpoint=' + fake.url, '-o',
             'ttl=60,kernel_timeout=0,max_stale=600,max_attempts=1,error_ttl=0']

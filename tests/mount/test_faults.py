@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from fixture import FakeAWS
-from orgfsmount import Mount, aws_env, status, wait_for
+from orgfsmount import Clock, Mount, aws_env, status, wait_for
 from treecopy import STRERROR, copy_mount, diff_identical, judge, snapshot
 
 # What a mount may log while its endpoint misbehaves.
@@ -360,20 +360,6 @@ def test_judge_catches_what_faults_may_not_do():
     del gone['a/x']
     assert judge(ref, gone, {}, {'a'})['missing'] == ['a/x']
     assert judge(ref, gone, {}, {''})['missing'] == ['a/x', 'a/y']
-
-
-class Clock:
-    """The daemon's cache clock (ORGFS_TEST_CLOCK_FILE), in milliseconds."""
-
-    def __init__(self, path):
-        self.path = path
-        self.set(1000000)
-
-    def set(self, ms):
-        self.now = ms
-        with open(self.path + '.tmp', 'w') as fh:
-            fh.write('%d\n' % ms)
-        os.rename(self.path + '.tmp', self.path)
 
 
 def _errno(fn):

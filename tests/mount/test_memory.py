@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-from orgfsmount import Mount, status, wait_idle
+from orgfsmount import Clock, Mount, status, wait_idle
 from test_valgrind import _sanitized
 
 ACCOUNTS = 10000
@@ -224,16 +224,9 @@ def test_views_kept_within_a_quarter_of_the_cap(tmp_path):
     chunk at a time, each chunk from it), and once nobody has read it for
     two seconds the renderings kept take at most a quarter of cache_max
     again (orgfs(1), NOTES)."""
-    clock = os.path.join(str(tmp_path), 'clock')
-
-    def set_clock(ms):
-        with open(clock + '.tmp', 'w') as fh:
-            fh.write('%d\n' % ms)
-        os.rename(clock + '.tmp', clock)
-
-    set_clock(1000000)
+    clock = Clock(tmp_path / 'clock')
     cap = 1 << 20
-    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock)
+    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock.path)
     with Mount(['--demo=300', '-o', 'demo_resources=10,cache_max=%d' % cap],
                env=env) as m:
         with open(m.p('tables', 'resources.tsv'), 'rb') as fh:
@@ -242,11 +235,11 @@ def test_views_kept_within_a_quarter_of_the_cap(tmp_path):
         st = status(m)
         # read just now: kept though over the budget
         assert int(st['views_bytes']) >= len(table), st['views_bytes']
-        set_clock(1000000 + 1000)
+        clock.set(1000000 + 1000)
         with open(m.p('tables', 'accounts.tsv'), 'rb') as fh:
             fh.read()
         assert int(status(m)['views_bytes']) >= len(table)
-        set_clock(1000000 + 3000)
+        clock.set(1000000 + 3000)
         # another view (what the kernel keeps does not reach the daemon)
         assert os.listdir(m.p('services'))
         st = status(m)
@@ -261,15 +254,8 @@ def test_big_rendering_kept_only_while_read(tmp_path):
     nobody has read it for two seconds, however far under the budget;
     a .jsonl twin over 1 MiB is not rendered along with its table, but
     when it is read (orgfs(1), NOTES)."""
-    clock = os.path.join(str(tmp_path), 'clock')
-
-    def set_clock(ms):
-        with open(clock + '.tmp', 'w') as fh:
-            fh.write('%d\n' % ms)
-        os.rename(clock + '.tmp', clock)
-
-    set_clock(1000000)
-    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock)
+    clock = Clock(tmp_path / 'clock')
+    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock.path)
     with Mount(['--demo=300', '-o', 'demo_resources=30'], env=env) as m:
         with open(m.p('tables', 'resources.tsv'), 'rb') as fh:
             table = fh.read()
@@ -278,7 +264,7 @@ def test_big_rendering_kept_only_while_read(tmp_path):
         # read just now: kept; its twin (larger still) was not rendered
         assert len(table) <= int(st['views_bytes']) < len(table) + (1 << 20), \
             st['views_bytes']
-        set_clock(1000000 + 3000)
+        clock.set(1000000 + 3000)
         assert os.listdir(m.p('services'))
         st = status(m)
         print('resources.tsv %d bytes: views %s holding %s bytes'
