@@ -40,7 +40,67 @@ def header(title):
     print('# build: %s (%s)' % (BUILD, buildtype()))
     print('# machine: %d cores, %s' % (os.cpu_count(), time.strftime('%Y-%m-%d')))
     print('# mode: %s' % ('quick' if QUICK else 'full'))
+    for note in machine_notes():
+        print('# %s' % note)
     sys.stdout.flush()
+
+
+def _read(path):
+    try:
+        with open(path) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def damon_reclaim_age():
+    """Seconds of idleness after which the kernel's DAMON proactive
+    reclaim pages file pages out (page cache of a FUSE file included,
+    tmpfs pages not), or None when no such scheme runs."""
+    root = '/sys/kernel/mm/damon/admin/kdamonds'
+    for k in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        kd = os.path.join(root, k)
+        if not k.isdigit() or _read(os.path.join(kd, 'state')) != 'on':
+            continue
+        ctx = os.path.join(kd, 'contexts', '0')
+        aggr = _read(os.path.join(ctx, 'monitoring_attrs', 'intervals',
+                                  'aggr_us'))
+        sch = os.path.join(ctx, 'schemes', '0')
+        age = _read(os.path.join(sch, 'access_pattern', 'age', 'min'))
+        if _read(os.path.join(sch, 'action')) == 'pageout' and aggr and age:
+            return int(age) * int(aggr) / 1e6
+    return None
+
+
+def sleep_idle(secs):
+    """Leave the machine idle for secs: the point of the measurement that
+    follows (what DAMON's reclaim takes from an idle page cache), not a
+    wait for a condition."""
+    print('# idle %.0f s ...' % secs)
+    sys.stdout.flush()
+    time.sleep(secs)
+
+
+def machine_notes():
+    """What of the machine bounds a FUSE benchmark: DAMON's reclaim of
+    idle page cache, and how an idle vCPU waits (a FUSE request wakes
+    the daemon and then the reader, often on the other CPU)."""
+    notes = []
+    age = damon_reclaim_age()
+    notes.append('page cache: %s' % (
+        'DAMON proactive reclaim pages out file pages idle >= %.0f s '
+        '(a warm FUSE tree read less often than that is read again)' % age
+        if age else 'no DAMON proactive reclaim'))
+    gov = _read('/sys/devices/system/cpu/cpuidle/current_governor')
+    poll = _read('/sys/module/haltpoll/parameters/guest_halt_poll_ns')
+    hyp = 'guest' if os.path.exists('/sys/hypervisor') or \
+        'hypervisor' in (_read('/proc/cpuinfo') or '') else 'host'
+    notes.append('cpu idle: %s, governor %s%s' % (
+        hyp, gov or 'none', '' if poll is None else
+        ', guest_halt_poll_ns %s%s' % (poll, ' (an idle vCPU halts at once: '
+                                       'a wakeup across CPUs exits to the '
+                                       'hypervisor)' if poll == '0' else '')))
+    return notes
 
 
 def buildtype():
