@@ -191,6 +191,15 @@ def rss(pid):
     return out['VmRSS'], out['VmHWM']
 
 
+def proc_cpu(pid):
+    """user + system CPU seconds of pid (every thread); 0 without one"""
+    if not pid:
+        return 0.0
+    with open('/proc/%d/stat' % pid) as fh:
+        f = fh.read().rsplit(')', 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def mib(b):
     return b / (1024.0 * 1024.0)
 
