@@ -36,11 +36,7 @@ def grep(path):
                    stderr=subprocess.DEVNULL)
 
 
-def cpu_s(pid):
-    """user + system CPU seconds of pid (every thread)."""
-    with open('/proc/%d/stat' % pid) as fh:
-        f = fh.read().rsplit(')', 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+cpu_s = B.proc_cpu          # user + system CPU seconds of pid
 
 
 def round_trip_us(path, n=20000):

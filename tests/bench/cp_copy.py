@@ -40,13 +40,7 @@ def demo_args(n):
     return args
 
 
-def daemon_cpu(pid):
-    """user + system seconds of a process"""
-    if not pid:
-        return 0.0
-    with open('/proc/%d/stat' % pid) as fh:
-        f = fh.read().rsplit(')', 1)[1].split()
-    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+daemon_cpu = B.proc_cpu     # user + system seconds of a process
 
 
 def cp(src, dst, pid=None, cpu=None, mnt=None, reqs=None):
