@@ -109,11 +109,11 @@ def orgfs(args):
 
 
 @contextlib.contextmanager
-def memfs(src):
+def memfs(src, opts=None):
     path = tempfile.mkdtemp(prefix='bench-mnt-memfs-')
     try:
         t = time.perf_counter()
-        with MemFS(src, path, MEMFS_OPTS) as m:
+        with MemFS(src, path, MEMFS_OPTS if opts is None else opts) as m:
             load = time.perf_counter() - t
             yield m, Source('memfs', path, m.proc.pid, m.requests), load
     finally:
@@ -223,6 +223,8 @@ def grep_part(tdir):
     out = {'cold': summary('cold grep -r . (fresh mount)', cold),
            'warm': summary('warm grep -r . (right after the cold one)',
                            warm)}
+    if sarg('variants', None) is not None:
+        variants(tree, rounds)
     idle = arg('idle', 70)
     if flag('skip-idle'):
         return out
@@ -245,6 +247,28 @@ def grep_part(tdir):
     out['idle'] = summary('warm grep -r . after %d s idle (DAMON)' % idle,
                           after)
     return out
+
+
+def variants(tree, rounds):
+    """--variants=OPTS;OPTS;...: cold grep -r . of memfs with each set of
+    options ('' for orgfs's settings), alternating, --rounds rounds"""
+    vs = [''] + [v for v in sarg('variants', '').split(';') if v]
+    res = {v: [] for v in vs}
+    for r in range(rounds):
+        for v in vs:
+            with memfs(tree, [o for o in v.split(',') if o]) as (_m, s, _l):
+                s.run(grep_cmd(s.path), res[v])
+            print('variant round %d %s: cold %s' % (r + 1, v or 'default',
+                                                    show(res[v][-1])))
+            sys.stdout.flush()
+    base = med(res[''], 1) + med(res[''], 2)
+    print('## memfs variants: cold grep -r . (fresh mount)')
+    B.table([[v or "default (orgfs's settings)", med(res[v], 0),
+              med(res[v], 1), med(res[v], 2), med_reqs(res[v]),
+              (med(res[v], 1) + med(res[v], 2)) / base, ops(res[v])]
+             for v in vs],
+            ['memfs options', 'wall s', 'cmd CPU s', 'daemon CPU s',
+             'requests', 'CPU / default', 'by opcode'])
 
 
 def cp_part(tdir):

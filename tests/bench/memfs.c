@@ -35,6 +35,7 @@
  *   splice             want FUSE_CAP_SPLICE_WRITE|MOVE|READ
  *   max_background=N, congestion_threshold=N, max_write=N, max_readahead=N
  *                      what init tells the kernel (default: libfuse's)
+ *   single             the single-threaded loop (as -s)
  *   nodefault_permissions, rw_mount, atime
  *                      leave out default_permissions, ro, noatime
  *
@@ -89,7 +90,7 @@ static struct {
 	int getxattr_enosys, listxattr, nocache_symlinks, auto_inval, splice;
 	unsigned max_background, congestion_threshold, max_write;
 	unsigned max_readahead;
-	int nodefault_permissions, rw_mount, atime;
+	int nodefault_permissions, rw_mount, atime, single;
 } cfg = { .timeout = 3600.0 };
 
 #define OPT(t, f) { t, offsetof(typeof(cfg), f), 1 }
@@ -109,6 +110,7 @@ static const struct fuse_opt memfs_opts[] = {
 	{ "max_readahead=%u", offsetof(typeof(cfg), max_readahead), 0 },
 	OPT("nodefault_permissions", nodefault_permissions),
 	OPT("rw_mount", rw_mount), OPT("atime", atime),
+	OPT("single", single),
 	FUSE_OPT_END
 };
 
@@ -826,7 +828,7 @@ int main(int argc, char *argv[])
 	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	if (pthread_create(&st, NULL, stats_thread, &usr1) == 0)
 		pthread_detach(st);
-	if (cl.singlethread) {
+	if (cl.singlethread || cfg.single) {
 		ret = fuse_session_loop(se);
 	} else {
 		/* fs/main.c run_loop: libfuse's multithreaded loop, workers
