@@ -789,6 +789,12 @@ int main(int argc, char *argv[])
 	int ret = 1;
 
 	memset(&cl, 0, sizeof(cl));
+	/* SIGUSR1 for the stats thread alone, blocked from the start: one
+	 * sent as soon as the mount shows is kept pending for it, never
+	 * the default action (the end of the process) */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	if (fuse_opt_parse(&args, &cfg, memfs_opts, take_source) ||
 	    fuse_parse_cmdline(&args, &cl))
 		goto out;
@@ -822,10 +828,6 @@ int main(int argc, char *argv[])
 	if (fuse_session_mount(se, cl.mountpoint))
 		goto out_handlers;
 	fuse_daemonize(cl.foreground);
-	/* SIGUSR1 for the stats thread alone: blocked before any worker */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
 	if (pthread_create(&st, NULL, stats_thread, &usr1) == 0)
 		pthread_detach(st);
 	if (cl.singlethread || cfg.single) {

@@ -37,6 +37,10 @@ def test_memfs_serves_the_tree_it_loaded(tmp_path):
     os.mkdir(mnt)
     make_tree(src)
     with MemFS(src, mnt) as m:
+        # asked as soon as the mount shows: the daemon answers (SIGUSR1
+        # blocked from its start), and has answered no request but INIT
+        first = m.requests()
+        assert first['INIT'] == 1
         r = subprocess.run(['diff', '-r', '--no-dereference', src, mnt],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stdout + r.stderr
