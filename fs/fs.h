@@ -78,6 +78,10 @@ struct blob {
 	uint64_t hash;
 	size_t len;
 	char *data;                     /* NUL-terminated, owned */
+	uint64_t *seen;                 /* a bit for each page READ replies
+					   took from it (views.c: view_read),
+					   atomic; NULL: not counted */
+	size_t pages_seen;              /* bits set in seen, atomic */
 };
 
 /* What a path is: its type, its content (file) or target (link). */

@@ -28,6 +28,7 @@
 #include "fs.h"
 #include "hash.h"
 #include "log.h"
+#include "views.h"
 
 /* st_size of a file whose data could not be had (struct node failed):
  * not 0, which tar and rsync would copy as an empty file without reading
@@ -1220,7 +1221,11 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	} else {
 		size_t len = node_len(&n) - (size_t)off;
 
-		fuse_reply_buf(req, node_ptr(&n) + off, len < size ? len : size);
+		if (len > size)
+			len = size;
+		fuse_reply_buf(req, node_ptr(&n) + off, len);
+		/* a big rendering read to its end is not kept */
+		view_read(n.blob, off, len);
 	}
 	/* the next read renders afresh: .orgfs/, and what was read from
 	 * data that changed or was dropped (SIGHUP) while it was rendered,

@@ -29,6 +29,7 @@ void blob_put(struct blob *b)
 		size_t len = b->len;
 
 		free(b->data);
+		free(b->seen);
 		free(b);
 		memtrim_freed(len);
 	}

@@ -8,6 +8,8 @@
 #include "views.h"
 
 #define VIEWS_MAX 64
+/* view_read counts the pages of a rendering read */
+#define VIEW_PAGE 4096
 /* A view read within this long is not dropped for the byte budget: a
  * file is read a chunk at a time, each chunk from its view. */
 #define VIEW_HOT_MS 2000
@@ -118,6 +120,81 @@ static void views_shrink(size_t budget, uint64_t now, const struct view *keep,
 	}
 }
 
+/* Pages of b (bits of seen) */
+static size_t blob_pages(const struct blob *b)
+{
+	return (b->len + VIEW_PAGE - 1) / VIEW_PAGE;
+}
+
+void view_read(struct blob *b, off_t off, size_t n)
+{
+	struct blob *drop = NULL;
+	size_t first, end, p, added = 0;
+	int i;
+
+	if (!b || !b->seen || off < 0)
+		return;
+	/* the pages the reply covered whole, and the last one when it
+	 * reached the end */
+	first = ((size_t)off + VIEW_PAGE - 1) / VIEW_PAGE;
+	end = (size_t)off + n >= b->len ? blob_pages(b) :
+	      ((size_t)off + n) / VIEW_PAGE;
+	for (p = first; p < end; ) {
+		size_t w = p / 64, lo = p % 64;
+		size_t hi = end - p < 64 - lo ? lo + (end - p) : 64;
+		uint64_t mask = (hi - lo == 64 ? ~(uint64_t)0 :
+				 (((uint64_t)1 << (hi - lo)) - 1)) << lo;
+		uint64_t old = __atomic_fetch_or(&b->seen[w], mask,
+						 __ATOMIC_RELAXED);
+
+		added += (size_t)__builtin_popcountll(mask & ~old);
+		p += hi - lo;
+	}
+	if (added)
+		__atomic_add_fetch(&b->pages_seen, added, __ATOMIC_RELAXED);
+	/* at the reply that reaches the end, not before: a reader that
+	 * started later, past pages an earlier one took, still reads on */
+	if ((size_t)off + n < b->len ||
+	    __atomic_load_n(&b->pages_seen, __ATOMIC_RELAXED) < blob_pages(b))
+		return;
+	pthread_mutex_lock(&views.lock);
+	for (i = 0; i < VIEWS_MAX; i++)
+		if (views.v[i].path && views.v[i].blob == b) {
+			view_clear(&views.v[i], &drop);
+			break;
+		}
+	pthread_mutex_unlock(&views.lock);
+	blob_put(drop);
+}
+
+/* A rendering of path at a newer version takes the place of old, which
+ * is being read: the reads go on from b, and the pages they took from
+ * old count as b's, so that together they cover the file (views.lock
+ * held). */
+static void blob_seen_from(struct blob *b, const struct blob *old)
+{
+	size_t pages = blob_pages(b), nw = (pages + 63) / 64;
+	size_t ow = (blob_pages(old) + 63) / 64, w, nb = 0;
+
+	if (!b->seen || !old->seen)
+		return;
+	for (w = 0; w < nw && w < ow; w++) {
+		uint64_t bits = __atomic_load_n(&old->seen[w],
+						__ATOMIC_RELAXED);
+
+		if (w == nw - 1 && pages % 64)
+			bits &= ((uint64_t)1 << (pages % 64)) - 1;
+		b->seen[w] = bits;
+		nb += (size_t)__builtin_popcountll(bits);
+	}
+	b->pages_seen = nb;
+	if (nb >= pages) {
+		/* no read of b would be the one that covers it: from none */
+		memset(b->seen, 0, nw * sizeof(*b->seen));
+		b->pages_seen = 0;
+	}
+}
+
 int views_count(size_t *bytes)
 {
 	int i, n = 0;
@@ -196,8 +273,15 @@ void view_put(const char *path, uint64_t version, struct node *file,
 			return;
 		b->refs = 2;            /* the node's and the view's */
 		b->len = file->data.len;
+		b->pages_seen = 0;
+		/* a big one goes once read to its end (view_read); out of
+		 * memory, it is kept as long as a small one */
+		b->seen = b->len > VIEW_KEEP_MAX ?
+			  calloc((blob_pages(b) + 63) / 64, sizeof(uint64_t)) :
+			  NULL;
 		b->data = buf_steal(&file->data);
 		if (!b->data) {
+			free(b->seen);
 			free(b);
 			return;
 		}
@@ -221,6 +305,8 @@ void view_put(const char *path, uint64_t version, struct node *file,
 			if (views.v[i].used < slot->used)
 				slot = &views.v[i];
 	}
+	if (b && slot->blob && !strcmp(slot->path, path))
+		blob_seen_from(b, slot->blob);
 	view_clear(slot, &drop[slot - views.v]);
 	slot->path = strdup(path);
 	slot->version = version;

@@ -6,7 +6,8 @@
  * is kept and shared until then, or until the shortest TTL of the data
  * behind it runs out.  At most a quarter of cache_max is kept on top of
  * the cache, except for views being read; a rendering larger than
- * VIEW_KEEP_MAX is kept only while it is being read.
+ * VIEW_KEEP_MAX is kept only while it is being read: until its reads
+ * have covered it, or two seconds after the last.
  */
 #ifndef ORGFS_VIEWS_H
 #define ORGFS_VIEWS_H
@@ -14,9 +15,9 @@
 #include "serve.h"
 
 /* Renderings larger than this are not kept for a later reader, only
- * while they are read (a read in the last two seconds): a big table
- * costs a walk to render again, but kept it would cost as much memory as
- * the data it is made from. */
+ * while they are read (until read to their end, or a read in the last
+ * two seconds): a big table costs a walk to render again, but kept it
+ * would cost as much memory as the data it is made from. */
 #define VIEW_KEEP_MAX ((size_t)1 << 20)
 
 /* A view depends on data of several kinds: it lives as long as the
@@ -32,6 +33,13 @@ int view_get(const char *path, uint64_t version, struct node *file,
  * of memory, nothing is kept. */
 void view_put(const char *path, uint64_t version, struct node *file,
 	      const struct dlist *list, const struct lctx *c);
+/* A READ reply took n bytes at off of b, a view's rendering (any other
+ * blob, or NULL: nothing).  When a reply reaches the end of a rendering
+ * over VIEW_KEEP_MAX and the replies have taken every page of it, it has
+ * been read to its end (the kernel keeps the pages): its view goes, and
+ * a later read, one that a concurrent reader makes after it included,
+ * renders it again, the same at the same data version. */
+void view_read(struct blob *b, off_t off, size_t n);
 /* How many views are kept; *bytes: what they hold. */
 int views_count(size_t *bytes);
 
