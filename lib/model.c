@@ -780,10 +780,13 @@ void org_access_free(struct org_access *a)
 			free(p->managed[j]);
 		free(p->managed);
 		free(p->inline_policy);
+		if (a->accounts_pack)
+			continue;       /* the block's */
 		for (j = 0; j < p->naccounts; j++)
 			free(p->accounts[j]);
 		free(p->accounts);
 	}
+	free(a->accounts_pack);
 	free(a->psets);
 	for (i = 0; i < a->n; i++) {
 		free(a->v[i].account);
@@ -955,6 +958,64 @@ int org_strings_find(char *const *v, size_t n, const char *s)
 		else
 			lo = mid + 1;
 	}
+	return 0;
+}
+
+int org_access_pack_accounts(struct org_access *a)
+{
+	size_t i, j, n = 0, nu = 0, bytes = 0, at = 0;
+	char **all, **ptrs, *blk, *s;
+
+	if (a->accounts_pack)
+		return 0;
+	for (i = 0; i < a->npsets; i++)
+		n += a->psets[i].naccounts;
+	if (!n)
+		return 0;
+	all = malloc(n * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < a->npsets; i++)
+		for (j = 0; j < a->psets[i].naccounts; j++)
+			all[at++] = a->psets[i].accounts[j];
+	qsort(all, n, sizeof(*all), cmp_str_ptr);
+	for (i = 0; i < n; i++)
+		if (!nu || strcmp(all[nu - 1], all[i])) {
+			all[nu++] = all[i];
+			bytes += strlen(all[i]) + 1;
+		}
+	blk = malloc(n * sizeof(char *) + bytes);
+	if (!blk) {
+		free(all);
+		return -ENOMEM;
+	}
+	/* the strings once each, sorted: all[] now points to the copies */
+	s = blk + n * sizeof(char *);
+	for (i = 0; i < nu; i++) {
+		size_t len = strlen(all[i]) + 1;
+
+		memcpy(s, all[i], len);
+		all[i] = s;
+		s += len;
+	}
+	ptrs = (char **)(void *)blk;
+	for (i = 0; i < a->npsets; i++) {
+		struct org_pset *p = &a->psets[i];
+
+		for (j = 0; j < p->naccounts; j++) {
+			char **hit = bsearch(&p->accounts[j], all, nu,
+					     sizeof(*all), cmp_str_ptr);
+
+			ptrs[j] = *hit; /* every string is there */
+			free(p->accounts[j]);
+		}
+		free(p->accounts);
+		p->accounts = ptrs;
+		ptrs += p->naccounts;
+	}
+	free(all);
+	a->accounts_pack = blk;
+	a->accounts_pack_size = n * sizeof(char *) + bytes;
 	return 0;
 }
 

@@ -388,9 +388,11 @@ static void hash_access(const void *p, uint64_t *h, size_t *sz)
 		}
 		for (j = 0; j < ps->naccounts; j++) {
 			h_str(h, ps->accounts[j]);
-			*sz += sizeof(char *) + slen(ps->accounts[j]);
+			if (!a->accounts_pack)
+				*sz += sizeof(char *) + slen(ps->accounts[j]);
 		}
 	}
+	*sz += a->accounts_pack_size;
 	for (i = 0; i < a->n; i++) {
 		const struct org_assignment *x = &a->v[i];
 
@@ -1656,11 +1658,18 @@ static int fetch_psets(struct org *o, const char *key, union org_value *v,
 {
 	const struct org_source_ops *ops = o->src->ops;
 
+	int res;
+
 	(void)key;
 	if (!ops->list_access_psets)
 		return unsupported(err, "NotSupported",
 				   "this source has no Identity Center data");
-	return ops->list_access_psets(o->src, &v->access, err);
+	res = ops->list_access_psets(o->src, &v->access, err);
+	/* kept packed (an entry for every account and set): unpacked when
+	 * that fails, as good */
+	if (!res)
+		(void)org_access_pack_accounts(v->access);
+	return res;
 }
 
 /* An account's assignments: of the permission sets provisioned there

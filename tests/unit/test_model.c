@@ -451,6 +451,82 @@ START_TEST(test_resources_pack_empty)
 }
 END_TEST
 
+/* A permission sets' value with the sets' accounts as a source gives
+ * them: a strdup each, sorted per set. */
+static struct org_access *make_psets(const char *const *const *accounts,
+				     size_t npsets)
+{
+	struct org_access *a = calloc(1, sizeof(*a));
+	size_t i, j;
+
+	ck_assert_ptr_nonnull(a);
+	a->psets = calloc(npsets, sizeof(*a->psets));
+	ck_assert_ptr_nonnull(a->psets);
+	a->npsets = npsets;
+	for (i = 0; i < npsets; i++) {
+		struct org_pset *p = &a->psets[i];
+		char name[8];
+
+		snprintf(name, sizeof(name), "ps%zu", i);
+		p->name = xs(name);
+		p->arn = xs(name);
+		for (j = 0; accounts[i][j]; j++)
+			;
+		p->accounts = calloc(j ? j : 1, sizeof(char *));
+		ck_assert_ptr_nonnull(p->accounts);
+		for (p->naccounts = 0; p->naccounts < j; p->naccounts++)
+			p->accounts[p->naccounts] = xs(accounts[i][p->naccounts]);
+	}
+	return a;
+}
+
+START_TEST(test_access_pack_accounts)
+{
+	static const char *const a0[] = { "111111111111", "222222222222",
+					  "333333333333", NULL };
+	static const char *const a1[] = { "222222222222", "444444444444",
+					  NULL };
+	static const char *const a2[] = { NULL };
+	static const char *const a3[] = { "111111111111", "444444444444",
+					  NULL };
+	static const char *const *const sets[] = { a0, a1, a2, a3 };
+	struct org_access *a = make_psets(sets, 4);
+	size_t i, j;
+
+	ck_assert_int_eq(org_access_pack_accounts(a), 0);
+	ck_assert_ptr_nonnull(a->accounts_pack);
+	/* 7 pointers, 4 accounts of 13 bytes: each account once */
+	ck_assert_uint_eq(a->accounts_pack_size, 7 * sizeof(char *) + 4 * 13);
+	for (i = 0; i < 4; i++) {
+		const struct org_pset *p = &a->psets[i];
+
+		for (j = 0; sets[i][j]; j++) {
+			ck_assert_str_eq(p->accounts[j], sets[i][j]);
+			ck_assert(p->accounts[j] >= a->accounts_pack &&
+				  p->accounts[j] < a->accounts_pack +
+				  a->accounts_pack_size);
+			ck_assert(org_pset_provisioned(p, sets[i][j]));
+		}
+		ck_assert_uint_eq(p->naccounts, j);
+	}
+	/* one copy for every set provisioned there */
+	ck_assert_ptr_eq(a->psets[0].accounts[1], a->psets[1].accounts[0]);
+	ck_assert_ptr_eq(a->psets[1].accounts[1], a->psets[3].accounts[1]);
+	ck_assert(!org_pset_provisioned(&a->psets[1], "111111111111"));
+	ck_assert(org_access_provisioned(a, "333333333333"));
+	ck_assert(!org_access_provisioned(a, "555555555555"));
+	/* packed once: again is nothing */
+	ck_assert_int_eq(org_access_pack_accounts(a), 0);
+	org_access_free(a);
+
+	/* no accounts at all: nothing to pack */
+	a = make_psets(sets + 2, 1);
+	ck_assert_int_eq(org_access_pack_accounts(a), 0);
+	ck_assert_ptr_null(a->accounts_pack);
+	org_access_free(a);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -466,6 +542,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_resources_pack);
 	tcase_add_test(tc, test_resources_pack_empty);
 	tcase_add_test(tc, test_strpool);
+	tcase_add_test(tc, test_access_pack_accounts);
 	suite_add_tcase(s, tc);
 	return s;
 }
