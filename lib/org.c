@@ -253,6 +253,15 @@ void org_index_free(struct org_index *x)
 		struct org_index_obj *ob = &x->v[i];
 		size_t k;
 
+		if (ob->pack) {
+			strpool_put(ob->owner);
+			for (k = 0; k < ob->tags.n; k++) {
+				strpool_put(ob->tags.v[k].key);
+				strpool_put(ob->tags.v[k].value);
+			}
+			free(ob->pack);
+			continue;
+		}
 		free(ob->id);
 		free(ob->label);
 		free(ob->owner);
@@ -317,6 +326,17 @@ static void hash_index(const void *p, uint64_t *h, size_t *sz)
 		h_str(h, ob->label);
 		h_str(h, ob->owner);
 		h_str(h, ob->owner_source);
+		if (ob->pack) {
+			size_t pooled = 0;
+
+			/* the owner and the tags' strings are the pool's
+			 * (cache_pool_bytes) */
+			hash_tags(&ob->tags, h, &pooled);
+			*sz += sizeof(*ob) + ob->tags.n * sizeof(*ob->tags.v) +
+			       slen(ob->id) + slen(ob->label) +
+			       slen(ob->owner_source);
+			continue;
+		}
 		hash_tags(&ob->tags, h, sz);
 		*sz += sizeof(*ob) + slen(ob->id) + slen(ob->label) +
 		       slen(ob->owner) + slen(ob->owner_source);
@@ -605,6 +625,63 @@ static int pin_all_tags(struct org *o, const struct org_accounts *a,
 	return 0;
 }
 
+/* ob's tag array, id, label and owner_source into one block, its owner
+ * and its tags' keys and values from the string pool: the same few
+ * teams, keys and values in every account (a malloc each before, about
+ * 300 bytes an account).  @return 0, or -ENOMEM (ob untouched) */
+static int index_obj_pack(struct org_index_obj *ob)
+{
+	size_t n = ob->tags.n, tb = n * sizeof(*ob->tags.v), k = 0;
+	size_t li = strlen(ob->id) + 1, ll = strlen(ob->label) + 1;
+	size_t ls = strlen(ob->owner_source) + 1;
+	const char *owner = NULL;
+	struct org_tag *tv;
+	char *blk, *p;
+
+	blk = malloc(tb + li + ll + ls);
+	if (!blk)
+		return -ENOMEM;
+	tv = (struct org_tag *)(void *)blk;
+	for (k = 0; k < n; k++) {
+		tv[k].key = (char *)strpool_get(ob->tags.v[k].key, 1);
+		tv[k].value = tv[k].key ?
+			(char *)strpool_get(ob->tags.v[k].value, 1) : NULL;
+		if (!tv[k].value) {
+			strpool_put(tv[k].key);
+			goto nomem;
+		}
+	}
+	if (ob->owner && !(owner = strpool_get(ob->owner, 1)))
+		goto nomem;
+	p = blk + tb;
+	memcpy(p, ob->id, li);
+	free(ob->id);
+	ob->id = p;
+	memcpy(p += li, ob->label, ll);
+	free(ob->label);
+	ob->label = p;
+	memcpy(p += ll, ob->owner_source, ls);
+	free(ob->owner_source);
+	ob->owner_source = p;
+	free(ob->owner);
+	ob->owner = (char *)owner;
+	for (k = 0; k < n; k++) {
+		free(ob->tags.v[k].key);
+		free(ob->tags.v[k].value);
+	}
+	free(ob->tags.v);
+	ob->tags.v = n ? tv : NULL;
+	ob->pack = blk;
+	return 0;
+nomem:
+	while (k--) {
+		strpool_put(tv[k].key);
+		strpool_put(tv[k].value);
+	}
+	free(blk);
+	return -ENOMEM;
+}
+
 /* Fill ob, the i-th object, from the pinned tags.  @return 0 or -ENOMEM */
 static int index_obj_fill(struct org *o, const struct org_accounts *a,
 			  const struct org_hier *h, struct pinned_set *ps,
@@ -634,6 +711,8 @@ static int index_obj_fill(struct org *o, const struct org_accounts *a,
 	}
 	if (res || !ob->id || !ob->label || !ob->owner_source)
 		return -ENOMEM;
+	/* packed, or out of memory kept as it is: as good */
+	(void)index_obj_pack(ob);
 	return 0;
 }
 

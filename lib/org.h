@@ -90,6 +90,11 @@ struct org_index_obj {
 	char *owner;                    /* effective owner; NULL when none */
 	char *owner_source;             /* provenance, "none" when none */
 	struct org_tags tags;           /* the object's own tags */
+	char *pack;                     /* NULL, or the tag array, id, label
+					   and owner_source in one block, the
+					   owner and the tags' keys and values
+					   the string pool's (lib/strpool.h):
+					   an object for each account */
 };
 
 /* What an owner's access table takes of the organization-wide

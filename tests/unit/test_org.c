@@ -12,6 +12,7 @@
 #include "demo.h"
 #include "org.h"
 #include "owner.h"
+#include "strpool.h"
 
 /* The test clock, read by cache threads, advanced by the test. */
 static uint64_t now_ms;
@@ -1044,6 +1045,32 @@ START_TEST(test_index)
 	ob = org_index_find(x, "222222222222");
 	ck_assert_uint_eq(ob->tags.n, 2);
 	ck_assert_str_eq(ob->tags.v[1].key, "Rev");
+	/* packed: one block, the owner and the tags' strings pooled */
+	for (size_t i = 0; i < x->n; i++) {
+		const struct org_index_obj *p = &x->v[i];
+		const char *pooled;
+
+		ck_assert_ptr_nonnull(p->pack);
+		ck_assert_ptr_eq(p->id, p->pack + p->tags.n *
+				 sizeof(*p->tags.v));
+		ck_assert_ptr_eq(p->label, p->id + strlen(p->id) + 1);
+		ck_assert_ptr_eq(p->owner_source,
+				 p->label + strlen(p->label) + 1);
+		if (p->tags.n)
+			ck_assert_ptr_eq(p->tags.v, (void *)p->pack);
+		for (size_t k = 0; k < p->tags.n; k++) {
+			pooled = strpool_get(p->tags.v[k].value, 1);
+			ck_assert_ptr_eq(pooled, p->tags.v[k].value);
+			strpool_put(pooled);
+		}
+		if (p->owner) {
+			pooled = strpool_get(p->owner, 1);
+			ck_assert_ptr_eq(pooled, p->owner);
+			strpool_put(pooled);
+		}
+	}
+	ck_assert_ptr_eq(org_index_find(x, "111111111111")->owner,
+			 org_index_find(x, "ou-a")->owner);
 	ck_assert_uint_eq(org_index_find(x, "ou-a")->tags.n, 1);
 	ck_assert_ptr_null(org_index_find(x, "333333333333"));
 	ck_assert_int_eq(fk_calls(ORG_TAGS), 4);
