@@ -184,9 +184,89 @@ static void hash_tags(const void *p, uint64_t *h, size_t *sz)
 	}
 }
 
+/* An account's or OU's tags as the cache keeps them (ORG_TAGS, one for
+ * each account): readers see the struct org_tags it starts with. */
+struct tags_value {
+	struct org_tags tags;           /* first */
+	int packed;                     /* 1: tags.v is v, its keys and
+					   values the string pool's */
+	struct org_tag v[];
+};
+
+/* t, a source's tags, as a cache value: the array in the value's block,
+ * the keys and values from the string pool (the same few keys and teams
+ * in every account: about 270 bytes less an account); out of the pool's
+ * memory, t's own moved in.  t is consumed.  @return NULL: ENOMEM, t
+ * freed */
+static struct tags_value *tags_value_new(struct org_tags *t)
+{
+	struct tags_value *tv = malloc(sizeof(*tv) + t->n * sizeof(*tv->v));
+	size_t k;
+
+	if (!tv) {
+		org_tags_free(t);
+		return NULL;
+	}
+	for (k = 0; k < t->n; k++) {
+		tv->v[k].key = (char *)strpool_get(t->v[k].key, 1);
+		tv->v[k].value = tv->v[k].key ?
+			(char *)strpool_get(t->v[k].value, 1) : NULL;
+		if (!tv->v[k].value) {
+			strpool_put(tv->v[k].key);
+			break;
+		}
+	}
+	if (k < t->n) {
+		while (k--) {
+			strpool_put(tv->v[k].key);
+			strpool_put(tv->v[k].value);
+		}
+		tv->tags = *t;
+		tv->packed = 0;
+		free(t);
+		return tv;
+	}
+	tv->tags.n = t->n;
+	tv->tags.v = t->n ? tv->v : NULL;
+	tv->packed = 1;
+	org_tags_free(t);
+	return tv;
+}
+
+static void hash_tags_value(const void *p, uint64_t *h, size_t *sz)
+{
+	const struct tags_value *tv = p;
+	size_t pooled = 0;
+
+	if (!tv->packed) {
+		hash_tags(&tv->tags, h, sz);
+		*sz += sizeof(*tv) - sizeof(tv->tags);
+		return;
+	}
+	/* the keys and values are the pool's (cache_pool_bytes) */
+	hash_tags(&tv->tags, h, &pooled);
+	*sz += sizeof(*tv) + tv->tags.n * sizeof(*tv->v);
+}
+
 static void free_tags(void *v)
 {
-	org_tags_free(v);
+	struct tags_value *tv = v;
+	size_t k;
+
+	if (!tv)
+		return;
+	for (k = 0; k < tv->tags.n; k++) {
+		if (tv->packed) {
+			strpool_put(tv->tags.v[k].key);
+			strpool_put(tv->tags.v[k].value);
+		} else {
+			free(tv->tags.v[k].key);
+			free(tv->tags.v[k].value);
+		}
+	}
+	if (!tv->packed)
+		free(tv->tags.v);
+	free(tv);
 }
 
 static void hash_summary(const struct org_policy_summary *p, uint64_t *h,
@@ -1134,7 +1214,19 @@ static int fetch_hier(struct org *o, const char *key, union org_value *v,
 static int fetch_tags(struct org *o, const char *id, union org_value *v,
 		      struct aws_error *err)
 {
-	return o->src->ops->list_tags(o->src, id, &v->tags, err);
+	struct org_tags *t = NULL;
+	struct tags_value *tv;
+	int res = o->src->ops->list_tags(o->src, id, &t, err);
+
+	if (res)
+		return res;
+	tv = tags_value_new(t);
+	if (!tv) {
+		aws_error_set(err, ENOMEM, "OutOfMemory", "out of memory");
+		return -ENOMEM;
+	}
+	v->tags = &tv->tags;
+	return 0;
 }
 
 static int fetch_policies(struct org *o, const char *key, union org_value *v,
@@ -1891,7 +1983,7 @@ static const struct kind_def {
 	[ORG_HIER] = { "ous", LANE_ORGANIZATIONS,
 		       fetch_hier, hash_hier, free_hier },
 	[ORG_TAGS] = { "tags", LANE_ORGANIZATIONS,
-		       fetch_tags, hash_tags, free_tags },
+		       fetch_tags, hash_tags_value, free_tags },
 	[ORG_POLICIES] = { "policies", LANE_ORGANIZATIONS,
 			   fetch_policies, hash_policies, free_policies },
 	[ORG_POLICY] = { "policy", LANE_ORGANIZATIONS,

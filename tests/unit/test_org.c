@@ -1071,6 +1071,22 @@ START_TEST(test_index)
 	}
 	ck_assert_ptr_eq(org_index_find(x, "111111111111")->owner,
 			 org_index_find(x, "ou-a")->owner);
+	/* the tags value: its array follows it, its strings the pool's,
+	 * the same as the index's */
+	{
+		struct cache_ref rt = { 0 };
+		const struct org_tags *t;
+
+		get_ok(o, ORG_TAGS, "222222222222", &rt);
+		t = rt.data;
+		ck_assert_uint_eq(t->n, 2);
+		ck_assert_str_eq(t->v[1].key, "Rev");
+		ck_assert_ptr_eq(t->v[1].key, ob->tags.v[1].key);
+		ck_assert_ptr_eq(t->v[0].value, ob->tags.v[0].value);
+		ck_assert((const char *)t->v > (const char *)t &&
+			  (const char *)t->v < (const char *)t + 64);
+		org_put(o, &rt);
+	}
 	ck_assert_uint_eq(org_index_find(x, "ou-a")->tags.n, 1);
 	ck_assert_ptr_null(org_index_find(x, "333333333333"));
 	ck_assert_int_eq(fk_calls(ORG_TAGS), 4);
