@@ -58,7 +58,7 @@ void org_accounts_free(struct org_accounts *a)
 
 	if (!a)
 		return;
-	for (i = 0; i < a->n; i++) {
+	for (i = 0; i < a->n && !a->pack; i++) {
 		struct org_account *x = &a->v[i];
 
 		free(x->id);
@@ -68,9 +68,68 @@ void org_accounts_free(struct org_accounts *a)
 		free(x->state);
 		free(x->joined_method);
 	}
+	free(a->pack);
 	free(a->v);
 	org_skipped_free(&a->skipped);
 	free(a);
+}
+
+/* The strings of an account, in the order they are packed */
+#define ACCOUNT_STRINGS(x) { &(x)->id, &(x)->arn, &(x)->name, &(x)->email, \
+			     &(x)->state, &(x)->joined_method }
+#define ACCOUNT_NSTR 6
+
+/* The copy of s to place at *at in blk: none when prev (the account
+ * before's copy, in blk) is the same string.  @return the copy */
+static char *pack_one(char *blk, size_t *at, const char *s, char *prev)
+{
+	size_t len;
+
+	if (!s)
+		return NULL;
+	if (prev && !strcmp(prev, s))
+		return prev;
+	len = strlen(s) + 1;
+	if (blk)
+		memcpy(blk + *at, s, len);
+	*at += len;
+	return blk ? blk + *at - len : NULL;
+}
+
+int org_accounts_pack(struct org_accounts *a)
+{
+	size_t i, k, size = 0, at = 0;
+	char *blk;
+
+	if (!a || a->pack || !a->n)
+		return 0;
+	/* sized as placed: a string the account before has is not again */
+	for (i = 0; i < a->n; i++) {
+		char **s[] = ACCOUNT_STRINGS(&a->v[i]);
+		char **p[] = ACCOUNT_STRINGS(&a->v[i ? i - 1 : 0]);
+
+		for (k = 0; k < ACCOUNT_NSTR; k++)
+			pack_one(NULL, &size, *s[k], i ? *p[k] : NULL);
+	}
+	blk = malloc(size ? size : 1);
+	if (!blk)
+		return -ENOMEM;
+	for (i = 0; i < a->n; i++) {
+		char **s[] = ACCOUNT_STRINGS(&a->v[i]);
+		char **p[] = ACCOUNT_STRINGS(&a->v[i ? i - 1 : 0]);
+
+		for (k = 0; k < ACCOUNT_NSTR; k++) {
+			/* the account before is packed: its copy compares */
+			char *copy = pack_one(blk, &at, *s[k],
+					      i ? *p[k] : NULL);
+
+			free(*s[k]);
+			*s[k] = copy;
+		}
+	}
+	a->pack = blk;
+	a->pack_size = size;
+	return 0;
 }
 
 void org_hier_free(struct org_hier *h)

@@ -52,6 +52,9 @@ struct org_accounts {
 	size_t n;
 	struct org_account *v;
 	struct org_skipped skipped;
+	char *pack;                     /* NULL, or every account's strings
+					   in one block (org_accounts_pack) */
+	size_t pack_size;               /* bytes of pack */
 };
 
 struct org_ou {
@@ -369,6 +372,11 @@ void org_resources_sort(struct org_resources *r);
 const struct org_resource *org_resources_find(const struct org_resources *r,
 					      const char *arn);
 void org_accounts_free(struct org_accounts *a);
+/* Move the strings of every account of a into one block that a owns, a
+ * state or joining method the account before has too once (a strdup
+ * each before: about 120 bytes less an account).  What a reader sees
+ * does not change.  @return 0, or -ENOMEM (a untouched, still valid) */
+int org_accounts_pack(struct org_accounts *a);
 void org_hier_free(struct org_hier *h);
 void org_info_free(struct org_info *o);
 void org_roots_free(struct org_roots *r);

@@ -130,10 +130,13 @@ static void hash_accounts(const void *p, uint64_t *h, size_t *sz)
 		h_str(h, a->state);
 		h_str(h, a->joined_method);
 		h_int(h, (long long)a->joined);
-		*sz += sizeof(*a) + slen(a->id) + slen(a->arn) +
-		       slen(a->name) + slen(a->email) + slen(a->state) +
-		       slen(a->joined_method);
+		*sz += sizeof(*a);
+		if (!v->pack)
+			*sz += slen(a->id) + slen(a->arn) + slen(a->name) +
+			       slen(a->email) + slen(a->state) +
+			       slen(a->joined_method);
 	}
+	*sz += v->pack_size;
 }
 
 static void free_accounts(void *v)
@@ -1192,8 +1195,13 @@ fail:
 static int fetch_accounts(struct org *o, const char *key, union org_value *v,
 			  struct aws_error *err)
 {
+	int res;
+
 	(void)key;
-	return o->src->ops->list_accounts(o->src, &v->accounts, err);
+	res = o->src->ops->list_accounts(o->src, &v->accounts, err);
+	if (!res)       /* or kept unpacked, as good */
+		(void)org_accounts_pack(v->accounts);
+	return res;
 }
 
 static int fetch_hier(struct org *o, const char *key, union org_value *v,

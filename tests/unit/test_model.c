@@ -126,6 +126,50 @@ START_TEST(test_accounts_sort_find)
 }
 END_TEST
 
+/* Packed, every account reads the same; a string the account before
+ * has is there once, a NULL stays NULL. */
+START_TEST(test_accounts_pack)
+{
+	struct org_accounts *a = make_accounts(100, 3);
+	size_t i;
+
+	org_accounts_sort(a);
+	free(a->v[7].email);
+	a->v[7].email = NULL;
+	free(a->v[8].state);
+	a->v[8].state = xs("SUSPENDED");
+	ck_assert_int_eq(org_accounts_pack(a), 0);
+	ck_assert_ptr_nonnull(a->pack);
+	/* per account: id 13, name 7; once: arn 4, CREATED 8, the email
+	 * 14 (again after the account without), ACTIVE 7, SUSPENDED 10,
+	 * ACTIVE 7 */
+	ck_assert_uint_eq(a->pack_size, 100 * 20 + 4 + 8 + 2 * 14 +
+			  7 + 10 + 7);
+	for (i = 0; i < a->n; i++) {
+		const struct org_account *x = &a->v[i];
+
+		ck_assert(x->id >= a->pack && x->id < a->pack + a->pack_size);
+		ck_assert_str_eq(x->name, x->id + 6);
+		ck_assert_str_eq(x->arn, "arn");
+		ck_assert_str_eq(x->joined_method, "CREATED");
+		ck_assert_str_eq(x->state, i == 8 ? "SUSPENDED" : "ACTIVE");
+		if (i == 7)
+			ck_assert_ptr_null(x->email);
+		else
+			ck_assert_str_eq(x->email, "e@example.com");
+		ck_assert_ptr_eq(org_accounts_find(a, x->id), x);
+	}
+	ck_assert_ptr_eq(a->v[1].arn, a->v[0].arn);
+	ck_assert_ptr_ne(a->v[9].state, a->v[7].state);
+	ck_assert_int_eq(org_accounts_pack(a), 0);      /* once */
+	org_accounts_free(a);
+	a = make_accounts(0, 1);
+	ck_assert_int_eq(org_accounts_pack(a), 0);
+	ck_assert_ptr_null(a->pack);
+	org_accounts_free(a);
+}
+END_TEST
+
 START_TEST(test_accounts_small)
 {
 	struct org_accounts *a;
@@ -536,6 +580,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_tags_empty);
 	tcase_add_test(tc, test_accounts_sort_find);
 	tcase_add_test(tc, test_accounts_small);
+	tcase_add_test(tc, test_accounts_pack);
 	tcase_add_test(tc, test_hier);
 	tcase_add_test(tc, test_policies);
 	tcase_add_test(tc, test_info_free);
