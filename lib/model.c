@@ -144,14 +144,58 @@ void org_hier_free(struct org_hier *h)
 		free(h->ous[i].name);
 		free(h->ous[i].parent_id);
 	}
-	for (i = 0; i < h->nlinks; i++) {
+	for (i = 0; i < h->nlinks && !h->links_pack; i++) {
 		free(h->links[i].child_id);
 		free(h->links[i].parent_id);
 	}
+	free(h->links_pack);
 	free(h->ous);
 	free(h->links);
 	org_skipped_free(&h->skipped);
 	free(h);
+}
+
+int org_hier_pack(struct org_hier *h)
+{
+	size_t i, size = 0, at = 0;
+	char *blk;
+
+	if (!h || h->links_pack || !h->nlinks)
+		return 0;
+	for (i = 0; i < h->nlinks; i++) {
+		const struct org_parent_link *l = &h->links[i];
+
+		size += strlen(l->child_id) + 1;
+		if (l->parent_id && !org_hier_find_ou(h, l->parent_id))
+			size += strlen(l->parent_id) + 1;
+	}
+	blk = malloc(size);
+	if (!blk)
+		return -ENOMEM;
+	for (i = 0; i < h->nlinks; i++) {
+		struct org_parent_link *l = &h->links[i];
+		const struct org_ou *u = l->parent_id ?
+			org_hier_find_ou(h, l->parent_id) : NULL;
+		size_t len = strlen(l->child_id) + 1;
+
+		memcpy(blk + at, l->child_id, len);
+		free(l->child_id);
+		l->child_id = blk + at;
+		at += len;
+		if (u) {
+			free(l->parent_id);
+			l->parent_id = u->id;
+		} else if (l->parent_id) {
+			len = strlen(l->parent_id) + 1;
+			memcpy(blk + at, l->parent_id, len);
+			free(l->parent_id);
+			l->parent_id = blk + at;
+			at += len;
+		}
+	}
+	h->links_pack = blk;
+	h->links_pack_size = size;
+	return 0;
 }
 
 static void types_free(struct org_policy_type *t, size_t n)

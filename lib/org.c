@@ -163,9 +163,12 @@ static void hash_hier(const void *p, uint64_t *h, size_t *sz)
 	for (i = 0; i < v->nlinks; i++) {
 		h_str(h, v->links[i].child_id);
 		h_str(h, v->links[i].parent_id);
-		*sz += sizeof(v->links[i]) + slen(v->links[i].child_id) +
-		       slen(v->links[i].parent_id);
+		*sz += sizeof(v->links[i]);
+		if (!v->links_pack)
+			*sz += slen(v->links[i].child_id) +
+			       slen(v->links[i].parent_id);
 	}
+	*sz += v->links_pack_size;
 }
 
 static void free_hier(void *v)
@@ -1216,6 +1219,8 @@ static int fetch_hier(struct org *o, const char *key, union org_value *v,
 		return res;
 	res = o->src->ops->walk_hierarchy(o->src, rr.data, &v->hier, err);
 	cache_release(o->cache, &rr);
+	if (!res)       /* or kept unpacked, as good */
+		(void)org_hier_pack(v->hier);
 	return res;
 }
 

@@ -202,23 +202,24 @@ START_TEST(test_hier)
 		{ "000000000001", "r-ab12" },
 		{ "222222222222", "ou-ab12-aaaaaaaa" },
 		{ "111111111111", "ou-ab12-zzzzzzzz" },
+		{ "555555555555", "ou-ab12-notthere" },
 	};
 	size_t i;
 
 	ck_assert_ptr_nonnull(h);
 	h->ous = calloc(4, sizeof(*h->ous));
-	h->links = calloc(4, sizeof(*h->links));
+	h->links = calloc(5, sizeof(*h->links));
 	/* the root sorts after "ou-" by id, but must come first */
 	set_ou(&h->ous[0], "ou-ab12-zzzzzzzz", "r-ab12");
 	set_ou(&h->ous[1], "ou-ab12-bbbbbbbb", "ou-ab12-aaaaaaaa");
 	set_ou(&h->ous[2], "r-ab12", NULL);
 	set_ou(&h->ous[3], "ou-ab12-aaaaaaaa", "r-ab12");
 	h->nous = 4;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		h->links[i].child_id = xs(links[i][0]);
 		h->links[i].parent_id = xs(links[i][1]);
 	}
-	h->nlinks = 4;
+	h->nlinks = 5;
 	org_hier_sort(h);
 	ck_assert_str_eq(h->ous[0].id, "r-ab12");
 	ck_assert_ptr_null(h->ous[0].parent_id);
@@ -236,11 +237,31 @@ START_TEST(test_hier)
 			 "ou-ab12-aaaaaaaa");
 	ck_assert_ptr_null(org_hier_find_ou(h, "r-ab13"));
 	ck_assert_ptr_null(org_hier_find_ou(h, "ou-ab12-cccccccc"));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		ck_assert_str_eq(org_hier_parent_of(h, links[i][0]),
 				 links[i][1]);
 	ck_assert_ptr_null(org_hier_parent_of(h, "444444444444"));
 	ck_assert_ptr_null(org_hier_parent_of(NULL, "444444444444"));
+	/* packed: the same answers; an OU parent is that OU's id, the
+	 * others the block's: 5 ids of 13 bytes, one parent of 17 */
+	ck_assert_int_eq(org_hier_pack(h), 0);
+	ck_assert_uint_eq(h->links_pack_size, 5 * 13 + 17);
+	for (i = 0; i < 5; i++) {
+		const char *p = org_hier_parent_of(h, links[i][0]);
+		const struct org_ou *u = org_hier_find_ou(h, links[i][1]);
+
+		ck_assert_str_eq(p, links[i][1]);
+		if (u)
+			ck_assert_ptr_eq(p, u->id);
+		else
+			ck_assert(p >= h->links_pack &&
+				  p < h->links_pack + h->links_pack_size);
+		ck_assert(h->links[i].child_id >= h->links_pack &&
+			  h->links[i].child_id < h->links_pack +
+			  h->links_pack_size);
+	}
+	ck_assert_ptr_null(org_hier_find_ou(h, "ou-ab12-notthere"));
+	ck_assert_int_eq(org_hier_pack(h), 0);  /* once */
 	org_hier_free(h);
 	org_hier_free(NULL);
 }
