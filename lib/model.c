@@ -892,10 +892,15 @@ void org_access_free(struct org_access *a)
 	free(a->accounts_pack);
 	free(a->psets);
 	for (i = 0; i < a->n; i++) {
-		free(a->v[i].account);
-		free(a->v[i].principal_id);
-		free(a->v[i].principal_name);
-		free(a->v[i].label);
+		struct org_assignment *x = &a->v[i];
+		char *s[] = { x->account, x->principal_id, x->principal_name,
+			      x->label };
+
+		for (j = 0; j < sizeof(s) / sizeof(*s); j++)
+			if (a->pooled)
+				strpool_put(s[j]);
+			else
+				free(s[j]);
 	}
 	free(a->v);
 	free(a->instance_arn);
@@ -977,19 +982,27 @@ static int label_principals(struct org_access *a)
 		for (k = i; k < j && !res; k++) {
 			size_t len = strlen(p[k]->principal_name) +
 				     strlen(p[k]->principal_id) + 4;
+			char *l = malloc(len);
 
-			p[k]->label = malloc(len);
-			if (!p[k]->label) {
+			if (!l) {
 				res = -ENOMEM;
 				break;
 			}
 			if (shared)
-				snprintf(p[k]->label, len, "%s (%s)",
+				snprintf(l, len, "%s (%s)",
 					 p[k]->principal_name,
 					 p[k]->principal_id);
 			else
-				snprintf(p[k]->label, len, "%s",
-					 p[k]->principal_name);
+				snprintf(l, len, "%s", p[k]->principal_name);
+			if (a->pooled) {
+				/* the same few labels, once each */
+				p[k]->label = (char *)strpool_get(l, 1);
+				free(l);
+				if (!p[k]->label)
+					res = -ENOMEM;
+			} else {
+				p[k]->label = l;
+			}
 		}
 	}
 	free(p);

@@ -265,6 +265,12 @@ struct org_access {
 	char names_message[512];
 	char names_operation[96];
 	struct org_skipped skipped;     /* assignments and accounts left out */
+	int pooled;                     /* 1: the assignments' account,
+					   principal_id, principal_name and
+					   label are the string pool's
+					   (lib/strpool.h), which the builder
+					   set up: org_access_finish's labels
+					   are then pooled too */
 	char *accounts_pack;            /* NULL, or the psets' accounts
 					   (pointers and strings) in one
 					   block: org_access_pack_accounts */

@@ -507,8 +507,10 @@ static void hash_access(const void *p, uint64_t *h, size_t *sz)
 		h_int(h, x->user);
 		h_str(h, x->principal_id);
 		h_str(h, x->label);
-		*sz += sizeof(*x) + 16 + slen(x->principal_id) +
-		       slen(x->principal_name) + slen(x->label);
+		*sz += sizeof(*x) + 16;
+		if (!a->pooled) /* else the pool's (cache_pool_bytes) */
+			*sz += slen(x->principal_id) +
+			       slen(x->principal_name) + slen(x->label);
 	}
 }
 
@@ -1357,6 +1359,16 @@ static char *xdup(const char *s, int *oom)
 	return d;
 }
 
+/* The pool's copy of s ("" for NULL); *oom set when there is none */
+static char *xpool(const char *s, int *oom)
+{
+	const char *d = strpool_get(s ? s : "", 1);
+
+	if (!d)
+		*oom = 1;
+	return (char *)d;
+}
+
 /* A copy of p without its accounts into d */
 static void pset_copy(struct org_pset *d, const struct org_pset *p, int *oom)
 {
@@ -1465,10 +1477,12 @@ static int build_assignments(struct access_build *b,
 			}
 			y = &a->v[a->n++];
 			memset(y, 0, sizeof(*y));
-			y->account = xdup(accts[i], &oom);
+			/* pooled: the same accounts and principals again and
+			 * again, hundreds of thousands of assignments */
+			y->account = xpool(accts[i], &oom);
 			y->pset = k;
 			y->user = x->v[j].user;
-			y->principal_id = xdup(x->v[j].principal_id, &oom);
+			y->principal_id = xpool(x->v[j].principal_id, &oom);
 		}
 	}
 	if (oom && !res) {
@@ -1562,8 +1576,8 @@ static int build_names(struct access_build *b, struct aws_error *err)
 	for (i = 0, u = 0; i < a->n && !res; i++) {
 		if (i && cmp_principal_of(&p[i - 1], &p[i]))
 			u++;
-		p[i]->principal_name = xdup(!denied && name[u] ? name[u] :
-					    p[i]->principal_id, &oom);
+		p[i]->principal_name = xpool(!denied && name[u] ? name[u] :
+					     p[i]->principal_id, &oom);
 	}
 	free(p);
 	free(name);
@@ -1596,6 +1610,7 @@ static int access_build(struct org *o, struct org_access **out,
 		res = -ENOMEM;
 		goto nomem;
 	}
+	b.a->pooled = 1;
 	res = build_pin(&b, ORG_PSETS, "", (const void **)&ps, err);
 	if (res)
 		goto out;

@@ -1277,6 +1277,35 @@ START_TEST(test_demo)
 	a = refs[ORG_ACCOUNTS].data;
 	h = refs[ORG_HIER].data;
 	x = refs[ORG_INDEX].data;
+	/* the assignments' strings are the pool's: one copy of each
+	 * account, principal, name and label however often it is there */
+	{
+		const struct org_access *ac = refs[ORG_ACCESS].data;
+		size_t n, j, same = 0;
+
+		ck_assert_int_eq(ac->pooled, 1);
+		for (n = 0; n < ac->n; n++) {
+			const struct org_assignment *p = &ac->v[n];
+			const char *acct = strpool_get(p->account, 1);
+
+			ck_assert_ptr_eq(acct, p->account);
+			strpool_put(acct);
+			for (j = 0; j < n; j++) {
+				const struct org_assignment *q = &ac->v[j];
+
+				if (q->user != p->user ||
+				    strcmp(q->principal_id, p->principal_id))
+					continue;
+				ck_assert_ptr_eq(q->principal_id,
+						 p->principal_id);
+				ck_assert_ptr_eq(q->principal_name,
+						 p->principal_name);
+				ck_assert_ptr_eq(q->label, p->label);
+				same++;
+			}
+		}
+		ck_assert_uint_gt(same, 0);
+	}
 	ck_assert_uint_eq(a->n, 40);
 	ck_assert_uint_eq(x->n, a->n + h->nous);
 	for (i = 1; i < x->n; i++)
