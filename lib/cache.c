@@ -20,7 +20,9 @@
  * does for a whole cache, per node.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +80,11 @@ struct cache_node {
 	uint64_t last_hash;
 	uint64_t last_gen;
 	struct flight *flight;		/* fetch in progress */
-	int kind;
-	enum node_state state;
+	/* a byte each: the key then starts at 94, and a node with a
+	 * resource slice's key ("<account>/<region>") is a 128-byte malloc
+	 * chunk, not 144 (cache_new: at most 256 kinds) */
+	unsigned char kind;
+	unsigned char state;		/* enum node_state */
 	unsigned char linked;
 	unsigned char stale;		/* last refresh of val failed */
 	unsigned char has_hash;		/* last_hash/last_gen are meaningful */
@@ -382,7 +387,7 @@ static struct cache_node *node_create(struct cache *c, int kind,
 	struct cache_node *n;
 	size_t b;
 
-	n = calloc(1, sizeof(*n) + klen + 1);
+	n = calloc(1, offsetof(struct cache_node, key) + klen + 1);
 	if (!n)
 		return NULL;
 	memcpy(n->key, key, klen + 1);
@@ -862,7 +867,8 @@ struct cache *cache_new(const struct cache_config *cfg)
 	struct cache *c;
 	int i;
 
-	if (!cfg || !cfg->fetch || cfg->nkinds <= 0 || !cfg->kinds)
+	if (!cfg || !cfg->fetch || cfg->nkinds <= 0 ||
+	    cfg->nkinds > UCHAR_MAX + 1 || !cfg->kinds)
 		return NULL;
 	for (i = 0; i < cfg->nkinds; i++)
 		if (cfg->kinds[i].lane < 0 ||
