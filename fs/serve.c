@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -576,8 +577,13 @@ const struct org_index *index_of(struct lctx *c)
 
 void lctx_init(struct lctx *c, struct orgfs *fs, const char *path)
 {
+	struct timespec now;
+
 	memset(c, 0, sizeof(*c));
 	c->fs = fs;
 	c->path = path;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c->started_us = (uint64_t)now.tv_sec * 1000000u +
+			(uint64_t)now.tv_nsec / 1000u;
 	aws_error_clear(&c->err);
 }

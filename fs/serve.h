@@ -54,6 +54,8 @@ struct lctx {
 					   (ask_ahead) */
 	unsigned skipped;               /* records the data read left out
 					   (org_skipped): tables say so */
+	uint64_t started_us;            /* CLOCK_MONOTONIC at lctx_init: what
+					   a rendering took (views.c) */
 	struct aws_error err;
 };
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hash.h"
 #include "views.h"
@@ -13,6 +14,14 @@
 /* A view read within this long is not dropped for the byte budget: a
  * file is read a chunk at a time, each chunk from its view. */
 #define VIEW_HOT_MS 2000
+/* One over VIEW_KEEP_MAX read only in part (grep -q, head, file(1))
+ * waits for its reader's next chunk as long as twice what it took to
+ * render, within these: a reader slower than that makes it render again,
+ * which costs at most half the time it waited; a walk reading the first
+ * chunk of every big file (grep to /dev/null stops at its first match)
+ * does not hold each two seconds (issue 17.5). */
+#define VIEW_HOT_MIN_MS 200
+#define VIEW_HOT_RENDERS 2
 /* How long a view computed from data served stale is kept. */
 #define STALE_VIEW_MS 1000
 
@@ -25,6 +34,9 @@ struct view {
 	uint64_t used;                  /* LRU tick */
 	uint64_t used_ms;               /* org clock */
 	size_t bytes;                   /* what it holds, about */
+	uint64_t hot_ms;                /* how long after its last read it
+					   is spared: VIEW_HOT_MS, less for
+					   a big one quick to render */
 	struct blob *blob;              /* file content, or */
 	struct dlist list;              /* a directory listing */
 	time_t mtime;
@@ -99,7 +111,7 @@ static void views_shrink(size_t budget, uint64_t now, const struct view *keep,
 		struct view *v = &views.v[i];
 
 		if (v->path && v != keep && v->bytes > VIEW_KEEP_MAX &&
-		    now >= v->used_ms + VIEW_HOT_MS)
+		    now >= v->used_ms + v->hot_ms)
 			view_clear(v, &drop[i]);
 	}
 	while (views.bytes > budget) {
@@ -255,6 +267,21 @@ int view_get(const char *path, uint64_t version, struct node *file,
 	return hit;
 }
 
+/* How long a big rendering made for c waits for a reader's next chunk:
+ * twice what it took, within VIEW_HOT_MIN_MS and VIEW_HOT_MS */
+static uint64_t hot_ms(const struct lctx *c)
+{
+	struct timespec t;
+	uint64_t now_us, ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now_us = (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+	ms = (now_us > c->started_us ? now_us - c->started_us : 0) / 1000u *
+	     VIEW_HOT_RENDERS;
+	return ms < VIEW_HOT_MIN_MS ? VIEW_HOT_MIN_MS :
+	       ms > VIEW_HOT_MS ? VIEW_HOT_MS : ms;
+}
+
 /* Keep a rendering: a file's content moves into a shared blob. */
 void view_put(const char *path, uint64_t version, struct node *file,
 		     const struct dlist *list, const struct lctx *c)
@@ -317,6 +344,7 @@ void view_put(const char *path, uint64_t version, struct node *file,
 		slot->expires = now + STALE_VIEW_MS;
 	slot->used = ++views.tick;
 	slot->used_ms = now;
+	slot->hot_ms = hot_ms(c);
 	slot->mtime = c->mtime;
 	slot->stale = c->stale;
 	slot->incomplete = c->incomplete;

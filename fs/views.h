@@ -7,7 +7,8 @@
  * behind it runs out.  At most a quarter of cache_max is kept on top of
  * the cache, except for views being read; a rendering larger than
  * VIEW_KEEP_MAX is kept only while it is being read: until its reads
- * have covered it, or two seconds after the last.
+ * have covered it, or, read in part, twice what it took to render after
+ * the last (0.2 to 2 seconds).
  */
 #ifndef ORGFS_VIEWS_H
 #define ORGFS_VIEWS_H
@@ -15,9 +16,9 @@
 #include "serve.h"
 
 /* Renderings larger than this are not kept for a later reader, only
- * while they are read (until read to their end, or a read in the last
- * two seconds): a big table costs a walk to render again, but kept it
- * would cost as much memory as the data it is made from. */
+ * while they are read (until read to their end, or a read lately): a big
+ * table costs a walk to render again, but kept it would cost as much
+ * memory as the data it is made from. */
 #define VIEW_KEEP_MAX ((size_t)1 << 20)
 
 /* A view depends on data of several kinds: it lives as long as the

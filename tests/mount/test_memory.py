@@ -249,6 +249,34 @@ def test_views_kept_within_a_quarter_of_the_cap(tmp_path):
         assert int(st['views_kept']) >= 1       # services/, just listed
 
 
+def test_big_rendering_read_in_part_waits_twice_its_render(tmp_path):
+    """A rendering over 1 MiB read only in part (grep stops at its first
+    match) waits for its reader's next chunk twice what it took to render
+    (at least 0.2 s, at most two seconds), not two seconds whatever it
+    cost: a walk that reads the first chunk of every big file does not
+    hold them all (issue 17.5)."""
+    clock = Clock(tmp_path / 'clock')
+    env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock.path)
+    with Mount(['--demo=300', '-o', 'demo_resources=30'], env=env) as m:
+        assert os.listdir(m.p('services'))      # the resources at hand
+        wait_idle(m)
+        t0 = time.monotonic()
+        # the lookup renders it (its size), the read takes its start
+        with open(m.p('tables', 'resources.tsv'), 'rb') as fh:
+            head = fh.read(64 << 10)
+        took = time.monotonic() - t0            # the render and more
+        assert head.startswith(b'arn\t')
+        size = os.stat(m.p('tables', 'resources.tsv')).st_size
+        assert size > 1 << 20, size
+        assert int(status(m)['views_bytes']) >= size
+        wait_ms = min(2000, max(200, int(2000 * took))) + 50
+        print('rendered and read in %.3f s: clock + %d ms' % (took, wait_ms))
+        clock.set(1000000 + wait_ms)
+        # a view listed (not one the kernel holds): the views swept
+        assert os.listdir(m.p('owners'))
+        assert int(status(m)['views_bytes']) < size
+
+
 def test_big_rendering_kept_only_while_read(tmp_path):
     """A rendering over 1 MiB is kept while it is read: dropped once its
     reads have covered it, or once nobody has read it for two seconds,
@@ -260,6 +288,13 @@ def test_big_rendering_kept_only_while_read(tmp_path):
     env = dict(os.environ, ORGFS_TEST_CLOCK_FILE=clock.path)
     with Mount(['--demo=300', '-o', 'demo_resources=30'], env=env) as m:
         path = m.p('tables', 'resources.tsv')
+        # every fetch done: the data, so the rendering, stays the same
+        # (the test clock moves no TTL)
+        with open(path, 'rb') as fh:
+            fh.read()
+            wait_idle(m)
+            # the kernel's pages gone: the reads below reach the daemon
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
         with open(path, 'rb') as fh:
             head = fh.read(256 << 10)
             size = os.fstat(fh.fileno()).st_size
