@@ -1223,9 +1223,11 @@ static void orgfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 		if (len > size)
 			len = size;
-		fuse_reply_buf(req, node_ptr(&n) + off, len);
-		/* a big rendering read to its end is not kept */
+		/* a big rendering read to its end is not kept: counted
+		 * before the reply, which may let the reader go on at once
+		 * (n holds the blob until node_free) */
 		view_read(n.blob, off, len);
+		fuse_reply_buf(req, node_ptr(&n) + off, len);
 	}
 	/* the next read renders afresh: .orgfs/, and what was read from
 	 * data that changed or was dropped (SIGHUP) while it was rendered,

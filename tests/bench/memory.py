@@ -25,7 +25,9 @@ over `cat tables/resources.tsv` per resource, against the target of 600 B
 and against a script holding the same rows (the table's six columns) as
 flat Python dicts, measured in the same run on the same rows; then the
 peak RSS (VmHWM) of `grep -r . owners/` at 100,000 accounts (--quick:
-20,000; --owners-accounts N) against the target of 600 MiB.  --baseline
+20,000; --owners-accounts N) against the target of 600 MiB, twice: into
+/dev/null (GNU grep then stops each file at its first match) and into a
+pipe (every file read to its end).  --baseline
 DIR runs the same with DIR/fs/orgfs first (an older build).
 """
 import argparse
@@ -217,13 +219,16 @@ def per_resource(n, keep_tsv=None):
             'views': int(st['views_bytes'])}
 
 
-def owners_peak(n):
+def owners_peak(n, whole=False):
+    """grep -r . owners of --demo=n: into /dev/null, where GNU grep
+    stops each file at its first match (the start of each file is read),
+    or with whole, into a pipe (every file read to its end)."""
+    grep = 'timeout -s KILL %d grep -r . owners' % CRAWL_LIMIT
     with B.mounted(['--demo=%d' % n]) as m:
         base = B.rss(m.proc.pid)
         t, _r = B.timed(lambda: subprocess.run(
-            ['timeout', '-s', 'KILL', str(CRAWL_LIMIT), 'grep', '-r', '.',
-             'owners'], cwd=m.path, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL))
+            grep + (' | wc -c' if whole else ''), shell=True, cwd=m.path,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         after = B.rss(m.proc.pid)
         st = B.status(m)
     return {'base': base[0], 'after': after[0], 'peak': after[1], 't': t,
@@ -261,10 +266,12 @@ def per_resource_part(sizes, owners_n, baseline):
                    'pool MiB', 'views MiB', 'RSS after MiB', 'peak MiB',
                    'crawl s'])
     rows = []
-    for label, binary in runs:
+    for (label, binary), whole in [(r, w) for w in (False, True)
+                                   for r in runs]:
         orgfsmount.ORGFS = binary
-        r = owners_peak(owners_n)
-        rows.append(['%s: --demo=%d, grep -r . owners' % (label, owners_n),
+        r = owners_peak(owners_n, whole)
+        rows.append(['%s: --demo=%d, grep -r . owners %s' % (
+                        label, owners_n, '| wc -c' if whole else '>/dev/null'),
                      r['resources'], B.mib(r['base']), B.mib(r['after']),
                      B.mib(r['peak']), B.mib(r['peak']) / TARGET_OWNERS_MIB,
                      B.mib(r['cache']), r['t']])
