@@ -42,9 +42,10 @@ def threads(pid):
     return len(os.listdir('/proc/%d/task' % pid))
 
 
-def burst(m, fake, files):
+def burst(m, fake, files, others):
     """READERS reads at once, each of a file of its own, all waiting on
-    the endpoint; returns the most threads the daemon had meanwhile."""
+    the endpoint; returns the most threads the daemon had meanwhile.
+    others: the daemon's threads that are not workers."""
     fds = [os.open(f, os.O_RDONLY) for f in files]
     pid = m.proc.pid
     peak = [threads(pid)]
@@ -53,8 +54,13 @@ def burst(m, fake, files):
         os.pread(fd, 1 << 16, 0)
 
     def busy():
+        # libfuse starts a worker when one takes a request and none is
+        # left waiting: with max_idle_threads, one started early can
+        # have ended before the others were taken, and the next starts
+        # when a busy one takes the next request (after LATENCY_MS)
         peak[0] = max(peak[0], threads(pid))
-        return fake.stats()['waiting'] > 0 and workers_waiting(pid) == 0
+        return fake.stats()['waiting'] > 0 and \
+            workers_waiting(pid) == 0 and peak[0] - others >= MAX_THREADS
 
     try:
         fake.control({'latency_ms': LATENCY_MS})
@@ -65,7 +71,7 @@ def burst(m, fake, files):
         for t in ts:
             t.start()
         # every worker serves a reader waiting on the endpoint
-        wait_for(busy, timeout=60, what='every worker busy')
+        wait_for(busy, timeout=60, what='max_threads workers, all busy')
         fake.control({'latency_ms': 0})
         for t in ts:
             t.join(120)
@@ -114,7 +120,7 @@ def mount_and_burst(fakeaws_factory, opts):
         others = settled_others(pid)    # main, cache, signals ...
         out = [threads(pid) - others]
         for _ in range(2):
-            peak = burst(m, fake, files)
+            peak = burst(m, fake, files, others)
             # each worker back to its read (or ended), and no other
             # thread came or went
             wait_for(lambda: threads(pid) - workers_waiting(pid) == others,
